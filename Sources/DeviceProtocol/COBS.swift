@@ -1,0 +1,60 @@
+/// Consistent Overhead Byte Stuffing (Cheshire & Baker), 254-byte blocks.
+public enum COBS {
+    /// Largest encoded size for `count` input bytes.
+    @inlinable
+    public static func maxEncodedCount(_ count: Int) -> Int { count + count / 254 + 1 }
+
+    /// Appends the COBS encoding of `input` (without delimiter) to `output`.
+    public static func encode(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        var codeIndex = output.count
+        output.append(0)  // placeholder for the first code byte
+        var code: UInt8 = 1
+        let n = input.count
+        for (i, byte) in input.enumerated() {
+            if byte == 0 {
+                output[codeIndex] = code
+                codeIndex = output.count
+                output.append(0)
+                code = 1
+            } else {
+                output.append(byte)
+                code &+= 1
+                if code == 0xFF {
+                    output[codeIndex] = code
+                    // Minimal form: a body that ends on a full block gets no further code byte.
+                    if i == n - 1 { return }
+                    codeIndex = output.count
+                    output.append(0)
+                    code = 1
+                }
+            }
+        }
+        output[codeIndex] = code
+    }
+
+    /// Decodes `input` (no delimiter inside) into `output`; returns the decoded count,
+    /// or nil when a code byte points past the end (malformed).
+    @inlinable
+    public static func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int? {
+        var read = 0
+        var write = 0
+        let n = input.count
+        while read < n {
+            let code = Int(input[read])
+            if code == 0 { return nil }
+            read += 1
+            let end = read + code - 1
+            if end > n { return nil }
+            while read < end {
+                output[write] = input[read]
+                write += 1
+                read += 1
+            }
+            if code != 0xFF && read < n {
+                output[write] = 0
+                write += 1
+            }
+        }
+        return write
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import GRDB
+
+/// A problem with the journal, with what to do about it.
+public struct JournalError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let message: String
+    public init(path: String, _ message: String) {
+        self.path = path
+        self.message = message
+    }
+    public var description: String { "journal \(path): \(message)" }
+}
+
+/// The SQLite journal: nights, events, gaps, devices, recordings and detector configurations.
+/// The only module that speaks SQL.
+public final class Journal: Sendable {
+    public let path: String
+    let writer: any DatabaseWriter
+
+    /// Where the journal lives unless `--journal` says otherwise: `$XDG_DATA_HOME/crampwatch/journal.sqlite`
+    /// (or `~/.local/share/crampwatch/journal.sqlite`).
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return xdg + "/crampwatch/journal.sqlite" }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/share/crampwatch/journal.sqlite"
+    }
+
+    /// Opens (creating if needed, mode 0600 in a 0700 folder) and migrates the journal.
+    public init(path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        do {
+            if !FileManager.default.fileExists(atPath: folder) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
+        } catch {
+            throw JournalError(path: path, "cannot create the folder \(folder): \(error.localizedDescription). Choose another place with --journal.")
+        }
+        // Create the file ourselves so it is private from its first byte; SQLite gives -wal and -shm the same mode.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw JournalError(path: path, "cannot open: \(String(cString: strerror(errno))). Check the path and its permissions, or choose another place with --journal.")
+        }
+        close(fd)
+        var config = Configuration()
+        config.journalMode = .wal
+        config.busyMode = .timeout(10)
+        do {
+            writer = try DatabasePool(path: path, configuration: config)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw JournalError(path: path, "this file is not a Crampwatch journal (not an SQLite database). Move it away or choose another place with --journal.")
+        } catch {
+            throw JournalError(path: path, "cannot open: \(error)")
+        }
+        let migrator = Self.migrator
+        do {
+            try writer.read { db in
+                if try migrator.hasBeenSuperseded(db) {
+                    throw JournalError(path: path, "it was written by a newer version of Crampwatch (schema \(try migrator.appliedIdentifiers(db).sorted().last ?? "?")). Update Crampwatch; nothing was changed.")
+                }
+            }
+            try migrator.migrate(writer)
+        } catch let error as JournalError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw JournalError(path: path, "this file is not a Crampwatch journal (not an SQLite database). Move it away or choose another place with --journal.")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw JournalError(path: path, "the disk is full. Free some space; nothing already in the journal was lost.")
+        } catch {
+            throw JournalError(path: path, "cannot prepare the journal: \(error)")
+        }
+    }
+
+    /// Named migrations. Never edit one that has shipped: add a new one.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-nights-events-gaps") { db in
+            try db.create(table: "device") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("serial", .text).notNull().unique()
+                t.column("firmware", .text).notNull()
+                t.column("emgChannels", .integer).notNull()
+                t.column("accelAxes", .integer).notNull()
+                t.column("emgRateHz", .integer).notNull()
+                t.column("accelRateHz", .integer).notNull()
+                t.column("mainsHz", .integer).notNull()
+                t.column("firstSeen", .datetime).notNull()
+            }
+            try db.create(table: "recording") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("path", .text).notNull()
+                t.column("format", .text).notNull()
+                t.column("sizeBytes", .integer).notNull()
+                t.column("importedAt", .datetime).notNull()
+            }
+            try db.create(table: "detectorConfig") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("hash", .text).notNull().unique()
+                t.column("json", .text).notNull()
+                t.column("name", .text).unique()
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "night") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("device", onDelete: .setNull)
+                t.belongsTo("recording", onDelete: .setNull)
+                t.belongsTo("detectorConfig", onDelete: .setNull)
+                t.column("startedAt", .datetime)
+                t.column("startSource", .text).notNull()
+                t.column("durationSeconds", .double).notNull()
+                t.column("source", .text).notNull()
+                t.column("framesReceived", .integer).notNull()
+                t.column("framesLost", .integer).notNull()
+                t.column("corruptFrames", .integer).notNull()
+                t.column("truncatedAtByte", .integer)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("night", onDelete: .cascade).notNull()
+                t.column("kind", .text).notNull()
+                t.column("onsetSeconds", .double).notNull()
+                t.column("offsetSeconds", .double).notNull()
+                t.column("channel", .integer)
+                t.column("peakMicrovolts", .double)
+                t.column("meanMicrovolts", .double)
+                t.column("accelActivityG", .double)
+                t.column("confidence", .double).notNull()
+                t.column("featuresJSON", .text)
+                t.belongsTo("detectorConfig", onDelete: .setNull)
+                t.check(sql: "offsetSeconds >= onsetSeconds")
+            }
+            try db.create(index: "event_night_onset", on: "event", columns: ["nightId", "onsetSeconds"])
+            try db.create(table: "gap") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("night", onDelete: .cascade).notNull()
+                t.column("onsetSeconds", .double).notNull()
+                t.column("offsetSeconds", .double).notNull()
+                t.column("framesLost", .integer).notNull()
+                t.column("firstLostSequence", .integer)
+                t.column("emgSamplesLost", .integer).notNull()
+                t.column("reason", .text).notNull()
+            }
+        }
+        return m
+    }
+
+    /// The migrations this build knows, in order.
+    public static var knownMigrations: [String] { migrator.migrations }
+
+    /// Stores a detector configuration by content and returns its row id.
+    public func configurationID(json: String, hash: String) throws -> Int64 {
+        try write { db in
+            if let existing = try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.hash == hash).fetchOne(db) { return existing.id! }
+            var r = DetectorConfigRecord(hash: hash, json: json, createdAt: Date())
+            try r.insert(db)
+            return r.id!
+        }
+    }
+
+    /// Saves a whole night with its events and gaps in one transaction; returns the night's id.
+    public func saveNight(_ night: NightRecord, device: DeviceRecord?, recording: RecordingRecord?, events: [EventRecord], gaps: [GapRecord]) throws -> Int64 {
+        try write { db in
+            var night = night
+            if var d = device {
+                if let existing = try DeviceRecord.filter(DeviceRecord.Columns.serial == d.serial).fetchOne(db) {
+                    night.deviceId = existing.id
+                } else {
+                    try d.insert(db)
+                    night.deviceId = d.id
+                }
+            }
+            if var r = recording {
+                try r.insert(db)
+                night.recordingId = r.id
+            }
+            try night.insert(db)
+            let id = night.id!
+            for var e in events {
+                e.nightId = id
+                e.detectorConfigId = e.detectorConfigId ?? night.detectorConfigId
+                try e.insert(db)
+            }
+            for var g in gaps {
+                g.nightId = id
+                try g.insert(db)
+            }
+            return id
+        }
+    }
+
+    public func nights() throws -> [NightRecord] {
+        try read { db in try NightRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    public func night(id: Int64) throws -> NightRecord? {
+        try read { db in try NightRecord.fetchOne(db, key: id) }
+    }
+
+    public func events(night: Int64) throws -> [EventRecord] {
+        try read { db in try EventRecord.filter(EventRecord.Columns.nightId == night).order(EventRecord.Columns.onsetSeconds, Column("id")).fetchAll(db) }
+    }
+
+    public func gaps(night: Int64) throws -> [GapRecord] {
+        try read { db in try GapRecord.filter(GapRecord.Columns.nightId == night).order(GapRecord.Columns.onsetSeconds).fetchAll(db) }
+    }
+
+    public func device(id: Int64) throws -> DeviceRecord? {
+        try read { db in try DeviceRecord.fetchOne(db, key: id) }
+    }
+
+    public func recording(id: Int64) throws -> RecordingRecord? {
+        try read { db in try RecordingRecord.fetchOne(db, key: id) }
+    }
+
+    public func configuration(id: Int64) throws -> DetectorConfigRecord? {
+        try read { db in try DetectorConfigRecord.fetchOne(db, key: id) }
+    }
+
+    /// Counts of events per kind for a night.
+    public func eventCounts(night: Int64) throws -> [String: Int] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM event WHERE nightId = ? GROUP BY kind", arguments: [night])
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["kind"] as String, $0["n"] as Int) })
+        }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw JournalError(path: path, "the disk is full, so this night could not be saved. Free some space and run the command again; nothing already in the journal was lost.")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
+            throw JournalError(path: path, "the journal is read-only. Check its permissions.")
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import GRDB
+
+/// A device that produced nights.
+public struct DeviceRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "device"
+    public var id: Int64?
+    public var serial: String
+    public var firmware: String
+    public var emgChannels: Int
+    public var accelAxes: Int
+    public var emgRateHz: Int
+    public var accelRateHz: Int
+    public var mainsHz: Int
+    public var firstSeen: Date
+
+    public enum Columns {
+        public static let serial = Column(CodingKeys.serial)
+    }
+
+    public init(id: Int64? = nil, serial: String, firmware: String, emgChannels: Int, accelAxes: Int, emgRateHz: Int, accelRateHz: Int, mainsHz: Int, firstSeen: Date) {
+        self.id = id; self.serial = serial; self.firmware = firmware; self.emgChannels = emgChannels; self.accelAxes = accelAxes
+        self.emgRateHz = emgRateHz; self.accelRateHz = accelRateHz; self.mainsHz = mainsHz; self.firstSeen = firstSeen
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A file a night came from.
+public struct RecordingRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "recording"
+    public var id: Int64?
+    public var path: String
+    public var format: String
+    public var sizeBytes: Int64
+    public var importedAt: Date
+
+    public init(id: Int64? = nil, path: String, format: String, sizeBytes: Int64, importedAt: Date) {
+        self.id = id; self.path = path; self.format = format; self.sizeBytes = sizeBytes; self.importedAt = importedAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A detector configuration, stored by content: the same thresholds always get the same row.
+public struct DetectorConfigRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "detectorConfig"
+    public var id: Int64?
+    /// Hex SHA-256 of `json`.
+    public var hash: String
+    public var json: String
+    public var name: String?
+    public var createdAt: Date
+
+    public enum Columns {
+        public static let hash = Column(CodingKeys.hash)
+        public static let name = Column(CodingKeys.name)
+    }
+
+    public init(id: Int64? = nil, hash: String, json: String, name: String? = nil, createdAt: Date) {
+        self.id = id; self.hash = hash; self.json = json; self.name = name; self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One night (a session of recording, live or replayed).
+public struct NightRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "night"
+    public var id: Int64?
+    public var deviceId: Int64?
+    public var recordingId: Int64?
+    public var detectorConfigId: Int64?
+    /// Wall-clock start, when known.
+    public var startedAt: Date?
+    /// How `startedAt` is known: "device", "file_time" (estimated), "user", or "unknown".
+    public var startSource: String
+    public var durationSeconds: Double
+    /// "replay" or "live".
+    public var source: String
+    public var framesReceived: Int
+    public var framesLost: Int
+    public var corruptFrames: Int
+    /// Set when the recording ended in the middle of a frame.
+    public var truncatedAtByte: Int64?
+    public var createdAt: Date
+
+    public enum Columns {
+        public static let startedAt = Column(CodingKeys.startedAt)
+        public static let createdAt = Column(CodingKeys.createdAt)
+    }
+
+    public init(id: Int64? = nil, deviceId: Int64?, recordingId: Int64?, detectorConfigId: Int64?, startedAt: Date?, startSource: String,
+                durationSeconds: Double, source: String, framesReceived: Int, framesLost: Int, corruptFrames: Int, truncatedAtByte: Int64?, createdAt: Date) {
+        self.id = id; self.deviceId = deviceId; self.recordingId = recordingId; self.detectorConfigId = detectorConfigId
+        self.startedAt = startedAt; self.startSource = startSource; self.durationSeconds = durationSeconds; self.source = source
+        self.framesReceived = framesReceived; self.framesLost = framesLost; self.corruptFrames = corruptFrames
+        self.truncatedAtByte = truncatedAtByte; self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A detected event of a night.
+public struct EventRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "event"
+    public var id: Int64?
+    public var nightId: Int64
+    public var kind: String
+    public var onsetSeconds: Double
+    public var offsetSeconds: Double
+    public var channel: Int?
+    public var peakMicrovolts: Double?
+    public var meanMicrovolts: Double?
+    public var accelActivityG: Double?
+    public var confidence: Double
+    /// Extra features as JSON (cause of an artifact, whether a cramp woke the sleeper, …).
+    public var featuresJSON: String?
+    public var detectorConfigId: Int64?
+
+    public enum Columns {
+        public static let nightId = Column(CodingKeys.nightId)
+        public static let onsetSeconds = Column(CodingKeys.onsetSeconds)
+        public static let kind = Column(CodingKeys.kind)
+    }
+
+    public init(id: Int64? = nil, nightId: Int64 = 0, kind: String, onsetSeconds: Double, offsetSeconds: Double, channel: Int?, peakMicrovolts: Double?,
+                meanMicrovolts: Double?, accelActivityG: Double?, confidence: Double, featuresJSON: String?, detectorConfigId: Int64? = nil) {
+        self.id = id; self.nightId = nightId; self.kind = kind; self.onsetSeconds = onsetSeconds; self.offsetSeconds = offsetSeconds
+        self.channel = channel; self.peakMicrovolts = peakMicrovolts; self.meanMicrovolts = meanMicrovolts
+        self.accelActivityG = accelActivityG; self.confidence = confidence; self.featuresJSON = featuresJSON; self.detectorConfigId = detectorConfigId
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A stretch with no data: frames lost in transit, or the device gone.
+public struct GapRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "gap"
+    public var id: Int64?
+    public var nightId: Int64
+    public var onsetSeconds: Double
+    public var offsetSeconds: Double
+    public var framesLost: Int
+    public var firstLostSequence: Int64?
+    public var emgSamplesLost: Int
+    public var reason: String
+
+    public enum Columns {
+        public static let nightId = Column(CodingKeys.nightId)
+        public static let onsetSeconds = Column(CodingKeys.onsetSeconds)
+    }
+
+    public init(id: Int64? = nil, nightId: Int64 = 0, onsetSeconds: Double, offsetSeconds: Double, framesLost: Int, firstLostSequence: Int64?, emgSamplesLost: Int, reason: String) {
+        self.id = id; self.nightId = nightId; self.onsetSeconds = onsetSeconds; self.offsetSeconds = offsetSeconds
+        self.framesLost = framesLost; self.firstLostSequence = firstLostSequence; self.emgSamplesLost = emgSamplesLost; self.reason = reason
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

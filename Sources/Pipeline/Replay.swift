@@ -1,0 +1,261 @@
+import DeviceProtocol
+import Recordings
+import SignalCore
+
+/// A stretch with no data in a night.
+public struct NightGap: Sendable, Equatable {
+    public var onsetSeconds: Double
+    public var offsetSeconds: Double
+    public var framesLost: Int
+    public var firstLostSequence: UInt32?
+    public var emgSamplesLost: Int
+    public var reason: String
+}
+
+/// Frame-level accounting of a replay or live run.
+public struct FrameStats: Sendable, Equatable {
+    public var frames = 0
+    public var sampleBlocks = 0
+    public var framesLost = 0
+    public var decodeErrors: [DecodeErrorKind: Int] = [:]
+    /// Byte offset and kind of the first decode error.
+    public var firstError: (kind: DecodeErrorKind, offset: UInt64)?
+    public var outOfOrderFrames = 0
+    public var deviceRestarts = 0
+
+    public var corruptFrames: Int { decodeErrors.filter { $0.key != .truncated }.values.reduce(0, +) }
+
+    public static func == (a: FrameStats, b: FrameStats) -> Bool {
+        a.frames == b.frames && a.sampleBlocks == b.sampleBlocks && a.framesLost == b.framesLost && a.decodeErrors == b.decodeErrors
+            && a.firstError?.offset == b.firstError?.offset && a.outOfOrderFrames == b.outOfOrderFrames
+    }
+}
+
+/// Everything a replayed night produced.
+public struct NightResult: Sendable {
+    public var path: String
+    public var format: RecordingFormat
+    public var sizeBytes: UInt64
+    public var deviceInfo: DeviceInfo
+    public var configuration: DetectorConfiguration
+    public var durationSeconds: Double
+    /// Final events, sorted by onset (provisional notices are counted, not kept).
+    public var events: [DetectedEvent]
+    public var provisionalCrampNotices: Int
+    public var gaps: [NightGap]
+    public var stats: FrameStats
+    /// Set when the file ended inside a frame: the byte offset of that frame.
+    public var truncatedAt: UInt64?
+}
+
+/// Problems that stop a replay, said for a person.
+public struct ReplayError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Replays a recording through the same decoder and detector a live night uses.
+public struct Replayer {
+    public var configuration: DetectorConfiguration
+    /// Called about every 5 % with the fraction done (on a TTY).
+    public var progress: ((Double) -> Void)?
+
+    public init(configuration: DetectorConfiguration = DetectorConfiguration(), progress: ((Double) -> Void)? = nil) {
+        self.configuration = configuration
+        self.progress = progress
+    }
+
+    public func replay(path: String) throws -> NightResult {
+        let format = try FormatDetector.detect(path: path)
+        switch format {
+        case .rawCapture:
+            return try replayCapture(path: path)
+        case .edf, .edfPlus, .bdf, .bdfPlus, .csv:
+            throw RecordingError(path: path, offset: 0, "this is a \(format.rawValue.uppercased()) file; this build replays raw device captures only (EDF, BDF and CSV replay is the recordings work still open)")
+        }
+    }
+
+    func replayCapture(path: String) throws -> NightResult {
+        let reader = try ChunkedFileReader(path: path)
+        let run = CaptureRun(path: path, configuration: configuration)
+        var lastReported = 0.0
+        while true {
+            let chunk = try reader.next()
+            if chunk.isEmpty { break }
+            try run.feed(chunk)
+            if let progress, reader.size > 0 {
+                let done = Double(reader.offset) / Double(reader.size)
+                if done - lastReported >= 0.05 {
+                    lastReported = done
+                    progress(done)
+                }
+            }
+        }
+        return try run.finish(sizeBytes: reader.size)
+    }
+}
+
+/// Turns a stream of capture bytes into a night: decoding, scaling, gap accounting, detection.
+/// Used by replay and (with live bytes) by the monitor.
+public final class CaptureRun {
+    let path: String
+    let configuration: DetectorConfiguration
+    let decoder = FrameDecoder()
+    var detector: NightDetector?
+    var info: DeviceInfo?
+    var events = EventBuffer(capacity: 1024)
+    var finalEvents: [DetectedEvent] = []
+    var provisional = 0
+    var gaps: [NightGap] = []
+    var stats = FrameStats()
+    var pendingLost = 0
+    var pendingFirstLost: UInt32?
+    var nextEMGIndex: Int?
+    var nextAccelIndex = 0
+    var emgBuffer: [Float] = []
+    var accelBuffer: [Float] = []
+    var truncatedAt: UInt64?
+    var failure: ReplayError?
+
+    public init(path: String, configuration: DetectorConfiguration) {
+        self.path = path
+        self.configuration = configuration
+        emgBuffer.reserveCapacity(4 * 512)
+        accelBuffer.reserveCapacity(3 * 512)
+    }
+
+    public func feed(_ bytes: UnsafeRawBufferPointer) throws {
+        decoder.feed(bytes) { handle($0) }
+        if let failure { throw failure }
+    }
+
+    private func handle(_ event: DecoderEvent) {
+        guard failure == nil else { return }
+        switch event {
+        case .error(let kind, let offset):
+            stats.decodeErrors[kind, default: 0] += 1
+            if stats.firstError == nil { stats.firstError = (kind, offset) }
+            if kind == .truncated { truncatedAt = offset }
+        case .gap(let expected, _, let lost):
+            stats.framesLost += Int(lost)
+            if pendingFirstLost == nil { pendingFirstLost = expected }
+            pendingLost += Int(lost)
+        case .reorder:
+            stats.outOfOrderFrames += 1
+        case .frame(let view):
+            stats.frames += 1
+            switch view.type {
+            case .deviceInfo:
+                guard case .deviceInfo(let d) = view.message() else { return }
+                if let info, info.bootID != d.bootID {
+                    stats.deviceRestarts += 1
+                }
+                if info == nil { start(with: d, frameOffset: view.offset) }
+            case .sampleBlock:
+                sampleBlock(view)
+            default:
+                break
+            }
+        }
+    }
+
+    private func start(with d: DeviceInfo, frameOffset: UInt64) {
+        info = d
+        do {
+            var cfg = configuration
+            if d.mainsHz == 50 || d.mainsHz == 60 { cfg.mainsHz = Double(d.mainsHz) }
+            let clip = Float(Int(1) << (min(16, max(2, d.adcBits)) - 1) - 1) * d.emgMicrovoltsPerLSB
+            detector = try NightDetector(configuration: cfg, sampleRateHz: d.emgRateHz, emgChannels: d.emgChannels,
+                                         accelRateHz: d.accelRateHz, accelAxes: d.accelAxes, clipLevelMicrovolts: clip)
+        } catch {
+            failure = ReplayError("\(path): at byte offset \(frameOffset): the device describes itself in a way the detector cannot use: \(error)")
+        }
+    }
+
+    private func sampleBlock(_ view: FrameView) {
+        guard let detector, let info else {
+            failure = ReplayError("\(path): at byte offset \(view.offset): sample data arrived before the device described itself (no device-info frame), so the units are unknown. Was the capture started mid-stream?")
+            return
+        }
+        let b = view.sampleBlock
+        guard b.emgChannels == info.emgChannels, b.accelAxes == info.accelAxes || b.accelCount == 0 else {
+            failure = ReplayError("\(path): at byte offset \(view.offset): frame \(view.sequence) has \(b.emgChannels) EMG channels and \(b.accelAxes) accelerometer axes but the device said \(info.emgChannels) and \(info.accelAxes)")
+            return
+        }
+        stats.sampleBlocks += 1
+        let emgIndex = Int(b.emgIndex)
+        let fs = Double(info.emgRateHz)
+        if let expected = nextEMGIndex {
+            if emgIndex < expected {
+                // A duplicate or late block: its samples were already accounted for.
+                stats.outOfOrderFrames += 1
+                return
+            }
+            if emgIndex > expected || pendingLost > 0 {
+                let lostSamples = emgIndex - expected
+                gaps.append(NightGap(onsetSeconds: Double(expected) / fs, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost,
+                                     firstLostSequence: pendingFirstLost, emgSamplesLost: lostSamples,
+                                     reason: lostSamples > 0 ? "frames lost in transit" : "non-sample frames lost"))
+                if lostSamples > 0 {
+                    detector.skip(emgSamples: lostSamples, accelSamples: Int(b.accelIndex) - nextAccelIndex, into: &events)
+                }
+                pendingLost = 0
+                pendingFirstLost = nil
+            }
+        } else if emgIndex > 0 || pendingLost > 0 {
+            // The first blocks never arrived (or the capture starts after the device's first block).
+            gaps.append(NightGap(onsetSeconds: 0, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost, firstLostSequence: pendingFirstLost,
+                                 emgSamplesLost: emgIndex, reason: "the start of the recording is missing"))
+            pendingLost = 0
+            pendingFirstLost = nil
+            if emgIndex > 0 { detector.skip(emgSamples: emgIndex, accelSamples: Int(b.accelIndex), into: &events) }
+        }
+        let uv = info.emgMicrovoltsPerLSB, g = info.accelGPerLSB
+        let emgValues = b.emgCount * b.emgChannels
+        let accelValues = b.accelCount * b.accelAxes
+        emgBuffer.removeAll(keepingCapacity: true)
+        for i in 0..<emgValues { emgBuffer.append(Float(b.emgValue(flatIndex: i)) * uv) }
+        accelBuffer.removeAll(keepingCapacity: true)
+        for i in 0..<accelValues { accelBuffer.append(Float(b.accelValue(flatIndex: i)) * g) }
+        emgBuffer.withUnsafeBufferPointer { e in
+            accelBuffer.withUnsafeBufferPointer { a in
+                detector.process(emg: e, accel: a, into: &events)
+            }
+        }
+        nextEMGIndex = emgIndex + b.emgCount
+        nextAccelIndex = Int(b.accelIndex) + b.accelCount
+        drainEvents()
+    }
+
+    private func drainEvents() {
+        guard !events.isEmpty else { return }
+        for e in events.events {
+            if e.isProvisional { provisional += 1 } else { finalEvents.append(e) }
+        }
+        events.removeAll()
+    }
+
+    /// Ends the run: flushes the detector and reports a truncated tail.
+    public func finish(sizeBytes: UInt64) throws -> NightResult {
+        decoder.finish { handle($0) }
+        if let failure { throw failure }
+        guard let info, let detector else {
+            if let first = stats.firstError {
+                throw RecordingError(path: path, offset: first.offset, "no usable data: \(first.kind.explanation)")
+            }
+            throw RecordingError(path: path, offset: 0, "the capture holds no device-info frame and no samples")
+        }
+        if pendingLost > 0, let expected = nextEMGIndex {
+            let t = Double(expected) / Double(info.emgRateHz)
+            gaps.append(NightGap(onsetSeconds: t, offsetSeconds: t, framesLost: pendingLost, firstLostSequence: pendingFirstLost, emgSamplesLost: 0, reason: "frames lost at the end"))
+            pendingLost = 0
+        }
+        detector.finish(into: &events)
+        drainEvents()
+        finalEvents.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
+        return NightResult(
+            path: path, format: .rawCapture, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,
+            durationSeconds: Double(detector.emgSampleIndex) / Double(info.emgRateHz), events: finalEvents,
+            provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt)
+    }
+}

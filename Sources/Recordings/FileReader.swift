@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A problem with a recording, said so a person can act on it: which file, where, what.
+public struct RecordingError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    /// Byte offset in the file, when the problem has a place.
+    public let offset: UInt64?
+    public let message: String
+
+    public init(path: String, offset: UInt64?, _ message: String) {
+        self.path = path
+        self.offset = offset
+        self.message = message
+    }
+
+    public var description: String {
+        if let offset { return "\(path): at byte offset \(offset): \(message)" }
+        return "\(path): \(message)"
+    }
+}
+
+/// Reads a file sequentially in fixed chunks through one reusable buffer (a whole night never sits in memory).
+public final class ChunkedFileReader {
+    public let path: String
+    public let size: UInt64
+    private let fd: Int32
+    private let buffer: UnsafeMutableRawBufferPointer
+    public private(set) var offset: UInt64 = 0
+
+    public init(path: String, chunkBytes: Int = 1 << 16) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RecordingError(path: path, offset: nil, Self.openMessage(errno)) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let e = errno
+            close(fd)
+            throw RecordingError(path: path, offset: nil, "cannot read the file's size: \(String(cString: strerror(e)))")
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw RecordingError(path: path, offset: nil, "this is a folder, not a recording; give the path of a file inside it")
+        }
+        self.fd = fd
+        size = UInt64(st.st_size)
+        buffer = .allocate(byteCount: chunkBytes, alignment: 16)
+    }
+
+    deinit {
+        close(fd)
+        buffer.deallocate()
+    }
+
+    static func openMessage(_ e: Int32) -> String {
+        switch e {
+        case ENOENT: "no such file; check the path"
+        case EACCES: "permission denied; check who owns the file"
+        default: "cannot open: \(String(cString: strerror(e)))"
+        }
+    }
+
+    /// The next chunk, empty at end of file. Valid until the next call.
+    public func next() throws -> UnsafeRawBufferPointer {
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw RecordingError(path: path, offset: offset, "read failed: \(String(cString: strerror(errno)))")
+            }
+            offset += UInt64(n)
+            return UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+        }
+    }
+
+    /// Reads up to `count` bytes from the start of the file without disturbing sequential reading.
+    public func peek(_ count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
+        guard n >= 0 else { throw RecordingError(path: path, offset: 0, "read failed: \(String(cString: strerror(errno)))") }
+        return Array(bytes.prefix(n))
+    }
+}

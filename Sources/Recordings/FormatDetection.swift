@@ -1,0 +1,41 @@
+import DeviceProtocol
+
+/// The kinds of recording Crampwatch knows.
+public enum RecordingFormat: String, Sendable, Codable {
+    case rawCapture = "raw_capture"
+    case edf, edfPlus = "edf+", bdf, bdfPlus = "bdf+"
+    case csv
+}
+
+/// Tells a recording's format from its content, not its name.
+public enum FormatDetector {
+    /// Bytes examined to recognise a raw capture.
+    public static let probeBytes = 1 << 16
+
+    public static func detect(path: String) throws -> RecordingFormat {
+        let reader = try ChunkedFileReader(path: path)
+        guard reader.size > 0 else { throw RecordingError(path: path, offset: 0, "the file is empty; nothing was recorded in it") }
+        let head = try reader.peek(probeBytes)
+        if head.count >= 256, Array(head[0..<8]) == Array("0       ".utf8) {
+            let reserved = String(decoding: head[192..<236], as: UTF8.self)
+            return reserved.hasPrefix("EDF+") ? .edfPlus : .edf
+        }
+        if head.count >= 256, head[0] == 0xFF, Array(head[1..<8]) == Array("BIOSEMI".utf8) {
+            let reserved = String(decoding: head[192..<236], as: UTF8.self)
+            return reserved.hasPrefix("BDF+") ? .bdfPlus : .bdf
+        }
+        // A capture: protocol frames with valid checksums.
+        let decoder = FrameDecoder()
+        var frames = 0
+        decoder.feed(head) { if case .frame = $0 { frames += 1 } }
+        if frames > 0 { return .rawCapture }
+        if looksLikeText(head) { return .csv }
+        throw RecordingError(path: path, offset: 0, "not a recording Crampwatch knows: no device frame with a valid checksum in the first \(head.count) bytes, and not EDF, BDF or CSV")
+    }
+
+    static func looksLikeText(_ bytes: [UInt8]) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        let printable = bytes.prefix(4096).filter { $0 == 9 || $0 == 10 || $0 == 13 || ($0 >= 32 && $0 < 127) || $0 >= 0xC2 }.count
+        return printable * 100 >= min(4096, bytes.count) * 99 && bytes.prefix(4096).contains(10)
+    }
+}

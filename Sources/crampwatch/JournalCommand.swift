@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import Journal
+
+struct JournalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal",
+        abstract: "Looks into your journal: saved nights and their events.",
+        subcommands: [Nights.self, Events.self, Show.self]
+    )
+
+    struct Nights: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists the saved nights, oldest first.")
+        @OptionGroup var journal: JournalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let j = try openJournal(journal)
+            let nights = try j.nights()
+            if json {
+                try printJSON(try nights.map { n in NightRow(n, counts: try j.eventCounts(night: n.id!)) })
+                return
+            }
+            if nights.isEmpty {
+                print("No nights yet in \(j.path). Replay a recording with `crampwatch replay FILE`.")
+                return
+            }
+            print("night  started            length     cramps  leg mvts  awakenings  frames lost  source")
+            for n in nights {
+                let c = try j.eventCounts(night: n.id!)
+                let started = n.startedAt.map { dayTime($0) + (n.startSource == "file_time" ? "~" : " ") } ?? "unknown          "
+                print([pad("\(n.id!)", 5, right: true), started, pad(duration(n.durationSeconds), 9), pad("\(c["cramp"] ?? 0)", 6, right: true),
+                       pad("\(c["leg_movement"] ?? 0)", 8, right: true), pad("\(c["sleep_interruption"] ?? 0)", 10, right: true),
+                       pad("\(n.framesLost)", 11, right: true), n.source].joined(separator: "  "))
+            }
+            if nights.contains(where: { $0.startSource == "file_time" }) { print("~ start estimated from the file's time") }
+        }
+    }
+
+    struct Events: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists one night's events and gaps.")
+        @Argument(help: ArgumentHelp("The night's number (see `crampwatch journal nights`).", valueName: "night")) var night: Int64
+        @OptionGroup var journal: JournalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let j = try openJournal(journal)
+            guard let n = try j.night(id: night) else {
+                complain("there is no night \(night) in \(j.path); `crampwatch journal nights` lists them.")
+                throw Exit.failure
+            }
+            let events = try j.events(night: night)
+            let gaps = try j.gaps(night: night)
+            if json {
+                try printJSON(EventsJSON(night: night, events: events.map(EventRow.init), gaps: gaps.map(GapRow.init)))
+                return
+            }
+            printEventTable(n, events, gaps)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Shows one night: its summary, then its events.")
+        @Argument(help: ArgumentHelp("The night's number.", valueName: "night")) var night: Int64
+        @OptionGroup var journal: JournalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let j = try openJournal(journal)
+            guard let n = try j.night(id: night) else {
+                complain("there is no night \(night) in \(j.path); `crampwatch journal nights` lists them.")
+                throw Exit.failure
+            }
+            let c = try j.eventCounts(night: night)
+            let device = try n.deviceId.flatMap { try j.device(id: $0) }
+            let recording = try n.recordingId.flatMap { try j.recording(id: $0) }
+            let config = try n.detectorConfigId.flatMap { try j.configuration(id: $0) }
+            if json {
+                try printJSON(ShowJSON(night: NightRow(n, counts: c), device: device?.serial, recording: recording?.path, detectorHash: config?.hash,
+                                       events: try j.events(night: night).map(EventRow.init), gaps: try j.gaps(night: night).map(GapRow.init)))
+                return
+            }
+            print("Night \(night): \(n.startedAt.map(dayTime) ?? "start unknown")\(n.startSource == "file_time" ? " (estimated)" : ""), \(duration(n.durationSeconds)), \(n.source)"
+                  + (recording.map { " of \($0.path)" } ?? ""))
+            print("  device \(device?.serial ?? "unknown"), detector configuration \(config.map { String($0.hash.prefix(12)) } ?? "unknown")")
+            print("  \(c["cramp"] ?? 0) cramps, \(c["leg_movement"] ?? 0) leg movements, \(c["sleep_interruption"] ?? 0) sleep interruptions, \(c["artifact"] ?? 0) signal problems")
+            print("  \(n.framesReceived) frames received, \(n.framesLost) lost, \(n.corruptFrames) damaged" + (n.truncatedAtByte.map { "; recording cut off at byte \($0)" } ?? ""))
+            print("")
+            printEventTable(n, try j.events(night: night), try j.gaps(night: night))
+        }
+    }
+}
+
+func openJournal(_ options: JournalOptions) throws -> Journal {
+    do {
+        return try Journal(path: options.resolvedPath)
+    } catch {
+        complain("\(error)")
+        throw Exit.failure
+    }
+}
+
+func dayTime(_ d: Date) -> String {
+    let f = DateFormatter()
+    f.dateFormat = "yyyy-MM-dd HH:mm"
+    return f.string(from: d)
+}
+
+struct NightRow: Encodable {
+    var id: Int64
+    var started_at: Date?
+    var start_source: String
+    var duration_s: Double
+    var source: String
+    var frames_received: Int
+    var frames_lost: Int
+    var corrupt_frames: Int
+    var truncated_at_byte: Int64?
+    var counts: [String: Int]
+    init(_ n: NightRecord, counts: [String: Int]) {
+        id = n.id!; started_at = n.startedAt; start_source = n.startSource; duration_s = n.durationSeconds; source = n.source
+        frames_received = n.framesReceived; frames_lost = n.framesLost; corrupt_frames = n.corruptFrames; truncated_at_byte = n.truncatedAtByte
+        self.counts = counts
+    }
+}
+
+struct EventRow: Encodable {
+    var kind: String
+    var onset_s: Double
+    var offset_s: Double
+    var channel: Int?
+    var peak_uv: Double?
+    var mean_uv: Double?
+    var confidence: Double
+    var features: String?
+    init(_ e: EventRecord) {
+        kind = e.kind; onset_s = e.onsetSeconds; offset_s = e.offsetSeconds; channel = e.channel; peak_uv = e.peakMicrovolts
+        mean_uv = e.meanMicrovolts; confidence = e.confidence; features = e.featuresJSON
+    }
+}
+
+struct GapRow: Encodable {
+    var onset_s: Double
+    var offset_s: Double
+    var frames_lost: Int
+    var first_lost_sequence: Int64?
+    var emg_samples_lost: Int
+    var reason: String
+    init(_ g: GapRecord) {
+        onset_s = g.onsetSeconds; offset_s = g.offsetSeconds; frames_lost = g.framesLost; first_lost_sequence = g.firstLostSequence
+        emg_samples_lost = g.emgSamplesLost; reason = g.reason
+    }
+}
+
+struct EventsJSON: Encodable {
+    var night: Int64
+    var events: [EventRow]
+    var gaps: [GapRow]
+}
+
+struct ShowJSON: Encodable {
+    var night: NightRow
+    var device: String?
+    var recording: String?
+    var detectorHash: String?
+    var events: [EventRow]
+    var gaps: [GapRow]
+}
+
+func printEventTable(_ n: NightRecord, _ events: [EventRecord], _ gaps: [GapRecord]) {
+    print([pad("kind", 19), pad("onset", 9), pad("offset", 9), pad("duration", 10), "details"].joined(separator: "  "))
+    var rows: [(Double, String)] = events.map { e in
+        var details: [String] = []
+        if let ch = e.channel { details.append("channel \(ch + 1)") }
+        if let p = e.peakMicrovolts { details.append("peak \(Int(p)) µV") }
+        if let f = e.featuresJSON { details.append(f) }
+        let cells = [pad(e.kind, 19), pad(clock(e.onsetSeconds, n.startedAt), 9), pad(clock(e.offsetSeconds, n.startedAt), 9),
+                     pad(duration(e.offsetSeconds - e.onsetSeconds), 10), details.joined(separator: ", ")]
+        return (e.onsetSeconds, cells.joined(separator: "  "))
+    }
+    rows += gaps.map { g in
+        let cells = [pad("gap", 19), pad(clock(g.onsetSeconds, n.startedAt), 9), pad(clock(g.offsetSeconds, n.startedAt), 9),
+                     pad(duration(g.offsetSeconds - g.onsetSeconds), 10), "\(g.framesLost) frame\(g.framesLost == 1 ? "" : "s") lost (\(g.reason))"]
+        return (g.onsetSeconds, cells.joined(separator: "  "))
+    }
+    for r in rows.sorted(by: { $0.0 < $1.0 }) { print(r.1) }
+}
+
+/// Pads to a column width (counting characters, so "µV" lines up).
+func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+    let fill = String(repeating: " ", count: max(0, width - s.count))
+    return right ? fill + s : s + fill
+}

@@ -1,0 +1,156 @@
+import Testing
+
+@testable import SignalCore
+
+@Suite struct FilterTests {
+    @Test(arguments: [250.0, 1000.0, 2000.0, 4000.0])
+    func butterworthHasDesignedGain(fs: Double) throws {
+        for order in [1, 2, 3, 4, 6] {
+            let low = SOSCascade(try FilterDesign.butterworth(.lowPass, order: order, cutoffHz: fs / 10, sampleRateHz: fs))
+            let high = SOSCascade(try FilterDesign.butterworth(.highPass, order: order, cutoffHz: fs / 10, sampleRateHz: fs))
+            // −3 dB at the cutoff, unity far in the pass band, |H| = 1/sqrt(1+(f/fc)^2n) roughly below.
+            #expect(abs(low.gain(atHz: fs / 10, sampleRateHz: fs) - 0.5.squareRoot()) < 1e-3)
+            #expect(abs(high.gain(atHz: fs / 10, sampleRateHz: fs) - 0.5.squareRoot()) < 1e-3)
+            #expect(abs(low.gain(atHz: 0.001, sampleRateHz: fs) - 1) < 1e-3)
+            #expect(abs(high.gain(atHz: fs / 2 - 0.001, sampleRateHz: fs) - 1) < 1e-3)
+            // The bilinear Butterworth response: |H|² = 1 / (1 + (tan(πf/fs) / tan(πfc/fs))^(±2n)).
+            for f in [0.02, 0.05, 0.2, 0.3, 0.45].map({ $0 * fs }) {
+                let r = tan(Double.pi * f / fs) / tan(Double.pi * 0.1)
+                #expect(abs(low.gain(atHz: f, sampleRateHz: fs) - 1 / (1 + pow(r, Double(2 * order))).squareRoot()) < 1e-4)
+                #expect(abs(high.gain(atHz: f, sampleRateHz: fs) - 1 / (1 + pow(r, Double(-2 * order))).squareRoot()) < 1e-4)
+            }
+            #expect(low.sections.allSatisfy(\.isStable) && high.sections.allSatisfy(\.isStable))
+        }
+    }
+
+    @Test func notchRemovesMainsAndKeepsNeighbours() throws {
+        for (fs, mains) in [(1000.0, 50.0), (2000.0, 60.0), (250.0, 50.0)] {
+            let n = try FilterDesign.notch(centerHz: mains, q: 30, sampleRateHz: fs)
+            #expect(n.gain(atHz: mains, sampleRateHz: fs) < 1e-3)
+            #expect(n.gain(atHz: mains * 1.2, sampleRateHz: fs) > 0.95)
+            #expect(n.gain(atHz: mains * 0.8, sampleRateHz: fs) > 0.95)
+        }
+    }
+
+    @Test func measuredResponseMatchesDesignForASine() throws {
+        // Filter a 100 Hz sine through the 20–450 Hz band at 2 kHz: the steady-state amplitude is the designed gain.
+        var cascade = SOSCascade(try FilterDesign.butterworth(.highPass, order: 2, cutoffHz: 20, sampleRateHz: 2000)
+                                 + FilterDesign.butterworth(.lowPass, order: 2, cutoffHz: 450, sampleRateHz: 2000))
+        var x = (0..<8000).map { Float(sin(2 * Double.pi * 100 * Double($0) / 2000)) }
+        x.withUnsafeMutableBufferPointer { cascade.process(inPlace: $0) }
+        let peak = x[6000...].map(abs).max()!
+        #expect(abs(Double(peak) - cascade.gain(atHz: 100, sampleRateHz: 2000)) < 0.01)
+    }
+
+    @Test func stateIsKeptAcrossBlocks() throws {
+        let design = try FilterDesign.butterworth(.lowPass, order: 4, cutoffHz: 100, sampleRateHz: 1000)
+        var whole = SOSCascade(design), pieces = SOSCascade(design)
+        var a = (0..<1000).map { Float(($0 * 7919) % 113) - 56 }
+        var b = a
+        a.withUnsafeMutableBufferPointer { whole.process(inPlace: $0) }
+        b.withUnsafeMutableBufferPointer { buf in
+            var i = 0
+            for size in [1, 7, 100, 3, 889] {
+                pieces.process(inPlace: UnsafeMutableBufferPointer(rebasing: buf[i..<(i + size)]))
+                i += size
+            }
+        }
+        #expect(a == b)
+    }
+
+    @Test func badDesignsAreRefusedWithReasons() {
+        #expect(throws: ConfigurationError.self) { try FilterDesign.butterworth(.lowPass, order: 2, cutoffHz: 600, sampleRateHz: 1000) }
+        #expect(throws: ConfigurationError.self) { try FilterDesign.butterworth(.lowPass, order: 0, cutoffHz: 10, sampleRateHz: 1000) }
+        #expect(throws: ConfigurationError.self) { try NightDetector(configuration: .init(), sampleRateHz: 50, emgChannels: 1, accelRateHz: 0, accelAxes: 0) }
+    }
+
+    @Test func baselineIsALowPercentileAndIgnoresShortBursts() {
+        var b = RestingBaseline(windowSeconds: 30, percentile: 0.2)
+        for s in 0..<30 { b.push(s % 10 == 0 ? 80 : 3 + Float(s % 3) * 0.1) }
+        #expect(abs(b.value - 3.0) < 0.15)
+    }
+}
+
+/// A deterministic synthetic recording: resting noise, 50 Hz mains, and contractions at known times.
+struct SyntheticNight {
+    static func make(fs: Int, seconds: Int, bursts: [(onset: Double, length: Double, microvolts: Float)]) -> [Float] {
+        var state: UInt64 = 12345
+        func noise() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            // Sum of 4 uniforms ≈ Gaussian, unit variance.
+            var s: Float = 0
+            for k in 0..<4 { s += Float((state >> (16 * UInt64(k))) & 0xFFFF) / 65535 - 0.5 }
+            return s * 1.732
+        }
+        return (0..<(fs * seconds)).map { i in
+            let t = Double(i) / Double(fs)
+            var x = 2.5 * noise() + 8 * Float(sin(2 * Double.pi * 50 * t))
+            for b in bursts where t >= b.onset && t < b.onset + b.length { x += b.microvolts * noise() }
+            return x
+        }
+    }
+}
+
+@Suite struct DetectorTests {
+    func run(_ samples: [Float], fs: Int, chunk: Int, config: DetectorConfiguration = .init()) throws -> [DetectedEvent] {
+        let d = try NightDetector(configuration: config, sampleRateHz: fs, emgChannels: 1, accelRateHz: 0, accelAxes: 0)
+        var events = EventBuffer()
+        var out: [DetectedEvent] = []
+        samples.withUnsafeBufferPointer { all in
+            var i = 0
+            while i < all.count {
+                let n = min(chunk, all.count - i)
+                d.process(emg: UnsafeBufferPointer(rebasing: all[i..<(i + n)]), accel: UnsafeBufferPointer(start: nil, count: 0), into: &events)
+                out += events.events
+                events.removeAll()
+                i += n
+            }
+        }
+        d.finish(into: &events)
+        return out + events.events
+    }
+
+    @Test func findsLegMovementsAndACrampAtTheRightTimes() throws {
+        let night = SyntheticNight.make(fs: 1000, seconds: 120, bursts: [(20, 2, 30), (50, 4, 60), (70, 25, 120)])
+        let events = try run(night, fs: 1000, chunk: 333).filter { !$0.isProvisional }
+        let lms = events.filter { $0.kind == .legMovement }
+        let cramps = events.filter { $0.kind == .cramp }
+        #expect(lms.count == 2)
+        #expect(cramps.count == 1)
+        for (e, (onset, length)) in zip(lms, [(20.0, 2.0), (50.0, 4.0)]) {
+            #expect(abs(e.onsetSeconds - onset) < 0.2)
+            #expect(abs(e.durationSeconds - length) < 0.4)
+        }
+        #expect(abs(cramps[0].onsetSeconds - 70) < 0.2)
+        #expect(abs(cramps[0].durationSeconds - 25) < 0.5)
+    }
+
+    @Test func provisionalCrampNoticeComesAtTheMinimumDuration() throws {
+        let night = SyntheticNight.make(fs: 1000, seconds: 90, bursts: [(30, 40, 120)])
+        let events = try run(night, fs: 1000, chunk: 100)
+        let provisional = try #require(events.first { $0.isProvisional })
+        #expect(provisional.kind == .cramp)
+        #expect(abs(provisional.offsetSeconds - 40) < 0.1)  // onset 30 s + 10 s minimum
+        #expect(events.filter { $0.kind == .cramp && !$0.isProvisional }.count == 1)
+    }
+
+    @Test(arguments: [1, 7, 64, 1000, 4096, 20_000])
+    func eventsDoNotDependOnChunking(chunk: Int) throws {
+        let night = SyntheticNight.make(fs: 1000, seconds: 100, bursts: [(20, 2, 30), (40, 15, 100), (80, 0.7, 50)])
+        let reference = try run(night, fs: 1000, chunk: 100_000)
+        #expect(reference.count >= 3)
+        #expect(try run(night, fs: 1000, chunk: chunk) == reference)
+    }
+
+    @Test func flatLineIsAnArtifactAndHidesNothingFalse() throws {
+        var night = SyntheticNight.make(fs: 1000, seconds: 60, bursts: [])
+        for i in 20_000..<35_000 { night[i] = 0 }
+        let events = try run(night, fs: 1000, chunk: 500)
+        let artifacts = events.filter { $0.kind == .artifact }
+        #expect(artifacts.count == 1)
+        #expect(artifacts.first?.artifactCause == .flatLine)
+        // The 50 Hz notch (Q 30) rings for ~0.6 s after the signal stops; the flat line is seen after that.
+        #expect(abs((artifacts.first?.onsetSeconds ?? 0) - 20) < 0.8)
+        #expect(events.filter { $0.kind == .legMovement || $0.kind == .cramp }.isEmpty)
+    }
+}
