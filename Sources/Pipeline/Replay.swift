@@ -46,6 +46,8 @@ public struct NightResult: Sendable {
     public var stats: FrameStats
     /// Set when the file ended inside a frame: the byte offset of that frame.
     public var truncatedAt: UInt64?
+    /// Every tick's features, when asked for (`recordTicks`): replay them through other thresholds.
+    public var tickLog: TickLog?
 }
 
 /// Problems that stop a replay, said for a person.
@@ -59,9 +61,12 @@ public struct Replayer {
     public var configuration: DetectorConfiguration
     /// Called about every 5 % with the fraction done (on a TTY).
     public var progress: ((Double) -> Void)?
+    /// Keep every tick's features in the result (for threshold sweeps).
+    public var recordTicks = false
 
-    public init(configuration: DetectorConfiguration = DetectorConfiguration(), progress: ((Double) -> Void)? = nil) {
+    public init(configuration: DetectorConfiguration = DetectorConfiguration(), recordTicks: Bool = false, progress: ((Double) -> Void)? = nil) {
         self.configuration = configuration
+        self.recordTicks = recordTicks
         self.progress = progress
     }
 
@@ -78,6 +83,7 @@ public struct Replayer {
     func replayCapture(path: String) throws -> NightResult {
         let reader = try ChunkedFileReader(path: path)
         let run = CaptureRun(path: path, configuration: configuration)
+        run.recordTicks = recordTicks
         var lastReported = 0.0
         while true {
             let chunk = try reader.next()
@@ -116,6 +122,8 @@ public final class CaptureRun {
     var accelBuffer: [Float] = []
     var truncatedAt: UInt64?
     var failure: ReplayError?
+    /// Keep every tick's features (for threshold sweeps).
+    public var recordTicks = false
 
     public init(path: String, configuration: DetectorConfiguration) {
         self.path = path
@@ -167,6 +175,7 @@ public final class CaptureRun {
             let clip = Float(Int(1) << (min(16, max(2, d.adcBits)) - 1) - 1) * d.emgMicrovoltsPerLSB
             detector = try NightDetector(configuration: cfg, sampleRateHz: d.emgRateHz, emgChannels: d.emgChannels,
                                          accelRateHz: d.accelRateHz, accelAxes: d.accelAxes, clipLevelMicrovolts: clip)
+            if recordTicks { detector?.startTickLog() }
         } catch {
             failure = ReplayError("\(path): at byte offset \(frameOffset): the device describes itself in a way the detector cannot use: \(error)")
         }
@@ -256,6 +265,6 @@ public final class CaptureRun {
         return NightResult(
             path: path, format: .rawCapture, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,
             durationSeconds: Double(detector.emgSampleIndex) / Double(info.emgRateHz), events: finalEvents,
-            provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt)
+            provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt, tickLog: detector.tickLog)
     }
 }

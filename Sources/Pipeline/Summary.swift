@@ -39,7 +39,9 @@ public struct NightSummary: Sendable, Equatable, Codable {
         longestCrampSeconds = cramps.map(\.durationSeconds).max() ?? 0
         crampsThatWoke = cramps.filter { c in Self.woke(c, wakes) }.count
         legMovements = lms.count
-        periodicLegMovements = Self.periodicSeries(lms).reduce(0) { $0 + $1.count }
+        // WASM: periodic leg movements are counted in sleep, so not inside wake bouts.
+        let asleep = lms.filter { lm in !wakes.contains { lm.onsetSeconds >= $0.onsetSeconds && lm.onsetSeconds <= $0.offsetSeconds } }
+        periodicLegMovements = Self.periodicSeries(asleep).reduce(0) { $0 + $1.count }
         sleepInterruptions = wakes.count
         wakeSeconds = wakes.reduce(0) { $0 + $1.durationSeconds }
         let artifacts = events.filter { $0.kind == .artifact }

@@ -49,51 +49,10 @@ public final class NightDetector {
     public private(set) var accelSampleIndex: Int = 0
     var accelHistory: [Float]
     let accelHistoryCapacity = 1024
-    var tickActivity: [Float]  // last ticks' activity, for the still-onset rule
-    let tickActivityCapacity = 1024
 
-    // Baselines, per channel.
-    var baselines: [RestingBaseline]
-    var secondEnvelopeSum: [Float]
-    var secondTicks = 0
-    var secondClean: [Bool]
-    var blankUntilTick = 0
-
-    // State machines.
-    var episode = Episode.idle
-    var artifacts: [ArtifactState]
-    var wake = WakeState.idle
-    var secondMaxActivity: Float = 0
-    var secondIndex = 0
-
-    enum Episode {
-        case idle
-        case active(EpisodeData)
-    }
-
-    struct EpisodeData {
-        var onsetTick: Int
-        var quietSinceTick: Int?
-        var ticks = 0
-        var artifactTicks = 0
-        var sumAbove: Double = 0
-        var peakAbove: Float = 0
-        var peakChannel = 0
-        var activitySum: Double = 0
-        var onsetMaxActivity: Float = 0
-        var stillOnset: Bool?
-        var provisionalSent = false
-    }
-
-    enum ArtifactState {
-        case idle
-        case active(onsetTick: Int, lastCauseTick: Int, cause: ArtifactCause)
-    }
-
-    enum WakeState {
-        case idle
-        case bout(onsetSecond: Int, lastMovingSecond: Int, activitySum: Double, movingSeconds: Int)
-    }
+    // The state machines, and (optionally) a log of every tick for threshold sweeps.
+    public let machines: TickDetector
+    public var tickLog: TickLog?
 
     /// - Parameters:
     ///   - clipLevelMicrovolts: |x| at or above this is clipping (the ADC rail); infinity if unknown.
@@ -139,12 +98,7 @@ public final class NightDetector {
         pendingClip = Array(repeating: 0, count: pendingCapacity)
         accel = AccelActivity(sampleRateHz: max(1, accelRateHz))
         accelHistory = Array(repeating: 0, count: accelHistoryCapacity)
-        tickActivity = Array(repeating: 0, count: tickActivityCapacity)
-        baselines = Array(repeating: RestingBaseline(windowSeconds: configuration.baselineWindowSeconds, percentile: configuration.baselinePercentile), count: emgChannels)
-        secondEnvelopeSum = Array(repeating: 0, count: emgChannels)
-        secondClean = Array(repeating: true, count: emgChannels)
-        artifacts = Array(repeating: .idle, count: emgChannels)
-        blankUntilTick = ticksPerSecond
+        machines = TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds)
     }
 
     deinit {
@@ -255,7 +209,7 @@ public final class NightDetector {
             return
         }
         resolveReadyTicks(force: true, events: &events)
-        endEverything(atTick: producedTicks, events: &events, confidenceScale: 0.5)
+        let endTick = producedTicks
         for c in 0..<emgChannels {
             band[c].reset()
             notch[c].reset()
@@ -263,11 +217,7 @@ public final class NightDetector {
             tickMainsEnergy[c] = 0
             tickClipped[c] = false
             for k in 0..<envRingCapacity { envRing[c * envRingCapacity + k] = 0 }
-            secondEnvelopeSum[c] = 0
-            secondClean[c] = true
         }
-        secondTicks = 0
-        secondMaxActivity = 0
         emgSampleIndex += emgSamples
         producedTicks = emgSampleIndex / samplesPerTick
         tickFill = emgSampleIndex % samplesPerTick
@@ -275,8 +225,8 @@ public final class NightDetector {
         accel.reset()
         accelSampleIndex += max(0, accelSamples)
         // Let the filters settle for half a second before detecting again.
-        blankUntilTick = producedTicks + ticksPerSecond / 2 + envelopeTicks
-        secondIndex = producedTicks / ticksPerSecond
+        machines.restart(endTick: endTick, resumeTick: producedTicks, settleTicks: settleTicks, into: &events)
+        tickLog?.restarts.append((endTick, producedTicks))
     }
 
     private func bridge(emgSamples n: Int, accelSamples m: Int, events: inout EventBuffer) {
@@ -316,7 +266,18 @@ public final class NightDetector {
     /// End of the recording: resolves everything pending and closes open events.
     public func finish(into events: inout EventBuffer) {
         resolveReadyTicks(force: true, events: &events)
-        endEverything(atTick: producedTicks, events: &events, confidenceScale: 1)
+        machines.finish(endTick: producedTicks, into: &events)
+        tickLog?.endTick = producedTicks
+    }
+
+    /// Ticks of settling after a long gap (filters restart).
+    public var settleTicks: Int { ticksPerSecond / 2 + envelopeTicks }
+
+    /// Starts logging every tick's features (for threshold sweeps); call before the first sample.
+    public func startTickLog() {
+        var log = TickLog(emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds, settleTicks: settleTicks)
+        log.features.reserveCapacity(1 << 16)
+        tickLog = log
     }
 
     // MARK: - Ticks
@@ -340,213 +301,10 @@ public final class NightDetector {
     }
 
     private func resolveTick(_ t: Int, activity: Float, events: inout EventBuffer) {
-        let cfg = configuration
         let p = t & (pendingCapacity - 1)
-        let env = pendingEnvelope[p]
-        let mains = pendingMains[p]
-        let bandRMS = pendingBandRMS[p]
-        let clip = pendingClip[p]
-        tickActivity[t & (tickActivityCapacity - 1)] = activity
-        let blank = t < blankUntilTick
-
-        // Artifacts, per channel.
-        var inArtifact: UInt8 = 0
-        for c in 0..<emgChannels {
-            var cause = ArtifactCause.none
-            if clip & UInt8(1 << c) != 0 {
-                cause = .clipping
-            } else if !blank && env[c] < cfg.flatLineMicrovolts {
-                cause = .flatLine
-            } else if mains[c] > cfg.mainsMinMicrovolts && mains[c] > cfg.mainsRatio * bandRMS[c] {
-                cause = .mains
-            }
-            stepArtifact(channel: c, tick: t, cause: cause, events: &events)
-            if case .active = artifacts[c] { inArtifact |= UInt8(1 << c) }
-        }
-
-        // Activity above rest: the strongest clean channel.
-        var above: Float = -.infinity
-        var channel = 0
-        if !blank {
-            for c in 0..<emgChannels where inArtifact & UInt8(1 << c) == 0 && baselines[c].isReady {
-                let a = env[c] - baselines[c].value
-                if a > above {
-                    above = a
-                    channel = c
-                }
-            }
-        }
-        stepEpisode(tick: t, above: above, channel: channel, artifact: inArtifact != 0, activity: activity, events: &events)
-
-        // Baselines: one mean per second, frozen during contractions and artifacts.
-        let episodeActive: Bool
-        if case .active = episode { episodeActive = true } else { episodeActive = false }
-        for c in 0..<emgChannels {
-            secondEnvelopeSum[c] += env[c]
-            if episodeActive || inArtifact & UInt8(1 << c) != 0 || clip & UInt8(1 << c) != 0 { secondClean[c] = false }
-        }
-        secondMaxActivity = max(secondMaxActivity, activity)
-        secondTicks += 1
-        if secondTicks == ticksPerSecond {
-            for c in 0..<emgChannels {
-                if secondClean[c] && t >= blankUntilTick - ticksPerSecond / 2 || (secondClean[c] && !baselines[c].isReady) {
-                    baselines[c].push(secondEnvelopeSum[c] / Float(ticksPerSecond))
-                }
-                secondEnvelopeSum[c] = 0
-                secondClean[c] = true
-            }
-            if accelAxes == 3 { stepWake(secondEndTick: t + 1, moving: secondMaxActivity > cfg.movementThresholdG, activity: secondMaxActivity, events: &events) }
-            secondMaxActivity = 0
-            secondTicks = 0
-            secondIndex += 1
-        }
+        let f = TickFeatures(envelope: pendingEnvelope[p], mains: pendingMains[p], bandRMS: pendingBandRMS[p], clipped: pendingClip[p], activity: activity)
+        tickLog?.features.append(f)
+        machines.consume(tick: t, f, into: &events)
     }
 
-    // MARK: - State machines
-
-    private func stepArtifact(channel c: Int, tick t: Int, cause: ArtifactCause, events: inout EventBuffer) {
-        let holdTicks = Int(configuration.artifactHoldSeconds / tickSeconds)
-        switch artifacts[c] {
-        case .idle:
-            if cause != .none { artifacts[c] = .active(onsetTick: t, lastCauseTick: t, cause: cause) }
-        case .active(let onset, let last, let firstCause):
-            if cause != .none {
-                artifacts[c] = .active(onsetTick: onset, lastCauseTick: t, cause: firstCause)
-            } else if t - last >= holdTicks {
-                emitArtifact(channel: c, onsetTick: onset, endTick: last + 1, cause: firstCause, events: &events)
-                artifacts[c] = .idle
-            }
-        }
-    }
-
-    private func emitArtifact(channel c: Int, onsetTick: Int, endTick: Int, cause: ArtifactCause, events: inout EventBuffer) {
-        let onset = time(ofTick: onsetTick), offset = time(ofTick: endTick)
-        if offset - onset >= configuration.artifactMinSeconds {
-            events.append(DetectedEvent(kind: .artifact, onsetSeconds: onset, offsetSeconds: offset, channel: c, artifactCause: cause))
-        }
-    }
-
-    private func stepEpisode(tick t: Int, above: Float, channel: Int, artifact: Bool, activity: Float, events: inout EventBuffer) {
-        let cfg = configuration
-        switch episode {
-        case .idle:
-            guard above > cfg.legMovementOnsetAboveRestMicrovolts else { return }
-            var d = EpisodeData(onsetTick: t)
-            // Movement in the second before onset counts against "began while still".
-            let back = min(ticksPerSecond, tickActivityCapacity - 1)
-            for k in 1...back where t - k >= 0 { d.onsetMaxActivity = max(d.onsetMaxActivity, tickActivity[(t - k) & (tickActivityCapacity - 1)]) }
-            d.peakChannel = channel
-            episode = .active(d)
-            stepEpisode(tick: t, above: above, channel: channel, artifact: artifact, activity: activity, events: &events)
-        case .active(var d):
-            d.ticks += 1
-            if artifact { d.artifactTicks += 1 }
-            let a = max(0, above)
-            d.sumAbove += Double(a)
-            d.activitySum += Double(activity)
-            if a > d.peakAbove {
-                d.peakAbove = a
-                d.peakChannel = channel
-            }
-            let stillTicks = Int(cfg.crampStillOnsetSeconds / tickSeconds)
-            if d.stillOnset == nil {
-                d.onsetMaxActivity = max(d.onsetMaxActivity, activity)
-                if t - d.onsetTick >= stillTicks {
-                    d.stillOnset = accelAxes == 0 || d.onsetMaxActivity < cfg.movementThresholdG
-                }
-            }
-            if above <= cfg.legMovementOffsetAboveRestMicrovolts {
-                if d.quietSinceTick == nil { d.quietSinceTick = t }
-            } else {
-                d.quietSinceTick = nil
-            }
-            let elapsed = time(ofTick: t + 1) - time(ofTick: d.onsetTick)
-            // Provisional "cramp started" as soon as the criterion is met.
-            if !d.provisionalSent && d.quietSinceTick == nil && elapsed >= cfg.crampMinSeconds && d.stillOnset == true
-                && Float(d.sumAbove / Double(d.ticks)) >= cfg.crampMinMeanAboveRestMicrovolts && d.artifactTicks * 2 < d.ticks {
-                d.provisionalSent = true
-                var e = makeEpisodeEvent(d, kind: .cramp, endTick: t + 1)
-                e.isProvisional = true
-                events.append(e)
-            }
-            if let q = d.quietSinceTick, Double(t + 1 - q) * tickSeconds >= cfg.legMovementOffsetQuietSeconds {
-                episode = .idle
-                closeEpisode(d, endTick: q, events: &events, confidenceScale: 1)
-            } else if elapsed > cfg.crampMaxSeconds {
-                // Longer than any cramp: a change of resting level, not a contraction. Relearn the baseline.
-                episode = .idle
-                for c in 0..<emgChannels { baselines[c].reset() }
-                blankUntilTick = t + ticksPerSecond
-            } else {
-                episode = .active(d)
-            }
-        }
-    }
-
-    private func makeEpisodeEvent(_ d: EpisodeData, kind: EventKind, endTick: Int) -> DetectedEvent {
-        let ticks = max(1, d.ticks)
-        return DetectedEvent(
-            kind: kind, onsetSeconds: time(ofTick: d.onsetTick), offsetSeconds: time(ofTick: endTick), channel: d.peakChannel,
-            peakAboveRestMicrovolts: d.peakAbove, meanAboveRestMicrovolts: Float(d.sumAbove / Double(ticks)),
-            accelActivityG: Float(d.activitySum / Double(ticks)), confidence: 1)
-    }
-
-    private func closeEpisode(_ d: EpisodeData, endTick: Int, events: inout EventBuffer, confidenceScale: Float) {
-        let cfg = configuration
-        let duration = time(ofTick: endTick) - time(ofTick: d.onsetTick)
-        guard d.artifactTicks * 2 < max(1, d.ticks) else { return }
-        var e = makeEpisodeEvent(d, kind: .legMovement, endTick: endTick)
-        // Muscle activity that starts with the whole leg moving (turning over, getting up) is voluntary.
-        let stillAtOnset = accelAxes == 0 || d.onsetMaxActivity < cfg.movementThresholdG
-        if duration >= cfg.legMovementMinSeconds && duration <= cfg.legMovementMaxSeconds && stillAtOnset {
-            e.confidence = min(1, 0.5 + e.peakAboveRestMicrovolts / (4 * cfg.legMovementOnsetAboveRestMicrovolts)) * confidenceScale
-            events.append(e)
-        } else if duration >= cfg.crampMinSeconds && d.stillOnset != false && e.meanAboveRestMicrovolts >= cfg.crampMinMeanAboveRestMicrovolts {
-            e.kind = .cramp
-            e.confidence = min(1, 0.5 + e.meanAboveRestMicrovolts / (4 * cfg.crampMinMeanAboveRestMicrovolts)) * confidenceScale
-            events.append(e)
-        }
-    }
-
-    private func stepWake(secondEndTick: Int, moving: Bool, activity: Float, events: inout EventBuffer) {
-        let cfg = configuration
-        let s = secondIndex
-        switch wake {
-        case .idle:
-            if moving { wake = .bout(onsetSecond: s, lastMovingSecond: s, activitySum: Double(activity), movingSeconds: 1) }
-        case .bout(let onset, let last, let sum, let moved):
-            if moving {
-                wake = .bout(onsetSecond: onset, lastMovingSecond: s, activitySum: sum + Double(activity), movingSeconds: moved + 1)
-            } else if Double(s - last) * Double(ticksPerSecond) * tickSeconds >= cfg.wakeEndQuietSeconds {
-                emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved, events: &events)
-                wake = .idle
-            }
-        }
-    }
-
-    private func emitWake(onsetSecond: Int, lastMovingSecond: Int, activitySum: Double, movingSeconds: Int, events: inout EventBuffer) {
-        let onset = time(ofTick: onsetSecond * ticksPerSecond)
-        let offset = time(ofTick: (lastMovingSecond + 1) * ticksPerSecond)
-        guard offset - onset >= configuration.wakeMinSeconds else { return }
-        events.append(DetectedEvent(kind: .sleepInterruption, onsetSeconds: onset, offsetSeconds: offset,
-                                    accelActivityG: Float(activitySum / Double(movingSeconds)),
-                                    confidence: min(1, Float(movingSeconds) / Float(max(1, lastMovingSecond - onsetSecond + 1)) + 0.5)))
-    }
-
-    private func endEverything(atTick t: Int, events: inout EventBuffer, confidenceScale: Float) {
-        if case .active(let d) = episode {
-            closeEpisode(d, endTick: d.quietSinceTick ?? t, events: &events, confidenceScale: confidenceScale)
-        }
-        episode = .idle
-        for c in 0..<emgChannels {
-            if case .active(let onset, let last, let cause) = artifacts[c] {
-                emitArtifact(channel: c, onsetTick: onset, endTick: last + 1, cause: cause, events: &events)
-            }
-            artifacts[c] = .idle
-        }
-        if case .bout(let onset, let last, let sum, let moved) = wake {
-            emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved, events: &events)
-        }
-        wake = .idle
-    }
 }

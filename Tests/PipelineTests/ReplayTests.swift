@@ -134,6 +134,20 @@ enum Samples {
         #expect(before(result) == before(full))
     }
 
+    @Test(arguments: Samples.nights)
+    func tickLogReplaysToTheSameEventsAndRespondsToThresholds(night: String) throws {
+        let result = try Replayer(recordTicks: true).replay(path: Samples.capture(night))
+        let log = try #require(result.tickLog)
+        #expect(log.features.count > 50_000)
+        #expect(log.detect(with: result.configuration) == result.events)
+        // A longer minimum cramp duration can only remove cramps, never add them.
+        var strict = result.configuration
+        strict.crampMinSeconds = 20
+        let fewer = log.detect(with: strict).filter { $0.kind == .cramp }
+        #expect(fewer.count <= result.events.filter { $0.kind == .cramp }.count)
+        #expect(fewer.allSatisfy { $0.durationSeconds >= 20 })
+    }
+
     @Test func sha256MatchesTheStandardVector() {
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
