@@ -118,8 +118,8 @@ public final class CaptureRun {
     var pendingFirstLost: UInt32?
     var nextEMGIndex: Int?
     var nextAccelIndex = 0
-    var emgBuffer: [Float] = []
-    var accelBuffer: [Float] = []
+    let emgScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: ProtocolV1.maxPayload / 2)
+    let accelScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: ProtocolV1.maxPayload / 2)
     var truncatedAt: UInt64?
     var failure: ReplayError?
     /// Keep every tick's features (for threshold sweeps).
@@ -128,8 +128,11 @@ public final class CaptureRun {
     public init(path: String, configuration: DetectorConfiguration) {
         self.path = path
         self.configuration = configuration
-        emgBuffer.reserveCapacity(4 * 512)
-        accelBuffer.reserveCapacity(3 * 512)
+    }
+
+    deinit {
+        emgScratch.deallocate()
+        accelScratch.deallocate()
     }
 
     public func feed(_ bytes: UnsafeRawBufferPointer) throws {
@@ -222,15 +225,11 @@ public final class CaptureRun {
         let uv = info.emgMicrovoltsPerLSB, g = info.accelGPerLSB
         let emgValues = b.emgCount * b.emgChannels
         let accelValues = b.accelCount * b.accelAxes
-        emgBuffer.removeAll(keepingCapacity: true)
-        for i in 0..<emgValues { emgBuffer.append(Float(b.emgValue(flatIndex: i)) * uv) }
-        accelBuffer.removeAll(keepingCapacity: true)
-        for i in 0..<accelValues { accelBuffer.append(Float(b.accelValue(flatIndex: i)) * g) }
-        emgBuffer.withUnsafeBufferPointer { e in
-            accelBuffer.withUnsafeBufferPointer { a in
-                detector.process(emg: e, accel: a, into: &events)
-            }
-        }
+        // Counts → µV and g into buffers allocated once (a block is at most 1024 bytes).
+        let e = emgScratch, a = accelScratch
+        b.convertEMG(into: e.baseAddress!, scale: uv)
+        b.convertAccel(into: a.baseAddress!, scale: g)
+        detector.process(emg: UnsafeBufferPointer(rebasing: e[0..<emgValues]), accel: UnsafeBufferPointer(rebasing: a[0..<accelValues]), into: &events)
         nextEMGIndex = emgIndex + b.emgCount
         nextAccelIndex = Int(b.accelIndex) + b.accelCount
         drainEvents()

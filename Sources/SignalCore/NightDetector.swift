@@ -19,17 +19,16 @@ public final class NightDetector {
     let ticksPerSecond: Int
     let clipLevelMicrovolts: Float
 
-    // Per-channel signal chain.
-    var band: [SOSCascade]
-    var notch: [SOSCascade]
-    var envRing: [Double]  // emgChannels × envRingCapacity tick energies
+    // The signal chain, all channels at once: lane c of every SIMD4 is EMG channel c.
+    let bandSections: UnsafeMutableBufferPointer<Section4>
+    let notchSections: UnsafeMutableBufferPointer<Section4>
+    let envRing: UnsafeMutableBufferPointer<SIMD4<Double>>  // tick energies, for the RMS window
     let envRingCapacity = 256
-    var tickEnergy: [Double]
-    var tickMainsEnergy: [Double]
-    var tickClipped: [Bool]
-    var scratchBand: UnsafeMutableBufferPointer<Float>
-    var scratchNotch: UnsafeMutableBufferPointer<Float>
+    var tickEnergy = SIMD4<Float>.zero
+    var tickMainsEnergy = SIMD4<Float>.zero
+    var tickClipped = SIMD4<Int32>.zero
     let scratchCapacity = 4096
+    let notchCount: Int
 
     // Tick bookkeeping.
     /// Absolute index of the next EMG sample.
@@ -75,23 +74,22 @@ public final class NightDetector {
         ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
 
         let high = min(configuration.bandHighHz, 0.45 * fs)
-        var bandSections = try FilterDesign.butterworth(.highPass, order: configuration.filterOrder, cutoffHz: configuration.bandLowHz, sampleRateHz: fs)
-        bandSections += try FilterDesign.butterworth(.lowPass, order: configuration.filterOrder, cutoffHz: high, sampleRateHz: fs)
-        var notchSections: [Biquad] = []
+        var bandDesign = try FilterDesign.butterworth(.highPass, order: configuration.filterOrder, cutoffHz: configuration.bandLowHz, sampleRateHz: fs)
+        bandDesign += try FilterDesign.butterworth(.lowPass, order: configuration.filterOrder, cutoffHz: high, sampleRateHz: fs)
+        var notchDesign: [Biquad] = []
         if configuration.mainsHz > 0 {
             for h in 1...max(1, configuration.notchHarmonics) {
                 let f = configuration.mainsHz * Double(h)
-                if f < 0.45 * fs { notchSections.append(try FilterDesign.notch(centerHz: f, q: configuration.notchQ, sampleRateHz: fs)) }
+                if f < 0.45 * fs { notchDesign.append(try FilterDesign.notch(centerHz: f, q: configuration.notchQ, sampleRateHz: fs)) }
             }
         }
-        band = Array(repeating: SOSCascade(bandSections), count: emgChannels)
-        notch = Array(repeating: SOSCascade(notchSections), count: emgChannels)
-        envRing = Array(repeating: 0, count: emgChannels * envRingCapacity)
-        tickEnergy = Array(repeating: 0, count: emgChannels)
-        tickMainsEnergy = Array(repeating: 0, count: emgChannels)
-        tickClipped = Array(repeating: false, count: emgChannels)
-        scratchBand = .allocate(capacity: scratchCapacity)
-        scratchNotch = .allocate(capacity: scratchCapacity)
+        bandSections = .allocate(capacity: bandDesign.count)
+        _ = bandSections.initialize(from: bandDesign.map(Section4.init))
+        notchSections = .allocate(capacity: max(1, notchDesign.count))
+        _ = notchSections.initialize(from: notchDesign.map(Section4.init) + (notchDesign.isEmpty ? [Section4(Biquad(b0: 1, b1: 0, b2: 0, a1: 0, a2: 0))] : []))
+        notchCount = notchDesign.count
+        envRing = .allocate(capacity: envRingCapacity)
+        envRing.initialize(repeating: .zero)
         pendingEnvelope = Array(repeating: .zero, count: pendingCapacity)
         pendingMains = Array(repeating: .zero, count: pendingCapacity)
         pendingBandRMS = Array(repeating: .zero, count: pendingCapacity)
@@ -102,8 +100,9 @@ public final class NightDetector {
     }
 
     deinit {
-        scratchBand.deallocate()
-        scratchNotch.deallocate()
+        bandSections.deallocate()
+        notchSections.deallocate()
+        envRing.deallocate()
     }
 
     /// Seconds from the recording's first sample to the start of tick `t`.
@@ -134,67 +133,78 @@ public final class NightDetector {
     }
 
     private func processEMGChunk(_ emg: UnsafeBufferPointer<Float>, from start: Int, count n: Int, events: inout EventBuffer) {
-        let fillAtStart = tickFill
-        let tickAtStart = producedTicks
-        var fill = fillAtStart
-        var tick = tickAtStart
+        var fill = tickFill
+        var tick = producedTicks
         let spt = samplesPerTick
-        let clip = clipLevelMicrovolts
-        for c in 0..<emgChannels {
-            let raw = scratchBand
-            let notched = scratchNotch
-            var anyClip = tickClipped[c]
-            for i in 0..<n {
-                let x = emg[(start + i) * emgChannels + c]
-                raw[i] = x
-                if abs(x) >= clip { anyClip = true }
+        let clip = SIMD4<Float>(repeating: clipLevelMicrovolts)
+        let channels = emgChannels
+        let band = bandSections, notch = notchSections, notches = notchCount
+        var energy = tickEnergy, mains = tickMainsEnergy, clipped = tickClipped
+        var x = SIMD4<Float>.zero
+        let base = emg.baseAddress! + start * channels
+        // The default chain (band-pass of order 2 each side, three notches) runs with every filter
+        // state in registers; other chains run generically. Both do the same arithmetic in the same order.
+        let fast = band.count == 2 && notches == 3
+        var f0 = band[0], f1 = band[fast ? 1 : 0], n0 = notch[0], n1 = notch[fast ? 1 : 0], n2 = notch[fast ? 2 : 0]
+        defer {
+            if fast {
+                band[0] = f0; band[1] = f1; notch[0] = n0; notch[1] = n1; notch[2] = n2
             }
-            let bandSlice = UnsafeMutableBufferPointer(rebasing: raw[0..<n])
-            band[c].process(inPlace: bandSlice)
-            for i in 0..<n { notched[i] = raw[i] }
-            notch[c].process(inPlace: UnsafeMutableBufferPointer(rebasing: notched[0..<n]))
-            var energy = tickEnergy[c]
-            var mains = tickMainsEnergy[c]
-            fill = fillAtStart
-            tick = tickAtStart
-            for i in 0..<n {
-                let y = notched[i]
-                let m = raw[i] - y
-                energy += Double(y * y)
-                mains += Double(m * m)
-                fill += 1
-                if fill == spt {
-                    finishTick(channel: c, tick: tick, energy: energy, mains: mains, clipped: anyClip)
-                    energy = 0
-                    mains = 0
-                    anyClip = false
-                    fill = 0
-                    tick += 1
+        }
+        for i in 0..<n {
+            let p = base + i * channels
+            for c in 0..<channels { x[c] = p[c] }
+            clipped = clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
+            var y = x
+            let banded: SIMD4<Float>
+            if fast {
+                y = f1.process(f0.process(y))
+                banded = y
+                y = n2.process(n1.process(n0.process(y)))
+            } else {
+                for k in 0..<band.count { y = band[k].process(y) }
+                banded = y
+                for k in 0..<notches { y = notch[k].process(y) }
+            }
+            let m = banded - y
+            energy += y * y
+            mains += m * m
+            fill += 1
+            if fill == spt {
+                finishTick(tick: tick, energy: energy, mains: mains, clipped: clipped)
+                energy = .zero
+                mains = .zero
+                clipped = .zero
+                fill = 0
+                tick += 1
+                // If the accelerometer lags far behind, resolve the oldest ticks without waiting.
+                if tick - resolvedTicks >= pendingCapacity - 1 {
+                    producedTicks = tick
+                    resolveReadyTicks(force: true, events: &events)
                 }
             }
-            tickEnergy[c] = energy
-            tickMainsEnergy[c] = mains
-            tickClipped[c] = anyClip
         }
-        // If the accelerometer lags far behind, resolve the oldest ticks without waiting.
-        if tick - resolvedTicks >= pendingCapacity - 1 { resolveReadyTicks(force: true, events: &events) }
+        tickEnergy = energy
+        tickMainsEnergy = mains
+        tickClipped = clipped
         tickFill = fill
         producedTicks = tick
         emgSampleIndex += n
     }
 
     @inline(__always)
-    private func finishTick(channel c: Int, tick: Int, energy: Double, mains: Double, clipped: Bool) {
-        let slot = tick & (envRingCapacity - 1)
-        envRing[c * envRingCapacity + slot] = energy
-        var sum = 0.0
-        for k in 0..<envelopeTicks { sum += envRing[c * envRingCapacity + ((tick - k) & (envRingCapacity - 1))] }
-        let envelope = Float((sum / Double(envelopeTicks * samplesPerTick)).squareRoot())
+    private func finishTick(tick: Int, energy: SIMD4<Float>, mains: SIMD4<Float>, clipped: SIMD4<Int32>) {
+        envRing[tick & (envRingCapacity - 1)] = SIMD4<Double>(energy)
+        var sum = SIMD4<Double>.zero
+        for k in 0..<envelopeTicks { sum += envRing[(tick - k) & (envRingCapacity - 1)] }
         let p = tick & (pendingCapacity - 1)
-        pendingEnvelope[p][c] = envelope
-        pendingMains[p][c] = Float((mains / Double(samplesPerTick)).squareRoot())
-        pendingBandRMS[p][c] = Float((energy / Double(samplesPerTick)).squareRoot())
-        if clipped { pendingClip[p] |= UInt8(1 << c) } else { pendingClip[p] &= ~UInt8(1 << c) }
+        pendingEnvelope[p] = SIMD4<Float>((sum / Double(envelopeTicks * samplesPerTick)).squareRoot())
+        let perSample = 1 / Float(samplesPerTick)
+        pendingMains[p] = (mains * perSample).squareRoot()
+        pendingBandRMS[p] = (energy * perSample).squareRoot()
+        var mask: UInt8 = 0
+        for c in 0..<emgChannels where clipped[c] != 0 { mask |= UInt8(1 << c) }
+        pendingClip[p] = mask
     }
 
     /// Samples were lost (a gap): ends what was in progress at the gap, restarts the filters,
@@ -210,14 +220,12 @@ public final class NightDetector {
         }
         resolveReadyTicks(force: true, events: &events)
         let endTick = producedTicks
-        for c in 0..<emgChannels {
-            band[c].reset()
-            notch[c].reset()
-            tickEnergy[c] = 0
-            tickMainsEnergy[c] = 0
-            tickClipped[c] = false
-            for k in 0..<envRingCapacity { envRing[c * envRingCapacity + k] = 0 }
-        }
+        for k in bandSections.indices { bandSections[k].reset() }
+        for k in notchSections.indices { notchSections[k].reset() }
+        tickEnergy = .zero
+        tickMainsEnergy = .zero
+        tickClipped = .zero
+        for k in envRing.indices { envRing[k] = .zero }
         emgSampleIndex += emgSamples
         producedTicks = emgSampleIndex / samplesPerTick
         tickFill = emgSampleIndex % samplesPerTick
@@ -240,12 +248,10 @@ public final class NightDetector {
                 pendingMains[p] = pendingMains[previous]
                 pendingBandRMS[p] = pendingBandRMS[previous]
                 pendingClip[p] = 0
-                for c in 0..<emgChannels {
-                    envRing[c * envRingCapacity + (tick & (envRingCapacity - 1))] = envRing[c * envRingCapacity + ((tick - 1) & (envRingCapacity - 1))]
-                    tickEnergy[c] = 0
-                    tickMainsEnergy[c] = 0
-                    tickClipped[c] = false
-                }
+                envRing[tick & (envRingCapacity - 1)] = envRing[(tick - 1) & (envRingCapacity - 1)]
+                tickEnergy = .zero
+                tickMainsEnergy = .zero
+                tickClipped = .zero
                 fill = 0
                 tick += 1
                 if tick - resolvedTicks >= pendingCapacity - 1 { resolveReadyTicks(force: true, events: &events) }
@@ -307,4 +313,33 @@ public final class NightDetector {
         machines.consume(tick: t, f, into: &events)
     }
 
+}
+
+/// A second-order section running up to four channels at once (one per SIMD lane).
+struct Section4 {
+    let b0: Float, b1: Float, b2: Float, a1: Float, a2: Float
+    var z1 = SIMD4<Float>.zero
+    var z2 = SIMD4<Float>.zero
+
+    init(_ q: Biquad) {
+        b0 = q.b0; b1 = q.b1; b2 = q.b2; a1 = q.a1; a2 = q.a2
+    }
+
+    mutating func reset() {
+        z1 = .zero
+        z2 = .zero
+    }
+
+    @inline(__always)
+    mutating func process(_ x: SIMD4<Float>) -> SIMD4<Float> {
+        let y = b0 * x + z1
+        z1 = b1 * x - a1 * y + z2
+        z2 = b2 * x - a2 * y
+        return y
+    }
+}
+
+extension SIMDMask where Storage == SIMD4<Int32> {
+    @inline(__always)
+    func toInt() -> SIMD4<Int32> { SIMD4<Int32>.zero.replacing(with: 1, where: self) }
 }
