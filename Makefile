@@ -3,7 +3,7 @@ SWIFT ?= swift
 JOURNAL ?=
 DEMO_NIGHT ?= Samples/night-a/night.cwcap
 
-.PHONY: setup build demo test test-swift test-firmware clean
+.PHONY: setup build demo test test-swift test-firmware clean bench
 
 setup:
 	@./scripts/setup-system.sh
@@ -28,3 +28,9 @@ test-firmware:
 clean:
 	rm -rf .build
 	$(MAKE) -C Firmware clean
+
+# Benchmarks (not part of `make test`): the hot paths, side by side with the SciPy reference in one run.
+bench: setup
+	$(SWIFT) build -c release --product crampwatch --product crampwatch-bench 2>/dev/null || $(SWIFT) build -c release
+	python3 -c "import numpy, scipy" 2>/dev/null || pip install --quiet numpy scipy
+	.build/release/crampwatch-bench --data .build-bench-data

@@ -39,8 +39,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Counts heap allocations (benchmarks, and the no-allocation test of the sample loop).
+        .target(name: "CAllocCounter"),
+        .executableTarget(
+            name: "crampwatch-bench",
+            dependencies: ["CAllocCounter", "DeviceProtocol", "SignalCore", "NightSimulator", "Pipeline", "Journal"],
+            path: "Sources/crampwatch-bench"
+        ),
         .testTarget(name: "DeviceProtocolTests", dependencies: ["DeviceProtocol"]),
-        .testTarget(name: "SignalCoreTests", dependencies: ["SignalCore"]),
+        .testTarget(name: "SignalCoreTests", dependencies: ["SignalCore", "CAllocCounter"]),
         .testTarget(name: "NightSimulatorTests", dependencies: ["NightSimulator", "DeviceProtocol", "SignalCore"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),

@@ -317,12 +317,14 @@ public final class NightDetector {
 
 /// A second-order section running up to four channels at once (one per SIMD lane).
 struct Section4 {
-    let b0: Float, b1: Float, b2: Float, a1: Float, a2: Float
+    // Coefficients already broadcast to every lane, so the loop spends no instructions on it.
+    let b0: SIMD4<Float>, b1: SIMD4<Float>, b2: SIMD4<Float>, a1: SIMD4<Float>, a2: SIMD4<Float>
     var z1 = SIMD4<Float>.zero
     var z2 = SIMD4<Float>.zero
 
     init(_ q: Biquad) {
-        b0 = q.b0; b1 = q.b1; b2 = q.b2; a1 = q.a1; a2 = q.a2
+        b0 = SIMD4(repeating: q.b0); b1 = SIMD4(repeating: q.b1); b2 = SIMD4(repeating: q.b2)
+        a1 = SIMD4(repeating: q.a1); a2 = SIMD4(repeating: q.a2)
     }
 
     mutating func reset() {
