@@ -3,7 +3,7 @@ SWIFT ?= swift
 JOURNAL ?=
 DEMO_NIGHT ?= Samples/night-a/night.cwcap
 
-.PHONY: setup build demo test test-swift test-firmware clean bench
+.PHONY: setup build demo test test-swift test-firmware clean bench accuracy
 
 setup:
 	@./scripts/setup-system.sh
@@ -34,3 +34,8 @@ bench: setup
 	$(SWIFT) build -c release --product crampwatch --product crampwatch-bench 2>/dev/null || $(SWIFT) build -c release
 	python3 -c "import numpy, scipy" 2>/dev/null || pip install --quiet numpy scipy
 	.build/release/crampwatch-bench --data .build-bench-data
+
+# Detection accuracy on 20 unseen simulated 8-hour nights (release build, every core).
+accuracy: setup
+	$(SWIFT) build -c release --product crampwatch-bench
+	.build/release/crampwatch-bench --accuracy 20 --hours 8

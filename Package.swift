@@ -39,11 +39,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Accuracy studies over simulated nights (tests, benchmarks).
+        .target(name: "Studies", dependencies: ["NightSimulator", "Pipeline", "Evaluation", "SignalCore"]),
         // Counts heap allocations (benchmarks, and the no-allocation test of the sample loop).
         .target(name: "CAllocCounter"),
         .executableTarget(
             name: "crampwatch-bench",
-            dependencies: ["CAllocCounter", "DeviceProtocol", "SignalCore", "NightSimulator", "Pipeline", "Journal"],
+            dependencies: ["CAllocCounter", "DeviceProtocol", "SignalCore", "NightSimulator", "Pipeline", "Journal", "Studies"],
             path: "Sources/crampwatch-bench"
         ),
         .testTarget(name: "DeviceProtocolTests", dependencies: ["DeviceProtocol"]),
@@ -51,7 +53,7 @@ let package = Package(
         .testTarget(name: "NightSimulatorTests", dependencies: ["NightSimulator", "DeviceProtocol", "SignalCore"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "NightSimulator", "Evaluation", "Journal", "Recordings"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "NightSimulator", "Evaluation", "Journal", "Recordings", "Studies"]),
         .testTarget(name: "CLITests"),
     ],
     swiftLanguageModes: [.v6]

@@ -50,6 +50,9 @@ public struct DetectorConfiguration: Sendable, Codable, Hashable {
     public var artifactHoldSeconds: Double = 1
     public var artifactMinSeconds: Double = 0.5
 
+    /// Also report every burst of muscle activity (kind `muscle_activity`), classified or not.
+    public var reportMuscleActivity: Bool = false
+
     // Data gaps.
     /// Gaps up to this long are bridged by holding the envelope; longer ones restart the detector.
     public var maxBridgeSeconds: Double = 1

@@ -7,6 +7,9 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case gap
     /// Used by labels only: turning over and other voluntary movement (not reported as an event).
     case voluntaryMovement = "voluntary_movement"
+    /// Every muscle-activity burst, whatever it was classified as; reported only when
+    /// `DetectorConfiguration.reportMuscleActivity` is on (for checking the onset detector on other data).
+    case muscleActivity = "muscle_activity"
 }
 
 /// Why a stretch of signal was marked as artifact.

@@ -264,6 +264,11 @@ public final class TickDetector {
         let duration = time(ofTick: endTick) - time(ofTick: d.onsetTick)
         guard d.artifactTicks * 2 < max(1, d.ticks) else { return }
         var e = makeEpisodeEvent(d, kind: .legMovement, endTick: endTick)
+        if cfg.reportMuscleActivity && duration >= cfg.legMovementMinSeconds {
+            var burst = e
+            burst.kind = .muscleActivity
+            events.append(burst)
+        }
         // Muscle activity that starts with the whole leg moving (turning over, getting up) is voluntary.
         let stillAtOnset = accelAxes == 0 || d.onsetMaxActivity < cfg.movementThresholdG
         if duration >= cfg.legMovementMinSeconds && duration <= cfg.legMovementMaxSeconds && stillAtOnset {
