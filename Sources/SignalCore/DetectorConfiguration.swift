@@ -30,6 +30,8 @@ public struct DetectorConfiguration: Sendable, Codable, Hashable {
     /// The contraction must begin while the leg is still: accelerometer activity from 1 s before to this
     /// many seconds after onset stays under `movementThresholdG`. Voluntary movement starts with motion.
     public var crampStillOnsetSeconds: Double = 2
+    /// Accelerometer activity is measured this long after each cramp (stretching, getting up).
+    public var crampAfterSeconds: Double = 10
     /// Longer than this is a change of resting level (electrode, posture), not a cramp.
     public var crampMaxSeconds: Double = 900
 

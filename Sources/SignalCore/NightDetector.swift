@@ -29,6 +29,10 @@ public final class NightDetector {
     var tickClipped = SIMD4<Int32>.zero
     let scratchCapacity = 4096
     let notchCount: Int
+    // Median frequency: the notched signal's last `spectrum.size` samples, every lane a channel.
+    var spectrum: MedianFrequencyEstimator
+    let spectrumRing: UnsafeMutableBufferPointer<SIMD4<Float>>
+    var medianFrequency = SIMD4<Float>.zero
 
     // Tick bookkeeping.
     /// Absolute index of the next EMG sample.
@@ -42,6 +46,7 @@ public final class NightDetector {
     var pendingMains: [SIMD4<Float>]
     var pendingBandRMS: [SIMD4<Float>]
     var pendingClip: [UInt8]
+    var pendingMedianFrequency: [SIMD4<Float>]
 
     // Accelerometer.
     var accel: AccelActivity
@@ -90,6 +95,12 @@ public final class NightDetector {
         notchCount = notchDesign.count
         envRing = .allocate(capacity: envRingCapacity)
         envRing.initialize(repeating: .zero)
+        var fftSize = 64
+        while fftSize < Int(fs * 0.25) && fftSize < 1024 { fftSize *= 2 }
+        spectrum = MedianFrequencyEstimator(size: fftSize, sampleRateHz: fs)
+        spectrumRing = .allocate(capacity: fftSize)
+        spectrumRing.initialize(repeating: .zero)
+        pendingMedianFrequency = Array(repeating: .zero, count: pendingCapacity)
         pendingEnvelope = Array(repeating: .zero, count: pendingCapacity)
         pendingMains = Array(repeating: .zero, count: pendingCapacity)
         pendingBandRMS = Array(repeating: .zero, count: pendingCapacity)
@@ -103,6 +114,7 @@ public final class NightDetector {
         bandSections.deallocate()
         notchSections.deallocate()
         envRing.deallocate()
+        spectrumRing.deallocate()
     }
 
     /// Seconds from the recording's first sample to the start of tick `t`.
@@ -141,6 +153,7 @@ public final class NightDetector {
         let band = bandSections, notch = notchSections, notches = notchCount
         var energy = tickEnergy, mains = tickMainsEnergy, clipped = tickClipped
         var x = SIMD4<Float>.zero
+        let sampleIndex = emgSampleIndex, spectrumMask = spectrumRing.count - 1
         let base = emg.baseAddress! + start * channels
         // The default chain (band-pass of order 2 each side, three notches) runs with every filter
         // state in registers; other chains run generically. Both do the same arithmetic in the same order.
@@ -169,6 +182,9 @@ public final class NightDetector {
             let m = banded - y
             energy += y * y
             mains += m * m
+            let position = (sampleIndex &+ i) & spectrumMask
+            spectrumRing[position] = y
+            if position == spectrumMask { updateMedianFrequency() }
             fill += 1
             if fill == spt {
                 finishTick(tick: tick, energy: energy, mains: mains, clipped: clipped)
@@ -192,6 +208,14 @@ public final class NightDetector {
         emgSampleIndex += n
     }
 
+    /// Median frequency of each channel over the last `spectrum.size` samples (a few times a second).
+    private func updateMedianFrequency() {
+        let ring = spectrumRing
+        for c in 0..<emgChannels {
+            medianFrequency[c] = spectrum.medianFrequency { ring[$0][c] }
+        }
+    }
+
     @inline(__always)
     private func finishTick(tick: Int, energy: SIMD4<Float>, mains: SIMD4<Float>, clipped: SIMD4<Int32>) {
         envRing[tick & (envRingCapacity - 1)] = SIMD4<Double>(energy)
@@ -205,6 +229,7 @@ public final class NightDetector {
         var mask: UInt8 = 0
         for c in 0..<emgChannels where clipped[c] != 0 { mask |= UInt8(1 << c) }
         pendingClip[p] = mask
+        pendingMedianFrequency[p] = medianFrequency
     }
 
     /// Samples were lost (a gap): ends what was in progress at the gap, restarts the filters,
@@ -248,6 +273,7 @@ public final class NightDetector {
                 pendingMains[p] = pendingMains[previous]
                 pendingBandRMS[p] = pendingBandRMS[previous]
                 pendingClip[p] = 0
+                pendingMedianFrequency[p] = pendingMedianFrequency[previous]
                 envRing[tick & (envRingCapacity - 1)] = envRing[(tick - 1) & (envRingCapacity - 1)]
                 tickEnergy = .zero
                 tickMainsEnergy = .zero
@@ -308,7 +334,8 @@ public final class NightDetector {
 
     private func resolveTick(_ t: Int, activity: Float, events: inout EventBuffer) {
         let p = t & (pendingCapacity - 1)
-        let f = TickFeatures(envelope: pendingEnvelope[p], mains: pendingMains[p], bandRMS: pendingBandRMS[p], clipped: pendingClip[p], activity: activity)
+        let f = TickFeatures(envelope: pendingEnvelope[p], mains: pendingMains[p], bandRMS: pendingBandRMS[p], clipped: pendingClip[p], activity: activity,
+                             medianFrequencyHz: pendingMedianFrequency[p])
         tickLog?.features.append(f)
         machines.consume(tick: t, f, into: &events)
     }

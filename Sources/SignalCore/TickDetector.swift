@@ -12,13 +12,17 @@ public struct TickFeatures: Sendable, Equatable {
     public var clipped: UInt8
     /// Accelerometer activity at the tick's end (g).
     public var activity: Float
+    /// Median frequency of each channel's last ~0.25 s (Hz).
+    public var medianFrequencyHz: SIMD4<Float>
 
-    public init(envelope: SIMD4<Float> = .zero, mains: SIMD4<Float> = .zero, bandRMS: SIMD4<Float> = .zero, clipped: UInt8 = 0, activity: Float = 0) {
+    public init(envelope: SIMD4<Float> = .zero, mains: SIMD4<Float> = .zero, bandRMS: SIMD4<Float> = .zero, clipped: UInt8 = 0, activity: Float = 0,
+                medianFrequencyHz: SIMD4<Float> = .zero) {
         self.envelope = envelope
         self.mains = mains
         self.bandRMS = bandRMS
         self.clipped = clipped
         self.activity = activity
+        self.medianFrequencyHz = medianFrequencyHz
     }
 }
 
@@ -59,6 +63,7 @@ public final class TickDetector {
         var peakAbove: Float = 0
         var peakChannel = 0
         var activitySum: Double = 0
+        var medianFrequencySum: Double = 0
         var onsetMaxActivity: Float = 0
         var stillOnset: Bool?
         var provisionalSent = false
@@ -114,6 +119,7 @@ public final class TickDetector {
     public func consume(tick t: Int, _ f: TickFeatures, into events: inout EventBuffer) {
         let cfg = configuration
         let env = f.envelope, mains = f.mains, bandRMS = f.bandRMS, clip = f.clipped, activity = f.activity
+        stepPendingCramp(tick: t, activity: activity, events: &events)
         tickActivity[t & (tickActivityCapacity - 1)] = activity
         let blank = t < blankUntilTick
 
@@ -144,7 +150,8 @@ public final class TickDetector {
                 }
             }
         }
-        stepEpisode(tick: t, above: above, channel: channel, artifact: inArtifact != 0, activity: activity, events: &events)
+        stepEpisode(tick: t, above: above, channel: channel, artifact: inArtifact != 0, activity: activity,
+                    medianFrequency: f.medianFrequencyHz[channel], events: &events)
 
         // Baselines: one mean per second, frozen during contractions and artifacts.
         let episodeActive: Bool
@@ -194,7 +201,7 @@ public final class TickDetector {
         }
     }
 
-    func stepEpisode(tick t: Int, above: Float, channel: Int, artifact: Bool, activity: Float, events: inout EventBuffer) {
+    func stepEpisode(tick t: Int, above: Float, channel: Int, artifact: Bool, activity: Float, medianFrequency: Float, events: inout EventBuffer) {
         let cfg = configuration
         switch episode {
         case .idle:
@@ -205,13 +212,14 @@ public final class TickDetector {
             for k in 1...back where t - k >= 0 { d.onsetMaxActivity = max(d.onsetMaxActivity, tickActivity[(t - k) & (tickActivityCapacity - 1)]) }
             d.peakChannel = channel
             episode = .active(d)
-            stepEpisode(tick: t, above: above, channel: channel, artifact: artifact, activity: activity, events: &events)
+            stepEpisode(tick: t, above: above, channel: channel, artifact: artifact, activity: activity, medianFrequency: medianFrequency, events: &events)
         case .active(var d):
             d.ticks += 1
             if artifact { d.artifactTicks += 1 }
             let a = max(0, above)
             d.sumAbove += Double(a)
             d.activitySum += Double(activity)
+            d.medianFrequencySum += Double(medianFrequency)
             if a > d.peakAbove {
                 d.peakAbove = a
                 d.peakChannel = channel
@@ -256,7 +264,8 @@ public final class TickDetector {
         return DetectedEvent(
             kind: kind, onsetSeconds: time(ofTick: d.onsetTick), offsetSeconds: time(ofTick: endTick), channel: d.peakChannel,
             peakAboveRestMicrovolts: d.peakAbove, meanAboveRestMicrovolts: Float(d.sumAbove / Double(ticks)),
-            accelActivityG: Float(d.activitySum / Double(ticks)), confidence: 1)
+            accelActivityG: Float(d.activitySum / Double(ticks)), confidence: 1,
+            medianFrequencyHz: Float(d.medianFrequencySum / Double(ticks)))
     }
 
     func closeEpisode(_ d: EpisodeData, endTick: Int, events: inout EventBuffer, confidenceScale: Float) {
@@ -277,7 +286,13 @@ public final class TickDetector {
         } else if duration >= cfg.crampMinSeconds && d.stillOnset != false && e.meanAboveRestMicrovolts >= cfg.crampMinMeanAboveRestMicrovolts {
             e.kind = .cramp
             e.confidence = min(1, 0.5 + e.meanAboveRestMicrovolts / (4 * cfg.crampMinMeanAboveRestMicrovolts)) * confidenceScale
-            events.append(e)
+            // The final event waits `crampAfterSeconds` to say how much the leg moved afterwards (stretching, getting up).
+            flushPendingCramp(events: &events)
+            if cfg.crampAfterSeconds > 0 {
+                pendingCramp = PendingCramp(event: e, endTick: endTick, activitySum: 0, ticks: 0)
+            } else {
+                events.append(e)
+            }
         }
     }
 
@@ -306,11 +321,37 @@ public final class TickDetector {
                                     confidence: min(1, Float(movingSeconds) / Float(max(1, lastMovingSecond - onsetSecond + 1)) + 0.5)))
     }
 
+    struct PendingCramp {
+        var event: DetectedEvent
+        var endTick: Int
+        /// Largest activity seen after the cramp so far.
+        var activitySum: Double
+        var ticks: Int
+    }
+
+    var pendingCramp: PendingCramp?
+
+    func stepPendingCramp(tick t: Int, activity: Float, events: inout EventBuffer) {
+        guard var p = pendingCramp, t >= p.endTick else { return }
+        p.activitySum = max(p.activitySum, Double(activity))
+        p.ticks += 1
+        pendingCramp = p
+        if Double(p.ticks) * tickSeconds >= configuration.crampAfterSeconds { flushPendingCramp(events: &events) }
+    }
+
+    func flushPendingCramp(events: inout EventBuffer) {
+        guard var p = pendingCramp else { return }
+        p.event.accelActivityAfterG = Float(p.activitySum)
+        events.append(p.event)
+        pendingCramp = nil
+    }
+
     func endEverything(atTick t: Int, events: inout EventBuffer, confidenceScale: Float) {
         if case .active(let d) = episode {
             closeEpisode(d, endTick: d.quietSinceTick ?? t, events: &events, confidenceScale: confidenceScale)
         }
         episode = .idle
+        flushPendingCramp(events: &events)
         for c in 0..<emgChannels {
             if case .active(let onset, let last, let cause) = artifacts[c] {
                 emitArtifact(channel: c, onsetTick: onset, endTick: last + 1, cause: cause, events: &events)

@@ -51,6 +51,17 @@ enum Samples {
             #expect(m.f1 >= 0.9, "\(night): cramp F1 \(m.f1) (\(m.truePositives) found, \(m.falsePositives) false, \(m.falseNegatives) missed)")
         }
         #expect(pooled.referenceCount >= 7)
+        // Motor units fire 6–25 Hz with action potentials a few ms long: surface-EMG median frequencies of 40–200 Hz.
+        var movedAfter = 0, cramps = 0
+        for night in Samples.nights {
+            for c in try Replayer().replay(path: Samples.capture(night)).events where c.kind == .cramp {
+                #expect(c.medianFrequencyHz > 40 && c.medianFrequencyHz < 200, "cramp median frequency \(c.medianFrequencyHz) Hz")
+                cramps += 1
+                if c.accelActivityAfterG > 0.02 { movedAfter += 1 }
+            }
+        }
+        // The simulated sleeper is awake and moving after most cramps.
+        #expect(movedAfter * 2 > cramps, "\(movedAfter) of \(cramps) cramps followed by movement")
         #expect(pooled.f1 >= 0.9)
         #expect(onsetErrors.count == pooled.truePositives)
         for e in onsetErrors { #expect(abs(e) <= 3, "cramp onset off by \(e) s") }

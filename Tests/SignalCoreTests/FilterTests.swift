@@ -64,6 +64,25 @@ import Testing
         #expect(throws: ConfigurationError.self) { try NightDetector(configuration: .init(), sampleRateHz: 50, emgChannels: 1, accelRateHz: 0, accelAxes: 0) }
     }
 
+    @Test func medianFrequencyOfKnownSpectra() {
+        var est = MedianFrequencyEstimator(size: 512, sampleRateHz: 2000)
+        // A pure tone: the median is the tone (within one bin, 3.9 Hz).
+        let tone = est.medianFrequency { Float(sin(2 * Double.pi * 80 * Double($0) / 2000)) }
+        #expect(abs(tone - 80) <= 4)
+        // Two equal tones at 50 and 200 Hz: the median lies between them.
+        let two = est.medianFrequency { Float(sin(2 * Double.pi * 50 * Double($0) / 2000) + sin(2 * Double.pi * 200 * Double($0) / 2000)) }
+        #expect(two >= 50 && two <= 200)
+        // White noise: about a quarter of the sampling rate.
+        var state: UInt64 = 99
+        var noise = [Float](repeating: 0, count: 512)
+        for i in 0..<512 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            noise[i] = Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
+        }
+        let white = est.medianFrequency { noise[$0] }
+        #expect(abs(white - 500) < 80)
+    }
+
     @Test func baselineIsALowPercentileAndIgnoresShortBursts() {
         var b = RestingBaseline(windowSeconds: 30, percentile: 0.2)
         for s in 0..<30 { b.push(s % 10 == 0 ? 80 : 3 + Float(s % 3) * 0.1) }
