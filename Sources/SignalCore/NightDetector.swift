@@ -33,6 +33,7 @@ public final class NightDetector {
     var spectrum: MedianFrequencyEstimator
     let spectrumRing: UnsafeMutableBufferPointer<SIMD4<Float>>
     var medianFrequency = SIMD4<Float>.zero
+    var quietLevel = SIMD4<Float>.zero
 
     // Tick bookkeeping.
     /// Absolute index of the next EMG sample.
@@ -208,11 +209,17 @@ public final class NightDetector {
         emgSampleIndex += n
     }
 
-    /// Median frequency of each channel over the last `spectrum.size` samples (a few times a second).
+    /// Median frequency of each channel over the last `spectrum.size` samples (a few times a second),
+    /// only where the muscle is active: a window well above the quietest recent windows. Resting noise
+    /// has no meaningful median frequency, and skipping it keeps the cost negligible.
     private func updateMedianFrequency() {
         let ring = spectrumRing
+        var energy = SIMD4<Float>.zero
+        for k in 0..<ring.count { energy += ring[k] * ring[k] }
+        let rms = (energy / Float(ring.count)).squareRoot()
         for c in 0..<emgChannels {
-            medianFrequency[c] = spectrum.medianFrequency { ring[$0][c] }
+            quietLevel[c] = quietLevel[c] > 0 ? min(quietLevel[c] * 1.02, rms[c]) : rms[c]
+            medianFrequency[c] = rms[c] > 2.5 * quietLevel[c] ? spectrum.medianFrequency { ring[$0][c] } : 0
         }
     }
 

@@ -33,37 +33,49 @@ public struct MedianFrequencyEstimator: Sendable {
     /// The median frequency (Hz) of `samples` (exactly `size` of them, oldest first), Hann-windowed.
     public mutating func medianFrequency(_ sample: (Int) -> Float) -> Float {
         let n = size
-        for i in 0..<n {
-            re[bitReversed[i]] = sample(i) * window[i]
-            im[bitReversed[i]] = 0
-        }
-        var half = 1
-        while half < n {
-            let step = n / (2 * half)
-            var start = 0
-            while start < n {
-                for k in 0..<half {
-                    let c = cosTable[k * step], s = sinTable[k * step]
-                    let a = start + k, b = a + half
-                    let tr = re[b] * c - im[b] * s
-                    let ti = re[b] * s + im[b] * c
-                    re[b] = re[a] - tr
-                    im[b] = im[a] - ti
-                    re[a] += tr
-                    im[a] += ti
+        return re.withUnsafeMutableBufferPointer { re in
+            im.withUnsafeMutableBufferPointer { im in
+                window.withUnsafeBufferPointer { window in
+                    cosTable.withUnsafeBufferPointer { cosTable in
+                        sinTable.withUnsafeBufferPointer { sinTable in
+                            bitReversed.withUnsafeBufferPointer { bitReversed in
+                                for i in 0..<n {
+                                    re[bitReversed[i]] = sample(i) * window[i]
+                                    im[bitReversed[i]] = 0
+                                }
+                                var half = 1
+                                while half < n {
+                                    let step = n / (2 * half)
+                                    var start = 0
+                                    while start < n {
+                                        for k in 0..<half {
+                                            let c = cosTable[k * step], s = sinTable[k * step]
+                                            let a = start + k, b = a + half
+                                            let tr = re[b] * c - im[b] * s
+                                            let ti = re[b] * s + im[b] * c
+                                            re[b] = re[a] - tr
+                                            im[b] = im[a] - ti
+                                            re[a] += tr
+                                            im[a] += ti
+                                        }
+                                        start += 2 * half
+                                    }
+                                    half *= 2
+                                }
+                                var total: Float = 0
+                                for k in 1..<(n / 2) { total += re[k] * re[k] + im[k] * im[k] }
+                                guard total > 0 else { return 0 }
+                                var running: Float = 0
+                                for k in 1..<(n / 2) {
+                                    running += re[k] * re[k] + im[k] * im[k]
+                                    if running >= total / 2 { return Float(Double(k) * sampleRateHz / Double(n)) }
+                                }
+                                return Float(sampleRateHz / 2)
+                            }
+                        }
+                    }
                 }
-                start += 2 * half
             }
-            half *= 2
         }
-        var total: Float = 0
-        for k in 1..<(n / 2) { total += re[k] * re[k] + im[k] * im[k] }
-        guard total > 0 else { return 0 }
-        var running: Float = 0
-        for k in 1..<(n / 2) {
-            running += re[k] * re[k] + im[k] * im[k]
-            if running >= total / 2 { return Float(Double(k) * sampleRateHz / Double(n)) }
-        }
-        return Float(sampleRateHz / 2)
     }
 }

@@ -64,6 +64,7 @@ public final class TickDetector {
         var peakChannel = 0
         var activitySum: Double = 0
         var medianFrequencySum: Double = 0
+        var medianFrequencyTicks = 0
         var onsetMaxActivity: Float = 0
         var stillOnset: Bool?
         var provisionalSent = false
@@ -219,7 +220,10 @@ public final class TickDetector {
             let a = max(0, above)
             d.sumAbove += Double(a)
             d.activitySum += Double(activity)
-            d.medianFrequencySum += Double(medianFrequency)
+            if medianFrequency > 0 {
+                d.medianFrequencySum += Double(medianFrequency)
+                d.medianFrequencyTicks += 1
+            }
             if a > d.peakAbove {
                 d.peakAbove = a
                 d.peakChannel = channel
@@ -265,7 +269,7 @@ public final class TickDetector {
             kind: kind, onsetSeconds: time(ofTick: d.onsetTick), offsetSeconds: time(ofTick: endTick), channel: d.peakChannel,
             peakAboveRestMicrovolts: d.peakAbove, meanAboveRestMicrovolts: Float(d.sumAbove / Double(ticks)),
             accelActivityG: Float(d.activitySum / Double(ticks)), confidence: 1,
-            medianFrequencyHz: Float(d.medianFrequencySum / Double(ticks)))
+            medianFrequencyHz: d.medianFrequencyTicks > 0 ? Float(d.medianFrequencySum / Double(d.medianFrequencyTicks)) : 0)
     }
 
     func closeEpisode(_ d: EpisodeData, endTick: Int, events: inout EventBuffer, confidenceScale: Float) {
