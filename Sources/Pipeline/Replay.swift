@@ -48,6 +48,8 @@ public struct NightResult: Sendable {
     public var truncatedAt: UInt64?
     /// Every tick's features, when asked for (`recordTicks`): replay them through other thresholds.
     public var tickLog: TickLog?
+    /// Mean z-angle of the accelerometer per 5-s epoch (degrees; NaN where lost), for the sleep window.
+    public var zAngleEpochs: [Float] = []
 }
 
 /// Problems that stop a replay, said for a person.
@@ -264,6 +266,7 @@ public final class CaptureRun {
         return NightResult(
             path: path, format: .rawCapture, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,
             durationSeconds: Double(detector.emgSampleIndex) / Double(info.emgRateHz), events: finalEvents,
-            provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt, tickLog: detector.tickLog)
+            provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt, tickLog: detector.tickLog,
+            zAngleEpochs: detector.zAngleEpochs)
     }
 }

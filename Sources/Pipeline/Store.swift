@@ -90,7 +90,8 @@ extension Double {
 
 extension NightResult {
     public var summary: NightSummary {
-        NightSummary(events: events, gaps: gaps, durationSeconds: durationSeconds, framesLost: stats.framesLost, corruptFrames: stats.corruptFrames)
+        NightSummary(events: events, gaps: gaps, durationSeconds: durationSeconds, framesLost: stats.framesLost, corruptFrames: stats.corruptFrames,
+                     zAngleEpochs: zAngleEpochs, epochSeconds: Double(NightDetector.epochSeconds))
     }
 }
 

@@ -39,7 +39,7 @@ public struct DetectorConfiguration: Sendable, Codable, Hashable {
     /// Activity = 1-s mean of the sample-to-sample change of the acceleration vector (g).
     public var movementThresholdG: Float = 0.02
     /// A sleep interruption: movement spread over at least this long…
-    public var wakeMinSeconds: Double = 30
+    public var wakeMinSeconds: Double = 60
     /// …ending after this long without movement.
     public var wakeEndQuietSeconds: Double = 45
 

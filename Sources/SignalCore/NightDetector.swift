@@ -55,6 +55,35 @@ public final class NightDetector {
     var accelHistory: [Float]
     let accelHistoryCapacity = 1024
 
+    // Posture: the accelerometer's z-angle (van Hees 2015) averaged per 5-s epoch, for the sleep window.
+    public static let epochSeconds = 5
+    /// Mean z-angle (degrees) of every 5-s epoch so far; NaN where data was lost. Storage for 48 hours is
+    /// reserved up front, so appending does not allocate in a night.
+    public private(set) var zAngleEpochs: [Float] = []
+    var epochSum: Float = 0
+    var epochCount = 0
+    var epochFill = 0
+
+    @inline(__always)
+    func zAngle(_ a: SIMD3<Float>) -> Float {
+        Float(atan2(Double(a.z), Double((a.x * a.x + a.y * a.y).squareRoot())) * 180 / Double.pi)
+    }
+
+    @inline(__always)
+    func addToEpoch(_ z: Float) {
+        if !z.isNaN {
+            epochSum += z
+            epochCount += 1
+        }
+        epochFill += 1
+        if epochFill == Self.epochSeconds * accelRateHz {
+            zAngleEpochs.append(epochCount * 2 >= epochFill ? epochSum / Float(epochCount) : .nan)
+            epochSum = 0
+            epochCount = 0
+            epochFill = 0
+        }
+    }
+
     // The state machines, and (optionally) a log of every tick for threshold sweeps.
     public let machines: TickDetector
     public var tickLog: TickLog?
@@ -108,6 +137,7 @@ public final class NightDetector {
         pendingClip = Array(repeating: 0, count: pendingCapacity)
         accel = AccelActivity(sampleRateHz: max(1, accelRateHz))
         accelHistory = Array(repeating: 0, count: accelHistoryCapacity)
+        if accelAxes == 3 { zAngleEpochs.reserveCapacity(48 * 3600 / Self.epochSeconds) }
         machines = TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds)
     }
 
@@ -137,8 +167,10 @@ public final class NightDetector {
         if accelAxes == 3 {
             let m = accelSamples.count / 3
             for j in 0..<m {
-                let v = accel.push(SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2]))
+                let a = SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2])
+                let v = accel.push(a)
                 accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = v
+                addToEpoch(zAngle(a))
                 accelSampleIndex += 1
             }
         }
@@ -263,6 +295,7 @@ public final class NightDetector {
         tickFill = emgSampleIndex % samplesPerTick
         resolvedTicks = producedTicks
         accel.reset()
+        for _ in 0..<max(0, accelSamples) { addToEpoch(.nan) }  // lost: the epochs say so
         accelSampleIndex += max(0, accelSamples)
         // Let the filters settle for half a second before detecting again.
         machines.restart(endTick: endTick, resumeTick: producedTicks, settleTicks: settleTicks, into: &events)
@@ -296,6 +329,7 @@ public final class NightDetector {
         if accelAxes == 3 {
             for _ in 0..<m {
                 accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = accel.value
+                addToEpoch(epochCount > 0 ? epochSum / Float(epochCount) : .nan)
                 accelSampleIndex += 1
             }
         }

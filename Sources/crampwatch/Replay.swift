@@ -105,6 +105,9 @@ struct Replay: ParsableCommand {
         }
         lines.append("  Leg movements: \(s.legMovements) (\(s.periodicLegMovements) in periodic series; PLM index \(format1(s.plmIndexPerHour)) per hour)")
         lines.append("  Sleep interruptions: \(s.sleepInterruptions), \(duration(s.wakeSeconds)) awake")
+        lines.append("  Sleep: \(duration(s.totalSleepSeconds)) asleep of \(duration(s.durationSeconds)) recorded (efficiency \(Int((s.sleepEfficiency * 100).rounded())) %), "
+                     + "\(s.awakenings) awakening\(s.awakenings == 1 ? "" : "s"), \(duration(s.wasoSeconds)) awake after falling asleep"
+                     + (s.sleepWindowDetected ? "; sleep period \(clock(s.sleepWindowOnsetSeconds, startedAt))–\(clock(s.sleepWindowOffsetSeconds, startedAt))" : " (recording too short to find the sleep period: all of it counted)"))
         if s.artifacts > 0 { lines.append("  Signal problems: \(s.artifacts) stretch\(s.artifacts == 1 ? "" : "es"), \(duration(s.artifactSeconds)) (electrode off, clipping or mains); no events were counted in them") }
         if s.gaps > 0 || s.corruptFrames > 0 {
             lines.append("  Data gaps: \(s.gaps) (\(s.framesLost) frame\(s.framesLost == 1 ? "" : "s") lost, \(duration(s.gapSeconds)) without data); \(s.corruptFrames) damaged frame\(s.corruptFrames == 1 ? "" : "s") skipped")
