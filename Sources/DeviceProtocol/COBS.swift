@@ -47,9 +47,17 @@ public enum COBS {
             read += 1
             let run = code - 1
             if read + run > n { return nil }
-            if run <= 16 {
+            if run <= 32 {
                 // Sample data is full of small values, so runs are short: a call to memmove costs more than the copy.
-                for k in 0..<run { dst.storeBytes(of: src.load(fromByteOffset: read + k, as: UInt8.self), toByteOffset: write + k, as: UInt8.self) }
+                var k = 0
+                while k + 8 <= run {
+                    dst.storeBytes(of: src.loadUnaligned(fromByteOffset: read + k, as: UInt64.self), toByteOffset: write + k, as: UInt64.self)
+                    k += 8
+                }
+                while k < run {
+                    dst.storeBytes(of: src.load(fromByteOffset: read + k, as: UInt8.self), toByteOffset: write + k, as: UInt8.self)
+                    k += 1
+                }
             } else {
                 (dst + write).copyMemory(from: src + read, byteCount: run)
             }

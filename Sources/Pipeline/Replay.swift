@@ -176,7 +176,8 @@ public final class CaptureRun {
         info = d
         do {
             var cfg = configuration
-            if d.mainsHz == 50 || d.mainsHz == 60 { cfg.mainsHz = Double(d.mainsHz) }
+            // The device knows its mains frequency; if it says 0, the detector finds it in the signal.
+            if cfg.mainsHz == 0 && (d.mainsHz == 50 || d.mainsHz == 60) { cfg.mainsHz = Double(d.mainsHz) }
             let clip = Float(Int(1) << (min(16, max(2, d.adcBits)) - 1) - 1) * d.emgMicrovoltsPerLSB
             detector = try NightDetector(configuration: cfg, sampleRateHz: d.emgRateHz, emgChannels: d.emgChannels,
                                          accelRateHz: d.accelRateHz, accelAxes: d.accelAxes, clipLevelMicrovolts: clip)

@@ -26,9 +26,19 @@ public final class NightDetector {
     let envRingCapacity = 256
     var tickEnergy = SIMD4<Float>.zero
     var tickMainsEnergy = SIMD4<Float>.zero
+    var tickLowEnergy = SIMD4<Float>.zero
+    // TKEO state: the two previous band-passed, notched samples.
+    var tkeoPrevious = SIMD4<Float>.zero
+    var tkeoPrevious2 = SIMD4<Float>.zero
     var tickClipped = SIMD4<Int32>.zero
     let scratchCapacity = 4096
-    let notchCount: Int
+    var notchCount: Int
+    /// The mains frequency in use: from the configuration or the device, or detected (0 until then).
+    public private(set) var detectedMainsHz: Double
+    /// Sample index at which mains detection ends (0: not detecting).
+    var mainsDetectionEnd: Int
+    var goertzel50: Goertzel
+    var goertzel60: Goertzel
     // Median frequency: the notched signal's last `spectrum.size` samples, every lane a channel.
     var spectrum: MedianFrequencyEstimator
     let spectrumRing: UnsafeMutableBufferPointer<SIMD4<Float>>
@@ -48,6 +58,7 @@ public final class NightDetector {
     var pendingBandRMS: [SIMD4<Float>]
     var pendingClip: [UInt8]
     var pendingMedianFrequency: [SIMD4<Float>]
+    var pendingLowFrequency: [SIMD4<Float>]
 
     // Accelerometer.
     var accel: AccelActivity
@@ -60,25 +71,28 @@ public final class NightDetector {
     /// Mean z-angle (degrees) of every 5-s epoch so far; NaN where data was lost. Storage for 48 hours is
     /// reserved up front, so appending does not allocate in a night.
     public private(set) var zAngleEpochs: [Float] = []
-    var epochSum: Float = 0
+    var epochSum = SIMD3<Float>.zero
     var epochCount = 0
     var epochFill = 0
 
+    /// The z-angle (degrees) of an acceleration vector: its elevation above the x–y plane.
     @inline(__always)
     func zAngle(_ a: SIMD3<Float>) -> Float {
         Float(atan2(Double(a.z), Double((a.x * a.x + a.y * a.y).squareRoot())) * 180 / Double.pi)
     }
 
+    /// Accumulates one accelerometer sample (NaN: lost); every 5 s, the epoch's z-angle is that of
+    /// its mean acceleration (one atan2 per epoch rather than per sample).
     @inline(__always)
-    func addToEpoch(_ z: Float) {
-        if !z.isNaN {
-            epochSum += z
+    func addToEpoch(_ a: SIMD3<Float>) {
+        if !a.x.isNaN {
+            epochSum += a
             epochCount += 1
         }
         epochFill += 1
         if epochFill == Self.epochSeconds * accelRateHz {
-            zAngleEpochs.append(epochCount * 2 >= epochFill ? epochSum / Float(epochCount) : .nan)
-            epochSum = 0
+            zAngleEpochs.append(epochCount * 2 >= epochFill ? zAngle(epochSum / Float(epochCount)) : .nan)
+            epochSum = .zero
             epochCount = 0
             epochFill = 0
         }
@@ -111,18 +125,22 @@ public final class NightDetector {
         let high = min(configuration.bandHighHz, 0.45 * fs)
         var bandDesign = try FilterDesign.butterworth(.highPass, order: configuration.filterOrder, cutoffHz: configuration.bandLowHz, sampleRateHz: fs)
         bandDesign += try FilterDesign.butterworth(.lowPass, order: configuration.filterOrder, cutoffHz: high, sampleRateHz: fs)
+        // Notches: at the known mains frequency, or (mainsHz 0) at the one found in the first two seconds.
         var notchDesign: [Biquad] = []
-        if configuration.mainsHz > 0 {
-            for h in 1...max(1, configuration.notchHarmonics) {
-                let f = configuration.mainsHz * Double(h)
-                if f < 0.45 * fs { notchDesign.append(try FilterDesign.notch(centerHz: f, q: configuration.notchQ, sampleRateHz: fs)) }
-            }
+        if configuration.notchEnabled && configuration.mainsHz > 0 {
+            notchDesign = try Self.notches(mainsHz: configuration.mainsHz, configuration: configuration, sampleRateHz: fs)
         }
         bandSections = .allocate(capacity: bandDesign.count)
         _ = bandSections.initialize(from: bandDesign.map(Section4.init))
-        notchSections = .allocate(capacity: max(1, notchDesign.count))
-        _ = notchSections.initialize(from: notchDesign.map(Section4.init) + (notchDesign.isEmpty ? [Section4(Biquad(b0: 1, b1: 0, b2: 0, a1: 0, a2: 0))] : []))
+        let notchCapacity = max(1, configuration.notchHarmonics, notchDesign.count)
+        notchSections = .allocate(capacity: notchCapacity)
+        _ = notchSections.initialize(from: notchDesign.map(Section4.init)
+            + Array(repeating: Section4(Biquad(b0: 1, b1: 0, b2: 0, a1: 0, a2: 0)), count: notchCapacity - notchDesign.count))
         notchCount = notchDesign.count
+        detectedMainsHz = configuration.mainsHz
+        mainsDetectionEnd = configuration.notchEnabled && configuration.mainsHz == 0 ? 2 * sampleRateHz : 0
+        goertzel50 = Goertzel(hz: 50, sampleRateHz: fs)
+        goertzel60 = Goertzel(hz: 60, sampleRateHz: fs)
         envRing = .allocate(capacity: envRingCapacity)
         envRing.initialize(repeating: .zero)
         var fftSize = 64
@@ -131,6 +149,7 @@ public final class NightDetector {
         spectrumRing = .allocate(capacity: fftSize)
         spectrumRing.initialize(repeating: .zero)
         pendingMedianFrequency = Array(repeating: .zero, count: pendingCapacity)
+        pendingLowFrequency = Array(repeating: .zero, count: pendingCapacity)
         pendingEnvelope = Array(repeating: .zero, count: pendingCapacity)
         pendingMains = Array(repeating: .zero, count: pendingCapacity)
         pendingBandRMS = Array(repeating: .zero, count: pendingCapacity)
@@ -154,15 +173,37 @@ public final class NightDetector {
 
     // MARK: - Input
 
+    static func notches(mainsHz: Double, configuration: DetectorConfiguration, sampleRateHz fs: Double) throws -> [Biquad] {
+        var design: [Biquad] = []
+        for h in 1...max(1, configuration.notchHarmonics) {
+            let f = mainsHz * Double(h)
+            if f < 0.45 * fs { design.append(try FilterDesign.notch(centerHz: f, q: configuration.notchQ, sampleRateHz: fs)) }
+        }
+        return design
+    }
+
+    /// Ends mains detection: picks 50 or 60 Hz by the power the band-passed signal had at each.
+    private func finishMainsDetection() {
+        mainsDetectionEnd = 0
+        let mains: Double = goertzel60.power > goertzel50.power ? 60 : 50
+        detectedMainsHz = mains
+        guard let design = try? Self.notches(mainsHz: mains, configuration: configuration, sampleRateHz: Double(sampleRateHz)) else { return }
+        for (k, q) in design.enumerated() where k < notchSections.count { notchSections[k] = Section4(q) }
+        notchCount = min(design.count, notchSections.count)
+    }
+
     /// Processes interleaved EMG (`emg.count` a multiple of `emgChannels`, µV) and interleaved
     /// accelerometer samples (multiple of 3, g) covering roughly the same time; emits into `events`.
     public func process(emg: UnsafeBufferPointer<Float>, accel accelSamples: UnsafeBufferPointer<Float>, into events: inout EventBuffer) {
         let frames = emg.count / emgChannels
         var done = 0
         while done < frames {
-            let n = min(scratchCapacity, frames - done)
+            var n = min(scratchCapacity, frames - done)
+            // Mains detection ends at a fixed sample, whatever the chunking.
+            if mainsDetectionEnd > 0 { n = min(n, mainsDetectionEnd - emgSampleIndex) }
             processEMGChunk(emg, from: done, count: n, events: &events)
             done += n
+            if mainsDetectionEnd > 0 && emgSampleIndex >= mainsDetectionEnd { finishMainsDetection() }
         }
         if accelAxes == 3 {
             let m = accelSamples.count / 3
@@ -170,7 +211,7 @@ public final class NightDetector {
                 let a = SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2])
                 let v = accel.push(a)
                 accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = v
-                addToEpoch(zAngle(a))
+                addToEpoch(a)
                 accelSampleIndex += 1
             }
         }
@@ -184,9 +225,12 @@ public final class NightDetector {
         let clip = SIMD4<Float>(repeating: clipLevelMicrovolts)
         let channels = emgChannels
         let band = bandSections, notch = notchSections, notches = notchCount
-        var energy = tickEnergy, mains = tickMainsEnergy, clipped = tickClipped
+        var energy = tickEnergy, mains = tickMainsEnergy, low = tickLowEnergy, clipped = tickClipped
+        let tkeo = configuration.envelopeKind == .tkeo
+        var tk1 = tkeoPrevious, tk2 = tkeoPrevious2
         var x = SIMD4<Float>.zero
         let sampleIndex = emgSampleIndex, spectrumMask = spectrumRing.count - 1
+        let detecting = mainsDetectionEnd > 0
         let base = emg.baseAddress! + start * channels
         // The default chain (band-pass of order 2 each side, three notches) runs with every filter
         // state in registers; other chains run generically. Both do the same arithmetic in the same order.
@@ -203,6 +247,10 @@ public final class NightDetector {
             clipped = clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
             var y = x
             let banded: SIMD4<Float>
+            if detecting {
+                goertzel50.push(y[0])
+                goertzel60.push(y[0])
+            }
             if fast {
                 y = f1.process(f0.process(y))
                 banded = y
@@ -213,16 +261,26 @@ public final class NightDetector {
                 for k in 0..<notches { y = notch[k].process(y) }
             }
             let m = banded - y
-            energy += y * y
+            low += x - banded  // what the band-pass removed: offset, drift, motion
+            if !tkeo {
+                energy += y * y
+            } else {
+                // Teager–Kaiser energy of the previous sample: x[n-1]² − x[n-2]·x[n].
+                let psi = tk1 * tk1 - tk2 * y
+                tk2 = tk1
+                tk1 = y
+                energy += psi.replacing(with: -psi, where: psi .< 0)
+            }
             mains += m * m
             let position = (sampleIndex &+ i) & spectrumMask
             spectrumRing[position] = y
             if position == spectrumMask { updateMedianFrequency() }
             fill += 1
             if fill == spt {
-                finishTick(tick: tick, energy: energy, mains: mains, clipped: clipped)
+                finishTick(tick: tick, energy: energy, mains: mains, low: low, clipped: clipped)
                 energy = .zero
                 mains = .zero
+                low = .zero
                 clipped = .zero
                 fill = 0
                 tick += 1
@@ -235,6 +293,9 @@ public final class NightDetector {
         }
         tickEnergy = energy
         tickMainsEnergy = mains
+        tickLowEnergy = low
+        tkeoPrevious = tk1
+        tkeoPrevious2 = tk2
         tickClipped = clipped
         tickFill = fill
         producedTicks = tick
@@ -256,7 +317,7 @@ public final class NightDetector {
     }
 
     @inline(__always)
-    private func finishTick(tick: Int, energy: SIMD4<Float>, mains: SIMD4<Float>, clipped: SIMD4<Int32>) {
+    private func finishTick(tick: Int, energy: SIMD4<Float>, mains: SIMD4<Float>, low: SIMD4<Float>, clipped: SIMD4<Int32>) {
         envRing[tick & (envRingCapacity - 1)] = SIMD4<Double>(energy)
         var sum = SIMD4<Double>.zero
         for k in 0..<envelopeTicks { sum += envRing[(tick - k) & (envRingCapacity - 1)] }
@@ -269,6 +330,7 @@ public final class NightDetector {
         for c in 0..<emgChannels where clipped[c] != 0 { mask |= UInt8(1 << c) }
         pendingClip[p] = mask
         pendingMedianFrequency[p] = medianFrequency
+        pendingLowFrequency[p] = low * perSample
     }
 
     /// Samples were lost (a gap): ends what was in progress at the gap, restarts the filters,
@@ -288,14 +350,17 @@ public final class NightDetector {
         for k in notchSections.indices { notchSections[k].reset() }
         tickEnergy = .zero
         tickMainsEnergy = .zero
+        tickLowEnergy = .zero
         tickClipped = .zero
+        tkeoPrevious = .zero
+        tkeoPrevious2 = .zero
         for k in envRing.indices { envRing[k] = .zero }
         emgSampleIndex += emgSamples
         producedTicks = emgSampleIndex / samplesPerTick
         tickFill = emgSampleIndex % samplesPerTick
         resolvedTicks = producedTicks
         accel.reset()
-        for _ in 0..<max(0, accelSamples) { addToEpoch(.nan) }  // lost: the epochs say so
+        for _ in 0..<max(0, accelSamples) { addToEpoch(SIMD3(repeating: .nan)) }  // lost: the epochs say so
         accelSampleIndex += max(0, accelSamples)
         // Let the filters settle for half a second before detecting again.
         machines.restart(endTick: endTick, resumeTick: producedTicks, settleTicks: settleTicks, into: &events)
@@ -314,9 +379,11 @@ public final class NightDetector {
                 pendingBandRMS[p] = pendingBandRMS[previous]
                 pendingClip[p] = 0
                 pendingMedianFrequency[p] = pendingMedianFrequency[previous]
+                pendingLowFrequency[p] = pendingLowFrequency[previous]
                 envRing[tick & (envRingCapacity - 1)] = envRing[(tick - 1) & (envRingCapacity - 1)]
                 tickEnergy = .zero
                 tickMainsEnergy = .zero
+                tickLowEnergy = .zero
                 tickClipped = .zero
                 fill = 0
                 tick += 1
@@ -329,7 +396,7 @@ public final class NightDetector {
         if accelAxes == 3 {
             for _ in 0..<m {
                 accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = accel.value
-                addToEpoch(epochCount > 0 ? epochSum / Float(epochCount) : .nan)
+                addToEpoch(epochCount > 0 ? epochSum / Float(epochCount) : SIMD3(repeating: .nan))
                 accelSampleIndex += 1
             }
         }
@@ -376,7 +443,7 @@ public final class NightDetector {
     private func resolveTick(_ t: Int, activity: Float, events: inout EventBuffer) {
         let p = t & (pendingCapacity - 1)
         let f = TickFeatures(envelope: pendingEnvelope[p], mains: pendingMains[p], bandRMS: pendingBandRMS[p], clipped: pendingClip[p], activity: activity,
-                             medianFrequencyHz: pendingMedianFrequency[p])
+                             medianFrequencyHz: pendingMedianFrequency[p], lowFrequency: pendingLowFrequency[p])
         tickLog?.features.append(f)
         machines.consume(tick: t, f, into: &events)
     }
@@ -412,4 +479,22 @@ struct Section4 {
 extension SIMDMask where Storage == SIMD4<Int32> {
     @inline(__always)
     func toInt() -> SIMD4<Int32> { SIMD4<Int32>.zero.replacing(with: 1, where: self) }
+}
+
+/// Power of one frequency in a stream (Goertzel), for telling 50 Hz mains from 60 Hz.
+struct Goertzel {
+    let coefficient: Float
+    var s1: Float = 0, s2: Float = 0
+
+    init(hz: Double, sampleRateHz: Double) {
+        coefficient = Float(2 * cos(2 * Double.pi * hz / sampleRateHz))
+    }
+
+    mutating func push(_ x: Float) {
+        let s0 = x + coefficient * s1 - s2
+        s2 = s1
+        s1 = s0
+    }
+
+    var power: Float { s1 * s1 + s2 * s2 - coefficient * s1 * s2 }
 }

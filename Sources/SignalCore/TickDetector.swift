@@ -14,15 +14,19 @@ public struct TickFeatures: Sendable, Equatable {
     public var activity: Float
     /// Median frequency of each channel's last ~0.25 s (Hz).
     public var medianFrequencyHz: SIMD4<Float>
+    /// Mean over the tick of what the band-pass removed (offset, drift, motion), per channel (µV).
+    /// Its spread over a second is the motion level.
+    public var lowFrequency: SIMD4<Float>
 
     public init(envelope: SIMD4<Float> = .zero, mains: SIMD4<Float> = .zero, bandRMS: SIMD4<Float> = .zero, clipped: UInt8 = 0, activity: Float = 0,
-                medianFrequencyHz: SIMD4<Float> = .zero) {
+                medianFrequencyHz: SIMD4<Float> = .zero, lowFrequency: SIMD4<Float> = .zero) {
         self.envelope = envelope
         self.mains = mains
         self.bandRMS = bandRMS
         self.clipped = clipped
         self.activity = activity
         self.medianFrequencyHz = medianFrequencyHz
+        self.lowFrequency = lowFrequency
     }
 }
 
@@ -48,6 +52,8 @@ public final class TickDetector {
     var wake = WakeState.idle
     var secondMaxActivity: Float = 0
     var secondIndex = 0
+    var lowRing: [SIMD4<Float>]
+    var lowRange = SIMD4<Float>.zero
 
     enum Episode {
         case idle
@@ -92,6 +98,7 @@ public final class TickDetector {
         secondClean = Array(repeating: true, count: emgChannels)
         artifacts = Array(repeating: .idle, count: emgChannels)
         blankUntilTick = ticksPerSecond
+        lowRing = Array(repeating: .zero, count: ticksPerSecond)
     }
 
     /// Seconds from the recording's first sample to the start of tick `t`.
@@ -107,6 +114,8 @@ public final class TickDetector {
         }
         secondTicks = 0
         secondMaxActivity = 0
+        for k in lowRing.indices { lowRing[k] = .zero }
+        lowRange = .zero
         blankUntilTick = resumeTick + settleTicks
         secondIndex = resumeTick / ticksPerSecond
     }
@@ -124,6 +133,21 @@ public final class TickDetector {
         tickActivity[t & (tickActivityCapacity - 1)] = activity
         let blank = t < blankUntilTick
 
+        // Motion: the spread over the last second of the slow part of the signal (the max–min range
+        // of the tick means, rescanned every 5 ticks).
+        let slot = t % ticksPerSecond
+        lowRing[slot] = f.lowFrequency
+        if t % 5 == 0 {
+            var lo = lowRing[0], hi = lowRing[0]
+            for k in 1..<lowRing.count {
+                lo = pointwiseMin(lo, lowRing[k])
+                hi = pointwiseMax(hi, lowRing[k])
+            }
+            lowRange = hi - lo
+        }
+        // Half the range of a sine is its amplitude; RMS is amplitude / √2.
+        let motion = lowRange * 0.3536
+
         // Artifacts, per channel.
         var inArtifact: UInt8 = 0
         for c in 0..<emgChannels {
@@ -134,6 +158,8 @@ public final class TickDetector {
                 cause = .flatLine
             } else if mains[c] > cfg.mainsMinMicrovolts && mains[c] > cfg.mainsRatio * bandRMS[c] {
                 cause = .mains
+            } else if motion[c] > cfg.motionMinMicrovolts && motion[c] > cfg.motionRatio * bandRMS[c] {
+                cause = .motion
             }
             stepArtifact(channel: c, tick: t, cause: cause, events: &events)
             if case .active = artifacts[c] { inArtifact |= UInt8(1 << c) }
