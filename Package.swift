@@ -30,12 +30,14 @@ let package = Package(
         .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // Event matching and metrics against reference labels.
         .target(name: "Evaluation"),
+        // Self-contained HTML reports with inline SVG.
+        .target(name: "Reports", dependencies: ["Journal"]),
         // Wires sources to the signal core and to sinks.
         .target(name: "Pipeline", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "Journal", "Evaluation"], swiftSettings: hotPath),
         .executableTarget(
             name: "crampwatch",
             dependencies: [
-                "DeviceProtocol", "SignalCore", "NightSimulator", "Recordings", "Journal", "Pipeline", "Evaluation",
+                "DeviceProtocol", "SignalCore", "NightSimulator", "Recordings", "Journal", "Pipeline", "Evaluation", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "NightSimulator", "Evaluation", "Journal", "Recordings", "Studies"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Journal", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests"),
     ],
     swiftLanguageModes: [.v6]

@@ -144,6 +144,7 @@ public final class Journal: Sendable {
                 t.column("reason", .text).notNull()
             }
         }
+        registerDiaryMigrations(&m)
         return m
     }
 
@@ -259,6 +260,9 @@ public final class Journal: Sendable {
             return Dictionary(uniqueKeysWithValues: rows.map { ($0["kind"] as String, $0["n"] as Int) })
         }
     }
+
+    func writeTransaction<T>(_ body: (Database) throws -> T) throws -> T { try write(body) }
+    func readTransaction<T>(_ body: (Database) throws -> T) throws -> T { try read(body) }
 
     private func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {

@@ -50,6 +50,9 @@ public struct NightResult: Sendable {
     public var tickLog: TickLog?
     /// Mean z-angle of the accelerometer per 5-s epoch (degrees; NaN where lost), for the sleep window.
     public var zAngleEpochs: [Float] = []
+    /// Per second: EMG envelope above rest (µV) and accelerometer activity (g), for the timeline.
+    public var traceEnvelope: [Float] = []
+    public var traceActivity: [Float] = []
 }
 
 /// Problems that stop a replay, said for a person.
@@ -268,6 +271,6 @@ public final class CaptureRun {
             path: path, format: .rawCapture, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,
             durationSeconds: Double(detector.emgSampleIndex) / Double(info.emgRateHz), events: finalEvents,
             provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt, tickLog: detector.tickLog,
-            zAngleEpochs: detector.zAngleEpochs)
+            zAngleEpochs: detector.zAngleEpochs, traceEnvelope: detector.machines.traceEnvelope, traceActivity: detector.machines.traceActivity)
     }
 }

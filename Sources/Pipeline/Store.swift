@@ -139,6 +139,8 @@ public enum NightStore {
             GapRecord(onsetSeconds: g.onsetSeconds, offsetSeconds: g.offsetSeconds, framesLost: g.framesLost,
                       firstLostSequence: g.firstLostSequence.map { Int64($0) }, emgSamplesLost: g.emgSamplesLost, reason: g.reason)
         }
-        return try journal.saveNight(night, device: device, recording: recording, events: events, gaps: gaps)
+        let id = try journal.saveNight(night, device: device, recording: recording, events: events, gaps: gaps)
+        try journal.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: r.traceEnvelope, activity: r.traceActivity))
+        return id
     }
 }

@@ -53,6 +53,10 @@ public final class TickDetector {
     var secondMaxActivity: Float = 0
     var secondIndex = 0
     var lowRing: [SIMD4<Float>]
+    /// Per second: the strongest channel's envelope above rest (µV) and the accelerometer activity (g);
+    /// NaN inside gaps. Storage for 48 hours is reserved up front.
+    public private(set) var traceEnvelope: [Float] = []
+    public private(set) var traceActivity: [Float] = []
     var lowRange = SIMD4<Float>.zero
 
     enum Episode {
@@ -99,6 +103,8 @@ public final class TickDetector {
         artifacts = Array(repeating: .idle, count: emgChannels)
         blankUntilTick = ticksPerSecond
         lowRing = Array(repeating: .zero, count: ticksPerSecond)
+        traceEnvelope.reserveCapacity(48 * 3600)
+        traceActivity.reserveCapacity(48 * 3600)
     }
 
     /// Seconds from the recording's first sample to the start of tick `t`.
@@ -190,6 +196,12 @@ public final class TickDetector {
         secondMaxActivity = max(secondMaxActivity, activity)
         secondTicks += 1
         if secondTicks == ticksPerSecond {
+            // One point per second for the night's timeline: the strongest channel's mean envelope above rest.
+            var strongest: Float = 0
+            for c in 0..<emgChannels { strongest = max(strongest, secondEnvelopeSum[c] / Float(ticksPerSecond) - baselines[c].value) }
+            while traceEnvelope.count < secondIndex { traceEnvelope.append(.nan); traceActivity.append(.nan) }
+            traceEnvelope.append(strongest)
+            traceActivity.append(accelAxes == 3 ? secondMaxActivity : .nan)
             for c in 0..<emgChannels {
                 if secondClean[c] && t >= blankUntilTick - ticksPerSecond / 2 || (secondClean[c] && !baselines[c].isReady) {
                     baselines[c].push(secondEnvelopeSum[c] / Float(ticksPerSecond))
