@@ -59,6 +59,10 @@ public struct Replayer {
     public var configuration: DetectorConfiguration
     /// Called about every 5 % with the fraction done (on a TTY).
     public var progress: ((Double) -> Void)?
+    /// Channel choice and CSV layout for recordings that are not raw captures.
+    public var recordingOptions = RecordingOptions()
+    /// Receives the replayed signals, gaps and events (e.g. an EDF+ export).
+    public var signalSink: NightSignalSink?
 
     public init(configuration: DetectorConfiguration = DetectorConfiguration(), progress: ((Double) -> Void)? = nil) {
         self.configuration = configuration
@@ -70,14 +74,17 @@ public struct Replayer {
         switch format {
         case .rawCapture:
             return try replayCapture(path: path)
-        case .edf, .edfPlus, .bdf, .bdfPlus, .csv:
-            throw RecordingError(path: path, offset: 0, "this is a \(format.rawValue.uppercased()) file; this build replays raw device captures only (EDF, BDF and CSV replay is the recordings work still open)")
+        case .edf, .edfPlus, .bdf, .bdfPlus:
+            return try replayEDF(path: path, format: format)
+        case .csv:
+            return try replayCSV(path: path)
         }
     }
 
     func replayCapture(path: String) throws -> NightResult {
         let reader = try ChunkedFileReader(path: path)
         let run = CaptureRun(path: path, configuration: configuration)
+        run.sink = signalSink
         var lastReported = 0.0
         while true {
             let chunk = try reader.next()
@@ -116,6 +123,8 @@ public final class CaptureRun {
     var accelBuffer: [Float] = []
     var truncatedAt: UInt64?
     var failure: ReplayError?
+    /// Receives the scaled samples, gaps and final events (e.g. an EDF+ export).
+    public var sink: NightSignalSink?
 
     public init(path: String, configuration: DetectorConfiguration) {
         self.path = path
@@ -169,7 +178,9 @@ public final class CaptureRun {
                                          accelRateHz: d.accelRateHz, accelAxes: d.accelAxes, clipLevelMicrovolts: clip)
         } catch {
             failure = ReplayError("\(path): at byte offset \(frameOffset): the device describes itself in a way the detector cannot use: \(error)")
+            return
         }
+        sinkCall { try $0.start(d) }
     }
 
     private func sampleBlock(_ view: FrameView) {
@@ -198,6 +209,7 @@ public final class CaptureRun {
                                      reason: lostSamples > 0 ? "frames lost in transit" : "non-sample frames lost"))
                 if lostSamples > 0 {
                     detector.skip(emgSamples: lostSamples, accelSamples: Int(b.accelIndex) - nextAccelIndex, into: &events)
+                    sinkCall { try $0.gap(seconds: Double(lostSamples) / fs, note: "\(pendingLost) frames lost in transit") }
                 }
                 pendingLost = 0
                 pendingFirstLost = nil
@@ -208,7 +220,10 @@ public final class CaptureRun {
                                  emgSamplesLost: emgIndex, reason: "the start of the recording is missing"))
             pendingLost = 0
             pendingFirstLost = nil
-            if emgIndex > 0 { detector.skip(emgSamples: emgIndex, accelSamples: Int(b.accelIndex), into: &events) }
+            if emgIndex > 0 {
+                detector.skip(emgSamples: emgIndex, accelSamples: Int(b.accelIndex), into: &events)
+                sinkCall { try $0.gap(seconds: Double(emgIndex) / fs, note: "the start of the recording is missing") }
+            }
         }
         let uv = info.emgMicrovoltsPerLSB, g = info.accelGPerLSB
         let emgValues = b.emgCount * b.emgChannels
@@ -220,6 +235,7 @@ public final class CaptureRun {
         emgBuffer.withUnsafeBufferPointer { e in
             accelBuffer.withUnsafeBufferPointer { a in
                 detector.process(emg: e, accel: a, into: &events)
+                sinkCall { try $0.samples(emg: e, accel: a) }
             }
         }
         nextEMGIndex = emgIndex + b.emgCount
@@ -230,9 +246,17 @@ public final class CaptureRun {
     private func drainEvents() {
         guard !events.isEmpty else { return }
         for e in events.events {
-            if e.isProvisional { provisional += 1 } else { finalEvents.append(e) }
+            if e.isProvisional { provisional += 1 } else {
+                finalEvents.append(e)
+                sinkCall { try $0.event(e) }
+            }
         }
         events.removeAll()
+    }
+
+    private func sinkCall(_ body: (NightSignalSink) throws -> Void) {
+        guard let sink, failure == nil else { return }
+        do { try body(sink) } catch { failure = ReplayError("\(error)") }
     }
 
     /// Ends the run: flushes the detector and reports a truncated tail.
@@ -252,6 +276,8 @@ public final class CaptureRun {
         }
         detector.finish(into: &events)
         drainEvents()
+        sinkCall { try $0.finish() }
+        if let failure { throw failure }
         finalEvents.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
         return NightResult(
             path: path, format: .rawCapture, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,

@@ -245,6 +245,28 @@ extension EDFHeader {
     }
 }
 
+extension EDFWriter {
+    /// Changes the start date and time of a closed file (when the true start is known only at the end, as in a replay).
+    /// The sub-second part (the first record's onset) is unchanged.
+    public static func setStart(path: String, _ start: EDFStartTime) throws {
+        let reader = try EDFReader(path: path)
+        var h = reader.header
+        h.startDate = start.dateField
+        h.startTime = start.timeField
+        if h.recording.hasPrefix("Startdate ") {
+            let rest = h.recording.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+            h.recording = "Startdate \(start.edfPlusDate)" + (rest.count > 2 ? " " + rest[2] : "")
+        }
+        let bytes = Array(h.encoded()[88..<184])
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RecordingError(path: path, offset: nil, ChunkedFileReader.openMessage(errno)) }
+        defer { Glibc.close(fd) }
+        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 88) }
+        guard n == bytes.count else { throw RecordingError(path: path, offset: 88, "cannot write the start date: \(String(cString: strerror(errno)))") }
+        fsync(fd)
+    }
+}
+
 /// Repairs an EDF-family file left behind by a crash: keeps every complete data record, drops a partial
 /// last one, and writes the true record count into the header.
 public enum EDFRepair {

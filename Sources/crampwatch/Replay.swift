@@ -27,21 +27,38 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("Wall-clock time the recording started (ISO 8601, e.g. 2026-11-24T23:10:00Z). Default: estimated from the file's modification time.", valueName: "time"))
     var start: String?
     @Option(name: .customLong("min-cramp"), help: ArgumentHelp("Shortest contraction counted as a cramp.", valueName: "seconds")) var minCramp: Double = 10
+    @OptionGroup var channels: ChannelOptions
+    @Option(name: .customLong("write-edf"), help: ArgumentHelp("Also write the night, with every detected event as an annotation, to this EDF+ file (16-bit; mode 0600).", valueName: "path"))
+    var writeEDF: String?
+    @Option(name: .customLong("write-bdf"), help: ArgumentHelp("The same as --write-edf, as 24-bit BDF+.", valueName: "path"))
+    var writeBDF: String?
 
     func validate() throws {
         if let start, ISO8601DateFormatter().date(from: start) == nil {
             throw ValidationError("--start must look like 2026-11-24T23:10:00Z (ISO 8601 with a time zone).")
         }
         guard minCramp >= 1 && minCramp <= 600 else { throw ValidationError("--min-cramp must be between 1 and 600 seconds.") }
+        try channels.validate()
+        if writeEDF != nil && writeBDF != nil { throw ValidationError("Give --write-edf or --write-bdf, not both.") }
+        if let out = writeEDF ?? writeBDF, (out as NSString).standardizingPath == (file as NSString).standardizingPath {
+            throw ValidationError("--write-edf/--write-bdf must name a new file, not the recording being replayed.")
+        }
     }
 
     func run() throws {
         var config = DetectorConfiguration()
         config.crampMinSeconds = minCramp
         let showProgress = !json && stderrIsTerminal
-        let replayer = Replayer(configuration: config, progress: showProgress ? { f in
+        var replayer = Replayer(configuration: config, progress: showProgress ? { f in
             FileHandle.standardError.write(Data("\rreplaying \((file as NSString).lastPathComponent) … \(Int(f * 100))%".utf8))
         } : nil)
+        replayer.recordingOptions = channels.recordingOptions
+        var exporter: EDFNightWriter?
+        if let out = writeEDF ?? writeBDF {
+            let start = start.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
+            exporter = EDFNightWriter(path: out, bdf: writeBDF != nil, start: EDFStartTime(unixSeconds: start.timeIntervalSince1970.rounded(.down)))
+            replayer.signalSink = exporter
+        }
         let result: NightResult
         do {
             result = try replayer.replay(path: file)
@@ -57,6 +74,9 @@ struct Replay: ParsableCommand {
         if let start {
             startedAt = ISO8601DateFormatter().date(from: start)
             startSource = "user"
+        } else if result.format != .rawCapture && result.format != .csv, let header = try? EDFReader(path: file), let date = headerStart(header) {
+            startedAt = date
+            startSource = "recording_header"
         } else if let attributes = try? FileManager.default.attributesOfItem(atPath: file), let modified = attributes[.modificationDate] as? Date {
             startedAt = modified.addingTimeInterval(-result.durationSeconds)
             startSource = "file_time"
@@ -73,6 +93,13 @@ struct Replay: ParsableCommand {
                 printNight(result, nightID: nil, startedAt: startedAt)
                 throw Exit.failure
             }
+        }
+        if let exporter, start == nil, let startedAt {
+            // The true start is known only now: put it in the written file's header.
+            try? EDFWriter.setStart(path: exporter.path, EDFStartTime(unixSeconds: startedAt.timeIntervalSince1970.rounded(.down)))
+        }
+        if let exporter, !json {
+            print("Wrote \(exporter.path) (\(exporter.bdf ? "BDF+" : "EDF+"), \(exporter.writer?.recordsWritten ?? 0) one-second records, \(exporter.annotations) annotations).")
         }
         if json {
             try printJSON(NightJSON(result: result, nightID: nightID, journalPath: noJournal ? nil : journal.resolvedPath))
@@ -112,6 +139,17 @@ struct Replay: ParsableCommand {
         if let nightID { lines.append("Saved to \(journal.resolvedPath) as night \(nightID).") }
         print(lines.joined(separator: "\n"))
     }
+}
+
+/// The start an EDF header gives (local time; "yy" 85–99 is 19yy, else 20yy, as the EDF spec says).
+func headerStart(_ r: EDFReader) -> Date? {
+    let d = r.header.startDate.split(separator: ".").compactMap { Int($0) }
+    let t = r.header.startTime.split(separator: ".").compactMap { Int($0) }
+    guard d.count == 3, t.count == 3 else { return nil }
+    var c = DateComponents()
+    (c.day, c.month, c.year) = (d[0], d[1], d[2] >= 85 ? 1900 + d[2] : 2000 + d[2])
+    (c.hour, c.minute, c.second) = (t[0], t[1], t[2])
+    return Calendar.current.date(from: c)?.addingTimeInterval(r.startOffsetSeconds)
 }
 
 func duration(_ seconds: Double) -> String {
