@@ -105,3 +105,52 @@ public final class EDFNightWriter: NightSignalSink {
 extension String {
     func replacingSpaces() -> String { String(map { $0 == " " ? "_" : $0 }) }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Slows a replay to `factor` times real time, as if the night were arriving live (demos, and the crash tests
+/// that kill a recording mid-night). Forwards everything to `inner`.
+public final class PacingSink: NightSignalSink {
+    public let factor: Double
+    public let inner: NightSignalSink?
+    var emgChannels = 1
+    var rateHz = 1.0
+    var samples = 0
+    var started = 0.0
+
+    public init(factor: Double, inner: NightSignalSink?) {
+        self.factor = factor
+        self.inner = inner
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    public func start(_ info: DeviceInfo) throws {
+        emgChannels = max(1, info.emgChannels)
+        rateHz = Double(max(1, info.emgRateHz))
+        started = Self.now()
+        try inner?.start(info)
+    }
+
+    public func samples(emg: UnsafeBufferPointer<Float>, accel: UnsafeBufferPointer<Float>) throws {
+        try inner?.samples(emg: emg, accel: accel)
+        samples += emg.count / emgChannels
+        let due = started + Double(samples) / rateHz / factor
+        let wait = due - Self.now()
+        if wait > 0 { usleep(UInt32(min(wait, 10) * 1e6)) }
+    }
+
+    public func gap(seconds: Double, note: String) throws {
+        try inner?.gap(seconds: seconds, note: note)
+        samples += Int(seconds * rateHz)
+    }
+
+    public func event(_ e: DetectedEvent) throws { try inner?.event(e) }
+    public func finish() throws { try inner?.finish() }
+}

@@ -200,7 +200,7 @@ extension EDFHeader {
                 throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8), 8), "\(name): physical minimum and maximum are both \(pmins[i]), so samples cannot be scaled")
             }
             guard counts[i] >= 1, counts[i] <= 10_000_000 else {
-                throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8 * 6 + 80), 8),
+                throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8 * 5 + 80), 8),
                                      "\(name): \(counts[i]) samples per data record is impossible (expected 1 or more)")
             }
             out.append(EDFSignal(label: labels[i], transducer: transducers[i], physicalDimension: dims[i], physicalMinimum: pmins[i],

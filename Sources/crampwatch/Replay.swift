@@ -30,6 +30,8 @@ struct Replay: ParsableCommand {
     @OptionGroup var channels: ChannelOptions
     @Option(name: .customLong("write-edf"), help: ArgumentHelp("Also write the night, with every detected event as an annotation, to this EDF+ file (16-bit; mode 0600).", valueName: "path"))
     var writeEDF: String?
+    @Option(help: ArgumentHelp("Replay at this many times real time, as if the night were arriving live (demos, crash tests). Default: as fast as possible.", valueName: "factor"))
+    var pace: Double?
     @Option(name: .customLong("write-bdf"), help: ArgumentHelp("The same as --write-edf, as 24-bit BDF+.", valueName: "path"))
     var writeBDF: String?
 
@@ -39,6 +41,7 @@ struct Replay: ParsableCommand {
         }
         guard minCramp >= 1 && minCramp <= 600 else { throw ValidationError("--min-cramp must be between 1 and 600 seconds.") }
         try channels.validate()
+        if let pace, !(pace >= 1 && pace <= 100_000) { throw ValidationError("--pace must be between 1 (real time) and 100000.") }
         if writeEDF != nil && writeBDF != nil { throw ValidationError("Give --write-edf or --write-bdf, not both.") }
         if let out = writeEDF ?? writeBDF, (out as NSString).standardizingPath == (file as NSString).standardizingPath {
             throw ValidationError("--write-edf/--write-bdf must name a new file, not the recording being replayed.")
@@ -59,6 +62,7 @@ struct Replay: ParsableCommand {
             exporter = EDFNightWriter(path: out, bdf: writeBDF != nil, start: EDFStartTime(unixSeconds: start.timeIntervalSince1970.rounded(.down)))
             replayer.signalSink = exporter
         }
+        if let pace { replayer.signalSink = PacingSink(factor: pace, inner: exporter) }
         let result: NightResult
         do {
             result = try replayer.replay(path: file)

@@ -161,7 +161,12 @@ def main():
         mine_in_file_units = []
         for i, s in enumerate(mine["signals"]):
             mine_in_file_units.append(mdata[i] * factors.get(s["dimension"], 1.0) if i < len(mdata) else [])
-        result["mne"] = {"signals": compare_signals(mine, mine_in_file_units, "mne"), "annotations": len(manns), "annotations_equal": anns_equal(mine_anns, manns)}
+        # MNE resamples every channel to the highest rate: compare the channels it did not resample, and list the others.
+        kept = [i for i, s in enumerate(mine["signals"]) if i < len(mdata) and len(mdata[i]) == len(s["values"])]
+        sub = {"signals": [mine["signals"][i] for i in kept]}
+        result["mne"] = {"signals": compare_signals(sub, [mine_in_file_units[i] for i in kept], "mne"),
+                         "resampled_by_mne": [s["label"] for i, s in enumerate(mine["signals"]) if i not in kept],
+                         "annotations": len(manns), "annotations_equal": anns_equal(mine_anns, manns)}
         if not result["mne"]["annotations_equal"]:
             result["mne"]["first_annotations"] = manns[:5]
         result["header_problems"] = header_rules(path)
