@@ -282,7 +282,7 @@ extension EDFHeader {
     }
 
     /// Fixed-point text without Foundation (rounds half away from zero).
-    static func fixed(_ value: Double, decimals: Int) -> String {
+    public static func fixed(_ value: Double, decimals: Int) -> String {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (abs(value) * scale).rounded()

@@ -30,6 +30,10 @@ struct Replay: ParsableCommand {
     @OptionGroup var channels: ChannelOptions
     @Option(name: .customLong("write-edf"), help: ArgumentHelp("Also write the night, with every detected event as an annotation, to this EDF+ file (16-bit; mode 0600).", valueName: "path"))
     var writeEDF: String?
+    @Option(name: .customLong("export-events"), help: ArgumentHelp("Also write the detected events to this file: CSV if it ends in .csv, else JSON (the replay --json events).", valueName: "path"))
+    var exportEvents: String?
+    @Option(name: .customLong("export-signals"), help: ArgumentHelp("Also write the signals the detector saw (EMG in µV, accelerometer in g) to this CSV file; replay reads it back.", valueName: "path"))
+    var exportSignals: String?
     @Option(help: ArgumentHelp("Replay at this many times real time, as if the night were arriving live (demos, crash tests). Default: as fast as possible.", valueName: "factor"))
     var pace: Double?
     @Option(name: .customLong("write-bdf"), help: ArgumentHelp("The same as --write-edf, as 24-bit BDF+.", valueName: "path"))
@@ -62,7 +66,10 @@ struct Replay: ParsableCommand {
             exporter = EDFNightWriter(path: out, bdf: writeBDF != nil, start: EDFStartTime(unixSeconds: start.timeIntervalSince1970.rounded(.down)))
             replayer.signalSink = exporter
         }
-        if let pace { replayer.signalSink = PacingSink(factor: pace, inner: exporter) }
+        var sinks: [NightSignalSink] = exporter.map { [$0] } ?? []
+        if let exportSignals { sinks.append(SignalCSVWriter(path: exportSignals)) }
+        replayer.signalSink = sinks.isEmpty ? nil : sinks.count == 1 ? sinks[0] : SinkGroup(sinks)
+        if let pace { replayer.signalSink = PacingSink(factor: pace, inner: replayer.signalSink) }
         let result: NightResult
         do {
             result = try replayer.replay(path: file)
@@ -101,6 +108,14 @@ struct Replay: ParsableCommand {
         if let exporter, start == nil, let startedAt {
             // The true start is known only now: put it in the written file's header.
             try? EDFWriter.setStart(path: exporter.path, EDFStartTime(unixSeconds: startedAt.timeIntervalSince1970.rounded(.down)))
+        }
+        if let exportEvents {
+            do {
+                try writeEvents(result, to: exportEvents)
+            } catch {
+                complain("\(exportEvents): cannot write the events: \(error)")
+                throw Exit.failure
+            }
         }
         if let exporter, !json {
             print("Wrote \(exporter.path) (\(exporter.bdf ? "BDF+" : "EDF+"), \(exporter.writer?.recordsWritten ?? 0) one-second records, \(exporter.annotations) annotations).")
@@ -143,6 +158,31 @@ struct Replay: ParsableCommand {
         if let nightID { lines.append("Saved to \(journal.resolvedPath) as night \(nightID).") }
         print(lines.joined(separator: "\n"))
     }
+}
+
+/// Writes the events as CSV (by extension) or JSON, mode 0600.
+func writeEvents(_ r: NightResult, to path: String) throws {
+    let events = NightJSON(result: r, nightID: nil, journalPath: nil).events
+    let data: Data
+    if path.lowercased().hasSuffix(".csv") {
+        func f(_ v: Double?) -> String { v.map { String($0) } ?? "" }
+        var text = "kind,onset_s,offset_s,duration_s,channel,peak_uv,mean_uv,accel_activity_g,confidence,woke,cause,frames_lost\n"
+        for e in events {
+            text += [e.kind, f(e.onset_s), f(e.offset_s), f(e.duration_s), e.channel.map(String.init) ?? "", f(e.peak_uv), f(e.mean_uv),
+                     f(e.accel_activity_g), f(e.confidence), e.woke.map { $0 ? "true" : "false" } ?? "", e.cause ?? "",
+                     e.frames_lost.map(String.init) ?? ""].joined(separator: ",") + "\n"
+        }
+        data = Data(text.utf8)
+    } else {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        data = try encoder.encode(events)
+    }
+    FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: data)
+    try handle.close()
 }
 
 /// The start an EDF header gives (local time; "yy" 85–99 is 19yy, else 20yy, as the EDF spec says).
