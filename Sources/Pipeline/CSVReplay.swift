@@ -57,7 +57,7 @@ extension Replayer {
                     throw RecordingError(path: path, offset: 0, "cannot tell the sampling rate from column \"\(names[ti])\": its first two times do not increase; give --rate HZ")
                 }
                 let r = 1 / (b - a)
-                guard abs(r - r.rounded()) <= max(1e-6, r * 1e-3) else {
+                guard abs(r - r.rounded()) <= max(1e-6, r * 1e-4) else {
                     throw RecordingError(path: path, offset: 0, "column \"\(names[ti])\" steps by \(b - a) s, which is \(r) samples per second, not a whole number; give --rate HZ")
                 }
                 rate = r.rounded()
