@@ -9,8 +9,9 @@ struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replays a recorded night through the detector and saves it in the journal.",
         discussion: """
-            FILE may be a raw device capture (as written by the monitor or by `simulate`); the format is \
-            recognised from the content, not the name. Damaged frames are skipped and counted; if the file \
+            FILE may be a raw device capture (as written by the monitor or by `simulate`), an EDF, EDF+, BDF or BDF+ \
+            file, or CSV; the format is recognised from the content, not the name. An EDF/BDF left unclosed by a \
+            crash is repaired first (every complete record kept). Damaged frames are skipped and counted; if the file \
             ends in the middle of a frame, everything before it is still detected and saved, and the exit \
             code is 3.
 
@@ -24,7 +25,7 @@ struct Replay: ParsableCommand {
     @OptionGroup var journal: JournalOptions
     @Flag(name: .customLong("no-journal"), help: "Detect and print only; do not save the night.") var noJournal = false
     @Flag(help: "Print the night as one JSON object (for scripts).") var json = false
-    @Option(help: ArgumentHelp("Wall-clock time the recording started (ISO 8601, e.g. 2026-11-24T23:10:00Z). Default: estimated from the file's modification time.", valueName: "time"))
+    @Option(help: ArgumentHelp("Wall-clock time the recording started (ISO 8601, e.g. 2026-11-24T23:10:00Z). Default: the start an EDF/BDF header gives, else estimated from the file's modification time.", valueName: "time"))
     var start: String?
     @Option(name: .customLong("min-cramp"), help: ArgumentHelp("Shortest contraction counted as a cramp.", valueName: "seconds")) var minCramp: Double = 10
     @OptionGroup var channels: ChannelOptions
@@ -70,6 +71,15 @@ struct Replay: ParsableCommand {
         if let exportSignals { sinks.append(SignalCSVWriter(path: exportSignals)) }
         replayer.signalSink = sinks.isEmpty ? nil : sinks.count == 1 ? sinks[0] : SinkGroup(sinks)
         if let pace { replayer.signalSink = PacingSink(factor: pace, inner: replayer.signalSink) }
+        if let r = try? EDFReader(path: file), r.needsRepair {
+            do {
+                let report = try EDFRepair.repair(path: file)
+                complain("\(file): the recording was not closed (a crash or power cut?); repaired: \(report.recordsKept) complete data records kept"
+                         + (report.bytesDropped > 0 ? ", \(report.bytesDropped) bytes of an incomplete record dropped." : "."))
+            } catch {
+                complain("\(file): the recording was not closed and cannot be repaired in place (\(error)); replaying its complete records.")
+            }
+        }
         let result: NightResult
         do {
             result = try replayer.replay(path: file)
