@@ -58,6 +58,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "NightSimulator", "Evaluation", "Journal", "Recordings", "Studies"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Journal", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests"),
+        .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "Pipeline", "SignalCore"], exclude: ["edf_check.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu packages Crampwatch needs, only those missing.
 # Needs root or sudo the first time; afterwards it only checks.
 set -eu
-PACKAGES="libusb-1.0-0-dev libsqlite3-dev pkg-config ${EXTRA_APT_PACKAGES:-}"
+PACKAGES="libusb-1.0-0-dev libsqlite3-dev pkg-config python3 python3-pip ${EXTRA_APT_PACKAGES:-}"
 missing=""
 for p in $PACKAGES; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -21,4 +21,13 @@ fi
 if ! python3 -c "import timescoring" >/dev/null 2>&1; then
     echo "crampwatch setup: installing the Python package timescoring"
     python3 -m pip install --quiet timescoring || python3 -m pip install --quiet --break-system-packages timescoring
+fi
+
+# Independent EDF readers for the recordings tests (Tests/RecordingsTests/edf_check.py): pyedflib, edfio, MNE.
+PY_PACKAGES="pyedflib edfio mne"
+if ! python3 -c "import pyedflib, edfio, mne" >/dev/null 2>&1; then
+    echo "crampwatch setup: installing Python packages $PY_PACKAGES (for the EDF tests)"
+    python3 -m pip install --quiet $PY_PACKAGES 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages $PY_PACKAGES \
+        || { echo "crampwatch setup: could not install $PY_PACKAGES with pip; the EDF tests will fail until they are installed." >&2; exit 1; }
 fi

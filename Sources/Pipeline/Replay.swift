@@ -68,6 +68,10 @@ public struct Replayer {
     public var progress: ((Double) -> Void)?
     /// Keep every tick's features in the result (for threshold sweeps).
     public var recordTicks = false
+    /// Channel choice and CSV layout for recordings that are not raw captures.
+    public var recordingOptions = RecordingOptions()
+    /// Receives the replayed signals, gaps and events (e.g. an EDF+ export).
+    public var signalSink: NightSignalSink?
 
     public init(configuration: DetectorConfiguration = DetectorConfiguration(), recordTicks: Bool = false, progress: ((Double) -> Void)? = nil) {
         self.configuration = configuration
@@ -80,8 +84,10 @@ public struct Replayer {
         switch format {
         case .rawCapture:
             return try replayCapture(path: path)
-        case .edf, .edfPlus, .bdf, .bdfPlus, .csv:
-            throw RecordingError(path: path, offset: 0, "this is a \(format.rawValue.uppercased()) file; this build replays raw device captures only (EDF, BDF and CSV replay is the recordings work still open)")
+        case .edf, .edfPlus, .bdf, .bdfPlus:
+            return try replayEDF(path: path, format: format)
+        case .csv:
+            return try replayCSV(path: path)
         }
     }
 
@@ -89,6 +95,7 @@ public struct Replayer {
         let reader = try ChunkedFileReader(path: path)
         let run = CaptureRun(path: path, configuration: configuration)
         run.recordTicks = recordTicks
+        run.sink = signalSink
         var lastReported = 0.0
         while true {
             let chunk = try reader.next()
@@ -129,6 +136,8 @@ public final class CaptureRun {
     var failure: ReplayError?
     /// Keep every tick's features (for threshold sweeps).
     public var recordTicks = false
+    /// Receives the scaled samples, gaps and final events (e.g. an EDF+ export).
+    public var sink: NightSignalSink?
 
     public init(path: String, configuration: DetectorConfiguration) {
         self.path = path
@@ -187,7 +196,9 @@ public final class CaptureRun {
             if recordTicks { detector?.startTickLog() }
         } catch {
             failure = ReplayError("\(path): at byte offset \(frameOffset): the device describes itself in a way the detector cannot use: \(error)")
+            return
         }
+        sinkCall { try $0.start(d) }
     }
 
     private func sampleBlock(_ view: FrameView) {
@@ -216,6 +227,7 @@ public final class CaptureRun {
                                      reason: lostSamples > 0 ? "frames lost in transit" : "non-sample frames lost"))
                 if lostSamples > 0 {
                     detector.skip(emgSamples: lostSamples, accelSamples: Int(b.accelIndex) - nextAccelIndex, into: &events)
+                    sinkCall { try $0.gap(seconds: Double(lostSamples) / fs, note: "\(pendingLost) frames lost in transit") }
                 }
                 pendingLost = 0
                 pendingFirstLost = nil
@@ -226,7 +238,10 @@ public final class CaptureRun {
                                  emgSamplesLost: emgIndex, reason: "the start of the recording is missing"))
             pendingLost = 0
             pendingFirstLost = nil
-            if emgIndex > 0 { detector.skip(emgSamples: emgIndex, accelSamples: Int(b.accelIndex), into: &events) }
+            if emgIndex > 0 {
+                detector.skip(emgSamples: emgIndex, accelSamples: Int(b.accelIndex), into: &events)
+                sinkCall { try $0.gap(seconds: Double(emgIndex) / fs, note: "the start of the recording is missing") }
+            }
         }
         let uv = info.emgMicrovoltsPerLSB, g = info.accelGPerLSB
         let emgValues = b.emgCount * b.emgChannels
@@ -236,6 +251,7 @@ public final class CaptureRun {
         b.convertEMG(into: e.baseAddress!, scale: uv)
         b.convertAccel(into: a.baseAddress!, scale: g)
         detector.process(emg: UnsafeBufferPointer(rebasing: e[0..<emgValues]), accel: UnsafeBufferPointer(rebasing: a[0..<accelValues]), into: &events)
+        sinkCall { try $0.samples(emg: UnsafeBufferPointer(rebasing: e[0..<emgValues]), accel: UnsafeBufferPointer(rebasing: a[0..<accelValues])) }
         nextEMGIndex = emgIndex + b.emgCount
         nextAccelIndex = Int(b.accelIndex) + b.accelCount
         drainEvents()
@@ -244,9 +260,17 @@ public final class CaptureRun {
     private func drainEvents() {
         guard !events.isEmpty else { return }
         for e in events.events {
-            if e.isProvisional { provisional += 1 } else { finalEvents.append(e) }
+            if e.isProvisional { provisional += 1 } else {
+                finalEvents.append(e)
+                sinkCall { try $0.event(e) }
+            }
         }
         events.removeAll()
+    }
+
+    private func sinkCall(_ body: (NightSignalSink) throws -> Void) {
+        guard let sink, failure == nil else { return }
+        do { try body(sink) } catch { failure = ReplayError("\(error)") }
     }
 
     /// Ends the run: flushes the detector and reports a truncated tail.
@@ -266,6 +290,8 @@ public final class CaptureRun {
         }
         detector.finish(into: &events)
         drainEvents()
+        sinkCall { try $0.finish() }
+        if let failure { throw failure }
         finalEvents.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
         return NightResult(
             path: path, format: .rawCapture, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,

@@ -9,8 +9,9 @@ struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replays a recorded night through the detector and saves it in the journal.",
         discussion: """
-            FILE may be a raw device capture (as written by the monitor or by `simulate`); the format is \
-            recognised from the content, not the name. Damaged frames are skipped and counted; if the file \
+            FILE may be a raw device capture (as written by the monitor or by `simulate`), an EDF, EDF+, BDF or BDF+ \
+            file, or CSV; the format is recognised from the content, not the name. An EDF/BDF left unclosed by a \
+            crash is repaired first (every complete record kept). Damaged frames are skipped and counted; if the file \
             ends in the middle of a frame, everything before it is still detected and saved, and the exit \
             code is 3.
 
@@ -24,16 +25,33 @@ struct Replay: ParsableCommand {
     @OptionGroup var journal: JournalOptions
     @Flag(name: .customLong("no-journal"), help: "Detect and print only; do not save the night.") var noJournal = false
     @Flag(help: "Print the night as one JSON object (for scripts).") var json = false
-    @Option(help: ArgumentHelp("Wall-clock time the recording started (ISO 8601, e.g. 2026-11-24T23:10:00Z). Default: estimated from the file's modification time.", valueName: "time"))
+    @Option(help: ArgumentHelp("Wall-clock time the recording started (ISO 8601, e.g. 2026-11-24T23:10:00Z). Default: the start an EDF/BDF header gives, else estimated from the file's modification time.", valueName: "time"))
     var start: String?
     @Option(name: .customLong("min-cramp"), help: ArgumentHelp("Shortest contraction counted as a cramp (default 10, or the configuration's).", valueName: "seconds")) var minCramp: Double?
     @OptionGroup var detector: DetectorOptions
+    @OptionGroup var channels: ChannelOptions
+    @Option(name: .customLong("write-edf"), help: ArgumentHelp("Also write the night, with every detected event as an annotation, to this EDF+ file (16-bit; mode 0600).", valueName: "path"))
+    var writeEDF: String?
+    @Option(name: .customLong("export-events"), help: ArgumentHelp("Also write the detected events to this file: CSV if it ends in .csv, else JSON (the replay --json events).", valueName: "path"))
+    var exportEvents: String?
+    @Option(name: .customLong("export-signals"), help: ArgumentHelp("Also write the signals the detector saw (EMG in µV, accelerometer in g) to this CSV file; replay reads it back.", valueName: "path"))
+    var exportSignals: String?
+    @Option(help: ArgumentHelp("Replay at this many times real time, as if the night were arriving live (demos, crash tests). Default: as fast as possible.", valueName: "factor"))
+    var pace: Double?
+    @Option(name: .customLong("write-bdf"), help: ArgumentHelp("The same as --write-edf, as 24-bit BDF+.", valueName: "path"))
+    var writeBDF: String?
 
     func validate() throws {
         if let start, ISO8601DateFormatter().date(from: start) == nil {
             throw ValidationError("--start must look like 2026-11-24T23:10:00Z (ISO 8601 with a time zone).")
         }
         if let minCramp, !(1...600).contains(minCramp) { throw ValidationError("--min-cramp must be between 1 and 600 seconds.") }
+        try channels.validate()
+        if let pace, !(pace >= 1 && pace <= 100_000) { throw ValidationError("--pace must be between 1 (real time) and 100000.") }
+        if writeEDF != nil && writeBDF != nil { throw ValidationError("Give --write-edf or --write-bdf, not both.") }
+        if let out = writeEDF ?? writeBDF, (out as NSString).standardizingPath == (file as NSString).standardizingPath {
+            throw ValidationError("--write-edf/--write-bdf must name a new file, not the recording being replayed.")
+        }
     }
 
     func run() throws {
@@ -44,9 +62,29 @@ struct Replay: ParsableCommand {
         }
         if let minCramp { config.crampMinSeconds = minCramp }
         let showProgress = !json && stderrIsTerminal
-        let replayer = Replayer(configuration: config, progress: showProgress ? { f in
+        var replayer = Replayer(configuration: config, progress: showProgress ? { f in
             FileHandle.standardError.write(Data("\rreplaying \((file as NSString).lastPathComponent) … \(Int(f * 100))%".utf8))
         } : nil)
+        replayer.recordingOptions = channels.recordingOptions
+        var exporter: EDFNightWriter?
+        if let out = writeEDF ?? writeBDF {
+            let start = start.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
+            exporter = EDFNightWriter(path: out, bdf: writeBDF != nil, start: EDFStartTime(unixSeconds: start.timeIntervalSince1970.rounded(.down)))
+            replayer.signalSink = exporter
+        }
+        var sinks: [NightSignalSink] = exporter.map { [$0] } ?? []
+        if let exportSignals { sinks.append(SignalCSVWriter(path: exportSignals)) }
+        replayer.signalSink = sinks.isEmpty ? nil : sinks.count == 1 ? sinks[0] : SinkGroup(sinks)
+        if let pace { replayer.signalSink = PacingSink(factor: pace, inner: replayer.signalSink) }
+        if let r = try? EDFReader(path: file), r.needsRepair {
+            do {
+                let report = try EDFRepair.repair(path: file)
+                complain("\(file): the recording was not closed (a crash or power cut?); repaired: \(report.recordsKept) complete data records kept"
+                         + (report.bytesDropped > 0 ? ", \(report.bytesDropped) bytes of an incomplete record dropped." : "."))
+            } catch {
+                complain("\(file): the recording was not closed and cannot be repaired in place (\(error)); replaying its complete records.")
+            }
+        }
         let result: NightResult
         do {
             result = try replayer.replay(path: file)
@@ -62,6 +100,9 @@ struct Replay: ParsableCommand {
         if let start {
             startedAt = ISO8601DateFormatter().date(from: start)
             startSource = "user"
+        } else if result.format != .rawCapture && result.format != .csv, let header = try? EDFReader(path: file), let date = headerStart(header) {
+            startedAt = date
+            startSource = "recording_header"
         } else if let attributes = try? FileManager.default.attributesOfItem(atPath: file), let modified = attributes[.modificationDate] as? Date {
             startedAt = modified.addingTimeInterval(-result.durationSeconds)
             startSource = "file_time"
@@ -78,6 +119,21 @@ struct Replay: ParsableCommand {
                 printNight(result, nightID: nil, startedAt: startedAt)
                 throw Exit.failure
             }
+        }
+        if let exporter, start == nil, let startedAt {
+            // The true start is known only now: put it in the written file's header.
+            try? EDFWriter.setStart(path: exporter.path, EDFStartTime(unixSeconds: startedAt.timeIntervalSince1970.rounded(.down)))
+        }
+        if let exportEvents {
+            do {
+                try writeEvents(result, to: exportEvents)
+            } catch {
+                complain("\(exportEvents): cannot write the events: \(error)")
+                throw Exit.failure
+            }
+        }
+        if let exporter, !json {
+            print("Wrote \(exporter.path) (\(exporter.bdf ? "BDF+" : "EDF+"), \(exporter.writer?.recordsWritten ?? 0) one-second records, \(exporter.annotations) annotations).")
         }
         if json {
             try printJSON(NightJSON(result: result, nightID: nightID, journalPath: noJournal ? nil : journal.resolvedPath))
@@ -120,6 +176,42 @@ struct Replay: ParsableCommand {
         if let nightID { lines.append("Saved to \(journal.resolvedPath) as night \(nightID).") }
         print(lines.joined(separator: "\n"))
     }
+}
+
+/// Writes the events as CSV (by extension) or JSON, mode 0600.
+func writeEvents(_ r: NightResult, to path: String) throws {
+    let events = NightJSON(result: r, nightID: nil, journalPath: nil).events
+    let data: Data
+    if path.lowercased().hasSuffix(".csv") {
+        func f(_ v: Double?) -> String { v.map { String($0) } ?? "" }
+        var text = "kind,onset_s,offset_s,duration_s,channel,peak_uv,mean_uv,accel_activity_g,confidence,woke,cause,frames_lost\n"
+        for e in events {
+            text += [e.kind, f(e.onset_s), f(e.offset_s), f(e.duration_s), e.channel.map(String.init) ?? "", f(e.peak_uv), f(e.mean_uv),
+                     f(e.accel_activity_g), f(e.confidence), e.woke.map { $0 ? "true" : "false" } ?? "", e.cause ?? "",
+                     e.frames_lost.map(String.init) ?? ""].joined(separator: ",") + "\n"
+        }
+        data = Data(text.utf8)
+    } else {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        data = try encoder.encode(events)
+    }
+    FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: data)
+    try handle.close()
+}
+
+/// The start an EDF header gives (local time; "yy" 85–99 is 19yy, else 20yy, as the EDF spec says).
+func headerStart(_ r: EDFReader) -> Date? {
+    let d = r.header.startDate.split(separator: ".").compactMap { Int($0) }
+    let t = r.header.startTime.split(separator: ".").compactMap { Int($0) }
+    guard d.count == 3, t.count == 3 else { return nil }
+    var c = DateComponents()
+    (c.day, c.month, c.year) = (d[0], d[1], d[2] >= 85 ? 1900 + d[2] : 2000 + d[2])
+    (c.hour, c.minute, c.second) = (t[0], t[1], t[2])
+    return Calendar.current.date(from: c)?.addingTimeInterval(r.startOffsetSeconds)
 }
 
 func duration(_ seconds: Double) -> String {

@@ -1,0 +1,157 @@
+import DeviceProtocol
+import Recordings
+import SignalCore
+
+/// Writes a night (replayed now, or live later) into EDF+ or BDF+ as it goes: one-second records of the
+/// EMG channels (µV) and accelerometer axes (g), and every final event and gap as an annotation.
+/// Crash-safe through `EDFWriter` (record count -1 until closed, fsync every 10 records, file mode 0600).
+public final class EDFNightWriter: NightSignalSink {
+    public let path: String
+    public let bdf: Bool
+    public let start: EDFStartTime
+    public private(set) var writer: EDFWriter?
+    var emgChannels = 0
+    var accelAxes = 0
+    public private(set) var annotations = 0
+    var emgRateHz = 1
+    var emgSamplesSeen = 0
+
+    public init(path: String, bdf: Bool, start: EDFStartTime) {
+        self.path = path
+        self.bdf = bdf
+        self.start = start
+    }
+
+    static func label(site: UInt8, channel: Int) -> String {
+        let side = site & 0x80 != 0 ? " R" : (site == 0 ? "" : " L")
+        switch site & 0x7F {
+        case 1: return "EMG Tibialis\(side)"
+        case 2: return "EMG Gastroc\(side)"
+        case 3: return "EMG Soleus\(side)"
+        default: return "EMG Leg \(channel + 1)"
+        }
+    }
+
+    public func start(_ d: DeviceInfo) throws {
+        emgChannels = d.emgChannels
+        accelAxes = d.accelAxes
+        emgRateHz = max(1, d.emgRateHz)
+        // The device's own resolution: one digital step is one ADC step, so nothing is lost when its ADC fits.
+        let bits = min(bdf ? 24 : 16, max(8, d.adcBits))
+        let half = Double(Int(1) << (bits - 1))
+        let uv = Double(d.emgMicrovoltsPerLSB)
+        var signals: [EDFSignal] = []
+        for c in 0..<d.emgChannels {
+            let site = c < d.emgSites.count ? d.emgSites[c] : 0
+            signals.append(EDFSignal(label: Self.label(site: site, channel: c), transducer: "surface EMG electrodes", physicalDimension: "uV",
+                                     physicalMinimum: -half * uv, physicalMaximum: (half - 1) * uv, digitalMinimum: -Int(half), digitalMaximum: Int(half) - 1,
+                                     prefiltering: "none", samplesPerRecord: d.emgRateHz))
+        }
+        if d.accelAxes == 3 {
+            let g = Double(d.accelGPerLSB)
+            let full = 32768.0
+            for axis in ["X", "Y", "Z"] {
+                signals.append(EDFSignal(label: "Accel \(axis)", transducer: "3-axis accelerometer", physicalDimension: "g",
+                                         physicalMinimum: -full * g, physicalMaximum: (full - 1) * g, digitalMinimum: -32768, digitalMaximum: 32767,
+                                         samplesPerRecord: d.accelRateHz))
+            }
+        }
+        writer = try EDFWriter(path: path, bdf: bdf, signals: signals, recordDurationSeconds: 1, start: start,
+                               recordingInfo: "X X \(d.serial.replacingSpaces())")
+    }
+
+    public func samples(emg: UnsafeBufferPointer<Float>, accel: UnsafeBufferPointer<Float>) throws {
+        guard let writer else { return }
+        emgSamplesSeen += emg.count / max(1, emgChannels)
+        for c in 0..<emgChannels { try writer.append(channel: c, emg, stride: emgChannels, offset: c) }
+        if accelAxes == 3 {
+            for a in 0..<3 { try writer.append(channel: emgChannels + a, accel, stride: 3, offset: a) }
+        }
+    }
+
+    public func gap(seconds: Double, note: String) throws {
+        guard let writer else { return }
+        let onset = Double(emgSamplesSeen) / Double(emgRateHz)
+        let dropped = try writer.skip(seconds: seconds)
+        // The gap as the file shows it: samples short of a whole record before it could not be written either.
+        writer.annotate(onsetSeconds: onset - dropped, durationSeconds: seconds + dropped, text: "Gap: \(note)")
+        annotations += 1
+        emgSamplesSeen += Int((seconds * Double(emgRateHz)).rounded())
+    }
+
+    public func event(_ e: DetectedEvent) throws {
+        guard let writer else { return }
+        writer.annotate(onsetSeconds: e.onsetSeconds, durationSeconds: max(0, e.durationSeconds), text: Self.text(e))
+        annotations += 1
+    }
+
+    public func finish() throws {
+        try writer?.close()
+    }
+
+    /// Annotation text for an event: short, ASCII, and readable in EDFbrowser's annotation list.
+    public static func text(_ e: DetectedEvent) -> String {
+        switch e.kind {
+        case .cramp: return "Cramp" + (e.channel >= 0 ? " ch\(e.channel + 1)" : "") + " peak \(Int(e.peakAboveRestMicrovolts.rounded())) uV"
+        case .legMovement: return "Leg movement" + (e.channel >= 0 ? " ch\(e.channel + 1)" : "")
+        case .sleepInterruption: return "Sleep interruption"
+        case .artifact: return "Artifact \(e.artifactCause.name)"
+        case .gap: return "Gap"
+        case .voluntaryMovement: return "Voluntary movement"
+        case .muscleActivity: return "Muscle activity" + (e.channel >= 0 ? " ch\(e.channel + 1)" : "")
+        }
+    }
+}
+
+extension String {
+    func replacingSpaces() -> String { String(map { $0 == " " ? "_" : $0 }) }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Slows a replay to `factor` times real time, as if the night were arriving live (demos, and the crash tests
+/// that kill a recording mid-night). Forwards everything to `inner`.
+public final class PacingSink: NightSignalSink {
+    public let factor: Double
+    public let inner: NightSignalSink?
+    var emgChannels = 1
+    var rateHz = 1.0
+    var samples = 0
+    var started = 0.0
+
+    public init(factor: Double, inner: NightSignalSink?) {
+        self.factor = factor
+        self.inner = inner
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    public func start(_ info: DeviceInfo) throws {
+        emgChannels = max(1, info.emgChannels)
+        rateHz = Double(max(1, info.emgRateHz))
+        started = Self.now()
+        try inner?.start(info)
+    }
+
+    public func samples(emg: UnsafeBufferPointer<Float>, accel: UnsafeBufferPointer<Float>) throws {
+        try inner?.samples(emg: emg, accel: accel)
+        samples += emg.count / emgChannels
+        let due = started + Double(samples) / rateHz / factor
+        let wait = due - Self.now()
+        if wait > 0 { usleep(UInt32(min(wait, 10) * 1e6)) }
+    }
+
+    public func gap(seconds: Double, note: String) throws {
+        try inner?.gap(seconds: seconds, note: note)
+        samples += Int(seconds * rateHz)
+    }
+
+    public func event(_ e: DetectedEvent) throws { try inner?.event(e) }
+    public func finish() throws { try inner?.finish() }
+}
