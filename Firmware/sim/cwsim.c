@@ -28,7 +28,8 @@ static struct {
     long stall_at, silent_at, silent_ms;
     long *drop, ndrop, *corrupt, ncorrupt;
     const char *serial;
-} opt = { .speed = 0, .unplug_at = -1, .replug_ms = 500, .stall_at = -1, .silent_at = -1, .silent_ms = 2000, .serial = "0001" };
+    long info_frame;
+} opt = { .info_frame = -1, .speed = 0, .unplug_at = -1, .replug_ms = 500, .stall_at = -1, .silent_at = -1, .silent_ms = 2000, .serial = "0001" };
 
 static struct {
     int streaming, unplugged, silent;
@@ -60,22 +61,27 @@ static void index_capture(const char *path) {
     if (!g_file_get_contents(path, &data, &size, &err)) { fprintf(stderr, "cwsim: %s\n", err->message); exit(2); }
     opt.bytes = (uint8_t *)data; opt.size = size;
     static uint8_t body[CW_MAX_BODY + 256];
+    /* Every byte is streamed: a segment that is not a frame (garbage in a faulty capture) keeps the
+       previous timestamp, so replaying what the host recorded gives back the capture exactly. */
     size_t start = 0;
+    uint64_t last_ts = 0;
     for (size_t i = 0; i < size; i++) {
-        if (opt.bytes[i] != 0) continue;
-        size_t len = i - start;
-        if (len > 0 && len <= CW_MAX_ENCODED) {
-            long n = cw_cobs_decode(opt.bytes + start, len, body);
+        if (opt.bytes[i] != 0 && i + 1 < size) continue;
+        size_t len = i + 1 - start;
+        opt.frames = realloc(opt.frames, sizeof(Frame) * (opt.count + 1));
+        Frame *f = &opt.frames[opt.count++];
+        f->offset = start; f->length = len; f->sequence = 0; f->timestamp_us = last_ts;
+        if (len > 1 && len - 1 <= CW_MAX_ENCODED) {
+            long n = cw_cobs_decode(opt.bytes + start, len - 1, body);
             if (n >= (long)CW_HEADER_SIZE) {
-                opt.frames = realloc(opt.frames, sizeof(Frame) * (opt.count + 1));
-                Frame *f = &opt.frames[opt.count++];
-                f->offset = start; f->length = len + 1;
                 memcpy(&f->sequence, body + 4, 4); memcpy(&f->timestamp_us, body + 8, 8);
+                last_ts = f->timestamp_us;
+                if (body[1] == 0x02 && opt.info_frame < 0) opt.info_frame = (long)opt.count - 1;
             }
         }
         start = i + 1;
     }
-    if (opt.count == 0) { fprintf(stderr, "cwsim: %s holds no protocol-v1 frames\n", path); exit(2); }
+    if (opt.info_frame < 0) { fprintf(stderr, "cwsim: %s holds no device-info frame; is it a protocol-v1 capture?\n", path); exit(2); }
 }
 
 /* Frames the device has produced by now (all of them when not paced). */
@@ -181,8 +187,9 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
             uint16_t wvalue = (uint16_t)(setup[2] | setup[3] << 8), wlength = (uint16_t)(setup[6] | setup[7] << 8);
             size_t cap = (size_t)urb->buffer_length - 8; if (cap > wlength) cap = wlength;
             if (setup[0] == 0xC1 && setup[1] == CW_USB_REQUEST_GET_INFO) {
-                size_t n = opt.frames[0].length < cap ? opt.frames[0].length : cap;   /* the capture starts with device_info */
-                memcpy(u->buf->data + 8, opt.bytes + opt.frames[0].offset, n); urb->actual_length = (int)n;
+                const Frame *info = &opt.frames[opt.info_frame];
+                size_t n = info->length < cap ? info->length : cap;
+                memcpy(u->buf->data + 8, opt.bytes + info->offset, n); urb->actual_length = (int)n;
             } else if (setup[0] == 0x80 && setup[1] == 6 && (wvalue >> 8) == 3) {
                 urb->actual_length = (int)string_descriptor((uint8_t)wvalue, u->buf->data + 8, cap);
                 if (urb->actual_length == 0) urb->status = -EPIPE;

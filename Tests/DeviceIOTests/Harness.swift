@@ -7,6 +7,7 @@ enum Harness {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let nightA = root.appendingPathComponent("Samples/night-a/night.cwcap").path
     static let nightAFrames = 23220
+    static let nightB = root.appendingPathComponent("Samples/night-b-faulty/night.cwcap").path
     static let sim = root.appendingPathComponent("Firmware/build/cwsim").path
 
     static let crampwatch: String = {
@@ -48,9 +49,9 @@ enum Harness {
     }
 
     /// `crampwatch monitor` under the virtual device with the given faults.
-    static func monitor(faults: [String], capture: String, in dir: URL, extra: [String] = ["--no-journal"]) throws -> Result {
+    static func monitor(faults: [String], capture: String, in dir: URL, extra: [String] = ["--no-journal"], source: String = nightA) throws -> Result {
         #expect(FileManager.default.fileExists(atPath: sim), "the virtual device is not built: run `make -C Firmware sim`")
-        return try run(sim, ["--capture", nightA] + faults + ["--", crampwatch, "monitor", "--capture", capture, "--json",
+        return try run(sim, ["--capture", source] + faults + ["--", crampwatch, "monitor", "--capture", capture, "--json",
                                                               "--stop-after-idle", "3", "--silence-warning", "1"] + extra, in: dir)
     }
 

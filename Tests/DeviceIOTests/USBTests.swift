@@ -67,6 +67,36 @@ import Testing
         #expect(onsets.contains { $0 < 155 } && onsets.contains { $0 > 165 })
     }
 
+    @Test func faultyRecordedNightStreamsExactlyAndLiveEqualsReplayOfTheOriginal() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("b.cwcap").path
+        let live = try Harness.monitor(faults: [], capture: capture, in: dir, source: Harness.nightB)
+        #expect(live.status == 0, "\(live.stderr)")
+        // Garbage and damaged frames in the source pass through unchanged, and are counted the same way.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: Harness.nightB)))
+        let original = try Harness.replay(Harness.nightB, in: dir)
+        #expect(Harness.events(live) == Harness.events(original))
+        let s = Harness.summary(live), o = Harness.summary(original)
+        #expect((s["frames_lost"] as? Int ?? -1) > 0)
+        #expect(s["frames_lost"] as? Int == o["frames_lost"] as? Int)
+        #expect(s["corrupt_frames"] as? Int == o["corrupt_frames"] as? Int)
+    }
+
+    @Test func speedFactorPacesTheDevice() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("paced.cwcap").path
+        let started = Date()
+        // 720 s of device time at 100x: at least 7.2 s.
+        let live = try Harness.monitor(faults: ["--speed", "100"], capture: capture, in: dir)
+        let wall = Date().timeIntervalSince(started)
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(wall >= 7.2)
+        #expect(Harness.summary(live)["frames_lost"] as? Int == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: Harness.nightA)))
+    }
+
     @Test func silentDeviceIsLoggedAndRecovers() throws {
         let dir = try Harness.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
