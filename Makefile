@@ -3,7 +3,7 @@ SWIFT ?= swift
 JOURNAL ?=
 DEMO_NIGHT ?= Samples/night-a/night.cwcap
 
-.PHONY: setup build demo test test-swift test-firmware clean bench accuracy bench-sweep
+.PHONY: setup build demo test test-swift test-firmware test-usb clean bench accuracy bench-sweep
 
 setup:
 	@./scripts/setup-system.sh
@@ -21,6 +21,12 @@ test: setup test-firmware test-swift
 test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Only the device tests: real libusb against the virtual device (Firmware/sim, umockdev), serial over a pty.
+test-usb: setup
+	$(MAKE) -C Firmware sim
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter DeviceIOTests
 
 test-firmware:
 	$(MAKE) -C Firmware test

@@ -22,6 +22,10 @@ let package = Package(
         .target(name: "DeviceProtocol", dependencies: ["CCRC32C"], swiftSettings: hotPath),
         // Filters, envelopes, baselines, detectors. Pure and allocation-free in the sample loop.
         .target(name: "SignalCore", swiftSettings: hotPath),
+        // libusb-1.0 through pkg-config, with shims for what Swift cannot call. Only DeviceIO imports it.
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        // USB (libusb) and serial (termios) transports, discovery, reconnect, commands.
+        .target(name: "DeviceIO", dependencies: ["CLibUSB", "DeviceProtocol"]),
         // Physiologically plausible simulated nights with ground truth.
         .target(name: "NightSimulator", dependencies: ["DeviceProtocol", "SignalCore"]),
         // Recorded files: raw device captures (EDF/CSV follow).
@@ -37,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "crampwatch",
             dependencies: [
-                "DeviceProtocol", "SignalCore", "NightSimulator", "Recordings", "Journal", "Pipeline", "Evaluation", "Reports",
+                "DeviceProtocol", "DeviceIO", "SignalCore", "NightSimulator", "Recordings", "Journal", "Pipeline", "Evaluation", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +61,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "NightSimulator", "Evaluation", "Journal", "Recordings", "Studies"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Journal", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "DeviceIOTests", dependencies: ["DeviceIO", "DeviceProtocol", "Pipeline"]),
         .testTarget(name: "CLITests"),
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "Pipeline", "SignalCore"], exclude: ["edf_check.py"]),
     ],

@@ -139,6 +139,11 @@ public final class CaptureRun {
     /// Receives the scaled samples, gaps and final events (e.g. an EDF+ export).
     public var sink: NightSignalSink?
 
+    /// Called with each event as the detector emits it, provisional cramp notices included (the live monitor prints them).
+    public var onEvent: ((DetectedEvent) -> Void)?
+    /// Frame accounting so far (the live monitor's status line).
+    public var statsSoFar: FrameStats { stats }
+
     public init(path: String, configuration: DetectorConfiguration) {
         self.path = path
         self.configuration = configuration
@@ -260,6 +265,7 @@ public final class CaptureRun {
     private func drainEvents() {
         guard !events.isEmpty else { return }
         for e in events.events {
+            onEvent?(e)
             if e.isProvisional { provisional += 1 } else {
                 finalEvents.append(e)
                 sinkCall { try $0.event(e) }

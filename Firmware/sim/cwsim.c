@@ -1,0 +1,320 @@
+/* Crampwatch virtual USB device: the firmware's portable codec (../core) behind a umockdev live
+   ioctl handler. It presents the device's descriptors (VID 0x1209, test PID 0xC4A3, vendor
+   interface, bulk IN 0x81 / OUT 0x01), answers GET_INFO and string descriptors, obeys START/STOP
+   and streams the protocol-v1 frames of a capture file at a speed factor, with fault injection.
+
+   usage: cwsim [options] -- PROGRAM ARGS...   (PROGRAM runs under libumockdev-preload)
+   Frame numbers below count the capture's frames from 0. */
+#include <umockdev.h>
+#include <sys/ioctl.h>
+#include <linux/usbdevice_fs.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "../core/cw_codec.h"
+
+#define DEVNODE "/dev/bus/usb/001/002"
+
+typedef struct { size_t offset, length; uint32_t sequence; uint64_t timestamp_us; } Frame;
+typedef struct { UMockdevIoctlData *urb, *buf; int done; } Urb;
+
+static struct {
+    uint8_t *bytes; size_t size;
+    Frame *frames; size_t count;
+    double speed;                 /* 0 = as fast as the host reads */
+    long unplug_at, replug_after_frames, replug_ms;
+    long stall_at, silent_at, silent_ms;
+    long *drop, ndrop, *corrupt, ncorrupt;
+    const char *serial;
+    long info_frame;
+} opt = { .info_frame = -1, .speed = 0, .unplug_at = -1, .replug_ms = 500, .stall_at = -1, .silent_at = -1, .silent_ms = 2000, .serial = "0001" };
+
+static struct {
+    int streaming, unplugged, silent;
+    size_t next;          /* next frame to send */
+    size_t partial;       /* bytes of frame `next` already sent */
+    gint64 start_us, unplugged_until_us, silent_until_us;
+    long sent_frames, dropped_frames, unplug_lost, stalls, commands;
+} st;
+
+static GQueue pending = G_QUEUE_INIT;   /* bulk IN URBs waiting for data, in order */
+static GQueue done = G_QUEUE_INIT;      /* control / OUT URBs already answered */
+
+static int listed(const long *list, long n, long v) { for (long i = 0; i < n; i++) if (list[i] == v) return 1; return 0; }
+
+static long *parse_list(const char *s, long *n) {
+    long *out = NULL; *n = 0;
+    for (const char *p = s; *p;) {
+        char *end; long v = strtol(p, &end, 10);
+        if (end == p) { fprintf(stderr, "cwsim: bad frame list '%s' (want numbers separated by commas)\n", s); exit(2); }
+        out = realloc(out, sizeof(long) * (size_t)(*n + 1)); out[(*n)++] = v;
+        p = *end == ',' ? end + 1 : end;
+    }
+    return out;
+}
+
+/* Splits the capture at its 0x00 delimiters and reads each frame's header with the core's COBS decoder. */
+static void index_capture(const char *path) {
+    gchar *data; gsize size; GError *err = NULL;
+    if (!g_file_get_contents(path, &data, &size, &err)) { fprintf(stderr, "cwsim: %s\n", err->message); exit(2); }
+    opt.bytes = (uint8_t *)data; opt.size = size;
+    static uint8_t body[CW_MAX_BODY + 256];
+    /* Every byte is streamed: a segment that is not a frame (garbage in a faulty capture) keeps the
+       previous timestamp, so replaying what the host recorded gives back the capture exactly. */
+    size_t start = 0;
+    uint64_t last_ts = 0;
+    for (size_t i = 0; i < size; i++) {
+        if (opt.bytes[i] != 0 && i + 1 < size) continue;
+        size_t len = i + 1 - start;
+        opt.frames = realloc(opt.frames, sizeof(Frame) * (opt.count + 1));
+        Frame *f = &opt.frames[opt.count++];
+        f->offset = start; f->length = len; f->sequence = 0; f->timestamp_us = last_ts;
+        if (len > 1 && len - 1 <= CW_MAX_ENCODED) {
+            long n = cw_cobs_decode(opt.bytes + start, len - 1, body);
+            if (n >= (long)CW_HEADER_SIZE) {
+                memcpy(&f->sequence, body + 4, 4); memcpy(&f->timestamp_us, body + 8, 8);
+                last_ts = f->timestamp_us;
+                if (body[1] == 0x02 && opt.info_frame < 0) opt.info_frame = (long)opt.count - 1;
+            }
+        }
+        start = i + 1;
+    }
+    if (opt.info_frame < 0) { fprintf(stderr, "cwsim: %s holds no device-info frame; is it a protocol-v1 capture?\n", path); exit(2); }
+}
+
+/* Frames the device has produced by now (all of them when not paced). */
+static size_t produced(gint64 now) {
+    if (opt.speed <= 0) return opt.count;
+    double device_us = (double)(now - st.start_us) * opt.speed + (double)opt.frames[0].timestamp_us;
+    size_t lo = st.next, hi = opt.count;
+    while (lo < hi) { size_t mid = (lo + hi) / 2; if ((double)opt.frames[mid].timestamp_us <= device_us) lo = mid + 1; else hi = mid; }
+    return lo;
+}
+
+/* Skips dropped frames and starts an unplug when its frame comes up. */
+static void advance_faults(gint64 now) {
+    for (;;) {
+        if (st.partial == 0 && (long)st.next == opt.unplug_at && !st.unplugged && st.unplugged_until_us == 0) {
+            st.unplugged = 1; st.unplugged_until_us = now + opt.replug_ms * 1000;
+            long lost = opt.replug_after_frames;
+            if (st.next + (size_t)lost > opt.count) lost = (long)(opt.count - st.next);
+            st.next += (size_t)lost; st.unplug_lost = lost;
+            fprintf(stderr, "cwsim: unplugged at frame %ld for %ld ms; %ld frames lost\n", opt.unplug_at, opt.replug_ms, lost);
+            continue;
+        }
+        if (st.partial == 0 && st.next < opt.count && listed(opt.drop, opt.ndrop, (long)st.next)) { st.next++; st.dropped_frames++; continue; }
+        break;
+    }
+}
+
+/* Fills one bulk IN buffer with whole or partial frames; stops at a fault boundary. */
+static size_t fill(uint8_t *out, size_t cap, gint64 now) {
+    size_t n = 0, limit = produced(now);
+    while (n < cap) {
+        advance_faults(now);
+        if (st.unplugged || st.next >= limit) break;
+        if (st.partial == 0 && (long)st.next == opt.stall_at) break;
+        if (st.partial == 0 && (long)st.next == opt.silent_at && st.silent_until_us == 0) break;
+        Frame *f = &opt.frames[st.next];
+        size_t take = f->length - st.partial;
+        if (take > cap - n) take = cap - n;
+        memcpy(out + n, opt.bytes + f->offset + st.partial, take);
+        if (listed(opt.corrupt, opt.ncorrupt, (long)st.next)) {
+            size_t mid = f->length / 2;
+            if (mid >= st.partial && mid < st.partial + take) { uint8_t *b = out + n + (mid - st.partial); *b ^= (*b ^ 0x55) ? 0x55 : 0xAA; }
+        }
+        n += take; st.partial += take;
+        if (st.partial == f->length) { st.partial = 0; st.next++; st.sent_frames++; }
+    }
+    return n;
+}
+
+static void handle_command(const uint8_t *bytes, size_t length) {
+    static uint8_t body[CW_MAX_BODY + 256];
+    size_t start = 0;
+    for (size_t i = 0; i < length; i++) {
+        if (bytes[i] != 0) continue;
+        long n = i > start ? cw_cobs_decode(bytes + start, i - start, body) : -1;
+        start = i + 1;
+        if (n < (long)(CW_HEADER_SIZE + CW_CRC_SIZE)) continue;
+        uint32_t crc; memcpy(&crc, body + n - 4, 4);
+        if (crc != cw_crc32c(body, (size_t)n - 4)) { fprintf(stderr, "cwsim: command with a bad CRC ignored\n"); continue; }
+        st.commands++;
+        if (body[1] == 0x81 && !st.streaming) { st.streaming = 1; st.next = 0; st.partial = 0; st.start_us = g_get_monotonic_time(); fprintf(stderr, "cwsim: START\n"); }
+        else if (body[1] == 0x82) { st.streaming = 0; fprintf(stderr, "cwsim: STOP\n"); }
+    }
+}
+
+static size_t string_descriptor(uint8_t index, uint8_t *out, size_t cap) {
+    const char *s = index == 1 ? "Crampwatch" : index == 2 ? "Crampwatch EMG-Accel (virtual)" : index == 3 ? opt.serial : NULL;
+    uint8_t d[256]; size_t n;
+    if (index == 0) { d[0] = 4; d[1] = 3; d[2] = 0x09; d[3] = 0x04; n = 4; }
+    else if (s) { n = 2; for (const char *p = s; *p && n < 254; p++) { d[n++] = (uint8_t)*p; d[n++] = 0; } d[0] = (uint8_t)n; d[1] = 3; }
+    else return 0;
+    if (n > cap) n = cap;
+    memcpy(out, d, n); return n;
+}
+
+static void complete_urb(UMockdevIoctlClient *c, UMockdevIoctlData *arg, Urb *u) {
+    GError *err = NULL;
+    UMockdevIoctlData *ptr = umockdev_ioctl_data_resolve(arg, 0, sizeof(void *), &err);
+    umockdev_ioctl_data_set_ptr(ptr, 0, u->urb);
+    umockdev_ioctl_client_complete(c, 0, 0);
+    g_object_unref(ptr); g_object_unref(u->buf); g_object_unref(u->urb); g_free(u);
+}
+
+static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer user) {
+    (void)h; (void)user;
+    gulong req = umockdev_ioctl_client_get_request(c);
+    UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(c);
+    GError *err = NULL;
+    gint64 now = g_get_monotonic_time();
+    if (st.unplugged && now >= st.unplugged_until_us) { st.unplugged = 0; fprintf(stderr, "cwsim: replugged\n"); }
+    if (st.silent && now >= st.silent_until_us) st.silent = 0;
+
+    if (req == USBDEVFS_SUBMITURB) {
+        if (st.unplugged) { umockdev_ioctl_client_complete(c, -1, ENODEV); return TRUE; }
+        UMockdevIoctlData *d = umockdev_ioctl_data_resolve(arg, 0, sizeof(struct usbdevfs_urb), &err);
+        struct usbdevfs_urb *urb = (void *)d->data;
+        Urb *u = g_new0(Urb, 1);
+        u->urb = d;
+        u->buf = umockdev_ioctl_data_resolve(d, G_STRUCT_OFFSET(struct usbdevfs_urb, buffer), (gsize)urb->buffer_length, &err);
+        urb->status = 0; urb->actual_length = 0;
+        if (urb->type == USBDEVFS_URB_TYPE_CONTROL) {
+            const uint8_t *setup = u->buf->data;
+            uint16_t wvalue = (uint16_t)(setup[2] | setup[3] << 8), wlength = (uint16_t)(setup[6] | setup[7] << 8);
+            size_t cap = (size_t)urb->buffer_length - 8; if (cap > wlength) cap = wlength;
+            if (setup[0] == 0xC1 && setup[1] == CW_USB_REQUEST_GET_INFO) {
+                const Frame *info = &opt.frames[opt.info_frame];
+                size_t n = info->length < cap ? info->length : cap;
+                memcpy(u->buf->data + 8, opt.bytes + info->offset, n); urb->actual_length = (int)n;
+            } else if (setup[0] == 0x80 && setup[1] == 6 && (wvalue >> 8) == 3) {
+                urb->actual_length = (int)string_descriptor((uint8_t)wvalue, u->buf->data + 8, cap);
+                if (urb->actual_length == 0) urb->status = -EPIPE;
+            } else if ((setup[0] & 0x80) == 0) {
+                /* standard OUT requests (SET_CONFIGURATION, CLEAR_FEATURE): accept */
+            } else {
+                urb->status = -EPIPE;   /* unsupported request: a protocol stall, as a real device would */
+            }
+            u->done = 1; g_queue_push_tail(&done, u);
+        } else if (urb->endpoint == CW_USB_EP_BULK_OUT) {
+            handle_command(u->buf->data, (size_t)urb->buffer_length);
+            urb->actual_length = urb->buffer_length; u->done = 1; g_queue_push_tail(&done, u);
+        } else {
+            g_queue_push_tail(&pending, u);
+        }
+        umockdev_ioctl_client_complete(c, 0, 0);
+    } else if (req == USBDEVFS_REAPURB || req == USBDEVFS_REAPURBNDELAY) {
+        Urb *u = g_queue_pop_head(&done);
+        if (!u && st.unplugged && (u = g_queue_pop_head(&pending))) {
+            struct usbdevfs_urb *urb = (void *)u->urb->data; urb->status = -ENODEV; urb->actual_length = 0;
+        }
+        if (!u && !st.unplugged && !st.silent && st.streaming && !g_queue_is_empty(&pending)) {
+            Urb *head = g_queue_peek_head(&pending);
+            struct usbdevfs_urb *urb = (void *)head->urb->data;
+            if (urb->status == -ENOENT) { u = g_queue_pop_head(&pending); }
+            else if (st.partial == 0 && (long)st.next == opt.stall_at) {
+                u = g_queue_pop_head(&pending); urb->status = -EPIPE; opt.stall_at = -1; st.stalls++;
+                fprintf(stderr, "cwsim: endpoint 0x81 stalled at frame %zu\n", st.next);
+            } else if (st.partial == 0 && (long)st.next == opt.silent_at && st.silent_until_us == 0) {
+                st.silent = 1; st.silent_until_us = now + opt.silent_ms * 1000;
+                fprintf(stderr, "cwsim: silent at frame %zu for %ld ms\n", st.next, opt.silent_ms);
+            } else {
+                size_t n = fill(head->buf->data, (size_t)urb->buffer_length, now);
+                if (n > 0) { u = g_queue_pop_head(&pending); urb->actual_length = (int)n; }
+            }
+        }
+        if (!u) {
+            /* a discarded URB anywhere in the queue can be reaped at once */
+            for (GList *l = pending.head; l; l = l->next) {
+                Urb *p = l->data;
+                if (((struct usbdevfs_urb *)p->urb->data)->status == -ENOENT) { u = p; g_queue_delete_link(&pending, l); break; }
+            }
+        }
+        if (!u) { umockdev_ioctl_client_complete(c, -1, st.unplugged ? ENODEV : EAGAIN); return TRUE; }
+        complete_urb(c, arg, u);
+    } else if (req == USBDEVFS_DISCARDURB) {
+        gulong addr = *(gulong *)arg->data;
+        for (GList *l = pending.head; l; l = l->next) {
+            Urb *p = l->data;
+            if (p->urb->client_addr == addr) {
+                ((struct usbdevfs_urb *)p->urb->data)->status = -ENOENT;
+                umockdev_ioctl_client_complete(c, 0, 0); return TRUE;
+            }
+        }
+        umockdev_ioctl_client_complete(c, -1, EINVAL);
+    } else if (req == USBDEVFS_GET_CAPABILITIES) {
+        UMockdevIoctlData *d = umockdev_ioctl_data_resolve(arg, 0, 4, &err);
+        *(guint32 *)d->data = 0; umockdev_ioctl_client_complete(c, 0, 0); g_object_unref(d);
+    } else if (req == USBDEVFS_CLAIMINTERFACE || req == USBDEVFS_RELEASEINTERFACE || req == USBDEVFS_CLEAR_HALT ||
+               req == USBDEVFS_RESET || req == USBDEVFS_SETINTERFACE || req == USBDEVFS_SETCONFIGURATION) {
+        if (st.unplugged) umockdev_ioctl_client_complete(c, -1, ENODEV);
+        else umockdev_ioctl_client_complete(c, 0, 0);
+    } else {
+        umockdev_ioctl_client_complete(c, -1, ENOTTY);
+    }
+    return TRUE;
+}
+
+static void usage(void) {
+    fprintf(stderr,
+        "usage: cwsim --capture FILE [--device FILE.umockdev] [--speed X] [--serial S]\n"
+        "             [--unplug-at FRAME --lost FRAMES --replug-ms MS] [--drop F,F..] [--corrupt F,F..]\n"
+        "             [--stall-at FRAME] [--silent-at FRAME --silent-ms MS] -- PROGRAM ARGS...\n");
+    exit(2);
+}
+
+int main(int argc, char **argv) {
+    const char *capture = NULL, *device = NULL;
+    int i = 1;
+    for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) usage();
+        if (!strcmp(a, "--capture")) capture = v;
+        else if (!strcmp(a, "--device")) device = v;
+        else if (!strcmp(a, "--speed")) opt.speed = atof(v);
+        else if (!strcmp(a, "--serial")) opt.serial = v;
+        else if (!strcmp(a, "--unplug-at")) opt.unplug_at = atol(v);
+        else if (!strcmp(a, "--lost")) opt.replug_after_frames = atol(v);
+        else if (!strcmp(a, "--replug-ms")) opt.replug_ms = atol(v);
+        else if (!strcmp(a, "--drop")) opt.drop = parse_list(v, &opt.ndrop);
+        else if (!strcmp(a, "--corrupt")) opt.corrupt = parse_list(v, &opt.ncorrupt);
+        else if (!strcmp(a, "--stall-at")) opt.stall_at = atol(v);
+        else if (!strcmp(a, "--silent-at")) opt.silent_at = atol(v);
+        else if (!strcmp(a, "--silent-ms")) opt.silent_ms = atol(v);
+        else usage();
+        i++;
+    }
+    if (!capture || i + 1 >= argc) usage();
+    index_capture(capture);
+    GError *err = NULL;
+    UMockdevTestbed *tb = umockdev_testbed_new();
+    gchar *desc = NULL;
+    if (device) { if (!g_file_get_contents(device, &desc, NULL, &err)) { fprintf(stderr, "cwsim: %s\n", err->message); return 2; } }
+    else desc = g_strdup_printf(
+        "P: /devices/pci0000:00/0000:00:14.0/usb1/1-1\n"
+        "N: bus/usb/001/002=12010002FF0000400912A3C40001010203010902200001010080320904000002FF0000000705810200020007050102000200\n"
+        "E: DEVNAME=/dev/bus/usb/001/002\nE: DEVTYPE=usb_device\nE: DRIVER=usb\nE: PRODUCT=1209/c4a3/100\nE: TYPE=255/0/0\n"
+        "E: BUSNUM=001\nE: DEVNUM=002\nE: MAJOR=189\nE: MINOR=1\nE: SUBSYSTEM=usb\nE: ID_VENDOR_ID=1209\nE: ID_MODEL_ID=c4a3\nE: ID_BUS=usb\n"
+        "A: bConfigurationValue=1\nA: bDeviceClass=ff\nA: bNumConfigurations=1\nA: bNumInterfaces= 1\nA: bMaxPacketSize0=64\n"
+        "A: busnum=1\\n\nA: devnum=2\\n\nA: devpath=1\nA: idProduct=c4a3\nA: idVendor=1209\nA: speed=480\n"
+        "A: manufacturer=Crampwatch\nA: product=Crampwatch EMG-Accel (virtual)\nA: serial=%s\n"
+        "H: descriptors=12010002FF0000400912A3C40001010203010902200001010080320904000002FF0000000705810200020007050102000200\n"
+        "L: driver=../../../../../bus/usb/drivers/usb\n", opt.serial);
+    if (!umockdev_testbed_add_from_string(tb, desc, &err)) { fprintf(stderr, "cwsim: device description: %s\n", err->message); return 2; }
+    UMockdevIoctlBase *h = umockdev_ioctl_base_new();
+    g_signal_connect(h, "handle-ioctl", G_CALLBACK(on_ioctl), NULL);
+    if (!umockdev_testbed_attach_ioctl(tb, DEVNODE, h, &err)) { fprintf(stderr, "cwsim: %s\n", err->message); return 2; }
+    gchar **envp = g_environ_setenv(g_get_environ(), "LD_PRELOAD", "libumockdev-preload.so.0", TRUE);
+    envp = g_environ_setenv(envp, "UMOCKDEV_DIR", umockdev_testbed_get_root_dir(tb), TRUE);
+    int status = 0;
+    if (!g_spawn_sync(NULL, argv + i + 1, envp, G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL, NULL, &status, &err)) {
+        fprintf(stderr, "cwsim: cannot start %s: %s\n", argv[i + 1], err->message); return 2;
+    }
+    fprintf(stderr, "cwsim: frames %zu in capture, %ld sent, %ld dropped, %ld lost to unplug, %ld stalls, %ld commands\n",
+            opt.count, st.sent_frames, st.dropped_frames, st.unplug_lost, st.stalls, st.commands);
+    g_object_unref(tb);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}

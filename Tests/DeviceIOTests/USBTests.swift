@@ -1,0 +1,146 @@
+import DeviceIO
+import DeviceProtocol
+import Foundation
+import Pipeline
+import Testing
+
+/// The real libusb path (discovery, GET_INFO, START, 4 async bulk-IN transfers, STOP) against the
+/// virtual device under umockdev. Each test runs `crampwatch monitor` as a child of the simulator.
+@Suite(.serialized) struct USBStreamingTests {
+    @Test func wholeNightArrivesByteForByteAndReplayEqualsLive() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("live.cwcap").path
+        let live = try Harness.monitor(faults: [], capture: capture, in: dir, extra: ["--no-journal", "--transfers", "4"])
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(live.stderr.contains("connected to SIM-11, firmware 1.0.0"))
+        #expect(live.stderr.contains("cwsim: START"))
+        #expect(live.stderr.contains("cwsim: STOP"))
+        // Identical bytes: 12 minutes of device time, 23,220 frames, none lost.
+        let got = try Data(contentsOf: URL(fileURLWithPath: capture))
+        let source = try Data(contentsOf: URL(fileURLWithPath: Harness.nightA))
+        #expect(got.count == source.count)
+        #expect(got == source)
+        let s = Harness.summary(live)
+        #expect(s["frames_lost"] as? Int == 0)
+        #expect(s["corrupt_frames"] as? Int == 0)
+        #expect(s["duration_s"] as? Double == 720)
+        // The capture is private.
+        let mode = try FileManager.default.attributesOfItem(atPath: capture)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        // Replay equals live.
+        let replay = try Harness.replay(capture, in: dir)
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let liveEvents = Harness.events(live), replayEvents = Harness.events(replay)
+        #expect(liveEvents.count > 0)
+        #expect(liveEvents == replayEvents)
+        #expect(Harness.events(live).filter { $0["kind"] as? String == "cramp" }.count == 3)
+    }
+
+    @Test func unplugDropsCorruptionAndStallAreCountedExactly() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("faults.cwcap").path
+        let live = try Harness.monitor(faults: ["--unplug-at", "5000", "--lost", "300", "--replug-ms", "700",
+                                                "--drop", "100,101,9000", "--corrupt", "200,12000", "--stall-at", "15000"],
+                                       capture: capture, in: dir)
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(live.stderr.contains("cwsim: unplugged at frame 5000 for 700 ms; 300 frames lost"))
+        #expect(live.stderr.contains("reconnected (attempt 1); the night continues"))
+        #expect(live.stderr.contains("USB: 1 stall cleared"))
+        let s = Harness.summary(live)
+        // 3 dropped + 2 corrupted (skipped, so lost) + 300 while unplugged.
+        #expect(s["frames_lost"] as? Int == 305)
+        #expect(s["corrupt_frames"] as? Int == 2)
+        #expect(s["duration_s"] as? Double == 720)
+        let gaps = Harness.events(live).filter { $0["kind"] as? String == "gap" }
+        #expect(gaps.compactMap { $0["frames_lost"] as? Int }.sorted() == [1, 1, 1, 2, 300])
+        // Every frame either arrived or is inside a recorded gap.
+        let night = try Replayer().replay(path: capture)
+        #expect(night.stats.frames + night.stats.framesLost == Harness.nightAFrames)
+        #expect(night.stats.framesLost == 305)
+        // Replay of what the monitor recorded equals the live run, across the unplug.
+        let replay = try Harness.replay(capture, in: dir)
+        #expect(Harness.events(replay) == Harness.events(live))
+        // Events on both sides of the unplug (frame 5000 is about 155 s in).
+        let onsets = Harness.events(live).filter { $0["kind"] as? String != "gap" }.compactMap { $0["onset_s"] as? Double }
+        #expect(onsets.contains { $0 < 155 } && onsets.contains { $0 > 165 })
+    }
+
+    @Test func faultyRecordedNightStreamsExactlyAndLiveEqualsReplayOfTheOriginal() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("b.cwcap").path
+        let live = try Harness.monitor(faults: [], capture: capture, in: dir, source: Harness.nightB)
+        #expect(live.status == 0, "\(live.stderr)")
+        // Garbage and damaged frames in the source pass through unchanged, and are counted the same way.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: Harness.nightB)))
+        let original = try Harness.replay(Harness.nightB, in: dir)
+        #expect(Harness.events(live) == Harness.events(original))
+        let s = Harness.summary(live), o = Harness.summary(original)
+        #expect((s["frames_lost"] as? Int ?? -1) > 0)
+        #expect(s["frames_lost"] as? Int == o["frames_lost"] as? Int)
+        #expect(s["corrupt_frames"] as? Int == o["corrupt_frames"] as? Int)
+    }
+
+    @Test func speedFactorPacesTheDevice() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("paced.cwcap").path
+        let started = Date()
+        // 720 s of device time at 100x: at least 7.2 s.
+        let live = try Harness.monitor(faults: ["--speed", "100"], capture: capture, in: dir)
+        let wall = Date().timeIntervalSince(started)
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(wall >= 7.2)
+        #expect(Harness.summary(live)["frames_lost"] as? Int == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: Harness.nightA)))
+    }
+
+    @Test func silentDeviceIsLoggedAndRecovers() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("silent.cwcap").path
+        let live = try Harness.monitor(faults: ["--silent-at", "2000", "--silent-ms", "2500"], capture: capture, in: dir)
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(live.stderr.contains("no data from the device for"))
+        #expect(live.stderr.contains("data flowing again"))
+        #expect(Harness.summary(live)["frames_lost"] as? Int == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: Harness.nightA)))
+    }
+
+    @Test func noDeviceGivesAClearErrorAndNoCapture() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("none.cwcap").path
+        // Without the simulator there is no Crampwatch device on this machine.
+        let r = try Harness.run(Harness.crampwatch, ["monitor", "--capture", capture, "--no-journal"], in: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("cannot start monitoring"))
+        #expect(!FileManager.default.fileExists(atPath: capture))
+    }
+
+    @Test func monitorSavesTheNightInTheJournal() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("j.cwcap").path
+        let journal = dir.appendingPathComponent("journal.sqlite").path
+        let live = try Harness.monitor(faults: ["--drop", "42"], capture: capture, in: dir, extra: ["--journal", journal])
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(live.json["night_id"] as? Int == 1)
+        #expect(Harness.summary(live)["frames_lost"] as? Int == 1)
+        let mode = try FileManager.default.attributesOfItem(atPath: journal)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func devicesListsTheVirtualDevice() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Harness.run(Harness.sim, ["--capture", Harness.nightA, "--serial", "CW-TEST-7", "--", Harness.crampwatch, "devices"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let out = String(decoding: r.stdout, as: UTF8.self)
+        #expect(out.contains("1209:c4a3"))
+        #expect(out.contains("serial CW-TEST-7"))
+        #expect(out.contains("firmware 1.0.0, 2 EMG ch at 1000 Hz, accel 3 axes at 100 Hz"))
+    }
+}
