@@ -144,6 +144,8 @@ public final class Journal: Sendable {
                 t.column("reason", .text).notNull()
             }
         }
+        // Added for the diary and reports (issue 6). Never edit once shipped; add another.
+        m.registerMigration("v2-diary-selfreports-annotations-trace", migrate: Self.migrateV2)
         return m
     }
 
@@ -161,7 +163,8 @@ public final class Journal: Sendable {
     }
 
     /// Saves a whole night with its events and gaps in one transaction; returns the night's id.
-    public func saveNight(_ night: NightRecord, device: DeviceRecord?, recording: RecordingRecord?, events: [EventRecord], gaps: [GapRecord]) throws -> Int64 {
+    public func saveNight(_ night: NightRecord, device: DeviceRecord?, recording: RecordingRecord?, events: [EventRecord], gaps: [GapRecord],
+                          traces: [NightTraceRecord] = []) throws -> Int64 {
         try write { db in
             var night = night
             if var d = device {
@@ -186,6 +189,10 @@ public final class Journal: Sendable {
             for var g in gaps {
                 g.nightId = id
                 try g.insert(db)
+            }
+            for var t in traces {
+                t.nightId = id
+                try t.insert(db)
             }
             return id
         }
@@ -227,7 +234,7 @@ public final class Journal: Sendable {
         }
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.write(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
@@ -237,7 +244,7 @@ public final class Journal: Sendable {
         }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         try writer.read(body)
     }
 }
