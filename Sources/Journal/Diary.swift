@@ -118,7 +118,7 @@ public struct NightTraceRecord: Codable, FetchableRecord, MutablePersistableReco
     public static let databaseTableName = "nightTrace"
     public var id: Int64?
     public var nightId: Int64
-    /// "emg_envelope_uv" (per EMG channel) or "accel_activity_g" (channel nil).
+    /// "emg_rms_uv" (per EMG channel, 0-based) or "accel_activity_g" (channel nil).
     public var signal: String
     public var channel: Int?
     public var secondsPerValue: Double

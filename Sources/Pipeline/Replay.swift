@@ -46,6 +46,8 @@ public struct NightResult: Sendable {
     public var stats: FrameStats
     /// Set when the file ended inside a frame: the byte offset of that frame.
     public var truncatedAt: UInt64?
+    /// Per-second EMG and accelerometer levels for the report's timeline.
+    public var trace: NightTrace?
 }
 
 /// Problems that stop a replay, said for a person.
@@ -116,6 +118,7 @@ public final class CaptureRun {
     var accelBuffer: [Float] = []
     var truncatedAt: UInt64?
     var failure: ReplayError?
+    let trace = TraceCollector()
 
     public init(path: String, configuration: DetectorConfiguration) {
         self.path = path
@@ -217,6 +220,8 @@ public final class CaptureRun {
         for i in 0..<emgValues { emgBuffer.append(Float(b.emgValue(flatIndex: i)) * uv) }
         accelBuffer.removeAll(keepingCapacity: true)
         for i in 0..<accelValues { accelBuffer.append(Float(b.accelValue(flatIndex: i)) * g) }
+        trace.add(emg: emgBuffer, channels: b.emgChannels, firstEMGIndex: emgIndex, emgRateHz: info.emgRateHz,
+                  accel: accelBuffer, axes: b.accelAxes, firstAccelIndex: Int(b.accelIndex), accelRateHz: info.accelRateHz)
         emgBuffer.withUnsafeBufferPointer { e in
             accelBuffer.withUnsafeBufferPointer { a in
                 detector.process(emg: e, accel: a, into: &events)
@@ -253,9 +258,11 @@ public final class CaptureRun {
         detector.finish(into: &events)
         drainEvents()
         finalEvents.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
+        let durationSeconds = Double(detector.emgSampleIndex) / Double(info.emgRateHz)
         return NightResult(
             path: path, format: .rawCapture, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,
-            durationSeconds: Double(detector.emgSampleIndex) / Double(info.emgRateHz), events: finalEvents,
-            provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt)
+            durationSeconds: durationSeconds, events: finalEvents,
+            provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt,
+            trace: trace.finish(durationSeconds: durationSeconds))
     }
 }
