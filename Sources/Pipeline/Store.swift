@@ -103,8 +103,10 @@ public enum ConfigurationIdentity {
 
 /// Writes a replayed or live night into the journal.
 public enum NightStore {
+    /// `trace` is the per-second timeline to keep for reports; by default the one the run collected.
     @discardableResult
-    public static func save(_ r: NightResult, to journal: Journal, source: String = "replay", startedAt: Date? = nil, startSource: String = "unknown") throws -> Int64 {
+    public static func save(_ r: NightResult, to journal: Journal, source: String = "replay", startedAt: Date? = nil, startSource: String = "unknown",
+                            trace: NightTrace? = nil) throws -> Int64 {
         let configID = try journal.configurationID(json: ConfigurationIdentity.canonicalJSON(r.configuration), hash: ConfigurationIdentity.hash(r.configuration))
         let d = r.deviceInfo
         let device = DeviceRecord(serial: d.serial, firmware: d.firmwareString, emgChannels: d.emgChannels, accelAxes: d.accelAxes,
@@ -128,6 +130,13 @@ public enum NightStore {
             GapRecord(onsetSeconds: g.onsetSeconds, offsetSeconds: g.offsetSeconds, framesLost: g.framesLost,
                       firstLostSequence: g.firstLostSequence.map { Int64($0) }, emgSamplesLost: g.emgSamplesLost, reason: g.reason)
         }
-        return try journal.saveNight(night, device: device, recording: recording, events: events, gaps: gaps)
+        var traces: [NightTraceRecord] = []
+        if let t = trace ?? r.trace {
+            for (c, values) in t.emgRMSMicrovolts.enumerated() {
+                traces.append(NightTraceRecord(signal: "emg_rms_uv", channel: c, secondsPerValue: t.secondsPerValue, values: values))
+            }
+            traces.append(NightTraceRecord(signal: "accel_activity_g", channel: nil, secondsPerValue: t.secondsPerValue, values: t.accelActivityG))
+        }
+        return try journal.saveNight(night, device: device, recording: recording, events: events, gaps: gaps, traces: traces)
     }
 }
