@@ -26,10 +26,12 @@ let package = Package(
         .target(name: "Evaluation"),
         // Wires sources to the signal core and to sinks.
         .target(name: "Pipeline", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "Journal", "Evaluation"]),
+        // Self-contained HTML + inline SVG reports from the journal.
+        .target(name: "Reports", dependencies: ["Journal", "Evaluation"]),
         .executableTarget(
             name: "crampwatch",
             dependencies: [
-                "DeviceProtocol", "SignalCore", "NightSimulator", "Recordings", "Journal", "Pipeline", "Evaluation",
+                "DeviceProtocol", "SignalCore", "NightSimulator", "Recordings", "Journal", "Pipeline", "Evaluation", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,6 +41,7 @@ let package = Package(
         .testTarget(name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "NightSimulator", "Evaluation", "Journal", "Recordings"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Journal", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests"),
     ],
     swiftLanguageModes: [.v6]
