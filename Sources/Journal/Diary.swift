@@ -270,3 +270,57 @@ extension Journal {
         try read { db in try Double.fetchOne(db, sql: sql, arguments: arguments) }
     }
 }
+
+/// A value in an exported row.
+public enum ExportValue: Sendable, Equatable, Encodable {
+    case null, integer(Int64), real(Double), text(String)
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .integer(let i): try c.encode(i)
+        case .real(let d): try c.encode(d)
+        case .text(let s): try c.encode(s)
+        }
+    }
+
+    /// As a CSV field (RFC 4180 quoting).
+    public var csv: String {
+        switch self {
+        case .null: return ""
+        case .integer(let i): return String(i)
+        case .real(let d): return String(d)
+        case .text(let s):
+            return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+    }
+}
+
+extension Journal {
+    /// Tables that can be exported, by their names in the journal.
+    public static let exportableTables = ["night", "event", "gap", "diaryEntry", "selfReportedCramp", "referenceAnnotation", "device", "recording", "detectorConfig"]
+
+    /// Every row of one table, in id order, for export. Blobs are not exported (the per-second traces stay in the journal).
+    public func exportTable(_ name: String) throws -> (columns: [String], rows: [[ExportValue]]) {
+        guard Self.exportableTables.contains(name) else {
+            throw JournalError(path: path, "there is no table \"\(name)\" to export; choose one of \(Self.exportableTables.joined(separator: ", ")).")
+        }
+        return try read { db in
+            let columns = try db.columns(in: name).map(\.name)
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM \"\(name)\" ORDER BY id").map { row in
+                columns.map { c -> ExportValue in
+                    let v: DatabaseValue = row[c]
+                    switch v.storage {
+                    case .null: return .null
+                    case .int64(let i): return .integer(i)
+                    case .double(let d): return .real(d)
+                    case .string(let s): return .text(s)
+                    case .blob(let b): return .text("<\(b.count) bytes>")
+                    }
+                }
+            }
+            return (columns, rows)
+        }
+    }
+}

@@ -1,0 +1,227 @@
+import ArgumentParser
+import Foundation
+import Journal
+import Reports
+
+/// A cramp written on the command line: `HH:mm,leg,pain`.
+struct CrampNote {
+    var hour: Int
+    var minute: Int
+    var leg: String
+    var pain: Int
+
+    /// Parses `HH:mm,leg,pain`, or says what is wrong with it.
+    static func parse(_ argument: String) -> Result<CrampNote, ValidationError> {
+        let f = argument.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard f.count == 3 else { return .failure(ValidationError("--cramp \"\(argument)\" needs three parts separated by commas: time, leg, pain, e.g. 03:10,left,7.")) }
+        guard let (h, m) = parseClock(f[0]) else { return .failure(ValidationError("--cramp \"\(argument)\": the time must be a 24-hour clock time like 03:10.")) }
+        guard ["left", "right", "both"].contains(f[1]) else { return .failure(ValidationError("--cramp \"\(argument)\": the leg must be left, right or both.")) }
+        guard let p = Int(f[2]), (0...10).contains(p) else { return .failure(ValidationError("--cramp \"\(argument)\": the pain must be a whole number from 0 (none) to 10 (worst).")) }
+        return .success(CrampNote(hour: h, minute: m, leg: f[1], pain: p))
+    }
+}
+
+/// "HH:mm" → (hour, minute).
+func parseClock(_ s: String) -> (Int, Int)? {
+    let p = s.split(separator: ":")
+    guard p.count == 2, p[0].count <= 2, p[1].count == 2, let h = Int(p[0]), let m = Int(p[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+    return (h, m)
+}
+
+func isDate(_ s: String) -> Bool {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.dateFormat = "yyyy-MM-dd"
+    f.isLenient = false
+    return s.count == 10 && f.date(from: s) != nil
+}
+
+/// The evening we are in now: before noon it is still last night's.
+func currentEvening() -> String { JournalSnapshot.eveningDate(Date(), timeZone: .current) }
+
+/// The wall-clock moment of `HH:mm` in the night that began on the evening `date` (before noon: the next morning).
+func moment(evening date: String, hour: Int, minute: Int) -> Date? {
+    var cal = Calendar(identifier: .gregorian)
+    cal.timeZone = .current
+    let p = date.split(separator: "-").compactMap { Int($0) }
+    guard p.count == 3, let day = cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2], hour: hour, minute: minute)) else { return nil }
+    return hour < 12 ? cal.date(byAdding: .day, value: 1, to: day) : day
+}
+
+extension JournalCommand {
+    struct Diary: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Writes down what you did and how you slept, and the cramps you noticed.",
+            subcommands: [Add.self, List.self]
+        )
+    }
+}
+
+extension JournalCommand.Diary {
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Adds (or amends) the diary entry for one evening.",
+            discussion: """
+                The entry belongs to the evening the night began: a cramp at 03:10 goes in the previous evening's entry.
+                Give only what you know; a second `diary add` for the same date fills in or replaces the fields it names.
+                Example:
+                  crampwatch journal diary add --magnesium 300 --magnesium-form citrate --fluids 1800 --exercise 40 \\
+                      --stretched --bedtime 23:10 --wake-time 07:00 --cramp 03:10,left,7 --note "long walk"
+                """
+        )
+        @Option(help: ArgumentHelp("The evening the night began (default: this evening, or last evening before noon).", valueName: "yyyy-mm-dd")) var date: String?
+        @Option(help: ArgumentHelp("Magnesium taken that day.", valueName: "mg")) var magnesium: Double?
+        @Option(name: .customLong("magnesium-form"), help: ArgumentHelp("Supplement form (citrate, oxide, glycinate, …) or \"food\".", valueName: "form")) var magnesiumForm: String?
+        @Option(help: ArgumentHelp("Calcium taken that day.", valueName: "mg")) var calcium: Double?
+        @Option(help: ArgumentHelp("Potassium taken that day.", valueName: "mg")) var potassium: Double?
+        @Option(name: .customLong("vitamin-d"), help: ArgumentHelp("Vitamin D taken that day.", valueName: "IU")) var vitaminD: Double?
+        @Option(help: ArgumentHelp("Fluids drunk that day.", valueName: "ml")) var fluids: Double?
+        @Option(help: ArgumentHelp("Caffeine that day (a cup of coffee is about 95 mg).", valueName: "mg")) var caffeine: Double?
+        @Option(help: ArgumentHelp("Alcohol that day, in standard drinks of 10 g.", valueName: "drinks")) var alcohol: Double?
+        @Option(help: ArgumentHelp("Exercise that day.", valueName: "minutes")) var exercise: Double?
+        @Flag(inversion: .prefixedNo, help: "Whether you stretched your legs before bed.") var stretched: Bool?
+        @Option(help: ArgumentHelp("Stress that day, 0 (none) to 10 (worst).", valueName: "0-10")) var stress: Int?
+        @Option(help: ArgumentHelp("When you went to bed.", valueName: "HH:mm")) var bedtime: String?
+        @Option(name: .customLong("wake-time"), help: ArgumentHelp("When you got up.", valueName: "HH:mm")) var wakeTime: String?
+        @Flag(name: .customLong("late-meal"), inversion: .prefixedNo, help: "Whether you ate a meal within 2 hours of bed.") var lateMeal: Bool?
+        @Option(help: ArgumentHelp("Screen time in the hour before bed.", valueName: "minutes")) var screens: Double?
+        @Option(help: ArgumentHelp("Free notes.", valueName: "text")) var note: String?
+        @Option(help: ArgumentHelp("A cramp you noticed: clock time, leg (left, right, both) and pain 0-10, e.g. 03:10,left,7. Repeat for more.", valueName: "HH:mm,leg,pain"))
+        var cramp: [String] = []
+        @OptionGroup var journal: JournalOptions
+        @Flag(help: "Print the saved entry as JSON.") var json = false
+
+        func validate() throws {
+            if let date, !isDate(date) { throw ValidationError("--date must be a calendar date like 2026-05-03 (the evening the night began).") }
+            for (name, value, unit, maxValue) in [("--magnesium", magnesium, "mg", 5000.0), ("--calcium", calcium, "mg", 10000), ("--potassium", potassium, "mg", 20000),
+                                                  ("--vitamin-d", vitaminD, "IU", 100_000), ("--fluids", fluids, "ml", 20000), ("--caffeine", caffeine, "mg", 3000),
+                                                  ("--alcohol", alcohol, "drinks", 50), ("--exercise", exercise, "minutes", 1440), ("--screens", screens, "minutes", 1440)] {
+                if let v = value, !(v >= 0 && v <= maxValue) {
+                    throw ValidationError("\(name) must be between 0 and \(Int(maxValue)) \(unit); give the day's total in \(unit).")
+                }
+            }
+            if let stress, !(0...10).contains(stress) { throw ValidationError("--stress must be a whole number from 0 (none) to 10 (worst).") }
+            if let bedtime, parseClock(bedtime) == nil { throw ValidationError("--bedtime must be a clock time like 23:15 (24-hour).") }
+            if let wakeTime, parseClock(wakeTime) == nil { throw ValidationError("--wake-time must be a clock time like 06:45 (24-hour).") }
+            if let f = magnesiumForm, f.isEmpty || f.count > 60 { throw ValidationError("--magnesium-form must name the supplement form (e.g. citrate) or say \"food\", in at most 60 characters.") }
+            if magnesiumForm != nil && magnesium == nil { throw ValidationError("--magnesium-form needs --magnesium <mg> too: say how much.") }
+            for c in cramp { if case .failure(let e) = CrampNote.parse(c) { throw e } }
+            if let note, note.count > 4000 { throw ValidationError("--note is limited to 4000 characters.") }
+        }
+
+        func run() throws {
+            let evening = date ?? currentEvening()
+            let entry = DiaryEntryRecord(date: evening, magnesiumMg: magnesium, magnesiumForm: magnesiumForm, calciumMg: calcium, potassiumMg: potassium,
+                                         vitaminDIU: vitaminD, fluidsMl: fluids, caffeineMg: caffeine, alcoholDrinks: alcohol, exerciseMinutes: exercise,
+                                         stretchedBeforeBed: stretched, stress: stress, bedtime: bedtime, wakeTime: wakeTime, lateMeal: lateMeal,
+                                         screensBeforeBedMinutes: screens, notes: note)
+            var reports: [SelfReportedCrampRecord] = []
+            for c in cramp.compactMap({ try? CrampNote.parse($0).get() }) {
+                guard let at = moment(evening: evening, hour: c.hour, minute: c.minute) else {
+                    complain("cannot place \(c.hour):\(c.minute) in the night of \(evening).")
+                    throw Exit.failure
+                }
+                reports.append(SelfReportedCrampRecord(diaryDate: evening, occurredAt: at, leg: c.leg, pain: c.pain))
+            }
+            let j = try openJournal(journal)
+            let saved: DiaryEntryRecord
+            do {
+                saved = try j.saveDiary(entry, cramps: reports)
+            } catch {
+                complain("\(error)")
+                throw Exit.failure
+            }
+            if json {
+                try printISOJSON(DiaryRow(saved, cramps: reports.map { CrampRow($0, status: nil) }))
+            } else {
+                print("Saved the diary for the evening of \(evening) in \(j.path)" + (reports.isEmpty ? "." : ", with \(reports.count) cramp\(reports.count == 1 ? "" : "s") you noticed."))
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists diary entries with the cramps you noticed and whether the detector saw them.")
+        @Option(help: ArgumentHelp("First evening to list.", valueName: "yyyy-mm-dd")) var from: String?
+        @Option(help: ArgumentHelp("Last evening to list.", valueName: "yyyy-mm-dd")) var to: String?
+        @OptionGroup var journal: JournalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            for (name, v) in [("--from", from), ("--to", to)] { if let v, !isDate(v) { throw ValidationError("\(name) must be a calendar date like 2026-05-03.") } }
+        }
+
+        func run() throws {
+            let j = try openJournal(journal)
+            let snapshot = try JournalSnapshot(journal: j)
+            let rec = snapshot.reconcile()
+            var status: [Int64: String] = [:]
+            for p in rec.matched { status[p.report.id!] = "matched" }
+            for r in rec.missedByDetector { status[r.id!] = "missed_by_detector" }
+            for r in rec.outsideRecordings { status[r.id!] = "not_recorded" }
+            let entries = try j.diaryEntries(from: from, to: to)
+            let crampsByDate = Dictionary(grouping: snapshot.selfReports, by: \.diaryDate)
+            let rows = entries.map { e in DiaryRow(e, cramps: (crampsByDate[e.date] ?? []).map { CrampRow($0, status: status[$0.id!]) }) }
+            if json {
+                try printISOJSON(rows)
+                return
+            }
+            if rows.isEmpty {
+                print("No diary entries yet. Add one with `crampwatch journal diary add --magnesium 300 --fluids 1500 …`.")
+                return
+            }
+            for (e, r) in zip(entries, rows) {
+                print("\(e.date): " + factorText(e))
+                if let n = e.notes { print("  notes: \(n.replacingOccurrences(of: "\n", with: " / "))") }
+                for c in r.cramps {
+                    let s = ["matched": "detected too", "missed_by_detector": "NOT detected", "not_recorded": "no recording that night"][c.status ?? ""] ?? "not compared"
+                    print("  cramp you noticed at \(clockText(c.occurredAt)): \(c.leg) leg, pain \(c.pain)/10 — \(s)")
+                }
+            }
+            let evenings = Set(entries.map(\.date))
+            let unnoticed = rec.notNoticed.filter { e in snapshot.nights.first { $0.id == e.nightId }?.evening.map(evenings.contains) ?? false }
+            if !unnoticed.isEmpty { print("\(unnoticed.count) detected cramp\(unnoticed.count == 1 ? "" : "s") in these nights you did not note (slept through, or forgot).") }
+        }
+    }
+}
+
+func clockText(_ d: Date) -> String {
+    let f = DateFormatter()
+    f.dateFormat = "HH:mm"
+    return f.string(from: d)
+}
+
+func factorText(_ e: DiaryEntryRecord) -> String {
+    var p: [String] = []
+    if let v = e.magnesiumMg { p.append("magnesium \(Int(v)) mg" + (e.magnesiumForm.map { " (\($0))" } ?? "")) }
+    if let v = e.calciumMg { p.append("calcium \(Int(v)) mg") }
+    if let v = e.potassiumMg { p.append("potassium \(Int(v)) mg") }
+    if let v = e.vitaminDIU { p.append("vitamin D \(Int(v)) IU") }
+    if let v = e.fluidsMl { p.append("fluids \(Int(v)) ml") }
+    if let v = e.caffeineMg { p.append("caffeine \(Int(v)) mg") }
+    if let v = e.alcoholDrinks { p.append("alcohol \(v.formatted()) drinks") }
+    if let v = e.exerciseMinutes { p.append("exercise \(Int(v)) min") }
+    if let v = e.stretchedBeforeBed { p.append(v ? "stretched" : "no stretching") }
+    if let v = e.stress { p.append("stress \(v)/10") }
+    if let v = e.bedtime { p.append("bed \(v)") }
+    if let v = e.wakeTime { p.append("up \(v)") }
+    if let v = e.lateMeal { p.append(v ? "late meal" : "no late meal") }
+    if let v = e.screensBeforeBedMinutes { p.append("screens \(Int(v)) min") }
+    return p.isEmpty ? "(no factors)" : p.joined(separator: ", ")
+}
+
+struct CrampRow: Encodable {
+    var occurredAt: Date
+    var leg: String
+    var pain: Int
+    /// matched, missed_by_detector, not_recorded, or nil when not compared.
+    var status: String?
+    init(_ r: SelfReportedCrampRecord, status: String?) { occurredAt = r.occurredAt; leg = r.leg; pain = r.pain; self.status = status }
+    enum CodingKeys: String, CodingKey { case occurredAt = "occurred_at", leg, pain, status }
+}
+
+struct DiaryRow: Encodable {
+    var entry: DiaryEntryRecord
+    var cramps: [CrampRow]
+    init(_ e: DiaryEntryRecord, cramps: [CrampRow]) { entry = e; self.cramps = cramps }
+    enum CodingKeys: String, CodingKey { case entry, cramps }
+}
