@@ -171,7 +171,8 @@ public enum Stats {
         let denominator = 1 + z * z / nn
         let centre = (p + z * z / (2 * nn)) / denominator
         let half = z * (p * (1 - p) / nn + z * z / (4 * nn * nn)).squareRoot() / denominator
-        return (max(0, centre - half), min(1, centre + half))
+        // Exact at the ends: no rounding may put 10 of 10 below 100 %.
+        return (k == 0 ? 0 : max(0, centre - half), k == n ? 1 : min(1, centre + half))
     }
 
     public static func median(_ xs: [Double]) -> Double? {

@@ -1,0 +1,262 @@
+import Foundation
+import Journal
+import Pipeline
+import Testing
+
+@testable import Reports
+
+enum Fixture {
+    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Samples")
+
+    static func temporaryPath(_ name: String = "journal.sqlite") -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cw-reports-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent(name).path
+    }
+
+    /// The bundled nights, replayed once through the real decoder and detector.
+    static let replayed: [NightResult] = ["night-a", "night-b-faulty", "night-c-60hz"].map { name in
+        try! Replayer().replay(path: samples.appendingPathComponent("\(name)/night.cwcap").path)
+    }
+
+    static let utc = TimeZone(identifier: "UTC")!
+
+    static func date(_ s: String) -> Date { ISO8601DateFormatter().date(from: s)! }
+
+    /// Four weeks (28 evenings from 2026-05-01) of nights made from the bundled recordings, starting 23:00 UTC each evening:
+    /// every 4th evening (0, 4, …) is night-a with its cramps, every 4th + 1 is night-b-faulty, the others are a quiet night
+    /// (night-c with its cramps removed). A diary entry on the even evenings: magnesium on evenings divisible by 4.
+    static func fourWeeks() throws -> (Journal, path: String) {
+        let path = temporaryPath()
+        let j = try Journal(path: path)
+        let a = replayed[0], b = replayed[1]
+        var quiet = replayed[2]
+        quiet.events = quiet.events.filter { $0.kind != .cramp }
+        for day in 0..<28 {
+            let evening = String(format: "2026-05-%02d", day + 1)
+            let start = date("\(evening)T23:00:00Z")
+            let night = day % 4 == 0 ? a : day % 4 == 1 ? b : quiet
+            try NightStore.save(night, to: j, startedAt: start, startSource: "user")
+            if day % 2 == 0 {
+                try j.saveDiary(DiaryEntryRecord(date: evening, magnesiumMg: day % 4 == 0 ? 300 : 0, stretchedBeforeBed: day % 8 == 0, bedtime: "23:00"))
+            }
+        }
+        return (j, path)
+    }
+
+    /// Checks HTML with Python's html.parser (tags balance, nothing left open) and as XML (ElementTree). Returns problems, empty when fine.
+    static func wellFormedProblems(_ html: String) throws -> String {
+        let file = temporaryPath("report.html")
+        try html.write(toFile: file, atomically: true, encoding: .utf8)
+        let script = """
+            import sys, xml.etree.ElementTree as ET
+            from html.parser import HTMLParser
+            VOID = {"meta", "br", "hr", "img", "input", "link", "area", "base", "col", "source", "wbr"}
+            class P(HTMLParser):
+                def __init__(self):
+                    super().__init__(); self.stack = []; self.problems = []
+                def handle_starttag(self, tag, attrs):
+                    if tag not in VOID: self.stack.append(tag)
+                def handle_startendtag(self, tag, attrs): pass
+                def handle_endtag(self, tag):
+                    if not self.stack or self.stack[-1] != tag: self.problems.append("unexpected </%s> at %s, open: %s" % (tag, self.getpos(), self.stack[-3:]))
+                    else: self.stack.pop()
+            text = open(sys.argv[1], encoding="utf-8").read()
+            p = P(); p.feed(text); p.close()
+            if p.stack: p.problems.append("left open: %s" % p.stack)
+            try: ET.fromstring(text.replace("<!DOCTYPE html>", "", 1))
+            except ET.ParseError as e: p.problems.append("not well-formed XML: %s" % e)
+            if "http://" in text.replace("http://www.w3.org/2000/svg", "") or "https://" in text or "<script" in text: p.problems.append("refers to the network or has a script")
+            print("\\n".join(p.problems))
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, file]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        if p.terminationStatus != 0 { return "python3 failed with status \(p.terminationStatus)" }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The text of the element carrying `data-metric="name"` (the first one).
+    static func metric(_ html: String, _ name: String) -> String? {
+        guard let r = html.range(of: "data-metric=\"\(name)\">") else { return nil }
+        return String(html[r.upperBound...].prefix { $0 != "<" })
+    }
+
+    static func count(_ html: String, _ needle: String) -> Int { html.components(separatedBy: needle).count - 1 }
+}
+
+@Suite struct ReportsTests {
+    @Test func wilsonIntervalsMatchPublishedValues() {
+        let a = Stats.wilson(5, 10)
+        #expect(abs(a.low - 0.2366) < 0.0005 && abs(a.high - 0.7634) < 0.0005)
+        let b = Stats.wilson(0, 10)
+        #expect(b.low == 0 && abs(b.high - 0.2775) < 0.0005)
+        let c = Stats.wilson(10, 10)
+        #expect(abs(c.low - 0.7225) < 0.0005 && c.high == 1)
+        #expect(Stats.wilson(0, 0) == (0, 1))
+        #expect(Stats.median([3, 1, 2]) == 2 && Stats.median([4, 1, 2, 3]) == 2.5 && Stats.median([]) == nil)
+        // 23:50 and 00:10 are 20 minutes apart, not 23 hours: SD of two times 20 min apart is 14.1 min.
+        #expect(abs(Stats.clockSpreadMinutes([23 * 60 + 50, 10])! - 14.142) < 0.01)
+    }
+
+    @Test func theTraceSavedWithANightShowsTheCrampsAboveRest() throws {
+        let j = try Journal(path: Fixture.temporaryPath())
+        let r = Fixture.replayed[0]
+        let id = try NightStore.save(r, to: j)
+        let traces = try j.traces(night: id)
+        #expect(traces.count == r.deviceInfo.emgChannels + 1)
+        let seconds = Int(r.durationSeconds.rounded(.up))
+        for t in traces { #expect(t.floats.count == seconds && t.secondsPerValue == 1) }
+        let cramp = try #require(r.events.first { $0.kind == .cramp })
+        let emg = traces.first { $0.signal == "emg_rms_uv" && $0.channel == cramp.channel }!.floats
+        let during = emg[Int(cramp.onsetSeconds) + 2..<Int(cramp.offsetSeconds) - 1].reduce(0, +) / Float(Int(cramp.offsetSeconds) - 1 - Int(cramp.onsetSeconds) - 2)
+        let quiet = emg[2..<60].sorted()[29]
+        #expect(during > 5 * quiet, "cramp \(during) µV vs rest \(quiet) µV")
+        // A faulty night's gaps are NaN in the trace only where whole seconds are missing; otherwise values are finite.
+        #expect(emg.allSatisfy { $0.isFinite })
+    }
+
+    @Test func reconciliationCountsAConstructedNight() throws {
+        let j = try Journal(path: Fixture.temporaryPath())
+        let start = Fixture.date("2026-05-03T23:00:00Z")
+        func cramp(_ hours: Double) -> EventRecord {
+            EventRecord(kind: "cramp", onsetSeconds: hours * 3600, offsetSeconds: hours * 3600 + 30, channel: 0, peakMicrovolts: 200, meanMicrovolts: 100,
+                        accelActivityG: 0, confidence: 1, featuresJSON: "{\"woke\":\"true\"}")
+        }
+        func night(_ start: Date, _ events: [EventRecord]) throws -> Int64 {
+            try j.saveNight(NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: nil, startedAt: start, startSource: "user", durationSeconds: 8 * 3600,
+                                        source: "replay", framesReceived: 1, framesLost: 0, corruptFrames: 0, truncatedAtByte: nil, createdAt: Date()),
+                            device: nil, recording: nil, events: events, gaps: [])
+        }
+        let first = try night(start, [cramp(1), cramp(3), cramp(5)])
+        // The next night has a cramp and no diary at all.
+        _ = try night(Fixture.date("2026-05-04T23:00:00Z"), [cramp(2)])
+        try j.saveDiary(DiaryEntryRecord(date: "2026-05-03", stress: 3), cramps: [
+            SelfReportedCrampRecord(diaryDate: "", occurredAt: start.addingTimeInterval(3600 + 5 * 60), leg: "left", pain: 6),   // matches the 1 h cramp
+            SelfReportedCrampRecord(diaryDate: "", occurredAt: start.addingTimeInterval(3 * 3600 + 40 * 60), leg: "right", pain: 4),  // 40 min off: missed
+            SelfReportedCrampRecord(diaryDate: "", occurredAt: start.addingTimeInterval(6.5 * 3600), leg: "both", pain: 8),  // nothing detected: missed
+        ])
+        // A cramp noticed on an evening nothing was recorded.
+        try j.saveDiary(DiaryEntryRecord(date: "2026-05-10"), cramps: [SelfReportedCrampRecord(diaryDate: "", occurredAt: Fixture.date("2026-05-11T02:00:00Z"), leg: "left", pain: 5)])
+        let s = try JournalSnapshot(journal: j, timeZone: Fixture.utc)
+        #expect(s.nights.map(\.evening) == ["2026-05-03", "2026-05-04"])
+        let r = s.reconcile()
+        #expect(r.matched.count == 1)
+        #expect(r.matched.first?.event.onsetSeconds == 3600)
+        #expect(r.matched.first?.report.pain == 6)
+        #expect(r.missedByDetector.map(\.pain).sorted() == [4, 8])
+        #expect(r.notNoticed.map(\.onsetSeconds) == [3 * 3600, 5 * 3600])
+        #expect(r.noDiary.map(\.onsetSeconds) == [2 * 3600])
+        #expect(r.outsideRecordings.map(\.pain) == [5])
+        // The night report shows the same numbers.
+        let html = try NightReport.render(snapshot: s, journal: j, night: first)
+        #expect(Fixture.metric(html, "matched") == "1")
+        #expect(Fixture.metric(html, "missed_by_detector") == "2")
+        #expect(Fixture.metric(html, "not_noticed") == "2")
+        #expect(Fixture.metric(html, "no_diary") == "0")
+        #expect(Fixture.count(html, "<rect class=\"cramp\"") == 3)
+        #expect(try Fixture.wellFormedProblems(html) == "")
+    }
+
+    @Test func everyReportOfAFourWeekJournalShowsTheNumbersTheJournalHolds() throws {
+        let (j, _) = try Fixture.fourWeeks()
+        let s = try JournalSnapshot(journal: j, timeZone: Fixture.utc)
+        #expect(s.nights.count == 28)
+
+        // Night reports: counts and SVG markers against SQL, for a clean and a faulty night.
+        for id: Int64 in [1, 2] {
+            let html = try NightReport.render(snapshot: s, journal: j, night: id)
+            #expect(try Fixture.wellFormedProblems(html) == "")
+            let cramps = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'cramp'", arguments: [id])!)
+            let lms = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'leg_movement'", arguments: [id])!)
+            let wakes = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'sleep_interruption'", arguments: [id])!)
+            let gaps = Int(try j.scalar("SELECT COUNT(*) FROM gap WHERE nightId = ?", arguments: [id])!)
+            #expect(cramps > 0)
+            #expect(Fixture.metric(html, "cramps") == "\(cramps)")
+            #expect(Fixture.count(html, "<rect class=\"cramp\"") == cramps)
+            #expect(Fixture.count(html, "<line class=\"leg-movement\"") == lms)
+            #expect(Fixture.count(html, "<polygon class=\"awakening\"") == wakes)
+            #expect(Fixture.count(html, "<rect class=\"wake\"") == wakes)
+            #expect(Fixture.count(html, "<rect class=\"gap\"") == gaps)
+            #expect(Fixture.metric(html, "gaps") == "\(gaps)")
+            #expect(Fixture.count(html, "<polyline class=\"emg\"") >= 1)
+            #expect(Fixture.count(html, "<polyline class=\"accel\"") >= 1)
+            #expect(html.contains("data-config-hash=\""))
+        }
+        #expect(Int(try j.scalar("SELECT COUNT(*) FROM gap WHERE nightId = 2")!) > 0)
+
+        // Trend report.
+        let trend = TrendReport.render(snapshot: s)
+        #expect(try Fixture.wellFormedProblems(trend) == "")
+        let nights = Int(try j.scalar("SELECT COUNT(*) FROM night")!)
+        let crampNights = Int(try j.scalar("SELECT COUNT(DISTINCT nightId) FROM event WHERE kind = 'cramp'")!)
+        let cramps = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE kind = 'cramp'")!)
+        let awakenings = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE kind = 'sleep_interruption'")!)
+        #expect(nights == 28 && crampNights == 14)
+        #expect(Fixture.metric(trend, "nights") == "\(nights)")
+        #expect(Fixture.metric(trend, "cramp_nights") == "\(crampNights)")
+        #expect(Fixture.metric(trend, "cramps") == "\(cramps)")
+        #expect(Fixture.metric(trend, "awakenings") == "\(awakenings)")
+        #expect(Fixture.count(trend, "<rect class=\"bar-cramps\"") == 28)
+        #expect(Fixture.metric(trend, "start_spread_min") == "0 min")
+        let t = TrendNumbers.compute(s)
+        #expect(t.weeks.map(\.nights) == [7, 7, 7, 7])
+        #expect(t.weeks.map(\.weekStarting) == ["2026-05-01", "2026-05-08", "2026-05-15", "2026-05-22"])
+        #expect(t.weeks.map(\.crampNights).reduce(0, +) == crampNights)
+        #expect(t.onsetsByHour.reduce(0, +) == cramps)
+        // Magnesium: recorded on the 14 even evenings; taken on the 7 divisible by 4 (all night-a, all with cramps), not on the other 7 (all quiet).
+        let mg = try #require(t.factors.first { $0.factor.hasPrefix("magnesium") })
+        #expect(mg.nightsWith == 7 && mg.crampNightsWith == 7 && mg.nightsWithout == 7 && mg.crampNightsWithout == 0)
+        #expect(abs(mg.rateWithLow! - Stats.wilson(7, 7).low) < 1e-12)
+        #expect(!mg.intervalsOverlap)
+        #expect(trend.contains("These are counts, not causes"))
+        #expect(Fixture.metric(trend, "factor_with") != nil)
+
+        // Clinician summary.
+        let clin = ClinicianReport.render(snapshot: s)
+        #expect(try Fixture.wellFormedProblems(clin) == "")
+        let c = ClinicianSummary.compute(s)
+        #expect(c.nightsRecorded == 28 && c.crampNights == 14 && c.cramps == cramps)
+        #expect(abs(c.crampNightsPerWeek - 3.5) < 1e-9)
+        #expect(Fixture.metric(clin, "cramp_nights") == "14 of 28")
+        #expect(Fixture.metric(clin, "cramp_nights_per_week")?.hasPrefix("3.5 (") == true)
+        let woke = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE kind = 'cramp' AND featuresJSON LIKE '%\"woke\":\"true\"%'")!)
+        #expect(Fixture.metric(clin, "cramps_that_woke") == "\(woke) of \(cramps)")
+        let longest = try j.scalar("SELECT MAX(offsetSeconds - onsetSeconds) FROM event WHERE kind = 'cramp'")!
+        #expect(Fixture.metric(clin, "longest_cramp_s") == String(format: "%.0f s", longest))
+        #expect(c.frequent == .present && c.persistent == .present && c.disruptsSleep == .present)
+        #expect(clin.contains("data-sign=\"frequent\">present<"))
+        #expect(clin.contains("What this page does not say"))
+        #expect(clin.contains("not clinical criteria"))
+
+        // Only the first week: the frequency sign needs 7 nights and persistence needs 3 weeks.
+        let early = ClinicianSummary.compute(s, from: "2026-05-01", to: "2026-05-06")
+        #expect(early.nightsRecorded == 6 && early.frequent == .unknown && early.persistent == .unknown)
+    }
+
+    @Test func reportFilesArePrivateEvenWhenTheyExistedBefore() throws {
+        let path = Fixture.temporaryPath("r.html")
+        FileManager.default.createFile(atPath: path, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644])
+        try ReportFile.write("<p>new</p>", to: path)
+        let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
+        #expect(mode == 0o600)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "<p>new</p>")
+        let error = #expect(throws: ReportError.self) { try ReportFile.write("x", to: "/nonexistent-dir/r.html") }
+        #expect(error?.description.contains("--out") == true)
+    }
+
+    @Test func aNightThatIsNotThereIsAClearError() throws {
+        let j = try Journal(path: Fixture.temporaryPath())
+        let s = try JournalSnapshot(journal: j)
+        let error = #expect(throws: ReportError.self) { try NightReport.render(snapshot: s, journal: j, night: 5) }
+        #expect(error?.description.contains("no night 5") == true)
+        #expect(try Fixture.wellFormedProblems(TrendReport.render(snapshot: s)) == "")
+        #expect(try Fixture.wellFormedProblems(ClinicianReport.render(snapshot: s)) == "")
+    }
+}
