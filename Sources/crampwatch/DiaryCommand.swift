@@ -64,9 +64,10 @@ extension JournalCommand.Diary {
             discussion: """
                 The entry belongs to the evening the night began: a cramp at 03:10 goes in the previous evening's entry.
                 Give only what you know; a second `diary add` for the same date fills in or replaces the fields it names.
-                Example:
-                  crampwatch journal diary add --magnesium 300 --magnesium-form citrate --fluids 1800 --exercise 40 \\
-                      --stretched --bedtime 23:10 --wake-time 07:00 --cramp 03:10,left,7 --note "long walk"
+                Examples:
+                  crampwatch journal diary add --magnesium 300 --magnesium-form citrate
+                  crampwatch journal diary add --fluids 1800 --exercise 40 --stretched
+                  crampwatch journal diary add --bedtime 23:10 --cramp 03:10,left,7
                 """
         )
         @Option(help: ArgumentHelp("The evening the night began (default: this evening, or last evening before noon).", valueName: "yyyy-mm-dd")) var date: String?
