@@ -75,8 +75,8 @@ enum SVG {
         let left = 44.0, bottom = 22.0, top = 16.0
         let maxV = max(values.max() ?? 0, 1)
         let plotH = height - bottom - top, plotW = width - left - 8
-        let bw = values.isEmpty ? 0 : plotW / Double(values.count)
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(esc(title))\">"
+        let bw = values.isEmpty ? 0 : min(40, plotW / Double(values.count))
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\" font-family=\"sans-serif\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(esc(title))\">"
         s += "<title>\(esc(title))</title>"
         s += "<text x=\"\(left)\" y=\"11\">\(esc(title)) (\(esc(unit)))</text>"
         s += "<line x1=\"\(left)\" y1=\"\(top + plotH)\" x2=\"\(left + plotW)\" y2=\"\(top + plotH)\" stroke=\"#999\" />"

@@ -117,7 +117,7 @@ public enum NightReport {
 
     /// The timeline: EMG per channel, accelerometer activity, a sleep/wake band, event markers and gaps, sharing one time axis.
     static func timeline(_ n: NightFacts, events: [EventRecord], gaps: [GapRecord], traces: [NightTraceRecord], annotations: [ReferenceAnnotationRecord], tz: TimeZone) -> String {
-        let width = 940.0, left = 70.0, right = 10.0
+        let width = 960.0, left = 92.0, right = 10.0
         let plotW = width - left - right
         let emg = traces.filter { $0.signal == "emg_rms_uv" }
         let accel = traces.first { $0.signal == "accel_activity_g" }
@@ -182,12 +182,20 @@ public enum NightReport {
             rows.append(("reference", y, 8))
             y += 8 + gapBetween
         }
-        // Gaps over everything: hatched, so missing data is never mistaken for quiet.
-        let top = 14.0
+        // Gaps: every one as a tick on the "data" row; those wider than a pixel also hatched over every row,
+        // so missing data is never mistaken for quiet.
+        let dataY = y, top = 14.0
+        body += "<rect x=\"\(left)\" y=\"\(dataY)\" width=\"\(num(plotW, 1))\" height=\"8\" fill=\"#e8f5e9\"><title>data received</title></rect>"
         for g in gaps {
-            let x0 = x(g.onsetSeconds), w = max(1.5, x(g.offsetSeconds) - x0)
-            body += "<rect class=\"gap\" x=\"\(num(x0, 1))\" y=\"\(top)\" width=\"\(num(w, 1))\" height=\"\(num(y - top, 1))\" fill=\"url(#hatch)\" stroke=\"#757575\" stroke-width=\"0.5\"><title>no data: \(esc(num(g.offsetSeconds - g.onsetSeconds, 3))) s, \(g.framesLost) frames lost</title></rect>"
+            let x0 = x(g.onsetSeconds), w = x(g.offsetSeconds) - x0
+            let what = "no data: \(num(g.offsetSeconds - g.onsetSeconds, 3)) s, \(g.framesLost) frames lost"
+            body += "<rect class=\"gap\" x=\"\(num(x0, 1))\" y=\"\(dataY)\" width=\"\(num(max(1, w), 1))\" height=\"8\" fill=\"#424242\"><title>\(esc(what))</title></rect>"
+            if w >= 1 {
+                body += "<rect class=\"gap-span\" x=\"\(num(x0, 1))\" y=\"\(top)\" width=\"\(num(w, 1))\" height=\"\(num(dataY - top, 1))\" fill=\"url(#hatch)\" stroke=\"#757575\" stroke-width=\"0.5\"><title>\(esc(what))</title></rect>"
+            }
         }
+        rows.append(("data", dataY, 8))
+        y += 8 + gapBetween
         // Time axis.
         let axisY = y + 4
         body += "<line x1=\"\(left)\" y1=\"\(axisY)\" x2=\"\(left + plotW)\" y2=\"\(axisY)\" stroke=\"#999\" />"
@@ -202,8 +210,8 @@ public enum NightReport {
         for r in rows { labels += "<text x=\"\(left - 6)\" y=\"\(num(r.y + r.h / 2 + 4, 1))\" text-anchor=\"end\">\(esc(r.label))</text>" }
         let defs = "<defs><pattern id=\"hatch\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"2\" height=\"4\" fill=\"#bdbdbd\" /></pattern></defs>"
         let legend = "<p class=\"note\">EMG: RMS of the raw signal per second (before the detector's filtering; scale to the 99.5th percentile). Movement: accelerometer activity per second. "
-            + "Red bars: cramps; green ticks: leg movements; orange: awakenings and time awake; grey bars: signal problems; hatched: no data.</p>\n"
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"night timeline\"><title>Night timeline</title>"
+            + "Red bars: cramps; green ticks: leg movements; orange: awakenings and time awake; grey bars: signal problems; dark ticks on the data row: gaps (hatched across the chart when longer than a pixel).</p>\n"
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" font-size=\"11\" font-family=\"sans-serif\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"night timeline\"><title>Night timeline</title>"
             + defs + labels + body + "</svg>\n" + legend
     }
 }
