@@ -226,3 +226,46 @@ struct DiaryRow: Encodable {
     init(_ e: DiaryEntryRecord, cramps: [CrampRow]) { entry = e; self.cramps = cramps }
     enum CodingKeys: String, CodingKey { case entry, cramps }
 }
+
+extension JournalCommand {
+    struct Annotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Imports reference labels for a night (a labels.csv: kind,onset_s,offset_s), shown beside the detected events in `report night`.",
+            discussion: "Importing the same file again replaces its labels; labels from other sources stay."
+        )
+        @Argument(help: ArgumentHelp("The night's number.", valueName: "night")) var night: Int64
+        @Argument(help: ArgumentHelp("The labels file: a header line, then kind,onset_s,offset_s per line (seconds from the recording's start).", valueName: "labels.csv")) var file: String
+        @Option(help: ArgumentHelp("Where the labels came from (default: the file's path).", valueName: "name")) var source: String?
+        @OptionGroup var journal: JournalOptions
+
+        func run() throws {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                complain("\(file): cannot read it as UTF-8 text: \(error.localizedDescription)")
+                throw Exit.failure
+            }
+            var labels: [ReferenceAnnotationRecord] = []
+            for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+                let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                if f.allSatisfy(\.isEmpty) { continue }
+                if i == 0 && f.first == "kind" { continue }
+                guard f.count >= 3, !f[0].isEmpty, let on = Double(f[1]), let off = Double(f[2]), on.isFinite, off.isFinite, on >= 0, off >= on else {
+                    complain("\(file): line \(i + 1): expected kind,onset_s,offset_s with 0 ≤ onset ≤ offset, found \"\(line.prefix(80))\".")
+                    throw Exit.failure
+                }
+                labels.append(ReferenceAnnotationRecord(nightId: night, kind: f[0], onsetSeconds: on, offsetSeconds: off, source: ""))
+            }
+            let j = try openJournal(journal)
+            let name = source ?? file
+            do {
+                try j.saveAnnotations(labels, night: night, source: name)
+            } catch {
+                complain("\(error)")
+                throw Exit.failure
+            }
+            print("Imported \(labels.count) label\(labels.count == 1 ? "" : "s") for night \(night) from \(name).")
+        }
+    }
+}

@@ -69,6 +69,41 @@ import Testing
         }
     }
 
+    @Test func referenceLabelsAreImportedAndDrawnBesideTheDetectedEvents() throws {
+        let journal = CLI.temporary("j.sqlite")
+        let night = CLI.samples.appendingPathComponent("night-a")
+        #expect(try run(["replay", night.appendingPathComponent("night.cwcap").path, "--journal", journal]).status == 0)
+        let labelsPath = night.appendingPathComponent("labels.csv").path
+        let labelCount = try String(contentsOfFile: labelsPath, encoding: .utf8).split(separator: "\n").dropFirst().count
+        for _ in 0..<2 {
+            let r = try run(["journal", "annotate", "1", labelsPath, "--source", "simulator", "--journal", journal])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("Imported \(labelCount) labels for night 1"))
+        }
+        let html = CLI.temporary("n.html")
+        #expect(try run(["report", "night", "1", "--journal", journal, "--out", html]).status == 0)
+        let text = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(text.components(separatedBy: "<rect class=\"reference\"").count - 1 == labelCount)
+        let bad = CLI.temporary("bad.csv")
+        try "kind,onset_s,offset_s\ncramp,10,5\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let r = try run(["journal", "annotate", "1", bad, "--journal", journal])
+        #expect(r.status == 1 && r.stderr.contains("line 2"))
+        let missing = try run(["journal", "annotate", "4", labelsPath, "--journal", journal])
+        #expect(missing.status == 1 && missing.stderr.contains("no night 4"))
+        // The journal is an ordinary SQLite file: the sqlite3 tool reads it (when installed).
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            p.arguments = [journal, "PRAGMA integrity_check; SELECT COUNT(*) FROM referenceAnnotation;"]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(o == "ok\n\(labelCount)\n")
+        }
+    }
+
     @Test func badDiaryInputSaysWhatToDo() throws {
         let journal = CLI.temporary("j.sqlite")
         let cases: [([String], String)] = [
