@@ -22,7 +22,8 @@ import Testing
         #expect(add.status == 0, "\(add.stderr)")
         let saved = try JSONSerialization.jsonObject(with: Data(add.stdout.utf8)) as! [String: Any]
         let entry = saved["entry"] as! [String: Any]
-        #expect(entry["magnesiumMg"] as? Double == 300 && entry["stretchedBeforeBed"] as? Bool == true && entry["lateMeal"] as? Bool == false)
+        #expect(entry["magnesium_mg"] as? Double == 300 && entry["stretched_before_bed"] as? Bool == true && entry["late_meal"] as? Bool == false)
+        #expect(entry["vitamin_diu"] as? Double == 1000 && entry["magnesium_form"] as? String == "citrate")
         #expect((saved["cramps"] as! [[String: Any]]).map { $0["occurred_at"] as! String } == ["2026-05-03T23:33:00Z", "2026-05-04T03:00:00Z"])
 
         let list = try run(["journal", "diary", "list", "--journal", journal, "--json"])
@@ -65,7 +66,11 @@ import Testing
             let html = try String(contentsOfFile: path, encoding: .utf8)
             #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg") == (name != "c.html"))
             if name == "n.html" { #expect((object["numbers"] as! [String: Any])["cramps"] as? Int == 3) }
-            if name == "c.html" { #expect((object["numbers"] as! [String: Any])["frequent"] as? String == "unknown") }
+            if name == "c.html" {
+                let numbers = object["numbers"] as! [String: Any]
+                #expect(numbers["frequent"] as? String == "unknown" && numbers["cramp_nights"] as? Int == 1 && numbers["nights_recorded"] as? Int == 1)
+            }
+            if name == "t.html" { #expect((object["numbers"] as! [String: Any])["cramp_nights"] as? Int == 1) }
         }
     }
 
