@@ -73,7 +73,8 @@ public enum NightReport {
             [cell("Time without data"), metric("gap_s", num(n.gapSeconds, 1) + " s")],
             [cell("Signal problems (artifacts)"), metric("artifacts", "\(n.artifacts)")],
         ])
-        b += "<h2>Timeline</h2>\n" + timeline(n, events: events, gaps: gaps, traces: traces, annotations: annotations, tz: tz)
+        let noticed = (rec.matched.map(\.report) + rec.missedByDetector).sorted { $0.occurredAt < $1.occurredAt }
+        b += "<h2>Timeline</h2>\n" + timeline(n, events: events, gaps: gaps, traces: traces, annotations: annotations, noticed: noticed, tz: tz)
         b += "<h2>Events</h2>\n"
         var rows: [(Double, [String])] = events.map { e in
             let offset = e.offsetSeconds - e.onsetSeconds
@@ -116,7 +117,8 @@ public enum NightReport {
     }
 
     /// The timeline: EMG per channel, accelerometer activity, a sleep/wake band, event markers and gaps, sharing one time axis.
-    static func timeline(_ n: NightFacts, events: [EventRecord], gaps: [GapRecord], traces: [NightTraceRecord], annotations: [ReferenceAnnotationRecord], tz: TimeZone) -> String {
+    static func timeline(_ n: NightFacts, events: [EventRecord], gaps: [GapRecord], traces: [NightTraceRecord], annotations: [ReferenceAnnotationRecord],
+                         noticed: [SelfReportedCrampRecord] = [], tz: TimeZone) -> String {
         let width = 960.0, left = 92.0, right = 10.0
         let plotW = width - left - right
         let emg = traces.filter { $0.signal == "emg_rms_uv" }
@@ -173,6 +175,13 @@ public enum NightReport {
             default: break
             }
         }
+        // Cramps the person noticed: diamonds on the event row, at the time they wrote down.
+        if let start = n.startedAt {
+            for r in noticed {
+                let cx = x(r.occurredAt.timeIntervalSince(start)), cy = markY + markH / 2
+                body += "<polygon class=\"self-report\" points=\"\(num(cx, 1)),\(num(cy - 7, 1)) \(num(cx + 5, 1)),\(num(cy, 1)) \(num(cx, 1)),\(num(cy + 7, 1)) \(num(cx - 5, 1)),\(num(cy, 1))\" fill=\"#ffd54f\" stroke=\"#5d4037\" stroke-width=\"1\"><title>you noted a cramp at \(esc(Common.clock(r.occurredAt, tz, "HH:mm"))), \(esc(r.leg)) leg, pain \(r.pain)/10</title></polygon>"
+            }
+        }
         rows.append(("events", markY, markH + 18))
         y += markH + 18 + gapBetween
         if !annotations.isEmpty {
@@ -210,7 +219,7 @@ public enum NightReport {
         for r in rows { labels += "<text x=\"\(left - 6)\" y=\"\(num(r.y + r.h / 2 + 4, 1))\" text-anchor=\"end\">\(esc(r.label))</text>" }
         let defs = "<defs><pattern id=\"hatch\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"2\" height=\"4\" fill=\"#bdbdbd\" /></pattern></defs>"
         let legend = "<p class=\"note\">EMG: RMS of the raw signal per second (before the detector's filtering; scale to the 99.5th percentile). Movement: accelerometer activity per second. "
-            + "Red bars: cramps; green ticks: leg movements; orange: awakenings and time awake; grey bars: signal problems; dark ticks on the data row: gaps (hatched across the chart when longer than a pixel).</p>\n"
+            + "Red bars: cramps; yellow diamonds: cramps you noted; green ticks: leg movements; orange: awakenings and time awake; grey bars: signal problems; dark ticks on the data row: gaps (hatched across the chart when longer than a pixel).</p>\n"
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" font-size=\"11\" font-family=\"sans-serif\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"night timeline\"><title>Night timeline</title>"
             + defs + labels + body + "</svg>\n" + legend
     }

@@ -161,6 +161,7 @@ enum Fixture {
         #expect(Fixture.metric(html, "not_noticed") == "2")
         #expect(Fixture.metric(html, "no_diary") == "0")
         #expect(Fixture.count(html, "<rect class=\"cramp\"") == 3)
+        #expect(Fixture.count(html, "<polygon class=\"self-report\"") == 3)
         #expect(try Fixture.wellFormedProblems(html) == "")
     }
 
