@@ -265,8 +265,8 @@ extension Journal {
         try read { db in try DetectorConfigRecord.order(Column("id")).fetchAll(db) }
     }
 
-    /// Runs a read-only SQL query (for tests and checks that compare reports with the journal).
-    public func scalar(_ sql: String, arguments: StatementArguments = []) throws -> Double? {
+    /// Runs a read-only SQL query (for tests that compare reports with the journal; SQL stays in this module's API otherwise).
+    func scalar(_ sql: String, arguments: StatementArguments = []) throws -> Double? {
         try read { db in try Double.fetchOne(db, sql: sql, arguments: arguments) }
     }
 }

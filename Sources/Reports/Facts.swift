@@ -97,12 +97,21 @@ public struct JournalSnapshot: Sendable {
             id: n.id!, startedAt: n.startedAt, startSource: n.startSource, evening: n.startedAt.map { eveningDate($0, timeZone: timeZone) },
             durationSeconds: n.durationSeconds, cramps: cramps.count, crampSeconds: cramps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds },
             longestCrampSeconds: cramps.map { $0.offsetSeconds - $0.onsetSeconds }.max() ?? 0,
-            crampsThatWoke: cramps.filter { $0.featuresJSON?.contains("\"woke\":\"true\"") == true }.count,
+            crampsThatWoke: cramps.filter { features($0)["woke"] == "true" }.count,
             crampOnsets: cramps.map(\.onsetSeconds), crampDurations: cramps.map { $0.offsetSeconds - $0.onsetSeconds },
             legMovements: events.filter { $0.kind == "leg_movement" }.count, awakenings: wakes.count,
             wakeSeconds: wakes.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, artifacts: artifacts.count,
             artifactSeconds: artifacts.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, gaps: gaps.count,
             gapSeconds: gaps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, framesLost: n.framesLost, detectorConfigId: n.detectorConfigId)
+    }
+
+    /// An event's extra features (`featuresJSON`) as strings; empty when there are none or they cannot be read.
+    public static func features(_ e: EventRecord) -> [String: String] {
+        guard let json = e.featuresJSON, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [:] }
+        return object.mapValues { v in
+            if let b = v as? Bool { return b ? "true" : "false" }
+            return "\(v)"
+        }
     }
 
     /// The evening a moment belongs to: before noon counts as the night that began the day before.

@@ -81,12 +81,12 @@ public enum NightReport {
             var details: [String] = []
             if let c = e.channel { details.append("channel \(c + 1)") }
             if let p = e.peakMicrovolts { details.append("peak \(Int(p)) µV above rest") }
-            if e.featuresJSON?.contains("\"woke\":\"true\"") == true { details.append("woke you") }
-            if let f = e.featuresJSON, f.contains("cause") { details.append(f) }
+            let features = JournalSnapshot.features(e)
+            if features["woke"] == "true" { details.append("woke you") }
+            if let cause = features["cause"] { details.append("cause: " + cause.replacingOccurrences(of: "_", with: " ")) }
             return (e.onsetSeconds, [cell(e.kind.replacingOccurrences(of: "_", with: " ")), cell(at(e.onsetSeconds, n, tz)), cell(minutesText(offset)), cell(details.joined(separator: ", "))])
         }
-        rows += gaps.map { g in (g.onsetSeconds, [cell("gap"), cell(at(g.onsetSeconds, n, tz)), cell(num(g.offsetSeconds - g.onsetSeconds, 3) + " s"), cell("\(g.framesLost) frames lost (\(g.reason))")]) }
-        b += table(["kind", "at", "lasting", "details"], rows.sorted { $0.0 < $1.0 }.map(\.1))
+        b += rows.isEmpty ? "<p>No events detected.</p>\n" : table(["kind", "at", "lasting", "details"], rows.sorted { $0.0 < $1.0 }.map(\.1))
         b += "<h2>What you reported</h2>\n"
         let reports = rec.matched.map(\.report) + rec.missedByDetector
         if reports.isEmpty && n.evening.flatMap({ snapshot.diary[$0] }) == nil {
@@ -105,6 +105,13 @@ public enum NightReport {
         }
         b += "<h2>Data gaps</h2>\n<p>\(gaps.count) gap\(gaps.count == 1 ? "" : "s"), \(esc(num(n.gapSeconds, 1))) s without data, \(n.framesLost) frames lost. "
         b += "Events cannot be detected where there is no data; nothing is drawn there.</p>\n"
+        let shown = 20
+        if !gaps.isEmpty {
+            b += table(["at", "lasting", "frames lost", "why"], gaps.prefix(shown).map { g in
+                [cell(at(g.onsetSeconds, n, tz)), cell(num(g.offsetSeconds - g.onsetSeconds, 3) + " s"), cell("\(g.framesLost)"), cell(g.reason)]
+            })
+            if gaps.count > shown { b += "<p class=\"note\">… and \(gaps.count - shown) more; `crampwatch journal events \(id)` lists them all.</p>\n" }
+        }
         b += Common.configurationSection([n.detectorConfigId], snapshot)
         b += Common.footer(snapshot, generated: generated)
         return page(title: "Crampwatch — " + title, body: b)

@@ -1,8 +1,8 @@
 import Foundation
-import Journal
 import Pipeline
 import Testing
 
+@testable import Journal
 @testable import Reports
 
 enum Fixture {
@@ -259,5 +259,59 @@ enum Fixture {
         #expect(error?.description.contains("no night 5") == true)
         #expect(try Fixture.wellFormedProblems(TrendReport.render(snapshot: s)) == "")
         #expect(try Fixture.wellFormedProblems(ClinicianReport.render(snapshot: s)) == "")
+    }
+}
+
+/// Renders the reports in a real browser when Chromium is installed (the Debian package `chromium`).
+@Suite struct BrowserRenderingTests {
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Fraction of pixels that are not (near) white, and the number of distinct colours, in a PNG (read with Python's PIL).
+    static func inkAndColours(_ png: String) throws -> (ink: Double, colours: Int) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", """
+            import sys
+            from PIL import Image
+            im = Image.open(sys.argv[1]).convert("RGB")
+            px = list(im.getdata())
+            ink = sum(1 for r, g, b in px if min(r, g, b) < 235) / len(px)
+            print(ink, len(set(px)))
+            """, png]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let f = text.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+        return (Double(f.first ?? "") ?? -1, Int(f.last ?? "") ?? -1)
+    }
+
+    @Test(.enabled(if: chromium != nil, "needs chromium (apt-get install chromium)"))
+    func reportsRenderInHeadlessChromiumWithoutErrors() throws {
+        let (j, _) = try Fixture.fourWeeks()
+        let s = try JournalSnapshot(journal: j, timeZone: Fixture.utc)
+        let pages = [("night", try NightReport.render(snapshot: s, journal: j, night: 2)), ("trend", TrendReport.render(snapshot: s)), ("clinician", ClinicianReport.render(snapshot: s))]
+        for (name, html) in pages {
+            let file = Fixture.temporaryPath("\(name).html")
+            try ReportFile.write(html, to: file)
+            let png = file + ".png"
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Self.chromium!)
+            p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+                           "--user-data-dir=" + (file as NSString).deletingLastPathComponent + "/chromium-profile",
+                           "--window-size=1100,1400", "--screenshot=" + png, "file://" + file]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(name): \(log)")
+            #expect(!log.contains("CONSOLE") && !log.contains("Uncaught"), "\(name): \(log)")
+            let (ink, colours) = try Self.inkAndColours(png)
+            #expect(ink > 0.02, "\(name): the screenshot is nearly blank (\(ink))")
+            #expect(colours > 20, "\(name): only \(colours) colours")
+        }
     }
 }
