@@ -80,7 +80,7 @@ enum SVG {
         s += "<title>\(esc(title))</title>"
         s += "<text x=\"\(left)\" y=\"11\">\(esc(title)) (\(esc(unit)))</text>"
         s += "<line x1=\"\(left)\" y1=\"\(top + plotH)\" x2=\"\(left + plotW)\" y2=\"\(top + plotH)\" stroke=\"#999\" />"
-        s += "<text x=\"\(left - 4)\" y=\"\(top + 8)\" text-anchor=\"end\">\(esc(num(maxV, maxV < 10 ? 1 : 0)))</text><text x=\"\(left - 4)\" y=\"\(top + plotH)\" text-anchor=\"end\">0</text>"
+        s += "<text x=\"\(left - 4)\" y=\"\(top + 8)\" text-anchor=\"end\">\(esc(num(maxV, values.allSatisfy { !$0.isFinite || $0 == $0.rounded() } || maxV >= 10 ? 0 : 1)))</text><text x=\"\(left - 4)\" y=\"\(top + plotH)\" text-anchor=\"end\">0</text>"
         let labelEvery = max(1, Int((Double(values.count) / 12).rounded(.up)))
         for (i, v) in values.enumerated() {
             let h = v.isFinite ? v / maxV * plotH : 0
