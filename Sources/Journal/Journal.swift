@@ -144,8 +144,9 @@ public final class Journal: Sendable {
                 t.column("reason", .text).notNull()
             }
         }
-        // Added for the diary and reports (issue 6). Never edit once shipped; add another.
-        m.registerMigration("v2-diary-selfreports-annotations-trace", migrate: Self.migrateV2)
+        registerDiaryMigrations(&m)
+        // Reference annotations (imported labels). Never edit once shipped; add another.
+        m.registerMigration("v3-reference-annotations", migrate: Self.migrateV3)
         return m
     }
 
@@ -162,9 +163,41 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Stores a configuration under a name, for `replay --config NAME`. A name already used for other
+    /// settings is refused unless `replace` is set.
+    @discardableResult
+    public func saveConfiguration(name: String, json: String, hash: String, replace: Bool = false) throws -> Int64 {
+        try write { db in
+            if let named = try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.name == name).fetchOne(db) {
+                if named.hash == hash { return named.id! }
+                guard replace else {
+                    throw JournalError(path: path, "a configuration named \"\(name)\" already exists with other settings; choose another name or add --replace")
+                }
+                try db.execute(sql: "UPDATE detectorConfig SET name = NULL WHERE id = ?", arguments: [named.id!])
+            }
+            if var existing = try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.hash == hash).fetchOne(db) {
+                existing.name = name
+                try existing.update(db)
+                return existing.id!
+            }
+            var r = DetectorConfigRecord(hash: hash, json: json, name: name, createdAt: Date())
+            try r.insert(db)
+            return r.id!
+        }
+    }
+
+    /// The configuration saved under `name`.
+    public func configuration(named name: String) throws -> DetectorConfigRecord? {
+        try read { db in try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.name == name).fetchOne(db) }
+    }
+
+    /// Every named configuration.
+    public func namedConfigurations() throws -> [DetectorConfigRecord] {
+        try read { db in try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.name != nil).order(DetectorConfigRecord.Columns.name).fetchAll(db) }
+    }
+
     /// Saves a whole night with its events and gaps in one transaction; returns the night's id.
-    public func saveNight(_ night: NightRecord, device: DeviceRecord?, recording: RecordingRecord?, events: [EventRecord], gaps: [GapRecord],
-                          traces: [NightTraceRecord] = []) throws -> Int64 {
+    public func saveNight(_ night: NightRecord, device: DeviceRecord?, recording: RecordingRecord?, events: [EventRecord], gaps: [GapRecord]) throws -> Int64 {
         try write { db in
             var night = night
             if var d = device {
@@ -189,10 +222,6 @@ public final class Journal: Sendable {
             for var g in gaps {
                 g.nightId = id
                 try g.insert(db)
-            }
-            for var t in traces {
-                t.nightId = id
-                try t.insert(db)
             }
             return id
         }
@@ -234,7 +263,10 @@ public final class Journal: Sendable {
         }
     }
 
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    func writeTransaction<T>(_ body: (Database) throws -> T) throws -> T { try write(body) }
+    func readTransaction<T>(_ body: (Database) throws -> T) throws -> T { try read(body) }
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.write(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
@@ -244,7 +276,7 @@ public final class Journal: Sendable {
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
         try writer.read(body)
     }
 }

@@ -46,8 +46,13 @@ public struct NightResult: Sendable {
     public var stats: FrameStats
     /// Set when the file ended inside a frame: the byte offset of that frame.
     public var truncatedAt: UInt64?
-    /// Per-second EMG and accelerometer levels for the report's timeline.
-    public var trace: NightTrace?
+    /// Every tick's features, when asked for (`recordTicks`): replay them through other thresholds.
+    public var tickLog: TickLog?
+    /// Mean z-angle of the accelerometer per 5-s epoch (degrees; NaN where lost), for the sleep window.
+    public var zAngleEpochs: [Float] = []
+    /// Per second: EMG envelope above rest (µV) and accelerometer activity (g), for the timeline.
+    public var traceEnvelope: [Float] = []
+    public var traceActivity: [Float] = []
 }
 
 /// Problems that stop a replay, said for a person.
@@ -61,9 +66,12 @@ public struct Replayer {
     public var configuration: DetectorConfiguration
     /// Called about every 5 % with the fraction done (on a TTY).
     public var progress: ((Double) -> Void)?
+    /// Keep every tick's features in the result (for threshold sweeps).
+    public var recordTicks = false
 
-    public init(configuration: DetectorConfiguration = DetectorConfiguration(), progress: ((Double) -> Void)? = nil) {
+    public init(configuration: DetectorConfiguration = DetectorConfiguration(), recordTicks: Bool = false, progress: ((Double) -> Void)? = nil) {
         self.configuration = configuration
+        self.recordTicks = recordTicks
         self.progress = progress
     }
 
@@ -80,6 +88,7 @@ public struct Replayer {
     func replayCapture(path: String) throws -> NightResult {
         let reader = try ChunkedFileReader(path: path)
         let run = CaptureRun(path: path, configuration: configuration)
+        run.recordTicks = recordTicks
         var lastReported = 0.0
         while true {
             let chunk = try reader.next()
@@ -114,17 +123,21 @@ public final class CaptureRun {
     var pendingFirstLost: UInt32?
     var nextEMGIndex: Int?
     var nextAccelIndex = 0
-    var emgBuffer: [Float] = []
-    var accelBuffer: [Float] = []
+    let emgScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: ProtocolV1.maxPayload / 2)
+    let accelScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: ProtocolV1.maxPayload / 2)
     var truncatedAt: UInt64?
     var failure: ReplayError?
-    let trace = TraceCollector()
+    /// Keep every tick's features (for threshold sweeps).
+    public var recordTicks = false
 
     public init(path: String, configuration: DetectorConfiguration) {
         self.path = path
         self.configuration = configuration
-        emgBuffer.reserveCapacity(4 * 512)
-        accelBuffer.reserveCapacity(3 * 512)
+    }
+
+    deinit {
+        emgScratch.deallocate()
+        accelScratch.deallocate()
     }
 
     public func feed(_ bytes: UnsafeRawBufferPointer) throws {
@@ -166,10 +179,12 @@ public final class CaptureRun {
         info = d
         do {
             var cfg = configuration
-            if d.mainsHz == 50 || d.mainsHz == 60 { cfg.mainsHz = Double(d.mainsHz) }
+            // The device knows its mains frequency; if it says 0, the detector finds it in the signal.
+            if cfg.mainsHz == 0 && (d.mainsHz == 50 || d.mainsHz == 60) { cfg.mainsHz = Double(d.mainsHz) }
             let clip = Float(Int(1) << (min(16, max(2, d.adcBits)) - 1) - 1) * d.emgMicrovoltsPerLSB
             detector = try NightDetector(configuration: cfg, sampleRateHz: d.emgRateHz, emgChannels: d.emgChannels,
                                          accelRateHz: d.accelRateHz, accelAxes: d.accelAxes, clipLevelMicrovolts: clip)
+            if recordTicks { detector?.startTickLog() }
         } catch {
             failure = ReplayError("\(path): at byte offset \(frameOffset): the device describes itself in a way the detector cannot use: \(error)")
         }
@@ -216,17 +231,11 @@ public final class CaptureRun {
         let uv = info.emgMicrovoltsPerLSB, g = info.accelGPerLSB
         let emgValues = b.emgCount * b.emgChannels
         let accelValues = b.accelCount * b.accelAxes
-        emgBuffer.removeAll(keepingCapacity: true)
-        for i in 0..<emgValues { emgBuffer.append(Float(b.emgValue(flatIndex: i)) * uv) }
-        accelBuffer.removeAll(keepingCapacity: true)
-        for i in 0..<accelValues { accelBuffer.append(Float(b.accelValue(flatIndex: i)) * g) }
-        trace.add(emg: emgBuffer, channels: b.emgChannels, firstEMGIndex: emgIndex, emgRateHz: info.emgRateHz,
-                  accel: accelBuffer, axes: b.accelAxes, firstAccelIndex: Int(b.accelIndex), accelRateHz: info.accelRateHz)
-        emgBuffer.withUnsafeBufferPointer { e in
-            accelBuffer.withUnsafeBufferPointer { a in
-                detector.process(emg: e, accel: a, into: &events)
-            }
-        }
+        // Counts → µV and g into buffers allocated once (a block is at most 1024 bytes).
+        let e = emgScratch, a = accelScratch
+        b.convertEMG(into: e.baseAddress!, scale: uv)
+        b.convertAccel(into: a.baseAddress!, scale: g)
+        detector.process(emg: UnsafeBufferPointer(rebasing: e[0..<emgValues]), accel: UnsafeBufferPointer(rebasing: a[0..<accelValues]), into: &events)
         nextEMGIndex = emgIndex + b.emgCount
         nextAccelIndex = Int(b.accelIndex) + b.accelCount
         drainEvents()
@@ -258,11 +267,10 @@ public final class CaptureRun {
         detector.finish(into: &events)
         drainEvents()
         finalEvents.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
-        let durationSeconds = Double(detector.emgSampleIndex) / Double(info.emgRateHz)
         return NightResult(
             path: path, format: .rawCapture, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,
-            durationSeconds: durationSeconds, events: finalEvents,
-            provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt,
-            trace: trace.finish(durationSeconds: durationSeconds))
+            durationSeconds: Double(detector.emgSampleIndex) / Double(info.emgRateHz), events: finalEvents,
+            provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt, tickLog: detector.tickLog,
+            zAngleEpochs: detector.zAngleEpochs, traceEnvelope: detector.machines.traceEnvelope, traceActivity: detector.machines.traceActivity)
     }
 }

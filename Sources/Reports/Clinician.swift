@@ -59,7 +59,7 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
         let woken = nights.filter { $0.crampsThatWoke > 0 }.count
         let days = nights.compactMap { $0.evening.flatMap(TrendNumbers.day) }
         let span = days.isEmpty ? 0 : days.max()! - days.min()! + 1
-        let reports = s.selfReports.filter { r in nights.contains { $0.evening == r.diaryDate } || (from == nil && to == nil) }
+        let reports = s.selfReports.filter { r in from == nil && to == nil || nights.contains { $0.evening == s.evening(of: r) } }
         let enough = n >= minimumNights
         let frequent: SignStatus = !enough ? .unknown : perWeek >= frequentCrampNightsPerWeek ? .present : .absent
         let disrupt: SignStatus = !enough ? .unknown : Double(woken) / Double(n) * 7 >= disruptiveNightsPerWeek ? .present : .absent

@@ -40,19 +40,19 @@ public struct NightFacts: Sendable, Equatable {
 /// How self-reported cramps line up with detected ones.
 public struct Reconciliation: Sendable, Equatable {
     public struct Pair: Sendable, Equatable {
-        public var report: SelfReportedCrampRecord
+        public var report: SelfReportedCramp
         public var event: EventRecord
     }
     /// Reported and detected (within `toleranceSeconds` of each other).
     public var matched: [Pair] = []
     /// Reported, in a recorded night, but not detected.
-    public var missedByDetector: [SelfReportedCrampRecord] = []
+    public var missedByDetector: [SelfReportedCramp] = []
     /// Detected in a night that has a diary entry, but not reported.
     public var notNoticed: [EventRecord] = []
     /// Detected in a night without any diary entry: nobody was asked, so we cannot say.
     public var noDiary: [EventRecord] = []
     /// Reported at a time no saved night covers (no recording to compare with).
-    public var outsideRecordings: [SelfReportedCrampRecord] = []
+    public var outsideRecordings: [SelfReportedCramp] = []
 
     /// People recall the time of a night cramp roughly; a report this close to a detected cramp counts as the same cramp.
     public static let toleranceSeconds = 15.0 * 60
@@ -66,8 +66,8 @@ public struct JournalSnapshot: Sendable {
     public var nights: [NightFacts]
     public var events: [Int64: [EventRecord]]
     public var gaps: [Int64: [GapRecord]]
-    public var diary: [String: DiaryEntryRecord]
-    public var selfReports: [SelfReportedCrampRecord]
+    public var diary: [String: DiaryEntry]
+    public var selfReports: [SelfReportedCramp]
     public var configurations: [Int64: DetectorConfigRecord]
     public var timeZone: TimeZone
 
@@ -81,7 +81,7 @@ public struct JournalSnapshot: Sendable {
         for g in try journal.allGaps() { gaps[g.nightId, default: []].append(g) }
         self.events = events
         self.gaps = gaps
-        diary = Dictionary(try journal.diaryEntries().map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
+        diary = Dictionary(try journal.diary().map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
         selfReports = try journal.selfReportedCramps()
         configurations = Dictionary(try journal.allConfigurations().map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
         nights = nightRecords.map { n in
@@ -123,6 +123,9 @@ public struct JournalSnapshot: Sendable {
         return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
     }
 
+    /// The diary evening a noticed cramp belongs to.
+    public func evening(of report: SelfReportedCramp) -> String { Self.eveningDate(report.time, timeZone: timeZone) }
+
     public func night(_ id: Int64) -> NightFacts? { nights.first { $0.id == id } }
 
     /// Nights within an inclusive range of evenings (nights with an unknown start are kept only when no range is given).
@@ -147,11 +150,11 @@ public struct JournalSnapshot: Sendable {
             }
             let slack = Reconciliation.toleranceSeconds
             let reports = selfReports.filter { rep in
-                let t = rep.occurredAt.timeIntervalSince(start)
+                let t = rep.time.timeIntervalSince(start)
                 return t >= -slack && t <= n.durationSeconds + slack && !usedReports.contains(rep.id!)
             }
             for rep in reports { usedReports.insert(rep.id!) }
-            let referenced = reports.map { rep -> Interval in let t = rep.occurredAt.timeIntervalSince(start); return Interval(t, t) }
+            let referenced = reports.map { rep -> Interval in let t = rep.time.timeIntervalSince(start); return Interval(t, t) }
             let detected = cramps.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
             let m = EventMatcher.match(reference: referenced, detected: detected, toleranceSeconds: slack)
             let matchedR = Set(m.pairs.map(\.reference)), matchedD = Set(m.pairs.map(\.detection))
@@ -165,7 +168,7 @@ public struct JournalSnapshot: Sendable {
             r.outsideRecordings = selfReports.filter { !usedReports.contains($0.id!) }
         } else {
             let evenings = Set(chosen.compactMap(\.evening))
-            r.outsideRecordings = selfReports.filter { !usedReports.contains($0.id!) && evenings.contains($0.diaryDate) }
+            r.outsideRecordings = selfReports.filter { !usedReports.contains($0.id!) && evenings.contains(evening(of: $0)) }
         }
         return r
     }

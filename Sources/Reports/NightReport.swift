@@ -51,7 +51,7 @@ public enum NightReport {
         }
         let events = snapshot.events[id] ?? []
         let gaps = snapshot.gaps[id] ?? []
-        let traces = try journal.traces(night: id)
+        let trace = try journal.trace(night: id)
         let annotations = try journal.annotations(night: id)
         let rec = snapshot.reconcile(nights: [n])
         let tz = snapshot.timeZone
@@ -73,8 +73,8 @@ public enum NightReport {
             [cell("Time without data"), metric("gap_s", num(n.gapSeconds, 1) + " s")],
             [cell("Signal problems (artifacts)"), metric("artifacts", "\(n.artifacts)")],
         ])
-        let noticed = (rec.matched.map(\.report) + rec.missedByDetector).sorted { $0.occurredAt < $1.occurredAt }
-        b += "<h2>Timeline</h2>\n" + timeline(n, events: events, gaps: gaps, traces: traces, annotations: annotations, noticed: noticed, tz: tz)
+        let noticed = (rec.matched.map(\.report) + rec.missedByDetector).sorted { $0.time < $1.time }
+        b += "<h2>Timeline</h2>\n" + timeline(n, events: events, gaps: gaps, trace: trace, annotations: annotations, noticed: noticed, tz: tz)
         b += "<h2>Events</h2>\n"
         var rows: [(Double, [String])] = events.map { e in
             let offset = e.offsetSeconds - e.onsetSeconds
@@ -123,13 +123,11 @@ public enum NightReport {
         return String(format: "+%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60)
     }
 
-    /// The timeline: EMG per channel, accelerometer activity, a sleep/wake band, event markers and gaps, sharing one time axis.
-    static func timeline(_ n: NightFacts, events: [EventRecord], gaps: [GapRecord], traces: [NightTraceRecord], annotations: [ReferenceAnnotationRecord],
-                         noticed: [SelfReportedCrampRecord] = [], tz: TimeZone) -> String {
+    /// The timeline: EMG envelope, accelerometer activity, a sleep/wake band, event markers and gaps, sharing one time axis.
+    static func timeline(_ n: NightFacts, events: [EventRecord], gaps: [GapRecord], trace: NightTrace?, annotations: [ReferenceAnnotationRecord],
+                         noticed: [SelfReportedCramp] = [], tz: TimeZone) -> String {
         let width = 960.0, left = 92.0, right = 10.0
         let plotW = width - left - right
-        let emg = traces.filter { $0.signal == "emg_rms_uv" }
-        let accel = traces.first { $0.signal == "accel_activity_g" }
         let rowH = 60.0, gapBetween = 10.0
         var y = 18.0
         let duration = max(n.durationSeconds, 1)
@@ -137,24 +135,27 @@ public enum NightReport {
         var body = ""
         var rows: [(label: String, y: Double, h: Double)] = []
         let bins = Int(plotW)
-        for t in emg {
-            let values = SVG.maxBins(t.floats, bins: bins)
+        let envelope = trace?.envelopeValues ?? [], activity = trace?.activityValues ?? []
+        // Both traces are one value per `secondsPerPoint` from the start; drawn over the same time axis as the events.
+        let span = { (count: Int) -> Double in plotW * min(1, Double(count) * (trace?.secondsPerPoint ?? 1) / duration) }
+        if envelope.contains(where: { $0.isFinite }) {
+            let values = SVG.maxBins(envelope, bins: bins)
             let finite = values.filter { $0.isFinite }.sorted()
-            let top = Double(finite.isEmpty ? 1 : finite[min(finite.count - 1, Int(Double(finite.count) * 0.995))]) * 1.1
-            body += SVG.polylines(values, x0: left, y0: y, w: plotW * Double(values.count) / Double(max(1, values.count)), h: rowH, maxValue: max(top, 1), cssClass: "emg", color: "#3b6aa0")
-            body += "<text x=\"\(left - 4)\" y=\"\(y + 10)\" text-anchor=\"end\">\(esc(num(max(top, 1), 0))) µV</text>"
-            rows.append(("EMG ch \((t.channel ?? 0) + 1)", y, rowH))
+            let top = max(1, Double(finite[min(finite.count - 1, Int(Double(finite.count) * 0.995))]) * 1.1)
+            body += SVG.polylines(values, x0: left, y0: y, w: span(envelope.count), h: rowH, maxValue: top, cssClass: "emg", color: "#3b6aa0")
+            body += "<text x=\"\(left - 4)\" y=\"\(y + 10)\" text-anchor=\"end\">\(esc(num(top, 0))) µV</text>"
+            rows.append(("EMG", y, rowH))
             y += rowH + gapBetween
         }
-        if let a = accel {
-            let values = SVG.maxBins(a.floats, bins: bins)
+        if activity.contains(where: { $0.isFinite }) {
+            let values = SVG.maxBins(activity, bins: bins)
             let top = max(0.05, Double(values.filter { $0.isFinite }.max() ?? 0) * 1.1)
-            body += SVG.polylines(values, x0: left, y0: y, w: plotW, h: rowH, maxValue: top, cssClass: "accel", color: "#6d4c9f")
+            body += SVG.polylines(values, x0: left, y0: y, w: span(activity.count), h: rowH, maxValue: top, cssClass: "accel", color: "#6d4c9f")
             body += "<text x=\"\(left - 4)\" y=\"\(y + 10)\" text-anchor=\"end\">\(esc(num(top, 2))) g</text>"
             rows.append(("movement", y, rowH))
             y += rowH + gapBetween
         }
-        if traces.isEmpty {
+        if envelope.isEmpty && activity.isEmpty {
             body += "<text x=\"\(left)\" y=\"\(y + 12)\">No per-second trace was saved with this night (saved before traces were kept); events are still shown.</text>"
             y += 24
         }
@@ -185,8 +186,8 @@ public enum NightReport {
         // Cramps the person noticed: diamonds on the event row, at the time they wrote down.
         if let start = n.startedAt {
             for r in noticed {
-                let cx = x(r.occurredAt.timeIntervalSince(start)), cy = markY + markH / 2
-                body += "<polygon class=\"self-report\" points=\"\(num(cx, 1)),\(num(cy - 7, 1)) \(num(cx + 5, 1)),\(num(cy, 1)) \(num(cx, 1)),\(num(cy + 7, 1)) \(num(cx - 5, 1)),\(num(cy, 1))\" fill=\"#ffd54f\" stroke=\"#5d4037\" stroke-width=\"1\"><title>you noted a cramp at \(esc(Common.clock(r.occurredAt, tz, "HH:mm"))), \(esc(r.leg)) leg, pain \(r.pain)/10</title></polygon>"
+                let cx = x(r.time.timeIntervalSince(start)), cy = markY + markH / 2
+                body += "<polygon class=\"self-report\" points=\"\(num(cx, 1)),\(num(cy - 7, 1)) \(num(cx + 5, 1)),\(num(cy, 1)) \(num(cx, 1)),\(num(cy + 7, 1)) \(num(cx - 5, 1)),\(num(cy, 1))\" fill=\"#ffd54f\" stroke=\"#5d4037\" stroke-width=\"1\"><title>you noted a cramp at \(esc(Common.clock(r.time, tz, "HH:mm"))), \(esc(r.leg)) leg, pain \(r.pain)/10</title></polygon>"
             }
         }
         rows.append(("events", markY, markH + 18))
@@ -225,7 +226,7 @@ public enum NightReport {
         var labels = ""
         for r in rows { labels += "<text x=\"\(left - 6)\" y=\"\(num(r.y + r.h / 2 + 4, 1))\" text-anchor=\"end\">\(esc(r.label))</text>" }
         let defs = "<defs><pattern id=\"hatch\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"2\" height=\"4\" fill=\"#bdbdbd\" /></pattern></defs>"
-        let legend = "<p class=\"note\">EMG: RMS of the raw signal per second (before the detector's filtering; scale to the 99.5th percentile). Movement: accelerometer activity per second. "
+        let legend = "<p class=\"note\">EMG: the detector's envelope above the resting level, strongest channel, per second (scale to the 99.5th percentile). Movement: accelerometer activity per second. "
             + "Red bars: cramps; yellow diamonds: cramps you noted; green ticks: leg movements; orange: awakenings and time awake; grey bars: signal problems; dark ticks on the data row: gaps (hatched across the chart when longer than a pixel).</p>\n"
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" font-size=\"11\" font-family=\"sans-serif\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"night timeline\"><title>Night timeline</title>"
             + defs + labels + body + "</svg>\n" + legend

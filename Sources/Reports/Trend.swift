@@ -4,7 +4,7 @@ import Journal
 /// A diary factor, as a yes/no question asked of each diary entry (nil: not recorded that evening).
 public struct DiaryFactor: Sendable {
     public var name: String
-    public var test: @Sendable (DiaryEntryRecord) -> Bool?
+    public var test: @Sendable (DiaryEntry) -> Bool?
 
     public static let all: [DiaryFactor] = [
         DiaryFactor(name: "magnesium taken (> 0 mg)") { $0.magnesiumMg.map { $0 > 0 } },
@@ -13,12 +13,12 @@ public struct DiaryFactor: Sendable {
         DiaryFactor(name: "vitamin D taken (> 0 IU)") { $0.vitaminDIU.map { $0 > 0 } },
         DiaryFactor(name: "fluids ≥ 1500 ml") { $0.fluidsMl.map { $0 >= 1500 } },
         DiaryFactor(name: "caffeine ≥ 200 mg") { $0.caffeineMg.map { $0 >= 200 } },
-        DiaryFactor(name: "any alcohol") { $0.alcoholDrinks.map { $0 > 0 } },
+        DiaryFactor(name: "any alcohol") { $0.alcoholUnits.map { $0 > 0 } },
         DiaryFactor(name: "exercise ≥ 30 min") { $0.exerciseMinutes.map { $0 >= 30 } },
         DiaryFactor(name: "stretched before bed") { $0.stretchedBeforeBed },
         DiaryFactor(name: "stress ≥ 6 of 10") { $0.stress.map { $0 >= 6 } },
         DiaryFactor(name: "late meal") { $0.lateMeal },
-        DiaryFactor(name: "screens ≥ 30 min before bed") { $0.screensBeforeBedMinutes.map { $0 >= 30 } },
+        DiaryFactor(name: "screens ≥ 30 min before bed") { $0.screensMinutesBeforeBed.map { $0 >= 30 } },
     ]
 }
 
@@ -154,7 +154,7 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
         return String(format: "%04d-%02d-%02d", yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
-    static func factors(_ nights: [NightFacts], diary: [String: DiaryEntryRecord]) -> [FactorRow] {
+    static func factors(_ nights: [NightFacts], diary: [String: DiaryEntry]) -> [FactorRow] {
         DiaryFactor.all.map { f in
             var nw = 0, kw = 0, no = 0, ko = 0
             for n in nights {

@@ -78,7 +78,7 @@ extension JournalCommand.Diary {
         @Option(name: .customLong("vitamin-d"), help: ArgumentHelp("Vitamin D taken that day.", valueName: "IU")) var vitaminD: Double?
         @Option(help: ArgumentHelp("Fluids drunk that day.", valueName: "ml")) var fluids: Double?
         @Option(help: ArgumentHelp("Caffeine that day (a cup of coffee is about 95 mg).", valueName: "mg")) var caffeine: Double?
-        @Option(help: ArgumentHelp("Alcohol that day, in standard drinks of 10 g.", valueName: "drinks")) var alcohol: Double?
+        @Option(help: ArgumentHelp("Alcohol that day, in units (8 g of alcohol each; a small glass of wine is about 1.5).", valueName: "units")) var alcohol: Double?
         @Option(help: ArgumentHelp("Exercise that day.", valueName: "minutes")) var exercise: Double?
         @Flag(inversion: .prefixedNo, help: "Whether you stretched your legs before bed.") var stretched: Bool?
         @Option(help: ArgumentHelp("Stress that day, 0 (none) to 10 (worst).", valueName: "0-10")) var stress: Int?
@@ -96,7 +96,7 @@ extension JournalCommand.Diary {
             if let date, !isDate(date) { throw ValidationError("--date must be a calendar date like 2026-05-03 (the evening the night began).") }
             for (name, value, unit, maxValue) in [("--magnesium", magnesium, "mg", 5000.0), ("--calcium", calcium, "mg", 10000), ("--potassium", potassium, "mg", 20000),
                                                   ("--vitamin-d", vitaminD, "IU", 100_000), ("--fluids", fluids, "ml", 20000), ("--caffeine", caffeine, "mg", 3000),
-                                                  ("--alcohol", alcohol, "drinks", 50), ("--exercise", exercise, "minutes", 1440), ("--screens", screens, "minutes", 1440)] {
+                                                  ("--alcohol", alcohol, "units", 50), ("--exercise", exercise, "minutes", 1440), ("--screens", screens, "minutes", 1440)] {
                 if let v = value, !(v >= 0 && v <= maxValue) {
                     throw ValidationError("\(name) must be between 0 and \(Int(maxValue)) \(unit); give the day's total in \(unit).")
                 }
@@ -112,22 +112,23 @@ extension JournalCommand.Diary {
 
         func run() throws {
             let evening = date ?? currentEvening()
-            let entry = DiaryEntryRecord(date: evening, magnesiumMg: magnesium, magnesiumForm: magnesiumForm, calciumMg: calcium, potassiumMg: potassium,
-                                         vitaminDIU: vitaminD, fluidsMl: fluids, caffeineMg: caffeine, alcoholDrinks: alcohol, exerciseMinutes: exercise,
-                                         stretchedBeforeBed: stretched, stress: stress, bedtime: bedtime, wakeTime: wakeTime, lateMeal: lateMeal,
-                                         screensBeforeBedMinutes: screens, notes: note)
-            var reports: [SelfReportedCrampRecord] = []
+            var entry = DiaryEntry(date: evening)
+            entry.magnesiumMg = magnesium; entry.magnesiumForm = magnesiumForm; entry.calciumMg = calcium; entry.potassiumMg = potassium
+            entry.vitaminDIU = vitaminD; entry.fluidsMl = fluids; entry.caffeineMg = caffeine; entry.alcoholUnits = alcohol
+            entry.exerciseMinutes = exercise; entry.stretchedBeforeBed = stretched; entry.stress = stress; entry.bedtime = bedtime
+            entry.wakeTime = wakeTime; entry.lateMeal = lateMeal; entry.screensMinutesBeforeBed = screens; entry.notes = note
+            var reports: [SelfReportedCramp] = []
             for c in cramp.compactMap({ try? CrampNote.parse($0).get() }) {
                 guard let at = moment(evening: evening, hour: c.hour, minute: c.minute) else {
                     complain("cannot place \(c.hour):\(c.minute) in the night of \(evening).")
                     throw Exit.failure
                 }
-                reports.append(SelfReportedCrampRecord(diaryDate: evening, occurredAt: at, leg: c.leg, pain: c.pain))
+                reports.append(SelfReportedCramp(time: at, leg: c.leg, pain: c.pain))
             }
             let j = try openJournal(journal)
-            let saved: DiaryEntryRecord
+            let saved: DiaryEntry
             do {
-                saved = try j.saveDiary(entry, cramps: reports)
+                saved = try j.amendDiary(entry, cramps: reports)
             } catch {
                 complain("\(error)")
                 throw Exit.failure
@@ -160,7 +161,7 @@ extension JournalCommand.Diary {
             for r in rec.missedByDetector { status[r.id!] = "missed_by_detector" }
             for r in rec.outsideRecordings { status[r.id!] = "not_recorded" }
             let entries = try j.diaryEntries(from: from, to: to)
-            let crampsByDate = Dictionary(grouping: snapshot.selfReports, by: \.diaryDate)
+            let crampsByDate = Dictionary(grouping: snapshot.selfReports, by: snapshot.evening(of:))
             let rows = entries.map { e in DiaryRow(e, cramps: (crampsByDate[e.date] ?? []).map { CrampRow($0, status: status[$0.id!]) }) }
             if json {
                 try printISOJSON(rows)
@@ -191,7 +192,7 @@ func clockText(_ d: Date) -> String {
     return f.string(from: d)
 }
 
-func factorText(_ e: DiaryEntryRecord) -> String {
+func factorText(_ e: DiaryEntry) -> String {
     var p: [String] = []
     if let v = e.magnesiumMg { p.append("magnesium \(Int(v)) mg" + (e.magnesiumForm.map { " (\($0))" } ?? "")) }
     if let v = e.calciumMg { p.append("calcium \(Int(v)) mg") }
@@ -199,14 +200,14 @@ func factorText(_ e: DiaryEntryRecord) -> String {
     if let v = e.vitaminDIU { p.append("vitamin D \(Int(v)) IU") }
     if let v = e.fluidsMl { p.append("fluids \(Int(v)) ml") }
     if let v = e.caffeineMg { p.append("caffeine \(Int(v)) mg") }
-    if let v = e.alcoholDrinks { p.append("alcohol \(v.formatted()) drinks") }
+    if let v = e.alcoholUnits { p.append("alcohol \(v.formatted()) units") }
     if let v = e.exerciseMinutes { p.append("exercise \(Int(v)) min") }
     if let v = e.stretchedBeforeBed { p.append(v ? "stretched" : "no stretching") }
     if let v = e.stress { p.append("stress \(v)/10") }
     if let v = e.bedtime { p.append("bed \(v)") }
     if let v = e.wakeTime { p.append("up \(v)") }
     if let v = e.lateMeal { p.append(v ? "late meal" : "no late meal") }
-    if let v = e.screensBeforeBedMinutes { p.append("screens \(Int(v)) min") }
+    if let v = e.screensMinutesBeforeBed { p.append("screens \(Int(v)) min") }
     return p.isEmpty ? "(no factors)" : p.joined(separator: ", ")
 }
 
@@ -216,14 +217,14 @@ struct CrampRow: Encodable {
     var pain: Int
     /// matched, missed_by_detector, not_recorded, or nil when not compared.
     var status: String?
-    init(_ r: SelfReportedCrampRecord, status: String?) { occurredAt = r.occurredAt; leg = r.leg; pain = r.pain; self.status = status }
+    init(_ r: SelfReportedCramp, status: String?) { occurredAt = r.time; leg = r.leg; pain = r.pain; self.status = status }
     enum CodingKeys: String, CodingKey { case occurredAt = "occurred_at", leg, pain, status }
 }
 
 struct DiaryRow: Encodable {
-    var entry: DiaryEntryRecord
+    var entry: DiaryEntry
     var cramps: [CrampRow]
-    init(_ e: DiaryEntryRecord, cramps: [CrampRow]) { entry = e; self.cramps = cramps }
+    init(_ e: DiaryEntry, cramps: [CrampRow]) { entry = e; self.cramps = cramps }
     enum CodingKeys: String, CodingKey { case entry, cramps }
 }
 

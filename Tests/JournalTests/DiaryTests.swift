@@ -37,49 +37,79 @@ import Testing
             #expect(try q.read { try Journal.migrator.appliedIdentifiers($0) } == ["v1-nights-events-gaps"])
         }
         let j = try Journal(path: path)
-        #expect(try j.read { try Journal.migrator.appliedIdentifiers($0) } == Set(Journal.knownMigrations))
-        #expect(Journal.knownMigrations == ["v1-nights-events-gaps", "v2-diary-selfreports-annotations-trace"])
+        #expect(Journal.knownMigrations == ["v1-nights-events-gaps", "v2-diary-self-reports-traces", "v3-reference-annotations"])
         let nights = try j.nights()
         #expect(nights.count == 1)
         #expect(nights[0].framesLost == 3 && nights[0].durationSeconds == 720)
         #expect(try j.events(night: 1).map(\.kind) == ["cramp"])
         #expect(try j.gaps(night: 1).map(\.framesLost) == [3])
-        #expect(try j.traces(night: 1).isEmpty)
-        try j.saveDiary(DiaryEntryRecord(date: "2026-05-01", magnesiumMg: 250))
+        #expect(try j.trace(night: 1) == nil)
+        var e = DiaryEntry(date: "2026-05-01")
+        e.magnesiumMg = 250
+        try j.amendDiary(e)
         #expect(try j.diaryEntries().map(\.magnesiumMg) == [250])
         #expect(try mode(path) == 0o600)
-        let journalMode = try j.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 3)
+        let journalMode = try DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(journalMode == "wal")
+    }
+
+    @Test func migratingAVersion2JournalKeepsItsDiaryAndAddsAnnotations() throws {
+        let path = temporaryPath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            let fd = open(path, O_RDWR | O_CREAT, 0o600); close(fd)
+            let q = try DatabaseQueue(path: path)
+            try Journal.migrator.migrate(q, upTo: "v2-diary-self-reports-traces")
+            try q.write { db in
+                try db.execute(sql: "INSERT INTO night (startSource, durationSeconds, source, framesReceived, framesLost, corruptFrames, createdAt) VALUES ('user', 3600, 'replay', 5000, 0, 0, '2026-05-01 08:00:00')")
+                try db.execute(sql: "INSERT INTO diaryEntry (date, magnesiumMg, alcoholUnits, createdAt) VALUES ('2026-05-01', 300, 2, '2026-05-01 21:00:00')")
+                try db.execute(sql: "INSERT INTO selfReportedCramp (time, leg, pain) VALUES ('2026-05-02 03:10:00', 'left', 7)")
+            }
+            #expect(try q.read { try db_tables($0) }.contains("referenceAnnotation") == false)
+        }
+        let j = try Journal(path: path)
+        #expect(try j.diary().map(\.magnesiumMg) == [300])
+        #expect(try j.diary().map(\.alcoholUnits) == [2])
+        #expect(try j.selfReportedCramps().map(\.pain) == [7])
+        try j.saveAnnotations([ReferenceAnnotationRecord(nightId: 0, kind: "cramp", onsetSeconds: 1, offsetSeconds: 2, source: "")], night: 1, source: "x")
+        #expect(try j.annotations(night: 1).count == 1)
+    }
+
+    func db_tables(_ db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name")
     }
 
     @Test func anEmptyFileMigratesToTheWholeSchema() throws {
         let path = temporaryPath()
-        let j = try Journal(path: path)
-        let tables = try j.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name") }
+        _ = try Journal(path: path)
+        let tables = try DatabaseQueue(path: path).read { try db_tables($0) }
         #expect(tables == ["detectorConfig", "device", "diaryEntry", "event", "gap", "night", "nightTrace", "recording", "referenceAnnotation", "selfReportedCramp"])
         #expect(try mode(path) == 0o600)
     }
 
     @Test func aDiaryEntryRoundTripsEveryFactorAndASecondAddAmendsIt() throws {
         let j = try Journal(path: temporaryPath())
-        let entry = DiaryEntryRecord(date: "2026-05-03", magnesiumMg: 300, magnesiumForm: "citrate", calciumMg: 500, potassiumMg: 3500, vitaminDIU: 1000,
-                                     fluidsMl: 1800, caffeineMg: 190, alcoholDrinks: 1.5, exerciseMinutes: 40, stretchedBeforeBed: true, stress: 4,
-                                     bedtime: "23:10", wakeTime: "07:00", lateMeal: false, screensBeforeBedMinutes: 25, notes: "long walk")
+        var entry = DiaryEntry(date: "2026-05-03")
+        entry.magnesiumMg = 300; entry.magnesiumForm = "citrate"; entry.calciumMg = 500; entry.potassiumMg = 3500; entry.vitaminDIU = 1000
+        entry.fluidsMl = 1800; entry.caffeineMg = 190; entry.alcoholUnits = 1.5; entry.exerciseMinutes = 40; entry.stretchedBeforeBed = true
+        entry.stress = 4; entry.bedtime = "23:10"; entry.wakeTime = "07:00"; entry.lateMeal = false; entry.screensMinutesBeforeBed = 25; entry.notes = "long walk"
         let at = Date(timeIntervalSince1970: 1_777_863_000)  // 2026-05-04 03:10 UTC
-        try j.saveDiary(entry, cramps: [SelfReportedCrampRecord(diaryDate: "ignored", occurredAt: at, leg: "left", pain: 7, notes: "woke me")])
+        try j.amendDiary(entry, cramps: [SelfReportedCramp(time: at, leg: "left", pain: 7, notes: "woke me")])
         var back = try #require(try j.diaryEntries().first)
         var expected = entry
         expected.id = back.id
-        expected.updatedAt = back.updatedAt
+        expected.createdAt = back.createdAt
         #expect(back == expected)
         let cramps = try j.selfReportedCramps()
         #expect(cramps.count == 1)
-        #expect(cramps[0].diaryDate == "2026-05-03")
-        #expect(abs(cramps[0].occurredAt.timeIntervalSince(at)) < 0.001)
+        #expect(abs(cramps[0].time.timeIntervalSince(at)) < 0.001)
         #expect(cramps[0].leg == "left" && cramps[0].pain == 7 && cramps[0].notes == "woke me")
 
         // Amend: only the named fields change; notes accumulate.
-        try j.saveDiary(DiaryEntryRecord(date: "2026-05-03", magnesiumMg: 400, stress: 8, notes: "forgot: coffee late"))
+        var more = DiaryEntry(date: "2026-05-03")
+        more.magnesiumMg = 400; more.stress = 8; more.notes = "forgot: coffee late"
+        try j.amendDiary(more)
         back = try #require(try j.diaryEntries().first)
         #expect(try j.diaryEntries().count == 1)
         #expect(back.magnesiumMg == 400 && back.magnesiumForm == "citrate" && back.stress == 8 && back.fluidsMl == 1800)
@@ -88,13 +118,12 @@ import Testing
         #expect(try j.diaryEntries(from: "2026-05-01", to: "2026-05-03").count == 1)
     }
 
-    @Test func theSchemaRefusesImpossibleValues() throws {
+    @Test func theSchemaRefusesImpossibleValuesAndLeavesNothingHalfWritten() throws {
         let j = try Journal(path: temporaryPath())
-        #expect(throws: DatabaseError.self) { try j.saveDiary(DiaryEntryRecord(date: "2026-05-03"), cramps: [SelfReportedCrampRecord(diaryDate: "", occurredAt: Date(), leg: "left", pain: 11)]) }
-        #expect(throws: DatabaseError.self) { try j.saveDiary(DiaryEntryRecord(date: "2026-05-04"), cramps: [SelfReportedCrampRecord(diaryDate: "", occurredAt: Date(), leg: "middle", pain: 3)]) }
-        #expect(throws: DatabaseError.self) { try j.saveDiary(DiaryEntryRecord(date: "2026-05-05", magnesiumMg: -1)) }
-        #expect(throws: DatabaseError.self) { try j.saveDiary(DiaryEntryRecord(date: "2026-05-06", stress: 11)) }
-        // A refused entry leaves nothing half-written.
+        #expect(throws: DatabaseError.self) { try j.amendDiary(DiaryEntry(date: "2026-05-03"), cramps: [SelfReportedCramp(time: Date(), leg: "left", pain: 11)]) }
+        var stressed = DiaryEntry(date: "2026-05-06")
+        stressed.stress = 11
+        #expect(throws: DatabaseError.self) { try j.amendDiary(stressed) }
         #expect(try j.diaryEntries().isEmpty)
         #expect(try j.selfReportedCramps().isEmpty)
     }
@@ -102,17 +131,13 @@ import Testing
     @Test func tracesKeepEveryFloatIncludingGapsAsNaN() throws {
         let j = try Journal(path: temporaryPath())
         let values: [Float] = [0, 1.5, .nan, 347.25, -2, .greatestFiniteMagnitude]
-        let n = NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: nil, startedAt: nil, startSource: "unknown", durationSeconds: 6, source: "replay",
-                            framesReceived: 1, framesLost: 0, corruptFrames: 0, truncatedAtByte: nil, createdAt: Date())
-        let id = try j.saveNight(n, device: nil, recording: nil, events: [], gaps: [],
-                                 traces: [NightTraceRecord(signal: "emg_rms_uv", channel: 0, secondsPerValue: 1, values: values),
-                                          NightTraceRecord(signal: "accel_activity_g", channel: nil, secondsPerValue: 1, values: [0.003, 0.2])])
-        let traces = try j.traces(night: id)
-        #expect(traces.map(\.signal) == ["accel_activity_g", "emg_rms_uv"])
-        let back = traces[1].floats
+        let id = try sampleNight(j)
+        try j.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: values, activity: [0.003, 0.2]))
+        let trace = try #require(try j.trace(night: id))
+        let back = trace.envelopeValues
         #expect(back.count == values.count)
         for (a, b) in zip(back, values) { #expect(a == b || (a.isNaN && b.isNaN)) }
-        #expect(traces[1].values.count == 24)
+        #expect(trace.activityValues == [0.003, 0.2])
     }
 
     @Test func annotationsAreReplacedBySourceAndRefusedForAMissingNight() throws {
@@ -135,7 +160,9 @@ import Testing
         let j = try Journal(path: temporaryPath())
         _ = try sampleNight(j)
         _ = try sampleNight(j)
-        try j.saveDiary(DiaryEntryRecord(date: "2026-05-03", magnesiumForm: "food, \"green\" leaves", notes: "a,b"))
+        var entry = DiaryEntry(date: "2026-05-03")
+        entry.magnesiumMg = 100; entry.magnesiumForm = "food, \"green\" leaves"; entry.notes = "a,b"
+        try j.amendDiary(entry)
         let events = try j.exportTable("event")
         #expect(events.rows.count == 2)
         #expect(events.columns.first == "id" && events.columns.contains("onsetSeconds"))
