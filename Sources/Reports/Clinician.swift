@@ -82,11 +82,12 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
 
 /// One printable page for a doctor, nurse or physiotherapist.
 public enum ClinicianReport {
-    public static func render(snapshot s: JournalSnapshot, from: String? = nil, to: String? = nil, generated: Date = Date()) -> String {
+    public static func render(snapshot s: JournalSnapshot, from: String? = nil, to: String? = nil, patient: String? = nil, generated: Date = Date()) -> String {
         let c = ClinicianSummary.compute(s, from: from, to: to)
         let nights = s.nights(from: from, to: to)
         let evenings = nights.compactMap(\.evening).sorted()
         var b = "<h1>Night-time leg cramps — summary for a clinician</h1>\n"
+        if let patient { b += "<p class=\"patient\">\(esc(patient))</p>\n" }
         b += "<p>\(c.nightsRecorded) night\(c.nightsRecorded == 1 ? "" : "s") recorded"
         if let first = evenings.first, let last = evenings.last { b += " between \(esc(first)) and \(esc(last)) (\(c.spanDays) days)" }
         b += ", \(esc(num(c.recordedSeconds / 3600, 1))) hours in all, \(esc(num(c.gapSeconds / 60, 1))) minutes of it without data.</p>\n"

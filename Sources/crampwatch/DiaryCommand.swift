@@ -52,7 +52,7 @@ extension JournalCommand {
     struct Diary: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Writes down what you did and how you slept, and the cramps you noticed.",
-            subcommands: [Add.self, List.self]
+            subcommands: [Add.self, Cramp.self, List.self]
         )
     }
 }
@@ -138,6 +138,42 @@ extension JournalCommand.Diary {
             } else {
                 print("Saved the diary for the evening of \(evening) in \(j.path)" + (reports.isEmpty ? "." : ", with \(reports.count) cramp\(reports.count == 1 ? "" : "s") you noticed."))
             }
+        }
+    }
+
+    struct Cramp: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Writes down a cramp you noticed, with its full date and time; reports compare it with what was detected.")
+        @Option(help: ArgumentHelp("When it started, local time.", valueName: "yyyy-mm-ddThh:mm")) var time: String
+        @Option(help: ArgumentHelp("left, right or both.", valueName: "leg")) var leg: String
+        @Option(help: ArgumentHelp("How much it hurt, 0 (none) to 10 (worst).", valueName: "0-10")) var pain: Int
+        @Option(help: ArgumentHelp("About how long it lasted.", valueName: "minutes")) var duration: Double?
+        @Option(help: ArgumentHelp("Anything else.", valueName: "text")) var notes: String?
+        @OptionGroup var journal: JournalOptions
+
+        static func parse(_ s: String) -> Date? {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.dateFormat = "yyyy-MM-dd'T'HH:mm"
+            f.isLenient = false
+            return f.date(from: s) ?? ISO8601DateFormatter().date(from: s)
+        }
+
+        func validate() throws {
+            guard Self.parse(time) != nil else { throw ValidationError("--time must look like 2026-11-25T02:40 (local time).") }
+            guard ["left", "right", "both"].contains(leg) else { throw ValidationError("--leg must be left, right or both.") }
+            guard (0...10).contains(pain) else { throw ValidationError("--pain must be a whole number from 0 (none) to 10 (worst).") }
+            if let duration, !(duration > 0 && duration <= 600) { throw ValidationError("--duration must be more than 0 and at most 600 minutes.") }
+        }
+
+        func run() throws {
+            let j = try openJournal(journal)
+            do {
+                try j.saveSelfReportedCramp(SelfReportedCramp(time: Self.parse(time)!, leg: leg, pain: pain, durationMinutes: duration, notes: notes))
+            } catch {
+                complain("\(error)")
+                throw Exit.failure
+            }
+            print("Cramp at \(time) (\(leg) leg, pain \(pain)/10) written down.")
         }
     }
 

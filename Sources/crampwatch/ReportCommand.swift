@@ -186,12 +186,13 @@ struct TrendReportCommand: ParsableCommand {
 struct ClinicianReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "clinician", abstract: "One printable page for your doctor: how often, how long, how disruptive, and the signs worth a visit.")
     @OptionGroup var range: RangeOptions
+    @Option(help: ArgumentHelp("A line naming you, printed at the top.", valueName: "text")) var name: String?
     @OptionGroup var journal: JournalOptions
     @OptionGroup var options: ReportOptions
 
     func run() throws {
         let (_, s) = try loadSnapshot(journal)
-        try finishReport(ClinicianReport.render(snapshot: s, from: range.from, to: range.to), options, defaultName: "crampwatch-clinician.html",
+        try finishReport(ClinicianReport.render(snapshot: s, from: range.from, to: range.to, patient: name), options, defaultName: "crampwatch-clinician.html",
                          numbers: ClinicianSummary.compute(s, from: range.from, to: range.to))
     }
 }

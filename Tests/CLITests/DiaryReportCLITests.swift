@@ -26,17 +26,22 @@ import Testing
         #expect(entry["vitamin_diu"] as? Double == 1000 && entry["magnesium_form"] as? String == "citrate")
         #expect((saved["cramps"] as! [[String: Any]]).map { $0["occurred_at"] as! String } == ["2026-05-03T23:33:00Z", "2026-05-04T03:00:00Z"])
 
+        // A cramp written down later with its full time (23:39 is the third detected cramp).
+        let later = try run(["journal", "diary", "cramp", "--time", "2026-05-03T23:39", "--leg", "right", "--pain", "5", "--duration", "1", "--journal", journal])
+        #expect(later.status == 0, "\(later.stderr)")
+        let badTime = try run(["journal", "diary", "cramp", "--time", "yesterday", "--leg", "right", "--pain", "5", "--journal", journal])
+        #expect(badTime.status == 64 && badTime.stderr.contains("--time must look like 2026-11-25T02:40"))
         let list = try run(["journal", "diary", "list", "--journal", journal, "--json"])
         #expect(list.status == 0, "\(list.stderr)")
         let rows = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]]
         #expect(rows.count == 1)
         let statuses = (rows[0]["cramps"] as! [[String: Any]]).map { $0["status"] as? String }
-        // 23:33 is the first detected cramp; 03:00 is after the 12-minute recording ended.
-        #expect(statuses == ["matched", "not_recorded"])
+        // 23:33 is the first detected cramp, 23:39 the third; 03:00 is after the 12-minute recording ended.
+        #expect(statuses == ["matched", "matched", "not_recorded"])
         let text = try run(["journal", "diary", "list", "--journal", journal])
         #expect(text.stdout.contains("2026-05-03: magnesium 300 mg (citrate)"))
         #expect(text.stdout.contains("23:33: left leg, pain 7/10 — detected too"))
-        #expect(text.stdout.contains("2 detected cramps in these nights you did not note"))
+        #expect(text.stdout.contains("1 detected cramp in these nights you did not note"))
 
         // Export: CSV rows equal the events the journal lists.
         let events = try run(["journal", "events", "1", "--journal", journal, "--json"])
@@ -53,10 +58,10 @@ import Testing
         let all = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as! [String: [[String: Any]]]
         #expect(all["event"]?.count == eventCount)
         #expect(all["diaryEntry"]?.first?["notes"] as? String == "long walk, then stretches")
-        #expect(all["selfReportedCramp"]?.count == 2)
+        #expect(all["selfReportedCramp"]?.count == 3)
 
         // Reports: private files, with --json numbers.
-        for (args, name) in [(["night", "1"], "n.html"), (["trend"], "t.html"), (["clinician"], "c.html")] {
+        for (args, name) in [(["night", "1"], "n.html"), (["trend"], "t.html"), (["clinician", "--name", "A. Patient <born 1950>"], "c.html")] {
             let path = CLI.temporary(name)
             let r = try run(["report"] + args + ["--journal", journal, "--out", path, "--json"])
             #expect(r.status == 0, "\(r.stderr)")
@@ -67,6 +72,7 @@ import Testing
             #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg") == (name != "c.html"))
             if name == "n.html" { #expect((object["numbers"] as! [String: Any])["cramps"] as? Int == 3) }
             if name == "c.html" {
+                #expect(html.contains("A. Patient &lt;born 1950&gt;"))
                 let numbers = object["numbers"] as! [String: Any]
                 #expect(numbers["frequent"] as? String == "unknown" && numbers["cramp_nights"] as? Int == 1 && numbers["nights_recorded"] as? Int == 1)
             }
