@@ -27,6 +27,8 @@ public final class NightDetector {
     var tickEnergy = SIMD4<Float>.zero
     var tickMainsEnergy = SIMD4<Float>.zero
     var tickLowEnergy = SIMD4<Float>.zero
+    var lowRing: [SIMD4<Float>]
+    var motionLevel = SIMD4<Float>.zero
     // TKEO state: the two previous band-passed, notched samples.
     var tkeoPrevious = SIMD4<Float>.zero
     var tkeoPrevious2 = SIMD4<Float>.zero
@@ -150,6 +152,7 @@ public final class NightDetector {
         spectrumRing.initialize(repeating: .zero)
         pendingMedianFrequency = Array(repeating: .zero, count: pendingCapacity)
         pendingLowFrequency = Array(repeating: .zero, count: pendingCapacity)
+        lowRing = Array(repeating: .zero, count: max(1, Int((1 / (Double(max(1, Int((fs * 0.01).rounded()))) / fs)).rounded())))
         pendingEnvelope = Array(repeating: .zero, count: pendingCapacity)
         pendingMains = Array(repeating: .zero, count: pendingCapacity)
         pendingBandRMS = Array(repeating: .zero, count: pendingCapacity)
@@ -330,7 +333,20 @@ public final class NightDetector {
         for c in 0..<emgChannels where clipped[c] != 0 { mask |= UInt8(1 << c) }
         pendingClip[p] = mask
         pendingMedianFrequency[p] = medianFrequency
-        pendingLowFrequency[p] = low * perSample
+        // Motion level: the max–min range over the last second of the tick means of what the band-pass
+        // removed (rescanned every 5 ticks); half the range of a swing is its amplitude, RMS is that / √2.
+        let slot = tick % lowRing.count
+        lowRing[slot] = low * perSample
+        if tick % 5 == 0 {
+            var lo = lowRing[0], hi = lowRing[0]
+            for k in 1..<lowRing.count {
+                let v = lowRing[k]
+                lo = lo.replacing(with: v, where: v .< lo)
+                hi = hi.replacing(with: v, where: v .> hi)
+            }
+            motionLevel = (hi - lo) * 0.3536
+        }
+        pendingLowFrequency[p] = motionLevel
     }
 
     /// Samples were lost (a gap): ends what was in progress at the gap, restarts the filters,
@@ -352,6 +368,8 @@ public final class NightDetector {
         tickMainsEnergy = .zero
         tickLowEnergy = .zero
         tickClipped = .zero
+        for k in lowRing.indices { lowRing[k] = .zero }
+        motionLevel = .zero
         tkeoPrevious = .zero
         tkeoPrevious2 = .zero
         for k in envRing.indices { envRing[k] = .zero }

@@ -14,8 +14,8 @@ public struct TickFeatures: Sendable, Equatable {
     public var activity: Float
     /// Median frequency of each channel's last ~0.25 s (Hz).
     public var medianFrequencyHz: SIMD4<Float>
-    /// Mean over the tick of what the band-pass removed (offset, drift, motion), per channel (µV).
-    /// Its spread over a second is the motion level.
+    /// Motion level per channel (µV RMS): the spread over the last second of what the band-pass
+    /// removed (offset, drift, motion).
     public var lowFrequency: SIMD4<Float>
 
     public init(envelope: SIMD4<Float> = .zero, mains: SIMD4<Float> = .zero, bandRMS: SIMD4<Float> = .zero, clipped: UInt8 = 0, activity: Float = 0,
@@ -39,6 +39,8 @@ public final class TickDetector {
     public let tickSeconds: Double
     public let ticksPerSecond: Int
     var accelAxes: Int { hasAccelerometer ? 3 : 0 }
+    let artifactHoldTicks: Int
+    let stillTicks: Int
 
     var tickActivity: [Float]  // last ticks' activity, for the still-onset rule
     let tickActivityCapacity = 1024
@@ -52,12 +54,10 @@ public final class TickDetector {
     var wake = WakeState.idle
     var secondMaxActivity: Float = 0
     var secondIndex = 0
-    var lowRing: [SIMD4<Float>]
     /// Per second: the strongest channel's envelope above rest (µV) and the accelerometer activity (g);
     /// NaN inside gaps. Storage for 48 hours is reserved up front.
     public private(set) var traceEnvelope: [Float] = []
     public private(set) var traceActivity: [Float] = []
-    var lowRange = SIMD4<Float>.zero
 
     enum Episode {
         case idle
@@ -96,13 +96,14 @@ public final class TickDetector {
         self.hasAccelerometer = hasAccelerometer
         self.tickSeconds = tickSeconds
         ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
+        artifactHoldTicks = Int(configuration.artifactHoldSeconds / tickSeconds)
+        stillTicks = Int(configuration.crampStillOnsetSeconds / tickSeconds)
         tickActivity = Array(repeating: 0, count: tickActivityCapacity)
         baselines = Array(repeating: RestingBaseline(windowSeconds: configuration.baselineWindowSeconds, percentile: configuration.baselinePercentile), count: emgChannels)
         secondEnvelopeSum = Array(repeating: 0, count: emgChannels)
         secondClean = Array(repeating: true, count: emgChannels)
         artifacts = Array(repeating: .idle, count: emgChannels)
         blankUntilTick = ticksPerSecond
-        lowRing = Array(repeating: .zero, count: ticksPerSecond)
         traceEnvelope.reserveCapacity(48 * 3600)
         traceActivity.reserveCapacity(48 * 3600)
     }
@@ -120,8 +121,6 @@ public final class TickDetector {
         }
         secondTicks = 0
         secondMaxActivity = 0
-        for k in lowRing.indices { lowRing[k] = .zero }
-        lowRange = .zero
         blankUntilTick = resumeTick + settleTicks
         secondIndex = resumeTick / ticksPerSecond
     }
@@ -133,38 +132,23 @@ public final class TickDetector {
 
     /// Advances the state machines by tick `t`.
     public func consume(tick t: Int, _ f: TickFeatures, into events: inout EventBuffer) {
-        let cfg = configuration
         let env = f.envelope, mains = f.mains, bandRMS = f.bandRMS, clip = f.clipped, activity = f.activity
         stepPendingCramp(tick: t, activity: activity, events: &events)
         tickActivity[t & (tickActivityCapacity - 1)] = activity
         let blank = t < blankUntilTick
 
-        // Motion: the spread over the last second of the slow part of the signal (the max–min range
-        // of the tick means, rescanned every 5 ticks).
-        let slot = t % ticksPerSecond
-        lowRing[slot] = f.lowFrequency
-        if t % 5 == 0 {
-            var lo = lowRing[0], hi = lowRing[0]
-            for k in 1..<lowRing.count {
-                lo = pointwiseMin(lo, lowRing[k])
-                hi = pointwiseMax(hi, lowRing[k])
-            }
-            lowRange = hi - lo
-        }
-        // Half the range of a sine is its amplitude; RMS is amplitude / √2.
-        let motion = lowRange * 0.3536
-
+        let motion = f.lowFrequency
         // Artifacts, per channel.
         var inArtifact: UInt8 = 0
         for c in 0..<emgChannels {
             var cause = ArtifactCause.none
             if clip & UInt8(1 << c) != 0 {
                 cause = .clipping
-            } else if !blank && env[c] < cfg.flatLineMicrovolts {
+            } else if !blank && env[c] < configuration.flatLineMicrovolts {
                 cause = .flatLine
-            } else if mains[c] > cfg.mainsMinMicrovolts && mains[c] > cfg.mainsRatio * bandRMS[c] {
+            } else if mains[c] > configuration.mainsMinMicrovolts && mains[c] > configuration.mainsRatio * bandRMS[c] {
                 cause = .mains
-            } else if motion[c] > cfg.motionMinMicrovolts && motion[c] > cfg.motionRatio * bandRMS[c] {
+            } else if motion[c] > configuration.motionMinMicrovolts && motion[c] > configuration.motionRatio * bandRMS[c] {
                 cause = .motion
             }
             stepArtifact(channel: c, tick: t, cause: cause, events: &events)
@@ -209,7 +193,7 @@ public final class TickDetector {
                 secondEnvelopeSum[c] = 0
                 secondClean[c] = true
             }
-            if accelAxes == 3 { stepWake(secondEndTick: t + 1, moving: secondMaxActivity > cfg.movementThresholdG, activity: secondMaxActivity, events: &events) }
+            if accelAxes == 3 { stepWake(secondEndTick: t + 1, moving: secondMaxActivity > configuration.movementThresholdG, activity: secondMaxActivity, events: &events) }
             secondMaxActivity = 0
             secondTicks = 0
             secondIndex += 1
@@ -219,14 +203,13 @@ public final class TickDetector {
     // MARK: - State machines
 
     func stepArtifact(channel c: Int, tick t: Int, cause: ArtifactCause, events: inout EventBuffer) {
-        let holdTicks = Int(configuration.artifactHoldSeconds / tickSeconds)
         switch artifacts[c] {
         case .idle:
             if cause != .none { artifacts[c] = .active(onsetTick: t, lastCauseTick: t, cause: cause) }
         case .active(let onset, let last, let firstCause):
             if cause != .none {
                 artifacts[c] = .active(onsetTick: onset, lastCauseTick: t, cause: firstCause)
-            } else if t - last >= holdTicks {
+            } else if t - last >= artifactHoldTicks {
                 emitArtifact(channel: c, onsetTick: onset, endTick: last + 1, cause: firstCause, events: &events)
                 artifacts[c] = .idle
             }
@@ -241,10 +224,9 @@ public final class TickDetector {
     }
 
     func stepEpisode(tick t: Int, above: Float, channel: Int, artifact: Bool, activity: Float, medianFrequency: Float, events: inout EventBuffer) {
-        let cfg = configuration
         switch episode {
         case .idle:
-            guard above > cfg.legMovementOnsetAboveRestMicrovolts else { return }
+            guard above > configuration.legMovementOnsetAboveRestMicrovolts else { return }
             var d = EpisodeData(onsetTick: t)
             // Movement in the second before onset counts against "began while still".
             let back = min(ticksPerSecond, tickActivityCapacity - 1)
@@ -266,31 +248,30 @@ public final class TickDetector {
                 d.peakAbove = a
                 d.peakChannel = channel
             }
-            let stillTicks = Int(cfg.crampStillOnsetSeconds / tickSeconds)
             if d.stillOnset == nil {
                 d.onsetMaxActivity = max(d.onsetMaxActivity, activity)
                 if t - d.onsetTick >= stillTicks {
-                    d.stillOnset = accelAxes == 0 || d.onsetMaxActivity < cfg.movementThresholdG
+                    d.stillOnset = accelAxes == 0 || d.onsetMaxActivity < configuration.movementThresholdG
                 }
             }
-            if above <= cfg.legMovementOffsetAboveRestMicrovolts {
+            if above <= configuration.legMovementOffsetAboveRestMicrovolts {
                 if d.quietSinceTick == nil { d.quietSinceTick = t }
             } else {
                 d.quietSinceTick = nil
             }
             let elapsed = time(ofTick: t + 1) - time(ofTick: d.onsetTick)
             // Provisional "cramp started" as soon as the criterion is met.
-            if !d.provisionalSent && d.quietSinceTick == nil && elapsed >= cfg.crampMinSeconds && d.stillOnset == true
-                && Float(d.sumAbove / Double(d.ticks)) >= cfg.crampMinMeanAboveRestMicrovolts && d.artifactTicks * 2 < d.ticks {
+            if !d.provisionalSent && d.quietSinceTick == nil && elapsed >= configuration.crampMinSeconds && d.stillOnset == true
+                && Float(d.sumAbove / Double(d.ticks)) >= configuration.crampMinMeanAboveRestMicrovolts && d.artifactTicks * 2 < d.ticks {
                 d.provisionalSent = true
                 var e = makeEpisodeEvent(d, kind: .cramp, endTick: t + 1)
                 e.isProvisional = true
                 events.append(e)
             }
-            if let q = d.quietSinceTick, Double(t + 1 - q) * tickSeconds >= cfg.legMovementOffsetQuietSeconds {
+            if let q = d.quietSinceTick, Double(t + 1 - q) * tickSeconds >= configuration.legMovementOffsetQuietSeconds {
                 episode = .idle
                 closeEpisode(d, endTick: q, events: &events, confidenceScale: 1)
-            } else if elapsed > cfg.crampMaxSeconds {
+            } else if elapsed > configuration.crampMaxSeconds {
                 // Longer than any cramp: a change of resting level, not a contraction. Relearn the baseline.
                 episode = .idle
                 for c in 0..<emgChannels { baselines[c].reset() }
@@ -311,26 +292,25 @@ public final class TickDetector {
     }
 
     func closeEpisode(_ d: EpisodeData, endTick: Int, events: inout EventBuffer, confidenceScale: Float) {
-        let cfg = configuration
         let duration = time(ofTick: endTick) - time(ofTick: d.onsetTick)
         guard d.artifactTicks * 2 < max(1, d.ticks) else { return }
         var e = makeEpisodeEvent(d, kind: .legMovement, endTick: endTick)
-        if cfg.reportMuscleActivity && duration >= cfg.legMovementMinSeconds {
+        if configuration.reportMuscleActivity && duration >= configuration.legMovementMinSeconds {
             var burst = e
             burst.kind = .muscleActivity
             events.append(burst)
         }
         // Muscle activity that starts with the whole leg moving (turning over, getting up) is voluntary.
-        let stillAtOnset = accelAxes == 0 || d.onsetMaxActivity < cfg.movementThresholdG
-        if duration >= cfg.legMovementMinSeconds && duration <= cfg.legMovementMaxSeconds && stillAtOnset {
-            e.confidence = min(1, 0.5 + e.peakAboveRestMicrovolts / (4 * cfg.legMovementOnsetAboveRestMicrovolts)) * confidenceScale
+        let stillAtOnset = accelAxes == 0 || d.onsetMaxActivity < configuration.movementThresholdG
+        if duration >= configuration.legMovementMinSeconds && duration <= configuration.legMovementMaxSeconds && stillAtOnset {
+            e.confidence = min(1, 0.5 + e.peakAboveRestMicrovolts / (4 * configuration.legMovementOnsetAboveRestMicrovolts)) * confidenceScale
             events.append(e)
-        } else if duration >= cfg.crampMinSeconds && d.stillOnset != false && e.meanAboveRestMicrovolts >= cfg.crampMinMeanAboveRestMicrovolts {
+        } else if duration >= configuration.crampMinSeconds && d.stillOnset != false && e.meanAboveRestMicrovolts >= configuration.crampMinMeanAboveRestMicrovolts {
             e.kind = .cramp
-            e.confidence = min(1, 0.5 + e.meanAboveRestMicrovolts / (4 * cfg.crampMinMeanAboveRestMicrovolts)) * confidenceScale
+            e.confidence = min(1, 0.5 + e.meanAboveRestMicrovolts / (4 * configuration.crampMinMeanAboveRestMicrovolts)) * confidenceScale
             // The final event waits `crampAfterSeconds` to say how much the leg moved afterwards (stretching, getting up).
             flushPendingCramp(events: &events)
-            if cfg.crampAfterSeconds > 0 {
+            if configuration.crampAfterSeconds > 0 {
                 pendingCramp = PendingCramp(event: e, endTick: endTick, activitySum: 0, ticks: 0)
             } else {
                 events.append(e)
@@ -339,7 +319,6 @@ public final class TickDetector {
     }
 
     func stepWake(secondEndTick: Int, moving: Bool, activity: Float, events: inout EventBuffer) {
-        let cfg = configuration
         let s = secondIndex
         switch wake {
         case .idle:
@@ -347,7 +326,7 @@ public final class TickDetector {
         case .bout(let onset, let last, let sum, let moved):
             if moving {
                 wake = .bout(onsetSecond: onset, lastMovingSecond: s, activitySum: sum + Double(activity), movingSeconds: moved + 1)
-            } else if Double(s - last) * Double(ticksPerSecond) * tickSeconds >= cfg.wakeEndQuietSeconds {
+            } else if Double(s - last) * Double(ticksPerSecond) * tickSeconds >= configuration.wakeEndQuietSeconds {
                 emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved, events: &events)
                 wake = .idle
             }
@@ -431,26 +410,40 @@ public struct TickLog: Sendable {
     /// Runs the state machines of `configuration` over the log. Only the thresholds matter here:
     /// filter settings are those the log was computed with.
     public func detect(with configuration: DetectorConfiguration) -> [DetectedEvent] {
-        let machines = TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: hasAccelerometer, tickSeconds: tickSeconds)
-        var events = EventBuffer(capacity: 1024)
-        var out: [DetectedEvent] = []
+        detect(with: [configuration])[0]
+    }
+
+    /// Runs many configurations in lockstep: each tick's features are read once and fed to every
+    /// configuration's state machines, so a sweep streams the log from memory once, not once per setting.
+    public func detect(with configurations: [DetectorConfiguration]) -> [[DetectedEvent]] {
+        let machines = configurations.map { TickDetector(configuration: $0, emgChannels: emgChannels, hasAccelerometer: hasAccelerometer, tickSeconds: tickSeconds) }
+        var buffers = configurations.map { _ in EventBuffer(capacity: 1024) }
+        var out = configurations.map { _ in [DetectedEvent]() }
         var tick = firstTick
         var restartIndex = 0
-        for f in features {
-            while restartIndex < restarts.count && restarts[restartIndex].resumeTick <= tick {
-                machines.restart(endTick: restarts[restartIndex].endTick, resumeTick: restarts[restartIndex].resumeTick, settleTicks: settleTicks, into: &events)
-                restartIndex += 1
+        features.withUnsafeBufferPointer { ticks in
+            for f in ticks {
+                while restartIndex < restarts.count && restarts[restartIndex].resumeTick <= tick {
+                    for k in machines.indices {
+                        machines[k].restart(endTick: restarts[restartIndex].endTick, resumeTick: restarts[restartIndex].resumeTick, settleTicks: settleTicks, into: &buffers[k])
+                    }
+                    restartIndex += 1
+                }
+                for k in machines.indices {
+                    machines[k].consume(tick: tick, f, into: &buffers[k])
+                    if !buffers[k].isEmpty {
+                        out[k] += buffers[k].events.filter { !$0.isProvisional }
+                        buffers[k].removeAll()
+                    }
+                }
+                tick += 1
             }
-            machines.consume(tick: tick, f, into: &events)
-            if !events.isEmpty {
-                out += events.events.filter { !$0.isProvisional }
-                events.removeAll()
-            }
-            tick += 1
         }
-        machines.finish(endTick: endTick, into: &events)
-        out += events.events.filter { !$0.isProvisional }
-        out.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
+        for k in machines.indices {
+            machines[k].finish(endTick: endTick, into: &buffers[k])
+            out[k] += buffers[k].events.filter { !$0.isProvisional }
+            out[k].sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
+        }
         return out
     }
 }
