@@ -35,7 +35,7 @@ let package = Package(
         // Event matching and metrics against reference labels.
         .target(name: "Evaluation"),
         // Self-contained HTML reports with inline SVG.
-        .target(name: "Reports", dependencies: ["Journal"]),
+        .target(name: "Reports", dependencies: ["Journal", "Evaluation"]),
         // Wires sources to the signal core and to sinks.
         .target(name: "Pipeline", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "Journal", "Evaluation"], swiftSettings: hotPath),
         .executableTarget(

@@ -145,6 +145,8 @@ public final class Journal: Sendable {
             }
         }
         registerDiaryMigrations(&m)
+        // Reference annotations (imported labels). Never edit once shipped; add another.
+        m.registerMigration("v3-reference-annotations", migrate: Self.migrateV3)
         return m
     }
 

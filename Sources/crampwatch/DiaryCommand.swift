@@ -3,242 +3,306 @@ import Foundation
 import Journal
 import Reports
 
-struct DiaryCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "diary",
-        abstract: "Your own notes: what you did in the evening, and cramps you noticed.",
-        discussion: """
-            Examples:
-              crampwatch journal diary add --date 2026-11-24 --magnesium 300 --magnesium-form citrate --fluids 1500 --caffeine 80 \\
-                  --exercise 30 --stretched --bedtime 22:45 --notes "long walk"
-              crampwatch journal diary cramp --time 2026-11-25T02:40 --leg left --pain 7
-              crampwatch journal diary list
-            """,
-        subcommands: [Add.self, Cramp.self, List.self]
-    )
+/// A cramp written on the command line: `HH:mm,leg,pain`.
+struct CrampNote {
+    var hour: Int
+    var minute: Int
+    var leg: String
+    var pain: Int
 
+    /// Parses `HH:mm,leg,pain`, or says what is wrong with it.
+    static func parse(_ argument: String) -> Result<CrampNote, ValidationError> {
+        let f = argument.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard f.count == 3 else { return .failure(ValidationError("--cramp \"\(argument)\" needs three parts separated by commas: time, leg, pain, e.g. 03:10,left,7.")) }
+        guard let (h, m) = parseClock(f[0]) else { return .failure(ValidationError("--cramp \"\(argument)\": the time must be a 24-hour clock time like 03:10.")) }
+        guard ["left", "right", "both"].contains(f[1]) else { return .failure(ValidationError("--cramp \"\(argument)\": the leg must be left, right or both.")) }
+        guard let p = Int(f[2]), (0...10).contains(p) else { return .failure(ValidationError("--cramp \"\(argument)\": the pain must be a whole number from 0 (none) to 10 (worst).")) }
+        return .success(CrampNote(hour: h, minute: m, leg: f[1], pain: p))
+    }
+}
+
+/// "HH:mm" → (hour, minute).
+func parseClock(_ s: String) -> (Int, Int)? {
+    let p = s.split(separator: ":")
+    guard p.count == 2, p[0].count <= 2, p[1].count == 2, let h = Int(p[0]), let m = Int(p[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+    return (h, m)
+}
+
+func isDate(_ s: String) -> Bool {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.dateFormat = "yyyy-MM-dd"
+    f.isLenient = false
+    return s.count == 10 && f.date(from: s) != nil
+}
+
+/// The evening we are in now: before noon it is still last night's.
+func currentEvening() -> String { JournalSnapshot.eveningDate(Date(), timeZone: .current) }
+
+/// The wall-clock moment of `HH:mm` in the night that began on the evening `date` (before noon: the next morning).
+func moment(evening date: String, hour: Int, minute: Int) -> Date? {
+    var cal = Calendar(identifier: .gregorian)
+    cal.timeZone = .current
+    let p = date.split(separator: "-").compactMap { Int($0) }
+    guard p.count == 3, let day = cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2], hour: hour, minute: minute)) else { return nil }
+    return hour < 12 ? cal.date(byAdding: .day, value: 1, to: day) : day
+}
+
+extension JournalCommand {
+    struct Diary: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Writes down what you did and how you slept, and the cramps you noticed.",
+            subcommands: [Add.self, Cramp.self, List.self]
+        )
+    }
+}
+
+extension JournalCommand.Diary {
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Writes down an evening (adding again replaces that date's entry).")
-        @Option(help: ArgumentHelp("The evening's date (default: today).", valueName: "yyyy-mm-dd")) var date: String?
-        @Option(help: ArgumentHelp("Magnesium taken.", valueName: "mg")) var magnesium: Double?
-        @Option(name: .customLong("magnesium-form"), help: ArgumentHelp("citrate, oxide, glycinate, food, …", valueName: "form")) var magnesiumForm: String?
-        @Option(help: ArgumentHelp("Calcium taken.", valueName: "mg")) var calcium: Double?
-        @Option(help: ArgumentHelp("Potassium taken.", valueName: "mg")) var potassium: Double?
-        @Option(name: .customLong("vitamin-d"), help: ArgumentHelp("Vitamin D taken.", valueName: "IU")) var vitaminD: Double?
-        @Option(help: ArgumentHelp("What you drank in the day.", valueName: "ml")) var fluids: Double?
-        @Option(help: ArgumentHelp("Caffeine (a cup of coffee ≈ 80 mg).", valueName: "mg")) var caffeine: Double?
-        @Option(help: ArgumentHelp("Alcohol (a small glass of wine ≈ 1.5 units).", valueName: "units")) var alcohol: Double?
-        @Option(help: ArgumentHelp("Exercise.", valueName: "minutes")) var exercise: Double?
+        static let configuration = CommandConfiguration(
+            abstract: "Adds (or amends) the diary entry for one evening.",
+            discussion: """
+                The entry belongs to the evening the night began: a cramp at 03:10 goes in the previous evening's entry.
+                Give only what you know; a second `diary add` for the same date fills in or replaces the fields it names.
+                Examples:
+                  crampwatch journal diary add --magnesium 300 --magnesium-form citrate
+                  crampwatch journal diary add --fluids 1800 --exercise 40 --stretched
+                  crampwatch journal diary add --bedtime 23:10 --cramp 03:10,left,7
+                """
+        )
+        @Option(help: ArgumentHelp("The evening the night began (default: this evening, or last evening before noon).", valueName: "yyyy-mm-dd")) var date: String?
+        @Option(help: ArgumentHelp("Magnesium taken that day.", valueName: "mg")) var magnesium: Double?
+        @Option(name: .customLong("magnesium-form"), help: ArgumentHelp("Supplement form (citrate, oxide, glycinate, …) or \"food\".", valueName: "form")) var magnesiumForm: String?
+        @Option(help: ArgumentHelp("Calcium taken that day.", valueName: "mg")) var calcium: Double?
+        @Option(help: ArgumentHelp("Potassium taken that day.", valueName: "mg")) var potassium: Double?
+        @Option(name: .customLong("vitamin-d"), help: ArgumentHelp("Vitamin D taken that day.", valueName: "IU")) var vitaminD: Double?
+        @Option(help: ArgumentHelp("Fluids drunk that day.", valueName: "ml")) var fluids: Double?
+        @Option(help: ArgumentHelp("Caffeine that day (a cup of coffee is about 95 mg).", valueName: "mg")) var caffeine: Double?
+        @Option(help: ArgumentHelp("Alcohol that day, in units (8 g of alcohol each; a small glass of wine is about 1.5).", valueName: "units")) var alcohol: Double?
+        @Option(help: ArgumentHelp("Exercise that day.", valueName: "minutes")) var exercise: Double?
         @Flag(inversion: .prefixedNo, help: "Whether you stretched your legs before bed.") var stretched: Bool?
-        @Option(help: ArgumentHelp("Stress, 0 (calm) to 10.", valueName: "0-10")) var stress: Int?
-        @Option(help: ArgumentHelp("When you went to bed.", valueName: "hh:mm")) var bedtime: String?
-        @Option(name: .customLong("wake-time"), help: ArgumentHelp("When you got up.", valueName: "hh:mm")) var wakeTime: String?
-        @Flag(name: .customLong("late-meal"), inversion: .prefixedNo, help: "A big meal within 2 hours of bed.") var lateMeal: Bool?
-        @Option(help: ArgumentHelp("Screens in the hour before bed.", valueName: "minutes")) var screens: Double?
-        @Option(help: ArgumentHelp("Anything else.", valueName: "text")) var notes: String?
+        @Option(help: ArgumentHelp("Stress that day, 0 (none) to 10 (worst).", valueName: "0-10")) var stress: Int?
+        @Option(help: ArgumentHelp("When you went to bed.", valueName: "HH:mm")) var bedtime: String?
+        @Option(name: .customLong("wake-time"), help: ArgumentHelp("When you got up.", valueName: "HH:mm")) var wakeTime: String?
+        @Flag(name: .customLong("late-meal"), inversion: .prefixedNo, help: "Whether you ate a meal within 2 hours of bed.") var lateMeal: Bool?
+        @Option(help: ArgumentHelp("Screen time in the hour before bed.", valueName: "minutes")) var screens: Double?
+        @Option(help: ArgumentHelp("Free notes.", valueName: "text")) var note: String?
+        @Option(help: ArgumentHelp("A cramp you noticed: clock time, leg (left, right, both) and pain 0-10, e.g. 03:10,left,7. Repeat for more.", valueName: "HH:mm,leg,pain"))
+        var cramp: [String] = []
         @OptionGroup var journal: JournalOptions
+        @Flag(help: "Print the saved entry as JSON.") var json = false
 
         func validate() throws {
-            if let date, Self.day(date) == nil { throw ValidationError("--date must look like 2026-11-24.") }
-            if let stress, !(0...10).contains(stress) { throw ValidationError("--stress is 0 (calm) to 10.") }
-            for (name, value) in [("--bedtime", bedtime), ("--wake-time", wakeTime)] {
-                if let value, Self.clock(value) == nil { throw ValidationError("\(name) must look like 22:45.") }
+            if let date, !isDate(date) { throw ValidationError("--date must be a calendar date like 2026-05-03 (the evening the night began).") }
+            for (name, value, unit, maxValue) in [("--magnesium", magnesium, "mg", 5000.0), ("--calcium", calcium, "mg", 10000), ("--potassium", potassium, "mg", 20000),
+                                                  ("--vitamin-d", vitaminD, "IU", 100_000), ("--fluids", fluids, "ml", 20000), ("--caffeine", caffeine, "mg", 3000),
+                                                  ("--alcohol", alcohol, "units", 50), ("--exercise", exercise, "minutes", 1440), ("--screens", screens, "minutes", 1440)] {
+                if let v = value, !(v >= 0 && v <= maxValue) {
+                    throw ValidationError("\(name) must be between 0 and \(Int(maxValue)) \(unit); give the day's total in \(unit).")
+                }
             }
-            for (name, value) in [("--magnesium", magnesium), ("--calcium", calcium), ("--potassium", potassium), ("--vitamin-d", vitaminD), ("--fluids", fluids),
-                                  ("--caffeine", caffeine), ("--alcohol", alcohol), ("--exercise", exercise), ("--screens", screens)] {
-                if let value, !(value >= 0 && value < 1_000_000) { throw ValidationError("\(name) must be a number of 0 or more.") }
-            }
-        }
-
-        static func day(_ s: String) -> Date? {
-            let f = DateFormatter()
-            f.dateFormat = "yyyy-MM-dd"
-            f.isLenient = false
-            return s.count == 10 ? f.date(from: s) : nil
-        }
-
-        static func clock(_ s: String) -> String? {
-            let p = s.split(separator: ":").compactMap { Int($0) }
-            guard p.count == 2, (0..<24).contains(p[0]), (0..<60).contains(p[1]) else { return nil }
-            return String(format: "%02d:%02d", p[0], p[1])
+            if let stress, !(0...10).contains(stress) { throw ValidationError("--stress must be a whole number from 0 (none) to 10 (worst).") }
+            if let bedtime, parseClock(bedtime) == nil { throw ValidationError("--bedtime must be a clock time like 23:15 (24-hour).") }
+            if let wakeTime, parseClock(wakeTime) == nil { throw ValidationError("--wake-time must be a clock time like 06:45 (24-hour).") }
+            if let f = magnesiumForm, f.isEmpty || f.count > 60 { throw ValidationError("--magnesium-form must name the supplement form (e.g. citrate) or say \"food\", in at most 60 characters.") }
+            if magnesiumForm != nil && magnesium == nil { throw ValidationError("--magnesium-form needs --magnesium <mg> too: say how much.") }
+            for c in cramp { if case .failure(let e) = CrampNote.parse(c) { throw e } }
+            if let note, note.count > 4000 { throw ValidationError("--note is limited to 4000 characters.") }
         }
 
         func run() throws {
-            let f = DateFormatter()
-            f.dateFormat = "yyyy-MM-dd"
-            var e = DiaryEntry(date: date ?? f.string(from: Date()))
-            e.magnesiumMg = magnesium; e.magnesiumForm = magnesiumForm; e.calciumMg = calcium; e.potassiumMg = potassium; e.vitaminDIU = vitaminD
-            e.fluidsMl = fluids; e.caffeineMg = caffeine; e.alcoholUnits = alcohol; e.exerciseMinutes = exercise; e.stretchedBeforeBed = stretched
-            e.stress = stress; e.bedtime = bedtime.flatMap(Self.clock); e.wakeTime = wakeTime.flatMap(Self.clock); e.lateMeal = lateMeal
-            e.screensMinutesBeforeBed = screens; e.notes = notes
+            let evening = date ?? currentEvening()
+            var entry = DiaryEntry(date: evening)
+            entry.magnesiumMg = magnesium; entry.magnesiumForm = magnesiumForm; entry.calciumMg = calcium; entry.potassiumMg = potassium
+            entry.vitaminDIU = vitaminD; entry.fluidsMl = fluids; entry.caffeineMg = caffeine; entry.alcoholUnits = alcohol
+            entry.exerciseMinutes = exercise; entry.stretchedBeforeBed = stretched; entry.stress = stress; entry.bedtime = bedtime
+            entry.wakeTime = wakeTime; entry.lateMeal = lateMeal; entry.screensMinutesBeforeBed = screens; entry.notes = note
+            var reports: [SelfReportedCramp] = []
+            for c in cramp.compactMap({ try? CrampNote.parse($0).get() }) {
+                guard let at = moment(evening: evening, hour: c.hour, minute: c.minute) else {
+                    complain("cannot place \(c.hour):\(c.minute) in the night of \(evening).")
+                    throw Exit.failure
+                }
+                reports.append(SelfReportedCramp(time: at, leg: c.leg, pain: c.pain))
+            }
             let j = try openJournal(journal)
-            try j.saveDiary(e)
-            print("Diary for the evening of \(e.date) saved (\(e.factors.count) factor\(e.factors.count == 1 ? "" : "s")\(notes == nil ? "" : " and a note")).")
+            let saved: DiaryEntry
+            do {
+                saved = try j.amendDiary(entry, cramps: reports)
+            } catch {
+                complain("\(error)")
+                throw Exit.failure
+            }
+            if json {
+                try printISOJSON(DiaryRow(saved, cramps: reports.map { CrampRow($0, status: nil) }))
+            } else {
+                print("Saved the diary for the evening of \(evening) in \(j.path)" + (reports.isEmpty ? "." : ", with \(reports.count) cramp\(reports.count == 1 ? "" : "s") you noticed."))
+            }
         }
     }
 
     struct Cramp: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Writes down a cramp you noticed; reports compare it with what was detected.")
+        static let configuration = CommandConfiguration(abstract: "Writes down a cramp you noticed, with its full date and time; reports compare it with what was detected.")
         @Option(help: ArgumentHelp("When it started, local time.", valueName: "yyyy-mm-ddThh:mm")) var time: String
         @Option(help: ArgumentHelp("left, right or both.", valueName: "leg")) var leg: String
-        @Option(help: ArgumentHelp("How much it hurt, 0 to 10.", valueName: "0-10")) var pain: Int
+        @Option(help: ArgumentHelp("How much it hurt, 0 (none) to 10 (worst).", valueName: "0-10")) var pain: Int
         @Option(help: ArgumentHelp("About how long it lasted.", valueName: "minutes")) var duration: Double?
         @Option(help: ArgumentHelp("Anything else.", valueName: "text")) var notes: String?
         @OptionGroup var journal: JournalOptions
 
         static func parse(_ s: String) -> Date? {
             let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
             f.dateFormat = "yyyy-MM-dd'T'HH:mm"
+            f.isLenient = false
             return f.date(from: s) ?? ISO8601DateFormatter().date(from: s)
         }
 
         func validate() throws {
-            guard Self.parse(time) != nil else { throw ValidationError("--time must look like 2026-11-25T02:40.") }
+            guard Self.parse(time) != nil else { throw ValidationError("--time must look like 2026-11-25T02:40 (local time).") }
             guard ["left", "right", "both"].contains(leg) else { throw ValidationError("--leg must be left, right or both.") }
-            guard (0...10).contains(pain) else { throw ValidationError("--pain is 0 (none) to 10 (worst).") }
+            guard (0...10).contains(pain) else { throw ValidationError("--pain must be a whole number from 0 (none) to 10 (worst).") }
+            if let duration, !(duration > 0 && duration <= 600) { throw ValidationError("--duration must be more than 0 and at most 600 minutes.") }
         }
 
         func run() throws {
             let j = try openJournal(journal)
-            try j.saveSelfReportedCramp(SelfReportedCramp(time: Self.parse(time)!, leg: leg, pain: pain, durationMinutes: duration, notes: notes))
+            do {
+                try j.saveSelfReportedCramp(SelfReportedCramp(time: Self.parse(time)!, leg: leg, pain: pain, durationMinutes: duration, notes: notes))
+            } catch {
+                complain("\(error)")
+                throw Exit.failure
+            }
             print("Cramp at \(time) (\(leg) leg, pain \(pain)/10) written down.")
         }
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Lists diary entries and the cramps you wrote down, matched with detected ones.")
+        static let configuration = CommandConfiguration(abstract: "Lists diary entries with the cramps you noticed and whether the detector saw them.")
+        @Option(help: ArgumentHelp("First evening to list.", valueName: "yyyy-mm-dd")) var from: String?
+        @Option(help: ArgumentHelp("Last evening to list.", valueName: "yyyy-mm-dd")) var to: String?
         @OptionGroup var journal: JournalOptions
         @Flag(help: "Print JSON.") var json = false
 
+        func validate() throws {
+            for (name, v) in [("--from", from), ("--to", to)] { if let v, !isDate(v) { throw ValidationError("\(name) must be a calendar date like 2026-05-03.") } }
+        }
+
         func run() throws {
             let j = try openJournal(journal)
-            let diary = try j.diary(), reports = try j.selfReportedCramps()
-            let nights = try j.nights().compactMap { try NightData.load(j, night: $0.id!) }
-            let r = Reconciliation.reconcile(reports: reports, nights: nights, diaryDates: Set(diary.map(\.date)))
+            let snapshot = try JournalSnapshot(journal: j)
+            let rec = snapshot.reconcile()
+            var status: [Int64: String] = [:]
+            for p in rec.matched { status[p.report.id!] = "matched" }
+            for r in rec.missedByDetector { status[r.id!] = "missed_by_detector" }
+            for r in rec.outsideRecordings { status[r.id!] = "not_recorded" }
+            let entries = try j.diaryEntries(from: from, to: to)
+            let crampsByDate = Dictionary(grouping: snapshot.selfReports, by: snapshot.evening(of:))
+            let rows = entries.map { e in DiaryRow(e, cramps: (crampsByDate[e.date] ?? []).map { CrampRow($0, status: status[$0.id!]) }) }
             if json {
-                struct Out: Encodable {
-                    var diary: [DiaryEntry]
-                    var self_reported: [SelfReportedCramp]
-                    var matched: Int
-                    var missed_by_detector: Int
-                    var detected_not_noticed: Int
-                    var on_unrecorded_nights: Int
-                }
-                try printJSON(Out(diary: diary, self_reported: reports, matched: r.matched.count, missed_by_detector: r.missedByDetector.count,
-                                  detected_not_noticed: r.notNoticed.count, on_unrecorded_nights: r.unrecorded.count))
+                try printISOJSON(rows)
                 return
             }
-            if diary.isEmpty && reports.isEmpty { print("The diary is empty; `crampwatch journal diary add --help` shows what you can write down.") }
-            for e in diary {
-                let factors = e.factors.map { "\($0.name.replacingOccurrences(of: "_", with: " ")) \($0.value == $0.value.rounded() ? "\(Int($0.value))" : "\($0.value)")" }
-                print("\(e.date)  " + (factors + [e.bedtime.map { "bed \($0)" }, e.notes.map { "\"\($0)\"" }].compactMap { $0 }).joined(separator: ", "))
+            if rows.isEmpty {
+                print("No diary entries yet. Add one with `crampwatch journal diary add --magnesium 300 --fluids 1500 …`.")
+                return
             }
-            if !reports.isEmpty {
-                print("\nCramps you wrote down: \(reports.count); \(r.matched.count) match a detected cramp, \(r.missedByDetector.count) were not detected, "
-                      + "\(r.unrecorded.count) fell on nights without a recording. Detected but not written down: \(r.notNoticed.count).")
+            for (e, r) in zip(entries, rows) {
+                print("\(e.date): " + factorText(e))
+                if let n = e.notes { print("  notes: \(n.replacingOccurrences(of: "\n", with: " / "))") }
+                for c in r.cramps {
+                    let s = ["matched": "detected too", "missed_by_detector": "NOT detected", "not_recorded": "no recording that night"][c.status ?? ""] ?? "not compared"
+                    print("  cramp you noticed at \(clockText(c.occurredAt)): \(c.leg) leg, pain \(c.pain)/10 — \(s)")
+                }
             }
+            let evenings = Set(entries.map(\.date))
+            let unnoticed = rec.notNoticed.filter { e in snapshot.nights.first { $0.id == e.nightId }?.evening.map(evenings.contains) ?? false }
+            if !unnoticed.isEmpty { print("\(unnoticed.count) detected cramp\(unnoticed.count == 1 ? "" : "s") in these nights you did not note (slept through, or forgot).") }
         }
     }
 }
 
-struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "report",
-        abstract: "Writes reports as self-contained HTML files (open them in any browser; nothing goes online).",
-        subcommands: [Night.self, Trend.self, Clinician.self]
-    )
+func clockText(_ d: Date) -> String {
+    let f = DateFormatter()
+    f.dateFormat = "HH:mm"
+    return f.string(from: d)
+}
 
-    static func write(_ html: String, to path: String) throws {
-        do {
-            try PrivateFile.write(path: path, Data(html.utf8))
-        } catch {
-            complain("\(error)")
-            throw Exit.failure
-        }
-        print("Wrote \(path)")
-    }
+func factorText(_ e: DiaryEntry) -> String {
+    var p: [String] = []
+    if let v = e.magnesiumMg { p.append("magnesium \(Int(v)) mg" + (e.magnesiumForm.map { " (\($0))" } ?? "")) }
+    if let v = e.calciumMg { p.append("calcium \(Int(v)) mg") }
+    if let v = e.potassiumMg { p.append("potassium \(Int(v)) mg") }
+    if let v = e.vitaminDIU { p.append("vitamin D \(Int(v)) IU") }
+    if let v = e.fluidsMl { p.append("fluids \(Int(v)) ml") }
+    if let v = e.caffeineMg { p.append("caffeine \(Int(v)) mg") }
+    if let v = e.alcoholUnits { p.append("alcohol \(v.formatted()) units") }
+    if let v = e.exerciseMinutes { p.append("exercise \(Int(v)) min") }
+    if let v = e.stretchedBeforeBed { p.append(v ? "stretched" : "no stretching") }
+    if let v = e.stress { p.append("stress \(v)/10") }
+    if let v = e.bedtime { p.append("bed \(v)") }
+    if let v = e.wakeTime { p.append("up \(v)") }
+    if let v = e.lateMeal { p.append(v ? "late meal" : "no late meal") }
+    if let v = e.screensMinutesBeforeBed { p.append("screens \(Int(v)) min") }
+    return p.isEmpty ? "(no factors)" : p.joined(separator: ", ")
+}
 
-    struct Night: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One night's timeline and events.")
-        @Argument(help: ArgumentHelp("The night's number (see `crampwatch journal nights`).", valueName: "night")) var night: Int64
-        @Option(help: ArgumentHelp("Where to write the report.", valueName: "file.html")) var out: String?
+struct CrampRow: Encodable {
+    var occurredAt: Date
+    var leg: String
+    var pain: Int
+    /// matched, missed_by_detector, not_recorded, or nil when not compared.
+    var status: String?
+    init(_ r: SelfReportedCramp, status: String?) { occurredAt = r.time; leg = r.leg; pain = r.pain; self.status = status }
+    enum CodingKeys: String, CodingKey { case occurredAt = "occurred_at", leg, pain, status }
+}
+
+struct DiaryRow: Encodable {
+    var entry: DiaryEntry
+    var cramps: [CrampRow]
+    init(_ e: DiaryEntry, cramps: [CrampRow]) { entry = e; self.cramps = cramps }
+    enum CodingKeys: String, CodingKey { case entry, cramps }
+}
+
+extension JournalCommand {
+    struct Annotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Imports reference labels for a night (a labels.csv: kind,onset_s,offset_s), shown beside the detected events in `report night`.",
+            discussion: "Importing the same file again replaces its labels; labels from other sources stay."
+        )
+        @Argument(help: ArgumentHelp("The night's number.", valueName: "night")) var night: Int64
+        @Argument(help: ArgumentHelp("The labels file: a header line, then kind,onset_s,offset_s per line (seconds from the recording's start).", valueName: "labels.csv")) var file: String
+        @Option(help: ArgumentHelp("Where the labels came from (default: the file's path).", valueName: "name")) var source: String?
         @OptionGroup var journal: JournalOptions
 
         func run() throws {
-            let j = try openJournal(journal)
-            guard let d = try NightData.load(j, night: night) else {
-                complain("there is no night \(night) in \(j.path); `crampwatch journal nights` lists them.")
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                complain("\(file): cannot read it as UTF-8 text: \(error.localizedDescription)")
                 throw Exit.failure
             }
-            try ReportCommand.write(Reports.night(d), to: out ?? "crampwatch-night-\(night).html")
-        }
-    }
-
-    struct Trend: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Trends over your nights, with your diary beside them.")
-        @Option(help: ArgumentHelp("Where to write the report.", valueName: "file.html")) var out = "crampwatch-trends.html"
-        @OptionGroup var journal: JournalOptions
-
-        func run() throws {
-            let j = try openJournal(journal)
-            let nights = try j.nights().compactMap { try NightData.load(j, night: $0.id!) }
-            try ReportCommand.write(Reports.trend(nights: nights, diary: try j.diary()), to: out)
-        }
-    }
-
-    struct Clinician: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A one-page summary to take to your doctor.")
-        @Option(help: ArgumentHelp("Where to write the report.", valueName: "file.html")) var out = "crampwatch-clinician.html"
-        @Option(help: ArgumentHelp("A line naming you, printed at the top.", valueName: "text")) var name: String?
-        @OptionGroup var journal: JournalOptions
-
-        func run() throws {
-            let j = try openJournal(journal)
-            let nights = try j.nights().compactMap { try NightData.load(j, night: $0.id!) }
-            let diary = try j.diary()
-            let r = Reconciliation.reconcile(reports: try j.selfReportedCramps(), nights: nights, diaryDates: Set(diary.map(\.date)))
-            try ReportCommand.write(Reports.clinician(nights: nights, reconciliation: r, patient: name), to: out)
-        }
-    }
-}
-
-struct ExportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Exports nights and events (CSV or JSON) for a spreadsheet or a script.")
-    @Option(help: ArgumentHelp("csv or json.", valueName: "format")) var format = "csv"
-    @Option(help: ArgumentHelp("Where to write (default: standard output).", valueName: "file")) var out: String?
-    @OptionGroup var journal: JournalOptions
-
-    func validate() throws {
-        guard format == "csv" || format == "json" else { throw ValidationError("--format must be csv or json.") }
-    }
-
-    func run() throws {
-        let j = try openJournal(journal)
-        var rows: [[String: String]] = []
-        for n in try j.nights() {
-            for e in try j.events(night: n.id!) {
-                rows.append(["night": "\(n.id!)", "kind": e.kind, "onset_s": "\(e.onsetSeconds)", "offset_s": "\(e.offsetSeconds)",
-                             "started_at": n.startedAt.map { ISO8601DateFormatter().string(from: $0.addingTimeInterval(e.onsetSeconds)) } ?? "",
-                             "channel": e.channel.map(String.init) ?? "", "peak_uv": e.peakMicrovolts.map { "\($0)" } ?? "", "confidence": "\(e.confidence)"])
+            var labels: [ReferenceAnnotationRecord] = []
+            for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+                let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                if f.allSatisfy(\.isEmpty) { continue }
+                if i == 0 && f.first == "kind" { continue }
+                guard f.count >= 3, !f[0].isEmpty, let on = Double(f[1]), let off = Double(f[2]), on.isFinite, off.isFinite, on >= 0, off >= on else {
+                    complain("\(file): line \(i + 1): expected kind,onset_s,offset_s with 0 ≤ onset ≤ offset, found \"\(line.prefix(80))\".")
+                    throw Exit.failure
+                }
+                labels.append(ReferenceAnnotationRecord(nightId: night, kind: f[0], onsetSeconds: on, offsetSeconds: off, source: ""))
             }
-            for g in try j.gaps(night: n.id!) {
-                rows.append(["night": "\(n.id!)", "kind": "gap", "onset_s": "\(g.onsetSeconds)", "offset_s": "\(g.offsetSeconds)", "started_at": "", "channel": "", "peak_uv": "", "confidence": ""])
+            let j = try openJournal(journal)
+            let name = source ?? file
+            do {
+                try j.saveAnnotations(labels, night: night, source: name)
+            } catch {
+                complain("\(error)")
+                throw Exit.failure
             }
-        }
-        let columns = ["night", "kind", "onset_s", "offset_s", "started_at", "channel", "peak_uv", "confidence"]
-        let data: Data
-        if format == "json" {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            data = try encoder.encode(rows)
-        } else {
-            data = Data((([columns.joined(separator: ",")] + rows.map { r in columns.map { r[$0] ?? "" }.joined(separator: ",") }).joined(separator: "\n") + "\n").utf8)
-        }
-        if let out {
-            try PrivateFile.write(path: out, data)
-            print("Exported \(rows.count) rows to \(out)")
-        } else {
-            FileHandle.standardOutput.write(data)
+            print("Imported \(labels.count) label\(labels.count == 1 ? "" : "s") for night \(night) from \(name).")
         }
     }
 }

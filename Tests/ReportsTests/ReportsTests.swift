@@ -1,117 +1,321 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-import GRDB
 import Pipeline
 import Testing
 
 @testable import Journal
 @testable import Reports
 
-@Suite struct ReportsTests {
+enum Fixture {
     static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Samples")
 
-    /// A journal with the three bundled nights on three evenings, a diary and a self-reported cramp.
-    func journal() throws -> (Journal, [Int64]) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cw-reports-\(UUID().uuidString)/j.sqlite").path
+    static func temporaryPath(_ name: String = "journal.sqlite") -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cw-reports-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent(name).path
+    }
+
+    /// The bundled nights, replayed once through the real decoder and detector.
+    static let replayed: [NightResult] = ["night-a", "night-b-faulty", "night-c-60hz"].map { name in
+        try! Replayer().replay(path: samples.appendingPathComponent("\(name)/night.cwcap").path)
+    }
+
+    static let utc = TimeZone(identifier: "UTC")!
+
+    static func date(_ s: String) -> Date { ISO8601DateFormatter().date(from: s)! }
+
+    /// Four weeks (28 evenings from 2026-05-01) of nights made from the bundled recordings, starting 23:00 UTC each evening:
+    /// every 4th evening (0, 4, …) is night-a with its cramps, every 4th + 1 is night-b-faulty, the others are a quiet night
+    /// (night-c with its cramps removed). A diary entry on the even evenings: magnesium on evenings divisible by 4.
+    static func fourWeeks() throws -> (Journal, path: String) {
+        let path = temporaryPath()
         let j = try Journal(path: path)
-        var ids: [Int64] = []
-        for (i, night) in ["night-a", "night-b-faulty", "night-c-60hz"].enumerated() {
-            let r = try Replayer().replay(path: Self.samples.appendingPathComponent("\(night)/night.cwcap").path)
-            let start = ISO8601DateFormatter().date(from: "2026-11-2\(i + 1)T23:00:00Z")!
-            ids.append(try NightStore.save(r, to: j, startedAt: start, startSource: "user"))
+        let a = replayed[0], b = replayed[1]
+        var quiet = replayed[2]
+        quiet.events = quiet.events.filter { $0.kind != .cramp }
+        for day in 0..<28 {
+            let evening = String(format: "2026-05-%02d", day + 1)
+            let start = date("\(evening)T23:00:00Z")
+            let night = day % 4 == 0 ? a : day % 4 == 1 ? b : quiet
+            try NightStore.save(night, to: j, startedAt: start, startSource: "user")
+            if day % 2 == 0 {
+                var e = DiaryEntry(date: evening)
+                e.magnesiumMg = day % 4 == 0 ? 300 : 0
+                e.stretchedBeforeBed = day % 8 == 0
+                e.bedtime = "23:00"
+                try j.amendDiary(e)
+            }
         }
-        for (date, mg, stretched) in [("2026-11-21", 300.0, true), ("2026-11-22", 0.0, false), ("2026-11-23", 250.0, true)] {
-            var e = DiaryEntry(date: date)
-            e.magnesiumMg = mg
-            e.stretchedBeforeBed = stretched
-            e.bedtime = "22:45"
-            try j.saveDiary(e)
+        return (j, path)
+    }
+
+    /// Checks HTML with Python's html.parser (tags balance, nothing left open) and as XML (ElementTree). Returns problems, empty when fine.
+    static func wellFormedProblems(_ html: String) throws -> String {
+        let file = temporaryPath("report.html")
+        try html.write(toFile: file, atomically: true, encoding: .utf8)
+        let script = """
+            import sys, xml.etree.ElementTree as ET
+            from html.parser import HTMLParser
+            VOID = {"meta", "br", "hr", "img", "input", "link", "area", "base", "col", "source", "wbr"}
+            class P(HTMLParser):
+                def __init__(self):
+                    super().__init__(); self.stack = []; self.problems = []
+                def handle_starttag(self, tag, attrs):
+                    if tag not in VOID: self.stack.append(tag)
+                def handle_startendtag(self, tag, attrs): pass
+                def handle_endtag(self, tag):
+                    if not self.stack or self.stack[-1] != tag: self.problems.append("unexpected </%s> at %s, open: %s" % (tag, self.getpos(), self.stack[-3:]))
+                    else: self.stack.pop()
+            text = open(sys.argv[1], encoding="utf-8").read()
+            p = P(); p.feed(text); p.close()
+            if p.stack: p.problems.append("left open: %s" % p.stack)
+            try: ET.fromstring(text.replace("<!DOCTYPE html>", "", 1))
+            except ET.ParseError as e: p.problems.append("not well-formed XML: %s" % e)
+            if "http://" in text.replace("http://www.w3.org/2000/svg", "") or "https://" in text or "<script" in text: p.problems.append("refers to the network or has a script")
+            print("\\n".join(p.problems))
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, file]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        if p.terminationStatus != 0 { return "python3 failed with status \(p.terminationStatus)" }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The text of the element carrying `data-metric="name"` (the first one).
+    static func metric(_ html: String, _ name: String) -> String? {
+        guard let r = html.range(of: "data-metric=\"\(name)\">") else { return nil }
+        return String(html[r.upperBound...].prefix { $0 != "<" })
+    }
+
+    static func count(_ html: String, _ needle: String) -> Int { html.components(separatedBy: needle).count - 1 }
+}
+
+@Suite struct ReportsTests {
+    @Test func wilsonIntervalsMatchPublishedValues() {
+        let a = Stats.wilson(5, 10)
+        #expect(abs(a.low - 0.2366) < 0.0005 && abs(a.high - 0.7634) < 0.0005)
+        let b = Stats.wilson(0, 10)
+        #expect(b.low == 0 && abs(b.high - 0.2775) < 0.0005)
+        let c = Stats.wilson(10, 10)
+        #expect(abs(c.low - 0.7225) < 0.0005 && c.high == 1)
+        #expect(Stats.wilson(0, 0) == (0, 1))
+        #expect(Stats.median([3, 1, 2]) == 2 && Stats.median([4, 1, 2, 3]) == 2.5 && Stats.median([]) == nil)
+        // 23:50 and 00:10 are 20 minutes apart, not 23 hours: SD of two times 20 min apart is 14.1 min.
+        #expect(abs(Stats.clockSpreadMinutes([23 * 60 + 50, 10])! - 14.142) < 0.01)
+    }
+
+    @Test func theTraceSavedWithANightShowsTheCrampsAboveRest() throws {
+        let j = try Journal(path: Fixture.temporaryPath())
+        let r = Fixture.replayed[0]
+        let id = try NightStore.save(r, to: j)
+        let trace = try #require(try j.trace(night: id))
+        let emg = trace.envelopeValues
+        #expect(trace.secondsPerPoint == 1)
+        #expect(abs(emg.count - Int(r.durationSeconds)) <= 1 && trace.activityValues.count == emg.count)
+        let cramp = try #require(r.events.first { $0.kind == .cramp })
+        let inside = emg[Int(cramp.onsetSeconds) + 2..<Int(cramp.offsetSeconds) - 1]
+        let during = inside.reduce(0, +) / Float(inside.count)
+        let quiet = emg[2..<60].sorted()[29]
+        #expect(during > 50 && during > 5 * quiet, "cramp \(during) µV vs rest \(quiet) µV")
+    }
+
+    @Test func reconciliationCountsAConstructedNight() throws {
+        let j = try Journal(path: Fixture.temporaryPath())
+        let start = Fixture.date("2026-05-03T23:00:00Z")
+        func cramp(_ hours: Double) -> EventRecord {
+            EventRecord(kind: "cramp", onsetSeconds: hours * 3600, offsetSeconds: hours * 3600 + 30, channel: 0, peakMicrovolts: 200, meanMicrovolts: 100,
+                        accelActivityG: 0, confidence: 1, featuresJSON: "{\"woke\":\"true\"}")
         }
-        return (j, ids)
-    }
-
-    /// Every inline SVG must be well-formed XML, and the page must have balanced <html>/<body>.
-    func checkWellFormed(_ html: String, charts: Bool = true) throws {
-        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("</body></html>"))
-        #expect(!html.contains("http://") || html.components(separatedBy: "http://").dropFirst().allSatisfy { $0.hasPrefix("www.w3.org/2000/svg") })
-        var rest = html[...]
-        var count = 0
-        while let start = rest.range(of: "<svg"), let end = rest.range(of: "</svg>", range: start.upperBound..<rest.endIndex) {
-            let fragment = String(rest[start.lowerBound..<end.upperBound])
-            _ = try XMLDocument(xmlString: fragment, options: [])
-            count += 1
-            rest = rest[end.upperBound...]
+        func night(_ start: Date, _ events: [EventRecord]) throws -> Int64 {
+            try j.saveNight(NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: nil, startedAt: start, startSource: "user", durationSeconds: 8 * 3600,
+                                        source: "replay", framesReceived: 1, framesLost: 0, corruptFrames: 0, truncatedAtByte: nil, createdAt: Date()),
+                            device: nil, recording: nil, events: events, gaps: [])
         }
-        #expect(!charts || count >= 1)
-    }
-
-    @Test func nightReportShowsTheNightAndItsLimits() throws {
-        let (j, ids) = try journal()
-        let d = try #require(try NightData.load(j, night: ids[0]))
-        let html = Reports.night(d)
-        try checkWellFormed(html)
-        #expect(d.cramps.count == 3)
-        #expect(html.contains("<div class=\"big\">3</div>cramps"))
-        #expect(html.components(separatedBy: "<title>cramp ").count - 1 == 3)
-        #expect(html.contains("Data gaps: 0"))
-        #expect(try #require(d.trace).envelopeValues.count == 720)
-        let faulty = Reports.night(try #require(try NightData.load(j, night: ids[1])))
-        #expect(faulty.contains("frames lost"))
-        #expect(!faulty.contains("Data gaps: 0 "))
-    }
-
-    @Test func trendAndClinicianPagesCountWhatWasRecorded() throws {
-        let (j, _) = try journal()
-        let nights = try j.nights().compactMap { try NightData.load(j, night: $0.id!) }
-        let trend = Reports.trend(nights: nights, diary: try j.diary())
-        try checkWellFormed(trend)
-        #expect(trend.contains("3 recorded nights"))
-        #expect(trend.contains("magnesium mg"))
-        #expect(trend.contains("stretched before bed"))
-        let clinician = Reports.clinician(nights: nights, reconciliation: nil)
-        try checkWellFormed(clinician, charts: false)
-        let cramps = nights.reduce(0) { $0 + $1.cramps.count }
-        #expect(clinician.contains("\(nights.filter { !$0.cramps.isEmpty }.count) of 3"))
-        #expect(clinician.contains("\(cramps) in all"))
-        // Cramps on 3 of 3 nights in 3 days: frequent, and they woke the sleeper.
-        #expect(clinician.contains("frequent") && clinician.contains("disrupting sleep"))
-    }
-
-    @Test func selfReportsAreReconciledWithDetections() throws {
-        let (j, ids) = try journal()
-        let first = try #require(try NightData.load(j, night: ids[0]))
-        let start = first.night.startedAt!
-        let c = first.cramps[0]
-        // One noticed a minute after the detected onset, one at a time with no detected cramp, one on an unrecorded night.
-        try j.saveSelfReportedCramp(SelfReportedCramp(time: start.addingTimeInterval(c.onsetSeconds + 60), leg: "left", pain: 6))
-        try j.saveSelfReportedCramp(SelfReportedCramp(time: start.addingTimeInterval(440), leg: "right", pain: 3))
-        try j.saveSelfReportedCramp(SelfReportedCramp(time: ISO8601DateFormatter().date(from: "2026-10-01T03:00:00Z")!, leg: "both", pain: 8))
-        let nights = try j.nights().compactMap { try NightData.load(j, night: $0.id!) }
-        let r = Reconciliation.reconcile(reports: try j.selfReportedCramps(), nights: nights, diaryDates: Set(try j.diary().map(\.date)), windowMinutes: 1.5)
+        let first = try night(start, [cramp(1), cramp(3), cramp(5)])
+        // The next night has a cramp and no diary at all.
+        _ = try night(Fixture.date("2026-05-04T23:00:00Z"), [cramp(2)])
+        var entry = DiaryEntry(date: "2026-05-03")
+        entry.stress = 3
+        try j.amendDiary(entry, cramps: [
+            SelfReportedCramp(time: start.addingTimeInterval(3600 + 5 * 60), leg: "left", pain: 6),   // matches the 1 h cramp
+            SelfReportedCramp(time: start.addingTimeInterval(3 * 3600 + 40 * 60), leg: "right", pain: 4),  // 40 min off: missed
+            SelfReportedCramp(time: start.addingTimeInterval(6.5 * 3600), leg: "both", pain: 8),  // nothing detected: missed
+        ])
+        // A cramp noticed on an evening nothing was recorded.
+        try j.amendDiary(DiaryEntry(date: "2026-05-10"), cramps: [SelfReportedCramp(time: Fixture.date("2026-05-11T02:00:00Z"), leg: "left", pain: 5)])
+        let s = try JournalSnapshot(journal: j, timeZone: Fixture.utc)
+        #expect(s.nights.map(\.evening) == ["2026-05-03", "2026-05-04"])
+        let r = s.reconcile()
         #expect(r.matched.count == 1)
-        #expect(r.missedByDetector.count == 1)
-        #expect(r.unrecorded.count == 1)
-        let detected = nights.reduce(0) { $0 + $1.cramps.count }
-        #expect(r.notNoticed.count == detected - 1)
+        #expect(r.matched.first?.event.onsetSeconds == 3600)
+        #expect(r.matched.first?.report.pain == 6)
+        #expect(r.missedByDetector.map(\.pain).sorted() == [4, 8])
+        #expect(r.notNoticed.map(\.onsetSeconds) == [3 * 3600, 5 * 3600])
+        #expect(r.noDiary.map(\.onsetSeconds) == [2 * 3600])
+        #expect(r.outsideRecordings.map(\.pain) == [5])
+        // The night report shows the same numbers.
+        let html = try NightReport.render(snapshot: s, journal: j, night: first)
+        #expect(Fixture.metric(html, "matched") == "1")
+        #expect(Fixture.metric(html, "missed_by_detector") == "2")
+        #expect(Fixture.metric(html, "not_noticed") == "2")
+        #expect(Fixture.metric(html, "no_diary") == "0")
+        #expect(Fixture.count(html, "<rect class=\"cramp\"") == 3)
+        #expect(Fixture.count(html, "<polygon class=\"self-report\"") == 3)
+        #expect(try Fixture.wellFormedProblems(html) == "")
     }
 
-    @Test func aVersionOneJournalIsMigratedWithItsNights() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cw-v1-\(UUID().uuidString).sqlite").path
-        let queue = try DatabaseQueue(path: path)
-        try Journal.migrator.migrate(queue, upTo: "v1-nights-events-gaps")
-        try queue.write { db in
-            try db.execute(sql: "INSERT INTO night (startSource, durationSeconds, source, framesReceived, framesLost, corruptFrames, createdAt) VALUES ('unknown', 600, 'replay', 10, 0, 0, '2026-11-20 00:00:00')")
+    @Test func everyReportOfAFourWeekJournalShowsTheNumbersTheJournalHolds() throws {
+        let (j, _) = try Fixture.fourWeeks()
+        let s = try JournalSnapshot(journal: j, timeZone: Fixture.utc)
+        #expect(s.nights.count == 28)
+
+        // Night reports: counts and SVG markers against SQL, for a clean and a faulty night.
+        for id: Int64 in [1, 2] {
+            let html = try NightReport.render(snapshot: s, journal: j, night: id)
+            #expect(try Fixture.wellFormedProblems(html) == "")
+            let cramps = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'cramp'", arguments: [id])!)
+            let lms = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'leg_movement'", arguments: [id])!)
+            let wakes = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'sleep_interruption'", arguments: [id])!)
+            let gaps = Int(try j.scalar("SELECT COUNT(*) FROM gap WHERE nightId = ?", arguments: [id])!)
+            #expect(cramps > 0)
+            #expect(Fixture.metric(html, "cramps") == "\(cramps)")
+            #expect(Fixture.count(html, "<rect class=\"cramp\"") == cramps)
+            #expect(Fixture.count(html, "<line class=\"leg-movement\"") == lms)
+            #expect(Fixture.count(html, "<polygon class=\"awakening\"") == wakes)
+            #expect(Fixture.count(html, "<rect class=\"wake\"") == wakes)
+            #expect(Fixture.count(html, "<rect class=\"gap\"") == gaps)
+            #expect(Fixture.metric(html, "gaps") == "\(gaps)")
+            #expect(Fixture.count(html, "<polyline class=\"emg\"") >= 1)
+            #expect(Fixture.count(html, "<polyline class=\"accel\"") >= 1)
+            #expect(html.contains("data-config-hash=\""))
         }
-        try queue.close()
-        let j = try Journal(path: path)
-        #expect(try j.nights().count == 1)
-        var e = DiaryEntry(date: "2026-11-20")
-        e.fluidsMl = 1200
-        try j.saveDiary(e)
-        #expect(try j.diary().first?.fluidsMl == 1200)
-        #expect(try j.trace(night: 1) == nil)
+        #expect(Int(try j.scalar("SELECT COUNT(*) FROM gap WHERE nightId = 2")!) > 0)
+
+        // Trend report.
+        let trend = TrendReport.render(snapshot: s)
+        #expect(try Fixture.wellFormedProblems(trend) == "")
+        let nights = Int(try j.scalar("SELECT COUNT(*) FROM night")!)
+        let crampNights = Int(try j.scalar("SELECT COUNT(DISTINCT nightId) FROM event WHERE kind = 'cramp'")!)
+        let cramps = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE kind = 'cramp'")!)
+        let awakenings = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE kind = 'sleep_interruption'")!)
+        #expect(nights == 28 && crampNights == 14)
+        #expect(Fixture.metric(trend, "nights") == "\(nights)")
+        #expect(Fixture.metric(trend, "cramp_nights") == "\(crampNights)")
+        #expect(Fixture.metric(trend, "cramps") == "\(cramps)")
+        #expect(Fixture.metric(trend, "awakenings") == "\(awakenings)")
+        #expect(Fixture.count(trend, "<rect class=\"bar-cramps\"") == 28)
+        #expect(Fixture.metric(trend, "start_spread_min") == "0 min")
+        let t = TrendNumbers.compute(s)
+        #expect(t.weeks.map(\.nights) == [7, 7, 7, 7])
+        #expect(t.weeks.map(\.weekStarting) == ["2026-05-01", "2026-05-08", "2026-05-15", "2026-05-22"])
+        #expect(t.weeks.map(\.crampNights).reduce(0, +) == crampNights)
+        #expect(t.onsetsByHour.reduce(0, +) == cramps)
+        // Magnesium: recorded on the 14 even evenings; taken on the 7 divisible by 4 (all night-a, all with cramps), not on the other 7 (all quiet).
+        let mg = try #require(t.factors.first { $0.factor.hasPrefix("magnesium") })
+        #expect(mg.nightsWith == 7 && mg.crampNightsWith == 7 && mg.nightsWithout == 7 && mg.crampNightsWithout == 0)
+        #expect(abs(mg.rateWithLow! - Stats.wilson(7, 7).low) < 1e-12)
+        #expect(!mg.intervalsOverlap)
+        #expect(trend.contains("These are counts, not causes"))
+        #expect(Fixture.metric(trend, "factor_with") != nil)
+
+        // Clinician summary.
+        let clin = ClinicianReport.render(snapshot: s)
+        #expect(try Fixture.wellFormedProblems(clin) == "")
+        let c = ClinicianSummary.compute(s)
+        #expect(c.nightsRecorded == 28 && c.crampNights == 14 && c.cramps == cramps)
+        #expect(abs(c.crampNightsPerWeek - 3.5) < 1e-9)
+        #expect(Fixture.metric(clin, "cramp_nights") == "14 of 28")
+        #expect(Fixture.metric(clin, "cramp_nights_per_week")?.hasPrefix("3.5 (") == true)
+        let woke = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE kind = 'cramp' AND featuresJSON LIKE '%\"woke\":\"true\"%'")!)
+        #expect(Fixture.metric(clin, "cramps_that_woke") == "\(woke) of \(cramps)")
+        let longest = try j.scalar("SELECT MAX(offsetSeconds - onsetSeconds) FROM event WHERE kind = 'cramp'")!
+        #expect(Fixture.metric(clin, "longest_cramp_s") == String(format: "%.0f s", longest))
+        #expect(c.frequent == .present && c.persistent == .present && c.disruptsSleep == .present)
+        #expect(clin.contains("data-sign=\"frequent\">present<"))
+        #expect(clin.contains("What this page does not say"))
+        #expect(clin.contains("not clinical criteria"))
+
+        // Only the first week: the frequency sign needs 7 nights and persistence needs 3 weeks.
+        let early = ClinicianSummary.compute(s, from: "2026-05-01", to: "2026-05-06")
+        #expect(early.nightsRecorded == 6 && early.frequent == .unknown && early.persistent == .unknown)
+    }
+
+    @Test func reportFilesArePrivateEvenWhenTheyExistedBefore() throws {
+        let path = Fixture.temporaryPath("r.html")
+        FileManager.default.createFile(atPath: path, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644])
+        try ReportFile.write("<p>new</p>", to: path)
+        let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
+        #expect(mode == 0o600)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "<p>new</p>")
+        let error = #expect(throws: ReportError.self) { try ReportFile.write("x", to: "/nonexistent-dir/r.html") }
+        #expect(error?.description.contains("--out") == true)
+    }
+
+    @Test func aNightThatIsNotThereIsAClearError() throws {
+        let j = try Journal(path: Fixture.temporaryPath())
+        let s = try JournalSnapshot(journal: j)
+        let error = #expect(throws: ReportError.self) { try NightReport.render(snapshot: s, journal: j, night: 5) }
+        #expect(error?.description.contains("no night 5") == true)
+        #expect(try Fixture.wellFormedProblems(TrendReport.render(snapshot: s)) == "")
+        #expect(try Fixture.wellFormedProblems(ClinicianReport.render(snapshot: s)) == "")
+    }
+}
+
+/// Renders the reports in a real browser when Chromium is installed (the Debian package `chromium`).
+@Suite struct BrowserRenderingTests {
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Fraction of pixels that are not (near) white, and the number of distinct colours, in a PNG (read with Python's PIL).
+    static func inkAndColours(_ png: String) throws -> (ink: Double, colours: Int) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", """
+            import sys
+            from PIL import Image
+            im = Image.open(sys.argv[1]).convert("RGB")
+            px = list(im.getdata())
+            ink = sum(1 for r, g, b in px if min(r, g, b) < 235) / len(px)
+            print(ink, len(set(px)))
+            """, png]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let f = text.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+        return (Double(f.first ?? "") ?? -1, Int(f.last ?? "") ?? -1)
+    }
+
+    @Test(.enabled(if: chromium != nil, "needs chromium (apt-get install chromium)"))
+    func reportsRenderInHeadlessChromiumWithoutErrors() throws {
+        let (j, _) = try Fixture.fourWeeks()
+        let s = try JournalSnapshot(journal: j, timeZone: Fixture.utc)
+        let pages = [("night", try NightReport.render(snapshot: s, journal: j, night: 2)), ("trend", TrendReport.render(snapshot: s)), ("clinician", ClinicianReport.render(snapshot: s))]
+        for (name, html) in pages {
+            let file = Fixture.temporaryPath("\(name).html")
+            try ReportFile.write(html, to: file)
+            let png = file + ".png"
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Self.chromium!)
+            p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+                           "--user-data-dir=" + (file as NSString).deletingLastPathComponent + "/chromium-profile",
+                           "--window-size=1100,1400", "--screenshot=" + png, "file://" + file]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(name): \(log)")
+            #expect(!log.contains("CONSOLE") && !log.contains("Uncaught"), "\(name): \(log)")
+            let (ink, colours) = try Self.inkAndColours(png)
+            #expect(ink > 0.02, "\(name): the screenshot is nearly blank (\(ink))")
+            #expect(colours > 20, "\(name): only \(colours) colours")
+        }
     }
 }

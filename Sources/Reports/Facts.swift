@@ -1,0 +1,212 @@
+import Evaluation
+import Foundation
+import Journal
+
+/// One saved night reduced to the numbers the reports show. Everything here is computed from journal rows.
+public struct NightFacts: Sendable, Equatable {
+    public var id: Int64
+    public var startedAt: Date?
+    public var startSource: String
+    /// The diary evening this night belongs to (`yyyy-MM-dd`, local time; nights starting before noon belong to the day before). Nil when the start is unknown.
+    public var evening: String?
+    public var durationSeconds: Double
+    public var cramps: Int
+    public var crampSeconds: Double
+    public var longestCrampSeconds: Double
+    public var crampsThatWoke: Int
+    /// Cramp onsets, seconds from the start.
+    public var crampOnsets: [Double]
+    public var crampDurations: [Double]
+    public var legMovements: Int
+    public var awakenings: Int
+    public var wakeSeconds: Double
+    public var artifacts: Int
+    public var artifactSeconds: Double
+    public var gaps: Int
+    public var gapSeconds: Double
+    public var framesLost: Int
+    public var detectorConfigId: Int64?
+
+    /// Seconds with data that were not in a wake bout, over seconds with data (movement-based, not EEG sleep staging).
+    public var sleepEfficiency: Double? {
+        let recorded = durationSeconds - gapSeconds
+        return recorded > 0 ? max(0, recorded - wakeSeconds) / recorded : nil
+    }
+
+    public var hasCramp: Bool { cramps > 0 }
+    public var end: Date? { startedAt?.addingTimeInterval(durationSeconds) }
+}
+
+/// How self-reported cramps line up with detected ones.
+public struct Reconciliation: Sendable, Equatable {
+    public struct Pair: Sendable, Equatable {
+        public var report: SelfReportedCramp
+        public var event: EventRecord
+    }
+    /// Reported and detected (within `toleranceSeconds` of each other).
+    public var matched: [Pair] = []
+    /// Reported, in a recorded night, but not detected.
+    public var missedByDetector: [SelfReportedCramp] = []
+    /// Detected in a night that has a diary entry, but not reported.
+    public var notNoticed: [EventRecord] = []
+    /// Detected in a night without any diary entry: nobody was asked, so we cannot say.
+    public var noDiary: [EventRecord] = []
+    /// Reported at a time no saved night covers (no recording to compare with).
+    public var outsideRecordings: [SelfReportedCramp] = []
+
+    /// People recall the time of a night cramp roughly; a report this close to a detected cramp counts as the same cramp.
+    public static let toleranceSeconds = 15.0 * 60
+
+    public init() {}
+}
+
+/// Everything the reports need, read once from the journal.
+public struct JournalSnapshot: Sendable {
+    public var path: String
+    public var nights: [NightFacts]
+    public var events: [Int64: [EventRecord]]
+    public var gaps: [Int64: [GapRecord]]
+    public var diary: [String: DiaryEntry]
+    public var selfReports: [SelfReportedCramp]
+    public var configurations: [Int64: DetectorConfigRecord]
+    public var timeZone: TimeZone
+
+    public init(journal: Journal, timeZone: TimeZone = .current) throws {
+        path = journal.path
+        self.timeZone = timeZone
+        let nightRecords = try journal.nights()
+        var events: [Int64: [EventRecord]] = [:]
+        for e in try journal.allEvents() { events[e.nightId, default: []].append(e) }
+        var gaps: [Int64: [GapRecord]] = [:]
+        for g in try journal.allGaps() { gaps[g.nightId, default: []].append(g) }
+        self.events = events
+        self.gaps = gaps
+        diary = Dictionary(try journal.diary().map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
+        selfReports = try journal.selfReportedCramps()
+        configurations = Dictionary(try journal.allConfigurations().map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
+        nights = nightRecords.map { n in
+            Self.facts(n, events: events[n.id!] ?? [], gaps: gaps[n.id!] ?? [], timeZone: timeZone)
+        }
+    }
+
+    static func facts(_ n: NightRecord, events: [EventRecord], gaps: [GapRecord], timeZone: TimeZone) -> NightFacts {
+        let cramps = events.filter { $0.kind == "cramp" }
+        let wakes = events.filter { $0.kind == "sleep_interruption" }
+        let artifacts = events.filter { $0.kind == "artifact" }
+        return NightFacts(
+            id: n.id!, startedAt: n.startedAt, startSource: n.startSource, evening: n.startedAt.map { eveningDate($0, timeZone: timeZone) },
+            durationSeconds: n.durationSeconds, cramps: cramps.count, crampSeconds: cramps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds },
+            longestCrampSeconds: cramps.map { $0.offsetSeconds - $0.onsetSeconds }.max() ?? 0,
+            crampsThatWoke: cramps.filter { features($0)["woke"] == "true" }.count,
+            crampOnsets: cramps.map(\.onsetSeconds), crampDurations: cramps.map { $0.offsetSeconds - $0.onsetSeconds },
+            legMovements: events.filter { $0.kind == "leg_movement" }.count, awakenings: wakes.count,
+            wakeSeconds: wakes.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, artifacts: artifacts.count,
+            artifactSeconds: artifacts.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, gaps: gaps.count,
+            gapSeconds: gaps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, framesLost: n.framesLost, detectorConfigId: n.detectorConfigId)
+    }
+
+    /// An event's extra features (`featuresJSON`) as strings; empty when there are none or they cannot be read.
+    public static func features(_ e: EventRecord) -> [String: String] {
+        guard let json = e.featuresJSON, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [:] }
+        return object.mapValues { v in
+            if let b = v as? Bool { return b ? "true" : "false" }
+            return "\(v)"
+        }
+    }
+
+    /// The evening a moment belongs to: before noon counts as the night that began the day before.
+    public static func eveningDate(_ d: Date, timeZone: TimeZone) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = timeZone
+        let shifted = cal.component(.hour, from: d) < 12 ? d.addingTimeInterval(-86400) : d
+        let c = cal.dateComponents([.year, .month, .day], from: shifted)
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+    }
+
+    /// The diary evening a noticed cramp belongs to.
+    public func evening(of report: SelfReportedCramp) -> String { Self.eveningDate(report.time, timeZone: timeZone) }
+
+    public func night(_ id: Int64) -> NightFacts? { nights.first { $0.id == id } }
+
+    /// Nights within an inclusive range of evenings (nights with an unknown start are kept only when no range is given).
+    public func nights(from: String?, to: String?) -> [NightFacts] {
+        guard from != nil || to != nil else { return nights }
+        return nights.filter { n in
+            guard let e = n.evening else { return false }
+            return (from.map { e >= $0 } ?? true) && (to.map { e <= $0 } ?? true)
+        }
+    }
+
+    /// Reconciles self-reported cramps with detected ones, for the given nights (all by default).
+    public func reconcile(nights subset: [NightFacts]? = nil) -> Reconciliation {
+        let chosen = subset ?? nights
+        var r = Reconciliation()
+        var usedReports = Set<Int64>()
+        for n in chosen {
+            let cramps = (events[n.id] ?? []).filter { $0.kind == "cramp" }
+            guard let start = n.startedAt else {
+                r.noDiary += cramps
+                continue
+            }
+            let slack = Reconciliation.toleranceSeconds
+            let reports = selfReports.filter { rep in
+                let t = rep.time.timeIntervalSince(start)
+                return t >= -slack && t <= n.durationSeconds + slack && !usedReports.contains(rep.id!)
+            }
+            for rep in reports { usedReports.insert(rep.id!) }
+            let referenced = reports.map { rep -> Interval in let t = rep.time.timeIntervalSince(start); return Interval(t, t) }
+            let detected = cramps.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
+            let m = EventMatcher.match(reference: referenced, detected: detected, toleranceSeconds: slack)
+            let matchedR = Set(m.pairs.map(\.reference)), matchedD = Set(m.pairs.map(\.detection))
+            r.matched += m.pairs.map { Reconciliation.Pair(report: reports[$0.reference], event: cramps[$0.detection]) }
+            r.missedByDetector += reports.indices.filter { !matchedR.contains($0) }.map { reports[$0] }
+            let unmatched = cramps.indices.filter { !matchedD.contains($0) }.map { cramps[$0] }
+            let asked = n.evening.map { diary[$0] != nil } ?? false || !reports.isEmpty
+            if asked { r.notNoticed += unmatched } else { r.noDiary += unmatched }
+        }
+        if subset == nil {
+            r.outsideRecordings = selfReports.filter { !usedReports.contains($0.id!) }
+        } else {
+            let evenings = Set(chosen.compactMap(\.evening))
+            r.outsideRecordings = selfReports.filter { !usedReports.contains($0.id!) && evenings.contains(evening(of: $0)) }
+        }
+        return r
+    }
+}
+
+/// Small statistics, stated with their uncertainty.
+public enum Stats {
+    /// Wilson score interval for k successes in n trials (95 % by default). (0, 1) when n is 0.
+    public static func wilson(_ k: Int, _ n: Int, z: Double = 1.959964) -> (low: Double, high: Double) {
+        guard n > 0 else { return (0, 1) }
+        let p = Double(k) / Double(n), nn = Double(n)
+        let denominator = 1 + z * z / nn
+        let centre = (p + z * z / (2 * nn)) / denominator
+        let half = z * (p * (1 - p) / nn + z * z / (4 * nn * nn)).squareRoot() / denominator
+        // Exact at the ends: no rounding may put 10 of 10 below 100 %.
+        return (k == 0 ? 0 : max(0, centre - half), k == n ? 1 : min(1, centre + half))
+    }
+
+    public static func median(_ xs: [Double]) -> Double? {
+        guard !xs.isEmpty else { return nil }
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    public static func mean(_ xs: [Double]) -> Double? { xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count) }
+
+    /// Sample standard deviation of clock times in minutes, taken around their circular mean (so 23:50 and 00:10 are 20 min apart).
+    public static func clockSpreadMinutes(_ minutesOfDay: [Double]) -> Double? {
+        guard minutesOfDay.count >= 2 else { return nil }
+        let angles = minutesOfDay.map { $0 / 1440 * 2 * Double.pi }
+        let meanAngle = atan2(angles.map(sin).reduce(0, +), angles.map(cos).reduce(0, +))
+        let deviations = angles.map { a -> Double in
+            var d = a - meanAngle
+            while d > .pi { d -= 2 * .pi }
+            while d < -.pi { d += 2 * .pi }
+            return d / (2 * .pi) * 1440
+        }
+        let m = deviations.reduce(0, +) / Double(deviations.count)
+        return (deviations.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(deviations.count - 1)).squareRoot()
+    }
+}
