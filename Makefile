@@ -3,7 +3,7 @@ SWIFT ?= swift
 JOURNAL ?=
 DEMO_NIGHT ?= Samples/night-a/night.cwcap
 
-.PHONY: setup build demo test test-swift test-firmware clean
+.PHONY: setup build demo test test-swift test-firmware clean bench accuracy bench-sweep
 
 setup:
 	@./scripts/setup-system.sh
@@ -28,3 +28,23 @@ test-firmware:
 clean:
 	rm -rf .build
 	$(MAKE) -C Firmware clean
+
+# Benchmarks (not part of `make test`): the hot paths, side by side with the SciPy reference in one run.
+bench: setup
+	$(SWIFT) build -c release --product crampwatch --product crampwatch-bench 2>/dev/null || $(SWIFT) build -c release
+	python3 -c "import numpy, scipy" 2>/dev/null || pip install --quiet numpy scipy
+	.build/release/crampwatch-bench --data .build-bench-data
+
+# Detection accuracy on 20 unseen simulated 8-hour nights (release build, every core).
+accuracy: setup
+	$(SWIFT) build -c release --product crampwatch-bench
+	.build/release/crampwatch-bench --accuracy 20 --hours 8
+
+# Sweep benchmark: 100 configurations over 10 simulated 8-hour nights (release build, every core).
+bench-sweep: setup
+	$(SWIFT) build -c release --product crampwatch
+	@mkdir -p .build-bench-data
+	@for s in 200 201 202 203 204 205 206 207 208 209; do \
+		[ -f .build-bench-data/sweep-$$s/night.cwcap ] || .build/release/crampwatch simulate --seed $$s --hours 8 --out .build-bench-data/sweep-$$s >/dev/null; done
+	time .build/release/crampwatch validate .build-bench-data/sweep-*/night.cwcap \
+		--sweep crampMinSeconds=6:24:2 --sweep crampMinMeanAboveRestMicrovolts=10:28:2 --out .build-bench-data/sweep-result

@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Dynamic exclusivity checks cost ~40 % of replay time in the per-sample paths (measured with perf).
+// Debug builds, where every test runs, keep them; release builds of the hot modules do not.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "Crampwatch",
     platforms: [.macOS(.v14)],
@@ -13,9 +17,11 @@ let package = Package(
     ],
     targets: [
         // Wire format v1: frame codec, device info, commands. Pure Swift, stdlib only.
-        .target(name: "DeviceProtocol"),
+        // The crc32 instruction for CRC-32C (C, because Swift cannot reach it); table fallback in Swift.
+        .target(name: "CCRC32C"),
+        .target(name: "DeviceProtocol", dependencies: ["CCRC32C"], swiftSettings: hotPath),
         // Filters, envelopes, baselines, detectors. Pure and allocation-free in the sample loop.
-        .target(name: "SignalCore"),
+        .target(name: "SignalCore", swiftSettings: hotPath),
         // Physiologically plausible simulated nights with ground truth.
         .target(name: "NightSimulator", dependencies: ["DeviceProtocol", "SignalCore"]),
         // Recorded files: raw device captures (EDF/CSV follow).
@@ -24,21 +30,33 @@ let package = Package(
         .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // Event matching and metrics against reference labels.
         .target(name: "Evaluation"),
+        // Self-contained HTML reports with inline SVG.
+        .target(name: "Reports", dependencies: ["Journal"]),
         // Wires sources to the signal core and to sinks.
-        .target(name: "Pipeline", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "Journal", "Evaluation"]),
+        .target(name: "Pipeline", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "Journal", "Evaluation"], swiftSettings: hotPath),
         .executableTarget(
             name: "crampwatch",
             dependencies: [
-                "DeviceProtocol", "SignalCore", "NightSimulator", "Recordings", "Journal", "Pipeline", "Evaluation",
+                "DeviceProtocol", "SignalCore", "NightSimulator", "Recordings", "Journal", "Pipeline", "Evaluation", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Accuracy studies over simulated nights (tests, benchmarks).
+        .target(name: "Studies", dependencies: ["NightSimulator", "Pipeline", "Evaluation", "SignalCore"]),
+        // Counts heap allocations (benchmarks, and the no-allocation test of the sample loop).
+        .target(name: "CAllocCounter"),
+        .executableTarget(
+            name: "crampwatch-bench",
+            dependencies: ["CAllocCounter", "DeviceProtocol", "SignalCore", "NightSimulator", "Pipeline", "Journal", "Studies"],
+            path: "Sources/crampwatch-bench"
+        ),
         .testTarget(name: "DeviceProtocolTests", dependencies: ["DeviceProtocol"]),
-        .testTarget(name: "SignalCoreTests", dependencies: ["SignalCore"]),
+        .testTarget(name: "SignalCoreTests", dependencies: ["SignalCore", "CAllocCounter"]),
         .testTarget(name: "NightSimulatorTests", dependencies: ["NightSimulator", "DeviceProtocol", "SignalCore"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "NightSimulator", "Evaluation", "Journal", "Recordings"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "NightSimulator", "Evaluation", "Journal", "Recordings", "Studies"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Journal", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests"),
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "Pipeline", "SignalCore"], exclude: ["edf_check.py"]),
     ],

@@ -17,6 +17,11 @@ if ! command -v swift >/dev/null 2>&1; then
     echo "crampwatch setup: swift is not on PATH. Install Swift 6.1 or newer from https://swift.org/install and try again." >&2
     exit 1
 fi
+# Python tools the tests use: timescoring (metric agreement).
+if ! python3 -c "import timescoring" >/dev/null 2>&1; then
+    echo "crampwatch setup: installing the Python package timescoring"
+    python3 -m pip install --quiet timescoring || python3 -m pip install --quiet --break-system-packages timescoring
+fi
 
 # Independent EDF readers for the recordings tests (Tests/RecordingsTests/edf_check.py): pyedflib, edfio, MNE.
 PY_PACKAGES="pyedflib edfio mne"

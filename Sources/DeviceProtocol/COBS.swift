@@ -39,19 +39,32 @@ public enum COBS {
         var read = 0
         var write = 0
         let n = input.count
+        guard n > 0 else { return 0 }
+        let src = input.baseAddress!, dst = output.baseAddress!
         while read < n {
-            let code = Int(input[read])
+            let code = Int(src.load(fromByteOffset: read, as: UInt8.self))
             if code == 0 { return nil }
             read += 1
-            let end = read + code - 1
-            if end > n { return nil }
-            while read < end {
-                output[write] = input[read]
-                write += 1
-                read += 1
+            let run = code - 1
+            if read + run > n { return nil }
+            if run <= 32 {
+                // Sample data is full of small values, so runs are short: a call to memmove costs more than the copy.
+                var k = 0
+                while k + 8 <= run {
+                    dst.storeBytes(of: src.loadUnaligned(fromByteOffset: read + k, as: UInt64.self), toByteOffset: write + k, as: UInt64.self)
+                    k += 8
+                }
+                while k < run {
+                    dst.storeBytes(of: src.load(fromByteOffset: read + k, as: UInt8.self), toByteOffset: write + k, as: UInt8.self)
+                    k += 1
+                }
+            } else {
+                (dst + write).copyMemory(from: src + read, byteCount: run)
             }
+            write += run
+            read += run
             if code != 0xFF && read < n {
-                output[write] = 0
+                dst.storeBytes(of: 0, toByteOffset: write, as: UInt8.self)
                 write += 1
             }
         }

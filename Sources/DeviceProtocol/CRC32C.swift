@@ -1,18 +1,20 @@
 /// CRC-32C (Castagnoli), reflected polynomial 0x82F63B78, init and final XOR 0xFFFFFFFF.
 ///
-/// Slice-by-4 over a constant table: the frame decoder checks every byte it receives,
+/// Slice-by-8 over a constant table: the frame decoder checks every byte it receives,
 /// so this is on the hot path of replay.
+import CCRC32C
+
 public enum CRC32C {
     @usableFromInline
     static let table: [UInt32] = {
-        var t = [UInt32](repeating: 0, count: 256 * 4)
+        var t = [UInt32](repeating: 0, count: 256 * 8)
         for i in 0..<256 {
             var c = UInt32(i)
             for _ in 0..<8 { c = (c & 1) != 0 ? (c >> 1) ^ 0x82F6_3B78 : c >> 1 }
             t[i] = c
         }
         for i in 0..<256 {
-            for k in 1..<4 {
+            for k in 1..<8 {
                 let prev = t[(k - 1) * 256 + i]
                 t[k * 256 + i] = (prev >> 8) ^ t[Int(prev & 0xFF)]
             }
@@ -21,8 +23,14 @@ public enum CRC32C {
     }()
 
     /// The CRC of `bytes`.
-    @inlinable
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        if ccrc32c_hw_update(&crc, bytes.baseAddress, bytes.count) == 0 { crc = update(crc, bytes) }
+        return crc ^ 0xFFFF_FFFF
+    }
+
+    /// The table-driven CRC, whatever the CPU (tests compare it with the instruction).
+    public static func softwareChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         update(0xFFFF_FFFF, bytes) ^ 0xFFFF_FFFF
     }
 
@@ -36,11 +44,13 @@ public enum CRC32C {
         var i = 0
         let n = bytes.count
         table.withUnsafeBufferPointer { t in
-            while i + 4 <= n {
-                crc ^= UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
-                crc = t[768 + Int(crc & 0xFF)] ^ t[512 + Int((crc >> 8) & 0xFF)]
-                    ^ t[256 + Int((crc >> 16) & 0xFF)] ^ t[Int(crc >> 24)]
-                i += 4
+            let base = bytes.baseAddress
+            while i + 8 <= n {
+                let lo = UInt32(littleEndian: base!.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ crc
+                let hi = UInt32(littleEndian: base!.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+                crc = t[1792 + Int(lo & 0xFF)] ^ t[1536 + Int((lo >> 8) & 0xFF)] ^ t[1280 + Int((lo >> 16) & 0xFF)] ^ t[1024 + Int(lo >> 24)]
+                    ^ t[768 + Int(hi & 0xFF)] ^ t[512 + Int((hi >> 8) & 0xFF)] ^ t[256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
+                i += 8
             }
             while i < n {
                 crc = (crc >> 8) ^ t[Int((crc ^ UInt32(bytes[i])) & 0xFF)]

@@ -111,6 +111,22 @@ public struct SampleBlockView {
         Int16(bitPattern: payload.le(UInt16.self, 16 + 2 * flatIndex))
     }
 
+    /// Writes every EMG value × `scale` to `out` (sample-major, as on the wire).
+    @inlinable
+    public func convertEMG(into out: UnsafeMutablePointer<Float>, scale: Float) {
+        let n = emgCount * emgChannels
+        let p = payload.baseAddress! + 16
+        for i in 0..<n { out[i] = Float(Int16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))) * scale }
+    }
+
+    /// Writes every accelerometer value × `scale` to `out`.
+    @inlinable
+    public func convertAccel(into out: UnsafeMutablePointer<Float>, scale: Float) {
+        let n = accelCount * accelAxes
+        let p = payload.baseAddress! + 16 + 2 * emgCount * emgChannels
+        for i in 0..<n { out[i] = Float(Int16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))) * scale }
+    }
+
     /// Accelerometer count at `flatIndex = sample * accelAxes + axis`.
     @inlinable
     public func accelValue(flatIndex: Int) -> Int16 {
@@ -160,8 +176,14 @@ public final class FrameDecoder {
         var i = 0
         let n = bytes.count
         while i < n {
-            // Find the next delimiter.
+            // Find the next delimiter, eight bytes at a time (a word has a zero byte iff (v − 0x01…) & ~v & 0x80… ≠ 0).
             var j = i
+            let base = bytes.baseAddress!
+            while j + 8 <= n {
+                let v = base.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+                if (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080 != 0 { break }
+                j += 8
+            }
             while j < n && bytes[j] != 0 { j += 1 }
             let segment = j - i
             if segment > 0 {
@@ -172,7 +194,10 @@ public final class FrameDecoder {
                         dropping = true
                         encodedCount = 0
                     } else {
-                        (encoded.baseAddress! + encodedCount).copyMemory(from: bytes.baseAddress! + i, byteCount: segment)
+                        // Copy only what may be needed later: a frame completed within this chunk is decoded in place.
+                        if encodedCount > 0 || j == n {
+                            (encoded.baseAddress! + encodedCount).copyMemory(from: bytes.baseAddress! + i, byteCount: segment)
+                        }
                         encodedCount += segment
                     }
                 }
@@ -181,8 +206,11 @@ public final class FrameDecoder {
                 // Delimiter at j.
                 if dropping {
                     dropping = false
+                } else if encodedCount == segment && segment > 0 {
+                    // The whole frame is inside this chunk: decode it in place, without the copy.
+                    decodeFrame(UnsafeRawBufferPointer(rebasing: bytes[i..<j]), handle)
                 } else if encodedCount > 0 {
-                    decodeFrame(handle)
+                    decodeFrame(UnsafeRawBufferPointer(rebasing: encoded[0..<encodedCount]), handle)
                 }
                 encodedCount = 0
                 i = j + 1
@@ -206,9 +234,9 @@ public final class FrameDecoder {
         dropping = false
     }
 
-    private func decodeFrame(_ handle: (DecoderEvent) -> Void) {
+    private func decodeFrame(_ input: UnsafeRawBufferPointer, _ handle: (DecoderEvent) -> Void) {
         let start = frameStart
-        guard let count = COBS.decode(UnsafeRawBufferPointer(rebasing: encoded[0..<encodedCount]), into: body) else {
+        guard let count = COBS.decode(input, into: body) else {
             return handle(.error(.cobs, offset: start))
         }
         let b = UnsafeRawBufferPointer(body)

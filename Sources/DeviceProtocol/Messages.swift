@@ -6,7 +6,8 @@ public enum ProtocolV1 {
     public static let maxPayload = 1024
     public static let maxBody = headerSize + maxPayload + crcSize
     /// Largest encoded frame without its delimiter.
-    public static let maxEncoded = maxBody + (maxBody + 253) / 254
+    /// COBS adds at most ceil(1044 / 254) = 5 bytes (1049); PROTOCOL.md rounds the limit up to 1050.
+    public static let maxEncoded = 1050
     public static let sampleBlockHeaderSize = 16
     public static let deviceInfoSize = 48
     public static let statusSize = 16

@@ -144,6 +144,7 @@ public final class Journal: Sendable {
                 t.column("reason", .text).notNull()
             }
         }
+        registerDiaryMigrations(&m)
         return m
     }
 
@@ -158,6 +159,39 @@ public final class Journal: Sendable {
             try r.insert(db)
             return r.id!
         }
+    }
+
+    /// Stores a configuration under a name, for `replay --config NAME`. A name already used for other
+    /// settings is refused unless `replace` is set.
+    @discardableResult
+    public func saveConfiguration(name: String, json: String, hash: String, replace: Bool = false) throws -> Int64 {
+        try write { db in
+            if let named = try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.name == name).fetchOne(db) {
+                if named.hash == hash { return named.id! }
+                guard replace else {
+                    throw JournalError(path: path, "a configuration named \"\(name)\" already exists with other settings; choose another name or add --replace")
+                }
+                try db.execute(sql: "UPDATE detectorConfig SET name = NULL WHERE id = ?", arguments: [named.id!])
+            }
+            if var existing = try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.hash == hash).fetchOne(db) {
+                existing.name = name
+                try existing.update(db)
+                return existing.id!
+            }
+            var r = DetectorConfigRecord(hash: hash, json: json, name: name, createdAt: Date())
+            try r.insert(db)
+            return r.id!
+        }
+    }
+
+    /// The configuration saved under `name`.
+    public func configuration(named name: String) throws -> DetectorConfigRecord? {
+        try read { db in try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.name == name).fetchOne(db) }
+    }
+
+    /// Every named configuration.
+    public func namedConfigurations() throws -> [DetectorConfigRecord] {
+        try read { db in try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.name != nil).order(DetectorConfigRecord.Columns.name).fetchAll(db) }
     }
 
     /// Saves a whole night with its events and gaps in one transaction; returns the night's id.
@@ -226,6 +260,9 @@ public final class Journal: Sendable {
             return Dictionary(uniqueKeysWithValues: rows.map { ($0["kind"] as String, $0["n"] as Int) })
         }
     }
+
+    func writeTransaction<T>(_ body: (Database) throws -> T) throws -> T { try write(body) }
+    func readTransaction<T>(_ body: (Database) throws -> T) throws -> T { try read(body) }
 
     private func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {

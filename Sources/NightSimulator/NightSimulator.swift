@@ -59,7 +59,9 @@ public final class NightSimulator {
         let totalSamples = Int(o.hours * 3600 * fs)
         let channels = o.emgChannels
         var emgSynth = (0..<channels).map { c in EMGSynth(channel: c, sampleRateHz: fs, mainsHz: Double(o.mainsHz), rng: &rng) }
-        var accelSynth = AccelSynth(sampleRateHz: fa)
+        // The amplifier's real gain differs from its nominal one by up to ±30 %.
+        let gain = rng.uniform(0.75, 1.3)
+        var accelSynth = AccelSynth(sampleRateHz: fa, posture: Scenario.postures[Int(rng.uniform(0, Double(Scenario.postures.count)))])
         var sequence: UInt32 = 0
         var out: [UInt8] = []
         out.reserveCapacity(70_000)
@@ -111,7 +113,7 @@ public final class NightSimulator {
             while contractionCursor < scenario.contractions.count && scenario.contractions[contractionCursor].offset < t0 - 700 { contractionCursor += 1 }
             for c in 0..<channels {
                 emgSynth[c].render(first: first, count: count, scenario: scenario, contractionCursor: contractionCursor, t1: t1, rng: &rng) { i, microvolts in
-                    let counts = (microvolts / Double(Self.emgMicrovoltsPerLSB)).rounded()
+                    let counts = (gain * microvolts / Double(Self.emgMicrovoltsPerLSB)).rounded()
                     let v = Int16(clamping: Int(max(-32767, min(32767, counts))))
                     if v == 32767 || v == -32767 { clipped = true }
                     emg[i * channels + c] = v
@@ -170,10 +172,11 @@ struct EMGSynth {
         self.channel = channel
         fs = sampleRateHz
         self.mainsHz = mainsHz
-        mainsAmplitude = rng.uniform(3, 12)
+        mainsAmplitude = rng.uniform(2, 20)
         mainsPhase = rng.uniform(0, 2 * .pi)
         wanderHz = rng.uniform(0.1, 0.4)
-        noiseMicrovolts = rng.uniform(1.8, 3.0)
+        // Electrode and amplifier noise differ from night to night: 1–10 µV RMS.
+        noiseMicrovolts = rng.logUniform(1, 10)
         units = (0..<16).map { _ in MotorUnit(rateHz: rng.uniform(6, 25), nextFire: rng.uniform(0, 0.2), amplitude: rng.uniform(0.4, 1.6)) }
         // A biphasic motor-unit action potential about 6 ms long.
         let width = Int(0.006 * sampleRateHz) + 1
@@ -236,11 +239,14 @@ struct EMGSynth {
 /// The accelerometer on the leg: gravity by posture, breathing, movements.
 struct AccelSynth {
     let fa: Double
-    var posture: SIMD3<Double> = [0, 0, 1]
+    var posture: SIMD3<Double>
     var postureCursor = 0
     var motionCursor = 0
 
-    init(sampleRateHz: Double) { fa = sampleRateHz }
+    init(sampleRateHz: Double, posture: SIMD3<Double>) {
+        fa = sampleRateHz
+        self.posture = posture
+    }
 
     mutating func sample(_ j: Int, scenario: Scenario, rng: inout SeededGenerator) -> SIMD3<Double> {
         let t = Double(j) / fa

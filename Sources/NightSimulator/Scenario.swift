@@ -44,12 +44,14 @@ struct Contraction {
     var rampDown: Double
     var wobbleHz: Double
     var crossTalk: Double  // fraction that leaks to the other channels
+    /// Depth of the slow amplitude modulation (0.2 steady, up to 0.6 waxing and waning).
+    var wobbleDepth: Double = 0.2
 
     func envelope(at t: Double) -> Double {
         guard t >= onset && t < offset else { return 0 }
         let up = min(1, (t - onset) / rampUp)
         let down = min(1, (offset - t) / rampDown)
-        let wobble = 1 + 0.2 * sin(2 * .pi * wobbleHz * t) * sin(2 * .pi * 0.37 * wobbleHz * t + 1)
+        let wobble = 1 + wobbleDepth * sin(2 * .pi * wobbleHz * t) * sin(2 * .pi * 0.37 * wobbleHz * t + 1)
         return amplitude * min(up, down) * wobble
     }
 }
@@ -108,9 +110,18 @@ struct Scenario {
             guard let onset = place(length: length + wakeAfter, margin: 40, rng: &rng) else { continue }
             let offset = onset + length
             let channel = rng.chance(0.8) ? calf : shin
-            contractions.append(Contraction(
-                channel: channel, onset: onset, offset: offset, amplitude: rng.uniform(60, 300),
-                rampUp: rng.uniform(2, 6), rampDown: rng.uniform(0.5, 2), wobbleHz: rng.uniform(0.3, 1.5), crossTalk: 0.12))
+            // Cramp shapes vary: steady, slowly building (crescendo), or waxing and waning.
+            var cramp = Contraction(
+                channel: channel, onset: onset, offset: offset, amplitude: rng.uniform(50, 300),
+                rampUp: rng.uniform(1, 6), rampDown: rng.uniform(0.5, 3), wobbleHz: rng.uniform(0.3, 1.5), crossTalk: rng.uniform(0.05, 0.2))
+            switch Int(rng.uniform(0, 3)) {
+            case 1: cramp.rampUp = length * rng.uniform(0.3, 0.6)
+            case 2:
+                cramp.wobbleDepth = rng.uniform(0.4, 0.6)
+                cramp.wobbleHz = rng.uniform(0.1, 0.4)
+            default: break
+            }
+            contractions.append(cramp)
             labels.append(Label(kind: .cramp, onsetSeconds: onset, offsetSeconds: offset))
             // Woken by the pain: stretching during the cramp, then awake for a while.
             let wakeOnset = onset + wakeLatency
@@ -193,11 +204,11 @@ struct Scenario {
         labels.append(Label(kind: .legMovement, onsetSeconds: t, offsetSeconds: t + length))
     }
 
+    /// Leg orientations: on the back, on either side, knee bent, half turned.
+    static let postures: [SIMD3<Double>] = [[0, 0, 1], [1, 0, 0.2], [-1, 0, 0.2], [0, 0.3, 0.95], [0.7, 0, 0.7]].map { $0 / ($0 * $0).sum().squareRoot() }
+
     private mutating func addTurn(at t: Double, length: Double, emgChannels: Int, rng: inout SeededGenerator) {
-        let postures: [SIMD3<Double>] = [[0, 0, 1], [1, 0, 0.2], [-1, 0, 0.2], [0, 0.3, 0.95], [0.7, 0, 0.7]]
-        postures.randomElement(using: &rng).map { postures in
-            self.postures.append(PostureChange(onset: t, offset: t + length, to: postures / (postures * postures).sum().squareRoot()))
-        }
+        postures.append(PostureChange(onset: t, offset: t + length, to: Self.postures[Int(rng.uniform(0, Double(Self.postures.count)))]))
         motions.append(Motion(onset: t - 0.3, offset: t + length, amplitudeG: rng.uniform(0.05, 0.15), frequencyHz: rng.uniform(1, 3), direction: randomDirection(&rng)))
         for c in 0..<emgChannels {
             contractions.append(Contraction(channel: c, onset: t + rng.uniform(0, 0.4), offset: t + length - rng.uniform(0, 0.4),

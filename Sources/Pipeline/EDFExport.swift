@@ -98,6 +98,7 @@ public final class EDFNightWriter: NightSignalSink {
         case .artifact: return "Artifact \(e.artifactCause.name)"
         case .gap: return "Gap"
         case .voluntaryMovement: return "Voluntary movement"
+        case .muscleActivity: return "Muscle activity" + (e.channel >= 0 ? " ch\(e.channel + 1)" : "")
         }
     }
 }

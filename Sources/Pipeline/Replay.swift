@@ -46,6 +46,13 @@ public struct NightResult: Sendable {
     public var stats: FrameStats
     /// Set when the file ended inside a frame: the byte offset of that frame.
     public var truncatedAt: UInt64?
+    /// Every tick's features, when asked for (`recordTicks`): replay them through other thresholds.
+    public var tickLog: TickLog?
+    /// Mean z-angle of the accelerometer per 5-s epoch (degrees; NaN where lost), for the sleep window.
+    public var zAngleEpochs: [Float] = []
+    /// Per second: EMG envelope above rest (µV) and accelerometer activity (g), for the timeline.
+    public var traceEnvelope: [Float] = []
+    public var traceActivity: [Float] = []
 }
 
 /// Problems that stop a replay, said for a person.
@@ -63,9 +70,12 @@ public struct Replayer {
     public var recordingOptions = RecordingOptions()
     /// Receives the replayed signals, gaps and events (e.g. an EDF+ export).
     public var signalSink: NightSignalSink?
+    /// Keep every tick's features in the result (for threshold sweeps).
+    public var recordTicks = false
 
-    public init(configuration: DetectorConfiguration = DetectorConfiguration(), progress: ((Double) -> Void)? = nil) {
+    public init(configuration: DetectorConfiguration = DetectorConfiguration(), recordTicks: Bool = false, progress: ((Double) -> Void)? = nil) {
         self.configuration = configuration
+        self.recordTicks = recordTicks
         self.progress = progress
     }
 
@@ -85,6 +95,7 @@ public struct Replayer {
         let reader = try ChunkedFileReader(path: path)
         let run = CaptureRun(path: path, configuration: configuration)
         run.sink = signalSink
+        run.recordTicks = recordTicks
         var lastReported = 0.0
         while true {
             let chunk = try reader.next()
@@ -119,18 +130,23 @@ public final class CaptureRun {
     var pendingFirstLost: UInt32?
     var nextEMGIndex: Int?
     var nextAccelIndex = 0
-    var emgBuffer: [Float] = []
-    var accelBuffer: [Float] = []
+    let emgScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: ProtocolV1.maxPayload / 2)
+    let accelScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: ProtocolV1.maxPayload / 2)
     var truncatedAt: UInt64?
     var failure: ReplayError?
     /// Receives the scaled samples, gaps and final events (e.g. an EDF+ export).
     public var sink: NightSignalSink?
+    /// Keep every tick's features (for threshold sweeps).
+    public var recordTicks = false
 
     public init(path: String, configuration: DetectorConfiguration) {
         self.path = path
         self.configuration = configuration
-        emgBuffer.reserveCapacity(4 * 512)
-        accelBuffer.reserveCapacity(3 * 512)
+    }
+
+    deinit {
+        emgScratch.deallocate()
+        accelScratch.deallocate()
     }
 
     public func feed(_ bytes: UnsafeRawBufferPointer) throws {
@@ -172,10 +188,12 @@ public final class CaptureRun {
         info = d
         do {
             var cfg = configuration
-            if d.mainsHz == 50 || d.mainsHz == 60 { cfg.mainsHz = Double(d.mainsHz) }
+            // The device knows its mains frequency; if it says 0, the detector finds it in the signal.
+            if cfg.mainsHz == 0 && (d.mainsHz == 50 || d.mainsHz == 60) { cfg.mainsHz = Double(d.mainsHz) }
             let clip = Float(Int(1) << (min(16, max(2, d.adcBits)) - 1) - 1) * d.emgMicrovoltsPerLSB
             detector = try NightDetector(configuration: cfg, sampleRateHz: d.emgRateHz, emgChannels: d.emgChannels,
                                          accelRateHz: d.accelRateHz, accelAxes: d.accelAxes, clipLevelMicrovolts: clip)
+            if recordTicks { detector?.startTickLog() }
         } catch {
             failure = ReplayError("\(path): at byte offset \(frameOffset): the device describes itself in a way the detector cannot use: \(error)")
             return
@@ -228,16 +246,12 @@ public final class CaptureRun {
         let uv = info.emgMicrovoltsPerLSB, g = info.accelGPerLSB
         let emgValues = b.emgCount * b.emgChannels
         let accelValues = b.accelCount * b.accelAxes
-        emgBuffer.removeAll(keepingCapacity: true)
-        for i in 0..<emgValues { emgBuffer.append(Float(b.emgValue(flatIndex: i)) * uv) }
-        accelBuffer.removeAll(keepingCapacity: true)
-        for i in 0..<accelValues { accelBuffer.append(Float(b.accelValue(flatIndex: i)) * g) }
-        emgBuffer.withUnsafeBufferPointer { e in
-            accelBuffer.withUnsafeBufferPointer { a in
-                detector.process(emg: e, accel: a, into: &events)
-                sinkCall { try $0.samples(emg: e, accel: a) }
-            }
-        }
+        // Counts → µV and g into buffers allocated once (a block is at most 1024 bytes).
+        let e = emgScratch, a = accelScratch
+        b.convertEMG(into: e.baseAddress!, scale: uv)
+        b.convertAccel(into: a.baseAddress!, scale: g)
+        detector.process(emg: UnsafeBufferPointer(rebasing: e[0..<emgValues]), accel: UnsafeBufferPointer(rebasing: a[0..<accelValues]), into: &events)
+        sinkCall { try $0.samples(emg: UnsafeBufferPointer(rebasing: e[0..<emgValues]), accel: UnsafeBufferPointer(rebasing: a[0..<accelValues])) }
         nextEMGIndex = emgIndex + b.emgCount
         nextAccelIndex = Int(b.accelIndex) + b.accelCount
         drainEvents()
@@ -282,6 +296,7 @@ public final class CaptureRun {
         return NightResult(
             path: path, format: .rawCapture, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,
             durationSeconds: Double(detector.emgSampleIndex) / Double(info.emgRateHz), events: finalEvents,
-            provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt)
+            provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt, tickLog: detector.tickLog,
+            zAngleEpochs: detector.zAngleEpochs, traceEnvelope: detector.machines.traceEnvelope, traceActivity: detector.machines.traceActivity)
     }
 }

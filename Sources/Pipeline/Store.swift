@@ -21,6 +21,10 @@ public struct NightJSON: Codable, Sendable {
         public var cause: String?
         /// Gaps: frames lost.
         public var frames_lost: Int?
+        /// Cramps and leg movements: median frequency of the EMG during the event (Hz).
+        public var median_frequency_hz: Double? = nil
+        /// Cramps: largest accelerometer activity in the 10 s after it (g): stretching or getting up.
+        public var accel_activity_after_g: Double? = nil
     }
     public struct Device: Codable, Sendable {
         public var serial: String
@@ -67,7 +71,9 @@ public struct NightJSON: Codable, Sendable {
                   mean_uv: e.kind == .cramp || e.kind == .legMovement ? Double(e.meanAboveRestMicrovolts).rounded3 : nil,
                   accel_activity_g: Double(e.accelActivityG).rounded3, confidence: Double(e.confidence).rounded3,
                   woke: e.kind == .cramp ? NightSummary.woke(e, wakes) : nil,
-                  cause: e.kind == .artifact ? e.artifactCause.name : nil, frames_lost: nil)
+                  cause: e.kind == .artifact ? e.artifactCause.name : nil, frames_lost: nil,
+                  median_frequency_hz: e.kind == .cramp || e.kind == .legMovement ? Double(e.medianFrequencyHz).rounded3 : nil,
+                  accel_activity_after_g: e.kind == .cramp ? Double(e.accelActivityAfterG).rounded3 : nil)
         }
         list += r.gaps.map { g in
             Event(kind: "gap", onset_s: g.onsetSeconds.rounded3, offset_s: g.offsetSeconds.rounded3, duration_s: (g.offsetSeconds - g.onsetSeconds).rounded3,
@@ -84,7 +90,8 @@ extension Double {
 
 extension NightResult {
     public var summary: NightSummary {
-        NightSummary(events: events, gaps: gaps, durationSeconds: durationSeconds, framesLost: stats.framesLost, corruptFrames: stats.corruptFrames)
+        NightSummary(events: events, gaps: gaps, durationSeconds: durationSeconds, framesLost: stats.framesLost, corruptFrames: stats.corruptFrames,
+                     zAngleEpochs: zAngleEpochs, epochSeconds: Double(NightDetector.epochSeconds))
     }
 }
 
@@ -117,7 +124,11 @@ public enum NightStore {
         let events = r.events.map { e -> EventRecord in
             var features: [String: String] = [:]
             if e.kind == .artifact { features["cause"] = e.artifactCause.name }
-            if e.kind == .cramp { features["woke"] = NightSummary.woke(e, wakes) ? "true" : "false" }
+            if e.kind == .cramp {
+                features["woke"] = NightSummary.woke(e, wakes) ? "true" : "false"
+                features["accel_activity_after_g"] = String(format: "%.4f", e.accelActivityAfterG)
+            }
+            if e.kind == .cramp || e.kind == .legMovement { features["median_frequency_hz"] = String(format: "%.1f", e.medianFrequencyHz) }
             let json = features.isEmpty ? nil : String(decoding: (try? JSONSerialization.data(withJSONObject: features, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
             let emg = e.kind == .cramp || e.kind == .legMovement
             return EventRecord(kind: e.kind.rawValue, onsetSeconds: e.onsetSeconds, offsetSeconds: e.offsetSeconds, channel: e.channel >= 0 ? e.channel : nil,
@@ -128,6 +139,8 @@ public enum NightStore {
             GapRecord(onsetSeconds: g.onsetSeconds, offsetSeconds: g.offsetSeconds, framesLost: g.framesLost,
                       firstLostSequence: g.firstLostSequence.map { Int64($0) }, emgSamplesLost: g.emgSamplesLost, reason: g.reason)
         }
-        return try journal.saveNight(night, device: device, recording: recording, events: events, gaps: gaps)
+        let id = try journal.saveNight(night, device: device, recording: recording, events: events, gaps: gaps)
+        try journal.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: r.traceEnvelope, activity: r.traceActivity))
+        return id
     }
 }

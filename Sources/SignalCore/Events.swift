@@ -7,6 +7,9 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case gap
     /// Used by labels only: turning over and other voluntary movement (not reported as an event).
     case voluntaryMovement = "voluntary_movement"
+    /// Every muscle-activity burst, whatever it was classified as; reported only when
+    /// `DetectorConfiguration.reportMuscleActivity` is on (for checking the onset detector on other data).
+    case muscleActivity = "muscle_activity"
 }
 
 /// Why a stretch of signal was marked as artifact.
@@ -43,10 +46,15 @@ public struct DetectedEvent: Sendable, Equatable {
     /// A "cramp started" notice sent as soon as the criterion is met; the final event follows at its end.
     public var isProvisional: Bool
     public var artifactCause: ArtifactCause
+    /// Median frequency of the EMG during the event, averaged over it (Hz).
+    public var medianFrequencyHz: Float
+    /// Cramps: largest accelerometer activity in the `crampAfterSeconds` after the cramp (g).
+    public var accelActivityAfterG: Float
 
     public init(kind: EventKind, onsetSeconds: Double, offsetSeconds: Double, channel: Int = -1,
                 peakAboveRestMicrovolts: Float = 0, meanAboveRestMicrovolts: Float = 0, accelActivityG: Float = 0,
-                confidence: Float = 1, isProvisional: Bool = false, artifactCause: ArtifactCause = .none) {
+                confidence: Float = 1, isProvisional: Bool = false, artifactCause: ArtifactCause = .none,
+                medianFrequencyHz: Float = 0, accelActivityAfterG: Float = 0) {
         self.kind = kind
         self.onsetSeconds = onsetSeconds
         self.offsetSeconds = offsetSeconds
@@ -57,6 +65,8 @@ public struct DetectedEvent: Sendable, Equatable {
         self.confidence = confidence
         self.isProvisional = isProvisional
         self.artifactCause = artifactCause
+        self.medianFrequencyHz = medianFrequencyHz
+        self.accelActivityAfterG = accelActivityAfterG
     }
 
     public var durationSeconds: Double { offsetSeconds - onsetSeconds }

@@ -19,17 +19,31 @@ public final class NightDetector {
     let ticksPerSecond: Int
     let clipLevelMicrovolts: Float
 
-    // Per-channel signal chain.
-    var band: [SOSCascade]
-    var notch: [SOSCascade]
-    var envRing: [Double]  // emgChannels × envRingCapacity tick energies
+    // The signal chain, all channels at once: lane c of every SIMD4 is EMG channel c.
+    let bandSections: UnsafeMutableBufferPointer<Section4>
+    let notchSections: UnsafeMutableBufferPointer<Section4>
+    let envRing: UnsafeMutableBufferPointer<SIMD4<Double>>  // tick energies, for the RMS window
     let envRingCapacity = 256
-    var tickEnergy: [Double]
-    var tickMainsEnergy: [Double]
-    var tickClipped: [Bool]
-    var scratchBand: UnsafeMutableBufferPointer<Float>
-    var scratchNotch: UnsafeMutableBufferPointer<Float>
+    var tickEnergy = SIMD4<Float>.zero
+    var tickMainsEnergy = SIMD4<Float>.zero
+    var tickLowEnergy = SIMD4<Float>.zero
+    // TKEO state: the two previous band-passed, notched samples.
+    var tkeoPrevious = SIMD4<Float>.zero
+    var tkeoPrevious2 = SIMD4<Float>.zero
+    var tickClipped = SIMD4<Int32>.zero
     let scratchCapacity = 4096
+    var notchCount: Int
+    /// The mains frequency in use: from the configuration or the device, or detected (0 until then).
+    public private(set) var detectedMainsHz: Double
+    /// Sample index at which mains detection ends (0: not detecting).
+    var mainsDetectionEnd: Int
+    var goertzel50: Goertzel
+    var goertzel60: Goertzel
+    // Median frequency: the notched signal's last `spectrum.size` samples, every lane a channel.
+    var spectrum: MedianFrequencyEstimator
+    let spectrumRing: UnsafeMutableBufferPointer<SIMD4<Float>>
+    var medianFrequency = SIMD4<Float>.zero
+    var quietLevel = SIMD4<Float>.zero
 
     // Tick bookkeeping.
     /// Absolute index of the next EMG sample.
@@ -43,57 +57,50 @@ public final class NightDetector {
     var pendingMains: [SIMD4<Float>]
     var pendingBandRMS: [SIMD4<Float>]
     var pendingClip: [UInt8]
+    var pendingMedianFrequency: [SIMD4<Float>]
+    var pendingLowFrequency: [SIMD4<Float>]
 
     // Accelerometer.
     var accel: AccelActivity
     public private(set) var accelSampleIndex: Int = 0
     var accelHistory: [Float]
     let accelHistoryCapacity = 1024
-    var tickActivity: [Float]  // last ticks' activity, for the still-onset rule
-    let tickActivityCapacity = 1024
 
-    // Baselines, per channel.
-    var baselines: [RestingBaseline]
-    var secondEnvelopeSum: [Float]
-    var secondTicks = 0
-    var secondClean: [Bool]
-    var blankUntilTick = 0
+    // Posture: the accelerometer's z-angle (van Hees 2015) averaged per 5-s epoch, for the sleep window.
+    public static let epochSeconds = 5
+    /// Mean z-angle (degrees) of every 5-s epoch so far; NaN where data was lost. Storage for 48 hours is
+    /// reserved up front, so appending does not allocate in a night.
+    public private(set) var zAngleEpochs: [Float] = []
+    var epochSum = SIMD3<Float>.zero
+    var epochCount = 0
+    var epochFill = 0
 
-    // State machines.
-    var episode = Episode.idle
-    var artifacts: [ArtifactState]
-    var wake = WakeState.idle
-    var secondMaxActivity: Float = 0
-    var secondIndex = 0
-
-    enum Episode {
-        case idle
-        case active(EpisodeData)
+    /// The z-angle (degrees) of an acceleration vector: its elevation above the x–y plane.
+    @inline(__always)
+    func zAngle(_ a: SIMD3<Float>) -> Float {
+        Float(atan2(Double(a.z), Double((a.x * a.x + a.y * a.y).squareRoot())) * 180 / Double.pi)
     }
 
-    struct EpisodeData {
-        var onsetTick: Int
-        var quietSinceTick: Int?
-        var ticks = 0
-        var artifactTicks = 0
-        var sumAbove: Double = 0
-        var peakAbove: Float = 0
-        var peakChannel = 0
-        var activitySum: Double = 0
-        var onsetMaxActivity: Float = 0
-        var stillOnset: Bool?
-        var provisionalSent = false
+    /// Accumulates one accelerometer sample (NaN: lost); every 5 s, the epoch's z-angle is that of
+    /// its mean acceleration (one atan2 per epoch rather than per sample).
+    @inline(__always)
+    func addToEpoch(_ a: SIMD3<Float>) {
+        if !a.x.isNaN {
+            epochSum += a
+            epochCount += 1
+        }
+        epochFill += 1
+        if epochFill == Self.epochSeconds * accelRateHz {
+            zAngleEpochs.append(epochCount * 2 >= epochFill ? zAngle(epochSum / Float(epochCount)) : .nan)
+            epochSum = .zero
+            epochCount = 0
+            epochFill = 0
+        }
     }
 
-    enum ArtifactState {
-        case idle
-        case active(onsetTick: Int, lastCauseTick: Int, cause: ArtifactCause)
-    }
-
-    enum WakeState {
-        case idle
-        case bout(onsetSecond: Int, lastMovingSecond: Int, activitySum: Double, movingSeconds: Int)
-    }
+    // The state machines, and (optionally) a log of every tick for threshold sweeps.
+    public let machines: TickDetector
+    public var tickLog: TickLog?
 
     /// - Parameters:
     ///   - clipLevelMicrovolts: |x| at or above this is clipping (the ADC rail); infinity if unknown.
@@ -116,40 +123,48 @@ public final class NightDetector {
         ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
 
         let high = min(configuration.bandHighHz, 0.45 * fs)
-        var bandSections = try FilterDesign.butterworth(.highPass, order: configuration.filterOrder, cutoffHz: configuration.bandLowHz, sampleRateHz: fs)
-        bandSections += try FilterDesign.butterworth(.lowPass, order: configuration.filterOrder, cutoffHz: high, sampleRateHz: fs)
-        var notchSections: [Biquad] = []
-        if configuration.mainsHz > 0 {
-            for h in 1...max(1, configuration.notchHarmonics) {
-                let f = configuration.mainsHz * Double(h)
-                if f < 0.45 * fs { notchSections.append(try FilterDesign.notch(centerHz: f, q: configuration.notchQ, sampleRateHz: fs)) }
-            }
+        var bandDesign = try FilterDesign.butterworth(.highPass, order: configuration.filterOrder, cutoffHz: configuration.bandLowHz, sampleRateHz: fs)
+        bandDesign += try FilterDesign.butterworth(.lowPass, order: configuration.filterOrder, cutoffHz: high, sampleRateHz: fs)
+        // Notches: at the known mains frequency, or (mainsHz 0) at the one found in the first two seconds.
+        var notchDesign: [Biquad] = []
+        if configuration.notchEnabled && configuration.mainsHz > 0 {
+            notchDesign = try Self.notches(mainsHz: configuration.mainsHz, configuration: configuration, sampleRateHz: fs)
         }
-        band = Array(repeating: SOSCascade(bandSections), count: emgChannels)
-        notch = Array(repeating: SOSCascade(notchSections), count: emgChannels)
-        envRing = Array(repeating: 0, count: emgChannels * envRingCapacity)
-        tickEnergy = Array(repeating: 0, count: emgChannels)
-        tickMainsEnergy = Array(repeating: 0, count: emgChannels)
-        tickClipped = Array(repeating: false, count: emgChannels)
-        scratchBand = .allocate(capacity: scratchCapacity)
-        scratchNotch = .allocate(capacity: scratchCapacity)
+        bandSections = .allocate(capacity: bandDesign.count)
+        _ = bandSections.initialize(from: bandDesign.map(Section4.init))
+        let notchCapacity = max(1, configuration.notchHarmonics, notchDesign.count)
+        notchSections = .allocate(capacity: notchCapacity)
+        _ = notchSections.initialize(from: notchDesign.map(Section4.init)
+            + Array(repeating: Section4(Biquad(b0: 1, b1: 0, b2: 0, a1: 0, a2: 0)), count: notchCapacity - notchDesign.count))
+        notchCount = notchDesign.count
+        detectedMainsHz = configuration.mainsHz
+        mainsDetectionEnd = configuration.notchEnabled && configuration.mainsHz == 0 ? 2 * sampleRateHz : 0
+        goertzel50 = Goertzel(hz: 50, sampleRateHz: fs)
+        goertzel60 = Goertzel(hz: 60, sampleRateHz: fs)
+        envRing = .allocate(capacity: envRingCapacity)
+        envRing.initialize(repeating: .zero)
+        var fftSize = 64
+        while fftSize < Int(fs * 0.25) && fftSize < 1024 { fftSize *= 2 }
+        spectrum = MedianFrequencyEstimator(size: fftSize, sampleRateHz: fs)
+        spectrumRing = .allocate(capacity: fftSize)
+        spectrumRing.initialize(repeating: .zero)
+        pendingMedianFrequency = Array(repeating: .zero, count: pendingCapacity)
+        pendingLowFrequency = Array(repeating: .zero, count: pendingCapacity)
         pendingEnvelope = Array(repeating: .zero, count: pendingCapacity)
         pendingMains = Array(repeating: .zero, count: pendingCapacity)
         pendingBandRMS = Array(repeating: .zero, count: pendingCapacity)
         pendingClip = Array(repeating: 0, count: pendingCapacity)
         accel = AccelActivity(sampleRateHz: max(1, accelRateHz))
         accelHistory = Array(repeating: 0, count: accelHistoryCapacity)
-        tickActivity = Array(repeating: 0, count: tickActivityCapacity)
-        baselines = Array(repeating: RestingBaseline(windowSeconds: configuration.baselineWindowSeconds, percentile: configuration.baselinePercentile), count: emgChannels)
-        secondEnvelopeSum = Array(repeating: 0, count: emgChannels)
-        secondClean = Array(repeating: true, count: emgChannels)
-        artifacts = Array(repeating: .idle, count: emgChannels)
-        blankUntilTick = ticksPerSecond
+        if accelAxes == 3 { zAngleEpochs.reserveCapacity(48 * 3600 / Self.epochSeconds) }
+        machines = TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds)
     }
 
     deinit {
-        scratchBand.deallocate()
-        scratchNotch.deallocate()
+        bandSections.deallocate()
+        notchSections.deallocate()
+        envRing.deallocate()
+        spectrumRing.deallocate()
     }
 
     /// Seconds from the recording's first sample to the start of tick `t`.
@@ -158,21 +173,45 @@ public final class NightDetector {
 
     // MARK: - Input
 
+    static func notches(mainsHz: Double, configuration: DetectorConfiguration, sampleRateHz fs: Double) throws -> [Biquad] {
+        var design: [Biquad] = []
+        for h in 1...max(1, configuration.notchHarmonics) {
+            let f = mainsHz * Double(h)
+            if f < 0.45 * fs { design.append(try FilterDesign.notch(centerHz: f, q: configuration.notchQ, sampleRateHz: fs)) }
+        }
+        return design
+    }
+
+    /// Ends mains detection: picks 50 or 60 Hz by the power the band-passed signal had at each.
+    private func finishMainsDetection() {
+        mainsDetectionEnd = 0
+        let mains: Double = goertzel60.power > goertzel50.power ? 60 : 50
+        detectedMainsHz = mains
+        guard let design = try? Self.notches(mainsHz: mains, configuration: configuration, sampleRateHz: Double(sampleRateHz)) else { return }
+        for (k, q) in design.enumerated() where k < notchSections.count { notchSections[k] = Section4(q) }
+        notchCount = min(design.count, notchSections.count)
+    }
+
     /// Processes interleaved EMG (`emg.count` a multiple of `emgChannels`, µV) and interleaved
     /// accelerometer samples (multiple of 3, g) covering roughly the same time; emits into `events`.
     public func process(emg: UnsafeBufferPointer<Float>, accel accelSamples: UnsafeBufferPointer<Float>, into events: inout EventBuffer) {
         let frames = emg.count / emgChannels
         var done = 0
         while done < frames {
-            let n = min(scratchCapacity, frames - done)
+            var n = min(scratchCapacity, frames - done)
+            // Mains detection ends at a fixed sample, whatever the chunking.
+            if mainsDetectionEnd > 0 { n = min(n, mainsDetectionEnd - emgSampleIndex) }
             processEMGChunk(emg, from: done, count: n, events: &events)
             done += n
+            if mainsDetectionEnd > 0 && emgSampleIndex >= mainsDetectionEnd { finishMainsDetection() }
         }
         if accelAxes == 3 {
             let m = accelSamples.count / 3
             for j in 0..<m {
-                let v = accel.push(SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2]))
+                let a = SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2])
+                let v = accel.push(a)
                 accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = v
+                addToEpoch(a)
                 accelSampleIndex += 1
             }
         }
@@ -180,67 +219,118 @@ public final class NightDetector {
     }
 
     private func processEMGChunk(_ emg: UnsafeBufferPointer<Float>, from start: Int, count n: Int, events: inout EventBuffer) {
-        let fillAtStart = tickFill
-        let tickAtStart = producedTicks
-        var fill = fillAtStart
-        var tick = tickAtStart
+        var fill = tickFill
+        var tick = producedTicks
         let spt = samplesPerTick
-        let clip = clipLevelMicrovolts
-        for c in 0..<emgChannels {
-            let raw = scratchBand
-            let notched = scratchNotch
-            var anyClip = tickClipped[c]
-            for i in 0..<n {
-                let x = emg[(start + i) * emgChannels + c]
-                raw[i] = x
-                if abs(x) >= clip { anyClip = true }
+        let clip = SIMD4<Float>(repeating: clipLevelMicrovolts)
+        let channels = emgChannels
+        let band = bandSections, notch = notchSections, notches = notchCount
+        var energy = tickEnergy, mains = tickMainsEnergy, low = tickLowEnergy, clipped = tickClipped
+        let tkeo = configuration.envelopeKind == .tkeo
+        var tk1 = tkeoPrevious, tk2 = tkeoPrevious2
+        var x = SIMD4<Float>.zero
+        let sampleIndex = emgSampleIndex, spectrumMask = spectrumRing.count - 1
+        let detecting = mainsDetectionEnd > 0
+        let base = emg.baseAddress! + start * channels
+        // The default chain (band-pass of order 2 each side, three notches) runs with every filter
+        // state in registers; other chains run generically. Both do the same arithmetic in the same order.
+        let fast = band.count == 2 && notches == 3
+        var f0 = band[0], f1 = band[fast ? 1 : 0], n0 = notch[0], n1 = notch[fast ? 1 : 0], n2 = notch[fast ? 2 : 0]
+        defer {
+            if fast {
+                band[0] = f0; band[1] = f1; notch[0] = n0; notch[1] = n1; notch[2] = n2
             }
-            let bandSlice = UnsafeMutableBufferPointer(rebasing: raw[0..<n])
-            band[c].process(inPlace: bandSlice)
-            for i in 0..<n { notched[i] = raw[i] }
-            notch[c].process(inPlace: UnsafeMutableBufferPointer(rebasing: notched[0..<n]))
-            var energy = tickEnergy[c]
-            var mains = tickMainsEnergy[c]
-            fill = fillAtStart
-            tick = tickAtStart
-            for i in 0..<n {
-                let y = notched[i]
-                let m = raw[i] - y
-                energy += Double(y * y)
-                mains += Double(m * m)
-                fill += 1
-                if fill == spt {
-                    finishTick(channel: c, tick: tick, energy: energy, mains: mains, clipped: anyClip)
-                    energy = 0
-                    mains = 0
-                    anyClip = false
-                    fill = 0
-                    tick += 1
+        }
+        for i in 0..<n {
+            let p = base + i * channels
+            for c in 0..<channels { x[c] = p[c] }
+            clipped = clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
+            var y = x
+            let banded: SIMD4<Float>
+            if detecting {
+                goertzel50.push(y[0])
+                goertzel60.push(y[0])
+            }
+            if fast {
+                y = f1.process(f0.process(y))
+                banded = y
+                y = n2.process(n1.process(n0.process(y)))
+            } else {
+                for k in 0..<band.count { y = band[k].process(y) }
+                banded = y
+                for k in 0..<notches { y = notch[k].process(y) }
+            }
+            let m = banded - y
+            low += x - banded  // what the band-pass removed: offset, drift, motion
+            if !tkeo {
+                energy += y * y
+            } else {
+                // Teager–Kaiser energy of the previous sample: x[n-1]² − x[n-2]·x[n].
+                let psi = tk1 * tk1 - tk2 * y
+                tk2 = tk1
+                tk1 = y
+                energy += psi.replacing(with: -psi, where: psi .< 0)
+            }
+            mains += m * m
+            let position = (sampleIndex &+ i) & spectrumMask
+            spectrumRing[position] = y
+            if position == spectrumMask { updateMedianFrequency() }
+            fill += 1
+            if fill == spt {
+                finishTick(tick: tick, energy: energy, mains: mains, low: low, clipped: clipped)
+                energy = .zero
+                mains = .zero
+                low = .zero
+                clipped = .zero
+                fill = 0
+                tick += 1
+                // If the accelerometer lags far behind, resolve the oldest ticks without waiting.
+                if tick - resolvedTicks >= pendingCapacity - 1 {
+                    producedTicks = tick
+                    resolveReadyTicks(force: true, events: &events)
                 }
             }
-            tickEnergy[c] = energy
-            tickMainsEnergy[c] = mains
-            tickClipped[c] = anyClip
         }
-        // If the accelerometer lags far behind, resolve the oldest ticks without waiting.
-        if tick - resolvedTicks >= pendingCapacity - 1 { resolveReadyTicks(force: true, events: &events) }
+        tickEnergy = energy
+        tickMainsEnergy = mains
+        tickLowEnergy = low
+        tkeoPrevious = tk1
+        tkeoPrevious2 = tk2
+        tickClipped = clipped
         tickFill = fill
         producedTicks = tick
         emgSampleIndex += n
     }
 
+    /// Median frequency of each channel over the last `spectrum.size` samples (a few times a second),
+    /// only where the muscle is active: a window well above the quietest recent windows. Resting noise
+    /// has no meaningful median frequency, and skipping it keeps the cost negligible.
+    private func updateMedianFrequency() {
+        let ring = spectrumRing
+        var energy = SIMD4<Float>.zero
+        for k in 0..<ring.count { energy += ring[k] * ring[k] }
+        let rms = (energy / Float(ring.count)).squareRoot()
+        for c in 0..<emgChannels {
+            quietLevel[c] = quietLevel[c] > 0 ? min(quietLevel[c] * 1.02, rms[c]) : rms[c]
+            medianFrequency[c] = rms[c] > 2.5 * quietLevel[c] ? spectrum.medianFrequency { ring[$0][c] } : 0
+        }
+    }
+
     @inline(__always)
-    private func finishTick(channel c: Int, tick: Int, energy: Double, mains: Double, clipped: Bool) {
-        let slot = tick & (envRingCapacity - 1)
-        envRing[c * envRingCapacity + slot] = energy
-        var sum = 0.0
-        for k in 0..<envelopeTicks { sum += envRing[c * envRingCapacity + ((tick - k) & (envRingCapacity - 1))] }
-        let envelope = Float((sum / Double(envelopeTicks * samplesPerTick)).squareRoot())
+    private func finishTick(tick: Int, energy: SIMD4<Float>, mains: SIMD4<Float>, low: SIMD4<Float>, clipped: SIMD4<Int32>) {
+        envRing[tick & (envRingCapacity - 1)] = SIMD4<Double>(energy)
+        var sum = SIMD4<Double>.zero
+        for k in 0..<envelopeTicks { sum += envRing[(tick - k) & (envRingCapacity - 1)] }
         let p = tick & (pendingCapacity - 1)
-        pendingEnvelope[p][c] = envelope
-        pendingMains[p][c] = Float((mains / Double(samplesPerTick)).squareRoot())
-        pendingBandRMS[p][c] = Float((energy / Double(samplesPerTick)).squareRoot())
-        if clipped { pendingClip[p] |= UInt8(1 << c) } else { pendingClip[p] &= ~UInt8(1 << c) }
+        pendingEnvelope[p] = SIMD4<Float>((sum / Double(envelopeTicks * samplesPerTick)).squareRoot())
+        let perSample = 1 / Float(samplesPerTick)
+        pendingMains[p] = (mains * perSample).squareRoot()
+        pendingBandRMS[p] = (energy * perSample).squareRoot()
+        var mask: UInt8 = 0
+        for c in 0..<emgChannels where clipped[c] != 0 { mask |= UInt8(1 << c) }
+        pendingClip[p] = mask
+        pendingMedianFrequency[p] = medianFrequency
+        pendingLowFrequency[p] = low * perSample
     }
 
     /// Samples were lost (a gap): ends what was in progress at the gap, restarts the filters,
@@ -255,28 +345,26 @@ public final class NightDetector {
             return
         }
         resolveReadyTicks(force: true, events: &events)
-        endEverything(atTick: producedTicks, events: &events, confidenceScale: 0.5)
-        for c in 0..<emgChannels {
-            band[c].reset()
-            notch[c].reset()
-            tickEnergy[c] = 0
-            tickMainsEnergy[c] = 0
-            tickClipped[c] = false
-            for k in 0..<envRingCapacity { envRing[c * envRingCapacity + k] = 0 }
-            secondEnvelopeSum[c] = 0
-            secondClean[c] = true
-        }
-        secondTicks = 0
-        secondMaxActivity = 0
+        let endTick = producedTicks
+        for k in bandSections.indices { bandSections[k].reset() }
+        for k in notchSections.indices { notchSections[k].reset() }
+        tickEnergy = .zero
+        tickMainsEnergy = .zero
+        tickLowEnergy = .zero
+        tickClipped = .zero
+        tkeoPrevious = .zero
+        tkeoPrevious2 = .zero
+        for k in envRing.indices { envRing[k] = .zero }
         emgSampleIndex += emgSamples
         producedTicks = emgSampleIndex / samplesPerTick
         tickFill = emgSampleIndex % samplesPerTick
         resolvedTicks = producedTicks
         accel.reset()
+        for _ in 0..<max(0, accelSamples) { addToEpoch(SIMD3(repeating: .nan)) }  // lost: the epochs say so
         accelSampleIndex += max(0, accelSamples)
         // Let the filters settle for half a second before detecting again.
-        blankUntilTick = producedTicks + ticksPerSecond / 2 + envelopeTicks
-        secondIndex = producedTicks / ticksPerSecond
+        machines.restart(endTick: endTick, resumeTick: producedTicks, settleTicks: settleTicks, into: &events)
+        tickLog?.restarts.append((endTick, producedTicks))
     }
 
     private func bridge(emgSamples n: Int, accelSamples m: Int, events: inout EventBuffer) {
@@ -290,12 +378,13 @@ public final class NightDetector {
                 pendingMains[p] = pendingMains[previous]
                 pendingBandRMS[p] = pendingBandRMS[previous]
                 pendingClip[p] = 0
-                for c in 0..<emgChannels {
-                    envRing[c * envRingCapacity + (tick & (envRingCapacity - 1))] = envRing[c * envRingCapacity + ((tick - 1) & (envRingCapacity - 1))]
-                    tickEnergy[c] = 0
-                    tickMainsEnergy[c] = 0
-                    tickClipped[c] = false
-                }
+                pendingMedianFrequency[p] = pendingMedianFrequency[previous]
+                pendingLowFrequency[p] = pendingLowFrequency[previous]
+                envRing[tick & (envRingCapacity - 1)] = envRing[(tick - 1) & (envRingCapacity - 1)]
+                tickEnergy = .zero
+                tickMainsEnergy = .zero
+                tickLowEnergy = .zero
+                tickClipped = .zero
                 fill = 0
                 tick += 1
                 if tick - resolvedTicks >= pendingCapacity - 1 { resolveReadyTicks(force: true, events: &events) }
@@ -307,6 +396,7 @@ public final class NightDetector {
         if accelAxes == 3 {
             for _ in 0..<m {
                 accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = accel.value
+                addToEpoch(epochCount > 0 ? epochSum / Float(epochCount) : SIMD3(repeating: .nan))
                 accelSampleIndex += 1
             }
         }
@@ -316,7 +406,18 @@ public final class NightDetector {
     /// End of the recording: resolves everything pending and closes open events.
     public func finish(into events: inout EventBuffer) {
         resolveReadyTicks(force: true, events: &events)
-        endEverything(atTick: producedTicks, events: &events, confidenceScale: 1)
+        machines.finish(endTick: producedTicks, into: &events)
+        tickLog?.endTick = producedTicks
+    }
+
+    /// Ticks of settling after a long gap (filters restart).
+    public var settleTicks: Int { ticksPerSecond / 2 + envelopeTicks }
+
+    /// Starts logging every tick's features (for threshold sweeps); call before the first sample.
+    public func startTickLog() {
+        var log = TickLog(emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds, settleTicks: settleTicks)
+        log.features.reserveCapacity(1 << 16)
+        tickLog = log
     }
 
     // MARK: - Ticks
@@ -340,213 +441,60 @@ public final class NightDetector {
     }
 
     private func resolveTick(_ t: Int, activity: Float, events: inout EventBuffer) {
-        let cfg = configuration
         let p = t & (pendingCapacity - 1)
-        let env = pendingEnvelope[p]
-        let mains = pendingMains[p]
-        let bandRMS = pendingBandRMS[p]
-        let clip = pendingClip[p]
-        tickActivity[t & (tickActivityCapacity - 1)] = activity
-        let blank = t < blankUntilTick
-
-        // Artifacts, per channel.
-        var inArtifact: UInt8 = 0
-        for c in 0..<emgChannels {
-            var cause = ArtifactCause.none
-            if clip & UInt8(1 << c) != 0 {
-                cause = .clipping
-            } else if !blank && env[c] < cfg.flatLineMicrovolts {
-                cause = .flatLine
-            } else if mains[c] > cfg.mainsMinMicrovolts && mains[c] > cfg.mainsRatio * bandRMS[c] {
-                cause = .mains
-            }
-            stepArtifact(channel: c, tick: t, cause: cause, events: &events)
-            if case .active = artifacts[c] { inArtifact |= UInt8(1 << c) }
-        }
-
-        // Activity above rest: the strongest clean channel.
-        var above: Float = -.infinity
-        var channel = 0
-        if !blank {
-            for c in 0..<emgChannels where inArtifact & UInt8(1 << c) == 0 && baselines[c].isReady {
-                let a = env[c] - baselines[c].value
-                if a > above {
-                    above = a
-                    channel = c
-                }
-            }
-        }
-        stepEpisode(tick: t, above: above, channel: channel, artifact: inArtifact != 0, activity: activity, events: &events)
-
-        // Baselines: one mean per second, frozen during contractions and artifacts.
-        let episodeActive: Bool
-        if case .active = episode { episodeActive = true } else { episodeActive = false }
-        for c in 0..<emgChannels {
-            secondEnvelopeSum[c] += env[c]
-            if episodeActive || inArtifact & UInt8(1 << c) != 0 || clip & UInt8(1 << c) != 0 { secondClean[c] = false }
-        }
-        secondMaxActivity = max(secondMaxActivity, activity)
-        secondTicks += 1
-        if secondTicks == ticksPerSecond {
-            for c in 0..<emgChannels {
-                if secondClean[c] && t >= blankUntilTick - ticksPerSecond / 2 || (secondClean[c] && !baselines[c].isReady) {
-                    baselines[c].push(secondEnvelopeSum[c] / Float(ticksPerSecond))
-                }
-                secondEnvelopeSum[c] = 0
-                secondClean[c] = true
-            }
-            if accelAxes == 3 { stepWake(secondEndTick: t + 1, moving: secondMaxActivity > cfg.movementThresholdG, activity: secondMaxActivity, events: &events) }
-            secondMaxActivity = 0
-            secondTicks = 0
-            secondIndex += 1
-        }
+        let f = TickFeatures(envelope: pendingEnvelope[p], mains: pendingMains[p], bandRMS: pendingBandRMS[p], clipped: pendingClip[p], activity: activity,
+                             medianFrequencyHz: pendingMedianFrequency[p], lowFrequency: pendingLowFrequency[p])
+        tickLog?.features.append(f)
+        machines.consume(tick: t, f, into: &events)
     }
 
-    // MARK: - State machines
+}
 
-    private func stepArtifact(channel c: Int, tick t: Int, cause: ArtifactCause, events: inout EventBuffer) {
-        let holdTicks = Int(configuration.artifactHoldSeconds / tickSeconds)
-        switch artifacts[c] {
-        case .idle:
-            if cause != .none { artifacts[c] = .active(onsetTick: t, lastCauseTick: t, cause: cause) }
-        case .active(let onset, let last, let firstCause):
-            if cause != .none {
-                artifacts[c] = .active(onsetTick: onset, lastCauseTick: t, cause: firstCause)
-            } else if t - last >= holdTicks {
-                emitArtifact(channel: c, onsetTick: onset, endTick: last + 1, cause: firstCause, events: &events)
-                artifacts[c] = .idle
-            }
-        }
+/// A second-order section running up to four channels at once (one per SIMD lane).
+struct Section4 {
+    // Coefficients already broadcast to every lane, so the loop spends no instructions on it.
+    let b0: SIMD4<Float>, b1: SIMD4<Float>, b2: SIMD4<Float>, a1: SIMD4<Float>, a2: SIMD4<Float>
+    var z1 = SIMD4<Float>.zero
+    var z2 = SIMD4<Float>.zero
+
+    init(_ q: Biquad) {
+        b0 = SIMD4(repeating: q.b0); b1 = SIMD4(repeating: q.b1); b2 = SIMD4(repeating: q.b2)
+        a1 = SIMD4(repeating: q.a1); a2 = SIMD4(repeating: q.a2)
     }
 
-    private func emitArtifact(channel c: Int, onsetTick: Int, endTick: Int, cause: ArtifactCause, events: inout EventBuffer) {
-        let onset = time(ofTick: onsetTick), offset = time(ofTick: endTick)
-        if offset - onset >= configuration.artifactMinSeconds {
-            events.append(DetectedEvent(kind: .artifact, onsetSeconds: onset, offsetSeconds: offset, channel: c, artifactCause: cause))
-        }
+    mutating func reset() {
+        z1 = .zero
+        z2 = .zero
     }
 
-    private func stepEpisode(tick t: Int, above: Float, channel: Int, artifact: Bool, activity: Float, events: inout EventBuffer) {
-        let cfg = configuration
-        switch episode {
-        case .idle:
-            guard above > cfg.legMovementOnsetAboveRestMicrovolts else { return }
-            var d = EpisodeData(onsetTick: t)
-            // Movement in the second before onset counts against "began while still".
-            let back = min(ticksPerSecond, tickActivityCapacity - 1)
-            for k in 1...back where t - k >= 0 { d.onsetMaxActivity = max(d.onsetMaxActivity, tickActivity[(t - k) & (tickActivityCapacity - 1)]) }
-            d.peakChannel = channel
-            episode = .active(d)
-            stepEpisode(tick: t, above: above, channel: channel, artifact: artifact, activity: activity, events: &events)
-        case .active(var d):
-            d.ticks += 1
-            if artifact { d.artifactTicks += 1 }
-            let a = max(0, above)
-            d.sumAbove += Double(a)
-            d.activitySum += Double(activity)
-            if a > d.peakAbove {
-                d.peakAbove = a
-                d.peakChannel = channel
-            }
-            let stillTicks = Int(cfg.crampStillOnsetSeconds / tickSeconds)
-            if d.stillOnset == nil {
-                d.onsetMaxActivity = max(d.onsetMaxActivity, activity)
-                if t - d.onsetTick >= stillTicks {
-                    d.stillOnset = accelAxes == 0 || d.onsetMaxActivity < cfg.movementThresholdG
-                }
-            }
-            if above <= cfg.legMovementOffsetAboveRestMicrovolts {
-                if d.quietSinceTick == nil { d.quietSinceTick = t }
-            } else {
-                d.quietSinceTick = nil
-            }
-            let elapsed = time(ofTick: t + 1) - time(ofTick: d.onsetTick)
-            // Provisional "cramp started" as soon as the criterion is met.
-            if !d.provisionalSent && d.quietSinceTick == nil && elapsed >= cfg.crampMinSeconds && d.stillOnset == true
-                && Float(d.sumAbove / Double(d.ticks)) >= cfg.crampMinMeanAboveRestMicrovolts && d.artifactTicks * 2 < d.ticks {
-                d.provisionalSent = true
-                var e = makeEpisodeEvent(d, kind: .cramp, endTick: t + 1)
-                e.isProvisional = true
-                events.append(e)
-            }
-            if let q = d.quietSinceTick, Double(t + 1 - q) * tickSeconds >= cfg.legMovementOffsetQuietSeconds {
-                episode = .idle
-                closeEpisode(d, endTick: q, events: &events, confidenceScale: 1)
-            } else if elapsed > cfg.crampMaxSeconds {
-                // Longer than any cramp: a change of resting level, not a contraction. Relearn the baseline.
-                episode = .idle
-                for c in 0..<emgChannels { baselines[c].reset() }
-                blankUntilTick = t + ticksPerSecond
-            } else {
-                episode = .active(d)
-            }
-        }
+    @inline(__always)
+    mutating func process(_ x: SIMD4<Float>) -> SIMD4<Float> {
+        let y = b0 * x + z1
+        z1 = b1 * x - a1 * y + z2
+        z2 = b2 * x - a2 * y
+        return y
+    }
+}
+
+extension SIMDMask where Storage == SIMD4<Int32> {
+    @inline(__always)
+    func toInt() -> SIMD4<Int32> { SIMD4<Int32>.zero.replacing(with: 1, where: self) }
+}
+
+/// Power of one frequency in a stream (Goertzel), for telling 50 Hz mains from 60 Hz.
+struct Goertzel {
+    let coefficient: Float
+    var s1: Float = 0, s2: Float = 0
+
+    init(hz: Double, sampleRateHz: Double) {
+        coefficient = Float(2 * cos(2 * Double.pi * hz / sampleRateHz))
     }
 
-    private func makeEpisodeEvent(_ d: EpisodeData, kind: EventKind, endTick: Int) -> DetectedEvent {
-        let ticks = max(1, d.ticks)
-        return DetectedEvent(
-            kind: kind, onsetSeconds: time(ofTick: d.onsetTick), offsetSeconds: time(ofTick: endTick), channel: d.peakChannel,
-            peakAboveRestMicrovolts: d.peakAbove, meanAboveRestMicrovolts: Float(d.sumAbove / Double(ticks)),
-            accelActivityG: Float(d.activitySum / Double(ticks)), confidence: 1)
+    mutating func push(_ x: Float) {
+        let s0 = x + coefficient * s1 - s2
+        s2 = s1
+        s1 = s0
     }
 
-    private func closeEpisode(_ d: EpisodeData, endTick: Int, events: inout EventBuffer, confidenceScale: Float) {
-        let cfg = configuration
-        let duration = time(ofTick: endTick) - time(ofTick: d.onsetTick)
-        guard d.artifactTicks * 2 < max(1, d.ticks) else { return }
-        var e = makeEpisodeEvent(d, kind: .legMovement, endTick: endTick)
-        // Muscle activity that starts with the whole leg moving (turning over, getting up) is voluntary.
-        let stillAtOnset = accelAxes == 0 || d.onsetMaxActivity < cfg.movementThresholdG
-        if duration >= cfg.legMovementMinSeconds && duration <= cfg.legMovementMaxSeconds && stillAtOnset {
-            e.confidence = min(1, 0.5 + e.peakAboveRestMicrovolts / (4 * cfg.legMovementOnsetAboveRestMicrovolts)) * confidenceScale
-            events.append(e)
-        } else if duration >= cfg.crampMinSeconds && d.stillOnset != false && e.meanAboveRestMicrovolts >= cfg.crampMinMeanAboveRestMicrovolts {
-            e.kind = .cramp
-            e.confidence = min(1, 0.5 + e.meanAboveRestMicrovolts / (4 * cfg.crampMinMeanAboveRestMicrovolts)) * confidenceScale
-            events.append(e)
-        }
-    }
-
-    private func stepWake(secondEndTick: Int, moving: Bool, activity: Float, events: inout EventBuffer) {
-        let cfg = configuration
-        let s = secondIndex
-        switch wake {
-        case .idle:
-            if moving { wake = .bout(onsetSecond: s, lastMovingSecond: s, activitySum: Double(activity), movingSeconds: 1) }
-        case .bout(let onset, let last, let sum, let moved):
-            if moving {
-                wake = .bout(onsetSecond: onset, lastMovingSecond: s, activitySum: sum + Double(activity), movingSeconds: moved + 1)
-            } else if Double(s - last) * Double(ticksPerSecond) * tickSeconds >= cfg.wakeEndQuietSeconds {
-                emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved, events: &events)
-                wake = .idle
-            }
-        }
-    }
-
-    private func emitWake(onsetSecond: Int, lastMovingSecond: Int, activitySum: Double, movingSeconds: Int, events: inout EventBuffer) {
-        let onset = time(ofTick: onsetSecond * ticksPerSecond)
-        let offset = time(ofTick: (lastMovingSecond + 1) * ticksPerSecond)
-        guard offset - onset >= configuration.wakeMinSeconds else { return }
-        events.append(DetectedEvent(kind: .sleepInterruption, onsetSeconds: onset, offsetSeconds: offset,
-                                    accelActivityG: Float(activitySum / Double(movingSeconds)),
-                                    confidence: min(1, Float(movingSeconds) / Float(max(1, lastMovingSecond - onsetSecond + 1)) + 0.5)))
-    }
-
-    private func endEverything(atTick t: Int, events: inout EventBuffer, confidenceScale: Float) {
-        if case .active(let d) = episode {
-            closeEpisode(d, endTick: d.quietSinceTick ?? t, events: &events, confidenceScale: confidenceScale)
-        }
-        episode = .idle
-        for c in 0..<emgChannels {
-            if case .active(let onset, let last, let cause) = artifacts[c] {
-                emitArtifact(channel: c, onsetTick: onset, endTick: last + 1, cause: cause, events: &events)
-            }
-            artifacts[c] = .idle
-        }
-        if case .bout(let onset, let last, let sum, let moved) = wake {
-            emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved, events: &events)
-        }
-        wake = .idle
-    }
+    var power: Float { s1 * s1 + s2 * s2 - coefficient * s1 * s2 }
 }

@@ -17,7 +17,7 @@ struct Crampwatch: ParsableCommand {
             (~/.local/share/crampwatch/journal.sqlite) unless you give --journal.
             """,
         version: "0.1.0",
-        subcommands: [Simulate.self, Replay.self, Repair.self, JournalCommand.self]
+        subcommands: [Simulate.self, Replay.self, Repair.self, JournalCommand.self, Validate.self, ConfigCommand.self, ReportCommand.self]
     )
 
     static func main() {

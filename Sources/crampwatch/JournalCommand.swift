@@ -6,7 +6,7 @@ struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal",
         abstract: "Looks into your journal: saved nights and their events.",
-        subcommands: [Nights.self, Events.self, Show.self]
+        subcommands: [Nights.self, Events.self, Show.self, DiaryCommand.self, ExportCommand.self]
     )
 
     struct Nights: ParsableCommand {

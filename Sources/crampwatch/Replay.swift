@@ -27,7 +27,8 @@ struct Replay: ParsableCommand {
     @Flag(help: "Print the night as one JSON object (for scripts).") var json = false
     @Option(help: ArgumentHelp("Wall-clock time the recording started (ISO 8601, e.g. 2026-11-24T23:10:00Z). Default: the start an EDF/BDF header gives, else estimated from the file's modification time.", valueName: "time"))
     var start: String?
-    @Option(name: .customLong("min-cramp"), help: ArgumentHelp("Shortest contraction counted as a cramp.", valueName: "seconds")) var minCramp: Double = 10
+    @Option(name: .customLong("min-cramp"), help: ArgumentHelp("Shortest contraction counted as a cramp (default 10, or the configuration's).", valueName: "seconds")) var minCramp: Double?
+    @OptionGroup var detector: DetectorOptions
     @OptionGroup var channels: ChannelOptions
     @Option(name: .customLong("write-edf"), help: ArgumentHelp("Also write the night, with every detected event as an annotation, to this EDF+ file (16-bit; mode 0600).", valueName: "path"))
     var writeEDF: String?
@@ -44,7 +45,7 @@ struct Replay: ParsableCommand {
         if let start, ISO8601DateFormatter().date(from: start) == nil {
             throw ValidationError("--start must look like 2026-11-24T23:10:00Z (ISO 8601 with a time zone).")
         }
-        guard minCramp >= 1 && minCramp <= 600 else { throw ValidationError("--min-cramp must be between 1 and 600 seconds.") }
+        if let minCramp, !(1...600).contains(minCramp) { throw ValidationError("--min-cramp must be between 1 and 600 seconds.") }
         try channels.validate()
         if let pace, !(pace >= 1 && pace <= 100_000) { throw ValidationError("--pace must be between 1 (real time) and 100000.") }
         if writeEDF != nil && writeBDF != nil { throw ValidationError("Give --write-edf or --write-bdf, not both.") }
@@ -54,8 +55,12 @@ struct Replay: ParsableCommand {
     }
 
     func run() throws {
-        var config = DetectorConfiguration()
-        config.crampMinSeconds = minCramp
+        var config: DetectorConfiguration
+        do { config = try detector.resolve(journalPath: journal.resolvedPath) } catch {
+            complain("\(error)")
+            throw Exit.failure
+        }
+        if let minCramp { config.crampMinSeconds = minCramp }
         let showProgress = !json && stderrIsTerminal
         var replayer = Replayer(configuration: config, progress: showProgress ? { f in
             FileHandle.standardError.write(Data("\rreplaying \((file as NSString).lastPathComponent) … \(Int(f * 100))%".utf8))
@@ -161,6 +166,9 @@ struct Replay: ParsableCommand {
         }
         lines.append("  Leg movements: \(s.legMovements) (\(s.periodicLegMovements) in periodic series; PLM index \(format1(s.plmIndexPerHour)) per hour)")
         lines.append("  Sleep interruptions: \(s.sleepInterruptions), \(duration(s.wakeSeconds)) awake")
+        lines.append("  Sleep: \(duration(s.totalSleepSeconds)) asleep of \(duration(s.durationSeconds)) recorded (efficiency \(Int((s.sleepEfficiency * 100).rounded())) %), "
+                     + "\(s.awakenings) awakening\(s.awakenings == 1 ? "" : "s"), \(duration(s.wasoSeconds)) awake after falling asleep"
+                     + (s.sleepWindowDetected ? "; sleep period \(clock(s.sleepWindowOnsetSeconds, startedAt))–\(clock(s.sleepWindowOffsetSeconds, startedAt))" : " (recording too short to find the sleep period: all of it counted)"))
         if s.artifacts > 0 { lines.append("  Signal problems: \(s.artifacts) stretch\(s.artifacts == 1 ? "" : "es"), \(duration(s.artifactSeconds)) (electrode off, clipping or mains); no events were counted in them") }
         if s.gaps > 0 || s.corruptFrames > 0 {
             lines.append("  Data gaps: \(s.gaps) (\(s.framesLost) frame\(s.framesLost == 1 ? "" : "s") lost, \(duration(s.gapSeconds)) without data); \(s.corruptFrames) damaged frame\(s.corruptFrames == 1 ? "" : "s") skipped")

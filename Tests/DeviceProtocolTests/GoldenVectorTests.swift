@@ -185,6 +185,15 @@ enum GoldenFile {
 @Suite struct CodecPropertyTests {
     @Test func crcCheckValue() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(Array("123456789".utf8).withUnsafeBytes { CRC32C.softwareChecksum($0) } == 0xE306_9283)
+    }
+
+    @Test func hardwareAndTableCRCAgreeOnEveryLength() {
+        var rng = SplitMix(seed: 3)
+        for length in 0..<300 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            bytes.withUnsafeBytes { #expect(CRC32C.checksum($0) == CRC32C.softwareChecksum($0)) }
+        }
     }
 
     @Test func cobsRoundTripsEveryLengthAroundBlockBoundaries() {

@@ -51,6 +51,17 @@ enum Samples {
             #expect(m.f1 >= 0.9, "\(night): cramp F1 \(m.f1) (\(m.truePositives) found, \(m.falsePositives) false, \(m.falseNegatives) missed)")
         }
         #expect(pooled.referenceCount >= 7)
+        // Motor units fire 6–25 Hz with action potentials a few ms long: surface-EMG median frequencies of 40–200 Hz.
+        var movedAfter = 0, cramps = 0
+        for night in Samples.nights {
+            for c in try Replayer().replay(path: Samples.capture(night)).events where c.kind == .cramp {
+                #expect(c.medianFrequencyHz > 40 && c.medianFrequencyHz < 200, "cramp median frequency \(c.medianFrequencyHz) Hz")
+                cramps += 1
+                if c.accelActivityAfterG > 0.02 { movedAfter += 1 }
+            }
+        }
+        // The simulated sleeper is awake and moving after most cramps.
+        #expect(movedAfter * 2 > cramps, "\(movedAfter) of \(cramps) cramps followed by movement")
         #expect(pooled.f1 >= 0.9)
         #expect(onsetErrors.count == pooled.truePositives)
         for e in onsetErrors { #expect(abs(e) <= 3, "cramp onset off by \(e) s") }
@@ -132,6 +143,20 @@ enum Samples {
         // Cramps that ended well before the cut are the same.
         let before = { (r: NightResult) in r.events.filter { $0.kind == .cramp && $0.offsetSeconds < result.durationSeconds - 30 } }
         #expect(before(result) == before(full))
+    }
+
+    @Test(arguments: Samples.nights)
+    func tickLogReplaysToTheSameEventsAndRespondsToThresholds(night: String) throws {
+        let result = try Replayer(recordTicks: true).replay(path: Samples.capture(night))
+        let log = try #require(result.tickLog)
+        #expect(log.features.count > 50_000)
+        #expect(log.detect(with: result.configuration) == result.events)
+        // A longer minimum cramp duration can only remove cramps, never add them.
+        var strict = result.configuration
+        strict.crampMinSeconds = 20
+        let fewer = log.detect(with: strict).filter { $0.kind == .cramp }
+        #expect(fewer.count <= result.events.filter { $0.kind == .cramp }.count)
+        #expect(fewer.allSatisfy { $0.durationSeconds >= 20 })
     }
 
     @Test func sha256MatchesTheStandardVector() {

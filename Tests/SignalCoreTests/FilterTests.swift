@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SignalCore
@@ -61,7 +62,26 @@ import Testing
     @Test func badDesignsAreRefusedWithReasons() {
         #expect(throws: ConfigurationError.self) { try FilterDesign.butterworth(.lowPass, order: 2, cutoffHz: 600, sampleRateHz: 1000) }
         #expect(throws: ConfigurationError.self) { try FilterDesign.butterworth(.lowPass, order: 0, cutoffHz: 10, sampleRateHz: 1000) }
-        #expect(throws: ConfigurationError.self) { try NightDetector(configuration: .init(), sampleRateHz: 50, emgChannels: 1, accelRateHz: 0, accelAxes: 0) }
+        #expect(throws: ConfigurationError.self) { try NightDetector(configuration: .init(), sampleRateHz: 10, emgChannels: 1, accelRateHz: 0, accelAxes: 0) }
+    }
+
+    @Test func medianFrequencyOfKnownSpectra() {
+        var est = MedianFrequencyEstimator(size: 512, sampleRateHz: 2000)
+        // A pure tone: the median is the tone (within one bin, 3.9 Hz).
+        let tone = est.medianFrequency { Float(sin(2 * Double.pi * 80 * Double($0) / 2000)) }
+        #expect(abs(tone - 80) <= 4)
+        // Two equal tones at 50 and 200 Hz: the median lies between them.
+        let two = est.medianFrequency { Float(sin(2 * Double.pi * 50 * Double($0) / 2000) + sin(2 * Double.pi * 200 * Double($0) / 2000)) }
+        #expect(two >= 50 && two <= 200)
+        // White noise: about a quarter of the sampling rate.
+        var state: UInt64 = 99
+        var noise = [Float](repeating: 0, count: 512)
+        for i in 0..<512 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            noise[i] = Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
+        }
+        let white = est.medianFrequency { noise[$0] }
+        #expect(abs(white - 500) < 80)
     }
 
     @Test func baselineIsALowPercentileAndIgnoresShortBursts() {
@@ -73,7 +93,7 @@ import Testing
 
 /// A deterministic synthetic recording: resting noise, 50 Hz mains, and contractions at known times.
 struct SyntheticNight {
-    static func make(fs: Int, seconds: Int, bursts: [(onset: Double, length: Double, microvolts: Float)]) -> [Float] {
+    static func make(fs: Int, seconds: Int, bursts: [(onset: Double, length: Double, microvolts: Float)], mainsHz: Double = 50) -> [Float] {
         var state: UInt64 = 12345
         func noise() -> Float {
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -84,7 +104,7 @@ struct SyntheticNight {
         }
         return (0..<(fs * seconds)).map { i in
             let t = Double(i) / Double(fs)
-            var x = 2.5 * noise() + 8 * Float(sin(2 * Double.pi * 50 * t))
+            var x = 2.5 * noise() + 8 * Float(sin(2 * Double.pi * mainsHz * t))
             for b in bursts where t >= b.onset && t < b.onset + b.length { x += b.microvolts * noise() }
             return x
         }
@@ -134,12 +154,61 @@ struct SyntheticNight {
         #expect(events.filter { $0.kind == .cramp && !$0.isProvisional }.count == 1)
     }
 
-    @Test(arguments: [1, 7, 64, 1000, 4096, 20_000])
+    @Test(arguments: [1, 7, 64, 256, 1000, 2000, 4096, 20_000])
     func eventsDoNotDependOnChunking(chunk: Int) throws {
         let night = SyntheticNight.make(fs: 1000, seconds: 100, bursts: [(20, 2, 30), (40, 15, 100), (80, 0.7, 50)])
         let reference = try run(night, fs: 1000, chunk: 100_000)
         #expect(reference.count >= 3)
         #expect(try run(night, fs: 1000, chunk: chunk) == reference)
+    }
+
+    @Test(arguments: [50.0, 60.0])
+    func mainsFrequencyIsFoundInTheSignalWhenNobodySaysIt(mains: Double) throws {
+        var config = DetectorConfiguration()
+        config.mainsHz = 0
+        let night = SyntheticNight.make(fs: 1000, seconds: 30, bursts: [(12, 3, 40)], mainsHz: mains)
+        let d = try NightDetector(configuration: config, sampleRateHz: 1000, emgChannels: 1, accelRateHz: 0, accelAxes: 0)
+        var events = EventBuffer()
+        night.withUnsafeBufferPointer { d.process(emg: $0, accel: UnsafeBufferPointer(start: nil, count: 0), into: &events) }
+        #expect(d.detectedMainsHz == mains)
+        // And detection does not depend on chunking even across the switch to the notches.
+        var known = config
+        known.mainsHz = 0
+        let whole = try run(night, fs: 1000, chunk: 100_000, config: known)
+        #expect(try run(night, fs: 1000, chunk: 333, config: known) == whole)
+        #expect(whole.contains { $0.kind == .legMovement && abs($0.onsetSeconds - 12) < 0.3 })
+    }
+
+    @Test func largeSlowSwingsAreMotionArtifacts() throws {
+        var night = SyntheticNight.make(fs: 1000, seconds: 60, bursts: [])
+        for i in 30_000..<36_000 { night[i] += 1500 * Float(sin(2 * Double.pi * 2 * Double(i) / 1000)) }
+        let events = try run(night, fs: 1000, chunk: 500)
+        let motion = events.filter { $0.kind == .artifact && $0.artifactCause == .motion }
+        #expect(motion.count == 1)
+        #expect(abs((motion.first?.onsetSeconds ?? 0) - 30) < 1.2)
+        #expect(events.filter { $0.kind == .legMovement || $0.kind == .cramp }.isEmpty)
+    }
+
+    @Test func tkeoEnvelopeAlsoFindsTheBursts() throws {
+        var config = DetectorConfiguration()
+        config.envelopeKind = .tkeo
+        let night = SyntheticNight.make(fs: 1000, seconds: 80, bursts: [(20, 2, 60), (40, 15, 150)])
+        let events = try run(night, fs: 1000, chunk: 256, config: config).filter { !$0.isProvisional }
+        #expect(events.contains { $0.kind == .legMovement && abs($0.onsetSeconds - 20) < 0.3 })
+        #expect(events.contains { $0.kind == .cramp && abs($0.onsetSeconds - 40) < 0.3 })
+    }
+
+    @Test func configurationFilesAreTolerantButCatchTypos() throws {
+        let partial = Data(#"{"version": 1, "crampMinSeconds": 20}"#.utf8)
+        let c = try JSONDecoder().decode(DetectorConfiguration.self, from: partial)
+        #expect(c.crampMinSeconds == 20 && c.legMovementOnsetAboveRestMicrovolts == 8)
+        let typo = Data(#"{"crampMinSecond": 20}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(DetectorConfiguration.self, from: typo) }
+        let future = Data(#"{"version": 99}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(DetectorConfiguration.self, from: future) }
+        let roundTrip = try JSONDecoder().decode(DetectorConfiguration.self, from: JSONEncoder().encode(c))
+        #expect(roundTrip == c)
+        #expect(DetectorConfiguration.documentation.count >= 30)
     }
 
     @Test func flatLineIsAnArtifactAndHidesNothingFalse() throws {

@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+
+/// What the person did on a day (the evening before a night), in their own words and numbers.
+/// Every factor is optional: people write down what they remember.
+public struct DiaryEntry: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "diaryEntry"
+    public var id: Int64?
+    /// The evening's date, YYYY-MM-DD (the night that follows it).
+    public var date: String
+    public var magnesiumMg: Double?
+    /// "citrate", "oxide", "glycinate", "food", …
+    public var magnesiumForm: String?
+    public var calciumMg: Double?
+    public var potassiumMg: Double?
+    public var vitaminDIU: Double?
+    public var fluidsMl: Double?
+    public var caffeineMg: Double?
+    public var alcoholUnits: Double?
+    public var exerciseMinutes: Double?
+    public var stretchedBeforeBed: Bool?
+    /// 0 (calm) … 10 (very stressed).
+    public var stress: Int?
+    /// HH:MM, local time.
+    public var bedtime: String?
+    public var wakeTime: String?
+    public var lateMeal: Bool?
+    public var screensMinutesBeforeBed: Double?
+    public var notes: String?
+    public var createdAt: Date
+
+    public enum Columns {
+        public static let date = Column(CodingKeys.date)
+    }
+
+    public init(date: String, createdAt: Date = Date()) {
+        self.date = date
+        self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// The factors a person can compare nights by, as (name, value) where known.
+    public var factors: [(name: String, value: Double)] {
+        var f: [(String, Double)] = []
+        if let v = magnesiumMg { f.append(("magnesium_mg", v)) }
+        if let v = calciumMg { f.append(("calcium_mg", v)) }
+        if let v = potassiumMg { f.append(("potassium_mg", v)) }
+        if let v = vitaminDIU { f.append(("vitamin_d_iu", v)) }
+        if let v = fluidsMl { f.append(("fluids_ml", v)) }
+        if let v = caffeineMg { f.append(("caffeine_mg", v)) }
+        if let v = alcoholUnits { f.append(("alcohol_units", v)) }
+        if let v = exerciseMinutes { f.append(("exercise_min", v)) }
+        if let v = stretchedBeforeBed { f.append(("stretched_before_bed", v ? 1 : 0)) }
+        if let v = stress { f.append(("stress", Double(v))) }
+        if let v = lateMeal { f.append(("late_meal", v ? 1 : 0)) }
+        if let v = screensMinutesBeforeBed { f.append(("screens_min", v)) }
+        return f
+    }
+}
+
+/// A cramp the person noticed and wrote down.
+public struct SelfReportedCramp: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "selfReportedCramp"
+    public var id: Int64?
+    public var time: Date
+    /// "left", "right" or "both".
+    public var leg: String
+    /// 0 … 10.
+    public var pain: Int
+    public var durationMinutes: Double?
+    public var notes: String?
+
+    public enum Columns {
+        public static let time = Column(CodingKeys.time)
+    }
+
+    public init(time: Date, leg: String, pain: Int, durationMinutes: Double? = nil, notes: String? = nil) {
+        self.time = time
+        self.leg = leg
+        self.pain = pain
+        self.durationMinutes = durationMinutes
+        self.notes = notes
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// Per-second traces of a night, for the timeline report: EMG envelope above rest (µV) and
+/// accelerometer activity (g), stored compactly as little-endian Float32 blobs.
+public struct NightTrace: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "nightTrace"
+    public var nightId: Int64
+    public var secondsPerPoint: Double
+    public var envelope: Data
+    public var activity: Data
+
+    public init(nightId: Int64, secondsPerPoint: Double, envelope: [Float], activity: [Float]) {
+        self.nightId = nightId
+        self.secondsPerPoint = secondsPerPoint
+        self.envelope = envelope.withUnsafeBytes { Data($0) }
+        self.activity = activity.withUnsafeBytes { Data($0) }
+    }
+
+    public var envelopeValues: [Float] { Self.floats(envelope) }
+    public var activityValues: [Float] { Self.floats(activity) }
+
+    static func floats(_ d: Data) -> [Float] {
+        d.withUnsafeBytes { raw in (0..<(d.count / 4)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+    }
+}
+
+extension Journal {
+    static func registerDiaryMigrations(_ m: inout DatabaseMigrator) {
+        m.registerMigration("v2-diary-self-reports-traces") { db in
+            try db.create(table: "diaryEntry") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("date", .text).notNull().unique(onConflict: .replace)
+                for c in ["magnesiumMg", "calciumMg", "potassiumMg", "vitaminDIU", "fluidsMl", "caffeineMg", "alcoholUnits", "exerciseMinutes", "screensMinutesBeforeBed"] {
+                    t.column(c, .double)
+                }
+                t.column("magnesiumForm", .text)
+                t.column("stretchedBeforeBed", .boolean)
+                t.column("stress", .integer).check { $0 == nil || ($0 >= 0 && $0 <= 10) }
+                t.column("bedtime", .text)
+                t.column("wakeTime", .text)
+                t.column("lateMeal", .boolean)
+                t.column("notes", .text)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "selfReportedCramp") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("time", .datetime).notNull().indexed()
+                t.column("leg", .text).notNull()
+                t.column("pain", .integer).notNull().check { $0 >= 0 && $0 <= 10 }
+                t.column("durationMinutes", .double)
+                t.column("notes", .text)
+            }
+            try db.create(table: "nightTrace") { t in
+                t.primaryKey("nightId", .integer).references("night", onDelete: .cascade)
+                t.column("secondsPerPoint", .double).notNull()
+                t.column("envelope", .blob).notNull()
+                t.column("activity", .blob).notNull()
+            }
+        }
+    }
+
+    /// Adds or replaces the diary entry of a date.
+    @discardableResult
+    public func saveDiary(_ entry: DiaryEntry) throws -> Int64 {
+        try writeTransaction { db in
+            var e = entry
+            try e.insert(db)
+            return e.id!
+        }
+    }
+
+    public func diary() throws -> [DiaryEntry] {
+        try readTransaction { db in try DiaryEntry.order(DiaryEntry.Columns.date).fetchAll(db) }
+    }
+
+    @discardableResult
+    public func saveSelfReportedCramp(_ cramp: SelfReportedCramp) throws -> Int64 {
+        try writeTransaction { db in
+            var c = cramp
+            try c.insert(db)
+            return c.id!
+        }
+    }
+
+    public func selfReportedCramps() throws -> [SelfReportedCramp] {
+        try readTransaction { db in try SelfReportedCramp.order(SelfReportedCramp.Columns.time).fetchAll(db) }
+    }
+
+    public func saveTrace(_ trace: NightTrace) throws {
+        try writeTransaction { db in try trace.save(db) }
+    }
+
+    public func trace(night: Int64) throws -> NightTrace? {
+        try readTransaction { db in try NightTrace.fetchOne(db, key: night) }
+    }
+}

@@ -1,0 +1,232 @@
+import Dispatch
+import Evaluation
+import Foundation
+import SignalCore
+
+/// One recording with its reference labels.
+public struct ValidationInput: Sendable {
+    public var recordingPath: String
+    public var labelsPath: String
+    public init(recordingPath: String, labelsPath: String) {
+        self.recordingPath = recordingPath
+        self.labelsPath = labelsPath
+    }
+}
+
+/// A recording replayed once, its per-tick features kept for re-detection with other thresholds.
+public struct PreparedRecording: Sendable {
+    public var input: ValidationInput
+    public var labels: [ReferenceLabel]
+    public var durationSeconds: Double
+    public var log: TickLog
+    public var gaps: [NightGap]
+}
+
+/// Metrics of one event kind.
+public struct KindMetrics: Sendable, Codable, Equatable {
+    public var kind: String
+    public var reference: Int
+    public var detected: Int
+    public var true_positives: Int
+    public var false_positives: Int
+    public var false_negatives: Int
+    public var sensitivity: Double?
+    public var precision: Double?
+    public var f1: Double?
+    public var false_alarms_per_night: Double
+    public var false_alarms_per_hour: Double
+    public var onset_latency_median_s: Double?
+    public var onset_latency_p90_s: Double?
+    public var duration_error_median_s: Double?
+}
+
+public struct WakeAgreement: Sendable, Codable, Equatable {
+    public var epochs: Int
+    public var sensitivity: Double?
+    public var specificity: Double?
+    public var kappa: Double?
+}
+
+public struct RecordingMetrics: Sendable, Codable {
+    public var recording: String
+    public var duration_s: Double
+    public var kinds: [KindMetrics]
+    public var wake_epochs: WakeAgreement
+}
+
+public struct ValidationReport: Sendable, Codable {
+    public var tolerance_s: Double
+    public var nights: Int
+    public var pooled: [KindMetrics]
+    public var pooled_wake_epochs: WakeAgreement
+    public var recordings: [RecordingMetrics]
+
+    public func metrics(_ kind: String) -> KindMetrics? { pooled.first { $0.kind == kind } }
+}
+
+/// Validation of detector configurations against reference labels.
+public enum Validator {
+    public static let kinds = ["cramp", "leg_movement", "sleep_interruption", "artifact"]
+
+    /// Replays every recording once with `configuration`'s filter settings, on every core.
+    public static func prepare(_ inputs: [ValidationInput], configuration: DetectorConfiguration) throws -> [PreparedRecording] {
+        let box = ResultBox<PreparedRecording>(count: inputs.count)
+        DispatchQueue.concurrentPerform(iterations: inputs.count) { i in
+            do {
+                let input = inputs[i]
+                let result = try Replayer(configuration: configuration, recordTicks: true).replay(path: input.recordingPath)
+                let text: String
+                do {
+                    text = try String(contentsOfFile: input.labelsPath, encoding: .utf8)
+                } catch {
+                    throw LabelsError(description: "\(input.labelsPath): cannot read the labels file (\((error as NSError).localizedDescription)); give it with --labels")
+                }
+                let labels = try ReferenceLabels.parse(text, path: input.labelsPath, recordingSeconds: result.durationSeconds)
+                box.set(i, PreparedRecording(input: input, labels: labels, durationSeconds: result.durationSeconds, log: result.tickLog!, gaps: result.gaps))
+            } catch {
+                box.fail("\(error)")
+            }
+        }
+        if let f = box.failure { throw ReplayError(f) }
+        return box.values.map { $0! }
+    }
+
+    /// Detects with `configuration` (thresholds only) on prepared recordings and scores against the labels.
+    public static func evaluate(_ prepared: [PreparedRecording], configuration: DetectorConfiguration, toleranceSeconds: Double) -> ValidationReport {
+        var perRecording: [RecordingMetrics] = []
+        var pooledCounts: [String: (ref: Int, det: Int, tp: Int, fp: Int, latencies: [Double], durationErrors: [Double])] = [:]
+        var pooledWake = EpochAgreement(epochs: 0, truePositives: 0, trueNegatives: 0, falsePositives: 0, falseNegatives: 0)
+        let totalHours = prepared.reduce(0) { $0 + $1.durationSeconds } / 3600
+        for r in prepared {
+            let events = r.log.detect(with: configuration)
+            var kinds: [KindMetrics] = []
+            for kind in kinds_(r) {
+                let ref = r.labels.filter { $0.kind == kind }.map(\.interval)
+                let det = events.filter { $0.kind.rawValue == kind }.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
+                let score = EventScore(reference: ref, detected: det, durationSeconds: r.durationSeconds, parameters: .init(tolerance: toleranceSeconds))
+                let pairs = EventMatcher.match(reference: ref, detected: det, toleranceSeconds: toleranceSeconds)
+                let latencies = pairs.pairs.map { det[$0.detection].onset - ref[$0.reference].onset }
+                let durationErrors = pairs.pairs.map { abs(det[$0.detection].duration - ref[$0.reference].duration) }
+                kinds.append(metrics(kind, ref: score.referenceCount, det: det.count, tp: score.truePositives, fp: score.falsePositives,
+                                     nights: 1, hours: r.durationSeconds / 3600, latencies: latencies, durationErrors: durationErrors))
+                var p = pooledCounts[kind] ?? (0, 0, 0, 0, [], [])
+                p.ref += score.referenceCount
+                p.det += det.count
+                p.tp += score.truePositives
+                p.fp += score.falsePositives
+                p.latencies += latencies
+                p.durationErrors += durationErrors
+                pooledCounts[kind] = p
+            }
+            let wake = EpochAgreement(reference: r.labels.filter { $0.kind == "sleep_interruption" }.map(\.interval),
+                                      detected: events.filter { $0.kind == .sleepInterruption }.map { Interval($0.onsetSeconds, $0.offsetSeconds) },
+                                      durationSeconds: r.durationSeconds)
+            pooledWake = pooledWake + wake
+            perRecording.append(RecordingMetrics(recording: r.input.recordingPath, duration_s: r.durationSeconds, kinds: kinds, wake_epochs: agreement(wake)))
+        }
+        let pooled = kinds.map { kind -> KindMetrics in
+            let p = pooledCounts[kind] ?? (0, 0, 0, 0, [], [])
+            return metrics(kind, ref: p.ref, det: p.det, tp: p.tp, fp: p.fp, nights: prepared.count, hours: totalHours, latencies: p.latencies, durationErrors: p.durationErrors)
+        }
+        return ValidationReport(tolerance_s: toleranceSeconds, nights: prepared.count, pooled: pooled, pooled_wake_epochs: agreement(pooledWake), recordings: perRecording)
+    }
+
+    static func kinds_(_ r: PreparedRecording) -> [String] { kinds }
+
+    static func agreement(_ a: EpochAgreement) -> WakeAgreement {
+        WakeAgreement(epochs: a.epochs, sensitivity: finite(a.sensitivity), specificity: finite(a.specificity), kappa: finite(a.kappa))
+    }
+
+    static func finite(_ x: Double) -> Double? { x.isFinite ? (x * 10000).rounded() / 10000 : nil }
+
+    static func metrics(_ kind: String, ref: Int, det: Int, tp: Int, fp: Int, nights: Int, hours: Double, latencies: [Double], durationErrors: [Double]) -> KindMetrics {
+        let fn = ref - tp
+        let sensitivity = ref > 0 ? Double(tp) / Double(ref) : Double.nan
+        let precision = tp + fp > 0 ? Double(tp) / Double(tp + fp) : Double.nan
+        let f1 = ref + fp > 0 ? Double(2 * tp) / Double(2 * tp + fp + fn) : Double.nan
+        return KindMetrics(kind: kind, reference: ref, detected: det, true_positives: tp, false_positives: fp, false_negatives: fn,
+                           sensitivity: finite(sensitivity), precision: finite(precision), f1: finite(f1),
+                           false_alarms_per_night: finite(Double(fp) / Double(max(1, nights))) ?? 0,
+                           false_alarms_per_hour: finite(hours > 0 ? Double(fp) / hours : 0) ?? 0,
+                           onset_latency_median_s: finite(Percentile.of(latencies, 0.5)), onset_latency_p90_s: finite(Percentile.of(latencies, 0.9)),
+                           duration_error_median_s: finite(Percentile.of(durationErrors, 0.5)))
+    }
+}
+
+/// Results of parallel work, filled under a lock.
+final class ResultBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [T?]
+    private(set) var failure: String?
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ v: T) { lock.lock(); values[i] = v; lock.unlock() }
+    func fail(_ message: String) { lock.lock(); if failure == nil { failure = message }; lock.unlock() }
+}
+
+/// Threshold sweeps: a grid of configurations, each scored; filter-stage settings share one replay.
+public enum Sweep {
+    public struct Axis: Sendable {
+        public var name: String
+        public var values: [Double]
+    }
+
+    /// Parses `NAME=FROM:TO:STEP`; the name must be a setting of `DetectorConfiguration`.
+    public static func axis(_ spec: String) throws -> Axis {
+        let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+        let known = DetectorConfiguration.documentation.map(\.name)
+        guard parts.count == 2, known.contains(parts[0]) else {
+            throw ReplayError("--sweep \(spec): expected NAME=FROM:TO:STEP with NAME one of: \(known.filter { $0 != "version" }.joined(separator: ", "))")
+        }
+        let r = parts[1].split(separator: ":").compactMap { Double($0) }
+        guard r.count == 3, r[2] > 0, r[1] >= r[0] else {
+            throw ReplayError("--sweep \(spec): FROM:TO:STEP must be three numbers with FROM ≤ TO and STEP > 0, e.g. crampMinSeconds=6:20:2")
+        }
+        let count = Int(((r[1] - r[0]) / r[2] + 1e-9).rounded(.down)) + 1
+        guard count <= 10_000 else { throw ReplayError("--sweep \(spec) gives \(count) values; use a larger step") }
+        return Axis(name: parts[0], values: (0..<count).map { r[0] + Double($0) * r[2] })
+    }
+
+    /// Every combination of the axes' values, applied to `base`.
+    public static func grid(_ axes: [Axis], base: DetectorConfiguration) throws -> [(values: [Double], configuration: DetectorConfiguration)] {
+        var combos: [[Double]] = [[]]
+        for a in axes { combos = combos.flatMap { c in a.values.map { c + [$0] } } }
+        return try combos.map { values in
+            (values, try apply(Dictionary(uniqueKeysWithValues: zip(axes.map(\.name), values)), to: base))
+        }
+    }
+
+    /// Sets named settings through the configuration's own (validating) JSON form.
+    public static func apply(_ settings: [String: Double], to base: DetectorConfiguration) throws -> DetectorConfiguration {
+        var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as! [String: Any]
+        let integers: Set<String> = ["version", "filterOrder", "notchHarmonics", "baselineWindowSeconds"]
+        let booleans: Set<String> = ["notchEnabled", "reportMuscleActivity"]
+        for (k, v) in settings {
+            if k == "envelopeKind" { throw ReplayError("envelopeKind is not a number; sweep numeric settings only") }
+            object[k] = integers.contains(k) ? Int(v.rounded()) as Any : booleans.contains(k) ? (v != 0) as Any : v as Any
+        }
+        return try JSONDecoder().decode(DetectorConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
+    }
+
+    /// The filter-stage settings: configurations that share them can share one replay.
+    public static func filterKey(_ c: DetectorConfiguration) -> String {
+        "\(c.bandLowHz)|\(c.bandHighHz)|\(c.filterOrder)|\(c.notchEnabled)|\(c.mainsHz)|\(c.notchHarmonics)|\(c.notchQ)|\(c.envelopeKind)|\(c.envelopeWindowSeconds)|\(c.maxBridgeSeconds)"
+    }
+
+    /// Scores every configuration; calls `progress(done, total)` as it goes.
+    public static func run(_ inputs: [ValidationInput], grid: [(values: [Double], configuration: DetectorConfiguration)], toleranceSeconds: Double,
+                           progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [ValidationReport] {
+        let groups = Dictionary(grouping: grid.indices, by: { filterKey(grid[$0].configuration) })
+        let box = ResultBox<ValidationReport>(count: grid.count)
+        let counter = ResultBox<Int>(count: 1)
+        for (_, members) in groups.sorted(by: { $0.value[0] < $1.value[0] }) {
+            let prepared = try Validator.prepare(inputs, configuration: grid[members[0]].configuration)
+            DispatchQueue.concurrentPerform(iterations: members.count) { k in
+                let i = members[k]
+                box.set(i, Validator.evaluate(prepared, configuration: grid[i].configuration, toleranceSeconds: toleranceSeconds))
+                counter.set(0, 0)
+                progress?(box.values.compactMap { $0 }.count, grid.count)
+            }
+        }
+        return box.values.map { $0! }
+    }
+}

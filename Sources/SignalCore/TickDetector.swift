@@ -1,0 +1,456 @@
+/// Per-tick features of the EMG and accelerometer: what the state machines look at.
+/// Computing them is the expensive part (filters); a threshold sweep computes them once per
+/// recording and replays them through many `TickDetector`s.
+public struct TickFeatures: Sendable, Equatable {
+    /// RMS envelope of the band-passed, notched EMG per channel (µV).
+    public var envelope: SIMD4<Float>
+    /// RMS of the mains component (50/60 Hz and harmonics) over the tick (µV).
+    public var mains: SIMD4<Float>
+    /// RMS of the notched band over the tick (µV).
+    public var bandRMS: SIMD4<Float>
+    /// Bit c set: channel c hit the ADC rail in this tick.
+    public var clipped: UInt8
+    /// Accelerometer activity at the tick's end (g).
+    public var activity: Float
+    /// Median frequency of each channel's last ~0.25 s (Hz).
+    public var medianFrequencyHz: SIMD4<Float>
+    /// Mean over the tick of what the band-pass removed (offset, drift, motion), per channel (µV).
+    /// Its spread over a second is the motion level.
+    public var lowFrequency: SIMD4<Float>
+
+    public init(envelope: SIMD4<Float> = .zero, mains: SIMD4<Float> = .zero, bandRMS: SIMD4<Float> = .zero, clipped: UInt8 = 0, activity: Float = 0,
+                medianFrequencyHz: SIMD4<Float> = .zero, lowFrequency: SIMD4<Float> = .zero) {
+        self.envelope = envelope
+        self.mains = mains
+        self.bandRMS = bandRMS
+        self.clipped = clipped
+        self.activity = activity
+        self.medianFrequencyHz = medianFrequencyHz
+        self.lowFrequency = lowFrequency
+    }
+}
+
+/// The detector's state machines — baselines, artifacts, leg movements and cramps, sleep
+/// interruptions — driven by one `TickFeatures` per tick. Pure and allocation-free.
+public final class TickDetector {
+    public let configuration: DetectorConfiguration
+    public let emgChannels: Int
+    public let hasAccelerometer: Bool
+    public let tickSeconds: Double
+    public let ticksPerSecond: Int
+    var accelAxes: Int { hasAccelerometer ? 3 : 0 }
+
+    var tickActivity: [Float]  // last ticks' activity, for the still-onset rule
+    let tickActivityCapacity = 1024
+    var baselines: [RestingBaseline]
+    var secondEnvelopeSum: [Float]
+    var secondTicks = 0
+    var secondClean: [Bool]
+    var blankUntilTick = 0
+    var episode = Episode.idle
+    var artifacts: [ArtifactState]
+    var wake = WakeState.idle
+    var secondMaxActivity: Float = 0
+    var secondIndex = 0
+    var lowRing: [SIMD4<Float>]
+    /// Per second: the strongest channel's envelope above rest (µV) and the accelerometer activity (g);
+    /// NaN inside gaps. Storage for 48 hours is reserved up front.
+    public private(set) var traceEnvelope: [Float] = []
+    public private(set) var traceActivity: [Float] = []
+    var lowRange = SIMD4<Float>.zero
+
+    enum Episode {
+        case idle
+        case active(EpisodeData)
+    }
+
+    struct EpisodeData {
+        var onsetTick: Int
+        var quietSinceTick: Int?
+        var ticks = 0
+        var artifactTicks = 0
+        var sumAbove: Double = 0
+        var peakAbove: Float = 0
+        var peakChannel = 0
+        var activitySum: Double = 0
+        var medianFrequencySum: Double = 0
+        var medianFrequencyTicks = 0
+        var onsetMaxActivity: Float = 0
+        var stillOnset: Bool?
+        var provisionalSent = false
+    }
+
+    enum ArtifactState {
+        case idle
+        case active(onsetTick: Int, lastCauseTick: Int, cause: ArtifactCause)
+    }
+
+    enum WakeState {
+        case idle
+        case bout(onsetSecond: Int, lastMovingSecond: Int, activitySum: Double, movingSeconds: Int)
+    }
+
+    public init(configuration: DetectorConfiguration, emgChannels: Int, hasAccelerometer: Bool, tickSeconds: Double) {
+        self.configuration = configuration
+        self.emgChannels = emgChannels
+        self.hasAccelerometer = hasAccelerometer
+        self.tickSeconds = tickSeconds
+        ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
+        tickActivity = Array(repeating: 0, count: tickActivityCapacity)
+        baselines = Array(repeating: RestingBaseline(windowSeconds: configuration.baselineWindowSeconds, percentile: configuration.baselinePercentile), count: emgChannels)
+        secondEnvelopeSum = Array(repeating: 0, count: emgChannels)
+        secondClean = Array(repeating: true, count: emgChannels)
+        artifacts = Array(repeating: .idle, count: emgChannels)
+        blankUntilTick = ticksPerSecond
+        lowRing = Array(repeating: .zero, count: ticksPerSecond)
+        traceEnvelope.reserveCapacity(48 * 3600)
+        traceActivity.reserveCapacity(48 * 3600)
+    }
+
+    /// Seconds from the recording's first sample to the start of tick `t`.
+    @inline(__always)
+    func time(ofTick t: Int) -> Double { Double(t) * tickSeconds }
+
+    /// A long gap: closes what was open at `endTick` and resumes at `resumeTick` after a settling time.
+    public func restart(endTick: Int, resumeTick: Int, settleTicks: Int, into events: inout EventBuffer) {
+        endEverything(atTick: endTick, events: &events, confidenceScale: 0.5)
+        for c in 0..<emgChannels {
+            secondEnvelopeSum[c] = 0
+            secondClean[c] = true
+        }
+        secondTicks = 0
+        secondMaxActivity = 0
+        for k in lowRing.indices { lowRing[k] = .zero }
+        lowRange = .zero
+        blankUntilTick = resumeTick + settleTicks
+        secondIndex = resumeTick / ticksPerSecond
+    }
+
+    /// End of the recording at `endTick`.
+    public func finish(endTick: Int, into events: inout EventBuffer) {
+        endEverything(atTick: endTick, events: &events, confidenceScale: 1)
+    }
+
+    /// Advances the state machines by tick `t`.
+    public func consume(tick t: Int, _ f: TickFeatures, into events: inout EventBuffer) {
+        let cfg = configuration
+        let env = f.envelope, mains = f.mains, bandRMS = f.bandRMS, clip = f.clipped, activity = f.activity
+        stepPendingCramp(tick: t, activity: activity, events: &events)
+        tickActivity[t & (tickActivityCapacity - 1)] = activity
+        let blank = t < blankUntilTick
+
+        // Motion: the spread over the last second of the slow part of the signal (the max–min range
+        // of the tick means, rescanned every 5 ticks).
+        let slot = t % ticksPerSecond
+        lowRing[slot] = f.lowFrequency
+        if t % 5 == 0 {
+            var lo = lowRing[0], hi = lowRing[0]
+            for k in 1..<lowRing.count {
+                lo = pointwiseMin(lo, lowRing[k])
+                hi = pointwiseMax(hi, lowRing[k])
+            }
+            lowRange = hi - lo
+        }
+        // Half the range of a sine is its amplitude; RMS is amplitude / √2.
+        let motion = lowRange * 0.3536
+
+        // Artifacts, per channel.
+        var inArtifact: UInt8 = 0
+        for c in 0..<emgChannels {
+            var cause = ArtifactCause.none
+            if clip & UInt8(1 << c) != 0 {
+                cause = .clipping
+            } else if !blank && env[c] < cfg.flatLineMicrovolts {
+                cause = .flatLine
+            } else if mains[c] > cfg.mainsMinMicrovolts && mains[c] > cfg.mainsRatio * bandRMS[c] {
+                cause = .mains
+            } else if motion[c] > cfg.motionMinMicrovolts && motion[c] > cfg.motionRatio * bandRMS[c] {
+                cause = .motion
+            }
+            stepArtifact(channel: c, tick: t, cause: cause, events: &events)
+            if case .active = artifacts[c] { inArtifact |= UInt8(1 << c) }
+        }
+
+        // Activity above rest: the strongest clean channel.
+        var above: Float = -.infinity
+        var channel = 0
+        if !blank {
+            for c in 0..<emgChannels where inArtifact & UInt8(1 << c) == 0 && baselines[c].isReady {
+                let a = env[c] - baselines[c].value
+                if a > above {
+                    above = a
+                    channel = c
+                }
+            }
+        }
+        stepEpisode(tick: t, above: above, channel: channel, artifact: inArtifact != 0, activity: activity,
+                    medianFrequency: f.medianFrequencyHz[channel], events: &events)
+
+        // Baselines: one mean per second, frozen during contractions and artifacts.
+        let episodeActive: Bool
+        if case .active = episode { episodeActive = true } else { episodeActive = false }
+        for c in 0..<emgChannels {
+            secondEnvelopeSum[c] += env[c]
+            if episodeActive || inArtifact & UInt8(1 << c) != 0 || clip & UInt8(1 << c) != 0 { secondClean[c] = false }
+        }
+        secondMaxActivity = max(secondMaxActivity, activity)
+        secondTicks += 1
+        if secondTicks == ticksPerSecond {
+            // One point per second for the night's timeline: the strongest channel's mean envelope above rest.
+            var strongest: Float = 0
+            for c in 0..<emgChannels { strongest = max(strongest, secondEnvelopeSum[c] / Float(ticksPerSecond) - baselines[c].value) }
+            while traceEnvelope.count < secondIndex { traceEnvelope.append(.nan); traceActivity.append(.nan) }
+            traceEnvelope.append(strongest)
+            traceActivity.append(accelAxes == 3 ? secondMaxActivity : .nan)
+            for c in 0..<emgChannels {
+                if secondClean[c] && t >= blankUntilTick - ticksPerSecond / 2 || (secondClean[c] && !baselines[c].isReady) {
+                    baselines[c].push(secondEnvelopeSum[c] / Float(ticksPerSecond))
+                }
+                secondEnvelopeSum[c] = 0
+                secondClean[c] = true
+            }
+            if accelAxes == 3 { stepWake(secondEndTick: t + 1, moving: secondMaxActivity > cfg.movementThresholdG, activity: secondMaxActivity, events: &events) }
+            secondMaxActivity = 0
+            secondTicks = 0
+            secondIndex += 1
+        }
+    }
+
+    // MARK: - State machines
+
+    func stepArtifact(channel c: Int, tick t: Int, cause: ArtifactCause, events: inout EventBuffer) {
+        let holdTicks = Int(configuration.artifactHoldSeconds / tickSeconds)
+        switch artifacts[c] {
+        case .idle:
+            if cause != .none { artifacts[c] = .active(onsetTick: t, lastCauseTick: t, cause: cause) }
+        case .active(let onset, let last, let firstCause):
+            if cause != .none {
+                artifacts[c] = .active(onsetTick: onset, lastCauseTick: t, cause: firstCause)
+            } else if t - last >= holdTicks {
+                emitArtifact(channel: c, onsetTick: onset, endTick: last + 1, cause: firstCause, events: &events)
+                artifacts[c] = .idle
+            }
+        }
+    }
+
+    func emitArtifact(channel c: Int, onsetTick: Int, endTick: Int, cause: ArtifactCause, events: inout EventBuffer) {
+        let onset = time(ofTick: onsetTick), offset = time(ofTick: endTick)
+        if offset - onset >= configuration.artifactMinSeconds {
+            events.append(DetectedEvent(kind: .artifact, onsetSeconds: onset, offsetSeconds: offset, channel: c, artifactCause: cause))
+        }
+    }
+
+    func stepEpisode(tick t: Int, above: Float, channel: Int, artifact: Bool, activity: Float, medianFrequency: Float, events: inout EventBuffer) {
+        let cfg = configuration
+        switch episode {
+        case .idle:
+            guard above > cfg.legMovementOnsetAboveRestMicrovolts else { return }
+            var d = EpisodeData(onsetTick: t)
+            // Movement in the second before onset counts against "began while still".
+            let back = min(ticksPerSecond, tickActivityCapacity - 1)
+            for k in 1...back where t - k >= 0 { d.onsetMaxActivity = max(d.onsetMaxActivity, tickActivity[(t - k) & (tickActivityCapacity - 1)]) }
+            d.peakChannel = channel
+            episode = .active(d)
+            stepEpisode(tick: t, above: above, channel: channel, artifact: artifact, activity: activity, medianFrequency: medianFrequency, events: &events)
+        case .active(var d):
+            d.ticks += 1
+            if artifact { d.artifactTicks += 1 }
+            let a = max(0, above)
+            d.sumAbove += Double(a)
+            d.activitySum += Double(activity)
+            if medianFrequency > 0 {
+                d.medianFrequencySum += Double(medianFrequency)
+                d.medianFrequencyTicks += 1
+            }
+            if a > d.peakAbove {
+                d.peakAbove = a
+                d.peakChannel = channel
+            }
+            let stillTicks = Int(cfg.crampStillOnsetSeconds / tickSeconds)
+            if d.stillOnset == nil {
+                d.onsetMaxActivity = max(d.onsetMaxActivity, activity)
+                if t - d.onsetTick >= stillTicks {
+                    d.stillOnset = accelAxes == 0 || d.onsetMaxActivity < cfg.movementThresholdG
+                }
+            }
+            if above <= cfg.legMovementOffsetAboveRestMicrovolts {
+                if d.quietSinceTick == nil { d.quietSinceTick = t }
+            } else {
+                d.quietSinceTick = nil
+            }
+            let elapsed = time(ofTick: t + 1) - time(ofTick: d.onsetTick)
+            // Provisional "cramp started" as soon as the criterion is met.
+            if !d.provisionalSent && d.quietSinceTick == nil && elapsed >= cfg.crampMinSeconds && d.stillOnset == true
+                && Float(d.sumAbove / Double(d.ticks)) >= cfg.crampMinMeanAboveRestMicrovolts && d.artifactTicks * 2 < d.ticks {
+                d.provisionalSent = true
+                var e = makeEpisodeEvent(d, kind: .cramp, endTick: t + 1)
+                e.isProvisional = true
+                events.append(e)
+            }
+            if let q = d.quietSinceTick, Double(t + 1 - q) * tickSeconds >= cfg.legMovementOffsetQuietSeconds {
+                episode = .idle
+                closeEpisode(d, endTick: q, events: &events, confidenceScale: 1)
+            } else if elapsed > cfg.crampMaxSeconds {
+                // Longer than any cramp: a change of resting level, not a contraction. Relearn the baseline.
+                episode = .idle
+                for c in 0..<emgChannels { baselines[c].reset() }
+                blankUntilTick = t + ticksPerSecond
+            } else {
+                episode = .active(d)
+            }
+        }
+    }
+
+    func makeEpisodeEvent(_ d: EpisodeData, kind: EventKind, endTick: Int) -> DetectedEvent {
+        let ticks = max(1, d.ticks)
+        return DetectedEvent(
+            kind: kind, onsetSeconds: time(ofTick: d.onsetTick), offsetSeconds: time(ofTick: endTick), channel: d.peakChannel,
+            peakAboveRestMicrovolts: d.peakAbove, meanAboveRestMicrovolts: Float(d.sumAbove / Double(ticks)),
+            accelActivityG: Float(d.activitySum / Double(ticks)), confidence: 1,
+            medianFrequencyHz: d.medianFrequencyTicks > 0 ? Float(d.medianFrequencySum / Double(d.medianFrequencyTicks)) : 0)
+    }
+
+    func closeEpisode(_ d: EpisodeData, endTick: Int, events: inout EventBuffer, confidenceScale: Float) {
+        let cfg = configuration
+        let duration = time(ofTick: endTick) - time(ofTick: d.onsetTick)
+        guard d.artifactTicks * 2 < max(1, d.ticks) else { return }
+        var e = makeEpisodeEvent(d, kind: .legMovement, endTick: endTick)
+        if cfg.reportMuscleActivity && duration >= cfg.legMovementMinSeconds {
+            var burst = e
+            burst.kind = .muscleActivity
+            events.append(burst)
+        }
+        // Muscle activity that starts with the whole leg moving (turning over, getting up) is voluntary.
+        let stillAtOnset = accelAxes == 0 || d.onsetMaxActivity < cfg.movementThresholdG
+        if duration >= cfg.legMovementMinSeconds && duration <= cfg.legMovementMaxSeconds && stillAtOnset {
+            e.confidence = min(1, 0.5 + e.peakAboveRestMicrovolts / (4 * cfg.legMovementOnsetAboveRestMicrovolts)) * confidenceScale
+            events.append(e)
+        } else if duration >= cfg.crampMinSeconds && d.stillOnset != false && e.meanAboveRestMicrovolts >= cfg.crampMinMeanAboveRestMicrovolts {
+            e.kind = .cramp
+            e.confidence = min(1, 0.5 + e.meanAboveRestMicrovolts / (4 * cfg.crampMinMeanAboveRestMicrovolts)) * confidenceScale
+            // The final event waits `crampAfterSeconds` to say how much the leg moved afterwards (stretching, getting up).
+            flushPendingCramp(events: &events)
+            if cfg.crampAfterSeconds > 0 {
+                pendingCramp = PendingCramp(event: e, endTick: endTick, activitySum: 0, ticks: 0)
+            } else {
+                events.append(e)
+            }
+        }
+    }
+
+    func stepWake(secondEndTick: Int, moving: Bool, activity: Float, events: inout EventBuffer) {
+        let cfg = configuration
+        let s = secondIndex
+        switch wake {
+        case .idle:
+            if moving { wake = .bout(onsetSecond: s, lastMovingSecond: s, activitySum: Double(activity), movingSeconds: 1) }
+        case .bout(let onset, let last, let sum, let moved):
+            if moving {
+                wake = .bout(onsetSecond: onset, lastMovingSecond: s, activitySum: sum + Double(activity), movingSeconds: moved + 1)
+            } else if Double(s - last) * Double(ticksPerSecond) * tickSeconds >= cfg.wakeEndQuietSeconds {
+                emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved, events: &events)
+                wake = .idle
+            }
+        }
+    }
+
+    func emitWake(onsetSecond: Int, lastMovingSecond: Int, activitySum: Double, movingSeconds: Int, events: inout EventBuffer) {
+        let onset = time(ofTick: onsetSecond * ticksPerSecond)
+        let offset = time(ofTick: (lastMovingSecond + 1) * ticksPerSecond)
+        guard offset - onset >= configuration.wakeMinSeconds else { return }
+        events.append(DetectedEvent(kind: .sleepInterruption, onsetSeconds: onset, offsetSeconds: offset,
+                                    accelActivityG: Float(activitySum / Double(movingSeconds)),
+                                    confidence: min(1, Float(movingSeconds) / Float(max(1, lastMovingSecond - onsetSecond + 1)) + 0.5)))
+    }
+
+    struct PendingCramp {
+        var event: DetectedEvent
+        var endTick: Int
+        /// Largest activity seen after the cramp so far.
+        var activitySum: Double
+        var ticks: Int
+    }
+
+    var pendingCramp: PendingCramp?
+
+    func stepPendingCramp(tick t: Int, activity: Float, events: inout EventBuffer) {
+        guard var p = pendingCramp, t >= p.endTick else { return }
+        p.activitySum = max(p.activitySum, Double(activity))
+        p.ticks += 1
+        pendingCramp = p
+        if Double(p.ticks) * tickSeconds >= configuration.crampAfterSeconds { flushPendingCramp(events: &events) }
+    }
+
+    func flushPendingCramp(events: inout EventBuffer) {
+        guard var p = pendingCramp else { return }
+        p.event.accelActivityAfterG = Float(p.activitySum)
+        events.append(p.event)
+        pendingCramp = nil
+    }
+
+    func endEverything(atTick t: Int, events: inout EventBuffer, confidenceScale: Float) {
+        if case .active(let d) = episode {
+            closeEpisode(d, endTick: d.quietSinceTick ?? t, events: &events, confidenceScale: confidenceScale)
+        }
+        episode = .idle
+        flushPendingCramp(events: &events)
+        for c in 0..<emgChannels {
+            if case .active(let onset, let last, let cause) = artifacts[c] {
+                emitArtifact(channel: c, onsetTick: onset, endTick: last + 1, cause: cause, events: &events)
+            }
+            artifacts[c] = .idle
+        }
+        if case .bout(let onset, let last, let sum, let moved) = wake {
+            emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved, events: &events)
+        }
+        wake = .idle
+    }}
+
+/// Per-tick features of a whole recording, with its long gaps: computed once, replayed through
+/// many detector configurations (threshold sweeps).
+public struct TickLog: Sendable {
+    public var emgChannels: Int
+    public var hasAccelerometer: Bool
+    public var tickSeconds: Double
+    public var settleTicks: Int
+    /// Index of `features[0]`.
+    public var firstTick: Int = 0
+    public var features: [TickFeatures] = []
+    /// Long gaps: (end tick of the data before, tick where data resumes).
+    public var restarts: [(endTick: Int, resumeTick: Int)] = []
+    /// Tick at which the recording ended.
+    public var endTick: Int = 0
+
+    public init(emgChannels: Int, hasAccelerometer: Bool, tickSeconds: Double, settleTicks: Int) {
+        self.emgChannels = emgChannels
+        self.hasAccelerometer = hasAccelerometer
+        self.tickSeconds = tickSeconds
+        self.settleTicks = settleTicks
+    }
+
+    /// Runs the state machines of `configuration` over the log. Only the thresholds matter here:
+    /// filter settings are those the log was computed with.
+    public func detect(with configuration: DetectorConfiguration) -> [DetectedEvent] {
+        let machines = TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: hasAccelerometer, tickSeconds: tickSeconds)
+        var events = EventBuffer(capacity: 1024)
+        var out: [DetectedEvent] = []
+        var tick = firstTick
+        var restartIndex = 0
+        for f in features {
+            while restartIndex < restarts.count && restarts[restartIndex].resumeTick <= tick {
+                machines.restart(endTick: restarts[restartIndex].endTick, resumeTick: restarts[restartIndex].resumeTick, settleTicks: settleTicks, into: &events)
+                restartIndex += 1
+            }
+            machines.consume(tick: tick, f, into: &events)
+            if !events.isEmpty {
+                out += events.events.filter { !$0.isProvisional }
+                events.removeAll()
+            }
+            tick += 1
+        }
+        machines.finish(endTick: endTick, into: &events)
+        out += events.events.filter { !$0.isProvisional }
+        out.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
+        return out
+    }
+}

@@ -1,0 +1,98 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import Evaluation
+import NightSimulator
+import Pipeline
+import SignalCore
+
+/// Detection accuracy of one event kind over a set of nights.
+public struct KindAccuracy: Sendable {
+    public var kind: EventKind
+    public var match: MatchResult
+    /// Detection onset minus labelled onset, for every match (s).
+    public var onsetErrors: [Double]
+    public var nights: Int
+
+    public var falsePerNight: Double { Double(match.falsePositives) / Double(max(1, nights)) }
+    public var medianAbsoluteOnsetError: Double {
+        let a = onsetErrors.map(abs).sorted()
+        return a.isEmpty ? 0 : a[a.count / 2]
+    }
+}
+
+/// Simulates nights with seeds, replays each through the detector (in memory, the same path as a
+/// capture file), and matches the events against the simulator's labels.
+public enum AccuracyStudy {
+    public static let kinds: [EventKind] = [.cramp, .legMovement, .sleepInterruption, .artifact]
+
+    /// - Parameters:
+    ///   - seeds: one night per seed; mains alternates 50/60 Hz with the seed's parity.
+    public static func run(seeds: [UInt64], hours: Double, emgRateHz: Int = 2000, crampsPerHour: Double = 0.3,
+                           configuration: DetectorConfiguration = DetectorConfiguration()) throws -> [KindAccuracy] {
+        let box = Box(count: seeds.count)
+        DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
+            do {
+                var o = SimulationOptions()
+                o.seed = seeds[i]
+                o.hours = hours
+                o.emgRateHz = emgRateHz
+                o.mainsHz = seeds[i] % 2 == 0 ? 50 : 60
+                o.crampsPerHour = crampsPerHour
+                let simulator = try NightSimulator(options: o)
+                let run = CaptureRun(path: "simulated night \(seeds[i])", configuration: configuration)
+                _ = try simulator.run { bytes in try bytes.withUnsafeBytes { try run.feed($0) } }
+                let result = try run.finish(sizeBytes: 0)
+                var byKind: [EventKind: (MatchResult, [Double])] = [:]
+                for kind in kinds {
+                    let reference = simulator.labels.filter { $0.kind == kind }.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
+                    let detected = result.events.filter { $0.kind == kind }.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
+                    let m = EventMatcher.match(reference: reference, detected: detected)
+                    byKind[kind] = (m, EventMatcher.onsetErrors(m, reference: reference, detected: detected))
+                }
+                box.lock.locked { box.perNight[i] = byKind }
+            } catch {
+                box.lock.locked { box.failure = "seed \(seeds[i]): \(error)" }
+            }
+        }
+        if let f = box.failure { throw StudyError(description: f) }
+        let perNight = box.perNight
+        return kinds.map { kind in
+            var pooled = MatchResult(pairs: [], referenceCount: 0, detectionCount: 0)
+            var errors: [Double] = []
+            for night in perNight {
+                let (m, e) = night![kind]!
+                pooled.pairs += m.pairs
+                pooled.referenceCount += m.referenceCount
+                pooled.detectionCount += m.detectionCount
+                errors += e
+            }
+            return KindAccuracy(kind: kind, match: pooled, onsetErrors: errors, nights: seeds.count)
+        }
+    }
+}
+
+/// Results written by the worker threads, under the lock.
+final class Box: @unchecked Sendable {
+    let lock = NSLockish()
+    var perNight: [[EventKind: (MatchResult, [Double])]?]
+    var failure: String?
+    init(count: Int) { perNight = Array(repeating: nil, count: count) }
+}
+
+public struct StudyError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// A tiny lock without Foundation (pthread mutex).
+final class NSLockish: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func locked(_ body: () -> Void) {
+        pthread_mutex_lock(&mutex)
+        body()
+        pthread_mutex_unlock(&mutex)
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Journal
+import Pipeline
+import SignalCore
+
+/// Which detector configuration to use: the defaults, a JSON file, or one saved in the journal by name.
+struct DetectorOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: ArgumentHelp("Use the detector configuration saved under this name (see `crampwatch config list`).", valueName: "name"))
+    var configName: String?
+
+    @Option(name: .customLong("config-file"), help: ArgumentHelp("Use the detector configuration in this JSON file (see `crampwatch config show`).", valueName: "path"))
+    var configFile: String?
+
+    func validate() throws {
+        if configName != nil && configFile != nil { throw ValidationError("give --config or --config-file, not both.") }
+    }
+
+    func resolve(journalPath: String) throws -> DetectorConfiguration {
+        if let configFile {
+            do {
+                return try JSONDecoder().decode(DetectorConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: configFile)))
+            } catch let error as DecodingError {
+                throw ReplayError("\(configFile): not a usable detector configuration: \(describe(error))")
+            } catch {
+                throw ReplayError("\(configFile): cannot read it: \((error as NSError).localizedDescription)")
+            }
+        }
+        if let configName {
+            let journal = try Journal(path: journalPath)
+            guard let record = try journal.configuration(named: configName) else {
+                let names = (try? journal.namedConfigurations().compactMap(\.name)) ?? []
+                throw ReplayError("no configuration named \"\(configName)\" in \(journalPath)" + (names.isEmpty ? "; save one with `crampwatch validate … --save NAME`" : "; saved ones: \(names.joined(separator: ", "))"))
+            }
+            return try JSONDecoder().decode(DetectorConfiguration.self, from: Data(record.json.utf8))
+        }
+        return DetectorConfiguration()
+    }
+}
+
+func describe(_ error: DecodingError) -> String {
+    switch error {
+    case .dataCorrupted(let c): return c.debugDescription
+    case .keyNotFound(let k, _): return "missing \(k.stringValue)"
+    case .typeMismatch(_, let c): return "\(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)"
+    case .valueNotFound(_, let c): return "\(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)"
+    @unknown default: return "\(error)"
+    }
+}
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Shows detector configurations: every threshold, its unit and where it comes from.",
+        subcommands: [Show.self, List.self]
+    )
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Prints a configuration (the defaults unless --config or --config-file).",
+                                                        discussion: "With --json the output is a file you can edit and pass back with --config-file.")
+        @OptionGroup var detector: DetectorOptions
+        @OptionGroup var journal: JournalOptions
+        @Flag(help: "Print the configuration as JSON.") var json = false
+
+        func run() throws {
+            let c: DetectorConfiguration
+            do { c = try detector.resolve(journalPath: journal.resolvedPath) } catch {
+                complain("\(error)")
+                throw Exit.failure
+            }
+            if json {
+                try printJSON(c)
+                return
+            }
+            let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as! [String: Any]
+            print("Detector configuration (hash \(ConfigurationIdentity.hash(c).prefix(12)))")
+            for d in DetectorConfiguration.documentation {
+                print("  \(pad(d.name, 38)) \(pad("\(object[d.name] ?? "")", 8))  \(d.meaning) — \(d.source)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists the configurations saved in the journal by name.")
+        @OptionGroup var journal: JournalOptions
+
+        func run() throws {
+            let j = try openJournal(journal)
+            let named = try j.namedConfigurations()
+            if named.isEmpty { print("No named configurations yet; `crampwatch validate … --save NAME` saves one.") }
+            for r in named { print("\(pad(r.name ?? "", 24))  \(r.hash.prefix(12))  saved \(dayTime(r.createdAt))") }
+        }
+    }
+}
