@@ -89,6 +89,7 @@ extension Replayer {
                               accelRateHz: accel.isEmpty ? 0 : fs / accelEvery, emgMicrovoltsPerLSB: 0, accelGPerLSB: 0, emgBlockSamples: 1024, bootID: 0,
                               emgSites: emg.map { Self.siteCode(names[$0]) } + Array(repeating: 0, count: 4 - emg.count))
         try signalSink?.start(info)
+        if recordTicks { detector.startTickLog() }
         let run = PhysicalRun(detector: detector, sink: signalSink)
         let block = 1024
         var emgBuf: [Float] = []
@@ -150,6 +151,7 @@ extension Replayer {
         let events = try run.finish()
         return NightResult(path: path, format: .csv, sizeBytes: (try? ChunkedFileReader(path: path).size) ?? 0, deviceInfo: info, configuration: detector.configuration,
                            durationSeconds: Double(detector.emgSampleIndex) / Double(fs), events: events, provisionalCrampNotices: run.provisional,
-                           gaps: run.gaps, stats: FrameStats(), truncatedAt: nil)
+                           gaps: run.gaps, stats: FrameStats(), truncatedAt: nil, tickLog: detector.tickLog,
+                           zAngleEpochs: detector.zAngleEpochs, traceEnvelope: detector.machines.traceEnvelope, traceActivity: detector.machines.traceActivity)
     }
 }

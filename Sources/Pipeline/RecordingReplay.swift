@@ -144,6 +144,7 @@ extension Replayer {
                               emgBlockSamples: h.signals[emg[0]].samplesPerRecord, bootID: 0,
                               emgSites: emg.map { Self.siteCode(h.signals[$0].label) } + Array(repeating: 0, count: 4 - emg.count))
         try signalSink?.start(info)
+        if recordTicks { detector.startTickLog() }
         let run = PhysicalRun(detector: detector, sink: signalSink)
         let onsets = h.isDiscontinuous ? try reader.recordOnsets() : []
         let emgPer = h.signals[emg[0]].samplesPerRecord
@@ -181,7 +182,8 @@ extension Replayer {
         let events = try run.finish()
         return NightResult(path: path, format: format, sizeBytes: reader.fileSize, deviceInfo: info, configuration: detector.configuration,
                            durationSeconds: Double(detector.emgSampleIndex) / Double(emgRate), events: events,
-                           provisionalCrampNotices: run.provisional, gaps: run.gaps, stats: FrameStats(), truncatedAt: nil)
+                           provisionalCrampNotices: run.provisional, gaps: run.gaps, stats: FrameStats(), truncatedAt: nil, tickLog: detector.tickLog,
+                           zAngleEpochs: detector.zAngleEpochs, traceEnvelope: detector.machines.traceEnvelope, traceActivity: detector.machines.traceActivity)
     }
 
     static func serial(fromRecordingField field: String, format: RecordingFormat) -> String {

@@ -9,7 +9,7 @@ struct ChannelOptions: ParsableArguments {
     var emg: [String] = []
     @Option(name: .customLong("accel-channels"), help: ArgumentHelp("EDF/BDF/CSV: the accelerometer's x,y,z signals, by label or number, comma-separated, or \"none\". Default: three signals in g or m/s².", valueName: "x,y,z"))
     var accel: String?
-    @Option(name: .customLong("mains"), help: ArgumentHelp("EDF/BDF/CSV: mains frequency to notch out, 50 or 60 (a raw capture says it itself). Default: 50.", valueName: "Hz"))
+    @Option(name: .customLong("mains"), help: ArgumentHelp("EDF/BDF/CSV: mains frequency to notch out, 50 or 60 (a raw capture says it itself). Default: detected from the signal.", valueName: "Hz"))
     var mains: Int?
     @Option(name: .customLong("rate"), help: ArgumentHelp("CSV without a time column: samples per second.", valueName: "Hz"))
     var rate: Double?

@@ -89,6 +89,14 @@ enum Binary {
         let kept = try fixed.allAnnotations().annotations
         let all = try reference.allAnnotations().annotations
         #expect(kept.count >= 1 && Array(all.prefix(kept.count)) == kept, "kept \(kept.map(\.text))")
+        // The journal agrees with the repaired file: the night saved from it lasts exactly its complete records.
+        let journal = dir.appendingPathComponent("journal.sqlite").path
+        let saved = try run(Binary.crampwatch, ["replay", partial, "--journal", journal, "--json"])
+        #expect(saved.status == 0, "\(saved.err)")
+        let night = try JSONSerialization.jsonObject(with: Data(saved.out.utf8)) as? [String: Any]
+        let summary = night?["summary"] as? [String: Any]
+        #expect((summary?["duration_s"] as? Double) == Double(complete), "\(summary ?? [:])")
+        #expect(night?["night_id"] as? Int != nil)
         // And an independent reader opens it and agrees.
         let dump = dir.appendingPathComponent("dump")
         try FileManager.default.createDirectory(at: dump, withIntermediateDirectories: true)
@@ -126,6 +134,16 @@ enum Binary {
         let anns = try EDFReader(path: out).allAnnotations().annotations
         #expect(anns.count == fromCapture.events.count)
         #expect(anns.filter { $0.text.hasPrefix("Cramp") }.map(\.onsetSeconds) == fromCapture.events.filter { $0.kind == .cramp }.map(\.onsetSeconds))
+    }
+
+    /// The bundled EDF+ night (Samples/night-a/night.edf, see Samples/README.md) replays to the capture's events.
+    @Test func bundledEDFNightGivesTheCapturesEvents() throws {
+        let edf = Paths.repo.appendingPathComponent("Samples/night-a/night.edf").path
+        let fromFile = try Replayer().replay(path: edf)
+        let fromCapture = try Replayer().replay(path: Binary.nightA)
+        #expect(fromFile.format == .edfPlus)
+        #expect(Self.same(fromFile.events, fromCapture.events), "\(fromFile.events.count) vs \(fromCapture.events.count)")
+        #expect(fromFile.events.filter { $0.kind == .cramp }.count == 3)
     }
 
     /// Records that jump in time (EDF+D) are replayed with the jump as a gap.
