@@ -49,6 +49,16 @@ extension Crampwatch {
         }
 
         func run() throws {
+            // First thing: from here on Ctrl-C or SIGTERM ends the night cleanly instead of killing the process.
+            signal(SIGINT) { _ in stopSignal = 1 }
+            signal(SIGTERM) { _ in stopSignal = 1 }
+            // A parent may have started us with these signals blocked (a thread pool's mask is inherited through
+            // fork and exec): unblock them, or SIGTERM would stay pending all night and never stop us.
+            var unblock = sigset_t()
+            sigemptyset(&unblock)
+            sigaddset(&unblock, SIGINT)
+            sigaddset(&unblock, SIGTERM)
+            pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
             let config: DetectorConfiguration
             do { config = try detector.resolve(journalPath: journal.resolvedPath) } catch {
                 complain("\(error)")
@@ -83,9 +93,6 @@ extension Crampwatch {
                 complain("cannot start monitoring: \(error)")
                 throw Exit.failure
             }
-
-            signal(SIGINT) { _ in stopSignal = 1 }
-            signal(SIGTERM) { _ in stopSignal = 1 }
 
             let run = CaptureRun(path: capturePath, configuration: config)
             run.onEvent = { e in

@@ -144,3 +144,51 @@ import Testing
         #expect(out.contains("firmware 1.0.0, 2 EMG ch at 1000 Hz, accel 3 axes at 100 Hz"))
     }
 }
+@Suite struct MonitorShutdownTests {
+    /// The pids of `parent`'s children (read from /proc, so only the process we started is signalled).
+    static func children(of parent: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == parent
+        }
+    }
+
+    @Test func sigtermMidNightFlushesTheCaptureAndSavesTheNight() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("term.cwcap").path
+        let journal = dir.appendingPathComponent("journal.sqlite").path
+        let out = dir.appendingPathComponent("out.json"), err = dir.appendingPathComponent("err.txt")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.sim)
+        // 720 s at 20x: 36 s of streaming; stopped after about 4 s.
+        p.arguments = ["--capture", Harness.nightA, "--speed", "20", "--", Harness.crampwatch, "monitor", "--capture", capture,
+                       "--journal", journal, "--json"]
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        try p.run()
+        Thread.sleep(forTimeInterval: 4)
+        let kids = Self.children(of: p.processIdentifier)
+        try #require(kids.count == 1)
+        kill(kids[0], SIGTERM)
+        p.waitUntilExit()
+        let stderr = String(decoding: try Data(contentsOf: err), as: UTF8.self)
+        #expect(p.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("stopping (signal)"))
+        #expect(stderr.contains("cwsim: STOP"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        #expect(json["night_id"] as? Int == 1)
+        let duration = (json["summary"] as? [String: Any])?["duration_s"] as? Double ?? 0
+        #expect(duration > 20 && duration < 700)
+        // What was received is on disk, and it is exactly the start of the night.
+        let got = try Data(contentsOf: URL(fileURLWithPath: capture))
+        let source = try Data(contentsOf: URL(fileURLWithPath: Harness.nightA))
+        #expect(got.count > 100_000 && got.count < source.count)
+        #expect(got == source.prefix(got.count))
+    }
+}
