@@ -143,6 +143,24 @@ public final class CaptureRun {
     public var onEvent: ((DetectedEvent) -> Void)?
     /// Frame accounting so far (the live monitor's status line).
     public var statsSoFar: FrameStats { stats }
+    /// Called once, when the device has described itself and detection starts (the live monitor opens the night then).
+    public var onStart: ((DeviceInfo) -> Void)?
+    /// Called with each gap as it is found.
+    public var onGap: ((NightGap) -> Void)?
+    /// The device timestamp of the newest sample seen, in microseconds of the device's clock (live clock fitting).
+    public private(set) var newestSampleDeviceMicros: UInt64?
+    /// The device's clock at the night's first sample (sample index 0), extrapolated from the first block that arrived.
+    public private(set) var firstSampleDeviceMicros: UInt64?
+    /// Seconds of signal so far.
+    public var secondsSoFar: Double {
+        guard let info, let detector else { return 0 }
+        return Double(detector.emgSampleIndex) / Double(max(1, info.emgRateHz))
+    }
+    /// The last whole second: the strongest channel's EMG envelope above rest (µV) and accelerometer activity (g).
+    public var lastSecondLevels: (emgAboveRestMicrovolts: Float, activityG: Float)? {
+        guard let m = detector?.machines, let e = m.traceEnvelope.last, let a = m.traceActivity.last else { return nil }
+        return (e, a)
+    }
 
     public init(path: String, configuration: DetectorConfiguration) {
         self.path = path
@@ -204,6 +222,7 @@ public final class CaptureRun {
             return
         }
         sinkCall { try $0.start(d) }
+        onStart?(d)
     }
 
     private func sampleBlock(_ view: FrameView) {
@@ -227,9 +246,9 @@ public final class CaptureRun {
             }
             if emgIndex > expected || pendingLost > 0 {
                 let lostSamples = emgIndex - expected
-                gaps.append(NightGap(onsetSeconds: Double(expected) / fs, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost,
-                                     firstLostSequence: pendingFirstLost, emgSamplesLost: lostSamples,
-                                     reason: lostSamples > 0 ? "frames lost in transit" : "non-sample frames lost"))
+                addGap(NightGap(onsetSeconds: Double(expected) / fs, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost,
+                                firstLostSequence: pendingFirstLost, emgSamplesLost: lostSamples,
+                                reason: lostSamples > 0 ? "frames lost in transit" : "non-sample frames lost"))
                 if lostSamples > 0 {
                     detector.skip(emgSamples: lostSamples, accelSamples: Int(b.accelIndex) - nextAccelIndex, into: &events)
                     sinkCall { try $0.gap(seconds: Double(lostSamples) / fs, note: "\(pendingLost) frames lost in transit") }
@@ -239,8 +258,8 @@ public final class CaptureRun {
             }
         } else if emgIndex > 0 || pendingLost > 0 {
             // The first blocks never arrived (or the capture starts after the device's first block).
-            gaps.append(NightGap(onsetSeconds: 0, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost, firstLostSequence: pendingFirstLost,
-                                 emgSamplesLost: emgIndex, reason: "the start of the recording is missing"))
+            addGap(NightGap(onsetSeconds: 0, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost, firstLostSequence: pendingFirstLost,
+                            emgSamplesLost: emgIndex, reason: "the start of the recording is missing"))
             pendingLost = 0
             pendingFirstLost = nil
             if emgIndex > 0 {
@@ -259,7 +278,19 @@ public final class CaptureRun {
         sinkCall { try $0.samples(emg: UnsafeBufferPointer(rebasing: e[0..<emgValues]), accel: UnsafeBufferPointer(rebasing: a[0..<accelValues])) }
         nextEMGIndex = emgIndex + b.emgCount
         nextAccelIndex = Int(b.accelIndex) + b.accelCount
+        // The block's timestamp is its first sample's; the newest sample is (count - 1) periods later.
+        let microsPerSample = 1_000_000 / fs
+        newestSampleDeviceMicros = view.timestampMicros &+ UInt64(Double(max(0, b.emgCount - 1)) * microsPerSample)
+        if firstSampleDeviceMicros == nil {
+            let back = UInt64(Double(emgIndex) * microsPerSample)
+            firstSampleDeviceMicros = view.timestampMicros >= back ? view.timestampMicros - back : 0
+        }
         drainEvents()
+    }
+
+    private func addGap(_ g: NightGap) {
+        gaps.append(g)
+        onGap?(g)
     }
 
     private func drainEvents() {
@@ -291,7 +322,7 @@ public final class CaptureRun {
         }
         if pendingLost > 0, let expected = nextEMGIndex {
             let t = Double(expected) / Double(info.emgRateHz)
-            gaps.append(NightGap(onsetSeconds: t, offsetSeconds: t, framesLost: pendingLost, firstLostSequence: pendingFirstLost, emgSamplesLost: 0, reason: "frames lost at the end"))
+            addGap(NightGap(onsetSeconds: t, offsetSeconds: t, framesLost: pendingLost, firstLostSequence: pendingFirstLost, emgSamplesLost: 0, reason: "frames lost at the end"))
             pendingLost = 0
         }
         detector.finish(into: &events)
