@@ -17,7 +17,7 @@
 
 #define DEVNODE "/dev/bus/usb/001/002"
 
-typedef struct { size_t offset, length; uint32_t sequence; uint64_t timestamp_us; } Frame;
+typedef struct { size_t offset, length; uint32_t sequence; uint64_t timestamp_us; uint64_t pace_us; } Frame;
 typedef struct { UMockdevIoctlData *urb, *buf; int done; } Urb;
 
 static struct {
@@ -27,16 +27,22 @@ static struct {
     long unplug_at, replug_after_frames, replug_ms;
     long stall_at, silent_at, silent_ms;
     long *drop, ndrop, *corrupt, ncorrupt;
+    long unplug_every;                                   /* repeat the unplug every this many frames */
+    long *duplicate, nduplicate, *swap, nswap;           /* send twice / send frame F+1 before F */
+    long *garbage, ngarbage;                             /* pairs: frame, bytes of noise sent before it */
+    long clock_jump_at; double clock_jump_s;             /* device timestamps step by this from a frame on */
+    long suspend_at, suspend_ms, device_buffer;          /* host asleep: the device keeps its newest frames only */
     const char *serial;
     long info_frame;
-} opt = { .info_frame = -1, .speed = 0, .unplug_at = -1, .replug_ms = 500, .stall_at = -1, .silent_at = -1, .silent_ms = 2000, .serial = "0001" };
+} opt = { .info_frame = -1, .speed = 0, .unplug_at = -1, .replug_ms = 500, .stall_at = -1, .silent_at = -1, .silent_ms = 2000, .serial = "0001",
+            .clock_jump_at = -1, .suspend_at = -1, .suspend_ms = 30000, .device_buffer = 256 };
 
 static struct {
-    int streaming, unplugged, silent;
+    int streaming, unplugged, silent, suspended;
     size_t next;          /* next frame to send */
     size_t partial;       /* bytes of frame `next` already sent */
-    gint64 start_us, unplugged_until_us, silent_until_us;
-    long sent_frames, dropped_frames, unplug_lost, stalls, commands;
+    gint64 start_us, unplugged_until_us, silent_until_us, suspended_until_us;
+    long sent_frames, dropped_frames, unplug_lost, unplugs, suspend_lost, stalls, commands;
 } st;
 
 static GQueue pending = G_QUEUE_INIT;   /* bulk IN URBs waiting for data, in order */
@@ -70,26 +76,81 @@ static void index_capture(const char *path) {
         size_t len = i + 1 - start;
         opt.frames = realloc(opt.frames, sizeof(Frame) * (opt.count + 1));
         Frame *f = &opt.frames[opt.count++];
-        f->offset = start; f->length = len; f->sequence = 0; f->timestamp_us = last_ts;
+        f->offset = start; f->length = len; f->sequence = 0; f->timestamp_us = last_ts; f->pace_us = 0;
         if (len > 1 && len - 1 <= CW_MAX_ENCODED) {
             long n = cw_cobs_decode(opt.bytes + start, len - 1, body);
             if (n >= (long)CW_HEADER_SIZE) {
                 memcpy(&f->sequence, body + 4, 4); memcpy(&f->timestamp_us, body + 8, 8);
                 last_ts = f->timestamp_us;
+                f->pace_us = f->timestamp_us;
                 if (body[1] == 0x02 && opt.info_frame < 0) opt.info_frame = (long)opt.count - 1;
             }
         }
+        if (f->pace_us == 0) f->pace_us = last_ts;
         start = i + 1;
     }
     if (opt.info_frame < 0) { fprintf(stderr, "cwsim: %s holds no device-info frame; is it a protocol-v1 capture?\n", path); exit(2); }
 }
 
+static uint32_t noise_state = 0x2545F491u;
+static uint8_t noise(void) { noise_state ^= noise_state << 13; noise_state ^= noise_state >> 17; noise_state ^= noise_state << 5; return (uint8_t)noise_state; }
+
+/* Rebuilds the stream as the faulty device sends it: noise bursts before some frames, some frames twice,
+   some pairs swapped, device timestamps stepped from a frame on (those frames re-encoded with the core's
+   encoder, so they stay valid). Frame numbers of the other faults count this stream's frames. */
+static void apply_transforms(void) {
+    if (!opt.nduplicate && !opt.nswap && !opt.ngarbage && opt.clock_jump_at < 0) return;
+    GByteArray *out = g_byte_array_sized_new((guint)opt.size + 65536);
+    Frame *frames = NULL; size_t count = 0, cap = 0;
+    static uint8_t body[CW_MAX_BODY + 256], enc[CW_MAX_ENCODED + 8];
+    long new_info = -1;
+#define EMIT(P_, N_, SRC_) do { \
+        if (count == cap) { cap = cap ? cap * 2 : 1024; frames = realloc(frames, sizeof(Frame) * cap); } \
+        frames[count] = *(SRC_); frames[count].offset = out->len; frames[count].length = (N_); \
+        g_byte_array_append(out, (P_), (guint)(N_)); count++; } while (0)
+    for (size_t k = 0; k < opt.count; k++) {
+        size_t order[2] = { k, k }; int n = 1;
+        if (listed(opt.swap, opt.nswap, (long)k) && k + 1 < opt.count) { order[0] = k + 1; order[1] = k; n = 2; }
+        for (int j = 0; j < n; j++) {
+            size_t idx = order[j];
+            const Frame *f = &opt.frames[idx];
+            for (long g = 0; g + 1 < opt.ngarbage * 2; g += 2) {
+                if (opt.garbage[g] != (long)idx) continue;
+                /* Noise, then a delimiter so the noise is one bad segment and the frame after it survives. */
+                uint8_t junk[4096]; long len = opt.garbage[g + 1] > 4095 ? 4095 : opt.garbage[g + 1];
+                for (long b = 0; b < len; b++) junk[b] = noise();
+                junk[len] = 0;
+                Frame noise_frame = *f; noise_frame.sequence = 0;
+                EMIT(junk, (size_t)len + 1, &noise_frame);
+            }
+            const uint8_t *bytes = opt.bytes + f->offset; size_t len = f->length;
+            if (opt.clock_jump_at >= 0 && (long)idx >= opt.clock_jump_at && len > 1) {
+                long m = cw_cobs_decode(bytes, len - 1, body);
+                if (m >= (long)(CW_HEADER_SIZE + CW_CRC_SIZE)) {
+                    uint64_t ts; memcpy(&ts, body + 8, 8);
+                    double shifted = (double)ts + opt.clock_jump_s * 1e6;
+                    uint16_t plen; memcpy(&plen, body + 2, 2);
+                    uint32_t seq; memcpy(&seq, body + 4, 4);
+                    len = cw_encode_frame(body[1], seq, shifted < 0 ? 0 : (uint64_t)shifted, body + CW_HEADER_SIZE, plen, enc);
+                    bytes = enc;
+                }
+            }
+            if ((long)idx == opt.info_frame && new_info < 0) new_info = (long)count;
+            EMIT(bytes, len, f);
+            if (listed(opt.duplicate, opt.nduplicate, (long)idx)) EMIT(bytes, len, f);
+        }
+        if (n == 2) k++;
+    }
+#undef EMIT
+    opt.bytes = out->data; opt.size = out->len; opt.frames = frames; opt.count = count; opt.info_frame = new_info;
+}
+
 /* Frames the device has produced by now (all of them when not paced). */
 static size_t produced(gint64 now) {
     if (opt.speed <= 0) return opt.count;
-    double device_us = (double)(now - st.start_us) * opt.speed + (double)opt.frames[0].timestamp_us;
+    double device_us = (double)(now - st.start_us) * opt.speed + (double)opt.frames[0].pace_us;
     size_t lo = st.next, hi = opt.count;
-    while (lo < hi) { size_t mid = (lo + hi) / 2; if ((double)opt.frames[mid].timestamp_us <= device_us) lo = mid + 1; else hi = mid; }
+    while (lo < hi) { size_t mid = (lo + hi) / 2; if ((double)opt.frames[mid].pace_us <= device_us) lo = mid + 1; else hi = mid; }
     return lo;
 }
 
@@ -100,8 +161,23 @@ static void advance_faults(gint64 now) {
             st.unplugged = 1; st.unplugged_until_us = now + opt.replug_ms * 1000;
             long lost = opt.replug_after_frames;
             if (st.next + (size_t)lost > opt.count) lost = (long)(opt.count - st.next);
-            st.next += (size_t)lost; st.unplug_lost = lost;
+            st.next += (size_t)lost; st.unplug_lost += lost; st.unplugs++;
             fprintf(stderr, "cwsim: unplugged at frame %ld for %ld ms; %ld frames lost\n", opt.unplug_at, opt.replug_ms, lost);
+            continue;
+        }
+        if (st.partial == 0 && (long)st.next == opt.suspend_at && !st.suspended && st.suspended_until_us == 0) {
+            st.suspended = 1; st.suspended_until_us = now + opt.suspend_ms * 1000;
+            fprintf(stderr, "cwsim: host suspended at frame %ld for %ld ms\n", opt.suspend_at, opt.suspend_ms);
+            break;
+        }
+        if (st.suspended) {
+            if (now < st.suspended_until_us) break;
+            /* Awake again: the device kept sampling, but its buffer holds only the newest frames. */
+            st.suspended = 0;
+            size_t have = produced(now);
+            long over = (long)(have - st.next) - opt.device_buffer;
+            if (over > 0) { st.next += (size_t)over; st.suspend_lost += over; }
+            fprintf(stderr, "cwsim: host resumed; %ld frames overflowed the device's %ld-frame buffer\n", over > 0 ? over : 0, opt.device_buffer);
             continue;
         }
         if (st.partial == 0 && st.next < opt.count && listed(opt.drop, opt.ndrop, (long)st.next)) { st.next++; st.dropped_frames++; continue; }
@@ -114,7 +190,7 @@ static size_t fill(uint8_t *out, size_t cap, gint64 now) {
     size_t n = 0, limit = produced(now);
     while (n < cap) {
         advance_faults(now);
-        if (st.unplugged || st.next >= limit) break;
+        if (st.unplugged || st.suspended || st.next >= limit) break;
         if (st.partial == 0 && (long)st.next == opt.stall_at) break;
         if (st.partial == 0 && (long)st.next == opt.silent_at && st.silent_until_us == 0) break;
         Frame *f = &opt.frames[st.next];
@@ -171,7 +247,10 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
     UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(c);
     GError *err = NULL;
     gint64 now = g_get_monotonic_time();
-    if (st.unplugged && now >= st.unplugged_until_us) { st.unplugged = 0; fprintf(stderr, "cwsim: replugged\n"); }
+    if (st.unplugged && now >= st.unplugged_until_us) {
+        st.unplugged = 0; fprintf(stderr, "cwsim: replugged\n");
+        if (opt.unplug_every > 0) { opt.unplug_at = (long)st.next + opt.unplug_every; st.unplugged_until_us = 0; }
+    }
     if (st.silent && now >= st.silent_until_us) st.silent = 0;
 
     if (req == USBDEVFS_SUBMITURB) {
@@ -262,7 +341,10 @@ static void usage(void) {
     fprintf(stderr,
         "usage: cwsim --capture FILE [--device FILE.umockdev] [--speed X] [--serial S]\n"
         "             [--unplug-at FRAME --lost FRAMES --replug-ms MS] [--drop F,F..] [--corrupt F,F..]\n"
-        "             [--stall-at FRAME] [--silent-at FRAME --silent-ms MS] -- PROGRAM ARGS...\n");
+        "             [--stall-at FRAME] [--silent-at FRAME --silent-ms MS]\n"
+        "             [--unplug-every FRAMES] [--duplicate F,F..] [--swap F,F..] [--garbage F:BYTES,..]\n"
+        "             [--clock-jump FRAME:SECONDS] [--suspend-at FRAME --suspend-ms MS --device-buffer FRAMES]\n"
+        "             -- PROGRAM ARGS...\n");
     exit(2);
 }
 
@@ -284,11 +366,29 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--stall-at")) opt.stall_at = atol(v);
         else if (!strcmp(a, "--silent-at")) opt.silent_at = atol(v);
         else if (!strcmp(a, "--silent-ms")) opt.silent_ms = atol(v);
+        else if (!strcmp(a, "--unplug-every")) opt.unplug_every = atol(v);
+        else if (!strcmp(a, "--duplicate")) opt.duplicate = parse_list(v, &opt.nduplicate);
+        else if (!strcmp(a, "--swap")) opt.swap = parse_list(v, &opt.nswap);
+        else if (!strcmp(a, "--garbage")) {
+            char *copy = g_strdup(v);
+            for (char *p = copy; *p; p++) if (*p == ':') *p = ',';
+            opt.garbage = parse_list(copy, &opt.ngarbage); opt.ngarbage /= 2; g_free(copy);
+        }
+        else if (!strcmp(a, "--clock-jump")) {
+            char *colon = strchr(v, ':');
+            if (!colon) { fprintf(stderr, "cwsim: --clock-jump wants FRAME:SECONDS\n"); exit(2); }
+            opt.clock_jump_at = atol(v); opt.clock_jump_s = atof(colon + 1);
+        }
+        else if (!strcmp(a, "--suspend-at")) opt.suspend_at = atol(v);
+        else if (!strcmp(a, "--suspend-ms")) opt.suspend_ms = atol(v);
+        else if (!strcmp(a, "--device-buffer")) opt.device_buffer = atol(v);
         else usage();
         i++;
     }
     if (!capture || i + 1 >= argc) usage();
     index_capture(capture);
+    apply_transforms();
+    if (opt.unplug_every > 0 && opt.unplug_at < 0) opt.unplug_at = opt.unplug_every;
     GError *err = NULL;
     UMockdevTestbed *tb = umockdev_testbed_new();
     gchar *desc = NULL;
@@ -315,6 +415,8 @@ int main(int argc, char **argv) {
     }
     fprintf(stderr, "cwsim: frames %zu in capture, %ld sent, %ld dropped, %ld lost to unplug, %ld stalls, %ld commands\n",
             opt.count, st.sent_frames, st.dropped_frames, st.unplug_lost, st.stalls, st.commands);
+    fprintf(stderr, "cwsim: faults: %ld unplugs, %ld frames lost to a host suspend, %ld duplicated, %ld swapped, %ld noise bursts%s\n",
+            st.unplugs, st.suspend_lost, opt.nduplicate, opt.nswap, opt.ngarbage, opt.clock_jump_at >= 0 ? ", device clock stepped" : "");
     g_object_unref(tb);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

@@ -28,8 +28,9 @@ public struct ClockFit: Sendable {
     private var windowMin: (x: Double, y: Double)?
     public let maxWindows: Int
     private var lastDevice: Double?
-    /// Times the device clock went backwards (a restart): the fit starts again from there.
+    /// Times the device clock went backwards (a restart) or stepped forward: the fit starts again from there.
     public private(set) var resets = 0
+    private var line: (slope: Double, intercept: Double)?
 
     public init(windowSeconds: Double = 10, maxWindows: Int = 10_000) {
         self.windowSeconds = windowSeconds
@@ -44,9 +45,19 @@ public struct ClockFit: Sendable {
             minima.removeAll()
             windowStart = nil
             windowMin = nil
+            line = nil
         }
         lastDevice = x
         let y = hostSeconds - x
+        // Arrivals are only ever late, so a reading never lies a second below the fitted line unless the device
+        // clock stepped forward (or the host's was set back): start again from there too.
+        if let line, y < line.intercept + line.slope * x - 1 {
+            resets += 1
+            minima.removeAll()
+            windowStart = nil
+            windowMin = nil
+            self.line = nil
+        }
         if let start = windowStart, x - start >= windowSeconds { closeWindow() }
         if windowStart == nil { windowStart = x }
         if windowMin == nil || y < windowMin!.y { windowMin = (x, y) }
@@ -56,6 +67,8 @@ public struct ClockFit: Sendable {
         if let m = windowMin {
             minima.append(m)
             if minima.count > maxWindows { minima.removeFirst(minima.count - maxWindows) }
+            // Once three windows agree on a line, readings far below it reveal a step of the device clock.
+            line = minima.count >= 3 ? Self.leastSquares(minima) : nil
         }
         windowStart = nil
         windowMin = nil
@@ -69,6 +82,26 @@ public struct ClockFit: Sendable {
         if pts.count == 1 {
             return Result(offsetSeconds: first.y, driftPPM: 0, points: 1, medianResidualMs: 0)
         }
+        var line = Self.leastSquares(pts)
+        // Windows with no timely arrival at all (the host was suspended, then everything came at once) lie far above
+        // the line: leave them out and fit again.
+        let tolerance = 0.2
+        let kept = pts.filter { $0.y - (line.intercept + line.slope * $0.x) < tolerance }
+        if kept.count >= 2 && kept.count < pts.count {
+            pts = kept
+            line = Self.leastSquares(pts)
+        }
+        let slope = line.slope
+        var intercept = line.intercept
+        // The line should be a lower bound: shift it down to the lowest minimum so late arrivals sit above it.
+        let lowest = pts.map { $0.y - (intercept + slope * $0.x) }.min() ?? 0
+        intercept += lowest
+        var residuals = pts.map { $0.y - (intercept + slope * $0.x) }
+        residuals.sort()
+        return Result(offsetSeconds: intercept, driftPPM: slope * 1e6, points: pts.count, medianResidualMs: residuals[residuals.count / 2] * 1000)
+    }
+
+    static func leastSquares(_ pts: [(x: Double, y: Double)]) -> (slope: Double, intercept: Double) {
         // Centre x for numerical stability (device times are large).
         let n = Double(pts.count)
         let mx = pts.reduce(0) { $0 + $1.x } / n, my = pts.reduce(0) { $0 + $1.y } / n
@@ -78,12 +111,6 @@ public struct ClockFit: Sendable {
             sxy += (p.x - mx) * (p.y - my)
         }
         let slope = sxx > 0 ? sxy / sxx : 0
-        var intercept = my - slope * mx
-        // The line should be a lower bound: shift it down to the lowest minimum so late arrivals sit above it.
-        let lowest = pts.map { $0.y - (intercept + slope * $0.x) }.min() ?? 0
-        intercept += lowest
-        var residuals = pts.map { $0.y - (intercept + slope * $0.x) }
-        residuals.sort()
-        return Result(offsetSeconds: intercept, driftPPM: slope * 1e6, points: pts.count, medianResidualMs: residuals[residuals.count / 2] * 1000)
+        return (slope, my - slope * mx)
     }
 }

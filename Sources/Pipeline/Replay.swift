@@ -134,6 +134,12 @@ public final class CaptureRun {
     let accelScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: ProtocolV1.maxPayload / 2)
     var truncatedAt: UInt64?
     var failure: ReplayError?
+    /// After a late or duplicated frame: the sequence number that was really expected next.
+    var resumeAt: UInt32?
+    /// The frame being reported arrived late (or twice).
+    var lateFrame = false
+    /// How far behind a frame may arrive and still count as late rather than as a device restart.
+    static let lateFrameWindow: UInt32 = 4096
     /// Keep every tick's features (for threshold sweeps).
     public var recordTicks = false
     /// Receives the scaled samples, gaps and final events (e.g. an EDF+ export).
@@ -184,14 +190,35 @@ public final class CaptureRun {
             stats.decodeErrors[kind, default: 0] += 1
             if stats.firstError == nil { stats.firstError = (kind, offset) }
             if kind == .truncated { truncatedAt = offset }
-        case .gap(let expected, _, let lost):
+        case .gap(let expected, let got, var lost):
+            var first = expected
+            if let resume = resumeAt {
+                // After a late frame the decoder expects the sequence after *it*; what is really missing starts at `resume`.
+                resumeAt = nil
+                let real = got &- resume
+                guard real > 0 && real < 0x8000_0000 else { return }
+                lost = real
+                first = resume
+            }
             stats.framesLost += Int(lost)
-            if pendingFirstLost == nil { pendingFirstLost = expected }
+            if pendingFirstLost == nil { pendingFirstLost = first }
             pendingLost += Int(lost)
-        case .reorder:
-            stats.outOfOrderFrames += 1
+        case .reorder(let expected, let got):
+            if expected &- got <= Self.lateFrameWindow {
+                // A duplicate, or a frame that arrives after the ones behind it: its samples were already
+                // accounted for (received, or inside a recorded gap), so it is counted and set aside.
+                stats.outOfOrderFrames += 1
+                lateFrame = true
+                resumeAt = max(resumeAt ?? expected, expected)
+            } else {
+                // Far behind: the device restarted its numbering.
+                resumeAt = nil
+            }
         case .frame(let view):
             stats.frames += 1
+            if let resume = resumeAt, !lateFrame, view.sequence &- resume < 0x8000_0000 { resumeAt = nil }
+            defer { lateFrame = false }
+            if lateFrame && view.type == .sampleBlock { return }
             switch view.type {
             case .deviceInfo:
                 guard case .deviceInfo(let d) = view.message() else { return }
@@ -240,7 +267,7 @@ public final class CaptureRun {
         let fs = Double(info.emgRateHz)
         if let expected = nextEMGIndex {
             if emgIndex < expected {
-                // A duplicate or late block: its samples were already accounted for.
+                // A block behind the stream that the sequence numbers did not flag: its samples were already accounted for.
                 stats.outOfOrderFrames += 1
                 return
             }

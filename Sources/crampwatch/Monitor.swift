@@ -178,7 +178,9 @@ extension Crampwatch {
                 }
                 if let device = run.newestSampleDeviceMicros, device != lastDeviceMicros {
                     lastDeviceMicros = device
+                    let resets = clockFit.resets
                     clockFit.add(deviceSeconds: Double(device) / 1e6, hostSeconds: Date().timeIntervalSince1970)
+                    if clockFit.resets > resets { log("the device clock jumped (the device restarted or its clock was reset); fitting it to the host clock again from here") }
                 }
                 return true
             }

@@ -40,3 +40,30 @@ import Testing
         #expect(ClockFit().result == nil)
     }
 }
+
+@Suite struct ClockFitFaultTests {
+    /// The host slept for 40 s: the device kept sampling, and what it buffered arrived late all at once.
+    @Test func aHostSuspendDoesNotBendTheLine() {
+        var fit = ClockFit()
+        var t = 0.0
+        while t < 3600 {
+            let suspended = t > 1800 && t < 1840
+            let arrival = suspended ? 1840 + (t - 1800) * 0.01 : t * (1 + 25e-6) + 0.002
+            fit.add(deviceSeconds: t, hostSeconds: 1_000 + arrival)
+            t += 0.05
+        }
+        let r = fit.result!
+        #expect(abs(r.driftPPM - 25) < 0.5, "drift \(r.driftPPM)")
+        #expect(fit.resets == 0)
+    }
+
+    /// The device clock stepped forward by an hour mid-night: the fit starts again and follows the new clock.
+    @Test func aClockJumpForwardStartsTheFitAgain() {
+        var fit = ClockFit()
+        for i in 0..<2000 { fit.add(deviceSeconds: Double(i) * 0.1, hostSeconds: 500 + Double(i) * 0.1) }
+        for i in 2000..<4000 { fit.add(deviceSeconds: 3600 + Double(i) * 0.1, hostSeconds: 500 + Double(i) * 0.1) }
+        let r = fit.result!
+        #expect(fit.resets == 1)
+        #expect(abs(r.offsetSeconds - (500 - 3600)) < 1e-6)
+    }
+}
