@@ -41,12 +41,12 @@ void cw_device_get_info(const cw_device *d, cw_device_info *info) {
     memcpy(info->emg_site, emg_sites, 4);
 }
 
-static void encode_info(cw_device *d, cw_encoder *e, uint32_t sequence, uint64_t timestamp_us) {
+static void encode_info(const cw_device *d, cw_encoder *e, uint8_t *out, size_t cap, uint32_t sequence, uint64_t timestamp_us) {
     cw_device_info info;
     cw_device_get_info(d, &info);
     uint8_t p[CW_DEVICE_INFO_SIZE];
     cw_payload_device_info(p, &info);
-    cw_enc_begin(e, d->tx, sizeof d->tx, CW_FRAME_DEVICE_INFO, sequence, timestamp_us, CW_DEVICE_INFO_SIZE);
+    cw_enc_begin(e, out, cap, CW_FRAME_DEVICE_INFO, sequence, timestamp_us, CW_DEVICE_INFO_SIZE);
     cw_enc_bytes(e, p, CW_DEVICE_INFO_SIZE);
 }
 
@@ -54,16 +54,14 @@ static void send_info(cw_device *d) {
     cw_encoder e;
     d->info_sequence = d->sequence;
     d->info_timestamp_us = cw_board_micros();
-    encode_info(d, &e, d->info_sequence, d->info_timestamp_us);
+    encode_info(d, &e, d->tx, sizeof d->tx, d->info_sequence, d->info_timestamp_us);
     send(d, &e);
 }
 
-size_t cw_device_info_frame(cw_device *d, uint8_t *out) {
+size_t cw_device_info_frame(const cw_device *d, uint8_t *out) {
     cw_encoder e;
-    encode_info(d, &e, d->info_sequence, d->info_timestamp_us);
-    size_t n = cw_enc_finish(&e);
-    if (out != d->tx) memcpy(out, d->tx, n);
-    return n;
+    encode_info(d, &e, out, CW_INFO_FRAME_MAX, d->info_sequence, d->info_timestamp_us);
+    return cw_enc_finish(&e);
 }
 
 static void send_status(cw_device *d) {

@@ -53,8 +53,10 @@ static inline void cw_device_tick(cw_device *d) { cw_sampler_tick(&d->sampler); 
 /* Main loop: sends every complete block (and the status when due). Returns the frames sent. */
 unsigned cw_device_task(cw_device *d);
 /* The last device_info frame re-encoded (same sequence and time, current configuration), for the
-   USB GET_INFO control request. Returns its length with the delimiter; `out` needs CW_TX_BUFFER bytes. */
-size_t cw_device_info_frame(cw_device *d, uint8_t *out);
+   USB GET_INFO control request; it does not touch the device's transmit buffer, so a USB interrupt
+   may call it. Returns its length with the delimiter; `out` needs CW_INFO_FRAME_MAX bytes. */
+#define CW_INFO_FRAME_MAX (CW_DEVICE_INFO_SIZE + CW_HEADER_SIZE + CW_CRC_SIZE + 2u + 1u)
+size_t cw_device_info_frame(const cw_device *d, uint8_t *out);
 /* The device_info payload fields as the host will decode them. */
 void cw_device_get_info(const cw_device *d, cw_device_info *info);
 

@@ -253,7 +253,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
             uint16_t wvalue = (uint16_t)(setup[2] | setup[3] << 8), wlength = (uint16_t)(setup[6] | setup[7] << 8);
             size_t cap = (size_t)urb->buffer_length - 8; if (cap > wlength) cap = wlength;
             if (setup[0] == 0xC1 && setup[1] == CW_USB_REQUEST_GET_INFO && syn.seconds > 0) {
-                uint8_t frame[CW_TX_BUFFER];
+                uint8_t frame[CW_INFO_FRAME_MAX];
                 size_t n = cw_device_info_frame(&syn.dev, frame);
                 if (n > cap) n = cap;
                 memcpy(u->buf->data + 8, frame, n); urb->actual_length = (int)n;

@@ -220,7 +220,7 @@ static void test_power_up_info(void) {
           "power-up device_info fields: serial %s rate %u/%u channels %u", i->serial, i->emg_rate_hz, i->accel_rate_hz, i->emg_channels);
     CHECK(host.ev[0].ts == 1000000, "device_info at %llu us", (unsigned long long)host.ev[0].ts);
     /* GET_INFO control request: the same frame, byte for byte */
-    uint8_t out[CW_TX_BUFFER];
+    uint8_t out[CW_INFO_FRAME_MAX];
     size_t n = cw_device_info_frame(&dev, out);
     CHECK(n == host.size && memcmp(out, host.wire, n) == 0, "GET_INFO frame (%zu bytes) differs from the power-up frame (%zu bytes)", n, host.size);
 }
