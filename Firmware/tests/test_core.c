@@ -456,12 +456,28 @@ static void test_commands(void) {
 
 static void test_session_script(void) {
     reset();
-    cw_synth_session(&dev, 2000, 2, 3);
+    cw_synth_session(&dev, 2000, 2, 3, 0);
     CHECK(count(EV_ERROR, -1) == 0 && count(EV_GAP, -1) == 0, "scripted session decodes cleanly");
     CHECK(check_blocks(2000, 100, 2, 1001000) == 3u * 2000u + 5u, "scripted session sample count");
+    /* with a 0.2 s stall in second 2: 400 ticks without the main loop, whose next pass comes 8 ticks
+       later; 8 x 32 samples fit the ring */
+    reset();
+    cw_synth_session(&dev, 2000, 2, 4, 2);
+    uint32_t dropped = 400 + 8 - CW_CFG_BLOCK_SLOTS * CW_CFG_EMG_BLOCK_SAMPLES;
+    CHECK(dev.sampler.overflow_samples == dropped, "stalled session: %u samples dropped, want %u", dev.sampler.overflow_samples, dropped);
+    CHECK(count(EV_ERROR, -1) == 0 && count(EV_GAP, -1) == 1, "stalled session: %zu gaps, want 1", count(EV_GAP, -1));
+    for (size_t i = 0; i < host.n; i++)
+        if (host.ev[i].kind == EV_GAP)
+            CHECK(host.ev[i].c == (dropped + CW_CFG_EMG_BLOCK_SAMPLES - 1) / CW_CFG_EMG_BLOCK_SAMPLES, "stalled session: gap of %u frames", host.ev[i].c);
+    CHECK(check_blocks(2000, 100, 2, 1001000) == 4u * 2000u + 5u - dropped, "stalled session sample count");
+    const event *st = last(CW_FRAME_STATUS);
+    CHECK(st && st->u.status.overflow_samples == dropped, "stalled session: status overflow %u", st ? st->u.status.overflow_samples : 0);
 }
 
-int main(void) {
+#ifndef TEST_CORE_MAIN
+#define TEST_CORE_MAIN main
+#endif
+int TEST_CORE_MAIN(void) {
     test_power_up_info();
     test_rates();
     test_ring_overflow();

@@ -134,13 +134,19 @@ static void command(cw_device *d, uint8_t type, uint32_t sequence, const cw_comm
     cw_device_receive(d, wire, w);
 }
 
-void cw_synth_session(cw_device *d, uint16_t emg_rate_hz, uint8_t channels, uint32_t seconds) {
+void cw_synth_session(cw_device *d, uint16_t emg_rate_hz, uint8_t channels, uint32_t seconds, uint32_t stall_second) {
     cw_command c = {0x1000u, emg_rate_hz, 100, 50, channels};
     command(d, CW_CMD_CONFIGURE, 1, &c);
     cw_synth_sleep(1000);
     c.token = 0x1001u;
     command(d, CW_CMD_START, 2, &c);
     for (uint32_t s = 0; s < seconds; s++) {
+        if (s > 0 && s == stall_second) {
+            /* the main loop stalls for 0.2 s: the ring fills and samples are dropped */
+            cw_synth_run(d, emg_rate_hz / 5u, 0);
+            cw_synth_run(d, emg_rate_hz - emg_rate_hz / 5u, 8);
+            continue;
+        }
         cw_synth_run(d, emg_rate_hz, 8); /* the main loop runs every 8 ticks */
         if (s == seconds / 2) {
             c.token = 0x1002u;

@@ -35,7 +35,8 @@ bool cw_synth_sampling(void);
 uint16_t cw_synth_identify_count(void);
 
 /* A whole scripted session (CONFIGURE, START, `seconds` of streaming, GET_STATUS, STOP) at the
-   given EMG rate: the scenario the QEMU run and its host reference both execute. */
-void cw_synth_session(cw_device *d, uint16_t emg_rate_hz, uint8_t channels, uint32_t seconds);
+   given EMG rate; if `stall_second` > 0, the main loop stalls for the first 0.2 s of that second
+   (the ring overflows). The scenario the QEMU run and its host reference both execute. */
+void cw_synth_session(cw_device *d, uint16_t emg_rate_hz, uint8_t channels, uint32_t seconds, uint32_t stall_second);
 
 #endif
