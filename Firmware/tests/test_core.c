@@ -454,6 +454,32 @@ static void test_commands(void) {
     CHECK(count(EV_ERROR, -1) == 0 && count(EV_GAP, -1) == 0, "device output must decode cleanly");
 }
 
+/* Random bytes at the command receiver never crash it (ASan/UBSan run this too), every frame the
+   device answers with is well-formed, and after a delimiter a valid command works again. */
+static void test_receiver_garbage(void) {
+    reset();
+    uint32_t x = 0x12345678u;
+    uint8_t buf[257];
+    for (int round = 0; round < 400; round++) {
+        size_t n = 1 + round % 256;
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            /* mostly small codes and zeros so that some frames decode far enough to reach the checks */
+            buf[i] = (uint8_t)((x & 3u) == 0 ? 0 : (x >> 8) % ((round & 1) ? 256u : 24u));
+        }
+        cw_device_receive(&dev, buf, n);
+        cw_synth_run(&dev, 3, 1);
+    }
+    CHECK(dev.rx_errors > 100, "garbage: only %u host frames counted as corrupt", dev.rx_errors);
+    CHECK(count(EV_ERROR, -1) == 0, "garbage: the device's own output has %zu decoder errors", count(EV_ERROR, -1));
+    const uint8_t zero = 0;
+    cw_device_receive(&dev, &zero, 1);
+    size_t before = host.n;
+    send_cmd(CW_CMD_TIME_SYNC, 0xFEEDu, NULL);
+    const event *a = ack_after(before);
+    CHECK(a && a->u.ack.command == CW_CMD_TIME_SYNC && a->u.ack.token == 0xFEEDu && a->u.ack.result == 0, "garbage: a valid command afterwards is not answered");
+}
+
 static void test_session_script(void) {
     reset();
     cw_synth_session(&dev, 2000, 2, 3, 0);
@@ -483,6 +509,7 @@ int TEST_CORE_MAIN(void) {
     test_ring_overflow();
     test_transport_drop();
     test_commands();
+    test_receiver_garbage();
     test_session_script();
     if (failures) {
         fprintf(stderr, "test_core: %d of %d checks failed\n", failures, checks);
