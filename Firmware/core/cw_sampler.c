@@ -60,23 +60,55 @@ static cw_block *current_block(cw_sampler *s) {
     return b;
 }
 
+/* True when the accelerometer is due on this tick (advances its phase). */
+static bool accel_due(cw_sampler *s) {
+    const cw_sampler_config *c = &s->config;
+    if (c->accel_axes == 0) return false;
+    s->accel_phase = (uint16_t)(s->accel_phase + c->accel_rate_hz);
+    if (s->accel_phase < c->emg_rate_hz) return false;
+    s->accel_phase = (uint16_t)(s->accel_phase - c->emg_rate_hz);
+    return true;
+}
+
+/* An EMG sample that was not kept: counted, and the next block shows the jump. */
+static void drop_sample(cw_sampler *s) {
+    s->overflow_samples++;
+    s->jumped = true;
+    if (++s->dropped_in_block == CW_CFG_EMG_BLOCK_SAMPLES) {
+        s->dropped_in_block = 0;
+        s->blocks_lost++;
+    }
+}
+
+void cw_sampler_missed(cw_sampler *s, uint16_t ticks) {
+    if (!s->running || ticks == 0) return;
+    if (s->filling) { /* a block's samples must be contiguous: close it here */
+        cw_ring_commit(&s->ring);
+        s->filling = false;
+    }
+    while (ticks--) {
+        if (accel_due(s)) {
+            s->jumped = true;
+            s->accel_next++;
+        }
+        drop_sample(s);
+        s->tick++;
+    }
+}
+
 void cw_sampler_tick(cw_sampler *s) {
     if (!s->running) return;
     const cw_sampler_config *c = &s->config;
     cw_block *b = current_block(s);
-    if (c->accel_axes != 0) {
-        s->accel_phase = (uint16_t)(s->accel_phase + c->accel_rate_hz);
-        if (s->accel_phase >= c->emg_rate_hz) {
-            s->accel_phase = (uint16_t)(s->accel_phase - c->emg_rate_hz);
-            /* before the EMG sample: one due with the block's last EMG sample belongs to that block */
-            if (b != NULL && b->accel_count < CW_ACCEL_BLOCK_MAX) {
-                cw_board_accel_read(&b->accel[3u * b->accel_count]);
-                b->accel_count++;
-            } else {
-                s->jumped = true;
-            }
-            s->accel_next++;
+    if (accel_due(s)) {
+        /* before the EMG sample: one due with the block's last EMG sample belongs to that block */
+        if (b != NULL && b->accel_count < CW_ACCEL_BLOCK_MAX) {
+            cw_board_accel_read(&b->accel[3u * b->accel_count]);
+            b->accel_count++;
+        } else {
+            s->jumped = true;
         }
+        s->accel_next++;
     }
     if (b != NULL) {
         int16_t *v = &b->emg[(uint16_t)(b->emg_count * c->emg_channels)];
@@ -89,12 +121,7 @@ void cw_sampler_tick(cw_sampler *s) {
             s->filling = false;
         }
     } else {
-        s->overflow_samples++;
-        s->jumped = true;
-        if (++s->dropped_in_block == CW_CFG_EMG_BLOCK_SAMPLES) {
-            s->dropped_in_block = 0;
-            s->blocks_lost++;
-        }
+        drop_sample(s);
     }
     s->tick++;
 }

@@ -54,7 +54,7 @@ typedef struct {
     uint16_t accel_phase;
     uint32_t tick;                /* ticks since START = EMG index of the next sample */
     uint32_t accel_next;          /* index of the next accelerometer sample */
-    volatile uint32_t overflow_samples; /* EMG samples dropped since power-up */
+    volatile uint32_t overflow_samples; /* EMG samples dropped or missed since power-up */
 } cw_sampler;
 
 /* Power-up: stopped, counters at 0. */
@@ -65,6 +65,11 @@ void cw_sampler_start(cw_sampler *s, const cw_sampler_config *c);
 void cw_sampler_stop(cw_sampler *s);
 /* Tick interrupt: takes the samples that are due via cw_board_emg_read / cw_board_accel_read. */
 void cw_sampler_tick(cw_sampler *s);
+/* Interrupt context: `ticks` sampling periods passed without a sample (the board's interrupt was
+   held off for longer than a period). The block being filled is closed as it stands; the missed
+   samples are counted like dropped ones (overflow_samples, the overflow flag and a sequence gap),
+   so the indices, and with them the sample times, stay exact. */
+void cw_sampler_missed(cw_sampler *s, uint16_t ticks);
 /* Main loop: the oldest complete block, or NULL; valid until cw_sampler_release(). */
 const cw_block *cw_sampler_peek(cw_sampler *s);
 void cw_sampler_release(cw_sampler *s);

@@ -304,6 +304,27 @@ static void test_ring_overflow(void) {
     CHECK(st && st->u.status.overflow_samples == 100, "overflow counter must survive START (since power-up): %u", st ? st->u.status.overflow_samples : 0);
 }
 
+/* Ticks the board could not take (its interrupt held off): the block in progress is closed short,
+   the next one starts after the hole with the overflow flag, the counter and a one-frame gap show
+   the loss, and every later sample keeps its index (so its time) and its value. */
+static void test_missed_ticks(void) {
+    reset();
+    send_cmd(CW_CMD_START, 1, NULL);
+    cw_synth_run(&dev, 40, 4);
+    cw_synth_miss(&dev, 5);
+    cw_synth_run(&dev, 100, 4);
+    send_cmd(CW_CMD_STOP, 2, NULL);
+    CHECK(dev.sampler.overflow_samples == 5, "missed ticks: overflow_samples %u, want 5", dev.sampler.overflow_samples);
+    CHECK(count(EV_ERROR, -1) == 0 && count(EV_GAP, -1) == 1, "missed ticks: %zu gaps, want 1", count(EV_GAP, -1));
+    uint32_t starts[8] = {0}, counts[8] = {0};
+    size_t nb = 0;
+    for (size_t i = 0; i < host.n && nb < 8; i++)
+        if (host.ev[i].kind == EV_FRAME && host.ev[i].type == CW_FRAME_SAMPLE_BLOCK)
+            starts[nb] = host.ev[i].u.s.block.emg_index, counts[nb++] = host.ev[i].u.s.block.emg_count;
+    CHECK(nb >= 3 && starts[1] == 32 && counts[1] == 8 && starts[2] == 45, "missed ticks: blocks at %u+%u then %u, want 32+8 then 45", starts[1], counts[1], starts[2]);
+    CHECK(check_blocks(2000, 100, 2, 1000000) == 140, "missed ticks: 140 samples kept");
+}
+
 static void test_transport_drop(void) {
     reset();
     send_cmd(CW_CMD_START, 1, NULL);
@@ -507,6 +528,7 @@ int TEST_CORE_MAIN(void) {
     test_power_up_info();
     test_rates();
     test_ring_overflow();
+    test_missed_ticks();
     test_transport_drop();
     test_commands();
     test_receiver_garbage();

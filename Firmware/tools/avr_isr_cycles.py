@@ -19,6 +19,8 @@ import subprocess
 import sys
 from functools import lru_cache
 
+sys.setrecursionlimit(100000)
+
 LINE = re.compile(r"^\s*([0-9a-f]+):\s+((?:[0-9a-f]{2} )+)\s*(\S+)\s*([^;]*)(?:;\s*0x([0-9a-f]+))?")
 FUNC = re.compile(r"^([0-9a-f]+) <([^>]+)>:")
 
@@ -58,11 +60,14 @@ def base_cycles(mn):
     return 2 if mn in TWO else 1
 
 
-def longest(insns, entry, loop_bound):
-    """Longest cycle count from `entry` to its ret/reti; backward jumps bounded."""
+def longest(insns, entry, loop_bound, apart=()):
+    """Longest cycle count from `entry` to its ret/reti; backward jumps bounded. Calls to the
+    addresses in `apart` cost only the call itself (they are counted on their own)."""
     calls = {}
 
     def callee(addr):
+        if addr in apart:
+            return 0
         if addr not in calls:
             calls[addr] = None  # recursion guard
             calls[addr] = walk(addr)
@@ -125,13 +130,15 @@ def main():
     ap.add_argument("--loop-bound", type=int, default=2)
     ap.add_argument("--f-cpu", type=int, default=16_000_000)
     ap.add_argument("--expect", action="append", default=[], help="BOUND=CYCLES: self-test against a known total")
+    ap.add_argument("--apart", action="append", default=[], help="a function on a rare path, counted on its own")
     a = ap.parse_args()
     insns, funcs = disassemble(a.elf)
     if a.vector not in funcs:
         sys.exit(f"avr_isr_cycles: {a.elf} has no {a.vector}")
     entry = funcs[a.vector]
     n = sum(1 for addr in insns if entry <= addr < min([f for f in funcs.values() if f > entry] or [1 << 32]))
-    body = {b: longest(insns, entry, b) for b in range(1, a.loop_bound + 1)}
+    apart = {funcs[f]: f for f in funcs if any(f == x or f.startswith(x + ".") for x in a.apart)}
+    body = {b: longest(insns, entry, b, apart) for b in range(1, a.loop_bound + 1)}
     total = {b: c + 5 + 3 for b, c in body.items()}
     worst = total[a.loop_bound]
     for e in a.expect:
@@ -142,6 +149,9 @@ def main():
         print(f"{a.vector} (ADC complete, runs the core's tick): {n} instructions, longest path with {b} EMG "
               f"channel(s) {total[b]} cycles = {total[b] * 1e6 / a.f_cpu:.1f} us at {a.f_cpu / 1e6:g} MHz "
               f"(incl. 5 response + 3 vector jmp)")
+    for addr, name in apart.items():
+        print(f"  plus, only when the interrupt came more than a tick late: {name} {longest(insns, addr, a.loop_bound) + 4} cycles "
+              f"(call included, {a.loop_bound} missed ticks)")
     for rate in (1000, 2000, 4000):
         period = a.f_cpu // rate
         # with two channels a second, shorter ADC interrupt (channel 0) runs each tick; bound it by the same figure

@@ -1,11 +1,15 @@
 /* ATmega32U4 board: the core's board interface (core/cw_board.h) on real hardware.
 
-   Sampling: Timer1 in CTC mode (16 MHz / 8, TOP = OCR1A) reaches OCR1B once per tick at the EMG
-   rate; its compare-match-B flag auto-triggers the ADC, so the sampling instant is set by hardware,
-   free of interrupt latency. The ADC-complete interrupt stores the count (centred on 0); with two
-   channels it starts channel 2 and the second ADC-complete interrupt closes the tick. The interrupt
-   that closes the tick runs the core's sampler (cw_device_tick): that is the whole tick path, whose
-   cycle count Firmware/tools/avr_isr_cycles.py reports (Firmware/README.md).
+   Sampling: Timer1 runs free at 16 MHz / 8 = 2 MHz; its compare-match-B flag auto-triggers the
+   ADC, so the sampling instant is set by hardware, free of interrupt latency. The ADC-complete
+   interrupt stores the count (centred on 0); with two channels it starts channel 2 and the second
+   ADC-complete interrupt closes the tick: it moves OCR1B one period on (exact for rates that divide
+   2 MHz), re-arms the trigger and runs the core's sampler (cw_device_tick). If the interrupt was
+   held off for longer than a period (a slow USB control request), the compares it slept through
+   triggered no conversion: it counts them from Timer1 and reports them to the core
+   (cw_sampler_missed), so the sample indices, and the times derived from them, stay exact and the
+   loss shows in the status counters and as a sequence gap. That interrupt is the whole tick path,
+   whose cycle count Firmware/tools/avr_isr_cycles.py reports (Firmware/README.md).
    EMG on A0 (ADC7) and A1 (ADC6), AVcc reference, ADC clock 500 kHz (26 us per conversion).
    The accelerometer is read over TWI by the main loop every 5 ms into a cache the tick copies. */
 #include "avr_board.h"
@@ -25,6 +29,9 @@ unsigned long micros(void); /* 4 us resolution, wraps every 71.6 minutes */
 static cw_device dev;
 static volatile int16_t adc_latest[CW_CFG_EMG_CHANNELS_MAX];
 static uint8_t adc_channels = 1, adc_channel;
+static uint16_t tick_period;  /* Timer1 counts (0.5 us) per tick */
+static uint16_t tick_compare; /* Timer1 count of the current tick's compare (its sampling instant) */
+#define LATE_MARGIN 16u       /* counts between reading TCNT1 and writing OCR1B below, rounded up */
 static volatile int16_t accel_cache[3];
 static bool have_mpu;
 static uint32_t boot_id;
@@ -36,9 +43,11 @@ static const uint8_t adc_mux[2] = {7, 6}; /* A0 = ADC7 (PF7), A1 = ADC6 (PF6) */
 
 static void set_mux(uint8_t ch) { ADMUX = ADMUX_BASE | adc_mux[ch]; }
 
+/* Out of line so that tools/avr_isr_cycles.py can count the on-time tick and this rare path apart. */
+__attribute__((noinline)) static void report_missed(uint16_t ticks) { cw_sampler_missed(&dev.sampler, ticks); }
+
 ISR(ADC_vect) {
     adc_latest[adc_channel] = (int16_t)(ADC - 512);
-    TIFR1 = _BV(OCF1B); /* re-arm the auto trigger (it fires on the flag's rising edge) */
     if (++adc_channel < adc_channels) {
         set_mux(adc_channel);
         ADCSRA |= _BV(ADSC); /* the next channel, now */
@@ -46,7 +55,19 @@ ISR(ADC_vect) {
     }
     adc_channel = 0;
     if (adc_channels > 1) set_mux(0);
+    /* the next compare; compares that already passed while this interrupt waited took no sample */
+    uint16_t late = (uint16_t)(TCNT1 - tick_compare + LATE_MARGIN);
+    uint16_t missed = 0;
+    tick_compare += tick_period;
+    while (late >= tick_period) {
+        late -= tick_period;
+        tick_compare += tick_period;
+        missed++;
+    }
+    OCR1B = tick_compare;
+    TIFR1 = _BV(OCF1B); /* re-arm the auto trigger (it fires on the flag's rising edge) */
     cw_device_tick(&dev);
+    if (missed) report_missed(missed);
 }
 
 /* ---- the board interface ---- */
@@ -80,12 +101,13 @@ void cw_board_sampling_start(uint16_t tick_hz) {
     ADCSRB = _BV(ADTS2) | _BV(ADTS0);                                 /* trigger: Timer1 compare match B */
     ADCSRA = _BV(ADEN) | _BV(ADATE) | _BV(ADIE) | _BV(ADIF) | _BV(ADPS2) | _BV(ADPS0); /* /32: 500 kHz */
     TCCR1B = 0;
-    TCCR1A = 0;
+    TCCR1A = 0; /* normal mode: Timer1 counts freely, OCR1B moves one period per tick */
     TCNT1 = 0;
-    OCR1A = (uint16_t)(F_CPU / 8u / tick_hz - 1u);
-    OCR1B = 0;
-    TIFR1 = _BV(OCF1B) | _BV(OCF1A);
-    TCCR1B = _BV(WGM12) | _BV(CS11); /* CTC, /8 */
+    tick_period = (uint16_t)(F_CPU / 8u / tick_hz);
+    tick_compare = tick_period;
+    OCR1B = tick_compare;
+    TIFR1 = _BV(OCF1B);
+    TCCR1B = _BV(CS11); /* /8: 2 MHz */
 }
 
 void cw_board_sampling_stop(void) {

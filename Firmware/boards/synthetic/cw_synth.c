@@ -111,6 +111,13 @@ bool cw_synth_sampling(void) { return b.sampling; }
 uint16_t cw_synth_identify_count(void) { return b.identify; }
 void cw_synth_sleep(uint64_t us) { b.now_us += us; }
 
+void cw_synth_miss(cw_device *d, uint16_t ticks) {
+    if (!b.sampling) return;
+    cw_sampler_missed(&d->sampler, ticks);
+    b.sample += ticks;
+    b.now_us = b.sampling_start_us + (uint64_t)b.sample * 1000000u / b.tick_hz;
+}
+
 void cw_synth_run(cw_device *d, uint32_t ticks, uint32_t task_every) {
     running_device = d;
     for (uint32_t t = 0; t < ticks; t++) {

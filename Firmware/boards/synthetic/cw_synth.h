@@ -29,6 +29,9 @@ void cw_synth_accel(uint32_t accel_index, uint16_t accel_rate_hz, int16_t xyz[3]
 /* Runs the device for `ticks` sampling periods (the timer interrupt), calling cw_device_task
    every `task_every` ticks (the main loop; 0 = never). Without sampling it only advances the clock. */
 void cw_synth_run(cw_device *d, uint32_t ticks, uint32_t task_every);
+/* `ticks` sampling periods pass without their interrupt (held off too long): the board reports
+   them with cw_sampler_missed, as the ATmega32U4 port does. */
+void cw_synth_miss(cw_device *d, uint16_t ticks);
 /* Advances the clock while idle. */
 void cw_synth_sleep(uint64_t us);
 bool cw_synth_sampling(void);
