@@ -31,7 +31,7 @@ static volatile int16_t adc_latest[CW_CFG_EMG_CHANNELS_MAX];
 static uint8_t adc_channels = 1, adc_channel;
 static uint16_t tick_period;  /* Timer1 counts (0.5 us) per tick */
 static uint16_t tick_compare; /* Timer1 count of the current tick's compare (its sampling instant) */
-#define LATE_MARGIN 16u       /* counts between reading TCNT1 and writing OCR1B below, rounded up */
+#define LATE_MARGIN 16        /* Timer1 counts (8 us) from the last TCNT1 read to the OCR1B write, and more */
 static volatile int16_t accel_cache[3];
 static bool have_mpu;
 static uint32_t boot_id;
@@ -55,12 +55,12 @@ ISR(ADC_vect) {
     }
     adc_channel = 0;
     if (adc_channels > 1) set_mux(0);
-    /* the next compare; compares that already passed while this interrupt waited took no sample */
-    uint16_t late = (uint16_t)(TCNT1 - tick_compare + LATE_MARGIN);
+    /* the next compare, safely in the future: periods that passed while this interrupt waited took
+       no sample (TCNT1 is re-read on each step, so a long wait cannot race the write below; a
+       wait over 16 ms, half of Timer1's wrap, would be miscounted) */
     uint16_t missed = 0;
     tick_compare += tick_period;
-    while (late >= tick_period) {
-        late -= tick_period;
+    while ((int16_t)(TCNT1 - tick_compare + LATE_MARGIN) >= 0) {
         tick_compare += tick_period;
         missed++;
     }
