@@ -119,7 +119,10 @@ static void send_block(cw_device *d, const cw_block *b) {
 unsigned cw_device_task(cw_device *d) {
     unsigned sent = 0;
     const cw_block *b;
-    while ((b = cw_sampler_peek(&d->sampler)) != NULL) {
+    /* only the blocks complete on entry: under overload the tick keeps filling the ring, and the
+       main loop must still get back to the host's commands (a STOP) */
+    cw_ring_index todo = cw_ring_count(&d->sampler.ring);
+    while (todo-- > 0 && (b = cw_sampler_peek(&d->sampler)) != NULL) {
         uint32_t end = b->emg_index + b->emg_count;
         send_block(d, b);
         cw_sampler_release(&d->sampler);

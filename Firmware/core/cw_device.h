@@ -50,7 +50,8 @@ void cw_device_init(cw_device *d);
 void cw_device_receive(cw_device *d, const uint8_t *bytes, size_t length);
 /* Timer interrupt. */
 static inline void cw_device_tick(cw_device *d) { cw_sampler_tick(&d->sampler); }
-/* Main loop: sends every complete block (and the status when due). Returns the frames sent. */
+/* Main loop: sends the blocks complete on entry (and the status when due), so that it returns even
+   when the tick refills the ring faster than frames go out. Returns the frames sent. */
 unsigned cw_device_task(cw_device *d);
 /* The last device_info frame re-encoded (same sequence and time, current configuration), for the
    USB GET_INFO control request; it does not touch the device's transmit buffer, so a USB interrupt

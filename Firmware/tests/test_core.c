@@ -48,6 +48,7 @@ static struct {
     size_t n, evcap;
     long refuse_from, refuse_count; /* frames written (counted from 0) the "host" does not read */
     long writes;
+    uint32_t ticks_per_write, tick_budget; /* timer interrupts that fire while a frame is written */
     cw_decoder dec;
 } host;
 
@@ -108,6 +109,8 @@ static void on_reorder(void *ctx, uint32_t expected, uint32_t got) {
     e->a = expected, e->b = got;
 }
 
+static cw_device dev;
+
 static bool writer(void *ctx, const uint8_t *data, size_t length) {
     (void)ctx;
     long k = host.writes++;
@@ -120,10 +123,9 @@ static bool writer(void *ctx, const uint8_t *data, size_t length) {
     memcpy(host.wire + host.size, data, length);
     host.size += length;
     cw_decoder_feed(&host.dec, data, length);
+    for (uint32_t i = 0; i < host.ticks_per_write && host.tick_budget > 0; i++, host.tick_budget--) cw_synth_tick(&dev);
     return true;
 }
-
-static cw_device dev;
 
 static void reset(void) {
     free(host.wire);
@@ -323,6 +325,24 @@ static void test_missed_ticks(void) {
             starts[nb] = host.ev[i].u.s.block.emg_index, counts[nb++] = host.ev[i].u.s.block.emg_count;
     CHECK(nb >= 3 && starts[1] == 32 && counts[1] == 8 && starts[2] == 45, "missed ticks: blocks at %u+%u then %u, want 32+8 then 45", starts[1], counts[1], starts[2]);
     CHECK(check_blocks(2000, 100, 2, 1000000) == 140, "missed ticks: 140 samples kept");
+}
+
+/* Overload: the tick refills the ring while each frame is written (40 ticks per write, more than a
+   block). One cw_device_task call must still return after the blocks that were complete on entry,
+   so the main loop gets back to the host's commands. */
+static void test_task_returns_under_overload(void) {
+    reset();
+    send_cmd(CW_CMD_START, 1, NULL);
+    cw_synth_run(&dev, 3 * CW_CFG_EMG_BLOCK_SAMPLES, 0);
+    host.ticks_per_write = 40;
+    host.tick_budget = 100000;
+    unsigned sent = cw_device_task(&dev);
+    CHECK(sent == 3, "overloaded task: %u frames in one call, want the 3 blocks complete on entry", sent);
+    CHECK(host.tick_budget == 100000 - 3 * 40, "overloaded task: %u ticks ran during it", 100000 - host.tick_budget);
+    host.ticks_per_write = 0;
+    send_cmd(CW_CMD_STOP, 2, NULL);
+    CHECK(!dev.streaming && last(CW_FRAME_ACK)->u.ack.command == CW_CMD_STOP, "overloaded task: STOP not executed");
+    CHECK(count(EV_ERROR, -1) == 0, "overloaded task: decoder errors");
 }
 
 static void test_transport_drop(void) {
@@ -529,6 +549,7 @@ int TEST_CORE_MAIN(void) {
     test_rates();
     test_ring_overflow();
     test_missed_ticks();
+    test_task_returns_under_overload();
     test_transport_drop();
     test_commands();
     test_receiver_garbage();

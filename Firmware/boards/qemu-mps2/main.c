@@ -1,10 +1,15 @@
-/* The core on an emulated Cortex-M4 (QEMU mps2-an386): runs the scripted session of the synthetic
-   board (boards/synthetic: CONFIGURE, START, 10 s at 2 kHz x 2 channels with a main-loop stall
-   that overflows the ring, GET_STATUS, STOP) and writes every frame the device sends to the file
-   named on the semihosting command line. The host runs the same session (session_host.c) and
-   `make qemu` compares the two files byte for byte. */
+/* The core on an emulated Cortex-M4 (QEMU mps2-an386), writing every frame the device sends to
+   the file named on the semihosting command line:
+     session OUTPUT  the scripted session of the synthetic board (boards/synthetic: CONFIGURE,
+                     START, 10 s at 2 kHz x 2 channels with a main-loop stall that overflows the
+                     ring, GET_STATUS, STOP); the host runs the same session (session_host.c) and
+                     `make qemu` compares the two files byte for byte;
+     isr OUTPUT      the firmware's real shape: SysTick interrupts at 2 kHz run the sampler while
+                     the main loop encodes and writes frames, for 5 s of (instruction-counted)
+                     emulated time; session_host check-isr decodes the result. */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "../synthetic/cw_synth.h"
@@ -24,6 +29,31 @@ static void say(const char *s) { semihost(SH_WRITE0, s); }
 
 static cw_device dev;
 
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+#define CPU_HZ 25000000u /* mps2-an386 */
+
+#define ISR_TICKS (5u * 2000u)
+
+void systick_handler(void) {
+    cw_synth_tick(&dev);
+    if (cw_synth_ticks() >= ISR_TICKS) SYST_CSR = 0; /* exactly 5 s of samples */
+}
+
+static void isr_run(void) {
+    cw_command c = {0x2000u, 2000, 100, 50, 2};
+    cw_synth_command(&dev, CW_CMD_CONFIGURE, 1, &c);
+    c.token = 0x2001u;
+    cw_synth_command(&dev, CW_CMD_START, 2, &c);
+    SYST_RVR = CPU_HZ / 2000u - 1u;
+    SYST_CVR = 0;
+    SYST_CSR = 7; /* processor clock, interrupt, enable */
+    while (cw_synth_ticks() < ISR_TICKS) cw_device_task(&dev); /* the main loop */
+    c.token = 0x2002u;
+    cw_synth_command(&dev, CW_CMD_STOP, 3, &c);
+}
+
 int main(void) {
     static char cmdline[256];
     long block[2] = {(long)cmdline, sizeof cmdline};
@@ -32,8 +62,9 @@ int main(void) {
         return 2;
     }
     const char *path = strrchr(cmdline, ' ');
-    if (!path) {
-        say("qemu-mps2: usage: session OUTPUT\n");
+    bool isr = strncmp(cmdline, "isr ", 4) == 0;
+    if (!path || (!isr && strncmp(cmdline, "session ", 8) != 0)) {
+        say("qemu-mps2: usage: session OUTPUT | isr OUTPUT\n");
         return 2;
     }
     path++;
@@ -45,7 +76,8 @@ int main(void) {
     }
     cw_synth_init(0, write_frame, NULL);
     cw_device_init(&dev);
-    cw_synth_session(&dev, 2000, 2, 10, 4); /* = session_host.c */
+    if (isr) isr_run();
+    else cw_synth_session(&dev, 2000, 2, 10, 4); /* = session_host.c */
     semihost(SH_CLOSE, &out);
     say(written > 0 ? "qemu-mps2: session written\n" : "qemu-mps2: nothing written\n");
     return written > 0 ? 0 : 1;

@@ -2,7 +2,12 @@
    built for the host, and a checker that decodes a session file with the core's decoder.
      session_host write FILE     the frames the host build of the core sends
      session_host check FILE     decodes FILE: every frame well-formed, one gap exactly where the
-                                 stall dropped samples, every sample equal to the synthetic signal */
+                                 stall dropped samples, every sample equal to the synthetic signal
+     session_host check-isr FILE overload|no-overload
+                                 decodes the QEMU interrupt run (5 s, SysTick at 2 kHz): every frame
+                                 well-formed, every sample equal to the signal, samples received +
+                                 overflow_samples = 10 000 ticks, each overflow-flagged block after a
+                                 sequence gap; and, as asked, no overflow or some */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +23,8 @@ static bool write_frame(void *ctx, const uint8_t *data, size_t length) { return 
 
 static struct {
     long frames, blocks, errors, gaps, lost, infos, statuses, acks;
-    uint32_t emg_next, received, mismatches, overflow_flags, overflow_status;
+    uint32_t emg_next, received, mismatches, overflow_flags, overflow_status, gap_then_flag;
+    bool after_gap;
     int bad;
 } r;
 
@@ -43,6 +49,8 @@ static void on_frame(void *ctx, const cw_frame *f) {
     r.blocks++;
     if (b.emg_index < r.emg_next || b.emg_channels != CHANNELS || b.accel_axes != 3) r.bad++;
     if (b.flags & CW_SAMPLE_FLAG_OVERFLOW) r.overflow_flags++;
+    if ((b.flags & CW_SAMPLE_FLAG_OVERFLOW) && r.after_gap) r.gap_then_flag++;
+    r.after_gap = false;
     for (uint32_t k = 0; k < b.emg_count; k++)
         for (uint8_t ch = 0; ch < CHANNELS; ch++) r.mismatches += cw_sample_at(&b, (size_t)k * CHANNELS + ch) != cw_synth_emg(b.emg_index + k, ch, RATE);
     for (uint32_t k = 0; k < b.accel_count; k++) {
@@ -61,13 +69,14 @@ static void on_gap(void *ctx, uint32_t e, uint32_t g, uint32_t lost) {
     (void)ctx, (void)e, (void)g;
     r.gaps++;
     r.lost += lost;
+    r.after_gap = true;
 }
 
-static int check(const char *path) {
+static size_t decode(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "session_host: cannot open %s\n", path);
-        return 2;
+        exit(2);
     }
     cw_decoder_callbacks cb = {on_frame, on_error, on_gap, NULL, (void *)path};
     static cw_decoder d;
@@ -77,6 +86,23 @@ static int check(const char *path) {
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) cw_decoder_feed(&d, buf, n), total += n;
     fclose(f);
     cw_decoder_finish(&d);
+    return total;
+}
+
+static int check_isr(const char *path, bool overload) {
+    size_t total = decode(path);
+    uint32_t ticks = 5u * RATE;
+    int ok = r.errors == 0 && r.bad == 0 && r.mismatches == 0 && r.received + r.overflow_status == ticks && r.gaps == (long)r.overflow_flags &&
+             r.gap_then_flag == r.overflow_flags && r.infos == 2 && (overload ? r.overflow_status > 0 : r.overflow_status == 0 && r.acks == 3);
+    printf("%s: %zu bytes, %ld frames (%ld sample blocks, %ld status, %ld ok acks): %u EMG samples per channel received + %u overflowed = %u ticks "
+           "(want %u), %u differing from the signal, %ld decoder errors, %ld gap(s) of %ld frames, %u overflow-flagged blocks, %s expected: %s\n",
+           path, total, r.frames, r.blocks, r.statuses, r.acks, r.received, r.overflow_status, r.received + r.overflow_status, ticks, r.mismatches,
+           r.errors, r.gaps, r.lost, r.overflow_flags, overload ? "overload" : "no overflow", ok ? "ok" : "FAILED");
+    return ok ? 0 : 1;
+}
+
+static int check(const char *path) {
+    size_t total = decode(path);
     /* 0.2 s stall + the 8 ticks before the main loop's next pass, less the 8 x 32 the ring holds */
     uint32_t dropped = RATE / 5u + 8u - CW_CFG_BLOCK_SLOTS * CW_CFG_EMG_BLOCK_SAMPLES;
     uint32_t want = SECONDS * RATE + 5u - dropped;
@@ -92,8 +118,9 @@ static int check(const char *path) {
 
 int main(int argc, char **argv) {
     if (argc == 3 && !strcmp(argv[1], "check")) return check(argv[2]);
+    if (argc == 4 && !strcmp(argv[1], "check-isr")) return check_isr(argv[2], !strcmp(argv[3], "overload"));
     if (argc != 3 || strcmp(argv[1], "write") != 0) {
-        fprintf(stderr, "usage: session_host write FILE | check FILE\n");
+        fprintf(stderr, "usage: session_host write FILE | check FILE | check-isr FILE overload|no-overload\n");
         return 2;
     }
     FILE *f = fopen(argv[2], "wb");

@@ -24,10 +24,15 @@ void semihost_exit(int status) {
     }
 }
 
+void default_handler(void);
+void systick_handler(void) __attribute__((weak, alias("default_handler")));
+
 static void fault(void) {
     semihost(SH_WRITE0, "qemu-mps2: fault (HardFault, NMI or an unexpected exception): the core crashed\n");
     semihost_exit(3);
 }
+
+void default_handler(void) { fault(); }
 
 void reset_handler(void) {
     for (uint32_t *s = &_data_load, *d = &_data_start; d < &_data_end;) *d++ = *s++;
@@ -36,5 +41,5 @@ void reset_handler(void) {
 }
 
 __attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
-    (void (*)(void))&_stack_top, reset_handler, fault, fault, fault, fault, fault, 0, 0, 0, 0, fault, fault, 0, fault, fault,
+    (void (*)(void))&_stack_top, reset_handler, fault, fault, fault, fault, fault, 0, 0, 0, 0, fault, fault, 0, fault, systick_handler,
 };

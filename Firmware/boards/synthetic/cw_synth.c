@@ -71,7 +71,12 @@ void cw_synth_accel(uint32_t index, uint16_t rate, int16_t xyz[3]) {
 }
 
 /* ---- the board interface ---- */
-uint64_t cw_board_micros(void) { return b.now_us; }
+uint64_t cw_board_micros(void) {
+    CW_CRITICAL_ENTER(); /* a tick interrupt may update it (the QEMU interrupt run) */
+    uint64_t t = b.now_us;
+    CW_CRITICAL_EXIT();
+    return t;
+}
 
 bool cw_board_write(const uint8_t *data, size_t length) { return b.writer ? b.writer(b.ctx, data, length) : false; }
 
@@ -118,23 +123,28 @@ void cw_synth_miss(cw_device *d, uint16_t ticks) {
     b.now_us = b.sampling_start_us + (uint64_t)b.sample * 1000000u / b.tick_hz;
 }
 
+void cw_synth_tick(cw_device *d) {
+    running_device = d;
+    if (!b.sampling) return;
+    /* the interrupt for sample `b.sample` fires at its own time */
+    b.now_us = b.sampling_start_us + (uint64_t)b.sample * 1000000u / b.tick_hz;
+    cw_device_tick(d);
+    b.sample++;
+}
+
+uint32_t cw_synth_ticks(void) { return *(volatile uint32_t *)&b.sample; }
+
 void cw_synth_run(cw_device *d, uint32_t ticks, uint32_t task_every) {
     running_device = d;
     for (uint32_t t = 0; t < ticks; t++) {
-        if (b.sampling) {
-            /* the interrupt for sample `b.sample` fires at its own time */
-            b.now_us = b.sampling_start_us + (uint64_t)b.sample * 1000000u / b.tick_hz;
-            cw_device_tick(d);
-            b.sample++;
-        } else {
-            b.now_us += 500;
-        }
+        if (b.sampling) cw_synth_tick(d);
+        else b.now_us += 500;
         if (task_every && (t + 1) % task_every == 0) cw_device_task(d);
     }
 }
 
 /* ---- the scripted session ---- */
-static void command(cw_device *d, uint8_t type, uint32_t sequence, const cw_command *c) {
+void cw_synth_command(cw_device *d, uint8_t type, uint32_t sequence, const cw_command *c) {
     uint8_t payload[CW_CONFIGURE_SIZE], wire[64];
     uint16_t n = cw_payload_command(payload, type, c);
     size_t w = cw_encode_frame(type, sequence, 1000u * sequence, payload, n, wire);
@@ -143,10 +153,10 @@ static void command(cw_device *d, uint8_t type, uint32_t sequence, const cw_comm
 
 void cw_synth_session(cw_device *d, uint16_t emg_rate_hz, uint8_t channels, uint32_t seconds, uint32_t stall_second) {
     cw_command c = {0x1000u, emg_rate_hz, 100, 50, channels};
-    command(d, CW_CMD_CONFIGURE, 1, &c);
+    cw_synth_command(d, CW_CMD_CONFIGURE, 1, &c);
     cw_synth_sleep(1000);
     c.token = 0x1001u;
-    command(d, CW_CMD_START, 2, &c);
+    cw_synth_command(d, CW_CMD_START, 2, &c);
     for (uint32_t s = 0; s < seconds; s++) {
         if (s > 0 && s == stall_second) {
             /* the main loop stalls for 0.2 s: the ring fills and samples are dropped */
@@ -157,10 +167,10 @@ void cw_synth_session(cw_device *d, uint16_t emg_rate_hz, uint8_t channels, uint
         cw_synth_run(d, emg_rate_hz, 8); /* the main loop runs every 8 ticks */
         if (s == seconds / 2) {
             c.token = 0x1002u;
-            command(d, CW_CMD_GET_STATUS, 3, &c);
+            cw_synth_command(d, CW_CMD_GET_STATUS, 3, &c);
         }
     }
     cw_synth_run(d, 5, 0); /* a short last block */
     c.token = 0x1003u;
-    command(d, CW_CMD_STOP, 4, &c);
+    cw_synth_command(d, CW_CMD_STOP, 4, &c);
 }

@@ -29,6 +29,13 @@ void cw_synth_accel(uint32_t accel_index, uint16_t accel_rate_hz, int16_t xyz[3]
 /* Runs the device for `ticks` sampling periods (the timer interrupt), calling cw_device_task
    every `task_every` ticks (the main loop; 0 = never). Without sampling it only advances the clock. */
 void cw_synth_run(cw_device *d, uint32_t ticks, uint32_t task_every);
+/* One sampling period: the timer interrupt's work (takes the sample if sampling). For a board
+   whose real timer interrupt drives the synthetic signal (the QEMU interrupt run). */
+void cw_synth_tick(cw_device *d);
+/* Ticks taken since sampling started (safe to poll from outside the interrupt). */
+uint32_t cw_synth_ticks(void);
+/* Encodes a host command and feeds it to the device, as if it came over USB. */
+void cw_synth_command(cw_device *d, uint8_t type, uint32_t sequence, const cw_command *c);
 /* `ticks` sampling periods pass without their interrupt (held off too long): the board reports
    them with cw_sampler_missed, as the ATmega32U4 port does. */
 void cw_synth_miss(cw_device *d, uint16_t ticks);
