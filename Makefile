@@ -3,7 +3,7 @@ SWIFT ?= swift
 JOURNAL ?=
 DEMO_NIGHT ?= Samples/night-a/night.cwcap
 
-.PHONY: setup build demo test test-swift test-firmware test-usb clean bench accuracy bench-sweep
+.PHONY: setup build demo test test-swift test-firmware firmware-avr firmware-qemu test-usb clean bench accuracy bench-sweep
 
 setup:
 	@./scripts/setup-system.sh
@@ -28,8 +28,19 @@ test-usb: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter DeviceIOTests
 
+# The firmware: host tests of the core (+ ASan/UBSan), the virtual device built from the core, the
+# ATmega32U4 images within their flash/RAM budget with the tick ISR's cycle count, and the core on
+# an emulated Cortex-M4 under QEMU (Firmware/README.md).
 test-firmware:
 	$(MAKE) -C Firmware test
+
+# Only the ATmega32U4 images (Firmware/build/avr/*.hex) with the budget and ISR figures.
+firmware-avr: setup
+	$(MAKE) -C Firmware avr
+
+# Only the Cortex-M4 run under QEMU.
+firmware-qemu: setup
+	$(MAKE) -C Firmware qemu
 
 clean:
 	rm -rf .build

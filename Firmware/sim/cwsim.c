@@ -1,7 +1,14 @@
-/* Crampwatch virtual USB device: the firmware's portable codec (../core) behind a umockdev live
+/* Crampwatch virtual USB device: the firmware's portable core (../core) behind a umockdev live
    ioctl handler. It presents the device's descriptors (VID 0x1209, test PID 0xC4A3, vendor
-   interface, bulk IN 0x81 / OUT 0x01), answers GET_INFO and string descriptors, obeys START/STOP
-   and streams the protocol-v1 frames of a capture file at a speed factor, with fault injection.
+   interface, bulk IN 0x81 / OUT 0x01) and answers GET_INFO and string descriptors. Two modes:
+
+   --capture FILE      streams the protocol-v1 frames of a recorded capture byte for byte at a speed
+                       factor, with fault injection; obeys START/STOP (checked with the core's COBS
+                       and CRC); the night the DeviceIO tests replay.
+   --synthetic SECONDS the device IS the firmware core (cw_device: command handler, sampler, ring,
+                       encoder) on the synthetic board (boards/synthetic): every command is executed
+                       and answered by the core, and a START streams SECONDS of the synthetic signal
+                       (paced by --speed in device time, or as fast as the host reads).
 
    usage: cwsim [options] -- PROGRAM ARGS...   (PROGRAM runs under libumockdev-preload)
    Frame numbers below count the capture's frames from 0. */
@@ -14,6 +21,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include "../core/cw_codec.h"
+#include "../core/cw_device.h"
+#include "../boards/synthetic/cw_synth.h"
 
 #define DEVNODE "/dev/bus/usb/001/002"
 
@@ -44,6 +53,54 @@ static struct {
     gint64 start_us, unplugged_until_us, silent_until_us, suspended_until_us;
     long sent_frames, dropped_frames, unplug_lost, unplugs, suspend_lost, stalls, commands;
 } st;
+
+/* --synthetic: the core on the synthetic board; its frames wait in `outbox` for bulk IN. */
+static struct {
+    long seconds;          /* of streaming per START; 0 = capture mode */
+    cw_device dev;
+    GByteArray *outbox;
+    size_t outbox_read;
+    gint64 pace_start_us;  /* wall time of EMG sample 0 */
+    int was_sampling;
+    long frames_out;
+} syn;
+
+static bool synth_writer(void *ctx, const uint8_t *data, size_t length) {
+    (void)ctx;
+    g_byte_array_append(syn.outbox, data, (guint)length);
+    syn.frames_out++;
+    return true;
+}
+
+/* Runs the device's timer up to the EMG sample due now (or, unpaced, until `want` bytes wait). */
+static void synth_advance(gint64 now, size_t want) {
+    if (!cw_synth_sampling()) return;
+    uint16_t rate = syn.dev.sampler.config.emg_rate_hz;
+    uint32_t total = (uint32_t)syn.seconds * rate, done = syn.dev.sampler.tick;
+    if (done >= total) return;
+    uint32_t target;
+    if (opt.speed > 0) {
+        double due = (double)(now - syn.pace_start_us) * opt.speed * rate / 1e6;
+        target = due >= total ? total : (uint32_t)due;
+    } else {
+        target = done;
+        while (target < total && syn.outbox->len - syn.outbox_read < want + 4096) target += 64;
+        if (target > total) target = total;
+    }
+    if (target > done) cw_synth_run(&syn.dev, target - done, 8);
+    cw_device_task(&syn.dev);
+    if (target == total && done < total) fprintf(stderr, "cwsim: synthetic night of %ld s streamed (%u EMG samples)\n", syn.seconds, total);
+}
+
+static size_t synth_fill(uint8_t *out, size_t cap, gint64 now) {
+    synth_advance(now, cap);
+    size_t n = syn.outbox->len - syn.outbox_read;
+    if (n > cap) n = cap;
+    memcpy(out, syn.outbox->data + syn.outbox_read, n);
+    syn.outbox_read += n;
+    if (syn.outbox_read == syn.outbox->len) { g_byte_array_set_size(syn.outbox, 0); syn.outbox_read = 0; }
+    return n;
+}
 
 static GQueue pending = G_QUEUE_INIT;   /* bulk IN URBs waiting for data, in order */
 static GQueue done = G_QUEUE_INIT;      /* control / OUT URBs already answered */
@@ -208,6 +265,15 @@ static size_t fill(uint8_t *out, size_t cap, gint64 now) {
 }
 
 static void handle_command(const uint8_t *bytes, size_t length) {
+    if (syn.seconds > 0) {
+        cw_device_receive(&syn.dev, bytes, length);
+        st.commands++;
+        int sampling = cw_synth_sampling();
+        if (sampling && !syn.was_sampling) { syn.pace_start_us = g_get_monotonic_time(); fprintf(stderr, "cwsim: START (synthetic)\n"); }
+        if (!sampling && syn.was_sampling) fprintf(stderr, "cwsim: STOP (synthetic)\n");
+        syn.was_sampling = sampling;
+        return;
+    }
     static uint8_t body[CW_MAX_BODY + 256];
     size_t start = 0;
     for (size_t i = 0; i < length; i++) {
@@ -265,7 +331,12 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
             const uint8_t *setup = u->buf->data;
             uint16_t wvalue = (uint16_t)(setup[2] | setup[3] << 8), wlength = (uint16_t)(setup[6] | setup[7] << 8);
             size_t cap = (size_t)urb->buffer_length - 8; if (cap > wlength) cap = wlength;
-            if (setup[0] == 0xC1 && setup[1] == CW_USB_REQUEST_GET_INFO) {
+            if (setup[0] == 0xC1 && setup[1] == CW_USB_REQUEST_GET_INFO && syn.seconds > 0) {
+                uint8_t frame[CW_INFO_FRAME_MAX];
+                size_t n = cw_device_info_frame(&syn.dev, frame);
+                if (n > cap) n = cap;
+                memcpy(u->buf->data + 8, frame, n); urb->actual_length = (int)n;
+            } else if (setup[0] == 0xC1 && setup[1] == CW_USB_REQUEST_GET_INFO) {
                 const Frame *info = &opt.frames[opt.info_frame];
                 size_t n = info->length < cap ? info->length : cap;
                 memcpy(u->buf->data + 8, opt.bytes + info->offset, n); urb->actual_length = (int)n;
@@ -290,7 +361,16 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
         if (!u && st.unplugged && (u = g_queue_pop_head(&pending))) {
             struct usbdevfs_urb *urb = (void *)u->urb->data; urb->status = -ENODEV; urb->actual_length = 0;
         }
-        if (!u && !st.unplugged && !st.silent && st.streaming && !g_queue_is_empty(&pending)) {
+        if (!u && syn.seconds > 0 && !g_queue_is_empty(&pending)) {
+            Urb *head = g_queue_peek_head(&pending);
+            struct usbdevfs_urb *urb = (void *)head->urb->data;
+            if (urb->status == -ENOENT) { u = g_queue_pop_head(&pending); }
+            else {
+                size_t n = synth_fill(head->buf->data, (size_t)urb->buffer_length, now);
+                if (n > 0) { u = g_queue_pop_head(&pending); urb->actual_length = (int)n; st.sent_frames = syn.frames_out; }
+            }
+        }
+        if (!u && syn.seconds == 0 && !st.unplugged && !st.silent && st.streaming && !g_queue_is_empty(&pending)) {
             Urb *head = g_queue_peek_head(&pending);
             struct usbdevfs_urb *urb = (void *)head->urb->data;
             if (urb->status == -ENOENT) { u = g_queue_pop_head(&pending); }
@@ -344,7 +424,9 @@ static void usage(void) {
         "             [--stall-at FRAME] [--silent-at FRAME --silent-ms MS]\n"
         "             [--unplug-every FRAMES] [--duplicate F,F..] [--swap F,F..] [--garbage F:BYTES,..]\n"
         "             [--clock-jump FRAME:SECONDS] [--suspend-at FRAME --suspend-ms MS --device-buffer FRAMES]\n"
-        "             -- PROGRAM ARGS...\n");
+        "             -- PROGRAM ARGS...\n"
+        "       cwsim --synthetic SECONDS [--device FILE.umockdev] [--speed X] [--serial S] -- PROGRAM ARGS...\n"
+        "             (the firmware core on the synthetic board; the fault options need --capture)\n");
     exit(2);
 }
 
@@ -355,6 +437,10 @@ int main(int argc, char **argv) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) usage();
         if (!strcmp(a, "--capture")) capture = v;
+        else if (!strcmp(a, "--synthetic")) {
+            char *end; syn.seconds = strtol(v, &end, 10);
+            if (*end || syn.seconds <= 0) { fprintf(stderr, "cwsim: --synthetic wants a whole number of seconds > 0, got '%s'\n", v); return 2; }
+        }
         else if (!strcmp(a, "--device")) device = v;
         else if (!strcmp(a, "--speed")) opt.speed = atof(v);
         else if (!strcmp(a, "--serial")) opt.serial = v;
@@ -385,10 +471,21 @@ int main(int argc, char **argv) {
         else usage();
         i++;
     }
-    if (!capture || i + 1 >= argc) usage();
-    index_capture(capture);
-    apply_transforms();
-    if (opt.unplug_every > 0 && opt.unplug_at < 0) opt.unplug_at = opt.unplug_every;
+    if ((!capture == !syn.seconds) || i + 1 >= argc) usage();
+    if (syn.seconds > 0) {
+        if (opt.unplug_at >= 0 || opt.ndrop || opt.ncorrupt || opt.stall_at >= 0 || opt.silent_at >= 0 || opt.unplug_every > 0 ||
+            opt.nduplicate || opt.nswap || opt.ngarbage || opt.clock_jump_at >= 0 || opt.suspend_at >= 0) {
+            fprintf(stderr, "cwsim: the fault options work with --capture only\n");
+            return 2;
+        }
+        syn.outbox = g_byte_array_new();
+        cw_synth_init(0, synth_writer, NULL);
+        cw_device_init(&syn.dev); /* power-up: its device_info waits in the outbox */
+    } else {
+        index_capture(capture);
+        apply_transforms();
+        if (opt.unplug_every > 0 && opt.unplug_at < 0) opt.unplug_at = opt.unplug_every;
+    }
     GError *err = NULL;
     UMockdevTestbed *tb = umockdev_testbed_new();
     gchar *desc = NULL;
@@ -413,10 +510,15 @@ int main(int argc, char **argv) {
     if (!g_spawn_sync(NULL, argv + i + 1, envp, G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL, NULL, &status, &err)) {
         fprintf(stderr, "cwsim: cannot start %s: %s\n", argv[i + 1], err->message); return 2;
     }
-    fprintf(stderr, "cwsim: frames %zu in capture, %ld sent, %ld dropped, %ld lost to unplug, %ld stalls, %ld commands\n",
-            opt.count, st.sent_frames, st.dropped_frames, st.unplug_lost, st.stalls, st.commands);
-    fprintf(stderr, "cwsim: faults: %ld unplugs, %ld frames lost to a host suspend, %ld duplicated, %ld swapped, %ld noise bursts%s\n",
-            st.unplugs, st.suspend_lost, opt.nduplicate, opt.nswap, opt.ngarbage, opt.clock_jump_at >= 0 ? ", device clock stepped" : "");
+    if (syn.seconds > 0)
+        fprintf(stderr, "cwsim: synthetic: %ld frames produced by the core, %u EMG samples, %u overflowed, %ld commands\n",
+                syn.frames_out, syn.dev.sampler.tick, syn.dev.sampler.overflow_samples, st.commands);
+    else {
+        fprintf(stderr, "cwsim: frames %zu in capture, %ld sent, %ld dropped, %ld lost to unplug, %ld stalls, %ld commands\n",
+                opt.count, st.sent_frames, st.dropped_frames, st.unplug_lost, st.stalls, st.commands);
+        fprintf(stderr, "cwsim: faults: %ld unplugs, %ld frames lost to a host suspend, %ld duplicated, %ld swapped, %ld noise bursts%s\n",
+                st.unplugs, st.suspend_lost, opt.nduplicate, opt.nswap, opt.ngarbage, opt.clock_jump_at >= 0 ? ", device clock stepped" : "");
+    }
     g_object_unref(tb);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
