@@ -43,8 +43,9 @@ static struct {
     long suspend_at, suspend_ms, device_buffer;          /* host asleep: the device keeps its newest frames only */
     const char *serial;
     long info_frame;
+    unsigned out_endpoint;                               /* bulk OUT: 0x01, or 0x02 as on the ATmega32U4 */
 } opt = { .info_frame = -1, .speed = 0, .unplug_at = -1, .replug_ms = 500, .stall_at = -1, .silent_at = -1, .silent_ms = 2000, .serial = "0001",
-            .clock_jump_at = -1, .suspend_at = -1, .suspend_ms = 30000, .device_buffer = 256 };
+            .clock_jump_at = -1, .suspend_at = -1, .suspend_ms = 30000, .device_buffer = 256, .out_endpoint = CW_USB_EP_BULK_OUT };
 
 static struct {
     int streaming, unplugged, silent, suspended;
@@ -349,7 +350,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
                 urb->status = -EPIPE;   /* unsupported request: a protocol stall, as a real device would */
             }
             u->done = 1; g_queue_push_tail(&done, u);
-        } else if (urb->endpoint == CW_USB_EP_BULK_OUT) {
+        } else if (urb->endpoint == opt.out_endpoint) {
             handle_command(u->buf->data, (size_t)urb->buffer_length);
             urb->actual_length = urb->buffer_length; u->done = 1; g_queue_push_tail(&done, u);
         } else {
@@ -419,7 +420,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
 
 static void usage(void) {
     fprintf(stderr,
-        "usage: cwsim --capture FILE [--device FILE.umockdev] [--speed X] [--serial S]\n"
+        "usage: cwsim --capture FILE [--device FILE.umockdev] [--speed X] [--serial S] [--out-endpoint N]\n"
         "             [--unplug-at FRAME --lost FRAMES --replug-ms MS] [--drop F,F..] [--corrupt F,F..]\n"
         "             [--stall-at FRAME] [--silent-at FRAME --silent-ms MS]\n"
         "             [--unplug-every FRAMES] [--duplicate F,F..] [--swap F,F..] [--garbage F:BYTES,..]\n"
@@ -444,6 +445,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--device")) device = v;
         else if (!strcmp(a, "--speed")) opt.speed = atof(v);
         else if (!strcmp(a, "--serial")) opt.serial = v;
+        else if (!strcmp(a, "--out-endpoint")) {
+            opt.out_endpoint = (unsigned)strtoul(v, NULL, 0);
+            if (opt.out_endpoint < 1 || opt.out_endpoint > 15) { fprintf(stderr, "cwsim: --out-endpoint wants 1 to 15\n"); return 2; }
+        }
         else if (!strcmp(a, "--unplug-at")) opt.unplug_at = atol(v);
         else if (!strcmp(a, "--lost")) opt.replug_after_frames = atol(v);
         else if (!strcmp(a, "--replug-ms")) opt.replug_ms = atol(v);
@@ -492,14 +497,14 @@ int main(int argc, char **argv) {
     if (device) { if (!g_file_get_contents(device, &desc, NULL, &err)) { fprintf(stderr, "cwsim: %s\n", err->message); return 2; } }
     else desc = g_strdup_printf(
         "P: /devices/pci0000:00/0000:00:14.0/usb1/1-1\n"
-        "N: bus/usb/001/002=12010002FF0000400912A3C40001010203010902200001010080320904000002FF0000000705810200020007050102000200\n"
+        "N: bus/usb/001/002=12010002FF0000400912A3C40001010203010902200001010080320904000002FF000000070581020002000705%02X02000200\n"
         "E: DEVNAME=/dev/bus/usb/001/002\nE: DEVTYPE=usb_device\nE: DRIVER=usb\nE: PRODUCT=1209/c4a3/100\nE: TYPE=255/0/0\n"
         "E: BUSNUM=001\nE: DEVNUM=002\nE: MAJOR=189\nE: MINOR=1\nE: SUBSYSTEM=usb\nE: ID_VENDOR_ID=1209\nE: ID_MODEL_ID=c4a3\nE: ID_BUS=usb\n"
         "A: bConfigurationValue=1\nA: bDeviceClass=ff\nA: bNumConfigurations=1\nA: bNumInterfaces= 1\nA: bMaxPacketSize0=64\n"
         "A: busnum=1\\n\nA: devnum=2\\n\nA: devpath=1\nA: idProduct=c4a3\nA: idVendor=1209\nA: speed=480\n"
         "A: manufacturer=Crampwatch\nA: product=Crampwatch EMG-Accel (virtual)\nA: serial=%s\n"
-        "H: descriptors=12010002FF0000400912A3C40001010203010902200001010080320904000002FF0000000705810200020007050102000200\n"
-        "L: driver=../../../../../bus/usb/drivers/usb\n", opt.serial);
+        "H: descriptors=12010002FF0000400912A3C40001010203010902200001010080320904000002FF000000070581020002000705%02X02000200\n"
+        "L: driver=../../../../../bus/usb/drivers/usb\n", opt.out_endpoint, opt.serial, opt.out_endpoint);
     if (!umockdev_testbed_add_from_string(tb, desc, &err)) { fprintf(stderr, "cwsim: device description: %s\n", err->message); return 2; }
     UMockdevIoctlBase *h = umockdev_ioctl_base_new();
     g_signal_connect(h, "handle-ioctl", G_CALLBACK(on_ioctl), NULL);

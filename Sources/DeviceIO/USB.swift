@@ -124,8 +124,12 @@ public final class USBContext: @unchecked Sendable {
 /// An opened, claimed device.
 public final class USBDevice: @unchecked Sendable {
     public static let interface: Int32 = 0
+    /// The endpoints PROTOCOL.md names; the device's own descriptor has the last word (an ATmega32U4 cannot use
+    /// endpoint 1 in both directions, so its firmware answers on bulk OUT 0x02).
     public static let bulkIn: UInt8 = 0x81
     public static let bulkOut: UInt8 = 0x01
+    public private(set) var bulkInAddress = USBDevice.bulkIn
+    public private(set) var bulkOutAddress = USBDevice.bulkOut
 
     let context: USBContext
     let handle: OpaquePointer
@@ -143,8 +147,26 @@ public final class USBDevice: @unchecked Sendable {
     func claim() throws(USBError) {
         try usbCall("libusb_claim_interface") { libusb_claim_interface(handle, USBDevice.interface) }
         claimed = true
-        let mps = libusb_get_max_packet_size(libusb_get_device(handle), USBDevice.bulkIn)
+        findBulkEndpoints()
+        let mps = libusb_get_max_packet_size(libusb_get_device(handle), bulkInAddress)
         if mps > 0 { maxPacketSize = Int(mps) }
+    }
+
+    /// Reads interface 0's bulk endpoints from the active configuration descriptor.
+    private func findBulkEndpoints() {
+        var config: UnsafeMutablePointer<libusb_config_descriptor>?
+        guard libusb_get_active_config_descriptor(libusb_get_device(handle), &config) == 0, let config else { return }
+        defer { libusb_free_config_descriptor(config) }
+        guard config.pointee.bNumInterfaces > 0, let iface = config.pointee.interface, iface.pointee.num_altsetting > 0,
+              let alt = iface.pointee.altsetting, let endpoints = alt.pointee.endpoint else { return }
+        var foundIn: UInt8?, foundOut: UInt8?
+        for i in 0..<Int(alt.pointee.bNumEndpoints) {
+            let e = endpoints[i]
+            guard e.bmAttributes & 0x03 == 0x02 else { continue }  // bulk
+            if e.bEndpointAddress & 0x80 != 0 { foundIn = foundIn ?? e.bEndpointAddress } else { foundOut = foundOut ?? e.bEndpointAddress }
+        }
+        if let foundIn { bulkInAddress = foundIn }
+        if let foundOut { bulkOutAddress = foundOut }
     }
 
     /// Reads the device description with the vendor control request GET_INFO (PROTOCOL.md section 4).
@@ -169,12 +191,12 @@ public final class USBDevice: @unchecked Sendable {
         return info
     }
 
-    /// Sends one command on bulk OUT 0x01.
+    /// Sends one command on the bulk OUT endpoint (0x01, or what the descriptor says).
     public func send(_ command: Command, timeoutMillis: UInt32 = 1000) throws {
         var bytes = commands.encode(command)
         var sent: Int32 = 0
         try usbCall("libusb_bulk_transfer(OUT \(command.type.name))") {
-            libusb_bulk_transfer(handle, USBDevice.bulkOut, &bytes, Int32(bytes.count), &sent, timeoutMillis)
+            libusb_bulk_transfer(handle, bulkOutAddress, &bytes, Int32(bytes.count), &sent, timeoutMillis)
         }
     }
 

@@ -192,3 +192,30 @@ import Testing
         #expect(got == source.prefix(got.count))
     }
 }
+
+/// The virtual device running the firmware core itself (`cwsim --synthetic`): the core's command handler answers
+/// GET_INFO and START, its sampler and encoder produce the night. With bulk OUT on endpoint 0x02, as the
+/// ATmega32U4 board has it, the reader finds the endpoint in the descriptor and its commands still arrive.
+@Suite struct FirmwareCoreDeviceTests {
+    @Test(arguments: ["1", "2"]) func theFirmwareCoreStreamsANightThroughLibusb(outEndpoint: String) throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("core.cwcap").path
+        let r = try Harness.run(Harness.sim, ["--synthetic", "90", "--out-endpoint", outEndpoint, "--", Harness.crampwatch, "monitor",
+                                              "--capture", capture, "--no-journal", "--json", "--stop-after-idle", "2"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("cwsim: START (synthetic)"), "START must reach the core on OUT endpoint \(outEndpoint)")
+        #expect(r.stderr.contains("cwsim: STOP (synthetic)"))
+        let device = try #require(r.json["device"] as? [String: Any])
+        #expect(device["serial"] as? String == "CW-SYNTH-0001")
+        #expect(device["emg_rate_hz"] as? Int == 2000)
+        let s = Harness.summary(r)
+        #expect(s["duration_s"] as? Double == 90)
+        #expect(s["frames_lost"] as? Int == 0)
+        #expect(s["corrupt_frames"] as? Int == 0)
+        // Every frame the core produced was received, but the acknowledgement of STOP, which the reader no longer reads.
+        let produced = try #require(FaultInjectionTests.number(before: "frames produced by the core", in: r.stderr))
+        let night = try Replayer().replay(path: capture)
+        #expect(night.stats.frames == produced - 1)
+    }
+}
