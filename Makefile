@@ -65,3 +65,10 @@ bench-sweep: setup
 		[ -f .build-bench-data/sweep-$$s/night.cwcap ] || .build/release/crampwatch simulate --seed $$s --hours 8 --out .build-bench-data/sweep-$$s >/dev/null; done
 	time .build/release/crampwatch validate .build-bench-data/sweep-*/night.cwcap \
 		--sweep crampMinSeconds=6:24:2 --sweep crampMinMeanAboveRestMicrovolts=10:28:2 --out .build-bench-data/sweep-result
+
+# Monitor benchmark: an 8-hour simulated night through libusb under umockdev as fast as it goes; the monitor's
+# sustained ingest rate and its CPU time per hour of device data.
+bench-monitor: setup
+	$(SWIFT) build -c release --product crampwatch
+	$(MAKE) -C Firmware sim
+	python3 scripts/bench-monitor.py --hours 8
