@@ -25,6 +25,14 @@
 #include "../boards/synthetic/cw_synth.h"
 
 #define DEVNODE "/dev/bus/usb/001/002"
+#define SYSPATH "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1"
+/* uevents name the device by its /sys path, which libudev resolves in this process: so cwsim runs under the
+   preload too (it re-executes itself with it), and /sys means the testbed's. */
+static const char *uevent_path = SYSPATH;
+
+/* The testbed, for the uevents an unplug and a replug send (libusb's hotplug sees them through udev). */
+static UMockdevTestbed *testbed;
+static GMutex replug_lock;
 
 typedef struct { size_t offset, length; uint32_t sequence; uint64_t timestamp_us; uint64_t pace_us; } Frame;
 typedef struct { UMockdevIoctlData *urb, *buf; int done; } Urb;
@@ -216,7 +224,10 @@ static size_t produced(gint64 now) {
 static void advance_faults(gint64 now) {
     for (;;) {
         if (st.partial == 0 && (long)st.next == opt.unplug_at && !st.unplugged && st.unplugged_until_us == 0) {
+            g_mutex_lock(&replug_lock);
             st.unplugged = 1; st.unplugged_until_us = now + opt.replug_ms * 1000;
+            g_mutex_unlock(&replug_lock);
+            umockdev_testbed_uevent(testbed, uevent_path, "remove");
             long lost = opt.replug_after_frames;
             if (st.next + (size_t)lost > opt.count) lost = (long)(opt.count - st.next);
             st.next += (size_t)lost; st.unplug_lost += lost; st.unplugs++;
@@ -263,6 +274,28 @@ static size_t fill(uint8_t *out, size_t cap, gint64 now) {
         if (st.partial == f->length) { st.partial = 0; st.next++; st.sent_frames++; }
     }
     return n;
+}
+
+/* The cable goes back in when its time comes, whether or not the host is asking (a host waiting for a
+   hotplug event asks nothing): called from the handler and from a timer thread. */
+static void replug_if_due(gint64 now) {
+    g_mutex_lock(&replug_lock);
+    int due = st.unplugged && now >= st.unplugged_until_us;
+    if (due) {
+        st.unplugged = 0;
+        if (opt.unplug_every > 0) { opt.unplug_at = (long)st.next + opt.unplug_every; st.unplugged_until_us = 0; }
+    }
+    g_mutex_unlock(&replug_lock);
+    if (due) {
+        fprintf(stderr, "cwsim: replugged\n");
+        umockdev_testbed_uevent(testbed, uevent_path, "add");
+    }
+}
+
+static gpointer replug_thread(gpointer unused) {
+    (void)unused;
+    for (;;) { g_usleep(5000); replug_if_due(g_get_monotonic_time()); }
+    return NULL;
 }
 
 static void handle_command(const uint8_t *bytes, size_t length) {
@@ -314,10 +347,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer 
     UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(c);
     GError *err = NULL;
     gint64 now = g_get_monotonic_time();
-    if (st.unplugged && now >= st.unplugged_until_us) {
-        st.unplugged = 0; fprintf(stderr, "cwsim: replugged\n");
-        if (opt.unplug_every > 0) { opt.unplug_at = (long)st.next + opt.unplug_every; st.unplugged_until_us = 0; }
-    }
+    replug_if_due(now);
     if (st.silent && now >= st.silent_until_us) st.silent = 0;
 
     if (req == USBDEVFS_SUBMITURB) {
@@ -432,6 +462,14 @@ static void usage(void) {
 }
 
 int main(int argc, char **argv) {
+    const char *preload = getenv("LD_PRELOAD");
+    if (!preload || !strstr(preload, "libumockdev-preload")) {
+        /* Run under the preload ourselves, so the uevents of unplug and replug find the device in the testbed. */
+        setenv("LD_PRELOAD", "libumockdev-preload.so.0", 1);
+        execv("/proc/self/exe", argv);
+        fprintf(stderr, "cwsim: cannot re-execute itself under libumockdev-preload: %s\n", strerror(errno));
+        return 2;
+    }
     const char *capture = NULL, *device = NULL;
     int i = 1;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
@@ -493,6 +531,7 @@ int main(int argc, char **argv) {
     }
     GError *err = NULL;
     UMockdevTestbed *tb = umockdev_testbed_new();
+    testbed = tb;
     gchar *desc = NULL;
     if (device) { if (!g_file_get_contents(device, &desc, NULL, &err)) { fprintf(stderr, "cwsim: %s\n", err->message); return 2; } }
     else desc = g_strdup_printf(
@@ -512,6 +551,7 @@ int main(int argc, char **argv) {
     gchar **envp = g_environ_setenv(g_get_environ(), "LD_PRELOAD", "libumockdev-preload.so.0", TRUE);
     envp = g_environ_setenv(envp, "UMOCKDEV_DIR", umockdev_testbed_get_root_dir(tb), TRUE);
     int status = 0;
+    if (opt.unplug_at >= 0 || opt.unplug_every > 0) g_thread_new("replug", replug_thread, NULL);
     if (!g_spawn_sync(NULL, argv + i + 1, envp, G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL, NULL, &status, &err)) {
         fprintf(stderr, "cwsim: cannot start %s: %s\n", argv[i + 1], err->message); return 2;
     }

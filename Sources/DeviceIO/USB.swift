@@ -33,8 +33,48 @@ public final class USBContext: @unchecked Sendable {
         }
     }
 
-    /// Whether libusb reports hotplug events on this system (not under umockdev, nor without udev).
+    /// Whether libusb reports hotplug events on this system (through udev; umockdev emulates its uevents).
     public var hasHotplug: Bool { libusb_has_capability(UInt32(LIBUSB_CAP_HAS_HOTPLUG.rawValue)) != 0 }
+
+    /// Counts arrivals of the watched device (written by libusb's hotplug callback, on whichever thread handles events).
+    final class Arrivals: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0
+        func note() { lock.withLock { n += 1 } }
+        var count: Int { lock.withLock { n } }
+    }
+    private let arrivals = Arrivals()
+    private var hotplugHandle: libusb_hotplug_callback_handle = 0
+    public private(set) var watchingArrivals = false
+
+    /// Asks libusb to report when a device with these IDs is plugged in. False where libusb has no hotplug.
+    public func watchArrivals(vendorID: UInt16, productID: UInt16) -> Bool {
+        guard hasHotplug, !watchingArrivals else { return watchingArrivals }
+        let box = Unmanaged.passUnretained(arrivals).toOpaque()
+        let rc = libusb_hotplug_register_callback(
+            raw, Int32(LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED.rawValue), 0, Int32(vendorID), Int32(productID), LIBUSB_HOTPLUG_MATCH_ANY,
+            { _, _, _, user in
+                Unmanaged<Arrivals>.fromOpaque(user!).takeUnretainedValue().note()
+                return 0
+            }, box, &hotplugHandle)
+        watchingArrivals = rc == 0
+        return watchingArrivals
+    }
+
+    /// Arrivals so far.
+    public var arrivalCount: Int { arrivals.count }
+
+    /// Handles libusb events for up to `seconds` (so hotplug callbacks run); true if the watched device arrived.
+    public func waitForArrival(after count: Int, seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while arrivals.count == count {
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { return false }
+            var tv = timeval(tv_sec: 0, tv_usec: Int(min(left, 0.05) * 1e6))
+            _ = libusb_handle_events_timeout_completed(raw, &tv, nil)
+        }
+        return true
+    }
 
     /// Runs libusb's event loop on a dedicated thread until `close()`.
     func startEventThread() {

@@ -134,6 +134,8 @@ public final class CaptureRun {
     let accelScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: ProtocolV1.maxPayload / 2)
     var truncatedAt: UInt64?
     var failure: ReplayError?
+    /// Where the device-info frame in use began (for messages).
+    var infoOffset: UInt64 = 0
     /// After a late or duplicated frame: the sequence number that was really expected next.
     var resumeAt: UInt32?
     /// The frame being reported arrived late (or twice).
@@ -225,7 +227,12 @@ public final class CaptureRun {
                 if let info, info.bootID != d.bootID {
                     stats.deviceRestarts += 1
                 }
-                if info == nil { start(with: d, frameOffset: view.offset) }
+                // Until samples flow, the newest description wins: a device configured before START (CONFIGURE)
+                // sent its power-up description first.
+                if detector == nil {
+                    info = d
+                    infoOffset = view.offset
+                }
             case .sampleBlock:
                 sampleBlock(view)
             default:
@@ -253,6 +260,7 @@ public final class CaptureRun {
     }
 
     private func sampleBlock(_ view: FrameView) {
+        if detector == nil, let info, failure == nil { start(with: info, frameOffset: infoOffset) }
         guard let detector, let info else {
             failure = ReplayError("\(path): at byte offset \(view.offset): sample data arrived before the device described itself (no device-info frame), so the units are unknown. Was the capture started mid-stream?")
             return
@@ -340,6 +348,7 @@ public final class CaptureRun {
     /// Ends the run: flushes the detector and reports a truncated tail.
     public func finish(sizeBytes: UInt64) throws -> NightResult {
         decoder.finish { handle($0) }
+        if detector == nil, let info, failure == nil { start(with: info, frameOffset: infoOffset) }
         if let failure { throw failure }
         guard let info, let detector else {
             if let first = stats.firstError {

@@ -36,6 +36,12 @@ extension Crampwatch {
         @Option(name: .customLong("write-edf"), help: ArgumentHelp("Also record the night as EDF+ (16-bit, mode 0600) with each event as an annotation, written as it streams; a killed night is repaired with `crampwatch repair`.", valueName: "path")) var writeEDF: String?
         @Option(name: .customLong("write-bdf"), help: ArgumentHelp("The same as --write-edf, as 24-bit BDF+.", valueName: "path")) var writeBDF: String?
         @Flag(name: .customLong("no-status"), help: "On a terminal, do not show the one-line live status (log lines only).") var noStatus = false
+        @Option(name: .customLong("emg-rate"), help: ArgumentHelp("Ask the device to sample EMG at this rate (CONFIGURE; 250 to 4000 Hz). Default: its own.", valueName: "Hz")) var emgRate: Int?
+        @Option(name: .customLong("accel-rate"), help: ArgumentHelp("Ask the device to sample its accelerometer at this rate (25 to 200 Hz).", valueName: "Hz")) var accelRate: Int?
+        @Option(name: .customLong("mains"), help: ArgumentHelp("Tell the device the mains frequency here: 50, 60, or 0 to detect it.", valueName: "Hz")) var mains: Int?
+        @Option(name: .customLong("emg-channels"), help: ArgumentHelp("Ask the device to record this many EMG channels (1 to 4).", valueName: "count")) var emgChannels: Int?
+
+        var deviceSettings: DeviceSettings { DeviceSettings(emgRateHz: emgRate, accelRateHz: accelRate, mainsHz: mains, emgChannels: emgChannels) }
         @OptionGroup var detector: DetectorOptions
 
         func validate() throws {
@@ -44,6 +50,7 @@ extension Crampwatch {
             if silenceWarning <= 0 { throw ValidationError("--silence-warning must be a positive number of seconds.") }
             if fsyncInterval <= 0 { throw ValidationError("--fsync-interval must be a positive number of seconds.") }
             if writeEDF != nil && writeBDF != nil { throw ValidationError("Give --write-edf or --write-bdf, not both.") }
+            if let problem = deviceSettings.problem { throw ValidationError("The device cannot do that: \(problem).") }
         }
 
         func run() throws {
@@ -105,6 +112,7 @@ extension Crampwatch {
             let address: DeviceAddress = serial.map { .serial(path: $0) } ?? .usb(serial: deviceSerial, productID: ProtocolV1.usbTestProductID)
             let reader = DeviceReader(address: address)
             reader.transfers = transfers
+            reader.settings = deviceSettings
             do {
                 let info = try reader.connect()
                 if let info {
@@ -201,7 +209,7 @@ extension Crampwatch {
                 case .disconnected(let why):
                     log("device lost: \(why); reconnecting")
                 case .connected(_, _):
-                    log("reconnected (attempt \(reader.reconnects)); the night continues")
+                    log("reconnected (attempt \(reader.reconnects)) after \(String(format: "%.1f", reader.lastOutageSeconds)) s\(reader.lastReconnectByHotplug ? " (hotplug: the device announced itself)" : ""); the night continues")
                     // A leading 0x00 ends any partial frame from before the unplug (PROTOCOL.md section 1).
                     guard record([0]) else { break loop }
                 case .log(let line):

@@ -57,4 +57,21 @@ import Testing
         let replay = try Harness.replay(capture, in: dir)
         #expect(Harness.events(live) == Harness.events(replay))
     }
+
+    /// Unplugged for 4 s: libusb's hotplug event (a udev "add" uevent, which umockdev emulates) brings the reader
+    /// back the moment the device returns. Polling alone, with its doubling backoff, would come back only at 6.35 s.
+    @Test func hotplugReconnectsTheMomentTheDeviceReturns() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("hotplug.cwcap").path
+        let r = try Harness.run(Harness.sim, ["--capture", Harness.nightA, "--speed", "20", "--unplug-at", "5000", "--lost", "100", "--replug-ms", "4000",
+                                              "--", Harness.crampwatch, "monitor", "--capture", capture, "--no-journal", "--json",
+                                              "--stop-after-idle", "8", "--silence-warning", "1"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let line = try #require(r.stderr.components(separatedBy: "\n").first { $0.contains("reconnected (attempt 1) after ") })
+        #expect(line.contains("(hotplug: the device announced itself)"), "\(line)")
+        let seconds = try #require(Double(line.components(separatedBy: "after ")[1].components(separatedBy: " s")[0]))
+        #expect(seconds >= 3.9 && seconds < 4.8, "reconnected \(seconds) s after the unplug")
+        #expect(Harness.summary(r)["frames_lost"] as? Int == 100)
+    }
 }

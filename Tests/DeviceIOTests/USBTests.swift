@@ -46,7 +46,7 @@ import Testing
                                        capture: capture, in: dir)
         #expect(live.status == 0, "\(live.stderr)")
         #expect(live.stderr.contains("cwsim: unplugged at frame 5000 for 700 ms; 300 frames lost"))
-        #expect(live.stderr.contains("reconnected (attempt 1); the night continues"))
+        #expect(live.stderr.contains("reconnected (attempt 1) after "))
         #expect(live.stderr.contains("USB: 1 stall cleared"))
         let s = Harness.summary(live)
         // 3 dropped + 2 corrupted (skipped, so lost) + 300 while unplugged.
@@ -217,5 +217,27 @@ import Testing
         let produced = try #require(FaultInjectionTests.number(before: "frames produced by the core", in: r.stderr))
         let night = try Replayer().replay(path: capture)
         #expect(night.stats.frames == produced - 1)
+    }
+
+    /// `monitor --emg-rate/--accel-rate/--emg-channels` send CONFIGURE before START; the core takes the settings,
+    /// GET_INFO confirms them, and the night is sampled that way.
+    @Test func configureFromTheCommandLine() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("configured.cwcap").path
+        let r = try Harness.run(Harness.sim, ["--synthetic", "30", "--", Harness.crampwatch, "monitor", "--capture", capture, "--no-journal", "--json",
+                                              "--stop-after-idle", "2", "--emg-rate", "1000", "--accel-rate", "50", "--emg-channels", "1"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("1 EMG channel at 1000 Hz, accelerometer at 50 Hz"))
+        let device = try #require(r.json["device"] as? [String: Any])
+        #expect(device["emg_rate_hz"] as? Int == 1000)
+        #expect(device["accel_rate_hz"] as? Int == 50)
+        #expect(device["emg_channels"] as? Int == 1)
+        #expect(Harness.summary(r)["frames_lost"] as? Int == 0)
+        #expect((Harness.summary(r)["duration_s"] as? Double ?? 0) >= 29.9)
+        // What the device cannot do is refused before anything is opened.
+        let bad = try Harness.run(Harness.crampwatch, ["monitor", "--no-journal", "--emg-rate", "8000"], in: dir)
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("EMG rate 8000 Hz is outside 250 to 4000 Hz"))
     }
 }
