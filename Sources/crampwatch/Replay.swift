@@ -34,7 +34,7 @@ struct Replay: ParsableCommand {
     var writeEDF: String?
     @Option(name: .customLong("export-events"), help: ArgumentHelp("Also write the detected events to this file: CSV if it ends in .csv, else JSON (the replay --json events).", valueName: "path"))
     var exportEvents: String?
-    @Option(name: .customLong("export-signals"), help: ArgumentHelp("Also write the signals the detector saw (EMG in µV, accelerometer in g) to this CSV file; replay reads it back.", valueName: "path"))
+    @Option(name: .customLong("export-signals"), help: ArgumentHelp("Also write the signals the detector saw (EMG in µV, accelerometer in g) to this file: JSON if it ends in .json (channels with name, unit, rate and samples, plus gaps and events), else CSV, which replay reads back.", valueName: "path"))
     var exportSignals: String?
     @Option(help: ArgumentHelp("Replay at this many times real time, as if the night were arriving live (demos, crash tests). Default: as fast as possible.", valueName: "factor"))
     var pace: Double?
@@ -73,7 +73,9 @@ struct Replay: ParsableCommand {
             replayer.signalSink = exporter
         }
         var sinks: [NightSignalSink] = exporter.map { [$0] } ?? []
-        if let exportSignals { sinks.append(SignalCSVWriter(path: exportSignals)) }
+        if let exportSignals {
+            sinks.append(exportSignals.lowercased().hasSuffix(".json") ? SignalJSONWriter(path: exportSignals) : SignalCSVWriter(path: exportSignals))
+        }
         replayer.signalSink = sinks.isEmpty ? nil : sinks.count == 1 ? sinks[0] : SinkGroup(sinks)
         if let pace { replayer.signalSink = PacingSink(factor: pace, inner: replayer.signalSink) }
         if let r = try? EDFReader(path: file), r.needsRepair {
