@@ -8,6 +8,7 @@ public struct NightGap: Sendable, Equatable {
     public var offsetSeconds: Double
     public var framesLost: Int
     public var firstLostSequence: UInt32?
+    /// Samples lost per EMG channel (without EMG: accelerometer samples, the night's clock).
     public var emgSamplesLost: Int
     public var reason: String
 }
@@ -115,6 +116,9 @@ public struct Replayer {
 
 /// Turns a stream of capture bytes into a night: decoding, scaling, gap accounting, detection.
 /// Used by replay and (with live bytes) by the monitor.
+///
+/// Time is counted in EMG samples (`emg_index`); a device without EMG channels is timed by its
+/// accelerometer samples (`accel_index`) instead, and gets the same sleep detection.
 public final class CaptureRun {
     let path: String
     let configuration: DetectorConfiguration
@@ -128,6 +132,7 @@ public final class CaptureRun {
     var stats = FrameStats()
     var pendingLost = 0
     var pendingFirstLost: UInt32?
+    /// The next sample index expected on the clock channel (EMG; the accelerometer without EMG).
     var nextEMGIndex: Int?
     var nextAccelIndex = 0
     let emgScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: ProtocolV1.maxPayload / 2)
@@ -196,6 +201,9 @@ public final class CaptureRun {
             // The device knows its mains frequency; if it says 0, the detector finds it in the signal.
             if cfg.mainsHz == 0 && (d.mainsHz == 50 || d.mainsHz == 60) { cfg.mainsHz = Double(d.mainsHz) }
             let clip = Float(Int(1) << (min(16, max(2, d.adcBits)) - 1) - 1) * d.emgMicrovoltsPerLSB
+            if d.emgChannels == 0 && d.accelAxes == 3 && d.accelRateHz <= 0 {
+                throw ConfigurationError("it has no EMG channels and its accelerometer rate is 0 Hz")
+            }
             detector = try NightDetector(configuration: cfg, sampleRateHz: d.emgRateHz, emgChannels: d.emgChannels,
                                          accelRateHz: d.accelRateHz, accelAxes: d.accelAxes, clipLevelMicrovolts: clip)
             if recordTicks { detector?.startTickLog() }
@@ -217,8 +225,10 @@ public final class CaptureRun {
             return
         }
         stats.sampleBlocks += 1
-        let emgIndex = Int(b.emgIndex)
-        let fs = Double(info.emgRateHz)
+        // The clock: EMG samples, or accelerometer samples on a device without EMG.
+        let accelOnly = info.emgChannels == 0
+        let emgIndex = accelOnly ? Int(b.accelIndex) : Int(b.emgIndex)
+        let fs = Double(accelOnly ? info.accelRateHz : info.emgRateHz)
         if let expected = nextEMGIndex {
             if emgIndex < expected {
                 // A duplicate or late block: its samples were already accounted for.
@@ -231,7 +241,7 @@ public final class CaptureRun {
                                      firstLostSequence: pendingFirstLost, emgSamplesLost: lostSamples,
                                      reason: lostSamples > 0 ? "frames lost in transit" : "non-sample frames lost"))
                 if lostSamples > 0 {
-                    detector.skip(emgSamples: lostSamples, accelSamples: Int(b.accelIndex) - nextAccelIndex, into: &events)
+                    detector.skip(emgSamples: accelOnly ? 0 : lostSamples, accelSamples: Int(b.accelIndex) - nextAccelIndex, into: &events)
                     sinkCall { try $0.gap(seconds: Double(lostSamples) / fs, note: "\(pendingLost) frames lost in transit") }
                 }
                 pendingLost = 0
@@ -244,12 +254,12 @@ public final class CaptureRun {
             pendingLost = 0
             pendingFirstLost = nil
             if emgIndex > 0 {
-                detector.skip(emgSamples: emgIndex, accelSamples: Int(b.accelIndex), into: &events)
+                detector.skip(emgSamples: accelOnly ? 0 : emgIndex, accelSamples: Int(b.accelIndex), into: &events)
                 sinkCall { try $0.gap(seconds: Double(emgIndex) / fs, note: "the start of the recording is missing") }
             }
         }
         let uv = info.emgMicrovoltsPerLSB, g = info.accelGPerLSB
-        let emgValues = b.emgCount * b.emgChannels
+        let emgValues = accelOnly ? 0 : b.emgCount * b.emgChannels
         let accelValues = b.accelCount * b.accelAxes
         // Counts → µV and g into buffers allocated once (a block is at most 1024 bytes).
         let e = emgScratch, a = accelScratch
@@ -257,7 +267,7 @@ public final class CaptureRun {
         b.convertAccel(into: a.baseAddress!, scale: g)
         detector.process(emg: UnsafeBufferPointer(rebasing: e[0..<emgValues]), accel: UnsafeBufferPointer(rebasing: a[0..<accelValues]), into: &events)
         sinkCall { try $0.samples(emg: UnsafeBufferPointer(rebasing: e[0..<emgValues]), accel: UnsafeBufferPointer(rebasing: a[0..<accelValues])) }
-        nextEMGIndex = emgIndex + b.emgCount
+        nextEMGIndex = emgIndex + (accelOnly ? b.accelCount : b.emgCount)
         nextAccelIndex = Int(b.accelIndex) + b.accelCount
         drainEvents()
     }
@@ -290,7 +300,7 @@ public final class CaptureRun {
             throw RecordingError(path: path, offset: 0, "the capture holds no device-info frame and no samples")
         }
         if pendingLost > 0, let expected = nextEMGIndex {
-            let t = Double(expected) / Double(info.emgRateHz)
+            let t = Double(expected) / Double(info.emgChannels > 0 ? info.emgRateHz : info.accelRateHz)
             gaps.append(NightGap(onsetSeconds: t, offsetSeconds: t, framesLost: pendingLost, firstLostSequence: pendingFirstLost, emgSamplesLost: 0, reason: "frames lost at the end"))
             pendingLost = 0
         }
@@ -301,7 +311,7 @@ public final class CaptureRun {
         finalEvents.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
         return NightResult(
             path: path, format: .rawCapture, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,
-            durationSeconds: Double(detector.emgSampleIndex) / Double(info.emgRateHz), events: finalEvents,
+            durationSeconds: detector.recordedSeconds, events: finalEvents,
             provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt, tickLog: detector.tickLog,
             zAngleEpochs: detector.zAngleEpochs, traceEnvelope: detector.machines.traceEnvelope, traceActivity: detector.machines.traceActivity)
     }

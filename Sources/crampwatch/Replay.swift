@@ -154,10 +154,13 @@ struct Replay: ParsableCommand {
         let d = r.deviceInfo
         var lines: [String] = []
         lines.append("Night\(nightID.map { " \($0)" } ?? "") — \(r.path): \(duration(s.durationSeconds)) from device \(d.serial), "
-                     + "\(d.emgChannels) EMG channel\(d.emgChannels == 1 ? "" : "s") at \(d.emgRateHz) Hz")
+                     + (d.emgChannels > 0 ? "\(d.emgChannels) EMG channel\(d.emgChannels == 1 ? "" : "s") at \(d.emgRateHz) Hz"
+                                          : "accelerometer only (\(d.accelRateHz) Hz)"))
         let cramps = r.events.filter { $0.kind == .cramp }
         let wakes = r.events.filter { $0.kind == .sleepInterruption }
-        if cramps.isEmpty {
+        if !s.emgMeasured {
+            lines.append("  Cramps and leg movements: not measured (\(NightSummary.notMeasuredNote)).")
+        } else if cramps.isEmpty {
             lines.append("  Cramps: none detected.")
         } else {
             lines.append("  Cramps: \(cramps.count), \(duration(s.crampSeconds)) in all, longest \(duration(s.longestCrampSeconds)); \(s.crampsThatWoke) woke you.")
@@ -166,7 +169,9 @@ struct Replay: ParsableCommand {
                 lines.append("    \(clock(c.onsetSeconds, startedAt))  \(duration(c.durationSeconds)), \(site(d, c.channel)), peak \(Int(c.peakAboveRestMicrovolts)) µV above rest\(woke ? " — woke you" : "")")
             }
         }
-        lines.append("  Leg movements: \(s.legMovements) (\(s.periodicLegMovements) in periodic series; PLM index \(format1(s.plmIndexPerHour)) per hour)")
+        if s.emgMeasured {
+            lines.append("  Leg movements: \(s.legMovements) (\(s.periodicLegMovements) in periodic series; PLM index \(format1(s.plmIndexPerHour)) per hour)")
+        }
         lines.append("  Sleep interruptions: \(s.sleepInterruptions), \(duration(s.wakeSeconds)) awake")
         lines.append("  Sleep: \(duration(s.totalSleepSeconds)) asleep of \(duration(s.durationSeconds)) recorded (efficiency \(Int((s.sleepEfficiency * 100).rounded())) %), "
                      + "\(s.awakenings) awakening\(s.awakenings == 1 ? "" : "s"), \(duration(s.wasoSeconds)) awake after falling asleep"
