@@ -65,6 +65,18 @@ import Testing
         let page = try String(contentsOfFile: dir + "/c.html", encoding: .utf8)
         #expect(page.contains("1 of these nights were recorded without EMG (\(Self.note))") && page.contains("data-metric=\"cramp_nights\">1 of 1 with EMG<"))
 
+        // Validation against the full truth of the same sleeper (cramps included): only sleep interruptions are scored without EMG.
+        let validate = try run(["validate", accel + "/night.cwcap", "--labels", emg + "/labels.csv", "--json"])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        let v = try #require(try JSONSerialization.jsonObject(with: Data(validate.stdout.utf8)) as? [String: Any])
+        let pooled = try #require(v["pooled"] as? [[String: Any]])
+        let byKind = Dictionary(uniqueKeysWithValues: pooled.map { ($0["kind"] as! String, $0) })
+        #expect(byKind["cramp"]?["reference"] as? Int == 0 && byKind["cramp"]?["false_negatives"] as? Int == 0, "\(pooled)")
+        #expect(byKind["sleep_interruption"]?["reference"] as? Int == 3 && byKind["sleep_interruption"]?["true_positives"] as? Int == 3)
+        #expect((v["recordings"] as? [[String: Any]])?.first?["emg_measured"] as? Bool == false)
+        let validateText = try run(["validate", accel + "/night.cwcap", "--labels", emg + "/labels.csv"])
+        #expect(validateText.stdout.contains("1 recording without EMG (\(Self.note)): only sleep interruptions are scored there"), "\(validateText.stdout)")
+
         // CSV export of the accelerometer-only night replays without EMG, and says so.
         let csv = dir + "/accel.csv"
         #expect(try run(["replay", accel + "/night.cwcap", "--no-journal", "--export-signals", csv]).status == 0)
