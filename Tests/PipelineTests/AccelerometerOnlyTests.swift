@@ -131,6 +131,21 @@ import Testing
         #expect(compared >= 8, "\(compared) sleep interruptions compared")
     }
 
+    /// A two-hour night, long enough for the sleep period to be found from the accelerometer alone. (That it is the
+    /// same period as with EMG follows from the identical z-angle epochs checked above: it is a function of them.)
+    @Test func theSleepPeriodIsFoundWithoutEMG() throws {
+        let accel = try Self.night(seed: 7, emgChannels: 0, hours: 2)
+        let s = accel.result.summary
+        let wakes = accel.result.events.filter { $0.kind == .sleepInterruption }
+        #expect(s.sleepWindowDetected && s.sleepWindowOffsetSeconds - s.sleepWindowOnsetSeconds >= 3600, "\(s)")
+        #expect(s.awakenings == 3 && wakes.count == 3)
+        let inside = wakes.reduce(0.0) { $0 + max(0, min($1.offsetSeconds, s.sleepWindowOffsetSeconds) - max($1.onsetSeconds, s.sleepWindowOnsetSeconds)) }
+        #expect(abs(s.wasoSeconds - inside) < 1e-9 && abs(s.totalSleepSeconds - (s.sleepWindowOffsetSeconds - s.sleepWindowOnsetSeconds - inside)) < 1e-9)
+        #expect(abs(s.sleepEfficiency - s.totalSleepSeconds / 7200) < 1e-12)
+        let truth = accel.labels.filter { $0.kind == .sleepInterruption }.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
+        #expect(EventMatcher.match(reference: truth, detected: Self.intervals(wakes, .sleepInterruption)).f1 == 1)
+    }
+
     @Test func theJSONSaysNotMeasuredInsteadOfZero() throws {
         let accel = try Self.night(seed: 11, emgChannels: 0, hours: 0.2, cramps: 3)
         let json = NightJSON(result: accel.result, nightID: nil, journalPath: nil)
