@@ -16,6 +16,13 @@ public struct SimulationReport: Sendable, Codable {
 
 /// Simulates a night as the device would send it: protocol v1 frames of EMG (µV → ADC counts)
 /// and accelerometer (g → counts), with ground-truth labels. Deterministic for a seed.
+///
+/// With `emgChannels` 0 the device is accelerometer-only: the sleeper's night is the one the same seed
+/// gives with EMG (`SimulationOptions.plannedEMGChannels`), whose muscles are still rendered so that every
+/// random draw — and so every accelerometer sample — is the same; the device sends only the accelerometer,
+/// in blocks of a quarter second (`emg_channels` 0, `emg_count` 0, timestamps of the first accelerometer
+/// sample). Its transport faults are drawn from a generator of their own. The labels are those an
+/// accelerometer can be scored on: sleep interruptions (and voluntary movements, which are not events).
 public final class NightSimulator {
     public let options: SimulationOptions
     public let deviceInfo: DeviceInfo
@@ -30,9 +37,9 @@ public final class NightSimulator {
         guard options.hours > 0 && options.hours <= 24 else { throw ConfigurationError("--hours must be between 0 and 24, not \(options.hours)") }
         guard (250...4000).contains(options.emgRateHz) else { throw ConfigurationError("EMG rate \(options.emgRateHz) Hz is outside 250…4000 Hz") }
         guard (25...200).contains(options.accelRateHz) else { throw ConfigurationError("accelerometer rate \(options.accelRateHz) Hz is outside 25…200 Hz") }
-        guard (1...4).contains(options.emgChannels) else { throw ConfigurationError("EMG channels must be 1…4") }
+        guard (0...4).contains(options.emgChannels) else { throw ConfigurationError("EMG channels must be 0 (accelerometer only) to 4") }
         guard options.mainsHz == 50 || options.mainsHz == 60 else { throw ConfigurationError("mains must be 50 or 60 Hz") }
-        let maxBlock = (ProtocolV1.maxPayload - 16 - 2 * 3 * 8) / (2 * options.emgChannels)
+        let maxBlock = (ProtocolV1.maxPayload - 16 - 2 * 3 * 8) / (2 * options.plannedEMGChannels)
         guard (1...maxBlock).contains(options.blockSamples) else { throw ConfigurationError("block of \(options.blockSamples) samples does not fit a frame (max \(maxBlock))") }
         guard (0...0.5).contains(options.dropProbability) && (0...0.5).contains(options.corruptProbability) else {
             throw ConfigurationError("drop and corruption probabilities must be between 0 and 0.5")
@@ -40,24 +47,33 @@ public final class NightSimulator {
         self.options = options
         var r = SeededGenerator(seed: options.seed)
         scenario = Scenario(options: options, rng: &r)
-        labels = scenario.labels
+        labels = options.emgChannels > 0 ? scenario.labels : scenario.labels.filter { Self.visibleWithoutEMG($0.kind) }
         rng = r
         let sites: [UInt8] = [1, 2, 0x81, 0x82]
         deviceInfo = DeviceInfo(
-            serial: "SIM-\(options.seed)", fwMajor: 1, fwMinor: 0, fwPatch: 0, hwRevision: 0,
+            // Another kind of device, so another serial (the journal knows a device, and whether it has EMG, by its serial).
+            serial: options.emgChannels > 0 ? "SIM-\(options.seed)" : "SIMA-\(options.seed)", fwMajor: 1, fwMinor: 0, fwPatch: 0, hwRevision: 0,
             emgChannels: options.emgChannels, accelAxes: 3, mainsHz: options.mainsHz, adcBits: 16,
-            emgRateHz: options.emgRateHz, accelRateHz: options.accelRateHz,
-            emgMicrovoltsPerLSB: Self.emgMicrovoltsPerLSB, accelGPerLSB: Self.accelGPerLSB,
-            emgBlockSamples: options.blockSamples, bootID: UInt32(truncatingIfNeeded: options.seed &* 2_654_435_761),
+            emgRateHz: options.emgChannels > 0 ? options.emgRateHz : 0, accelRateHz: options.accelRateHz,
+            emgMicrovoltsPerLSB: options.emgChannels > 0 ? Self.emgMicrovoltsPerLSB : 0, accelGPerLSB: Self.accelGPerLSB,
+            emgBlockSamples: options.emgChannels > 0 ? options.blockSamples : 0, bootID: UInt32(truncatingIfNeeded: options.seed &* 2_654_435_761),
             emgSites: Array(sites.prefix(options.emgChannels)) + Array(repeating: 0, count: 4 - options.emgChannels))
     }
+
+    /// What an accelerometer alone can be scored on.
+    public static func visibleWithoutEMG(_ kind: EventKind) -> Bool { kind == .sleepInterruption || kind == .voluntaryMovement }
+
+    /// Accelerometer samples per frame of an accelerometer-only device (a quarter second).
+    public var accelerometerOnlyBlockSamples: Int { max(1, options.accelRateHz / 4) }
 
     /// Generates the whole night, handing wire bytes to `write` in chunks of about 64 KiB.
     public func run(write: ([UInt8]) throws -> Void) throws -> SimulationReport {
         let o = options
         let fs = Double(o.emgRateHz), fa = Double(o.accelRateHz)
         let totalSamples = Int(o.hours * 3600 * fs)
-        let channels = o.emgChannels
+        // Muscles rendered (always, so that the random draws are those of the night with EMG), and those sent.
+        let channels = o.plannedEMGChannels
+        let sendsEMG = o.emgChannels > 0
         var emgSynth = (0..<channels).map { c in EMGSynth(channel: c, sampleRateHz: fs, mainsHz: Double(o.mainsHz), rng: &rng) }
         // The amplifier's real gain differs from its nominal one by up to ±30 %.
         let gain = rng.uniform(0.75, 1.3)
@@ -69,10 +85,15 @@ public final class NightSimulator {
         let bootMicros: UInt64 = 1_500_000
         let driftPPM = 20.0
         func timestamp(_ emgIndex: Int) -> UInt64 { bootMicros + UInt64((Double(emgIndex) * 1e6 / fs * (1 + driftPPM * 1e-6)).rounded()) }
+        func accelTimestamp(_ accelIndex: Int) -> UInt64 { bootMicros + UInt64((Double(accelIndex) * 1e6 / fa * (1 + driftPPM * 1e-6)).rounded()) }
 
         let blockCount = (totalSamples + o.blockSamples - 1) / o.blockSamples
-        func emit(_ message: Message, emgIndex: Int, isLast: Bool) throws {
-            let frame = Frame(sequence: sequence, timestampMicros: timestamp(emgIndex), message: message)
+        // An accelerometer-only device's transport faults come from a generator of their own; the main one still
+        // makes the draws the device with EMG would have made for its frames (`shadowFaults`).
+        var transport = SeededGenerator(seed: o.seed ^ 0xACCE_1E20_0000_0001)
+        var shadowSequence: UInt32 = 0
+        func emit(_ message: Message, timestampMicros: UInt64, isLast: Bool, faults rng: inout SeededGenerator) throws {
+            let frame = Frame(sequence: sequence, timestampMicros: timestampMicros, message: message)
             var bytes: [UInt8] = []
             FrameEncoder.encode(frame, appendingTo: &bytes)
             report.framesSent += 1
@@ -96,8 +117,39 @@ public final class NightSimulator {
             }
             sequence &+= 1
         }
+        func shadowFaults(isLast: Bool) {
+            let mayFault = shadowSequence > 0 && !isLast
+            if mayFault && rng.chance(o.dropProbability) {
+            } else if mayFault && rng.chance(o.corruptProbability) {
+                _ = rng.unit()
+                _ = rng.next()
+            }
+            shadowSequence &+= 1
+        }
+        func send(_ message: Message, timestampMicros: UInt64, isLast: Bool) throws {
+            if sendsEMG {
+                try emit(message, timestampMicros: timestampMicros, isLast: isLast, faults: &rng)
+            } else {
+                try emit(message, timestampMicros: timestampMicros, isLast: isLast, faults: &transport)
+            }
+        }
+        var pendingAccel: [Int16] = []
+        var pendingAccelFirst = 0
+        func sendAccelerometerBlocks(final: Bool) throws {
+            let n = accelerometerOnlyBlockSamples
+            while pendingAccel.count >= 3 * n || (final && !pendingAccel.isEmpty) {
+                let m = min(n, pendingAccel.count / 3)
+                let isLast = final && pendingAccel.count == 3 * m
+                try send(.sampleBlock(SampleBlock(emgIndex: 0, accelIndex: UInt32(truncatingIfNeeded: pendingAccelFirst), emgChannels: 0, accelAxes: 3,
+                                                  emg: [], accel: Array(pendingAccel[0..<(3 * m)]))),
+                         timestampMicros: accelTimestamp(pendingAccelFirst), isLast: isLast)
+                pendingAccel.removeFirst(3 * m)
+                pendingAccelFirst += m
+            }
+        }
 
-        try emit(.deviceInfo(deviceInfo), emgIndex: 0, isLast: false)
+        if !sendsEMG { shadowFaults(isLast: false) }
+        try send(.deviceInfo(deviceInfo), timestampMicros: timestamp(0), isLast: false)
         var emg = [Int16](repeating: 0, count: o.blockSamples * channels)
         var accel: [Int16] = []
         var contractionCursor = 0
@@ -130,15 +182,23 @@ public final class NightSimulator {
                 }
             }
             let isLast = block == blockCount - 1
-            try emit(.sampleBlock(SampleBlock(emgIndex: UInt32(truncatingIfNeeded: first), accelIndex: UInt32(truncatingIfNeeded: a0), emgChannels: channels, accelAxes: 3,
-                                              flags: clipped ? SampleBlock.flagClipping : 0, emg: emg, accel: accel)), emgIndex: first, isLast: isLast)
+            if sendsEMG {
+                try emit(.sampleBlock(SampleBlock(emgIndex: UInt32(truncatingIfNeeded: first), accelIndex: UInt32(truncatingIfNeeded: a0), emgChannels: channels, accelAxes: 3,
+                                                  flags: clipped ? SampleBlock.flagClipping : 0, emg: emg, accel: accel)), timestampMicros: timestamp(first), isLast: isLast, faults: &rng)
+            } else {
+                shadowFaults(isLast: isLast)
+                pendingAccel += accel
+                try sendAccelerometerBlocks(final: isLast)
+            }
             if !isLast && t1 >= Double(nextStatusSecond) {
                 nextStatusSecond += 1
                 var contact: UInt8 = 0
-                for c in 0..<channels where !scenario.artifacts.contains(where: { $0.channel == c && $0.shape != .clipping && t1 >= $0.onset && t1 < $0.offset }) {
+                for c in 0..<o.emgChannels where !scenario.artifacts.contains(where: { $0.channel == c && $0.shape != .clipping && t1 >= $0.onset && t1 < $0.offset }) {
                     contact |= UInt8(1 << c)
                 }
-                try emit(.status(DeviceStatus(batteryMillivolts: 3900, batteryPercent: 80, electrodeContact: contact, overflowSamples: overflowCounter, framesDropped: 0, stateFlags: 1)), emgIndex: first + count, isLast: false)
+                if !sendsEMG { shadowFaults(isLast: false) }
+                try send(.status(DeviceStatus(batteryMillivolts: 3900, batteryPercent: 80, electrodeContact: contact, overflowSamples: overflowCounter, framesDropped: 0, stateFlags: 1)),
+                         timestampMicros: timestamp(first + count), isLast: false)
                 overflowCounter += 0
             }
         }

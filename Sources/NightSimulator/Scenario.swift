@@ -6,6 +6,9 @@ public struct SimulationOptions: Sendable, Codable, Equatable {
     public var hours: Double = 8
     public var emgRateHz: Int = 2000
     public var accelRateHz: Int = 100
+    /// EMG channels of the device, 0–4. With 0 (an accelerometer-only device) the sleeper's night is the
+    /// one the same seed gives with `SimulationOptions.accelerometerOnlyPlanChannels` EMG channels — the same
+    /// cramps, movements and awakenings, the same accelerometer samples — and the device sends only the accelerometer.
     public var emgChannels: Int = 2
     public var mainsHz: Int = 50
     public var blockSamples: Int = 32
@@ -20,6 +23,12 @@ public struct SimulationOptions: Sendable, Codable, Equatable {
     public var corruptProbability: Double = 0
 
     public init() {}
+
+    /// The EMG channels a night is planned (and its hidden muscles rendered) with when the device has none.
+    public static let accelerometerOnlyPlanChannels = 2
+
+    /// EMG channels the night is planned with: the device's, or the default for an accelerometer-only device.
+    public var plannedEMGChannels: Int { emgChannels == 0 ? Self.accelerometerOnlyPlanChannels : emgChannels }
 }
 
 /// A ground-truth label.
@@ -97,7 +106,8 @@ struct Scenario {
     init(options o: SimulationOptions, rng: inout SeededGenerator) {
         duration = o.hours * 3600
         let hours = o.hours
-        let calf = o.emgChannels > 1 ? 1 : 0
+        let channels = o.plannedEMGChannels
+        let calf = channels > 1 ? 1 : 0
         let shin = 0
 
         // Cramps first: they are what the product is for, and they bring their awakenings.
@@ -126,7 +136,7 @@ struct Scenario {
             // Woken by the pain: stretching during the cramp, then awake for a while.
             let wakeOnset = onset + wakeLatency
             let wakeEnd = offset + wakeAfter
-            addWakeMovements(from: wakeOnset, to: wakeEnd, strong: true, emgChannels: o.emgChannels, rng: &rng, avoidEMGUntil: offset + 3)
+            addWakeMovements(from: wakeOnset, to: wakeEnd, strong: true, emgChannels: channels, rng: &rng, avoidEMGUntil: offset + 3)
             labels.append(Label(kind: .sleepInterruption, onsetSeconds: wakeOnset, offsetSeconds: wakeEnd))
         }
 
@@ -134,7 +144,7 @@ struct Scenario {
         for _ in 0..<rng.poisson(0.4 * hours) {
             let length = rng.uniform(90, 600)
             guard let onset = place(length: length, margin: 40, rng: &rng) else { continue }
-            addWakeMovements(from: onset, to: onset + length, strong: false, emgChannels: o.emgChannels, rng: &rng, avoidEMGUntil: onset)
+            addWakeMovements(from: onset, to: onset + length, strong: false, emgChannels: channels, rng: &rng, avoidEMGUntil: onset)
             labels.append(Label(kind: .sleepInterruption, onsetSeconds: onset, offsetSeconds: onset + length))
         }
 
@@ -159,20 +169,20 @@ struct Scenario {
         for _ in 0..<rng.poisson(2 * hours) {
             let length = rng.uniform(1.5, 4)
             guard let t = place(length: length, margin: 20, rng: &rng) else { continue }
-            addTurn(at: t, length: length, emgChannels: o.emgChannels, rng: &rng)
+            addTurn(at: t, length: length, emgChannels: channels, rng: &rng)
         }
         // Electrode problems.
         for _ in 0..<max(hours >= 2 ? 1 : 0, rng.poisson(0.15 * hours)) {
             let length = rng.uniform(30, 150)
             guard let t = place(length: length, margin: 20, rng: &rng) else { continue }
             let shape: ArtifactShape = rng.chance(0.5) ? .flat : .floating
-            artifacts.append(ArtifactStretch(channel: Int(rng.uniform(0, Double(o.emgChannels))), onset: t, offset: t + length, shape: shape, amplitude: rng.uniform(300, 1500)))
+            artifacts.append(ArtifactStretch(channel: Int(rng.uniform(0, Double(channels))), onset: t, offset: t + length, shape: shape, amplitude: rng.uniform(300, 1500)))
             labels.append(Label(kind: .artifact, onsetSeconds: t, offsetSeconds: t + length))
         }
         for _ in 0..<max(hours >= 2 ? 1 : 0, rng.poisson(0.15 * hours)) {
             let length = rng.uniform(3, 15)
             guard let t = place(length: length, margin: 20, rng: &rng) else { continue }
-            artifacts.append(ArtifactStretch(channel: Int(rng.uniform(0, Double(o.emgChannels))), onset: t, offset: t + length, shape: .clipping, amplitude: 12_000))
+            artifacts.append(ArtifactStretch(channel: Int(rng.uniform(0, Double(channels))), onset: t, offset: t + length, shape: .clipping, amplitude: 12_000))
             labels.append(Label(kind: .artifact, onsetSeconds: t, offsetSeconds: t + length))
         }
         labels.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }

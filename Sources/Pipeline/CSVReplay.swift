@@ -5,7 +5,8 @@ import SignalCore
 extension Replayer {
     /// Replays a CSV file: one row per EMG sample, time from a time column (seconds) or `--rate`; EMG columns in µV
     /// (or as the column name says: "emg (mV)", "emg_mv"); accelerometer columns in g or m/s², which may be left
-    /// empty on rows without an accelerometer sample (a slower accelerometer).
+    /// empty on rows without an accelerometer sample (a slower accelerometer). Without EMG columns (an
+    /// accelerometer-only night) the rows are accelerometer samples, 1–1000 per second.
     func replayCSV(path: String) throws -> NightResult {
         let csv = try CSVSignalReader(path: path)
         let names = csv.columns
@@ -63,8 +64,11 @@ extension Replayer {
                 rate = r.rounded()
             }
         }
-        guard let fsD = rate, let fs = Self.wholeRate(fsD), fs >= 100, fs <= 20_000 else {
-            throw RecordingError(path: path, offset: 0, "sampling rate \(rate ?? 0) Hz cannot be used: EMG needs a whole number of samples per second from 100 to 20000")
+        let accelOnly = emg.isEmpty
+        guard let fsD = rate, let fs = Self.wholeRate(fsD), accelOnly ? fs <= 1000 : fs >= 100 && fs <= 20_000 else {
+            throw RecordingError(path: path, offset: 0, accelOnly
+                ? "sampling rate \(rate ?? 0) Hz cannot be used: an accelerometer-only CSV needs a whole number of rows per second from 1 to 1000"
+                : "sampling rate \(rate ?? 0) Hz cannot be used: EMG needs a whole number of samples per second from 100 to 20000")
         }
         // The accelerometer may be slower than the EMG: its cells are then empty between samples, every `accelEvery` rows.
         var accelEvery = 1
@@ -85,8 +89,9 @@ extension Replayer {
         } catch {
             throw RecordingError(path: path, offset: nil, "the chosen columns cannot be used by the detector: \(error)")
         }
-        let info = DeviceInfo(serial: "CSV", emgChannels: emg.count, accelAxes: accel.count, mainsHz: Int(cfg.mainsHz), adcBits: 24, emgRateHz: fs,
-                              accelRateHz: accel.isEmpty ? 0 : fs / accelEvery, emgMicrovoltsPerLSB: 0, accelGPerLSB: 0, emgBlockSamples: 1024, bootID: 0,
+        // The journal knows a device, and whether it has EMG, by its serial: CSV files without EMG are another "device".
+        let info = DeviceInfo(serial: accelOnly ? "CSV-ACCEL" : "CSV", emgChannels: emg.count, accelAxes: accel.count, mainsHz: Int(cfg.mainsHz), adcBits: 24, emgRateHz: accelOnly ? 0 : fs,
+                              accelRateHz: accel.isEmpty ? 0 : fs / accelEvery, emgMicrovoltsPerLSB: 0, accelGPerLSB: 0, emgBlockSamples: accelOnly ? 0 : 1024, bootID: 0,
                               emgSites: emg.map { Self.siteCode(names[$0]) } + Array(repeating: 0, count: 4 - emg.count))
         try signalSink?.start(info)
         if recordTicks { detector.startTickLog() }
@@ -100,7 +105,7 @@ extension Replayer {
         var accelRows = 0
         var accelPhase = accelRowsSeen.first ?? 0
         func flush() throws {
-            guard !emgBuf.isEmpty else { return }
+            guard !emgBuf.isEmpty || !accelBuf.isEmpty else { return }
             try emgBuf.withUnsafeBufferPointer { e in try accelBuf.withUnsafeBufferPointer { a in try run.process(emg: e, accel: a) } }
             emgBuf.removeAll(keepingCapacity: true)
             accelBuf.removeAll(keepingCapacity: true)
@@ -143,14 +148,14 @@ extension Replayer {
                 accelRows += 1
             }
             row += 1
-            if emgBuf.count >= block * emg.count { try flush() }
+            if accelOnly ? accelBuf.count >= block * 3 : emgBuf.count >= block * emg.count { try flush() }
         }
         for (k, r) in firstRows.enumerated() { try take(r, line: csv.line - firstRows.count + 1 + k, offset: csv.lineOffset) }
         while try csv.next(allIndices, into: &values) { try take(values, line: csv.line, offset: csv.lineOffset) }
         try flush()
         let events = try run.finish()
         return NightResult(path: path, format: .csv, sizeBytes: (try? ChunkedFileReader(path: path).size) ?? 0, deviceInfo: info, configuration: detector.configuration,
-                           durationSeconds: Double(detector.emgSampleIndex) / Double(fs), events: events, provisionalCrampNotices: run.provisional,
+                           durationSeconds: detector.recordedSeconds, events: events, provisionalCrampNotices: run.provisional,
                            gaps: run.gaps, stats: FrameStats(), truncatedAt: nil, tickLog: detector.tickLog,
                            zAngleEpochs: detector.zAngleEpochs, traceEnvelope: detector.machines.traceEnvelope, traceActivity: detector.machines.traceActivity)
     }

@@ -35,7 +35,8 @@ public final class EDFNightWriter: NightSignalSink {
     public func start(_ d: DeviceInfo) throws {
         emgChannels = d.emgChannels
         accelAxes = d.accelAxes
-        emgRateHz = max(1, d.emgRateHz)
+        // The clock for gap annotations: EMG samples, or accelerometer samples without EMG.
+        emgRateHz = max(1, d.emgChannels > 0 ? d.emgRateHz : d.accelRateHz)
         // The device's own resolution: one digital step is one ADC step, so nothing is lost when its ADC fits.
         let bits = min(bdf ? 24 : 16, max(8, d.adcBits))
         let half = Double(Int(1) << (bits - 1))
@@ -62,7 +63,7 @@ public final class EDFNightWriter: NightSignalSink {
 
     public func samples(emg: UnsafeBufferPointer<Float>, accel: UnsafeBufferPointer<Float>) throws {
         guard let writer else { return }
-        emgSamplesSeen += emg.count / max(1, emgChannels)
+        emgSamplesSeen += emgChannels > 0 ? emg.count / emgChannels : accel.count / 3
         for c in 0..<emgChannels { try writer.append(channel: c, emg, stride: emgChannels, offset: c) }
         if accelAxes == 3 {
             for a in 0..<3 { try writer.append(channel: emgChannels + a, accel, stride: 3, offset: a) }
@@ -133,15 +134,15 @@ public final class PacingSink: NightSignalSink {
     }
 
     public func start(_ info: DeviceInfo) throws {
-        emgChannels = max(1, info.emgChannels)
-        rateHz = Double(max(1, info.emgRateHz))
+        emgChannels = info.emgChannels
+        rateHz = Double(max(1, info.emgChannels > 0 ? info.emgRateHz : info.accelRateHz))
         started = Self.now()
         try inner?.start(info)
     }
 
     public func samples(emg: UnsafeBufferPointer<Float>, accel: UnsafeBufferPointer<Float>) throws {
         try inner?.samples(emg: emg, accel: accel)
-        samples += emg.count / emgChannels
+        samples += emgChannels > 0 ? emg.count / emgChannels : accel.count / 3
         let due = started + Double(samples) / rateHz / factor
         let wait = due - Self.now()
         if wait > 0 { usleep(UInt32(min(wait, 10) * 1e6)) }

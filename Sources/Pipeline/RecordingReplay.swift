@@ -115,9 +115,14 @@ extension Replayer {
                                                 emgRequested: recordingOptions.emgChannels, accelRequested: recordingOptions.accelChannels)
         let emg = choice.emg.map { data[$0] }
         let accel = choice.accel.map { data[$0] }
-        let emgRateRaw = h.sampleRateHz(emg[0])
-        guard let emgRate = Self.wholeRate(emgRateRaw), emgRate >= 100 else {
-            throw RecordingError(path: path, offset: nil, "EMG \"\(h.signals[emg[0]].label)\" is sampled at \(emgRateRaw) Hz; the detector needs a whole number of at least 100 Hz (surface EMG is normally 200 Hz or more; 500–2000 Hz is best). Choose another channel with --emg-channel")
+        // Without EMG (an accelerometer-only recording) the accelerometer is the clock.
+        var emgRate = 0
+        if let first = emg.first {
+            let emgRateRaw = h.sampleRateHz(first)
+            guard let r = Self.wholeRate(emgRateRaw), r >= 100 else {
+                throw RecordingError(path: path, offset: nil, "EMG \"\(h.signals[first].label)\" is sampled at \(emgRateRaw) Hz; the detector needs a whole number of at least 100 Hz (surface EMG is normally 200 Hz or more; 500–2000 Hz is best). Choose another channel with --emg-channel")
+            }
+            emgRate = r
         }
         var accelRate = 0
         if let a = accel.first {
@@ -137,17 +142,19 @@ extension Replayer {
         } catch {
             throw RecordingError(path: path, offset: nil, "the chosen channels cannot be used by the detector: \(error)")
         }
-        let info = DeviceInfo(serial: Self.serial(fromRecordingField: h.recording, format: format), emgChannels: emg.count, accelAxes: accel.count,
+        // The journal knows a device, and whether it has EMG, by its serial: a recording replayed without EMG is another "device".
+        let info = DeviceInfo(serial: Self.serial(fromRecordingField: h.recording, format: format) + (emg.isEmpty ? "-ACCEL" : ""), emgChannels: emg.count, accelAxes: accel.count,
                               mainsHz: Int(cfg.mainsHz), adcBits: h.isBDF ? 24 : 16, emgRateHz: emgRate, accelRateHz: accelRate,
-                              emgMicrovoltsPerLSB: Float(abs(h.signals[emg[0]].unitsPerStep) * choice.emgToMicrovolts[0]),
+                              emgMicrovoltsPerLSB: emg.first.map { Float(abs(h.signals[$0].unitsPerStep) * choice.emgToMicrovolts[0]) } ?? 0,
                               accelGPerLSB: accel.first.map { Float(abs(h.signals[$0].unitsPerStep) * choice.accelToG[0]) } ?? 0,
-                              emgBlockSamples: h.signals[emg[0]].samplesPerRecord, bootID: 0,
+                              emgBlockSamples: emg.first.map { h.signals[$0].samplesPerRecord } ?? 0, bootID: 0,
                               emgSites: emg.map { Self.siteCode(h.signals[$0].label) } + Array(repeating: 0, count: 4 - emg.count))
         try signalSink?.start(info)
         if recordTicks { detector.startTickLog() }
         let run = PhysicalRun(detector: detector, sink: signalSink)
         let onsets = h.isDiscontinuous ? try reader.recordOnsets() : []
-        let emgPer = h.signals[emg[0]].samplesPerRecord
+        let emgPer = emg.first.map { h.signals[$0].samplesPerRecord } ?? 0
+        let clockRate = Double(emg.isEmpty ? accelRate : emgRate)
         let accelPer = accel.first.map { h.signals[$0].samplesPerRecord } ?? 0
         let emgBuffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, emgPer * emg.count))
         let accelBuffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, accelPer * accel.count))
@@ -157,9 +164,9 @@ extension Replayer {
         for r in 0..<reader.recordCount {
             if h.isDiscontinuous {
                 let jump = onsets[r] - expectedOnset
-                if jump > 0.5 / Double(emgRate) {
+                if jump > 0.5 / clockRate {
                     try run.gap(seconds: jump, reason: "no data between EDF+D records")
-                } else if jump < -0.5 / Double(emgRate) {
+                } else if jump < -0.5 / clockRate {
                     throw RecordingError(path: path, offset: reader.offset(ofRecord: r),
                                          "data record \(r + 1) starts at \(onsets[r]) s, before the previous one ended (\(expectedOnset) s); EDF+D records must be in time order")
                 }
@@ -181,7 +188,7 @@ extension Replayer {
         }
         let events = try run.finish()
         return NightResult(path: path, format: format, sizeBytes: reader.fileSize, deviceInfo: info, configuration: detector.configuration,
-                           durationSeconds: Double(detector.emgSampleIndex) / Double(emgRate), events: events,
+                           durationSeconds: detector.recordedSeconds, events: events,
                            provisionalCrampNotices: run.provisional, gaps: run.gaps, stats: FrameStats(), truncatedAt: nil, tickLog: detector.tickLog,
                            zAngleEpochs: detector.zAngleEpochs, traceEnvelope: detector.machines.traceEnvelope, traceActivity: detector.machines.traceActivity)
     }

@@ -8,6 +8,7 @@ public struct NightGap: Sendable, Equatable {
     public var offsetSeconds: Double
     public var framesLost: Int
     public var firstLostSequence: UInt32?
+    /// Samples lost per EMG channel (without EMG: accelerometer samples, the night's clock).
     public var emgSamplesLost: Int
     public var reason: String
 }
@@ -115,6 +116,9 @@ public struct Replayer {
 
 /// Turns a stream of capture bytes into a night: decoding, scaling, gap accounting, detection.
 /// Used by replay and (with live bytes) by the monitor.
+///
+/// Time is counted in EMG samples (`emg_index`); a device without EMG channels is timed by its
+/// accelerometer samples (`accel_index`) instead, and gets the same sleep detection.
 public final class CaptureRun {
     let path: String
     let configuration: DetectorConfiguration
@@ -128,6 +132,7 @@ public final class CaptureRun {
     var stats = FrameStats()
     var pendingLost = 0
     var pendingFirstLost: UInt32?
+    /// The next sample index expected on the clock channel (EMG; the accelerometer without EMG).
     var nextEMGIndex: Int?
     var nextAccelIndex = 0
     let emgScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: ProtocolV1.maxPayload / 2)
@@ -161,8 +166,8 @@ public final class CaptureRun {
     public private(set) var firstSampleDeviceMicros: UInt64?
     /// Seconds of signal so far.
     public var secondsSoFar: Double {
-        guard let info, let detector else { return 0 }
-        return Double(detector.emgSampleIndex) / Double(max(1, info.emgRateHz))
+        guard detector != nil else { return 0 }
+        return detector!.recordedSeconds
     }
     /// The last whole second: the strongest channel's EMG envelope above rest (µV) and accelerometer activity (g).
     public var lastSecondLevels: (emgAboveRestMicrovolts: Float, activityG: Float)? {
@@ -248,6 +253,9 @@ public final class CaptureRun {
             // The device knows its mains frequency; if it says 0, the detector finds it in the signal.
             if cfg.mainsHz == 0 && (d.mainsHz == 50 || d.mainsHz == 60) { cfg.mainsHz = Double(d.mainsHz) }
             let clip = Float(Int(1) << (min(16, max(2, d.adcBits)) - 1) - 1) * d.emgMicrovoltsPerLSB
+            if d.emgChannels == 0 && d.accelAxes == 3 && d.accelRateHz <= 0 {
+                throw ConfigurationError("it has no EMG channels and its accelerometer rate is 0 Hz")
+            }
             detector = try NightDetector(configuration: cfg, sampleRateHz: d.emgRateHz, emgChannels: d.emgChannels,
                                          accelRateHz: d.accelRateHz, accelAxes: d.accelAxes, clipLevelMicrovolts: clip)
             if recordTicks { detector?.startTickLog() }
@@ -271,8 +279,10 @@ public final class CaptureRun {
             return
         }
         stats.sampleBlocks += 1
-        let emgIndex = Int(b.emgIndex)
-        let fs = Double(info.emgRateHz)
+        // The clock: EMG samples, or accelerometer samples on a device without EMG.
+        let accelOnly = info.emgChannels == 0
+        let emgIndex = accelOnly ? Int(b.accelIndex) : Int(b.emgIndex)
+        let fs = Double(accelOnly ? info.accelRateHz : info.emgRateHz)
         if let expected = nextEMGIndex {
             if emgIndex < expected {
                 // A block behind the stream that the sequence numbers did not flag: its samples were already accounted for.
@@ -285,7 +295,7 @@ public final class CaptureRun {
                                 firstLostSequence: pendingFirstLost, emgSamplesLost: lostSamples,
                                 reason: lostSamples > 0 ? "frames lost in transit" : "non-sample frames lost"))
                 if lostSamples > 0 {
-                    detector.skip(emgSamples: lostSamples, accelSamples: Int(b.accelIndex) - nextAccelIndex, into: &events)
+                    detector.skip(emgSamples: accelOnly ? 0 : lostSamples, accelSamples: Int(b.accelIndex) - nextAccelIndex, into: &events)
                     sinkCall { try $0.gap(seconds: Double(lostSamples) / fs, note: "\(pendingLost) frames lost in transit") }
                 }
                 pendingLost = 0
@@ -298,12 +308,12 @@ public final class CaptureRun {
             pendingLost = 0
             pendingFirstLost = nil
             if emgIndex > 0 {
-                detector.skip(emgSamples: emgIndex, accelSamples: Int(b.accelIndex), into: &events)
+                detector.skip(emgSamples: accelOnly ? 0 : emgIndex, accelSamples: Int(b.accelIndex), into: &events)
                 sinkCall { try $0.gap(seconds: Double(emgIndex) / fs, note: "the start of the recording is missing") }
             }
         }
         let uv = info.emgMicrovoltsPerLSB, g = info.accelGPerLSB
-        let emgValues = b.emgCount * b.emgChannels
+        let emgValues = accelOnly ? 0 : b.emgCount * b.emgChannels
         let accelValues = b.accelCount * b.accelAxes
         // Counts → µV and g into buffers allocated once (a block is at most 1024 bytes).
         let e = emgScratch, a = accelScratch
@@ -311,11 +321,11 @@ public final class CaptureRun {
         b.convertAccel(into: a.baseAddress!, scale: g)
         detector.process(emg: UnsafeBufferPointer(rebasing: e[0..<emgValues]), accel: UnsafeBufferPointer(rebasing: a[0..<accelValues]), into: &events)
         sinkCall { try $0.samples(emg: UnsafeBufferPointer(rebasing: e[0..<emgValues]), accel: UnsafeBufferPointer(rebasing: a[0..<accelValues])) }
-        nextEMGIndex = emgIndex + b.emgCount
+        nextEMGIndex = emgIndex + (accelOnly ? b.accelCount : b.emgCount)
         nextAccelIndex = Int(b.accelIndex) + b.accelCount
         // The block's timestamp is its first sample's; the newest sample is (count - 1) periods later.
-        let microsPerSample = 1_000_000 / fs
-        newestSampleDeviceMicros = view.timestampMicros &+ UInt64(Double(max(0, b.emgCount - 1)) * microsPerSample)
+        let microsPerSample = fs > 0 ? 1_000_000 / fs : 0
+        newestSampleDeviceMicros = view.timestampMicros &+ UInt64(Double(max(0, (accelOnly ? b.accelCount : b.emgCount) - 1)) * microsPerSample)
         if firstSampleDeviceMicros == nil {
             let back = UInt64(Double(emgIndex) * microsPerSample)
             firstSampleDeviceMicros = view.timestampMicros >= back ? view.timestampMicros - back : 0
@@ -357,7 +367,7 @@ public final class CaptureRun {
             throw RecordingError(path: path, offset: 0, "the capture holds no device-info frame and no samples")
         }
         if pendingLost > 0, let expected = nextEMGIndex {
-            let t = Double(expected) / Double(info.emgRateHz)
+            let t = Double(expected) / Double(info.emgChannels > 0 ? info.emgRateHz : info.accelRateHz)
             addGap(NightGap(onsetSeconds: t, offsetSeconds: t, framesLost: pendingLost, firstLostSequence: pendingFirstLost, emgSamplesLost: 0, reason: "frames lost at the end"))
             pendingLost = 0
         }
@@ -368,7 +378,7 @@ public final class CaptureRun {
         finalEvents.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
         return NightResult(
             path: path, format: .rawCapture, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,
-            durationSeconds: Double(detector.emgSampleIndex) / Double(info.emgRateHz), events: finalEvents,
+            durationSeconds: detector.recordedSeconds, events: finalEvents,
             provisionalCrampNotices: provisional, gaps: gaps, stats: stats, truncatedAt: truncatedAt, tickLog: detector.tickLog,
             zAngleEpochs: detector.zAngleEpochs, traceEnvelope: detector.machines.traceEnvelope, traceActivity: detector.machines.traceActivity)
     }

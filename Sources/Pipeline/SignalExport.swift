@@ -7,6 +7,7 @@ import SignalCore
 
 /// Writes a night's signals as CSV while it is replayed: `time_s`, one column per EMG channel (µV), and the
 /// accelerometer axes (g) on the rows where an accelerometer sample falls (empty between them when it is slower).
+/// Without EMG (an accelerometer-only device) there is one row per accelerometer sample.
 /// Gaps show as jumps in `time_s`. `replay` reads this back (CSV import). The file is created 0600.
 public final class SignalCSVWriter: NightSignalSink {
     public let path: String
@@ -31,7 +32,11 @@ public final class SignalCSVWriter: NightSignalSink {
         emgChannels = d.emgChannels
         accelAxes = d.accelAxes
         fs = d.emgRateHz
-        if accelAxes == 3 {
+        if emgChannels == 0 {
+            // Accelerometer only: its samples are the rows.
+            guard accelAxes == 3, d.accelRateHz > 0 else { throw RecordingError(path: path, offset: nil, "the recording has neither EMG nor an accelerometer: no signals to export") }
+            fs = d.accelRateHz
+        } else if accelAxes == 3 {
             guard d.accelRateHz > 0, fs % d.accelRateHz == 0 else {
                 throw RecordingError(path: path, offset: nil, "the accelerometer rate (\(d.accelRateHz) Hz) does not divide the EMG rate (\(fs) Hz), so the two cannot share rows of one CSV file")
             }
@@ -50,6 +55,19 @@ public final class SignalCSVWriter: NightSignalSink {
     }
 
     func drain(final: Bool) throws {
+        if emgChannels == 0 {
+            var a = 0
+            while a + 3 <= pendingAccel.count {
+                out += Array(EDFHeader.fixed(Double(row) / Double(fs), decimals: 6).utf8)
+                for c in 0..<3 { out.append(44); out += Array(String(pendingAccel[a + c]).utf8) }
+                out.append(10)
+                a += 3
+                row += 1
+                if out.count > 1 << 16 { try flush() }
+            }
+            pendingAccel.removeFirst(a)
+            return
+        }
         var e = 0
         while e + emgChannels <= pendingEMG.count {
             let k = row - accelAnchor

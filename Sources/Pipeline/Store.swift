@@ -103,7 +103,7 @@ extension Double {
 extension NightResult {
     public var summary: NightSummary {
         NightSummary(events: events, gaps: gaps, durationSeconds: durationSeconds, framesLost: stats.framesLost, corruptFrames: stats.corruptFrames,
-                     zAngleEpochs: zAngleEpochs, epochSeconds: Double(NightDetector.epochSeconds))
+                     zAngleEpochs: zAngleEpochs, epochSeconds: Double(NightDetector.epochSeconds), emgMeasured: deviceInfo.emgChannels > 0)
     }
 }
 

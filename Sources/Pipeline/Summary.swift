@@ -1,7 +1,18 @@
 import SignalCore
 
 /// The night in numbers, as a person asks about it.
+///
+/// A night recorded without EMG (an accelerometer-only device) has `emgMeasured` false: its cramp, leg-movement
+/// and artifact figures are not zero but unknown, and the JSON says so — those fields are `null`, with
+/// `"emg_measured": false`, `"not_measured": ["cramps", "leg_movements", "artifacts"]` and `"note"` saying it in words.
 public struct NightSummary: Sendable, Equatable, Codable {
+    /// What every place that shows a night without EMG says instead of "0 cramps".
+    public static let notMeasuredNote = "no EMG: cramps and leg movements were not measured"
+    /// Summary fields that need EMG (null in the JSON of a night without it).
+    public static let emgFields = ["cramps", "leg_movements", "artifacts"]
+
+    /// False for a night recorded without EMG: cramps, leg movements and EMG artifacts were not measured.
+    public var emgMeasured: Bool = true
     public var durationSeconds: Double
     public var cramps: Int
     public var crampSeconds: Double
@@ -43,10 +54,78 @@ public struct NightSummary: Sendable, Equatable, Codable {
         case sleepWindowOnsetSeconds = "sleep_window_onset_s", sleepWindowOffsetSeconds = "sleep_window_offset_s"
         case sleepWindowDetected = "sleep_window_detected", totalSleepSeconds = "total_sleep_s", wasoSeconds = "waso_s"
         case sleepEfficiency = "sleep_efficiency", awakenings
+        case emgMeasured = "emg_measured", notMeasured = "not_measured", note
+    }
+
+    /// The fields that need EMG, as they are null when it was not measured.
+    static let emgKeys: [CodingKeys] = [.cramps, .crampSeconds, .longestCrampSeconds, .crampsThatWoke, .legMovements, .periodicLegMovements,
+                                        .plmIndexPerHour, .artifacts, .artifactSeconds]
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(durationSeconds, forKey: .durationSeconds)
+        try c.encode(emgMeasured, forKey: .emgMeasured)
+        if emgMeasured {
+            try c.encode(cramps, forKey: .cramps)
+            try c.encode(crampSeconds, forKey: .crampSeconds)
+            try c.encode(longestCrampSeconds, forKey: .longestCrampSeconds)
+            try c.encode(crampsThatWoke, forKey: .crampsThatWoke)
+            try c.encode(legMovements, forKey: .legMovements)
+            try c.encode(periodicLegMovements, forKey: .periodicLegMovements)
+            try c.encode(plmIndexPerHour, forKey: .plmIndexPerHour)
+            try c.encode(artifacts, forKey: .artifacts)
+            try c.encode(artifactSeconds, forKey: .artifactSeconds)
+        } else {
+            for key in Self.emgKeys { try c.encodeNil(forKey: key) }
+            try c.encode(Self.emgFields, forKey: .notMeasured)
+            try c.encode(Self.notMeasuredNote, forKey: .note)
+        }
+        try c.encode(sleepInterruptions, forKey: .sleepInterruptions)
+        try c.encode(wakeSeconds, forKey: .wakeSeconds)
+        try c.encode(gaps, forKey: .gaps)
+        try c.encode(gapSeconds, forKey: .gapSeconds)
+        try c.encode(framesLost, forKey: .framesLost)
+        try c.encode(corruptFrames, forKey: .corruptFrames)
+        try c.encode(sleepWindowOnsetSeconds, forKey: .sleepWindowOnsetSeconds)
+        try c.encode(sleepWindowOffsetSeconds, forKey: .sleepWindowOffsetSeconds)
+        try c.encode(sleepWindowDetected, forKey: .sleepWindowDetected)
+        try c.encode(totalSleepSeconds, forKey: .totalSleepSeconds)
+        try c.encode(wasoSeconds, forKey: .wasoSeconds)
+        try c.encode(sleepEfficiency, forKey: .sleepEfficiency)
+        try c.encode(awakenings, forKey: .awakenings)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        emgMeasured = try c.decodeIfPresent(Bool.self, forKey: .emgMeasured) ?? true
+        durationSeconds = try c.decode(Double.self, forKey: .durationSeconds)
+        cramps = try c.decodeIfPresent(Int.self, forKey: .cramps) ?? 0
+        crampSeconds = try c.decodeIfPresent(Double.self, forKey: .crampSeconds) ?? 0
+        longestCrampSeconds = try c.decodeIfPresent(Double.self, forKey: .longestCrampSeconds) ?? 0
+        crampsThatWoke = try c.decodeIfPresent(Int.self, forKey: .crampsThatWoke) ?? 0
+        legMovements = try c.decodeIfPresent(Int.self, forKey: .legMovements) ?? 0
+        periodicLegMovements = try c.decodeIfPresent(Int.self, forKey: .periodicLegMovements) ?? 0
+        plmIndexPerHour = try c.decodeIfPresent(Double.self, forKey: .plmIndexPerHour) ?? 0
+        artifacts = try c.decodeIfPresent(Int.self, forKey: .artifacts) ?? 0
+        artifactSeconds = try c.decodeIfPresent(Double.self, forKey: .artifactSeconds) ?? 0
+        sleepInterruptions = try c.decode(Int.self, forKey: .sleepInterruptions)
+        wakeSeconds = try c.decode(Double.self, forKey: .wakeSeconds)
+        gaps = try c.decode(Int.self, forKey: .gaps)
+        gapSeconds = try c.decode(Double.self, forKey: .gapSeconds)
+        framesLost = try c.decode(Int.self, forKey: .framesLost)
+        corruptFrames = try c.decode(Int.self, forKey: .corruptFrames)
+        sleepWindowOnsetSeconds = try c.decode(Double.self, forKey: .sleepWindowOnsetSeconds)
+        sleepWindowOffsetSeconds = try c.decode(Double.self, forKey: .sleepWindowOffsetSeconds)
+        sleepWindowDetected = try c.decode(Bool.self, forKey: .sleepWindowDetected)
+        totalSleepSeconds = try c.decode(Double.self, forKey: .totalSleepSeconds)
+        wasoSeconds = try c.decode(Double.self, forKey: .wasoSeconds)
+        sleepEfficiency = try c.decode(Double.self, forKey: .sleepEfficiency)
+        awakenings = try c.decode(Int.self, forKey: .awakenings)
     }
 
     public init(events: [DetectedEvent], gaps: [NightGap], durationSeconds: Double, framesLost: Int, corruptFrames: Int,
-                zAngleEpochs: [Float] = [], epochSeconds: Double = 5) {
+                zAngleEpochs: [Float] = [], epochSeconds: Double = 5, emgMeasured: Bool = true) {
+        self.emgMeasured = emgMeasured
         self.durationSeconds = durationSeconds
         let cramps = events.filter { $0.kind == .cramp }
         let wakes = events.filter { $0.kind == .sleepInterruption }

@@ -52,6 +52,9 @@ public struct RecordingMetrics: Sendable, Codable {
     public var duration_s: Double
     public var kinds: [KindMetrics]
     public var wake_epochs: WakeAgreement
+    /// False for a recording without EMG: only sleep interruptions were scored (cramps, leg movements and
+    /// artifacts were not measured, so their labels count neither as found nor as missed).
+    public var emg_measured: Bool = true
 }
 
 public struct ValidationReport: Sendable, Codable {
@@ -126,7 +129,8 @@ public enum Validator {
                                       detected: events.filter { $0.kind == .sleepInterruption }.map { Interval($0.onsetSeconds, $0.offsetSeconds) },
                                       durationSeconds: r.durationSeconds)
             pooledWake = pooledWake + wake
-            perRecording.append(RecordingMetrics(recording: r.input.recordingPath, duration_s: r.durationSeconds, kinds: kinds, wake_epochs: agreement(wake)))
+            perRecording.append(RecordingMetrics(recording: r.input.recordingPath, duration_s: r.durationSeconds, kinds: kinds, wake_epochs: agreement(wake),
+                                                 emg_measured: r.log.emgChannels > 0))
         }
         let pooled = kinds.map { kind -> KindMetrics in
             let p = pooledCounts[kind] ?? (0, 0, 0, 0, [], [])
@@ -135,7 +139,8 @@ public enum Validator {
         return ValidationReport(tolerance_s: toleranceSeconds, nights: prepared.count, pooled: pooled, pooled_wake_epochs: agreement(pooledWake), recordings: perRecording)
     }
 
-    static func kinds_(_ r: PreparedRecording) -> [String] { kinds }
+    /// What can be scored on a recording: everything, or without EMG only what the accelerometer shows.
+    static func kinds_(_ r: PreparedRecording) -> [String] { r.log.emgChannels > 0 ? kinds : ["sleep_interruption"] }
 
     static func agreement(_ a: EpochAgreement) -> WakeAgreement {
         WakeAgreement(epochs: a.epochs, sensitivity: finite(a.sensitivity), specificity: finite(a.specificity), kappa: finite(a.kappa))

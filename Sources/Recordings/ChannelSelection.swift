@@ -1,6 +1,6 @@
 /// Which signals of a recording feed the detector, and how to convert them to µV and g.
 public struct ChannelChoice: Sendable, Equatable {
-    /// Signal indices of the EMG channels (1–4, one sampling rate).
+    /// Signal indices of the EMG channels (1–4, one sampling rate; none for an accelerometer-only recording).
     public var emg: [Int]
     /// Multiply a signal's physical value by this to get µV.
     public var emgToMicrovolts: [Double]
@@ -54,7 +54,8 @@ public enum ChannelSelector {
     }
 
     /// - Parameters:
-    ///   - emgRequested: labels or 1-based signal numbers given with `--emg-channel`; nil for the default choice.
+    ///   - emgRequested: labels or 1-based signal numbers given with `--emg-channel`; nil for the default choice;
+    ///     `["none"]` for no EMG (the accelerometer alone: sleep and awakenings, no cramps or leg movements).
     ///   - accelRequested: three labels or numbers given with `--accel-channels`; nil for the default; [] for none.
     public static func choose(labels: [String], dimensions: [String], ratesHz: [Double], path: String,
                               emgRequested: [String]?, accelRequested: [String]?) throws -> ChannelChoice {
@@ -71,7 +72,10 @@ public enum ChannelSelector {
         }
         // EMG
         var emg: [Int]
-        if let emgRequested {
+        var noEMGFound: RecordingError?
+        if let emgRequested, emgRequested.count == 1, emgRequested[0].lowercased() == "none" {
+            emg = []
+        } else if let emgRequested {
             emg = try emgRequested.map { try resolve($0, flag: "--emg-channel") }
             for i in emg where microvoltFactor(dimensions[i]) == nil {
                 throw RecordingError(path: path, offset: nil, "--emg-channel \"\(labels[i])\": its unit is \"\(dimensions[i])\", not a voltage (uV, mV or V), so it cannot be EMG")
@@ -82,11 +86,17 @@ public enum ChannelSelector {
             let genericEMG = voltage.filter { i in !notLeg.contains { lower[i].contains($0) } && lower[i].contains("emg") }
             emg = leg.isEmpty ? genericEMG : leg
             if emg.isEmpty {
+                // Without leg EMG an accelerometer alone still gives sleep and awakenings; decided below.
                 let passed = voltage.filter { i in notLeg.contains { lower[i].contains($0) } }.map { "\"\(labels[$0])\"" }
-                throw RecordingError(path: path, offset: nil, "no leg EMG channel found (looked for labels with tibialis, TA, calf, gastrocnemius, leg or EMG in µV or mV"
-                                     + (passed.isEmpty ? "" : "; passed over \(passed.joined(separator: ", ")), which are not leg muscles")
-                                     + "). Name one with --emg-channel LABEL (or its number, 1 = first signal)")
+                noEMGFound = RecordingError(path: path, offset: nil, "no leg EMG channel found (looked for labels with tibialis, TA, calf, gastrocnemius, leg or EMG in µV or mV"
+                                            + (passed.isEmpty ? "" : "; passed over \(passed.joined(separator: ", ")), which are not leg muscles")
+                                            + "), and no accelerometer either. Name one with --emg-channel LABEL (or its number, 1 = first signal)")
+                notes.append("no leg EMG channel found"
+                             + (passed.isEmpty ? "" : " (passed over \(passed.joined(separator: ", ")), which are not leg muscles)")
+                             + ": accelerometer only, so sleep and awakenings are measured but cramps and leg movements are not")
             }
+        }
+        if emgRequested == nil && !emg.isEmpty {
             let rate = ratesHz[emg[0]]
             let other = emg.filter { ratesHz[$0] != rate }
             if !other.isEmpty { notes.append("left out \(other.map { "\"\(labels[$0])\"" }.joined(separator: ", ")): sampled at another rate than \"\(labels[emg[0]])\"") }
@@ -96,7 +106,7 @@ public enum ChannelSelector {
                 emg = Array(emg.prefix(4))
             }
         }
-        guard (1...4).contains(emg.count) else {
+        guard (0...4).contains(emg.count) else {
             throw RecordingError(path: path, offset: nil, "\(emg.count) EMG channels asked for; the detector takes 1 to 4")
         }
         if Set(emg.map { ratesHz[$0] }).count > 1 {
@@ -121,9 +131,12 @@ public enum ChannelSelector {
             let pool = named.count >= 3 ? named : candidates
             if pool.count >= 3 {
                 accel = Array(pool.prefix(3))
-            } else {
+            } else if noEMGFound == nil {
                 notes.append("no accelerometer (3 signals in g or m/s²) found: cramps are still found, but whether they woke you is not")
             }
+        }
+        if emg.isEmpty && accel.isEmpty {
+            throw noEMGFound ?? RecordingError(path: path, offset: nil, "--emg-channel none leaves no signal to detect from: an accelerometer-only recording needs three signals in g or m/s² (--accel-channels x,y,z)")
         }
         if !accel.isEmpty && Set(accel.map { ratesHz[$0] }).count > 1 {
             throw RecordingError(path: path, offset: nil, "the accelerometer axes must share one sampling rate, but "

@@ -19,6 +19,8 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
     public var from: String?
     public var to: String?
     public var nightsRecorded: Int
+    /// Nights recorded without EMG: counted for sleep, left out of every cramp figure and sign.
+    public var nightsWithoutEMG: Int
     public var spanDays: Int
     public var crampNights: Int
     public var cramps: Int
@@ -52,11 +54,13 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
         let nights = s.nights(from: from, to: to)
         let t = TrendNumbers.compute(s, from: from, to: to)
         let rec = s.reconcile(nights: nights)
-        let n = nights.count
-        let k = nights.filter(\.hasCramp).count
+        // Cramps were measured only in nights with EMG: the frequency and the signs are over those.
+        let measured = nights.filter(\.emgMeasured)
+        let n = measured.count
+        let k = measured.filter(\.hasCramp).count
         let ci = Stats.wilson(k, n)
         let perWeek = n > 0 ? Double(k) / Double(n) * 7 : 0
-        let woken = nights.filter { $0.crampsThatWoke > 0 }.count
+        let woken = measured.filter { $0.crampsThatWoke > 0 }.count
         let days = nights.compactMap { $0.evening.flatMap(TrendNumbers.day) }
         let span = days.isEmpty ? 0 : days.max()! - days.min()! + 1
         let reports = s.selfReports.filter { r in from == nil && to == nil || nights.contains { $0.evening == s.evening(of: r) } }
@@ -68,7 +72,7 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
         let persistent: SignStatus = weeksWith >= persistentWeeks && lastHad ? .present
             : (t.weeks.count < persistentWeeks ? .unknown : .absent)
         return ClinicianSummary(
-            from: from, to: to, nightsRecorded: n, spanDays: span, crampNights: k, cramps: t.cramps, crampNightsPerWeek: perWeek,
+            from: from, to: to, nightsRecorded: nights.count, nightsWithoutEMG: nights.count - n, spanDays: span, crampNights: k, cramps: t.cramps, crampNightsPerWeek: perWeek,
             crampNightsPerWeekLow: ci.low * 7, crampNightsPerWeekHigh: ci.high * 7, medianCrampSeconds: t.medianCrampSeconds,
             longestCrampSeconds: nights.map(\.longestCrampSeconds).max() ?? 0, crampsThatWoke: nights.reduce(0) { $0 + $1.crampsThatWoke },
             nightsWokenByCramp: woken, meanWakeMinutesPerNight: Stats.mean(nights.map { $0.wakeSeconds / 60 }), meanSleepEfficiency: t.meanSleepEfficiency,
@@ -91,6 +95,11 @@ public enum ClinicianReport {
         b += "<p>\(c.nightsRecorded) night\(c.nightsRecorded == 1 ? "" : "s") recorded"
         if let first = evenings.first, let last = evenings.last { b += " between \(esc(first)) and \(esc(last)) (\(c.spanDays) days)" }
         b += ", \(esc(num(c.recordedSeconds / 3600, 1))) hours in all, \(esc(num(c.gapSeconds / 60, 1))) minutes of it without data.</p>\n"
+        if c.nightsWithoutEMG > 0 {
+            b += "<p class=\"note\" data-metric=\"nights_without_emg\">\(c.nightsWithoutEMG) of these nights were recorded without EMG (\(esc(NightReport.noEMGNote))): "
+                + "they count for sleep, and are left out of every cramp figure and sign below.</p>\n"
+        }
+        let cn = c.nightsRecorded - c.nightsWithoutEMG
         b += "<h2>Signs the usual advice names for seeing a professional</h2>\n"
         func sign(_ label: String, _ st: SignStatus, _ rule: String, _ key: String) -> [String] {
             let text: String
@@ -112,7 +121,7 @@ public enum ClinicianReport {
         b += "The thresholds are Crampwatch's, chosen to prompt a conversation; they are not clinical criteria.</p>\n"
         b += "<h2>Frequency and duration</h2>\n"
         b += table(["", "value"], [
-            [cell("Nights with a cramp"), metric("cramp_nights", "\(c.crampNights) of \(c.nightsRecorded)")],
+            [cell("Nights with a cramp"), metric("cramp_nights", "\(c.crampNights) of \(cn)" + (c.nightsWithoutEMG > 0 ? " with EMG" : ""))],
             [cell("Cramp nights per week (95 % CI)"), metric("cramp_nights_per_week", "\(num(c.crampNightsPerWeek, 1)) (\(num(c.crampNightsPerWeekLow, 1))–\(num(c.crampNightsPerWeekHigh, 1)))")],
             [cell("Cramps detected"), metric("cramps", "\(c.cramps)")],
             [cell("Median duration"), metric("median_cramp_s", c.medianCrampSeconds.map { num($0, 0) + " s" } ?? "—")],

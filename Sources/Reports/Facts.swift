@@ -26,6 +26,9 @@ public struct NightFacts: Sendable, Equatable {
     public var gapSeconds: Double
     public var framesLost: Int
     public var detectorConfigId: Int64?
+    /// False for a night recorded without EMG (an accelerometer-only device): its cramps and leg movements
+    /// were not measured, so it is not a night without cramps. Its sleep figures count like any other night's.
+    public var emgMeasured: Bool = true
 
     /// Seconds with data that were not in a wake bout, over seconds with data (movement-based, not EEG sleep staging).
     public var sleepEfficiency: Double? {
@@ -53,6 +56,8 @@ public struct Reconciliation: Sendable, Equatable {
     public var noDiary: [EventRecord] = []
     /// Reported at a time no saved night covers (no recording to compare with).
     public var outsideRecordings: [SelfReportedCramp] = []
+    /// Reported in a night recorded without EMG: cramps were not measured, so nothing to compare with.
+    public var inNightsWithoutEMG: [SelfReportedCramp] = []
 
     /// People recall the time of a night cramp roughly; a report this close to a detected cramp counts as the same cramp.
     public static let toleranceSeconds = 15.0 * 60
@@ -84,8 +89,14 @@ public struct JournalSnapshot: Sendable {
         diary = Dictionary(try journal.diary().map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
         selfReports = try journal.selfReportedCramps()
         configurations = Dictionary(try journal.allConfigurations().map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
-        nights = nightRecords.map { n in
-            Self.facts(n, events: events[n.id!] ?? [], gaps: gaps[n.id!] ?? [], timeZone: timeZone)
+        var emgByDevice: [Int64: Bool] = [:]
+        nights = try nightRecords.map { n in
+            var facts = Self.facts(n, events: events[n.id!] ?? [], gaps: gaps[n.id!] ?? [], timeZone: timeZone)
+            if let id = n.deviceId {
+                if emgByDevice[id] == nil { emgByDevice[id] = try journal.device(id: id).map { $0.emgChannels > 0 } ?? true }
+                facts.emgMeasured = emgByDevice[id]!
+            }
+            return facts
         }
     }
 
@@ -154,6 +165,11 @@ public struct JournalSnapshot: Sendable {
                 return t >= -slack && t <= n.durationSeconds + slack && !usedReports.contains(rep.id!)
             }
             for rep in reports { usedReports.insert(rep.id!) }
+            guard n.emgMeasured else {
+                // No EMG that night: a cramp the person noticed was not missed by the detector; it could not be seen.
+                r.inNightsWithoutEMG += reports
+                continue
+            }
             let referenced = reports.map { rep -> Interval in let t = rep.time.timeIntervalSince(start); return Interval(t, t) }
             let detected = cramps.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
             let m = EventMatcher.match(reference: referenced, detected: detected, toleranceSeconds: slack)

@@ -45,6 +45,9 @@ enum Common {
 
 /// One night: a timeline of the EMG and movement with the detected events, the gaps, and what the person reported.
 public enum NightReport {
+    /// Said wherever a night recorded without EMG would otherwise read "0 cramps".
+    public static let noEMGNote = "no EMG: cramps and leg movements were not measured"
+
     public static func render(snapshot: JournalSnapshot, journal: Journal, night id: Int64, generated: Date = Date()) throws -> String {
         guard let n = snapshot.night(id) else {
             throw ReportError("there is no night \(id) in \(snapshot.path); `crampwatch journal nights` lists them.")
@@ -60,18 +63,24 @@ public enum NightReport {
         b += "<p>\(esc(minutesText(n.durationSeconds))) recorded"
         if let s = n.startedAt { b += ", from \(esc(Common.clock(s, tz, "HH:mm"))) to \(esc(Common.clock(n.end!, tz, "HH:mm")))" + (n.startSource == "file_time" ? " (start estimated from the file's time)" : "") }
         b += ".</p>\n"
+        // Without EMG these were not measured: say so, never "0".
+        let emg = { (value: String) -> String in n.emgMeasured ? value : "not measured" }
+        if !n.emgMeasured {
+            b += "<p class=\"caveat\" data-emg=\"none\">This night was recorded without EMG (an accelerometer only): \(esc(noEMGNote)). "
+                + "Sleep, awakenings and time awake come from movement as on any night.</p>\n"
+        }
         b += table(["", "this night"], [
-            [cell("Cramps"), metric("cramps", "\(n.cramps)")],
-            [cell("Time in cramp"), metric("cramp_s", num(n.crampSeconds, 0) + " s")],
-            [cell("Longest cramp"), metric("longest_cramp_s", num(n.longestCrampSeconds, 0) + " s")],
-            [cell("Cramps that woke you"), metric("cramps_that_woke", "\(n.crampsThatWoke)")],
-            [cell("Leg movements"), metric("leg_movements", "\(n.legMovements)")],
+            [cell("Cramps"), metric("cramps", emg("\(n.cramps)"))],
+            [cell("Time in cramp"), metric("cramp_s", emg(num(n.crampSeconds, 0) + " s"))],
+            [cell("Longest cramp"), metric("longest_cramp_s", emg(num(n.longestCrampSeconds, 0) + " s"))],
+            [cell("Cramps that woke you"), metric("cramps_that_woke", emg("\(n.crampsThatWoke)"))],
+            [cell("Leg movements"), metric("leg_movements", emg("\(n.legMovements)"))],
             [cell("Awakenings (movement bouts ≥ 30 s)"), metric("awakenings", "\(n.awakenings)")],
             [cell("Time awake"), metric("wake_s", num(n.wakeSeconds, 0) + " s")],
             [cell("Sleep efficiency (from movement)"), metric("sleep_efficiency", n.sleepEfficiency.map(pct) ?? "—")],
             [cell("Data gaps"), metric("gaps", "\(n.gaps)")],
             [cell("Time without data"), metric("gap_s", num(n.gapSeconds, 1) + " s")],
-            [cell("Signal problems (artifacts)"), metric("artifacts", "\(n.artifacts)")],
+            [cell("Signal problems (artifacts)"), metric("artifacts", emg("\(n.artifacts)"))],
         ])
         let noticed = (rec.matched.map(\.report) + rec.missedByDetector).sorted { $0.time < $1.time }
         b += "<h2>Timeline</h2>\n" + timeline(n, events: events, gaps: gaps, trace: trace, annotations: annotations, noticed: noticed, tz: tz)
@@ -91,6 +100,9 @@ public enum NightReport {
         let reports = rec.matched.map(\.report) + rec.missedByDetector
         if reports.isEmpty && n.evening.flatMap({ snapshot.diary[$0] }) == nil {
             b += "<p>No diary entry for this night, so detected cramps cannot be compared with what you noticed.</p>\n"
+        }
+        if !n.emgMeasured {
+            b += "<p>Cramps you noted this night: \(rec.inNightsWithoutEMG.count) (\(esc(noEMGNote)), so they cannot be compared with detections).</p>\n"
         }
         b += table(["", "count"], [
             [cell("Reported and detected"), metric("matched", "\(rec.matched.count)")],
@@ -154,6 +166,11 @@ public enum NightReport {
             body += "<text x=\"\(left - 4)\" y=\"\(y + 10)\" text-anchor=\"end\">\(esc(num(top, 2))) g</text>"
             rows.append(("movement", y, rowH))
             y += rowH + gapBetween
+        }
+        if !n.emgMeasured {
+            body += "<text class=\"no-emg\" x=\"\(left)\" y=\"\(y + 12)\">EMG: none — \(esc(noEMGNote)).</text>"
+            rows.append(("EMG", y, 16))
+            y += 24
         }
         if envelope.isEmpty && activity.isEmpty {
             body += "<text x=\"\(left)\" y=\"\(y + 12)\">No per-second trace was saved with this night (saved before traces were kept); events are still shown.</text>"

@@ -43,6 +43,8 @@ public struct FactorRow: Sendable, Codable, Equatable {
 public struct WeekRow: Sendable, Codable, Equatable {
     public var weekStarting: String
     public var nights: Int
+    /// Nights whose cramps were measured (recorded with EMG); cramp nights are counted among these.
+    public var nightsWithEMG: Int
     public var crampNights: Int
     public var cramps: Int
     public var medianCrampSeconds: Double?
@@ -56,6 +58,9 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
     public var to: String?
     public var nights: Int
     public var nightsWithKnownStart: Int
+    /// Nights recorded without EMG: their sleep counts, their cramps and leg movements were not measured
+    /// (they are left out of every cramp figure, not counted as nights without cramps).
+    public var nightsWithoutEMG: Int
     public var crampNights: Int
     public var cramps: Int
     public var crampSeconds: Double
@@ -75,12 +80,15 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
     public var notNoticed: Int
     public var noDiary: Int
     public var reportedOutsideRecordings: Int
+    /// Cramps the person noted in nights recorded without EMG (nothing to compare them with).
+    public var reportedInNightsWithoutEMG: Int
     /// Cramp onsets per hour after the recording started (index 0: first hour).
     public var onsetsByHour: [Int]
 
     public static func compute(_ s: JournalSnapshot, from: String? = nil, to: String? = nil) -> TrendNumbers {
         let nights = s.nights(from: from, to: to)
-        let cramps = nights.flatMap(\.crampDurations)
+        let emgNights = nights.filter(\.emgMeasured)
+        let cramps = emgNights.flatMap(\.crampDurations)
         let rec = s.reconcile(nights: nights)
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = s.timeZone
@@ -98,14 +106,14 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
         }
         return TrendNumbers(
             from: from, to: to, nights: nights.count, nightsWithKnownStart: nights.filter { $0.startedAt != nil }.count,
-            crampNights: nights.filter(\.hasCramp).count, cramps: cramps.count, crampSeconds: cramps.reduce(0, +),
+            nightsWithoutEMG: nights.count - emgNights.count, crampNights: emgNights.filter(\.hasCramp).count, cramps: cramps.count, crampSeconds: cramps.reduce(0, +),
             medianCrampSeconds: Stats.median(cramps), awakenings: nights.reduce(0) { $0 + $1.awakenings },
             meanSleepEfficiency: Stats.mean(nights.compactMap(\.sleepEfficiency)),
             recordingStartSpreadMinutes: Stats.clockSpreadMinutes(startMinutes), diaryBedtimeSpreadMinutes: Stats.clockSpreadMinutes(bedtimes),
             gaps: nights.reduce(0) { $0 + $1.gaps }, gapSeconds: nights.reduce(0) { $0 + $1.gapSeconds },
-            weeks: weeks(nights), factors: factors(nights, diary: s.diary),
+            weeks: weeks(nights), factors: factors(emgNights, diary: s.diary),
             matched: rec.matched.count, missedByDetector: rec.missedByDetector.count, notNoticed: rec.notNoticed.count, noDiary: rec.noDiary.count,
-            reportedOutsideRecordings: rec.outsideRecordings.count, onsetsByHour: byHour)
+            reportedOutsideRecordings: rec.outsideRecordings.count, reportedInNightsWithoutEMG: rec.inNightsWithoutEMG.count, onsetsByHour: byHour)
     }
 
     /// "HH:mm" to minutes of the day.
@@ -122,8 +130,9 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
         for n in dated { if let d = day(n.evening!) { groups[(d - firstDay) / 7, default: []].append(n) } }
         return groups.keys.sorted().map { w in
             let ns = groups[w]!
-            return WeekRow(weekStarting: dateString(firstDay + w * 7), nights: ns.count, crampNights: ns.filter(\.hasCramp).count,
-                           cramps: ns.reduce(0) { $0 + $1.cramps }, medianCrampSeconds: Stats.median(ns.flatMap(\.crampDurations)),
+            let measured = ns.filter(\.emgMeasured)
+            return WeekRow(weekStarting: dateString(firstDay + w * 7), nights: ns.count, nightsWithEMG: measured.count, crampNights: measured.filter(\.hasCramp).count,
+                           cramps: measured.reduce(0) { $0 + $1.cramps }, medianCrampSeconds: Stats.median(measured.flatMap(\.crampDurations)),
                            awakeningsPerNight: Double(ns.reduce(0) { $0 + $1.awakenings }) / Double(ns.count),
                            meanSleepEfficiency: Stats.mean(ns.compactMap(\.sleepEfficiency)))
         }
@@ -181,7 +190,7 @@ public enum TrendReport {
             b += "<p>No nights in this range. Replay or record a night first.</p>\n"
             return page(title: "Crampwatch — trends", body: b + Common.footer(s, generated: generated))
         }
-        b += table(["", "all nights shown"], [
+        var overview = [
             [cell("Nights recorded"), metric("nights", "\(t.nights)")],
             [cell("Nights with a cramp"), metric("cramp_nights", "\(t.crampNights)")],
             [cell("Cramps"), metric("cramps", "\(t.cramps)")],
@@ -191,11 +200,19 @@ public enum TrendReport {
             [cell("Spread of recording start times (SD)"), metric("start_spread_min", t.recordingStartSpreadMinutes.map { num($0, 0) + " min" } ?? "—")],
             [cell("Spread of diary bedtimes (SD)"), metric("bedtime_spread_min", t.diaryBedtimeSpreadMinutes.map { num($0, 0) + " min" } ?? "—")],
             [cell("Data gaps / time without data"), metric("gaps", "\(t.gaps) / \(num(t.gapSeconds, 1)) s")],
-        ])
+        ]
+        if t.nightsWithoutEMG > 0 {
+            overview.insert([cell("Nights without EMG (\(NightReport.noEMGNote); they count for sleep only)"), metric("nights_without_emg", "\(t.nightsWithoutEMG)")], at: 1)
+        }
+        b += table(["", "all nights shown"], overview)
+        if t.nightsWithoutEMG > 0 {
+            b += "<p class=\"note\">Cramp figures are over the \(t.nights - t.nightsWithoutEMG) night\(t.nights - t.nightsWithoutEMG == 1 ? "" : "s") recorded with EMG; "
+                + "a night without EMG is not a night without cramps. Its bars below are left empty.</p>\n"
+        }
         let labels = nights.map { $0.evening.map { String($0.suffix(5)) } ?? "#\($0.id)" }
         b += "<h2>Night by night</h2>\n"
-        b += SVG.bars(nights.map { Double($0.cramps) }, labels: labels, title: "Cramps per night", unit: "count", cssClass: "bar-cramps", color: "#c62828")
-        b += SVG.bars(nights.map { $0.crampSeconds / 60 }, labels: labels, title: "Time in cramp per night", unit: "min", cssClass: "bar-cramp-minutes", color: "#ef6c00")
+        b += SVG.bars(nights.map { $0.emgMeasured ? Double($0.cramps) : .nan }, labels: labels, title: "Cramps per night", unit: "count", cssClass: "bar-cramps", color: "#c62828")
+        b += SVG.bars(nights.map { $0.emgMeasured ? $0.crampSeconds / 60 : .nan }, labels: labels, title: "Time in cramp per night", unit: "min", cssClass: "bar-cramp-minutes", color: "#ef6c00")
         b += SVG.bars(nights.map { Double($0.awakenings) }, labels: labels, title: "Awakenings per night", unit: "count", cssClass: "bar-awakenings", color: "#f4a259")
         b += SVG.bars(nights.map { ($0.sleepEfficiency ?? .nan) * 100 }, labels: labels, title: "Sleep efficiency (from movement)", unit: "%", cssClass: "bar-efficiency", color: "#4a78b5")
         var cal = Calendar(identifier: .gregorian)
@@ -221,7 +238,7 @@ public enum TrendReport {
             [cell("Detected, not reported"), metric("not_noticed", "\(t.notNoticed)")],
             [cell("Detected, no diary that night"), metric("no_diary", "\(t.noDiary)")],
             [cell("Reported when nothing was recording"), metric("reported_outside", "\(t.reportedOutsideRecordings)")],
-        ])
+        ] + (t.reportedInNightsWithoutEMG > 0 ? [[cell("Reported in a night without EMG (cramps not measured)"), metric("reported_without_emg", "\(t.reportedInNightsWithoutEMG)")]] : []))
         b += Common.configurationSection(nights.map(\.detectorConfigId), s)
         b += Common.footer(s, generated: generated)
         return page(title: "Crampwatch — trends", body: b)

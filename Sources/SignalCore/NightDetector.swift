@@ -1,6 +1,11 @@
 /// The streaming detector for one night: EMG (1–4 channels, µV) and an optional 3-axis
 /// accelerometer (g) go in, events come out.
 ///
+/// A device without EMG (an accelerometer only, e.g. at the bedside or on the leg) gives
+/// `emgChannels: 0`: then the accelerometer's samples are the clock (`sampleRateHz` is its rate),
+/// the ticks carry no EMG features, and only what movement shows is detected — sleep
+/// interruptions and the z-angle epochs of the sleep period — exactly as it is with EMG present.
+///
 /// Everything is driven by sample counts, so the events depend only on the samples, never on
 /// how they were split into blocks (chunking invariance). Work happens on "ticks" of about
 /// 10 ms: per sample the EMG is band-passed and notched and its energy accumulated; per tick the
@@ -48,8 +53,10 @@ public final class NightDetector {
     var quietLevel = SIMD4<Float>.zero
 
     // Tick bookkeeping.
-    /// Absolute index of the next EMG sample.
+    /// Absolute index of the next EMG sample (without EMG: of the next accelerometer sample, the clock).
     public private(set) var emgSampleIndex: Int = 0
+    /// Seconds from the first sample to the end of the data so far, gaps included.
+    public var recordedSeconds: Double { Double(emgSampleIndex) / Double(sampleRateHz) }
     var tickFill = 0
     var producedTicks = 0  // absolute index of the tick being filled
     var resolvedTicks = 0
@@ -106,21 +113,28 @@ public final class NightDetector {
 
     /// - Parameters:
     ///   - clipLevelMicrovolts: |x| at or above this is clipping (the ADC rail); infinity if unknown.
+    ///   - sampleRateHz: the EMG sampling rate; without EMG (`emgChannels` 0) it is ignored and the
+    ///     accelerometer's rate is the clock.
     public init(configuration: DetectorConfiguration, sampleRateHz: Int, emgChannels: Int, accelRateHz: Int, accelAxes: Int,
                 clipLevelMicrovolts: Float = .infinity) throws {
-        try configuration.validate(sampleRateHz: Double(sampleRateHz))
-        guard (1...4).contains(emgChannels) else { throw ConfigurationError("\(emgChannels) EMG channels: 1 to 4 are supported") }
+        guard (0...4).contains(emgChannels) else { throw ConfigurationError("\(emgChannels) EMG channels: 0 (accelerometer only) to 4 are supported") }
         guard accelAxes == 0 || accelAxes == 3 else { throw ConfigurationError("accelerometer must have 3 axes or none, not \(accelAxes)") }
         guard accelAxes == 0 || (1...1000).contains(accelRateHz) else { throw ConfigurationError("accelerometer rate \(accelRateHz) Hz is outside 1…1000 Hz") }
+        guard emgChannels > 0 || accelAxes == 3 else { throw ConfigurationError("no EMG and no accelerometer: nothing to detect from") }
+        // Without EMG the accelerometer is the clock; the EMG filters are designed (never run) at a nominal 1 kHz
+        // so that every other setting is still checked.
+        let sampleRateHz = emgChannels > 0 ? sampleRateHz : accelRateHz
+        let filterRateHz = emgChannels > 0 ? Double(sampleRateHz) : 1000
+        try configuration.validate(sampleRateHz: filterRateHz)
         self.configuration = configuration
         self.sampleRateHz = sampleRateHz
         self.accelRateHz = accelRateHz
         self.emgChannels = emgChannels
         self.accelAxes = accelAxes
         self.clipLevelMicrovolts = clipLevelMicrovolts
-        let fs = Double(sampleRateHz)
-        samplesPerTick = max(1, Int((fs * 0.01).rounded()))
-        tickSeconds = Double(samplesPerTick) / fs
+        let fs = filterRateHz
+        samplesPerTick = max(1, Int((Double(sampleRateHz) * 0.01).rounded()))
+        tickSeconds = Double(samplesPerTick) / Double(sampleRateHz)
         envelopeTicks = max(1, min(envRingCapacity, Int((configuration.envelopeWindowSeconds / tickSeconds).rounded())))
         ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
 
@@ -140,7 +154,7 @@ public final class NightDetector {
             + Array(repeating: Section4(Biquad(b0: 1, b1: 0, b2: 0, a1: 0, a2: 0)), count: notchCapacity - notchDesign.count))
         notchCount = notchDesign.count
         detectedMainsHz = configuration.mainsHz
-        mainsDetectionEnd = configuration.notchEnabled && configuration.mainsHz == 0 ? 2 * sampleRateHz : 0
+        mainsDetectionEnd = configuration.notchEnabled && configuration.mainsHz == 0 && emgChannels > 0 ? 2 * sampleRateHz : 0
         goertzel50 = Goertzel(hz: 50, sampleRateHz: fs)
         goertzel60 = Goertzel(hz: 60, sampleRateHz: fs)
         envRing = .allocate(capacity: envRingCapacity)
@@ -198,6 +212,10 @@ public final class NightDetector {
     /// Processes interleaved EMG (`emg.count` a multiple of `emgChannels`, µV) and interleaved
     /// accelerometer samples (multiple of 3, g) covering roughly the same time; emits into `events`.
     public func process(emg: UnsafeBufferPointer<Float>, accel accelSamples: UnsafeBufferPointer<Float>, into events: inout EventBuffer) {
+        if emgChannels == 0 {
+            processAccelerometerOnly(accelSamples, events: &events)
+            return
+        }
         let frames = emg.count / emgChannels
         var done = 0
         while done < frames {
@@ -219,6 +237,26 @@ public final class NightDetector {
             }
         }
         resolveReadyTicks(force: false, events: &events)
+    }
+
+    /// Without EMG every accelerometer sample advances the clock; a tick carries only the activity
+    /// (its EMG features stay zero), so the sleep state machines see exactly what they see with EMG.
+    private func processAccelerometerOnly(_ accelSamples: UnsafeBufferPointer<Float>, events: inout EventBuffer) {
+        let m = accelSamples.count / 3
+        for j in 0..<m {
+            let a = SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2])
+            let v = accel.push(a)
+            accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = v
+            addToEpoch(a)
+            accelSampleIndex += 1
+            emgSampleIndex += 1
+            tickFill += 1
+            if tickFill == samplesPerTick {
+                tickFill = 0
+                producedTicks += 1
+                resolveReadyTicks(force: false, events: &events)
+            }
+        }
     }
 
     private func processEMGChunk(_ emg: UnsafeBufferPointer<Float>, from start: Int, count n: Int, events: inout EventBuffer) {
@@ -355,7 +393,9 @@ public final class NightDetector {
     /// Short gaps (up to `maxBridgeSeconds`, e.g. a few lost frames) are bridged instead: the envelope and
     /// accelerometer activity are held at their last values across the gap, so one lost frame does not cut
     /// a cramp in two. The gap itself is still recorded by the caller.
+    /// Without EMG, `accelSamples` moves the clock and `emgSamples` is ignored.
     public func skip(emgSamples: Int, accelSamples: Int, into events: inout EventBuffer) {
+        let emgSamples = emgChannels > 0 ? emgSamples : accelSamples
         if Double(emgSamples) <= configuration.maxBridgeSeconds * Double(sampleRateHz) && producedTicks > 0 && emgSamples >= 0 {
             bridge(emgSamples: emgSamples, accelSamples: max(0, accelSamples), events: &events)
             return

@@ -32,6 +32,7 @@ public struct TickFeatures: Sendable, Equatable {
 
 /// The detector's state machines — baselines, artifacts, leg movements and cramps, sleep
 /// interruptions — driven by one `TickFeatures` per tick. Pure and allocation-free.
+/// With `emgChannels` 0 only the sleep-interruption machine runs (the EMG loops are empty).
 public final class TickDetector {
     public let configuration: DetectorConfiguration
     public let emgChannels: Int
@@ -184,7 +185,7 @@ public final class TickDetector {
             var strongest: Float = 0
             for c in 0..<emgChannels { strongest = max(strongest, secondEnvelopeSum[c] / Float(ticksPerSecond) - baselines[c].value) }
             while traceEnvelope.count < secondIndex { traceEnvelope.append(.nan); traceActivity.append(.nan) }
-            traceEnvelope.append(strongest)
+            traceEnvelope.append(emgChannels > 0 ? strongest : .nan)  // no EMG: nothing measured, not "at rest"
             traceActivity.append(accelAxes == 3 ? secondMaxActivity : .nan)
             for c in 0..<emgChannels {
                 if secondClean[c] && t >= blankUntilTick - ticksPerSecond / 2 || (secondClean[c] && !baselines[c].isReady) {

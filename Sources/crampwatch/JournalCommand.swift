@@ -26,14 +26,18 @@ struct JournalCommand: ParsableCommand {
                 return
             }
             print("night  started            length     cramps  leg mvts  awakenings  frames lost  source")
+            var anyWithoutEMG = false
             for n in nights {
                 let c = try j.eventCounts(night: n.id!)
                 let started = n.startedAt.map { dayTime($0) + (n.startSource == "file_time" ? "~" : " ") } ?? "unknown          "
-                print([pad("\(n.id!)", 5, right: true), started, pad(duration(n.durationSeconds), 9), pad("\(c["cramp"] ?? 0)", 6, right: true),
-                       pad("\(c["leg_movement"] ?? 0)", 8, right: true), pad("\(c["sleep_interruption"] ?? 0)", 10, right: true),
+                let emg = try emgMeasured(n, j)
+                if !emg { anyWithoutEMG = true }
+                print([pad("\(n.id!)", 5, right: true), started, pad(duration(n.durationSeconds), 9), pad(emg ? "\(c["cramp"] ?? 0)" : "—", 6, right: true),
+                       pad(emg ? "\(c["leg_movement"] ?? 0)" : "—", 8, right: true), pad("\(c["sleep_interruption"] ?? 0)", 10, right: true),
                        pad("\(n.framesLost)", 11, right: true), n.source + statusNote(n)].joined(separator: "  "))
             }
             if nights.contains(where: { $0.startSource == "file_time" }) { print("~ start estimated from the file's time") }
+            if anyWithoutEMG { print("— \(noEMGNote)") }
         }
     }
 
@@ -83,12 +87,25 @@ struct JournalCommand: ParsableCommand {
             print("Night \(night): \(n.startedAt.map(dayTime) ?? "start unknown")\(n.startSource == "file_time" ? " (estimated)" : ""), \(duration(n.durationSeconds)), \(n.source)"
                   + (recording.map { " of \($0.path)" } ?? ""))
             print("  device \(device?.serial ?? "unknown"), detector configuration \(config.map { String($0.hash.prefix(12)) } ?? "unknown")")
-            print("  \(c["cramp"] ?? 0) cramps, \(c["leg_movement"] ?? 0) leg movements, \(c["sleep_interruption"] ?? 0) sleep interruptions, \(c["artifact"] ?? 0) signal problems")
+            if let device, device.emgChannels == 0 {
+                print("  \(noEMGNote); \(c["sleep_interruption"] ?? 0) sleep interruptions (from the accelerometer)")
+            } else {
+                print("  \(c["cramp"] ?? 0) cramps, \(c["leg_movement"] ?? 0) leg movements, \(c["sleep_interruption"] ?? 0) sleep interruptions, \(c["artifact"] ?? 0) signal problems")
+            }
             print("  \(n.framesReceived) frames received, \(n.framesLost) lost, \(n.corruptFrames) damaged" + (n.truncatedAtByte.map { "; recording cut off at byte \($0)" } ?? ""))
             print("")
             printEventTable(n, try j.events(night: night), try j.gaps(night: night))
         }
     }
+}
+
+/// Said wherever a night recorded without EMG would otherwise read "0 cramps".
+let noEMGNote = "no EMG: cramps and leg movements were not measured"
+
+/// False for a night whose device had no EMG channels (an accelerometer-only night).
+func emgMeasured(_ n: NightRecord, _ j: Journal) throws -> Bool {
+    guard let id = n.deviceId, let d = try j.device(id: id) else { return true }
+    return d.emgChannels > 0
 }
 
 func openJournal(_ options: JournalOptions) throws -> Journal {

@@ -5,7 +5,7 @@ import Recordings
 
 /// Channel choice for EDF/BDF/CSV recordings (shared by replay and export).
 struct ChannelOptions: ParsableArguments {
-    @Option(name: .customLong("emg-channel"), help: ArgumentHelp("EDF/BDF/CSV: the leg EMG signal(s), by label or number (1 = first); repeat or separate with commas, up to 4. Default: signals labelled tibialis, TA, calf, gastrocnemius, leg or EMG in µV or mV.", valueName: "label"))
+    @Option(name: .customLong("emg-channel"), help: ArgumentHelp("EDF/BDF/CSV: the leg EMG signal(s), by label or number (1 = first); repeat or separate with commas, up to 4; \"none\" for an accelerometer-only night. Default: signals labelled tibialis, TA, calf, gastrocnemius, leg or EMG in µV or mV (none found: the accelerometer alone).", valueName: "label"))
     var emg: [String] = []
     @Option(name: .customLong("accel-channels"), help: ArgumentHelp("EDF/BDF/CSV: the accelerometer's x,y,z signals, by label or number, comma-separated, or \"none\". Default: three signals in g or m/s².", valueName: "x,y,z"))
     var accel: String?

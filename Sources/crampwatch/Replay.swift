@@ -34,7 +34,7 @@ struct Replay: ParsableCommand {
     var writeEDF: String?
     @Option(name: .customLong("export-events"), help: ArgumentHelp("Also write the detected events to this file: CSV if it ends in .csv, else JSON (the replay --json events).", valueName: "path"))
     var exportEvents: String?
-    @Option(name: .customLong("export-signals"), help: ArgumentHelp("Also write the signals the detector saw (EMG in µV, accelerometer in g) to this CSV file; replay reads it back.", valueName: "path"))
+    @Option(name: .customLong("export-signals"), help: ArgumentHelp("Also write the signals the detector saw (EMG in µV, accelerometer in g) to this file: JSON if it ends in .json (channels with name, unit, rate and samples, plus gaps and events), else CSV, which replay reads back.", valueName: "path"))
     var exportSignals: String?
     @Option(help: ArgumentHelp("Replay at this many times real time, as if the night were arriving live (demos, crash tests). Default: as fast as possible.", valueName: "factor"))
     var pace: Double?
@@ -73,7 +73,9 @@ struct Replay: ParsableCommand {
             replayer.signalSink = exporter
         }
         var sinks: [NightSignalSink] = exporter.map { [$0] } ?? []
-        if let exportSignals { sinks.append(SignalCSVWriter(path: exportSignals)) }
+        if let exportSignals {
+            sinks.append(exportSignals.lowercased().hasSuffix(".json") ? SignalJSONWriter(path: exportSignals) : SignalCSVWriter(path: exportSignals))
+        }
         replayer.signalSink = sinks.isEmpty ? nil : sinks.count == 1 ? sinks[0] : SinkGroup(sinks)
         if let pace { replayer.signalSink = PacingSink(factor: pace, inner: replayer.signalSink) }
         if let r = try? EDFReader(path: file), r.needsRepair {
@@ -152,10 +154,13 @@ struct Replay: ParsableCommand {
         let d = r.deviceInfo
         var lines: [String] = []
         lines.append("Night\(nightID.map { " \($0)" } ?? "") — \(r.path): \(duration(s.durationSeconds)) from device \(d.serial), "
-                     + "\(d.emgChannels) EMG channel\(d.emgChannels == 1 ? "" : "s") at \(d.emgRateHz) Hz")
+                     + (d.emgChannels > 0 ? "\(d.emgChannels) EMG channel\(d.emgChannels == 1 ? "" : "s") at \(d.emgRateHz) Hz"
+                                          : "accelerometer only (\(d.accelRateHz) Hz)"))
         let cramps = r.events.filter { $0.kind == .cramp }
         let wakes = r.events.filter { $0.kind == .sleepInterruption }
-        if cramps.isEmpty {
+        if !s.emgMeasured {
+            lines.append("  Cramps and leg movements: not measured (\(NightSummary.notMeasuredNote)).")
+        } else if cramps.isEmpty {
             lines.append("  Cramps: none detected.")
         } else {
             lines.append("  Cramps: \(cramps.count), \(duration(s.crampSeconds)) in all, longest \(duration(s.longestCrampSeconds)); \(s.crampsThatWoke) woke you.")
@@ -164,7 +169,9 @@ struct Replay: ParsableCommand {
                 lines.append("    \(clock(c.onsetSeconds, startedAt))  \(duration(c.durationSeconds)), \(site(d, c.channel)), peak \(Int(c.peakAboveRestMicrovolts)) µV above rest\(woke ? " — woke you" : "")")
             }
         }
-        lines.append("  Leg movements: \(s.legMovements) (\(s.periodicLegMovements) in periodic series; PLM index \(format1(s.plmIndexPerHour)) per hour)")
+        if s.emgMeasured {
+            lines.append("  Leg movements: \(s.legMovements) (\(s.periodicLegMovements) in periodic series; PLM index \(format1(s.plmIndexPerHour)) per hour)")
+        }
         lines.append("  Sleep interruptions: \(s.sleepInterruptions), \(duration(s.wakeSeconds)) awake")
         lines.append("  Sleep: \(duration(s.totalSleepSeconds)) asleep of \(duration(s.durationSeconds)) recorded (efficiency \(Int((s.sleepEfficiency * 100).rounded())) %), "
                      + "\(s.awakenings) awakening\(s.awakenings == 1 ? "" : "s"), \(duration(s.wasoSeconds)) awake after falling asleep"

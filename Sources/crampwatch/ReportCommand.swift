@@ -164,9 +164,37 @@ struct NightNumbers: Encodable {
     var sleep_efficiency: Double?
     var gaps: Int
     var gap_s: Double
+    /// False for a night without EMG: its cramp and leg-movement fields are null, and `note` says why.
+    var emg_measured: Bool
     init(_ n: NightFacts) {
         night = n.id; cramps = n.cramps; cramp_s = n.crampSeconds; longest_cramp_s = n.longestCrampSeconds; cramps_that_woke = n.crampsThatWoke
         leg_movements = n.legMovements; awakenings = n.awakenings; wake_s = n.wakeSeconds; sleep_efficiency = n.sleepEfficiency; gaps = n.gaps; gap_s = n.gapSeconds
+        emg_measured = n.emgMeasured
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case night, cramps, cramp_s, longest_cramp_s, cramps_that_woke, leg_movements, awakenings, wake_s, sleep_efficiency, gaps, gap_s, emg_measured, note
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(night, forKey: .night)
+        try c.encode(emg_measured, forKey: .emg_measured)
+        if emg_measured {
+            try c.encode(cramps, forKey: .cramps)
+            try c.encode(cramp_s, forKey: .cramp_s)
+            try c.encode(longest_cramp_s, forKey: .longest_cramp_s)
+            try c.encode(cramps_that_woke, forKey: .cramps_that_woke)
+            try c.encode(leg_movements, forKey: .leg_movements)
+        } else {
+            for key in [CodingKeys.cramps, .cramp_s, .longest_cramp_s, .cramps_that_woke, .leg_movements] { try c.encodeNil(forKey: key) }
+            try c.encode(NightReport.noEMGNote, forKey: .note)
+        }
+        try c.encode(awakenings, forKey: .awakenings)
+        try c.encode(wake_s, forKey: .wake_s)
+        try c.encodeIfPresent(sleep_efficiency, forKey: .sleep_efficiency)
+        try c.encode(gaps, forKey: .gaps)
+        try c.encode(gap_s, forKey: .gap_s)
     }
 }
 

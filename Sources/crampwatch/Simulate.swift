@@ -10,7 +10,9 @@ struct Simulate: ParsableCommand {
               night.cwcap      the bytes the device would have sent (protocol v1 frames)
               labels.csv       ground truth: kind,onset_s,offset_s
               simulation.json  the settings, and which frames were dropped or corrupted
-            The same seed always gives the same night.
+            The same seed always gives the same night. --channels 0 simulates an accelerometer-only device worn \
+            by the same sleeper: the night of that seed with 2 EMG channels, with only the accelerometer sent and \
+            only what an accelerometer can be scored on (sleep interruptions) in labels.csv.
             """
     )
 
@@ -19,7 +21,7 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Folder to write into (created if missing).", valueName: "folder")) var out: String
     @Option(name: .customLong("emg-rate"), help: ArgumentHelp("EMG sampling rate, 250–4000.", valueName: "Hz")) var emgRate: Int = 2000
     @Option(name: .customLong("accel-rate"), help: ArgumentHelp("Accelerometer sampling rate, 25–200.", valueName: "Hz")) var accelRate: Int = 100
-    @Option(help: ArgumentHelp("EMG channels (1: shin; 2: shin and calf).", valueName: "n")) var channels: Int = 2
+    @Option(name: [.customLong("channels"), .customLong("emg-channels")], help: ArgumentHelp("EMG channels (0: none, an accelerometer-only device; 1: shin; 2: shin and calf).", valueName: "n")) var channels: Int = 2
     @Option(help: ArgumentHelp("Mains frequency of the interference, 50 or 60.", valueName: "Hz")) var mains: Int = 50
     @Option(help: ArgumentHelp("Number of cramps; default: random, about 0.3 per hour.", valueName: "n")) var cramps: Int?
     @Option(name: .customLong("max-cramp"), help: ArgumentHelp("Longest cramp.", valueName: "seconds")) var maxCramp: Double = 600
@@ -30,7 +32,7 @@ struct Simulate: ParsableCommand {
     func validate() throws {
         guard hours > 0 && hours <= 24 else { throw ValidationError("--hours must be more than 0 and at most 24.") }
         guard (250...4000).contains(emgRate) else { throw ValidationError("--emg-rate must be between 250 and 4000 Hz.") }
-        guard (1...4).contains(channels) else { throw ValidationError("--channels must be 1 to 4.") }
+        guard (0...4).contains(channels) else { throw ValidationError("--channels must be 0 (accelerometer only) to 4.") }
         guard mains == 50 || mains == 60 else { throw ValidationError("--mains must be 50 or 60.") }
         guard (0...0.5).contains(dropRate), (0...0.5).contains(corruptRate) else { throw ValidationError("--drop-rate and --corrupt-rate must be between 0 and 0.5.") }
         if let cramps, cramps < 0 { throw ValidationError("--cramps cannot be negative.") }
@@ -70,6 +72,13 @@ struct Simulate: ParsableCommand {
             try printJSON(report)
         } else {
             let counts = Dictionary(grouping: report.labels, by: \.kind).mapValues(\.count)
+            if channels == 0 {
+                print("Simulated \(format1(report.durationSeconds / 3600)) h (seed \(seed)) into \(out)/night.cwcap from an accelerometer-only device: "
+                      + "\(counts[.sleepInterruption] ?? 0) awakenings (no EMG: cramps and leg movements are not in the recording); \(report.framesWritten) frames"
+                      + (report.droppedSequences.isEmpty ? "" : ", \(report.droppedSequences.count) dropped")
+                      + (report.corruptedSequences.isEmpty ? "" : ", \(report.corruptedSequences.count) corrupted") + ".")
+                return
+            }
             print("Simulated \(format1(report.durationSeconds / 3600)) h (seed \(seed)) into \(out)/night.cwcap: "
                   + "\(counts[.cramp] ?? 0) cramps, \(counts[.legMovement] ?? 0) leg movements, \(counts[.sleepInterruption] ?? 0) awakenings, "
                   + "\(counts[.artifact] ?? 0) electrode problems; \(report.framesWritten) frames"

@@ -186,6 +186,11 @@ struct Validate: ParsableCommand {
                    pad("\(m.onset_latency_median_s.map(format2) ?? "–")/\(m.onset_latency_p90_s.map(format2) ?? "–") s", 14, right: true)].joined(separator: "  "))
         }
         let w = r.pooled_wake_epochs
+        let withoutEMG = r.recordings.filter { !$0.emg_measured }.count
+        if withoutEMG > 0 {
+            print("\(withoutEMG) recording\(withoutEMG == 1 ? "" : "s") without EMG (no EMG: cramps and leg movements were not measured): "
+                  + "only sleep interruptions are scored there; its other labels count neither as found nor as missed.")
+        }
         print("Sleep interruptions in 30-s epochs: sensitivity \(pct(w.sensitivity)), specificity \(pct(w.specificity)), Cohen's kappa \(w.kappa.map(format2) ?? "–") (\(w.epochs) epochs)")
     }
 }

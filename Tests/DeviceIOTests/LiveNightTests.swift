@@ -57,17 +57,20 @@ import Testing
         // 720 s of night at 8x: 90 s; the first cramp's criterion is met about 2.5 minutes in (19 s here).
         let (p, out, err) = try Self.start(["--capture", capture, "--journal", journalPath, "--json", "--stop-after-idle", "2"], speed: "8", in: dir)
         var noticeLogged: Double?, provisionalStored: Double?, finalStored: Double?
-        var sawProvisionalRow = false
+        var sawProvisionalRow = false, sawRecordingStatus = false
         let deadline = Self.now() + 240
+        // One reader for the whole run, opened once the monitor has created the journal (WAL: it never blocks the writer).
+        var reader: Journal?
         while p.isRunning && Self.now() < deadline {
             let t = Self.now()
             if noticeLogged == nil && Self.text(err).contains("cramp started (provisional)") { noticeLogged = t }
-            if FileManager.default.fileExists(atPath: journalPath), let j = try? Journal(path: journalPath), let events = try? j.events(night: 1) {
+            if reader == nil && Self.text(err).contains("connected to") { reader = try? Journal(path: journalPath) }
+            if let j = reader, let events = try? j.events(night: 1) {
                 let cramps = events.filter { $0.kind == "cramp" }
                 if provisionalStored == nil && !cramps.isEmpty { provisionalStored = t }
                 if cramps.contains(where: { $0.provisional }) { sawProvisionalRow = true }
                 if finalStored == nil && cramps.contains(where: { !$0.provisional }) { finalStored = t }
-                if let n = try? j.night(id: 1) { #expect(n.status == NightStatus.recording) }
+                if let n = try? j.night(id: 1), n.status == NightStatus.recording { sawRecordingStatus = true }
             }
             if finalStored != nil && noticeLogged != nil { break }
             Thread.sleep(forTimeInterval: 0.05)
@@ -76,8 +79,9 @@ import Testing
         #expect(p.terminationStatus == 0, "\(Self.text(err))")
         let logged = try #require(noticeLogged), stored = try #require(provisionalStored)
         // Stored no later than one second after the notice was printed (they happen in the same step; polling adds up to 50 ms).
-        #expect(stored - logged < 1.0, "provisional cramp stored \(stored - logged) s after the notice")
+        #expect(stored - logged < 1.0, "provisional cramp stored \(stored - logged) s after the notice: \(Self.text(err))")
         #expect(sawProvisionalRow, "the provisional notice should be a row of its own until the cramp ends")
+        #expect(sawRecordingStatus, "while the monitor runs, its night is marked recording")
         #expect(finalStored != nil)
         // When the monitor stops, the night is complete and holds exactly what a replay of its capture finds.
         let j = try Journal(path: journalPath)
