@@ -484,9 +484,11 @@ public struct TickLog: Sendable {
         var out: [DetectedEvent] = []
         out.reserveCapacity(trace.items.count)
         // Ticks after a cramp over which its movement is measured: the first n with n × tick ≥ crampAfterSeconds.
-        var afterTicks = max(1, Int(c.crampAfterSeconds / tickSeconds) - 2)
+        // (Capped: a setting of 1e300 s must not overflow; such a cramp is flushed at the next boundary.)
+        let afterLimit = Int.max / 4
+        var afterTicks = max(1, Int(c.crampAfterSeconds > 0 ? min(c.crampAfterSeconds / tickSeconds, Double(afterLimit)) : 1) - 2)
         while afterTicks > 1 && Double(afterTicks - 1) * tickSeconds >= c.crampAfterSeconds { afterTicks -= 1 }
-        while Double(afterTicks) * tickSeconds < c.crampAfterSeconds { afterTicks += 1 }
+        while afterTicks < afterLimit && Double(afterTicks) * tickSeconds < c.crampAfterSeconds { afterTicks += 1 }
         var pending: (event: DetectedEvent, from: Int, due: Int)?
         features.withUnsafeBufferPointer { ticks in
             func flush(through last: Int) {

@@ -37,7 +37,7 @@ import Testing
         let log = try #require(result.tickLog)
         let base = result.configuration
         var configurations: [DetectorConfiguration] = [base]
-        for (name, values) in [("crampMinSeconds", [6.0, 14, 24]), ("crampMinMeanAboveRestMicrovolts", [8.0, 22]), ("crampAfterSeconds", [0.0, 0.015, 45, 400]),
+        for (name, values) in [("crampMinSeconds", [6.0, 14, 24]), ("crampMinMeanAboveRestMicrovolts", [8.0, 22]), ("crampAfterSeconds", [0.0, 0.015, 45, 400, 1e300]),
                                ("legMovementMinSeconds", [2.0]), ("legMovementMaxSeconds", [4.0, 30]), ("reportMuscleActivity", [1.0]),
                                ("artifactMinSeconds", [0.0, 3]), ("wakeMinSeconds", [15.0, 200]),
                                // State-machine settings: each needs its own pass.
