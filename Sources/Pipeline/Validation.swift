@@ -230,11 +230,27 @@ public enum Sweep {
         var reports = [ValidationReport?](repeating: nil, count: grid.count)
         for (_, members) in groups.sorted(by: { $0.value[0] < $1.value[0] }) {
             let prepared = try Validator.prepare(inputs, configuration: grid[members[0]].configuration)
-            // Configurations run on every core; each streams the recordings' features through its own state machines
-            // (measured faster than feeding all configurations in lockstep: one detector's state stays in cache).
+            // Configurations that differ only in classification settings share one pass of the state machines
+            // per recording (`DetectorConfiguration.stages`); the passes run on every core, then each
+            // configuration classifies the passes' closed episodes and is scored, again on every core.
+            var keys: [DetectorConfiguration] = [], keyIndices: [Int] = [], firstIndices: [Int] = []
+            for k in members.indices {
+                let key = grid[members[k]].configuration.stateMachineKey
+                if let j = keys.firstIndex(of: key) { keyIndices.append(j) } else { keyIndices.append(keys.count); firstIndices.append(k); keys.append(key) }
+            }
+            let keyOf = keyIndices, firstWithKey = firstIndices
+            let passes = keys.count * prepared.count
+            let traces = ResultBox<EpisodeTrace>(count: passes)
+            DispatchQueue.concurrentPerform(iterations: passes) { j in
+                let key = j / prepared.count, r = j % prepared.count
+                traces.set(j, prepared[r].log.trace(with: grid[members[firstWithKey[key]]].configuration))
+            }
+            let traceList = traces.values.map { $0! }
             let box = ResultBox<ValidationReport>(count: members.count)
             DispatchQueue.concurrentPerform(iterations: members.count) { k in
-                box.set(k, Validator.evaluate(prepared, configuration: grid[members[k]].configuration, toleranceSeconds: toleranceSeconds))
+                let configuration = grid[members[k]].configuration
+                let events = prepared.indices.map { r in prepared[r].log.events(from: traceList[keyOf[k] * prepared.count + r], with: configuration) }
+                box.set(k, Validator.evaluate(prepared, events: events, toleranceSeconds: toleranceSeconds))
                 box.increment()
                 progress?(box.count, grid.count)
             }

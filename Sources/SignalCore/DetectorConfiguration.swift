@@ -255,3 +255,57 @@ public struct DetectorConfiguration: Sendable, Codable, Hashable {
         guard wakeMinSeconds >= 0 && wakeEndQuietSeconds > 0 else { throw ConfigurationError("wake durations must be positive") }
     }
 }
+
+/// Which part of the detector reads a setting. Threshold sweeps reuse work across configurations
+/// that agree on every setting of the earlier stages (see `TickLog.detect(with:)` for several configurations).
+public enum DetectorStage: String, Sendable, CaseIterable {
+    /// Read by nothing while detecting (the file format's version).
+    case format
+    /// Filters and envelopes (`NightDetector`): another value needs another replay of the recording.
+    case features
+    /// The per-tick state machines of `TickDetector` (baselines, artifacts, episodes, wake bouts):
+    /// another value needs another pass over the tick log.
+    case stateMachines
+    /// Only the classification of closed episodes (leg movement, muscle activity, cramp, the movement after a
+    /// cramp) and the minimum durations of reported artifacts and wake bouts: another value reuses the
+    /// state machines' pass. None of these feeds back into a state machine (the "cramp started" notice,
+    /// which reads crampMinSeconds, is provisional and never part of a tick log's results).
+    case classification
+}
+
+extension DetectorConfiguration {
+    /// Every setting's stage. A test checks that it names every documented setting, that
+    /// `stateMachineKey` ignores exactly the classification settings, and that sweeps sharing one
+    /// state-machine pass give the events of independent full runs.
+    public static let stages: [String: DetectorStage] = [
+        "version": .format,
+        "bandLowHz": .features, "bandHighHz": .features, "filterOrder": .features, "notchEnabled": .features, "mainsHz": .features,
+        "notchHarmonics": .features, "notchQ": .features, "envelopeKind": .features, "envelopeWindowSeconds": .features, "maxBridgeSeconds": .features,
+        "baselineWindowSeconds": .stateMachines, "baselinePercentile": .stateMachines,
+        "legMovementOnsetAboveRestMicrovolts": .stateMachines, "legMovementOffsetAboveRestMicrovolts": .stateMachines,
+        "legMovementOffsetQuietSeconds": .stateMachines, "crampStillOnsetSeconds": .stateMachines, "crampMaxSeconds": .stateMachines,
+        "movementThresholdG": .stateMachines, "wakeEndQuietSeconds": .stateMachines,
+        "flatLineMicrovolts": .stateMachines, "mainsRatio": .stateMachines, "mainsMinMicrovolts": .stateMachines,
+        "motionMinMicrovolts": .stateMachines, "motionRatio": .stateMachines, "artifactHoldSeconds": .stateMachines,
+        "legMovementMinSeconds": .classification, "legMovementMaxSeconds": .classification,
+        "crampMinSeconds": .classification, "crampMinMeanAboveRestMicrovolts": .classification, "crampAfterSeconds": .classification,
+        "reportMuscleActivity": .classification, "artifactMinSeconds": .classification, "wakeMinSeconds": .classification,
+    ]
+
+    /// This configuration with its classification settings (and version) at their defaults: configurations
+    /// with equal keys drive the state machines identically over a tick log.
+    public var stateMachineKey: DetectorConfiguration {
+        var k = self
+        let d = DetectorConfiguration()
+        k.version = d.version
+        k.legMovementMinSeconds = d.legMovementMinSeconds
+        k.legMovementMaxSeconds = d.legMovementMaxSeconds
+        k.crampMinSeconds = d.crampMinSeconds
+        k.crampMinMeanAboveRestMicrovolts = d.crampMinMeanAboveRestMicrovolts
+        k.crampAfterSeconds = d.crampAfterSeconds
+        k.reportMuscleActivity = d.reportMuscleActivity
+        k.artifactMinSeconds = d.artifactMinSeconds
+        k.wakeMinSeconds = d.wakeMinSeconds
+        return k
+    }
+}

@@ -474,7 +474,10 @@ public final class NightDetector {
     /// Starts logging every tick's features (for threshold sweeps); call before the first sample.
     public func startTickLog() {
         var log = TickLog(emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds, settleTicks: settleTicks)
-        log.features.reserveCapacity(1 << 16)
+        // Room for 12 hours up front: the pages are only touched as ticks are written, so shorter
+        // recordings cost nothing more, and a night never pays for copying a growing log (measured:
+        // those copies and their page faults were a tenth of a threshold sweep's time).
+        log.features.reserveCapacity(12 * 3600 * ticksPerSecond)
         tickLog = log
     }
 

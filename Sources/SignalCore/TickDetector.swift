@@ -59,6 +59,10 @@ public final class TickDetector {
     /// NaN inside gaps. Storage for 48 hours is reserved up front.
     public private(set) var traceEnvelope: [Float] = []
     public private(set) var traceActivity: [Float] = []
+    /// Set by `TickLog.trace(with:)`: closed episodes, finished artifacts and wake bouts are recorded here
+    /// unclassified and unfiltered (with `traceIndex`, the index of the tick being consumed) instead of emitted.
+    var trace: [TraceItem]?
+    var traceIndex = -1
 
     enum Episode {
         case idle
@@ -219,6 +223,10 @@ public final class TickDetector {
 
     func emitArtifact(channel c: Int, onsetTick: Int, endTick: Int, cause: ArtifactCause, events: inout EventBuffer) {
         let onset = time(ofTick: onsetTick), offset = time(ofTick: endTick)
+        if trace != nil {
+            trace!.append(TraceItem(index: traceIndex, content: .artifact(DetectedEvent(kind: .artifact, onsetSeconds: onset, offsetSeconds: offset, channel: c, artifactCause: cause))))
+            return
+        }
         if offset - onset >= configuration.artifactMinSeconds {
             events.append(DetectedEvent(kind: .artifact, onsetSeconds: onset, offsetSeconds: offset, channel: c, artifactCause: cause))
         }
@@ -265,7 +273,7 @@ public final class TickDetector {
             if !d.provisionalSent && d.quietSinceTick == nil && elapsed >= configuration.crampMinSeconds && d.stillOnset == true
                 && Float(d.sumAbove / Double(d.ticks)) >= configuration.crampMinMeanAboveRestMicrovolts && d.artifactTicks * 2 < d.ticks {
                 d.provisionalSent = true
-                var e = makeEpisodeEvent(d, kind: .cramp, endTick: t + 1)
+                var e = Self.makeEpisodeEvent(d, kind: .cramp, endTick: t + 1, tickSeconds: tickSeconds)
                 e.isProvisional = true
                 events.append(e)
             }
@@ -283,32 +291,25 @@ public final class TickDetector {
         }
     }
 
-    func makeEpisodeEvent(_ d: EpisodeData, kind: EventKind, endTick: Int) -> DetectedEvent {
+    static func makeEpisodeEvent(_ d: EpisodeData, kind: EventKind, endTick: Int, tickSeconds: Double) -> DetectedEvent {
         let ticks = max(1, d.ticks)
         return DetectedEvent(
-            kind: kind, onsetSeconds: time(ofTick: d.onsetTick), offsetSeconds: time(ofTick: endTick), channel: d.peakChannel,
+            kind: kind, onsetSeconds: Double(d.onsetTick) * tickSeconds, offsetSeconds: Double(endTick) * tickSeconds, channel: d.peakChannel,
             peakAboveRestMicrovolts: d.peakAbove, meanAboveRestMicrovolts: Float(d.sumAbove / Double(ticks)),
             accelActivityG: Float(d.activitySum / Double(ticks)), confidence: 1,
             medianFrequencyHz: d.medianFrequencyTicks > 0 ? Float(d.medianFrequencySum / Double(d.medianFrequencyTicks)) : 0)
     }
 
     func closeEpisode(_ d: EpisodeData, endTick: Int, events: inout EventBuffer, confidenceScale: Float) {
-        let duration = time(ofTick: endTick) - time(ofTick: d.onsetTick)
-        guard d.artifactTicks * 2 < max(1, d.ticks) else { return }
-        var e = makeEpisodeEvent(d, kind: .legMovement, endTick: endTick)
-        if configuration.reportMuscleActivity && duration >= configuration.legMovementMinSeconds {
-            var burst = e
-            burst.kind = .muscleActivity
-            events.append(burst)
+        if trace != nil {
+            trace!.append(TraceItem(index: traceIndex, content: .episode(d, endTick: endTick, confidenceScale: confidenceScale)))
+            return
         }
-        // Muscle activity that starts with the whole leg moving (turning over, getting up) is voluntary.
-        let stillAtOnset = accelAxes == 0 || d.onsetMaxActivity < configuration.movementThresholdG
-        if duration >= configuration.legMovementMinSeconds && duration <= configuration.legMovementMaxSeconds && stillAtOnset {
-            e.confidence = min(1, 0.5 + e.peakAboveRestMicrovolts / (4 * configuration.legMovementOnsetAboveRestMicrovolts)) * confidenceScale
-            events.append(e)
-        } else if duration >= configuration.crampMinSeconds && d.stillOnset != false && e.meanAboveRestMicrovolts >= configuration.crampMinMeanAboveRestMicrovolts {
-            e.kind = .cramp
-            e.confidence = min(1, 0.5 + e.meanAboveRestMicrovolts / (4 * configuration.crampMinMeanAboveRestMicrovolts)) * confidenceScale
+        let c = Self.classify(d, endTick: endTick, confidenceScale: confidenceScale, configuration: configuration, tickSeconds: tickSeconds, hasAccelerometer: accelAxes == 3)
+        if let m = c.muscleActivity { events.append(m) }
+        if let l = c.legMovement {
+            events.append(l)
+        } else if let e = c.cramp {
             // The final event waits `crampAfterSeconds` to say how much the leg moved afterwards (stretching, getting up).
             flushPendingCramp(events: &events)
             if configuration.crampAfterSeconds > 0 {
@@ -317,6 +318,33 @@ public final class TickDetector {
                 events.append(e)
             }
         }
+    }
+
+    /// What a closed episode is, under `configuration`'s classification settings: a burst of muscle
+    /// activity (reported when asked), a leg movement, a cramp, or nothing. Reads only the settings
+    /// `DetectorConfiguration.stages` marks as classification, plus legMovementOnsetAboveRestMicrovolts and
+    /// movementThresholdG (state-machine settings, equal across configurations that share a pass).
+    static func classify(_ d: EpisodeData, endTick: Int, confidenceScale: Float, configuration: DetectorConfiguration, tickSeconds: Double,
+                         hasAccelerometer: Bool) -> (muscleActivity: DetectedEvent?, legMovement: DetectedEvent?, cramp: DetectedEvent?) {
+        let duration = Double(endTick) * tickSeconds - Double(d.onsetTick) * tickSeconds
+        guard d.artifactTicks * 2 < max(1, d.ticks) else { return (nil, nil, nil) }
+        var e = makeEpisodeEvent(d, kind: .legMovement, endTick: endTick, tickSeconds: tickSeconds)
+        var burst: DetectedEvent?
+        if configuration.reportMuscleActivity && duration >= configuration.legMovementMinSeconds {
+            burst = e
+            burst!.kind = .muscleActivity
+        }
+        // Muscle activity that starts with the whole leg moving (turning over, getting up) is voluntary.
+        let stillAtOnset = !hasAccelerometer || d.onsetMaxActivity < configuration.movementThresholdG
+        if duration >= configuration.legMovementMinSeconds && duration <= configuration.legMovementMaxSeconds && stillAtOnset {
+            e.confidence = min(1, 0.5 + e.peakAboveRestMicrovolts / (4 * configuration.legMovementOnsetAboveRestMicrovolts)) * confidenceScale
+            return (burst, e, nil)
+        } else if duration >= configuration.crampMinSeconds && d.stillOnset != false && e.meanAboveRestMicrovolts >= configuration.crampMinMeanAboveRestMicrovolts {
+            e.kind = .cramp
+            e.confidence = min(1, 0.5 + e.meanAboveRestMicrovolts / (4 * configuration.crampMinMeanAboveRestMicrovolts)) * confidenceScale
+            return (burst, nil, e)
+        }
+        return (burst, nil, nil)
     }
 
     func stepWake(secondEndTick: Int, moving: Bool, activity: Float, events: inout EventBuffer) {
@@ -337,6 +365,12 @@ public final class TickDetector {
     func emitWake(onsetSecond: Int, lastMovingSecond: Int, activitySum: Double, movingSeconds: Int, events: inout EventBuffer) {
         let onset = time(ofTick: onsetSecond * ticksPerSecond)
         let offset = time(ofTick: (lastMovingSecond + 1) * ticksPerSecond)
+        if trace != nil {
+            trace!.append(TraceItem(index: traceIndex, content: .wake(DetectedEvent(kind: .sleepInterruption, onsetSeconds: onset, offsetSeconds: offset,
+                                    accelActivityG: Float(activitySum / Double(movingSeconds)),
+                                    confidence: min(1, Float(movingSeconds) / Float(max(1, lastMovingSecond - onsetSecond + 1)) + 0.5)))))
+            return
+        }
         guard offset - onset >= configuration.wakeMinSeconds else { return }
         events.append(DetectedEvent(kind: .sleepInterruption, onsetSeconds: onset, offsetSeconds: offset,
                                     accelActivityG: Float(activitySum / Double(movingSeconds)),
@@ -374,6 +408,7 @@ public final class TickDetector {
         }
         episode = .idle
         flushPendingCramp(events: &events)
+        trace?.append(TraceItem(index: traceIndex, content: .boundary))
         for c in 0..<emgChannels {
             if case .active(let onset, let last, let cause) = artifacts[c] {
                 emitArtifact(channel: c, onsetTick: onset, endTick: last + 1, cause: cause, events: &events)
@@ -408,43 +443,150 @@ public struct TickLog: Sendable {
         self.settleTicks = settleTicks
     }
 
-    /// Runs the state machines of `configuration` over the log. Only the thresholds matter here:
-    /// filter settings are those the log was computed with.
+    /// Runs the state machines of `configuration` over the log: one full, independent pass. Only the
+    /// thresholds matter here: filter settings are those the log was computed with.
     public func detect(with configuration: DetectorConfiguration) -> [DetectedEvent] {
-        detect(with: [configuration])[0]
+        var out: [DetectedEvent]? = []
+        drive(TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: hasAccelerometer, tickSeconds: tickSeconds), into: &out)
+        out!.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
+        return out!
     }
 
-    /// Runs many configurations in lockstep: each tick's features are read once and fed to every
-    /// configuration's state machines, so a sweep streams the log from memory once, not once per setting.
+    /// Runs many configurations: those that differ only in classification settings
+    /// (`DetectorConfiguration.stages`) share one pass of the state machines (`trace(with:)`), and each
+    /// then only classifies the trace's closed episodes (`events(from:with:)`). Gives exactly the events
+    /// of `detect(with:)` for each configuration.
     public func detect(with configurations: [DetectorConfiguration]) -> [[DetectedEvent]] {
-        let machines = configurations.map { TickDetector(configuration: $0, emgChannels: emgChannels, hasAccelerometer: hasAccelerometer, tickSeconds: tickSeconds) }
-        var buffers = configurations.map { _ in EventBuffer(capacity: 1024) }
-        var out = configurations.map { _ in [DetectedEvent]() }
+        var traces: [DetectorConfiguration: EpisodeTrace] = [:]
+        return configurations.map { c in
+            let key = c.stateMachineKey
+            if traces[key] == nil { traces[key] = trace(with: c) }
+            return events(from: traces[key]!, with: c)
+        }
+    }
+
+    /// One pass of the state machines that records every closed episode, artifact and wake bout
+    /// unclassified and unfiltered, in the order a full pass would emit them.
+    public func trace(with configuration: DetectorConfiguration) -> EpisodeTrace {
+        let machine = TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: hasAccelerometer, tickSeconds: tickSeconds)
+        machine.trace = []
+        machine.trace!.reserveCapacity(4096)
+        var ignored: [DetectedEvent]?
+        drive(machine, into: &ignored)
+        return EpisodeTrace(items: machine.trace!, stateMachineKey: configuration.stateMachineKey)
+    }
+
+    /// The events a full pass with `configuration` gives, from a trace of a configuration with the same
+    /// `stateMachineKey`: episodes are classified, artifacts and wake bouts filtered by their minimum
+    /// durations, and each cramp's movement afterwards read from the log's activity, flushed at the same
+    /// point a full pass would (after `crampAfterSeconds` of ticks, at the next cramp, or at a gap or the end).
+    public func events(from trace: EpisodeTrace, with c: DetectorConfiguration) -> [DetectedEvent] {
+        precondition(c.stateMachineKey == trace.stateMachineKey, "the trace was made with other state-machine settings")
+        var out: [DetectedEvent] = []
+        out.reserveCapacity(trace.items.count)
+        // Ticks after a cramp over which its movement is measured: the first n with n × tick ≥ crampAfterSeconds.
+        // (Capped: a setting of 1e300 s must not overflow; such a cramp is flushed at the next boundary.)
+        let afterLimit = Int.max / 4
+        var afterTicks = max(1, Int(c.crampAfterSeconds > 0 ? min(c.crampAfterSeconds / tickSeconds, Double(afterLimit)) : 1) - 2)
+        while afterTicks > 1 && Double(afterTicks - 1) * tickSeconds >= c.crampAfterSeconds { afterTicks -= 1 }
+        while afterTicks < afterLimit && Double(afterTicks) * tickSeconds < c.crampAfterSeconds { afterTicks += 1 }
+        var pending: (event: DetectedEvent, from: Int, due: Int)?
+        features.withUnsafeBufferPointer { ticks in
+            func flush(through last: Int) {
+                guard var p = pending else { return }
+                var activitySum: Double = 0
+                var k = p.from + 1
+                while k <= last {
+                    activitySum = max(activitySum, Double(ticks[k].activity))
+                    k += 1
+                }
+                p.event.accelActivityAfterG = Float(activitySum)
+                out.append(p.event)
+                pending = nil
+            }
+            for item in trace.items {
+                if let p = pending, p.due <= item.index { flush(through: p.due) }
+                switch item.content {
+                case .artifact(let e):
+                    if e.offsetSeconds - e.onsetSeconds >= c.artifactMinSeconds { out.append(e) }
+                case .wake(let e):
+                    if e.offsetSeconds - e.onsetSeconds >= c.wakeMinSeconds { out.append(e) }
+                case .episode(let d, let endTick, let confidenceScale):
+                    let r = TickDetector.classify(d, endTick: endTick, confidenceScale: confidenceScale, configuration: c, tickSeconds: tickSeconds,
+                                                  hasAccelerometer: hasAccelerometer)
+                    if let m = r.muscleActivity { out.append(m) }
+                    if let l = r.legMovement {
+                        out.append(l)
+                    } else if let e = r.cramp {
+                        flush(through: item.index)
+                        if c.crampAfterSeconds > 0 { pending = (e, item.index, item.index + afterTicks) } else { out.append(e) }
+                    }
+                case .boundary:
+                    flush(through: item.index)
+                }
+            }
+            // `finish` always ends the trace with a boundary, which flushed any pending cramp.
+            precondition(pending == nil)
+        }
+        out.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
+        return out
+    }
+
+    /// Feeds the log through `machine`: ticks numbered as the replay numbered them (a long gap moves the
+    /// clock to where data resumes), restarts where the replay restarted, finished at `endTick`.
+    /// Non-provisional events are appended to `out` when it is not nil.
+    func drive(_ machine: TickDetector, into out: inout [DetectedEvent]?) {
+        var buffer = EventBuffer(capacity: 1024)
         var tick = firstTick
         var restartIndex = 0
         features.withUnsafeBufferPointer { ticks in
-            for f in ticks {
-                while restartIndex < restarts.count && restarts[restartIndex].resumeTick <= tick {
-                    for k in machines.indices {
-                        machines[k].restart(endTick: restarts[restartIndex].endTick, resumeTick: restarts[restartIndex].resumeTick, settleTicks: settleTicks, into: &buffers[k])
-                    }
+            for i in ticks.indices {
+                while restartIndex < restarts.count && restarts[restartIndex].endTick <= tick {
+                    machine.restart(endTick: restarts[restartIndex].endTick, resumeTick: restarts[restartIndex].resumeTick, settleTicks: settleTicks, into: &buffer)
+                    tick = restarts[restartIndex].resumeTick
                     restartIndex += 1
                 }
-                for k in machines.indices {
-                    machines[k].consume(tick: tick, f, into: &buffers[k])
-                    if !buffers[k].isEmpty {
-                        out[k] += buffers[k].events.filter { !$0.isProvisional }
-                        buffers[k].removeAll()
-                    }
+                machine.traceIndex = i
+                machine.consume(tick: tick, ticks[i], into: &buffer)
+                if !buffer.isEmpty {
+                    if out != nil { out! += buffer.events.filter { !$0.isProvisional } }
+                    buffer.removeAll()
                 }
                 tick += 1
             }
         }
-        for k in machines.indices {
-            machines[k].finish(endTick: endTick, into: &buffers[k])
-            out[k] += buffers[k].events.filter { !$0.isProvisional }
-            out[k].sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
+        // Gaps after the last tick.
+        while restartIndex < restarts.count {
+            machine.restart(endTick: restarts[restartIndex].endTick, resumeTick: restarts[restartIndex].resumeTick, settleTicks: settleTicks, into: &buffer)
+            restartIndex += 1
         }
-        return out
+        machine.finish(endTick: endTick, into: &buffer)
+        if out != nil { out! += buffer.events.filter { !$0.isProvisional } }
     }
+}
+
+/// One pass of the state machines over a tick log with closed episodes left unclassified: shared by
+/// every configuration with the same `stateMachineKey` (`TickLog.events(from:with:)`).
+public struct EpisodeTrace: Sendable {
+    var items: [TraceItem]
+    /// The state-machine settings the trace was made with.
+    public let stateMachineKey: DetectorConfiguration
+    /// Closed episodes (leg-movement, muscle-activity or cramp candidates) in the trace.
+    public var episodes: Int { items.reduce(0) { if case .episode = $1.content { $0 + 1 } else { $0 } } }
+}
+
+/// What a traced pass recorded, at the index of the tick being consumed (for a gap or the end, the last one consumed).
+struct TraceItem: Sendable {
+    enum Content: Sendable {
+        /// A finished artifact, before the artifactMinSeconds filter.
+        case artifact(DetectedEvent)
+        /// A finished wake bout, before the wakeMinSeconds filter.
+        case wake(DetectedEvent)
+        /// A closed episode, before classification.
+        case episode(TickDetector.EpisodeData, endTick: Int, confidenceScale: Float)
+        /// A gap or the end of the recording: a pending cramp is flushed here.
+        case boundary
+    }
+    var index: Int
+    var content: Content
 }
