@@ -33,7 +33,9 @@ func chunkSizes(for bytes: UnsafeRawBufferPointer) -> [Int] {
 
 /// A private scratch file for targets whose readers take a path (written once per input).
 let scratchPath: String = {
-    var template = Array("/tmp/crampwatch-fuzz-XXXXXX".utf8CString)
+    // tmpfs when there is one: the EDF repair fsyncs, and a disk would make that the bottleneck.
+    let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
+    var template = Array("\(base)/crampwatch-fuzz-XXXXXX".utf8CString)
     let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
     return dir + "/input"
 }()

@@ -18,11 +18,13 @@ bin=.build-fuzz/fuzz-$target
 mkdir -p .build-fuzz/corpus/$target .build-fuzz/artifacts/$target .build-fuzz/seeds/$target
 log=.build-fuzz/$target.log
 # Swift's runtime keeps metadata caches for the life of the process: not leaks worth reporting.
+# Swift's own crash backtracer would read memory under ASan and can hang after a crash: libFuzzer reports instead.
+export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}"
 status=0
 # Output goes to a file, not a pipe, and `timeout` bounds the run even if a crash handler hangs.
 timeout -k 10 $((seconds + 120)) "$bin" -max_total_time="$seconds" -max_len=$maxlen -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix=.build-fuzz/artifacts/$target/ "$@" \
+    $( [ -f Fuzz/$target.dict ] && echo -dict=Fuzz/$target.dict ) -print_final_stats=1 -artifact_prefix=.build-fuzz/artifacts/$target/ "$@" \
     .build-fuzz/corpus/$target .build-fuzz/seeds/$target >"$log" 2>&1 || status=$?
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
