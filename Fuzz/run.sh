@@ -31,7 +31,10 @@ speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
 corpus=$(ls .build-fuzz/corpus/$target | wc -l)
 if [ $status -ne 0 ]; then
     grep -v "ld.gold" "$log" | grep -E "fuzz invariant|ERROR|Fatal error|SUMMARY|Test unit written|crash-|deadly signal" | head -20 >&2
+    echo "$(date -u +%Y-%m-%dT%H:%MZ) fuzz $target: CRASH after ${runs:-?} executions" >> .build-fuzz/figures.txt
     echo "fuzz $target: FAILED (exit $status) after ${runs:-?} executions; the input is in .build-fuzz/artifacts/$target/, the log in $log" >&2
     exit 1
 fi
-echo "fuzz $target: ${runs:-?} executions in ${seconds} s (${speed:-?}/s), 0 crashes, corpus $corpus inputs"
+line="fuzz $target: ${runs:-?} executions in ${seconds} s (${speed:-?}/s), 0 crashes, corpus $corpus inputs"
+echo "$line"
+echo "$(date -u +%Y-%m-%dT%H:%MZ) $line" >> .build-fuzz/figures.txt

@@ -206,7 +206,7 @@ extension EDFHeader {
             }
             guard counts[i] >= 1, counts[i] <= 10_000_000 else {
                 throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8 * 5 + 80), 8),
-                                     "\(name): \(counts[i]) samples per data record is impossible (expected 1 or more)")
+                                     "\(name): \(counts[i]) samples per data record is impossible (expected 1 to 10000000)")
             }
             out.append(EDFSignal(label: labels[i], transducer: transducers[i], physicalDimension: dims[i], physicalMinimum: pmins[i],
                                  physicalMaximum: pmaxs[i], digitalMinimum: dmins[i], digitalMaximum: dmaxs[i], prefiltering: prefilters[i],
