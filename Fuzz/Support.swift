@@ -31,14 +31,20 @@ func chunkSizes(for bytes: UnsafeRawBufferPointer) -> [Int] {
     return sizes
 }
 
-/// A private scratch file for targets whose readers take a path (written once per input).
+/// A private scratch file for targets whose readers take a path (written once per input), removed at exit.
 let scratchPath: String = {
     // tmpfs when there is one: the EDF repair fsyncs, and a disk would make that the bottleneck.
     let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
     var template = Array("\(base)/crampwatch-fuzz-XXXXXX".utf8CString)
     let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    atexit { removeScratch() }
     return dir + "/input"
 }()
+
+func removeScratch() {
+    unlink(scratchPath)
+    rmdir(String(scratchPath.dropLast(6)))
+}
 
 func writeScratch(_ bytes: UnsafeRawBufferPointer, name: String = "input") -> String {
     let path = scratchPath.dropLast(5) + name

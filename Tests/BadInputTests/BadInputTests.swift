@@ -102,6 +102,8 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         // Found by the fuzzers (Fuzz/): damaged text is quoted on one line, control bytes shown as \u{..}.
         BadInput(file: "edf/fuzz-tal-onset-binary.edf", says: ["fuzz-tal-onset-binary.edf", "at byte offset 1607", "annotation onset", "is not a signed number"]),
         BadInput(file: "edf/fuzz-header-control-byte-after-latin1.edf", says: ["fuzz-header-control-byte-after-latin1.edf", "holds a control byte", "the header is damaged"]),
+        BadInput(file: "bad-input/csv-nul-inside-number.csv", says: ["csv-nul-inside-number.csv", "at byte offset 1212", "line 152, column \"emg_uv\"", "\"2\\u{0}5\" is not a number"]),
+        BadInput(file: "csv/fuzz-nan-with-nul-bytes.csv", says: ["fuzz-nan-with-nul-bytes.csv", "at byte offset 0", "not a recording Crampwatch knows"]),
         BadInput(file: "csv/fuzz-carriage-return-in-field.csv", says: ["fuzz-carriage-return-in-field.csv", "line 20", "\\u{d}", "is not a number"]),
     ]
 

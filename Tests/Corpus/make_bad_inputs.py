@@ -53,6 +53,7 @@ write("csv-not-a-number.csv", b"time,emg_uv\n0.000,1\n0.001,2\n0.002,3\n0.003,12
 write("csv-missing-field.csv", b"time,emg_uv,acc_x_g,acc_y_g,acc_z_g\n0.000,1,0,0,1\n0.001,2,0,0\n")
 write("csv-rate-absurd.csv", b"time,emg_uv\n" + b"".join(b"%.9f,%d\n" % (i * 1e-9, i) for i in range(10)))
 write("csv-rate-not-whole.csv", b"time,emg_uv\n0,1\n0.0013,2\n0.0026,3\n")
+write("csv-nul-inside-number.csv", b"time,emg_uv\n" + b"".join(b"%.3f,%s\n" % (i / 1000, b"2\x005" if i == 150 else b"%d" % (i % 9)) for i in range(300)))
 write("csv-header-only.csv", b"time,emg_uv\n")
 write("csv-empty-emg-cell.csv", b"time,emg_uv,acc_x_g,acc_y_g,acc_z_g\n" + b"".join(
     (b"%.3f,%s,%s\n" % (i / 1000, b"" if i == 5 else b"%d" % (i % 9), b"0,0,1" if i % 10 == 0 else b",,")) for i in range(40)))
