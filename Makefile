@@ -3,7 +3,7 @@ SWIFT ?= swift
 JOURNAL ?=
 DEMO_NIGHT ?= Samples/night-a/night.cwcap
 
-.PHONY: setup build demo test test-swift test-firmware test-usb clean bench accuracy bench-sweep fuzz-build fuzz-smoke fuzz
+.PHONY: setup build demo test test-swift test-firmware firmware-avr firmware-qemu test-usb clean bench accuracy bench-sweep fuzz-build fuzz-smoke fuzz
 
 setup:
 	@./scripts/setup-system.sh
@@ -28,8 +28,19 @@ test-usb: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter DeviceIOTests
 
+# The firmware: host tests of the core (+ ASan/UBSan), the virtual device built from the core, the
+# ATmega32U4 images within their flash/RAM budget with the tick ISR's cycle count, and the core on
+# an emulated Cortex-M4 under QEMU (Firmware/README.md).
 test-firmware:
 	$(MAKE) -C Firmware test
+
+# Only the ATmega32U4 images (Firmware/build/avr/*.hex) with the budget and ISR figures.
+firmware-avr: setup
+	$(MAKE) -C Firmware avr
+
+# Only the Cortex-M4 run under QEMU.
+firmware-qemu: setup
+	$(MAKE) -C Firmware qemu
 
 # libFuzzer (swiftc -sanitize=fuzzer,address) on the frame decoder, the EDF/BDF reader and the CSV importer;
 # built into .build-fuzz, apart from the normal build. See README "Reliability".
@@ -74,3 +85,10 @@ bench-sweep: setup
 		[ -f .build-bench-data/sweep-$$s/night.cwcap ] || .build/release/crampwatch simulate --seed $$s --hours 8 --out .build-bench-data/sweep-$$s >/dev/null; done
 	time .build/release/crampwatch validate .build-bench-data/sweep-*/night.cwcap \
 		--sweep crampMinSeconds=6:24:2 --sweep crampMinMeanAboveRestMicrovolts=10:28:2 --out .build-bench-data/sweep-result
+
+# Monitor benchmark: an 8-hour simulated night through libusb under umockdev as fast as it goes; the monitor's
+# sustained ingest rate and its CPU time per hour of device data.
+bench-monitor: setup
+	$(SWIFT) build -c release --product crampwatch
+	$(MAKE) -C Firmware sim
+	python3 scripts/bench-monitor.py --hours 8

@@ -13,6 +13,19 @@ if [ -n "$missing" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
+# Firmware toolchains (make -C Firmware test): the ATmega32U4 build (gcc-avr, avr-libc, the Arduino
+# AVR core's USB stack) and the Cortex-M4 run under QEMU (gcc-arm-none-eabi, newlib, qemu-system-arm).
+FIRMWARE_PACKAGES="gcc-avr avr-libc arduino-core-avr gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+missing=""
+for p in $FIRMWARE_PACKAGES; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "crampwatch setup: installing the firmware toolchains:$missing"
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
 if ! command -v swift >/dev/null 2>&1; then
     echo "crampwatch setup: swift is not on PATH. Install Swift 6.1 or newer from https://swift.org/install and try again." >&2
     exit 1

@@ -1,12 +1,13 @@
 /* Protocol v1 codec. Portable C11: no heap, no hardware, table in flash (const). */
 #include "cw_codec.h"
 
+#include "cw_config.h"
+
 #include <string.h>
 
 /* ---- little-endian helpers ---- */
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) | ((uint32_t)get16(p + 2) << 16); }
 static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) | ((uint64_t)get32(p + 4) << 32); }
@@ -14,20 +15,23 @@ static void putf(uint8_t *p, float f) { uint32_t v; memcpy(&v, &f, 4); put32(p, 
 static float getf(const uint8_t *p) { uint32_t v = get32(p); float f; memcpy(&f, &v, 4); return f; }
 
 /* ---- CRC-32C: 16-entry nibble table (64 bytes), small enough for an 8-bit MCU's flash ---- */
-static const uint32_t crc_nibble[16] = {
+static const uint32_t crc_nibble[16] CW_ROM = {
     0x00000000u, 0x105EC76Fu, 0x20BD8EDEu, 0x30E349B1u, 0x417B1DBCu, 0x5125DAD3u, 0x61C69362u, 0x7198540Du,
     0x82F63B78u, 0x92A8FC17u, 0xA24BB5A6u, 0xB21572C9u, 0xC38D26C4u, 0xD3D3E1ABu, 0xE330A81Au, 0xF36E6F75u,
 };
 
-uint32_t cw_crc32c(const uint8_t *data, size_t length) {
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < length; i++) {
-        crc ^= data[i];
-        crc = (crc >> 4) ^ crc_nibble[crc & 0x0Fu];
-        crc = (crc >> 4) ^ crc_nibble[crc & 0x0Fu];
-    }
-    return crc ^ 0xFFFFFFFFu;
+static uint32_t crc_byte(uint32_t crc, uint8_t b) {
+    crc ^= b;
+    crc = (crc >> 4) ^ CW_ROM_READ32(&crc_nibble[crc & 0x0Fu]);
+    return (crc >> 4) ^ CW_ROM_READ32(&crc_nibble[crc & 0x0Fu]);
 }
+
+uint32_t cw_crc32c_update(uint32_t crc, const uint8_t *data, size_t length) {
+    for (size_t i = 0; i < length; i++) crc = crc_byte(crc, data[i]);
+    return crc;
+}
+
+uint32_t cw_crc32c(const uint8_t *data, size_t length) { return cw_crc32c_update(CW_CRC32C_INIT, data, length) ^ CW_CRC32C_INIT; }
 
 /* ---- COBS ---- */
 size_t cw_cobs_encode(const uint8_t *in, size_t length, uint8_t *out) {
@@ -64,22 +68,91 @@ long cw_cobs_decode(const uint8_t *in, size_t length, uint8_t *out) {
     return (long)w;
 }
 
+/* ---- streaming encoder ---- */
+static void out_byte(cw_encoder *e, size_t at, uint8_t b) {
+    if (at < e->cap) e->out[at] = b;
+    else e->overflow = 1;
+}
+
+/* One body byte through COBS (minimal form: a full 254-byte block opens the next one lazily). */
+static void cobs_put(cw_encoder *e, uint8_t b) {
+    if (!e->open) {
+        e->code_at = e->w++;
+        e->code = 1;
+        e->open = 1;
+    }
+    if (b == 0) {
+        out_byte(e, e->code_at, e->code);
+        e->code_at = e->w++;
+        e->code = 1;
+        return;
+    }
+    out_byte(e, e->w++, b);
+    if (++e->code == 0xFF) {
+        out_byte(e, e->code_at, e->code);
+        e->open = 0;
+    }
+}
+
+static void body_byte(cw_encoder *e, uint8_t b) {
+    e->crc = crc_byte(e->crc, b);
+    cobs_put(e, b);
+}
+
+void cw_enc_u8(cw_encoder *e, uint8_t v) {
+    e->payload_written++;
+    body_byte(e, v);
+}
+
+void cw_enc_bytes(cw_encoder *e, const uint8_t *data, size_t length) {
+    for (size_t i = 0; i < length; i++) cw_enc_u8(e, data[i]);
+}
+
+void cw_enc_u16(cw_encoder *e, uint16_t v) {
+    cw_enc_u8(e, (uint8_t)v);
+    cw_enc_u8(e, (uint8_t)(v >> 8));
+}
+
+void cw_enc_u32(cw_encoder *e, uint32_t v) {
+    cw_enc_u16(e, (uint16_t)v);
+    cw_enc_u16(e, (uint16_t)(v >> 16));
+}
+
+void cw_enc_begin(cw_encoder *e, uint8_t *out, size_t cap, uint8_t type, uint32_t sequence, uint64_t timestamp_us, uint16_t payload_length) {
+    e->out = out;
+    e->cap = cap;
+    e->w = 0;
+    e->code_at = 0;
+    e->code = 1;
+    e->open = 0;
+    e->overflow = payload_length > CW_MAX_PAYLOAD;
+    e->crc = CW_CRC32C_INIT;
+    e->payload_length = payload_length;
+    cw_enc_u8(e, CW_PROTOCOL_VERSION);
+    cw_enc_u8(e, type);
+    cw_enc_u16(e, payload_length);
+    cw_enc_u32(e, sequence);
+    cw_enc_u32(e, (uint32_t)timestamp_us);
+    cw_enc_u32(e, (uint32_t)(timestamp_us >> 32));
+    e->payload_written = 0;
+}
+
+size_t cw_enc_finish(cw_encoder *e) {
+    uint32_t crc = e->crc ^ CW_CRC32C_INIT;
+    for (int i = 0; i < 4; i++) cobs_put(e, (uint8_t)(crc >> (8 * i)));
+    if (e->open) out_byte(e, e->code_at, e->code);
+    out_byte(e, e->w++, 0);
+    if (e->overflow || e->payload_written != e->payload_length) return 0;
+    return e->w;
+}
+
 /* ---- encoding ---- */
 size_t cw_encode_frame(uint8_t type, uint32_t sequence, uint64_t timestamp_us, const uint8_t *payload, uint16_t length, uint8_t *out) {
-    static uint8_t body[CW_MAX_BODY]; /* static: firmware stacks are small; the encoder is not reentrant */
     if (length > CW_MAX_PAYLOAD) return 0;
-    body[0] = CW_PROTOCOL_VERSION;
-    body[1] = type;
-    put16(body + 2, length);
-    put32(body + 4, sequence);
-    put64(body + 8, timestamp_us);
-    if (length) memcpy(body + CW_HEADER_SIZE, payload, length);
-    size_t n = CW_HEADER_SIZE + length;
-    put32(body + n, cw_crc32c(body, n));
-    n += CW_CRC_SIZE;
-    size_t w = cw_cobs_encode(body, n, out);
-    out[w++] = 0;
-    return w;
+    cw_encoder e;
+    cw_enc_begin(&e, out, cw_cobs_max((size_t)length + CW_HEADER_SIZE + CW_CRC_SIZE) + 1u, type, sequence, timestamp_us, length);
+    cw_enc_bytes(&e, payload, length);
+    return cw_enc_finish(&e);
 }
 
 uint16_t cw_payload_sample_block(uint8_t *p, uint32_t emg_index, uint32_t accel_index, uint8_t channels, uint8_t axes,

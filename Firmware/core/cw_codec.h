@@ -8,6 +8,9 @@
 #include "../protocol/crampwatch_protocol.h"
 
 uint32_t cw_crc32c(const uint8_t *data, size_t length);
+/* Incremental form: crc = CW_CRC32C_INIT; crc = cw_crc32c_update(crc, ...)...; value = crc ^ CW_CRC32C_INIT. */
+#define CW_CRC32C_INIT 0xFFFFFFFFu
+uint32_t cw_crc32c_update(uint32_t crc, const uint8_t *data, size_t length);
 
 /* COBS (minimal form). Returns the encoded length; `out` needs cw_cobs_max(length) bytes. */
 size_t cw_cobs_encode(const uint8_t *in, size_t length, uint8_t *out);
@@ -15,9 +18,32 @@ size_t cw_cobs_encode(const uint8_t *in, size_t length, uint8_t *out);
 /* Returns the decoded length, or -1 when a code byte points past the end. */
 long cw_cobs_decode(const uint8_t *in, size_t length, uint8_t *out);
 
-/* Encodes one frame (COBS body + 0x00) into `out` (at least CW_MAX_ENCODED + 1 bytes).
-   Returns the number of bytes written, 0 if the payload is too long. */
+/* Encodes one frame (COBS body + 0x00) into `out` (at least CW_MAX_ENCODED + 1 bytes, or
+   cw_cobs_max(length + 20) + 1). Returns the number of bytes written, 0 if the payload is too long. */
 size_t cw_encode_frame(uint8_t type, uint32_t sequence, uint64_t timestamp_us, const uint8_t *payload, uint16_t length, uint8_t *out);
+
+/* Streaming frame encoder: header, payload fields and CRC go through COBS straight into `out`, so
+   the firmware needs no separate body or payload buffer (an 8-bit MCU has 2.5 KB of RAM).
+       cw_encoder e; cw_enc_begin(&e, out, cap, type, sequence, timestamp_us, payload_length);
+       cw_enc_u16(&e, ...); cw_enc_bytes(&e, ...); ...
+       size_t n = cw_enc_finish(&e);   // bytes written (with the 0x00), 0 if `out` was too small
+                                       // or the payload written differs from payload_length */
+typedef struct {
+    uint8_t *out;
+    size_t cap, w, code_at;
+    uint32_t crc;
+    uint16_t payload_length, payload_written;
+    uint8_t code;
+    uint8_t open;     /* a COBS block is open at code_at */
+    uint8_t overflow; /* `out` was too small */
+} cw_encoder;
+
+void cw_enc_begin(cw_encoder *e, uint8_t *out, size_t cap, uint8_t type, uint32_t sequence, uint64_t timestamp_us, uint16_t payload_length);
+void cw_enc_bytes(cw_encoder *e, const uint8_t *data, size_t length);
+void cw_enc_u8(cw_encoder *e, uint8_t v);
+void cw_enc_u16(cw_encoder *e, uint16_t v);
+void cw_enc_u32(cw_encoder *e, uint32_t v);
+size_t cw_enc_finish(cw_encoder *e);
 
 /* Payload builders; each returns the payload length written into `p`. */
 uint16_t cw_payload_sample_block(uint8_t *p, uint32_t emg_index, uint32_t accel_index, uint8_t channels, uint8_t axes,

@@ -100,6 +100,9 @@ typedef struct {
     uint64_t offset; /* stream offset of the frame's first byte */
 } cw_frame;
 
+#ifdef __cplusplus /* the ATmega32U4 port's USB code is C++ (Arduino's PluggableUSB) */
+#define _Static_assert static_assert
+#endif
 _Static_assert(CW_MAX_ENCODED >= CW_MAX_BODY + (CW_MAX_BODY + 253u) / 254u, "an encoded maximum-size frame must fit");
 _Static_assert(CW_SAMPLE_HEADER_SIZE + 2u * 4u * 120u + 2u * 3u * 8u <= CW_MAX_PAYLOAD, "4 channels x 120 samples must fit a frame");
 

@@ -236,7 +236,10 @@ static size_t encode_expected(const char *e, uint8_t *out) {
 
 static int hexval(char c) { return c <= '9' ? c - '0' : (c | 32) - 'a' + 10; }
 
-int main(int argc, char **argv) {
+#ifndef TEST_GOLDEN_MAIN
+#define TEST_GOLDEN_MAIN main
+#endif
+int TEST_GOLDEN_MAIN(int argc, char **argv) {
     const char *path = argc > 1 ? argv[1] : "protocol/golden_vectors.txt";
     FILE *f = fopen(path, "r");
     if (!f) { printf("FAIL cannot open %s\n", path); return 1; }

@@ -22,9 +22,43 @@ public enum DeviceAddress: Sendable, Equatable {
 /// Keeps one device streaming all night: connects, starts it, hands out bytes, and after an unplug
 /// reconnects with backoff (hotplug is not needed: it polls, which also works without udev).
 /// The same night continues: sequence numbers in the stream make the gap exact downstream.
+/// Sampling settings to send with CONFIGURE before streaming starts (nil fields keep the device's own).
+public struct DeviceSettings: Sendable, Equatable {
+    public var emgRateHz: Int?
+    public var accelRateHz: Int?
+    public var mainsHz: Int?
+    public var emgChannels: Int?
+    public init(emgRateHz: Int? = nil, accelRateHz: Int? = nil, mainsHz: Int? = nil, emgChannels: Int? = nil) {
+        self.emgRateHz = emgRateHz; self.accelRateHz = accelRateHz; self.mainsHz = mainsHz; self.emgChannels = emgChannels
+    }
+    public var isEmpty: Bool { emgRateHz == nil && accelRateHz == nil && mainsHz == nil && emgChannels == nil }
+
+    /// What PROTOCOL.md section 2 allows; nil if acceptable, else what is wrong.
+    public var problem: String? {
+        if let r = emgRateHz, !(250...4000).contains(r) { return "EMG rate \(r) Hz is outside 250 to 4000 Hz" }
+        if let r = accelRateHz, !(25...200).contains(r) { return "accelerometer rate \(r) Hz is outside 25 to 200 Hz" }
+        if let m = mainsHz, ![0, 50, 60].contains(m) { return "mains \(m) Hz must be 0 (detect it), 50 or 60" }
+        if let c = emgChannels, !(1...4).contains(c) { return "\(c) EMG channels: a device has 1 to 4" }
+        return nil
+    }
+
+    func command(over d: DeviceInfo) -> Command {
+        .configure(token: UInt32.random(in: 1...UInt32.max), emgRateHz: UInt16(emgRateHz ?? d.emgRateHz), accelRateHz: UInt16(accelRateHz ?? d.accelRateHz),
+                   mainsHz: UInt8(mainsHz ?? d.mainsHz), emgChannels: UInt8(emgChannels ?? d.emgChannels))
+    }
+
+    /// Whether the device now reports these settings.
+    func matches(_ d: DeviceInfo) -> Bool {
+        (emgRateHz ?? d.emgRateHz) == d.emgRateHz && (accelRateHz ?? d.accelRateHz) == d.accelRateHz
+            && (mainsHz ?? d.mainsHz) == d.mainsHz && (emgChannels ?? d.emgChannels) == d.emgChannels
+    }
+}
+
 public final class DeviceReader {
     public let address: DeviceAddress
     public var transfers = 4
+    /// Sent with CONFIGURE before START (and checked against GET_INFO over USB).
+    public var settings = DeviceSettings()
     public var backoffStartSeconds = 0.05
     public var backoffMaxSeconds = 5.0
     private var context: USBContext?
@@ -36,6 +70,16 @@ public final class DeviceReader {
     public private(set) var reconnects = 0
     private var loggedWaiting = false
     private var serialStarted = false
+    private var arrivalsSeen = 0
+    private var arrivedByHotplug = false
+    private var lostAt = Date()
+    /// How long the device was gone before the last reconnect, and whether libusb's hotplug event brought it back.
+    public private(set) var lastOutageSeconds = 0.0
+    public private(set) var lastReconnectByHotplug = false
+    private var usbProductID: UInt16 {
+        if case .usb(_, let pid) = address { return pid }
+        return 0
+    }
 
     public init(address: DeviceAddress) {
         self.address = address
@@ -47,19 +91,42 @@ public final class DeviceReader {
         case .usb(let serial, let pid):
             if context == nil { context = try USBContext() }
             let device = try context!.open(productID: pid, serial: serial)
-            let d: DeviceInfo
+            var d: DeviceInfo
             do { d = try device.readInfo() } catch { device.close(); throw error }
             // A device that kept its boot id is still streaming the night: do not restart it (START resets its indices).
             let restart = info == nil || info!.bootID != d.bootID
             if restart {
-                do { try device.send(.start(token: UInt32.random(in: 1...UInt32.max))) } catch { device.close(); throw error }
+                do {
+                    if !settings.isEmpty && !settings.matches(d) {
+                        // CONFIGURE is refused while streaming: STOP first (harmless when stopped).
+                        try device.send(.stop(token: UInt32.random(in: 1...UInt32.max)))
+                        try device.send(settings.command(over: d))
+                        let now = try device.readInfo()
+                        guard settings.matches(now) else {
+                            throw DeviceError("the device did not take the settings (asked: EMG \(settings.emgRateHz ?? d.emgRateHz) Hz, accelerometer \(settings.accelRateHz ?? d.accelRateHz) Hz, mains \(settings.mainsHz ?? d.mainsHz) Hz, \(settings.emgChannels ?? d.emgChannels) EMG channels; it reports \(now.emgRateHz) Hz, \(now.accelRateHz) Hz, \(now.mainsHz) Hz, \(now.emgChannels) channels). Its firmware may not support them; start without the options to use its own.")
+                        }
+                        d = now
+                    }
+                    try device.send(.start(token: UInt32.random(in: 1...UInt32.max)))
+                } catch { device.close(); throw error }
             }
             source = try USBStream(device: device, transfers: transfers)
             info = d
             return d
         case .serial(let path):
             let port = try SerialPort(path: path)
-            if !serialStarted { try port.send(.start(token: UInt32.random(in: 1...UInt32.max))) }
+            if !serialStarted {
+                // Over serial the device's answer arrives in the stream; the night's device_info tells what it took.
+                if !settings.isEmpty {
+                    guard let e = settings.emgRateHz, let a = settings.accelRateHz, let m = settings.mainsHz, let c = settings.emgChannels else {
+                        port.close()
+                        throw DeviceError("over serial the device's present settings are unknown until it streams: give --emg-rate, --accel-rate, --mains and --emg-channels together")
+                    }
+                    try port.send(.stop(token: UInt32.random(in: 1...UInt32.max)))
+                    try port.send(.configure(token: UInt32.random(in: 1...UInt32.max), emgRateHz: UInt16(e), accelRateHz: UInt16(a), mainsHz: UInt8(m), emgChannels: UInt8(c)))
+                }
+                try port.send(.start(token: UInt32.random(in: 1...UInt32.max)))
+            }
             serialStarted = true
             source = port
             // Over serial the device info arrives in the stream (START sends it first).
@@ -72,14 +139,26 @@ public final class DeviceReader {
         guard let source else {
             let now = Date()
             if now < nextAttempt {
-                Thread.sleep(forTimeInterval: min(timeoutSeconds, nextAttempt.timeIntervalSince(now)))
-                return .idle(seconds: Date().timeIntervalSince(idleSince))
+                // With hotplug, the device's arrival ends the wait at once; polling with backoff stays as the fallback.
+                if let context, context.watchingArrivals {
+                    if context.waitForArrival(after: arrivalsSeen, seconds: min(timeoutSeconds, nextAttempt.timeIntervalSince(now))) {
+                        arrivalsSeen = context.arrivalCount
+                        arrivedByHotplug = true
+                        nextAttempt = .distantPast
+                    }
+                } else {
+                    Thread.sleep(forTimeInterval: min(timeoutSeconds, nextAttempt.timeIntervalSince(now)))
+                }
+                if Date() < nextAttempt { return .idle(seconds: Date().timeIntervalSince(idleSince)) }
             }
             do {
                 let d = try connect()
                 reconnects += 1
                 backoff = backoffStartSeconds
                 loggedWaiting = false
+                lastOutageSeconds = Date().timeIntervalSince(lostAt)
+                lastReconnectByHotplug = arrivedByHotplug
+                arrivedByHotplug = false
                 idleSince = Date()
                 return .connected(d, reconnect: true)
             } catch {
@@ -101,6 +180,11 @@ public final class DeviceReader {
         case .disconnected(let why):
             source.close()
             self.source = nil
+            lostAt = Date()
+            if let context {
+                if !context.watchingArrivals, case .usb = address { _ = context.watchArrivals(vendorID: ProtocolV1.usbVendorID, productID: usbProductID) }
+                arrivalsSeen = context.arrivalCount
+            }
             backoff = backoffStartSeconds
             nextAttempt = Date(timeIntervalSinceNow: backoff)
             return .disconnected(why)

@@ -33,8 +33,48 @@ public final class USBContext: @unchecked Sendable {
         }
     }
 
-    /// Whether libusb reports hotplug events on this system (not under umockdev, nor without udev).
+    /// Whether libusb reports hotplug events on this system (through udev; umockdev emulates its uevents).
     public var hasHotplug: Bool { libusb_has_capability(UInt32(LIBUSB_CAP_HAS_HOTPLUG.rawValue)) != 0 }
+
+    /// Counts arrivals of the watched device (written by libusb's hotplug callback, on whichever thread handles events).
+    final class Arrivals: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0
+        func note() { lock.withLock { n += 1 } }
+        var count: Int { lock.withLock { n } }
+    }
+    private let arrivals = Arrivals()
+    private var hotplugHandle: libusb_hotplug_callback_handle = 0
+    public private(set) var watchingArrivals = false
+
+    /// Asks libusb to report when a device with these IDs is plugged in. False where libusb has no hotplug.
+    public func watchArrivals(vendorID: UInt16, productID: UInt16) -> Bool {
+        guard hasHotplug, !watchingArrivals else { return watchingArrivals }
+        let box = Unmanaged.passUnretained(arrivals).toOpaque()
+        let rc = libusb_hotplug_register_callback(
+            raw, Int32(LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED.rawValue), 0, Int32(vendorID), Int32(productID), LIBUSB_HOTPLUG_MATCH_ANY,
+            { _, _, _, user in
+                Unmanaged<Arrivals>.fromOpaque(user!).takeUnretainedValue().note()
+                return 0
+            }, box, &hotplugHandle)
+        watchingArrivals = rc == 0
+        return watchingArrivals
+    }
+
+    /// Arrivals so far.
+    public var arrivalCount: Int { arrivals.count }
+
+    /// Handles libusb events for up to `seconds` (so hotplug callbacks run); true if the watched device arrived.
+    public func waitForArrival(after count: Int, seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while arrivals.count == count {
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { return false }
+            var tv = timeval(tv_sec: 0, tv_usec: Int(min(left, 0.05) * 1e6))
+            _ = libusb_handle_events_timeout_completed(raw, &tv, nil)
+        }
+        return true
+    }
 
     /// Runs libusb's event loop on a dedicated thread until `close()`.
     func startEventThread() {
@@ -124,8 +164,12 @@ public final class USBContext: @unchecked Sendable {
 /// An opened, claimed device.
 public final class USBDevice: @unchecked Sendable {
     public static let interface: Int32 = 0
+    /// The endpoints PROTOCOL.md names; the device's own descriptor has the last word (an ATmega32U4 cannot use
+    /// endpoint 1 in both directions, so its firmware answers on bulk OUT 0x02).
     public static let bulkIn: UInt8 = 0x81
     public static let bulkOut: UInt8 = 0x01
+    public private(set) var bulkInAddress = USBDevice.bulkIn
+    public private(set) var bulkOutAddress = USBDevice.bulkOut
 
     let context: USBContext
     let handle: OpaquePointer
@@ -143,8 +187,26 @@ public final class USBDevice: @unchecked Sendable {
     func claim() throws(USBError) {
         try usbCall("libusb_claim_interface") { libusb_claim_interface(handle, USBDevice.interface) }
         claimed = true
-        let mps = libusb_get_max_packet_size(libusb_get_device(handle), USBDevice.bulkIn)
+        findBulkEndpoints()
+        let mps = libusb_get_max_packet_size(libusb_get_device(handle), bulkInAddress)
         if mps > 0 { maxPacketSize = Int(mps) }
+    }
+
+    /// Reads interface 0's bulk endpoints from the active configuration descriptor.
+    private func findBulkEndpoints() {
+        var config: UnsafeMutablePointer<libusb_config_descriptor>?
+        guard libusb_get_active_config_descriptor(libusb_get_device(handle), &config) == 0, let config else { return }
+        defer { libusb_free_config_descriptor(config) }
+        guard config.pointee.bNumInterfaces > 0, let iface = config.pointee.interface, iface.pointee.num_altsetting > 0,
+              let alt = iface.pointee.altsetting, let endpoints = alt.pointee.endpoint else { return }
+        var foundIn: UInt8?, foundOut: UInt8?
+        for i in 0..<Int(alt.pointee.bNumEndpoints) {
+            let e = endpoints[i]
+            guard e.bmAttributes & 0x03 == 0x02 else { continue }  // bulk
+            if e.bEndpointAddress & 0x80 != 0 { foundIn = foundIn ?? e.bEndpointAddress } else { foundOut = foundOut ?? e.bEndpointAddress }
+        }
+        if let foundIn { bulkInAddress = foundIn }
+        if let foundOut { bulkOutAddress = foundOut }
     }
 
     /// Reads the device description with the vendor control request GET_INFO (PROTOCOL.md section 4).
@@ -169,12 +231,12 @@ public final class USBDevice: @unchecked Sendable {
         return info
     }
 
-    /// Sends one command on bulk OUT 0x01.
+    /// Sends one command on the bulk OUT endpoint (0x01, or what the descriptor says).
     public func send(_ command: Command, timeoutMillis: UInt32 = 1000) throws {
         var bytes = commands.encode(command)
         var sent: Int32 = 0
         try usbCall("libusb_bulk_transfer(OUT \(command.type.name))") {
-            libusb_bulk_transfer(handle, USBDevice.bulkOut, &bytes, Int32(bytes.count), &sent, timeoutMillis)
+            libusb_bulk_transfer(handle, bulkOutAddress, &bytes, Int32(bytes.count), &sent, timeoutMillis)
         }
     }
 

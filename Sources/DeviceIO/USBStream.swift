@@ -44,7 +44,7 @@ public final class USBStream: ByteSource, @unchecked Sendable {
             guard let t = libusb_alloc_transfer(0) else { throw USBError(code: LIBUSB_ERROR_NO_MEM.rawValue, call: "libusb_alloc_transfer") }
             let b = UnsafeMutablePointer<UInt8>.allocate(capacity: bufferBytes)
             // Timeout 0: a silent device is noticed by the reader's idle clock, not by failing transfers.
-            cw_fill_bulk_transfer(t, device.handle, USBDevice.bulkIn, b, Int32(bufferBytes), usbStreamCallback, me, 0)
+            cw_fill_bulk_transfer(t, device.handle, device.bulkInAddress, b, Int32(bufferBytes), usbStreamCallback, me, 0)
             transfers.append(t)
             buffers.append(b)
         }
@@ -85,7 +85,7 @@ public final class USBStream: ByteSource, @unchecked Sendable {
         case LIBUSB_TRANSFER_STALL:
             lock.withLock { statsStorage.stalls += 1 }
             // clear_halt is a single ioctl on Linux, safe on the event thread.
-            let r = libusb_clear_halt(device.handle, USBDevice.bulkIn)
+            let r = libusb_clear_halt(device.handle, device.bulkInAddress)
             if r < 0 { queue.end("the device stalled bulk IN and clearing the halt failed: \(USBError(code: r, call: "libusb_clear_halt"))") }
             resubmit = r >= 0
         case LIBUSB_TRANSFER_NO_DEVICE:

@@ -155,6 +155,19 @@ public final class Journal: Sendable {
         registerDiaryMigrations(&m)
         // Reference annotations (imported labels). Never edit once shipped; add another.
         m.registerMigration("v3-reference-annotations", migrate: Self.migrateV3)
+        // Live nights: written event by event while the monitor runs, finished (or recovered) at the end.
+        m.registerMigration("v4-live-nights") { db in
+            try db.alter(table: "night") { t in
+                t.add(column: "status", .text).notNull().defaults(to: NightStatus.complete)
+                t.add(column: "clockOffsetSeconds", .double)
+                t.add(column: "clockDriftPPM", .double)
+                t.add(column: "clockFitPoints", .integer)
+                t.add(column: "clockResidualMs", .double)
+            }
+            try db.alter(table: "event") { t in
+                t.add(column: "provisional", .boolean).notNull().defaults(to: false)
+            }
+        }
         return m
     }
 

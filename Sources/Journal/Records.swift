@@ -64,6 +64,13 @@ public struct DetectorConfigRecord: Codable, FetchableRecord, MutablePersistable
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
+/// Where a night stands.
+public enum NightStatus {
+    public static let complete = "complete"
+    public static let recording = "recording"
+    public static let recovered = "recovered"
+}
+
 /// One night (a session of recording, live or replayed).
 public struct NightRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
     public static let databaseTableName = "night"
@@ -84,18 +91,29 @@ public struct NightRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     /// Set when the recording ended in the middle of a frame.
     public var truncatedAtByte: Int64?
     public var createdAt: Date
+    /// "complete"; "recording" while a live monitor is writing it (or if it was killed: `journal recover`
+    /// finishes it from its capture); "recovered" once finished that way.
+    public var status: String = NightStatus.complete
+    /// Device clock → host clock, fitted by the live monitor: host Unix time = offset + (1 + drift) × device time.
+    public var clockOffsetSeconds: Double?
+    public var clockDriftPPM: Double?
+    public var clockFitPoints: Int?
+    /// How far the received frames lie above the fitted line, median, in milliseconds (USB and scheduling latency).
+    public var clockResidualMs: Double?
 
     public enum Columns {
         public static let startedAt = Column(CodingKeys.startedAt)
         public static let createdAt = Column(CodingKeys.createdAt)
+        public static let status = Column(CodingKeys.status)
     }
 
     public init(id: Int64? = nil, deviceId: Int64?, recordingId: Int64?, detectorConfigId: Int64?, startedAt: Date?, startSource: String,
-                durationSeconds: Double, source: String, framesReceived: Int, framesLost: Int, corruptFrames: Int, truncatedAtByte: Int64?, createdAt: Date) {
+                durationSeconds: Double, source: String, framesReceived: Int, framesLost: Int, corruptFrames: Int, truncatedAtByte: Int64?, createdAt: Date,
+                status: String = NightStatus.complete) {
         self.id = id; self.deviceId = deviceId; self.recordingId = recordingId; self.detectorConfigId = detectorConfigId
         self.startedAt = startedAt; self.startSource = startSource; self.durationSeconds = durationSeconds; self.source = source
         self.framesReceived = framesReceived; self.framesLost = framesLost; self.corruptFrames = corruptFrames
-        self.truncatedAtByte = truncatedAtByte; self.createdAt = createdAt
+        self.truncatedAtByte = truncatedAtByte; self.createdAt = createdAt; self.status = status
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -117,11 +135,15 @@ public struct EventRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     /// Extra features as JSON (cause of an artifact, whether a cramp woke the sleeper, …).
     public var featuresJSON: String?
     public var detectorConfigId: Int64?
+    /// A live "cramp started" notice, stored the moment the criterion is met; the final cramp replaces it.
+    public var provisional: Bool = false
 
     public enum Columns {
         public static let nightId = Column(CodingKeys.nightId)
         public static let onsetSeconds = Column(CodingKeys.onsetSeconds)
         public static let kind = Column(CodingKeys.kind)
+        public static let provisional = Column(CodingKeys.provisional)
+        public static let channel = Column(CodingKeys.channel)
     }
 
     public init(id: Int64? = nil, nightId: Int64 = 0, kind: String, onsetSeconds: Double, offsetSeconds: Double, channel: Int?, peakMicrovolts: Double?,

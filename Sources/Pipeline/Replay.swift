@@ -134,6 +134,14 @@ public final class CaptureRun {
     let accelScratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: ProtocolV1.maxPayload / 2)
     var truncatedAt: UInt64?
     var failure: ReplayError?
+    /// Where the device-info frame in use began (for messages).
+    var infoOffset: UInt64 = 0
+    /// After a late or duplicated frame: the sequence number that was really expected next.
+    var resumeAt: UInt32?
+    /// The frame being reported arrived late (or twice).
+    var lateFrame = false
+    /// How far behind a frame may arrive and still count as late rather than as a device restart.
+    static let lateFrameWindow: UInt32 = 4096
     /// Keep every tick's features (for threshold sweeps).
     public var recordTicks = false
     /// Receives the scaled samples, gaps and final events (e.g. an EDF+ export).
@@ -143,6 +151,24 @@ public final class CaptureRun {
     public var onEvent: ((DetectedEvent) -> Void)?
     /// Frame accounting so far (the live monitor's status line).
     public var statsSoFar: FrameStats { stats }
+    /// Called once, when the device has described itself and detection starts (the live monitor opens the night then).
+    public var onStart: ((DeviceInfo) -> Void)?
+    /// Called with each gap as it is found.
+    public var onGap: ((NightGap) -> Void)?
+    /// The device timestamp of the newest sample seen, in microseconds of the device's clock (live clock fitting).
+    public private(set) var newestSampleDeviceMicros: UInt64?
+    /// The device's clock at the night's first sample (sample index 0), extrapolated from the first block that arrived.
+    public private(set) var firstSampleDeviceMicros: UInt64?
+    /// Seconds of signal so far.
+    public var secondsSoFar: Double {
+        guard let info, let detector else { return 0 }
+        return Double(detector.emgSampleIndex) / Double(max(1, info.emgRateHz))
+    }
+    /// The last whole second: the strongest channel's EMG envelope above rest (µV) and accelerometer activity (g).
+    public var lastSecondLevels: (emgAboveRestMicrovolts: Float, activityG: Float)? {
+        guard let m = detector?.machines, let e = m.traceEnvelope.last, let a = m.traceActivity.last else { return nil }
+        return (e, a)
+    }
 
     public init(path: String, configuration: DetectorConfiguration) {
         self.path = path
@@ -166,21 +192,47 @@ public final class CaptureRun {
             stats.decodeErrors[kind, default: 0] += 1
             if stats.firstError == nil { stats.firstError = (kind, offset) }
             if kind == .truncated { truncatedAt = offset }
-        case .gap(let expected, _, let lost):
+        case .gap(let expected, let got, var lost):
+            var first = expected
+            if let resume = resumeAt {
+                // After a late frame the decoder expects the sequence after *it*; what is really missing starts at `resume`.
+                resumeAt = nil
+                let real = got &- resume
+                guard real > 0 && real < 0x8000_0000 else { return }
+                lost = real
+                first = resume
+            }
             stats.framesLost += Int(lost)
-            if pendingFirstLost == nil { pendingFirstLost = expected }
+            if pendingFirstLost == nil { pendingFirstLost = first }
             pendingLost += Int(lost)
-        case .reorder:
-            stats.outOfOrderFrames += 1
+        case .reorder(let expected, let got):
+            if expected &- got <= Self.lateFrameWindow {
+                // A duplicate, or a frame that arrives after the ones behind it: its samples were already
+                // accounted for (received, or inside a recorded gap), so it is counted and set aside.
+                stats.outOfOrderFrames += 1
+                lateFrame = true
+                resumeAt = max(resumeAt ?? expected, expected)
+            } else {
+                // Far behind: the device restarted its numbering.
+                resumeAt = nil
+            }
         case .frame(let view):
             stats.frames += 1
+            if let resume = resumeAt, !lateFrame, view.sequence &- resume < 0x8000_0000 { resumeAt = nil }
+            defer { lateFrame = false }
+            if lateFrame && view.type == .sampleBlock { return }
             switch view.type {
             case .deviceInfo:
                 guard case .deviceInfo(let d) = view.message() else { return }
                 if let info, info.bootID != d.bootID {
                     stats.deviceRestarts += 1
                 }
-                if info == nil { start(with: d, frameOffset: view.offset) }
+                // Until samples flow, the newest description wins: a device configured before START (CONFIGURE)
+                // sent its power-up description first.
+                if detector == nil {
+                    info = d
+                    infoOffset = view.offset
+                }
             case .sampleBlock:
                 sampleBlock(view)
             default:
@@ -204,9 +256,11 @@ public final class CaptureRun {
             return
         }
         sinkCall { try $0.start(d) }
+        onStart?(d)
     }
 
     private func sampleBlock(_ view: FrameView) {
+        if detector == nil, let info, failure == nil { start(with: info, frameOffset: infoOffset) }
         guard let detector, let info else {
             failure = ReplayError("\(path): at byte offset \(view.offset): sample data arrived before the device described itself (no device-info frame), so the units are unknown. Was the capture started mid-stream?")
             return
@@ -221,15 +275,15 @@ public final class CaptureRun {
         let fs = Double(info.emgRateHz)
         if let expected = nextEMGIndex {
             if emgIndex < expected {
-                // A duplicate or late block: its samples were already accounted for.
+                // A block behind the stream that the sequence numbers did not flag: its samples were already accounted for.
                 stats.outOfOrderFrames += 1
                 return
             }
             if emgIndex > expected || pendingLost > 0 {
                 let lostSamples = emgIndex - expected
-                gaps.append(NightGap(onsetSeconds: Double(expected) / fs, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost,
-                                     firstLostSequence: pendingFirstLost, emgSamplesLost: lostSamples,
-                                     reason: lostSamples > 0 ? "frames lost in transit" : "non-sample frames lost"))
+                addGap(NightGap(onsetSeconds: Double(expected) / fs, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost,
+                                firstLostSequence: pendingFirstLost, emgSamplesLost: lostSamples,
+                                reason: lostSamples > 0 ? "frames lost in transit" : "non-sample frames lost"))
                 if lostSamples > 0 {
                     detector.skip(emgSamples: lostSamples, accelSamples: Int(b.accelIndex) - nextAccelIndex, into: &events)
                     sinkCall { try $0.gap(seconds: Double(lostSamples) / fs, note: "\(pendingLost) frames lost in transit") }
@@ -239,8 +293,8 @@ public final class CaptureRun {
             }
         } else if emgIndex > 0 || pendingLost > 0 {
             // The first blocks never arrived (or the capture starts after the device's first block).
-            gaps.append(NightGap(onsetSeconds: 0, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost, firstLostSequence: pendingFirstLost,
-                                 emgSamplesLost: emgIndex, reason: "the start of the recording is missing"))
+            addGap(NightGap(onsetSeconds: 0, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost, firstLostSequence: pendingFirstLost,
+                            emgSamplesLost: emgIndex, reason: "the start of the recording is missing"))
             pendingLost = 0
             pendingFirstLost = nil
             if emgIndex > 0 {
@@ -259,7 +313,19 @@ public final class CaptureRun {
         sinkCall { try $0.samples(emg: UnsafeBufferPointer(rebasing: e[0..<emgValues]), accel: UnsafeBufferPointer(rebasing: a[0..<accelValues])) }
         nextEMGIndex = emgIndex + b.emgCount
         nextAccelIndex = Int(b.accelIndex) + b.accelCount
+        // The block's timestamp is its first sample's; the newest sample is (count - 1) periods later.
+        let microsPerSample = 1_000_000 / fs
+        newestSampleDeviceMicros = view.timestampMicros &+ UInt64(Double(max(0, b.emgCount - 1)) * microsPerSample)
+        if firstSampleDeviceMicros == nil {
+            let back = UInt64(Double(emgIndex) * microsPerSample)
+            firstSampleDeviceMicros = view.timestampMicros >= back ? view.timestampMicros - back : 0
+        }
         drainEvents()
+    }
+
+    private func addGap(_ g: NightGap) {
+        gaps.append(g)
+        onGap?(g)
     }
 
     private func drainEvents() {
@@ -282,6 +348,7 @@ public final class CaptureRun {
     /// Ends the run: flushes the detector and reports a truncated tail.
     public func finish(sizeBytes: UInt64) throws -> NightResult {
         decoder.finish { handle($0) }
+        if detector == nil, let info, failure == nil { start(with: info, frameOffset: infoOffset) }
         if let failure { throw failure }
         guard let info, let detector else {
             if let first = stats.firstError {
@@ -291,7 +358,7 @@ public final class CaptureRun {
         }
         if pendingLost > 0, let expected = nextEMGIndex {
             let t = Double(expected) / Double(info.emgRateHz)
-            gaps.append(NightGap(onsetSeconds: t, offsetSeconds: t, framesLost: pendingLost, firstLostSequence: pendingFirstLost, emgSamplesLost: 0, reason: "frames lost at the end"))
+            addGap(NightGap(onsetSeconds: t, offsetSeconds: t, framesLost: pendingLost, firstLostSequence: pendingFirstLost, emgSamplesLost: 0, reason: "frames lost at the end"))
             pendingLost = 0
         }
         detector.finish(into: &events)

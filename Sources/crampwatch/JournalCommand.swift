@@ -6,7 +6,7 @@ struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal",
         abstract: "Looks into your journal: saved nights and their events.",
-        subcommands: [Nights.self, Events.self, Show.self, Diary.self, Export.self, Annotate.self]
+        subcommands: [Nights.self, Events.self, Show.self, Diary.self, Export.self, Annotate.self, Recover.self]
     )
 
     struct Nights: ParsableCommand {
@@ -31,7 +31,7 @@ struct JournalCommand: ParsableCommand {
                 let started = n.startedAt.map { dayTime($0) + (n.startSource == "file_time" ? "~" : " ") } ?? "unknown          "
                 print([pad("\(n.id!)", 5, right: true), started, pad(duration(n.durationSeconds), 9), pad("\(c["cramp"] ?? 0)", 6, right: true),
                        pad("\(c["leg_movement"] ?? 0)", 8, right: true), pad("\(c["sleep_interruption"] ?? 0)", 10, right: true),
-                       pad("\(n.framesLost)", 11, right: true), n.source].joined(separator: "  "))
+                       pad("\(n.framesLost)", 11, right: true), n.source + statusNote(n)].joined(separator: "  "))
             }
             if nights.contains(where: { $0.startSource == "file_time" }) { print("~ start estimated from the file's time") }
         }
@@ -116,10 +116,13 @@ struct NightRow: Encodable {
     var frames_lost: Int
     var corrupt_frames: Int
     var truncated_at_byte: Int64?
+    var status: String
+    var clock_drift_ppm: Double?
     var counts: [String: Int]
     init(_ n: NightRecord, counts: [String: Int]) {
         id = n.id!; started_at = n.startedAt; start_source = n.startSource; duration_s = n.durationSeconds; source = n.source
         frames_received = n.framesReceived; frames_lost = n.framesLost; corrupt_frames = n.corruptFrames; truncated_at_byte = n.truncatedAtByte
+        status = n.status; clock_drift_ppm = n.clockDriftPPM
         self.counts = counts
     }
 }
@@ -133,9 +136,10 @@ struct EventRow: Encodable {
     var mean_uv: Double?
     var confidence: Double
     var features: String?
+    var provisional: Bool
     init(_ e: EventRecord) {
         kind = e.kind; onset_s = e.onsetSeconds; offset_s = e.offsetSeconds; channel = e.channel; peak_uv = e.peakMicrovolts
-        mean_uv = e.meanMicrovolts; confidence = e.confidence; features = e.featuresJSON
+        mean_uv = e.meanMicrovolts; confidence = e.confidence; features = e.featuresJSON; provisional = e.provisional
     }
 }
 

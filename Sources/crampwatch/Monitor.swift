@@ -4,6 +4,7 @@ import DeviceProtocol
 import Foundation
 import Journal
 import Pipeline
+import Recordings
 import SignalCore
 
 /// Set from the signal handler; read by the monitor loop.
@@ -32,6 +33,15 @@ extension Crampwatch {
         @Option(name: .customLong("stop-after-idle"), help: ArgumentHelp("Stop when no data arrived for this long (end of a recording). Default: never.", valueName: "seconds")) var stopAfterIdle: Double?
         @Option(name: .customLong("silence-warning"), help: ArgumentHelp("Log a line when the device has sent nothing for this long.", valueName: "seconds")) var silenceWarning = 5.0
         @Option(name: .customLong("fsync-interval"), help: ArgumentHelp("How often the capture is forced to disk.", valueName: "seconds")) var fsyncInterval = 10.0
+        @Option(name: .customLong("write-edf"), help: ArgumentHelp("Also record the night as EDF+ (16-bit, mode 0600) with each event as an annotation, written as it streams; a killed night is repaired with `crampwatch repair`.", valueName: "path")) var writeEDF: String?
+        @Option(name: .customLong("write-bdf"), help: ArgumentHelp("The same as --write-edf, as 24-bit BDF+.", valueName: "path")) var writeBDF: String?
+        @Flag(name: .customLong("no-status"), help: "On a terminal, do not show the one-line live status (log lines only).") var noStatus = false
+        @Option(name: .customLong("emg-rate"), help: ArgumentHelp("Ask the device to sample EMG at this rate (CONFIGURE; 250 to 4000 Hz). Default: its own.", valueName: "Hz")) var emgRate: Int?
+        @Option(name: .customLong("accel-rate"), help: ArgumentHelp("Ask the device to sample its accelerometer at this rate (25 to 200 Hz).", valueName: "Hz")) var accelRate: Int?
+        @Option(name: .customLong("mains"), help: ArgumentHelp("Tell the device the mains frequency here: 50, 60, or 0 to detect it.", valueName: "Hz")) var mains: Int?
+        @Option(name: .customLong("emg-channels"), help: ArgumentHelp("Ask the device to record this many EMG channels (1 to 4).", valueName: "count")) var emgChannels: Int?
+
+        var deviceSettings: DeviceSettings { DeviceSettings(emgRateHz: emgRate, accelRateHz: accelRate, mainsHz: mains, emgChannels: emgChannels) }
         @OptionGroup var detector: DetectorOptions
 
         func validate() throws {
@@ -39,20 +49,50 @@ extension Crampwatch {
             if let s = stopAfterIdle, s <= 0 { throw ValidationError("--stop-after-idle must be a positive number of seconds.") }
             if silenceWarning <= 0 { throw ValidationError("--silence-warning must be a positive number of seconds.") }
             if fsyncInterval <= 0 { throw ValidationError("--fsync-interval must be a positive number of seconds.") }
-        }
-
-        func log(_ line: String) {
-            let f = DateFormatter()
-            f.dateFormat = "HH:mm:ss"
-            let text = "\(f.string(from: Date())) \(line)\n"
-            if json { FileHandle.standardError.write(Data(text.utf8)) } else { FileHandle.standardOutput.write(Data(text.utf8)) }
+            if writeEDF != nil && writeBDF != nil { throw ValidationError("Give --write-edf or --write-bdf, not both.") }
+            if let problem = deviceSettings.problem { throw ValidationError("The device cannot do that: \(problem).") }
         }
 
         func run() throws {
+            // First thing: from here on Ctrl-C or SIGTERM ends the night cleanly instead of killing the process.
+            signal(SIGINT) { _ in stopSignal = 1 }
+            signal(SIGTERM) { _ in stopSignal = 1 }
+            // A file-size limit (ulimit -f) must give a write error we can report, not kill us with SIGXFSZ.
+            signal(SIGXFSZ, SIG_IGN)
+            // A parent may have started us with these signals blocked (a thread pool's mask is inherited through
+            // fork and exec): unblock them, or SIGTERM would stay pending all night and never stop us.
+            var unblock = sigset_t()
+            sigemptyset(&unblock)
+            sigaddset(&unblock, SIGINT)
+            sigaddset(&unblock, SIGTERM)
+            pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+
+            let status = StatusLine(enabled: !json && !noStatus && isatty(STDOUT_FILENO) == 1)
+            func log(_ line: String) {
+                let f = DateFormatter()
+                f.dateFormat = "HH:mm:ss"
+                status.clear()
+                let text = "\(f.string(from: Date())) \(line)\n"
+                if json { FileHandle.standardError.write(Data(text.utf8)) } else { FileHandle.standardOutput.write(Data(text.utf8)) }
+            }
+
             let config: DetectorConfiguration
             do { config = try detector.resolve(journalPath: journal.resolvedPath) } catch {
                 complain("\(error)")
                 throw Exit.failure
+            }
+            var liveJournal: Journal?
+            if !noJournal {
+                do {
+                    let j = try Journal(path: journal.resolvedPath)
+                    liveJournal = j
+                    // A night left unfinished by a monitor that was killed is finished from its capture first.
+                    for outcome in try LiveNightRecovery.recover(journal: j) { log(outcome.message) }
+                } catch {
+                    complain("\(error)")
+                    complain("cannot use the journal, so nothing would be saved. Fix the problem above, or run with --no-journal to record the capture only.")
+                    throw Exit.failure
+                }
             }
             let startedAt = Date()
             let capturePath = capture ?? {
@@ -66,10 +106,13 @@ extension Crampwatch {
                 throw Exit.failure
             }
             fchmod(fd, 0o600)
+            // Held until we exit (however we exit): tells `journal recover` this night is still being recorded.
+            _ = CaptureLock.lock(fd: fd)
 
             let address: DeviceAddress = serial.map { .serial(path: $0) } ?? .usb(serial: deviceSerial, productID: ProtocolV1.usbTestProductID)
             let reader = DeviceReader(address: address)
             reader.transfers = transfers
+            reader.settings = deviceSettings
             do {
                 let info = try reader.connect()
                 if let info {
@@ -84,38 +127,68 @@ extension Crampwatch {
                 throw Exit.failure
             }
 
-            signal(SIGINT) { _ in stopSignal = 1 }
-            signal(SIGTERM) { _ in stopSignal = 1 }
-
             let run = CaptureRun(path: capturePath, configuration: config)
+            let recorder = liveJournal.map { LiveNightRecorder(journal: $0, capturePath: capturePath, configuration: config, startedAt: startedAt) }
+            var exporter: EDFNightWriter?
+            if let out = writeEDF ?? writeBDF {
+                exporter = EDFNightWriter(path: out, bdf: writeBDF != nil, start: EDFStartTime(unixSeconds: startedAt.timeIntervalSince1970.rounded(.down)))
+                run.sink = exporter
+            }
+            var counts: [EventKind: Int] = [:]
+            run.onStart = { d in
+                recorder?.begin(d)
+                if let r = recorder, r.nightID == nil, let why = r.lastFailure { log("the journal cannot be written (\(why)); the night will be saved at the end if it can") }
+            }
+            run.onGap = { g in recorder?.gap(g) }
             run.onEvent = { e in
                 let t = clock(e.onsetSeconds, startedAt)
                 if e.isProvisional {
                     log("cramp started (provisional) at \(t) on channel \(e.channel + 1)")
                 } else {
+                    counts[e.kind, default: 0] += 1
                     log("\(e.kind.rawValue) \(t), \(duration(e.durationSeconds))\(e.kind == .cramp ? ", peak \(Int(e.peakAboveRestMicrovolts)) µV above rest" : "")")
                 }
+                recorder?.event(e)
             }
+            var clockFit = ClockFit()
+            var lastDeviceMicros: UInt64?
             var written: UInt64 = 0
+            var received: UInt64 = 0
             var lastSync = Date()
+            var lastProgress = Date()
             var warnedSilence = false
             var lastLost = 0
+            var journalFailuresLogged = 0
             var failure: String?
+            /// Set when the capture could not be written (disk full): detection and journaling go on without it.
+            var captureStoppedAt: UInt64?
             func record(_ bytes: [UInt8]) -> Bool {
+                received += UInt64(bytes.count)
                 var off = 0
-                while off < bytes.count {
+                while captureStoppedAt == nil && off < bytes.count {
                     let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
                     if n < 0 {
                         if errno == EINTR { continue }
-                        failure = "\(capturePath): writing the capture failed: \(String(cString: strerror(errno))) (disk full?)"
-                        return false
+                        let why = String(cString: strerror(errno))
+                        let full = errno == ENOSPC || errno == EFBIG || errno == EDQUOT
+                        captureStoppedAt = written
+                        fsync(fd)
+                        log("\(capturePath): writing the capture failed at byte \(written): \(why)\(full ? " — the disk (or this file's size limit) is full" : ""). " +
+                            "The \(written) bytes already written are kept; detection and the journal go on, but the rest of the night is not recorded. Free some space for the next night.")
+                        break
                     }
                     off += n
+                    written += UInt64(n)
                 }
-                written += UInt64(bytes.count)
                 do { try bytes.withUnsafeBytes { try run.feed($0) } } catch {
                     failure = "\(error)"
                     return false
+                }
+                if let device = run.newestSampleDeviceMicros, device != lastDeviceMicros {
+                    lastDeviceMicros = device
+                    let resets = clockFit.resets
+                    clockFit.add(deviceSeconds: Double(device) / 1e6, hostSeconds: Date().timeIntervalSince1970)
+                    if clockFit.resets > resets { log("the device clock jumped (the device restarted or its clock was reset); fitting it to the host clock again from here") }
                 }
                 return true
             }
@@ -136,17 +209,32 @@ extension Crampwatch {
                 case .disconnected(let why):
                     log("device lost: \(why); reconnecting")
                 case .connected(_, _):
-                    log("reconnected (attempt \(reader.reconnects)); the night continues")
+                    log("reconnected (attempt \(reader.reconnects)) after \(String(format: "%.1f", reader.lastOutageSeconds)) s\(reader.lastReconnectByHotplug ? " (hotplug: the device announced itself)" : ""); the night continues")
                     // A leading 0x00 ends any partial frame from before the unplug (PROTOCOL.md section 1).
                     guard record([0]) else { break loop }
                 case .log(let line):
                     log(line)
                 }
-                if Date().timeIntervalSince(lastSync) >= fsyncInterval {
+                let now = Date()
+                if captureStoppedAt == nil && now.timeIntervalSince(lastSync) >= fsyncInterval {
                     fsync(fd)
-                    lastSync = Date()
+                    lastSync = now
+                }
+                if now.timeIntervalSince(lastProgress) >= 1 {
+                    lastProgress = now
+                    recorder?.progress(seconds: run.secondsSoFar, stats: run.statsSoFar)
+                    if let r = recorder, r.failures > journalFailuresLogged {
+                        journalFailuresLogged = r.failures
+                        log("could not write to the journal: \(r.lastFailure ?? "?"). The capture keeps everything; the night is saved at the end if possible, or replay the capture later.")
+                    }
+                    let levels = run.lastSecondLevels
+                    status.show(seconds: run.secondsSoFar, emgAboveRest: levels?.emgAboveRestMicrovolts, activity: levels?.activityG,
+                                cramps: counts[.cramp, default: 0], legMovements: counts[.legMovement, default: 0],
+                                interruptions: counts[.sleepInterruption, default: 0], framesLost: run.statsSoFar.framesLost,
+                                recording: captureStoppedAt == nil)
                 }
             }
+            status.clear()
             if stopSignal != 0 { log("stopping (signal)") }
             let usb = reader.usbStats
             reader.stop()
@@ -166,22 +254,38 @@ extension Crampwatch {
                 complain("nothing usable was received; the capture is \(capturePath).")
                 throw Exit.failure
             }
+            if let exporter, exporter.writer != nil {
+                log("EDF+ recording: \(exporter.path) (\(exporter.annotations) annotations)")
+            }
+            // The night's wall-clock start from the device clock, once the fit has something to go on.
+            let fit = clockFit.result
+            var nightStart = startedAt
+            var startSource = "monitor"
+            if let fit, fit.points >= 2, let first = run.firstSampleDeviceMicros {
+                nightStart = Date(timeIntervalSince1970: fit.hostSeconds(device: Double(first) / 1e6))
+                startSource = "device"
+                log(String(format: "device clock: %+.1f ppm against the host over %d windows, arrivals within %.1f ms of the fit (median)", fit.driftPPM, fit.points, fit.medianResidualMs))
+            }
+            if let stoppedAt = captureStoppedAt {
+                log("the capture \(capturePath) stopped at byte \(stoppedAt) of \(received) received (disk full); the night below was detected from all of them.")
+            }
             var nightID: Int64?
-            if !noJournal {
+            if let recorder {
                 do {
-                    let j = try Journal(path: journal.resolvedPath)
-                    nightID = try NightStore.save(result, to: j, source: "monitor", startedAt: startedAt, startSource: "monitor")
+                    nightID = try recorder.complete(result, clock: fit, startedAt: nightStart, startSource: startSource)
                 } catch {
                     complain("\(error)")
                     complain("the night was NOT saved; replay \(capturePath) later to save it.")
                 }
             }
             if json {
-                try printJSON(NightJSON(result: result, nightID: nightID, journalPath: noJournal ? nil : journal.resolvedPath))
+                var out = NightJSON(result: result, nightID: nightID, journalPath: noJournal ? nil : journal.resolvedPath)
+                if let fit { out.clock = .init(offset_s: fit.offsetSeconds, drift_ppm: fit.driftPPM, windows: fit.points, median_residual_ms: fit.medianResidualMs) }
+                try printJSON(out)
             } else {
                 var replay = try Replay.parse([capturePath])
                 replay.journal = journal
-                replay.printNight(result, nightID: nightID, startedAt: startedAt)
+                replay.printNight(result, nightID: nightID, startedAt: nightStart)
             }
         }
     }
@@ -211,5 +315,35 @@ extension Crampwatch {
                 throw Exit.failure
             }
         }
+    }
+}
+
+/// The monitor's one-line live status on a terminal, redrawn in place once a second:
+/// how long it has recorded, the EMG level above rest and the movement, events so far, frames lost.
+final class StatusLine {
+    let enabled: Bool
+    private var shown = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func clear() {
+        guard enabled, shown else { return }
+        FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
+        shown = false
+    }
+
+    func show(seconds: Double, emgAboveRest: Float?, activity: Float?, cramps: Int, legMovements: Int, interruptions: Int, framesLost: Int, recording: Bool) {
+        guard enabled else { return }
+        let s = Int(seconds)
+        var parts = [String(format: "%d:%02d:%02d recorded", s / 3600, s / 60 % 60, s % 60)]
+        if let e = emgAboveRest, e.isFinite { parts.append("EMG \(Int(e.rounded())) µV above rest") }
+        if let a = activity, a.isFinite { parts.append(String(format: "motion %.2f g", a)) }
+        parts.append("cramps \(cramps)")
+        parts.append("leg movements \(legMovements)")
+        parts.append("awake \(interruptions)×")
+        parts.append("frames lost \(framesLost)")
+        if !recording { parts.append("CAPTURE STOPPED (disk full)") }
+        FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + parts.joined(separator: " · ")).utf8))
+        shown = true
     }
 }

@@ -46,7 +46,7 @@ import Testing
                                        capture: capture, in: dir)
         #expect(live.status == 0, "\(live.stderr)")
         #expect(live.stderr.contains("cwsim: unplugged at frame 5000 for 700 ms; 300 frames lost"))
-        #expect(live.stderr.contains("reconnected (attempt 1); the night continues"))
+        #expect(live.stderr.contains("reconnected (attempt 1) after "))
         #expect(live.stderr.contains("USB: 1 stall cleared"))
         let s = Harness.summary(live)
         // 3 dropped + 2 corrupted (skipped, so lost) + 300 while unplugged.
@@ -142,5 +142,102 @@ import Testing
         #expect(out.contains("1209:c4a3"))
         #expect(out.contains("serial CW-TEST-7"))
         #expect(out.contains("firmware 1.0.0, 2 EMG ch at 1000 Hz, accel 3 axes at 100 Hz"))
+    }
+}
+@Suite struct MonitorShutdownTests {
+    /// The pids of `parent`'s children (read from /proc, so only the process we started is signalled).
+    static func children(of parent: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == parent
+        }
+    }
+
+    @Test func sigtermMidNightFlushesTheCaptureAndSavesTheNight() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("term.cwcap").path
+        let journal = dir.appendingPathComponent("journal.sqlite").path
+        let out = dir.appendingPathComponent("out.json"), err = dir.appendingPathComponent("err.txt")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Harness.sim)
+        // 720 s at 20x: 36 s of streaming; stopped after about 4 s.
+        p.arguments = ["--capture", Harness.nightA, "--speed", "20", "--", Harness.crampwatch, "monitor", "--capture", capture,
+                       "--journal", journal, "--json"]
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        try p.run()
+        Thread.sleep(forTimeInterval: 4)
+        let kids = Self.children(of: p.processIdentifier)
+        try #require(kids.count == 1)
+        kill(kids[0], SIGTERM)
+        p.waitUntilExit()
+        let stderr = String(decoding: try Data(contentsOf: err), as: UTF8.self)
+        #expect(p.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("stopping (signal)"))
+        #expect(stderr.contains("cwsim: STOP"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        #expect(json["night_id"] as? Int == 1)
+        let duration = (json["summary"] as? [String: Any])?["duration_s"] as? Double ?? 0
+        #expect(duration > 20 && duration < 700)
+        // What was received is on disk, and it is exactly the start of the night.
+        let got = try Data(contentsOf: URL(fileURLWithPath: capture))
+        let source = try Data(contentsOf: URL(fileURLWithPath: Harness.nightA))
+        #expect(got.count > 100_000 && got.count < source.count)
+        #expect(got == source.prefix(got.count))
+    }
+}
+
+/// The virtual device running the firmware core itself (`cwsim --synthetic`): the core's command handler answers
+/// GET_INFO and START, its sampler and encoder produce the night. With bulk OUT on endpoint 0x02, as the
+/// ATmega32U4 board has it, the reader finds the endpoint in the descriptor and its commands still arrive.
+@Suite struct FirmwareCoreDeviceTests {
+    @Test(arguments: ["1", "2"]) func theFirmwareCoreStreamsANightThroughLibusb(outEndpoint: String) throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("core.cwcap").path
+        let r = try Harness.run(Harness.sim, ["--synthetic", "90", "--out-endpoint", outEndpoint, "--", Harness.crampwatch, "monitor",
+                                              "--capture", capture, "--no-journal", "--json", "--stop-after-idle", "2"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("cwsim: START (synthetic)"), "START must reach the core on OUT endpoint \(outEndpoint)")
+        #expect(r.stderr.contains("cwsim: STOP (synthetic)"))
+        let device = try #require(r.json["device"] as? [String: Any])
+        #expect(device["serial"] as? String == "CW-SYNTH-0001")
+        #expect(device["emg_rate_hz"] as? Int == 2000)
+        let s = Harness.summary(r)
+        #expect(s["duration_s"] as? Double == 90)
+        #expect(s["frames_lost"] as? Int == 0)
+        #expect(s["corrupt_frames"] as? Int == 0)
+        // Every frame the core produced was received, but the acknowledgement of STOP, which the reader no longer reads.
+        let produced = try #require(FaultInjectionTests.number(before: "frames produced by the core", in: r.stderr))
+        let night = try Replayer().replay(path: capture)
+        #expect(night.stats.frames == produced - 1)
+    }
+
+    /// `monitor --emg-rate/--accel-rate/--emg-channels` send CONFIGURE before START; the core takes the settings,
+    /// GET_INFO confirms them, and the night is sampled that way.
+    @Test func configureFromTheCommandLine() throws {
+        let dir = try Harness.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("configured.cwcap").path
+        let r = try Harness.run(Harness.sim, ["--synthetic", "30", "--", Harness.crampwatch, "monitor", "--capture", capture, "--no-journal", "--json",
+                                              "--stop-after-idle", "2", "--emg-rate", "1000", "--accel-rate", "50", "--emg-channels", "1"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("1 EMG channel at 1000 Hz, accelerometer at 50 Hz"))
+        let device = try #require(r.json["device"] as? [String: Any])
+        #expect(device["emg_rate_hz"] as? Int == 1000)
+        #expect(device["accel_rate_hz"] as? Int == 50)
+        #expect(device["emg_channels"] as? Int == 1)
+        #expect(Harness.summary(r)["frames_lost"] as? Int == 0)
+        #expect((Harness.summary(r)["duration_s"] as? Double ?? 0) >= 29.9)
+        // What the device cannot do is refused before anything is opened.
+        let bad = try Harness.run(Harness.crampwatch, ["monitor", "--no-journal", "--emg-rate", "8000"], in: dir)
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("EMG rate 8000 Hz is outside 250 to 4000 Hz"))
     }
 }

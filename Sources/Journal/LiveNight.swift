@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+
+/// A night written while it happens: the live monitor stores each event the moment the detector emits it
+/// (a cramp's provisional notice included), then replaces them with the night's final list when it stops.
+/// A night left in "recording" (the process was killed) is finished by `journal recover` from its capture.
+extension Journal {
+    /// Stores the night's row (status "recording") with its device and recording; returns its id.
+    public func beginNight(_ night: NightRecord, device: DeviceRecord?, recording: RecordingRecord?) throws -> Int64 {
+        var night = night
+        night.status = NightStatus.recording
+        return try saveNight(night, device: device, recording: recording, events: [], gaps: [])
+    }
+
+    /// Stores one event of a night being recorded. A final cramp replaces the provisional notice of its channel.
+    @discardableResult
+    public func appendEvent(_ event: EventRecord, night: Int64) throws -> Int64 {
+        try writeTransaction { db in
+            var e = event
+            e.nightId = night
+            if e.detectorConfigId == nil {
+                e.detectorConfigId = try Int64.fetchOne(db, sql: "SELECT detectorConfigId FROM night WHERE id = ?", arguments: [night])
+            }
+            if e.kind == "cramp" && !e.provisional {
+                try EventRecord
+                    .filter(EventRecord.Columns.nightId == night && EventRecord.Columns.provisional == true && EventRecord.Columns.kind == "cramp"
+                            && EventRecord.Columns.channel == e.channel && EventRecord.Columns.onsetSeconds <= e.onsetSeconds + 0.001)
+                    .deleteAll(db)
+            }
+            try e.insert(db)
+            return e.id!
+        }
+    }
+
+    /// Stores one gap of a night being recorded.
+    public func appendGap(_ gap: GapRecord, night: Int64) throws {
+        try writeTransaction { db in
+            var g = gap
+            g.nightId = night
+            try g.insert(db)
+        }
+    }
+
+    /// Updates the running totals of a night being recorded (so a killed night still says how long it ran).
+    public func updateProgress(night: Int64, durationSeconds: Double, framesReceived: Int, framesLost: Int, corruptFrames: Int) throws {
+        try writeTransaction { db in
+            try db.execute(sql: "UPDATE night SET durationSeconds = ?, framesReceived = ?, framesLost = ?, corruptFrames = ? WHERE id = ?",
+                           arguments: [durationSeconds, framesReceived, framesLost, corruptFrames, night])
+        }
+    }
+
+    /// Finishes a night in one transaction: its totals, clock fit and status from `night`, and exactly `events`
+    /// and `gaps` (whatever was stored live is replaced, so nothing is duplicated and nothing provisional stays).
+    public func completeNight(_ id: Int64, _ night: NightRecord, events: [EventRecord], gaps: [GapRecord], recordingSizeBytes: Int64?) throws {
+        try writeTransaction { db in
+            guard var row = try NightRecord.fetchOne(db, key: id) else {
+                throw JournalError(path: path, "night \(id) is not in the journal (was it deleted while recording?)")
+            }
+            row.detectorConfigId = night.detectorConfigId ?? row.detectorConfigId
+            row.startedAt = night.startedAt ?? row.startedAt
+            row.startSource = night.startSource
+            row.durationSeconds = night.durationSeconds
+            row.framesReceived = night.framesReceived
+            row.framesLost = night.framesLost
+            row.corruptFrames = night.corruptFrames
+            row.truncatedAtByte = night.truncatedAtByte
+            row.status = night.status
+            row.clockOffsetSeconds = night.clockOffsetSeconds ?? row.clockOffsetSeconds
+            row.clockDriftPPM = night.clockDriftPPM ?? row.clockDriftPPM
+            row.clockFitPoints = night.clockFitPoints ?? row.clockFitPoints
+            row.clockResidualMs = night.clockResidualMs ?? row.clockResidualMs
+            try row.update(db)
+            if let size = recordingSizeBytes, let rec = row.recordingId {
+                try db.execute(sql: "UPDATE recording SET sizeBytes = ? WHERE id = ?", arguments: [size, rec])
+            }
+            try EventRecord.filter(EventRecord.Columns.nightId == id).deleteAll(db)
+            try GapRecord.filter(GapRecord.Columns.nightId == id).deleteAll(db)
+            for var e in events {
+                e.nightId = id
+                e.detectorConfigId = e.detectorConfigId ?? row.detectorConfigId
+                try e.insert(db)
+            }
+            for var g in gaps {
+                g.nightId = id
+                try g.insert(db)
+            }
+        }
+    }
+
+    /// Nights still marked "recording", with their recordings: a monitor is running, or was killed.
+    public func unfinishedNights() throws -> [(night: NightRecord, recording: RecordingRecord?)] {
+        try readTransaction { db in
+            try NightRecord.filter(NightRecord.Columns.status == NightStatus.recording).order(Column("id")).fetchAll(db).map { n in
+                (n, try n.recordingId.flatMap { try RecordingRecord.fetchOne(db, key: $0) })
+            }
+        }
+    }
+}
