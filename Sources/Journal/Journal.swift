@@ -43,7 +43,11 @@ public final class Journal: Sendable {
         guard fd >= 0 else {
             throw JournalError(path: path, "cannot open: \(String(cString: strerror(errno))). Check the path and its permissions, or choose another place with --journal.")
         }
-        close(fd)
+        // Two commands opening a new journal at once (the monitor starting while `journal nights` runs) must not
+        // both create its tables: the schema check and migrations run under an exclusive flock on the file
+        // (independent of SQLite's own fcntl locks), released when this initializer returns.
+        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        defer { close(fd) }
         // A journal from a newer Crampwatch is refused through a read-only connection first: opening a pool
         // already writes (GRDB creates and drops a table to start the WAL), and such a file must stay untouched.
         var readOnly = Configuration()
@@ -64,7 +68,9 @@ public final class Journal: Sendable {
         }
         let migrator = Self.migrator
         do {
-            try writer.read { db in
+            // On the writer's connection: a reader connection opened before the migrations would keep the old
+            // table layouts in its caches (an upgraded journal then failed to read its nights' new columns).
+            try writer.writeWithoutTransaction { db in
                 if try migrator.hasBeenSuperseded(db) {
                     throw JournalError(path: path, "it was written by a newer version of Crampwatch (schema \(try migrator.appliedIdentifiers(db).sorted().last ?? "?")). Update Crampwatch; nothing was changed.")
                 }

@@ -162,27 +162,35 @@ extension Crampwatch {
             var failure: String?
             /// Set when the capture could not be written (disk full): detection and journaling go on without it.
             var captureStoppedAt: UInt64?
+            /// Writes `bytes` to the capture and feeds them to the detector (and the EDF+ recording) in slices of
+            /// 4 KiB, so however much arrived at once, the capture is never more than a slice ahead of the EDF+
+            /// file and the journal if the process is killed.
             func record(_ bytes: [UInt8]) -> Bool {
                 received += UInt64(bytes.count)
-                var off = 0
-                while captureStoppedAt == nil && off < bytes.count {
-                    let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        let why = String(cString: strerror(errno))
-                        let full = errno == ENOSPC || errno == EFBIG || errno == EDQUOT
-                        captureStoppedAt = written
-                        fsync(fd)
-                        log("\(capturePath): writing the capture failed at byte \(written): \(why)\(full ? " — the disk (or this file's size limit) is full" : ""). " +
-                            "The \(written) bytes already written are kept; detection and the journal go on, but the rest of the night is not recorded. Free some space for the next night.")
-                        break
+                var start = 0
+                while start < bytes.count {
+                    let end = min(bytes.count, start + 4096)
+                    var off = start
+                    while captureStoppedAt == nil && off < end {
+                        let n = bytes[off..<end].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                        if n < 0 {
+                            if errno == EINTR { continue }
+                            let why = String(cString: strerror(errno))
+                            let full = errno == ENOSPC || errno == EFBIG || errno == EDQUOT
+                            captureStoppedAt = written
+                            fsync(fd)
+                            log("\(capturePath): writing the capture failed at byte \(written): \(why)\(full ? " — the disk (or this file's size limit) is full" : ""). " +
+                                "The \(written) bytes already written are kept; detection and the journal go on, but the rest of the night is not recorded. Free some space for the next night.")
+                            break
+                        }
+                        off += n
+                        written += UInt64(n)
                     }
-                    off += n
-                    written += UInt64(n)
-                }
-                do { try bytes.withUnsafeBytes { try run.feed($0) } } catch {
-                    failure = "\(error)"
-                    return false
+                    do { try bytes[start..<end].withUnsafeBytes { try run.feed($0) } } catch {
+                        failure = "\(error)"
+                        return false
+                    }
+                    start = end
                 }
                 if let device = run.newestSampleDeviceMicros, device != lastDeviceMicros {
                     lastDeviceMicros = device

@@ -70,3 +70,28 @@ import GRDB
 enum GRDBTestAccess {
     static func open(_ path: String) throws -> DatabaseQueue { try DatabaseQueue(path: path) }
 }
+
+@Suite struct JournalConcurrencyTests {
+    /// Several processes' worth of openers racing on a brand-new journal: each must find or create the same schema,
+    /// none may fail with "table already exists".
+    @Test func manyOpenersOfANewJournalAtOnce() async throws {
+        for round in 0..<5 {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cw-race-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let path = dir.appendingPathComponent("journal.sqlite").path
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let failures = await withTaskGroup(of: String?.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        do { _ = try Journal(path: path); return nil } catch { return "\(error)" }
+                    }
+                }
+                var out: [String] = []
+                for await r in group { if let r { out.append(r) } }
+                return out
+            }
+            #expect(failures.isEmpty, "round \(round): \(failures)")
+            #expect(try Journal(path: path).nights().isEmpty)
+        }
+    }
+}
