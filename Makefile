@@ -3,7 +3,7 @@ SWIFT ?= swift
 JOURNAL ?=
 DEMO_NIGHT ?= Samples/night-a/night.cwcap
 
-.PHONY: setup build demo test test-swift test-firmware firmware-avr firmware-qemu test-usb clean bench accuracy bench-sweep
+.PHONY: setup build demo test test-swift test-firmware firmware-avr firmware-qemu test-usb clean bench accuracy bench-sweep fuzz-build fuzz-smoke fuzz
 
 setup:
 	@./scripts/setup-system.sh
@@ -16,7 +16,7 @@ demo: build
 	.build/release/crampwatch replay $(DEMO_NIGHT) $(if $(JOURNAL),--journal $(JOURNAL),)
 
 # Every test: Swift (all modules, the real CLI, a real SQLite file) and the C firmware core.
-test: setup test-firmware test-swift
+test: setup test-firmware test-swift fuzz-smoke
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -42,8 +42,28 @@ firmware-avr: setup
 firmware-qemu: setup
 	$(MAKE) -C Firmware qemu
 
+# libFuzzer (swiftc -sanitize=fuzzer,address) on the frame decoder, the EDF/BDF reader and the CSV importer;
+# built into .build-fuzz, apart from the normal build. See README "Reliability".
+FUZZ_SECONDS ?= 60
+FUZZ_LONG_SECONDS ?= 3600
+fuzz-build: setup
+	./Fuzz/build.sh
+	python3 Fuzz/seeds.py
+
+# Bounded run of each target (part of `make test`): fails on any crash, memory error or broken invariant.
+fuzz-smoke: fuzz-build
+	./Fuzz/run.sh frame-decoder $(FUZZ_SECONDS)
+	./Fuzz/run.sh edf $(FUZZ_SECONDS)
+	./Fuzz/run.sh csv $(FUZZ_SECONDS)
+
+# Long runs (not in CI): `make fuzz FUZZ_LONG_SECONDS=28800`; the corpus in .build-fuzz/corpus grows between runs.
+fuzz: fuzz-build
+	./Fuzz/run.sh frame-decoder $(FUZZ_LONG_SECONDS)
+	./Fuzz/run.sh edf $(FUZZ_LONG_SECONDS)
+	./Fuzz/run.sh csv $(FUZZ_LONG_SECONDS)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
 	$(MAKE) -C Firmware clean
 
 # Benchmarks (not part of `make test`): the hot paths, side by side with the SciPy reference in one run.

@@ -63,6 +63,8 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Journal", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DeviceIOTests", dependencies: ["DeviceIO", "DeviceProtocol", "Pipeline"]),
         .testTarget(name: "CLITests"),
+        // The bad-input corpus (Tests/Corpus) through the real CLI: exit codes and one clear line each.
+        .testTarget(name: "BadInputTests"),
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "Pipeline", "SignalCore"], exclude: ["edf_check.py"]),
     ],
     swiftLanguageModes: [.v6]

@@ -48,6 +48,14 @@ public final class Journal: Sendable {
         // (independent of SQLite's own fcntl locks), released when this initializer returns.
         while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
         defer { close(fd) }
+        // A journal from a newer Crampwatch is refused through a read-only connection first: opening a pool
+        // already writes (GRDB creates and drops a table to start the WAL), and such a file must stay untouched.
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        if let queue = try? DatabaseQueue(path: path, configuration: readOnly),
+           let applied = try? queue.read({ db in try Self.migrator.hasBeenSuperseded(db) ? try Self.migrator.appliedIdentifiers(db) : nil }) {
+            throw JournalError(path: path, "it was written by a newer version of Crampwatch (schema \(applied.sorted().last ?? "?")). Update Crampwatch; nothing was changed.")
+        }
         var config = Configuration()
         config.journalMode = .wal
         config.busyMode = .timeout(10)

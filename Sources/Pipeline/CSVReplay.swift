@@ -42,11 +42,14 @@ extension Replayer {
         var rate = recordingOptions.csvRateHz
         let allIndices = Array(names.indices)
         var firstRows: [[Double?]] = []
+        // Each read-ahead row's own line and byte offset, for its errors when it is processed below.
+        var firstPlaces: [(line: Int, offset: UInt64)] = []
         // Read ahead (at most 20000 rows) until the rate and the accelerometer's spacing are known.
         var accelRowsSeen: [Int] = []
         while firstRows.count < 20_000, firstRows.count < 2 || (!accel.isEmpty && accelRowsSeen.count < 2), try csv.next(allIndices, into: &values) {
             if !accel.isEmpty, accel.allSatisfy({ values[$0] != nil }) { accelRowsSeen.append(firstRows.count) }
             firstRows.append(values)
+            firstPlaces.append((csv.line, csv.lineOffset))
         }
         guard !firstRows.isEmpty else { throw RecordingError(path: path, offset: csv.lineOffset, "the CSV file has a header but no data rows") }
         var t0 = 0.0
@@ -150,7 +153,7 @@ extension Replayer {
             row += 1
             if accelOnly ? accelBuf.count >= block * 3 : emgBuf.count >= block * emg.count { try flush() }
         }
-        for (k, r) in firstRows.enumerated() { try take(r, line: csv.line - firstRows.count + 1 + k, offset: csv.lineOffset) }
+        for (k, r) in firstRows.enumerated() { try take(r, line: firstPlaces[k].line, offset: firstPlaces[k].offset) }
         while try csv.next(allIndices, into: &values) { try take(values, line: csv.line, offset: csv.lineOffset) }
         try flush()
         let events = try run.finish()

@@ -37,7 +37,7 @@ public final class CSVSignalReader {
         separator = sep
         columns = cols
         if let dup = cols.enumerated().first(where: { e in cols.firstIndex(of: e.element) != e.offset }) {
-            throw RecordingError(path: path, offset: lineOffset, "column \"\(dup.element)\" appears twice in the header (line \(line)); rename one")
+            throw RecordingError(path: path, offset: lineOffset, "column \"\(RecordingError.quoting(dup.element))\" appears twice in the header (line \(line)); rename one")
         }
     }
 
@@ -82,11 +82,12 @@ public final class CSVSignalReader {
             for i in indices {
                 let text = String(decoding: fields[i], as: UTF8.self).trimmingSpaces().trimmingQuotes()
                 if text.isEmpty { values.append(nil); continue }
-                guard let v = Double(text) else {
-                    throw RecordingError(path: path, offset: lineOffset, "line \(line), column \"\(columns[i])\": \"\(text)\" is not a number")
+                // Double("2\0 5") reads 2: the C parser underneath stops at a NUL byte (found by fuzzing).
+                guard !fields[i].contains(0), let v = Double(text) else {
+                    throw RecordingError(path: path, offset: lineOffset, "line \(line), column \"\(RecordingError.quoting(columns[i]))\": \"\(RecordingError.quoting(text))\" is not a number")
                 }
                 guard v.isFinite else {
-                    throw RecordingError(path: path, offset: lineOffset, "line \(line), column \"\(columns[i])\": \(text) is not a measurement (NaN or infinite); remove the row or leave the cell empty where that is allowed (accelerometer columns)")
+                    throw RecordingError(path: path, offset: lineOffset, "line \(line), column \"\(RecordingError.quoting(columns[i]))\": \(RecordingError.quoting(text)) is not a measurement (NaN or infinite); remove the row or leave the cell empty where that is allowed (accelerometer columns)")
                 }
                 values.append(v)
             }

@@ -196,12 +196,17 @@ extension EDFHeader {
                 throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8 + 8 + 8), 8),
                                      "\(name): digital range \(dmins[i])…\(dmaxs[i]) is impossible for \(bytesPerSample == 2 ? "16-bit EDF" : "24-bit BDF") (minimum must be below maximum, both within \(limit.lowerBound)…\(limit.upperBound))")
             }
+            // Beyond this, scaling to µV as Float overflows to infinity (and no sensor measures it): found by fuzzing.
+            for (value, column) in [(pmins[i], 0), (pmaxs[i], 1)] where abs(value) > 1e20 {
+                throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8 + 8 * column), 8),
+                                     "\(name): physical \(column == 0 ? "minimum" : "maximum") \(value) is beyond ±1e20, which no sensor measures; the header is damaged")
+            }
             guard pmins[i] != pmaxs[i] else {
                 throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8), 8), "\(name): physical minimum and maximum are both \(pmins[i]), so samples cannot be scaled")
             }
             guard counts[i] >= 1, counts[i] <= 10_000_000 else {
                 throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8 * 5 + 80), 8),
-                                     "\(name): \(counts[i]) samples per data record is impossible (expected 1 or more)")
+                                     "\(name): \(counts[i]) samples per data record is impossible (expected 1 to 10000000)")
             }
             out.append(EDFSignal(label: labels[i], transducer: transducers[i], physicalDimension: dims[i], physicalMinimum: pmins[i],
                                  physicalMaximum: pmaxs[i], digitalMinimum: dmins[i], digitalMaximum: dmaxs[i], prefiltering: prefilters[i],
@@ -225,11 +230,10 @@ struct FieldReader {
 
     func text(at offset: Int, _ width: Int, _ name: String) throws -> String {
         let slice = bytes[offset..<(offset + width)]
-        if let bad = slice.firstIndex(where: { $0 < 32 || $0 > 126 }) {
-            // Tolerate bytes above 126 in free-text fields (many writers put Latin-1 there) but not control bytes.
-            if slice[bad] < 32 {
-                throw RecordingError(path: path, offset: UInt64(base + bad), "\(name) holds a control byte (0x\(String(slice[bad], radix: 16))); the header is damaged")
-            }
+        // Tolerate bytes above 126 in free-text fields (many writers put Latin-1 there) but not control bytes,
+        // wherever they are (a fuzzed header hid a newline after a Latin-1 byte).
+        if let bad = slice.firstIndex(where: { $0 < 32 }) {
+            throw RecordingError(path: path, offset: UInt64(base + bad), "\(name) holds a control byte (0x\(String(slice[bad], radix: 16))); the header is damaged")
         }
         var s = String(decoding: slice, as: UTF8.self)
         while s.last == " " { s.removeLast() }

@@ -223,7 +223,7 @@ public enum TAL {
             while j < end && bytes[j] != 0x14 && bytes[j] != 0x15 { j += 1 }
             let onsetText = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<j]), as: UTF8.self)
             guard let onset = Double(onsetText), j < end else {
-                throw RecordingError(path: path, offset: fileOffset + UInt64(start), "annotation onset \"\(onsetText)\" is not a signed number followed by 0x14")
+                throw RecordingError(path: path, offset: fileOffset + UInt64(start), "annotation onset \"\(RecordingError.quoting(onsetText))\" is not a signed number followed by 0x14")
             }
             var duration: Double?
             if bytes[j] == 0x15 {
@@ -231,7 +231,7 @@ public enum TAL {
                 while k < end && bytes[k] != 0x14 { k += 1 }
                 let d = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(j + 1)..<k]), as: UTF8.self)
                 guard let dv = Double(d), dv >= 0 else {
-                    throw RecordingError(path: path, offset: fileOffset + UInt64(j + 1), "annotation duration \"\(d)\" is not a number of seconds")
+                    throw RecordingError(path: path, offset: fileOffset + UInt64(j + 1), "annotation duration \"\(RecordingError.quoting(d))\" is not a number of seconds")
                 }
                 duration = dv
                 j = k

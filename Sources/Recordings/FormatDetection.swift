@@ -16,6 +16,9 @@ public enum FormatDetector {
         let reader = try ChunkedFileReader(path: path)
         guard reader.size > 0 else { throw RecordingError(path: path, offset: 0, "the file is empty; nothing was recorded in it") }
         let head = try reader.peek(probeBytes)
+        // An EDF/BDF version field with less than the 256-byte header behind it is a cut-off EDF/BDF: the reader says so.
+        if head.count < 256, head.count >= 8, Array(head[0..<8]) == Array("0       ".utf8) { return .edf }
+        if head.count < 256, head.count >= 8, head[0] == 0xFF, Array(head[1..<8]) == Array("BIOSEMI".utf8) { return .bdf }
         if head.count >= 256, Array(head[0..<8]) == Array("0       ".utf8) {
             let reserved = String(decoding: head[192..<236], as: UTF8.self)
             return reserved.hasPrefix("EDF+") ? .edfPlus : .edf

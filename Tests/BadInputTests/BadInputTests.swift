@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+
+/// Bad input through the real `crampwatch` executable: every file in Tests/Corpus (made by
+/// Tests/Corpus/make_bad_inputs.py, or saved by the fuzzers in Fuzz/) gives its expected exit code and one clear
+/// line naming the file and the place (byte offset, field, line), and never a crash: a signal fails the test.
+struct CLI {
+    static let binary: URL = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("crampwatch").path) && dir.path != "/" {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("crampwatch")
+    }()
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let corpus = root.appendingPathComponent("Tests/Corpus")
+
+    struct Result {
+        var status: Int32
+        var signalled: Bool
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], prefix: [String] = []) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: prefix.first ?? binary.path)
+        p.arguments = prefix.isEmpty ? arguments : Array(prefix.dropFirst()) + [binary.path] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, signalled: p.terminationReason == .uncaughtSignal,
+                      stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// A fresh private folder (replay repairs crashed EDF files in place, so inputs are copied here first).
+    static func temporaryFolder() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cw-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
+
+/// One bad input: the corpus file, the command (FILE is replaced by the copy's path, JOURNAL by a fresh journal),
+/// the exit code, and the words the one line on stderr must hold.
+struct BadInput: Sendable, CustomTestStringConvertible {
+    var file: String
+    var arguments: [String] = ["replay", "FILE", "--no-journal"]
+    var status: Int32 = 1
+    var says: [String]
+    /// Lines on stderr (replay into a journal it cannot use also says that the night was not saved).
+    var lines = 1
+
+    var testDescription: String { "\(file) → exit \(status)" }
+}
+
+@Suite struct BadInputTests {
+    static let cases: [BadInput] = [
+        // Empty, garbage, damaged captures.
+        BadInput(file: "bad-input/empty.cwcap", says: ["empty.cwcap", "at byte offset 0", "the file is empty"]),
+        BadInput(file: "bad-input/garbage.bin", says: ["garbage.bin", "at byte offset 0", "not a recording Crampwatch knows", "no device frame with a valid checksum"]),
+        BadInput(file: "bad-input/capture-cut-mid-frame.cwcap", status: 3, says: ["capture-cut-mid-frame.cwcap", "at byte offset 199900", "ends in the middle of a frame"]),
+        BadInput(file: "bad-input/capture-garbage-inside.cwcap", status: 0, says: []),
+        // EDF / BDF: cut short, wrong magic, oversized or impossible header fields, absurd sample rates.
+        BadInput(file: "bad-input/edf-cut-in-header.edf", says: ["edf-cut-in-header.edf", "at byte offset 100", "256-byte EDF/BDF header"]),
+        BadInput(file: "bad-input/edf-cut-in-signal-header.edf", says: ["edf-cut-in-signal-header.edf", "at byte offset 300", "signal headers"]),
+        BadInput(file: "bad-input/edf-fewer-records-than-header.edf", says: ["edf-fewer-records-than-header.edf", "at byte offset 236", "number of data records says 10", "holds only 2 complete records", "crampwatch repair"]),
+        BadInput(file: "bad-input/edf-wrong-version.edf", says: ["edf-wrong-version.edf", "at byte offset 0", "not a recording Crampwatch knows"]),
+        BadInput(file: "bad-input/edf-9999-signals.edf", says: ["edf-9999-signals.edf", "at byte offset 252", "number of signals is 9999"]),
+        BadInput(file: "bad-input/edf-header-bytes-wrong.edf", says: ["edf-header-bytes-wrong.edf", "at byte offset 184", "99999999 bytes long", "must be 512 bytes"]),
+        BadInput(file: "bad-input/edf-huge-samples-per-record.edf", says: ["edf-huge-samples-per-record.edf", "at byte offset 472", "99999999 samples per data record is impossible"]),
+        BadInput(file: "bad-input/edf-record-duration-1e9.edf", says: ["edf-record-duration-1e9.edf", "at byte offset 244", "duration of a data record", "expected 0 to 86400 s"]),
+        BadInput(file: "bad-input/edf-physical-range-1e308.edf", says: ["edf-physical-range-1e308.edf", "at byte offset 360", "physical minimum", "beyond ±1e20"]),
+        BadInput(file: "bad-input/edf-digital-range-inverted.edf", says: ["edf-digital-range-inverted.edf", "at byte offset 376", "digital range 100…-100 is impossible"]),
+        BadInput(file: "bad-input/edf-emg-rate-1hz.edf", says: ["edf-emg-rate-1hz.edf", "EMG \"EMG tibialis\" is sampled at 1.0 Hz", "at least 100 Hz"]),
+        BadInput(file: "bad-input/edf-emg-rate-absurd.edf", says: ["edf-emg-rate-absurd.edf", "sampling rate 10000000000.0 Hz is outside 20…20000 Hz"]),
+        BadInput(file: "bad-input/bdf-cut-in-record.bdf", says: ["bdf-cut-in-record.bdf", "at byte offset 236", "number of data records says 3", "holds only 2 complete records"]),
+        // CSV: NaN and infinities, non-numbers, missing fields, absurd and uneven rates, no rows, an empty cell.
+        BadInput(file: "bad-input/csv-nan.csv", says: ["csv-nan.csv", "at byte offset 28", "line 4, column \"emg_uv\"", "NaN or infinite"]),
+        BadInput(file: "bad-input/csv-infinity.csv", says: ["csv-infinity.csv", "at byte offset 36", "line 5, column \"emg_uv\"", "NaN or infinite"]),
+        BadInput(file: "bad-input/csv-not-a-number.csv", says: ["csv-not-a-number.csv", "at byte offset 36", "line 5 has 3 fields but the header names 2 columns"]),
+        BadInput(file: "bad-input/csv-missing-field.csv", says: ["csv-missing-field.csv", "at byte offset 50", "line 3 has 4 fields but the header names 5 columns"]),
+        BadInput(file: "bad-input/csv-rate-absurd.csv", says: ["csv-rate-absurd.csv", "sampling rate 1000000000", "from 100 to 20000"]),
+        BadInput(file: "bad-input/csv-rate-not-whole.csv", says: ["csv-rate-not-whole.csv", "steps by 0.0013 s", "not a whole number", "--rate HZ"]),
+        BadInput(file: "bad-input/csv-header-only.csv", says: ["csv-header-only.csv", "at byte offset 0", "a header but no data rows"]),
+        BadInput(file: "bad-input/csv-empty-emg-cell.csv", says: ["csv-empty-emg-cell.csv", "at byte offset 94", "line 7, column \"emg_uv\"", "the EMG cell is empty"]),
+        // Journals: from a newer Crampwatch (left untouched), not SQLite at all.
+        BadInput(file: "bad-input/journal-future-schema.sqlite", arguments: ["journal", "nights", "--journal", "FILE"],
+                 says: ["journal-future-schema.sqlite", "newer version of Crampwatch", "v9-from-a-future-crampwatch", "nothing was changed"]),
+        BadInput(file: "bad-input/journal-future-schema.sqlite", arguments: ["replay", "CORPUS/bad-input/capture-garbage-inside.cwcap", "--journal", "FILE"],
+                 says: ["journal-future-schema.sqlite", "newer version of Crampwatch", "nothing was changed", "NOT saved"], lines: 2),
+        BadInput(file: "bad-input/journal-not-sqlite.sqlite", arguments: ["journal", "nights", "--journal", "FILE"],
+                 says: ["journal-not-sqlite.sqlite", "not a Crampwatch journal"]),
+        // Found by the fuzzers (Fuzz/): damaged text is quoted on one line, control bytes shown as \u{..}.
+        BadInput(file: "edf/fuzz-tal-onset-binary.edf", says: ["fuzz-tal-onset-binary.edf", "at byte offset 1607", "annotation onset", "is not a signed number"]),
+        BadInput(file: "edf/fuzz-header-control-byte-after-latin1.edf", says: ["fuzz-header-control-byte-after-latin1.edf", "holds a control byte", "the header is damaged"]),
+        BadInput(file: "bad-input/csv-nul-inside-number.csv", says: ["csv-nul-inside-number.csv", "at byte offset 1212", "line 152, column \"emg_uv\"", "\"2\\u{0}5\" is not a number"]),
+        BadInput(file: "csv/fuzz-nan-with-nul-bytes.csv", says: ["fuzz-nan-with-nul-bytes.csv", "at byte offset 0", "not a recording Crampwatch knows"]),
+        BadInput(file: "csv/fuzz-carriage-return-in-field.csv", says: ["fuzz-carriage-return-in-field.csv", "line 20", "\\u{d}", "is not a number"]),
+    ]
+
+    @Test(arguments: cases)
+    func badInputGivesItsClearLineAndExitCode(_ c: BadInput) throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = CLI.corpus.appendingPathComponent(c.file)
+        let copy = dir.appendingPathComponent(source.lastPathComponent)
+        try FileManager.default.copyItem(at: source, to: copy)
+        let before = try Data(contentsOf: copy)
+        let arguments = c.arguments.map {
+            $0 == "FILE" ? copy.path : $0.replacingOccurrences(of: "CORPUS", with: CLI.corpus.path)
+        }
+        let r = try CLI.run(arguments)
+        #expect(!r.signalled, "crampwatch was killed by signal \(r.status): \(r.stderr)")
+        #expect(r.status == c.status, "exit \(r.status), expected \(c.status); stderr: \(r.stderr)")
+        for word in c.says {
+            #expect(r.stderr.contains(word), "stderr lacks \"\(word)\": \(r.stderr)")
+        }
+        if c.status == 1 {
+            let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+            #expect(lines.count == c.lines, "expected \(c.lines) line(s) on stderr, got \(lines.count): \(r.stderr)")
+            #expect(r.stderr.contains(copy.path), "the line does not name the file: \(r.stderr)")
+        }
+        if c.file.hasSuffix(".sqlite") {
+            #expect(try Data(contentsOf: copy) == before, "the journal was changed")
+        }
+    }
+
+    @Test func aDamagedCaptureCountsWhatItSkipped() throws {
+        // The garbage in the middle is skipped and counted; the night is still read and exits 0.
+        let path = CLI.corpus.appendingPathComponent("bad-input/capture-garbage-inside.cwcap").path
+        let r = try CLI.run(["replay", path, "--no-journal", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let summary = try #require(object["summary"] as? [String: Any])
+        #expect((summary["corrupt_frames"] as? Int ?? 0) >= 1, "\(summary)")
+        #expect((summary["gaps"] as? Int ?? 0) >= 1, "\(summary)")
+    }
+
+    @Test func aFolderInsteadOfAFile() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let folder = dir.appendingPathComponent("night.cwcap")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+        let r = try CLI.run(["replay", folder.path, "--no-journal"])
+        #expect(!r.signalled)
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr == "crampwatch: \(folder.path): this is a folder, not a recording; give the path of a file inside it\n")
+    }
+
+    @Test func aMissingFile() throws {
+        let r = try CLI.run(["replay", "/nonexistent/night.cwcap", "--no-journal"])
+        #expect(!r.signalled)
+        #expect(r.status == 1)
+        #expect(r.stderr == "crampwatch: /nonexistent/night.cwcap: no such file; check the path\n")
+    }
+
+    @Test func aFileWithoutReadPermission() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("night.cwcap")
+        try FileManager.default.copyItem(at: CLI.corpus.appendingPathComponent("bad-input/capture-cut-mid-frame.cwcap"), to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: file.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+        // root reads any file, so as root the command runs as "nobody" (setpriv, util-linux).
+        let prefix = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        let r = try CLI.run(["replay", file.path, "--no-journal"], prefix: prefix)
+        #expect(!r.signalled)
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr == "crampwatch: \(file.path): permission denied; check who owns the file\n")
+    }
+}
