@@ -3,7 +3,7 @@ SWIFT ?= swift
 JOURNAL ?=
 DEMO_NIGHT ?= Samples/night-a/night.cwcap
 
-.PHONY: setup build demo test test-swift test-firmware firmware-avr firmware-qemu test-usb clean bench accuracy bench-sweep fuzz-build fuzz-smoke fuzz
+.PHONY: setup build demo test test-swift test-firmware firmware-avr firmware-qemu test-usb clean bench accuracy bench-sweep bench-monitor fuzz-build fuzz-smoke fuzz
 
 setup:
 	@./scripts/setup-system.sh
