@@ -21,7 +21,9 @@ let package = Package(
         .target(name: "CCRC32C"),
         .target(name: "DeviceProtocol", dependencies: ["CCRC32C"], swiftSettings: hotPath),
         // Filters, envelopes, baselines, detectors. Pure and allocation-free in the sample loop.
-        .target(name: "SignalCore", swiftSettings: hotPath),
+        // The default EMG filter cascade as an AVX wavefront (C: run-time CPU dispatch, which Swift cannot express).
+        .target(name: "CSignalKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
+        .target(name: "SignalCore", dependencies: ["CSignalKernels"], swiftSettings: hotPath),
         // libusb-1.0 through pkg-config, with shims for what Swift cannot call. Only DeviceIO imports it.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         // USB (libusb) and serial (termios) transports, discovery, reconnect, commands.

@@ -1,3 +1,5 @@
+import CSignalKernels
+
 /// The streaming detector for one night: EMG (1–4 channels, µV) and an optional 3-axis
 /// accelerometer (g) go in, events come out.
 ///
@@ -39,6 +41,14 @@ public final class NightDetector {
     var tkeoPrevious2 = SIMD4<Float>.zero
     var tickClipped = SIMD4<Int32>.zero
     let scratchCapacity = 4096
+    // One filter block: the input, band-passed and notched samples (see `filter`), and the wavefront kernel's parameters.
+    let filteredX: UnsafeMutableBufferPointer<SIMD4<Float>>
+    let filteredBand: UnsafeMutableBufferPointer<SIMD4<Float>>
+    let filteredOut: UnsafeMutableBufferPointer<SIMD4<Float>>
+    let kernelParameters: UnsafeMutablePointer<Float>
+    /// The default chain runs in `cw_cascade5` (true where the CPU has AVX). Set it false to run the portable
+    /// Swift loop instead: both give the same samples, and a test holds them to it.
+    public var wavefront = cw_cascade5_available() == 1
     var notchCount: Int
     /// The mains frequency in use: from the configuration or the device, or detected (0 until then).
     public private(set) var detectedMainsHz: Double
@@ -157,6 +167,14 @@ public final class NightDetector {
         mainsDetectionEnd = configuration.notchEnabled && configuration.mainsHz == 0 && emgChannels > 0 ? 2 * sampleRateHz : 0
         goertzel50 = Goertzel(hz: 50, sampleRateHz: fs)
         goertzel60 = Goertzel(hz: 60, sampleRateHz: fs)
+        filteredX = .allocate(capacity: Self.filterBlock)
+        filteredX.initialize(repeating: .zero)
+        filteredBand = .allocate(capacity: Self.filterBlock)
+        filteredBand.initialize(repeating: .zero)
+        filteredOut = .allocate(capacity: Self.filterBlock)
+        filteredOut.initialize(repeating: .zero)
+        kernelParameters = .allocate(capacity: 65)
+        kernelParameters.initialize(repeating: 0, count: 65)
         envRing = .allocate(capacity: envRingCapacity)
         envRing.initialize(repeating: .zero)
         var fftSize = 64
@@ -182,6 +200,10 @@ public final class NightDetector {
         notchSections.deallocate()
         envRing.deallocate()
         spectrumRing.deallocate()
+        filteredX.deallocate()
+        filteredBand.deallocate()
+        filteredOut.deallocate()
+        kernelParameters.deallocate()
     }
 
     /// Seconds from the recording's first sample to the start of tick `t`.
@@ -259,23 +281,47 @@ public final class NightDetector {
         }
     }
 
-    private func processEMGChunk(_ emg: UnsafeBufferPointer<Float>, from start: Int, count n: Int, events: inout EventBuffer) {
-        var fill = tickFill
-        var tick = producedTicks
-        let spt = samplesPerTick
-        let clip = SIMD4<Float>(repeating: clipLevelMicrovolts)
-        let channels = emgChannels
+    /// Samples per filter block: the block's input, band-passed and notched samples (16 bytes each per sample)
+    /// stay in the L1 cache between the filter pass and the feature pass.
+    static let filterBlock = 256
+
+    /// Band-passes and notches `n` samples from `p` into `filteredX`, `filteredBand` and `filteredOut`.
+    /// The default chain (band-pass of order 2 each side, three notches) runs as a wavefront in
+    /// `cw_cascade5` where the CPU has AVX, else with every filter state in registers; other chains
+    /// run generically. All three do the same arithmetic in the same order, so they give the same samples.
+    @inline(__always)
+    private func filter(_ p: UnsafePointer<Float>, count n: Int, channels: Int) {
         let band = bandSections, notch = notchSections, notches = notchCount
-        var energy = tickEnergy, mains = tickMainsEnergy, low = tickLowEnergy, clipped = tickClipped
-        let tkeo = configuration.envelopeKind == .tkeo
-        var tk1 = tkeoPrevious, tk2 = tkeoPrevious2
-        var x = SIMD4<Float>.zero
-        let sampleIndex = emgSampleIndex, spectrumMask = spectrumRing.count - 1
-        let detecting = mainsDetectionEnd > 0
-        let base = emg.baseAddress! + start * channels
-        // The default chain (band-pass of order 2 each side, three notches) runs with every filter
-        // state in registers; other chains run generically. Both do the same arithmetic in the same order.
+        let xs = filteredX, bs = filteredBand, ys = filteredOut
         let fast = band.count == 2 && notches == 3
+        if fast && wavefront {
+            // The kernel's parameters: 5 × {b0, b1, b2, a1, a2}, then 5 × {z1[4], z2[4]}.
+            let k = kernelParameters
+            let raw = UnsafeMutableRawPointer(k + 25)
+            for j in 0..<5 {
+                let q = j < 2 ? band[j] : notch[j - 2]
+                k[5 * j] = q.b0[0]; k[5 * j + 1] = q.b1[0]; k[5 * j + 2] = q.b2[0]; k[5 * j + 3] = q.a1[0]; k[5 * j + 4] = q.a2[0]
+                raw.storeBytes(of: q.z1, toByteOffset: 32 * j, as: SIMD4<Float>.self)
+                raw.storeBytes(of: q.z2, toByteOffset: 32 * j + 16, as: SIMD4<Float>.self)
+            }
+            let done = xs.withMemoryRebound(to: Float.self) { x in
+                bs.withMemoryRebound(to: Float.self) { b in
+                    ys.withMemoryRebound(to: Float.self) { y in
+                        cw_cascade5(k, k + 25, p, Int32(channels), n, x.baseAddress!, b.baseAddress!, y.baseAddress!)
+                    }
+                }
+            }
+            if done == 1 {
+                for j in 0..<5 {
+                    let z1 = raw.loadUnaligned(fromByteOffset: 32 * j, as: SIMD4<Float>.self)
+                    let z2 = raw.loadUnaligned(fromByteOffset: 32 * j + 16, as: SIMD4<Float>.self)
+                    if j < 2 { band[j].z1 = z1; band[j].z2 = z2 } else { notch[j - 2].z1 = z1; notch[j - 2].z2 = z2 }
+                }
+                return
+            }
+            wavefront = false
+        }
+        var x = SIMD4<Float>.zero
         var f0 = band[0], f1 = band[fast ? 1 : 0], n0 = notch[0], n1 = notch[fast ? 1 : 0], n2 = notch[fast ? 2 : 0]
         defer {
             if fast {
@@ -283,40 +329,88 @@ public final class NightDetector {
             }
         }
         for i in 0..<n {
-            let p = base + i * channels
-            for c in 0..<channels { x[c] = p[c] }
-            clipped = clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
+            let q = p + i * channels
+            for c in 0..<channels { x[c] = q[c] }
+            xs[i] = x
             var y = x
-            let banded: SIMD4<Float>
-            if detecting {
-                goertzel50.push(y[0])
-                goertzel60.push(y[0])
-            }
             if fast {
                 y = f1.process(f0.process(y))
-                banded = y
+                bs[i] = y
                 y = n2.process(n1.process(n0.process(y)))
             } else {
                 for k in 0..<band.count { y = band[k].process(y) }
-                banded = y
+                bs[i] = y
                 for k in 0..<notches { y = notch[k].process(y) }
             }
-            let m = banded - y
-            low += x - banded  // what the band-pass removed: offset, drift, motion
-            if !tkeo {
-                energy += y * y
-            } else {
-                // Teager–Kaiser energy of the previous sample: x[n-1]² − x[n-2]·x[n].
-                let psi = tk1 * tk1 - tk2 * y
-                tk2 = tk1
-                tk1 = y
-                energy += psi.replacing(with: -psi, where: psi .< 0)
+            ys[i] = y
+        }
+    }
+
+    private func processEMGChunk(_ emg: UnsafeBufferPointer<Float>, from start: Int, count total: Int, events: inout EventBuffer) {
+        let channels = emgChannels
+        var offset = 0
+        while offset < total {
+            let n = min(Self.filterBlock, total - offset)
+            filter(emg.baseAddress! + (start + offset) * channels, count: n, channels: channels)
+            processFilteredBlock(count: n, events: &events)
+            offset += n
+        }
+    }
+
+    /// Per sample of a filtered block: clipping, the energies of the tick, the spectrum ring; per tick, its features.
+    /// The block is walked in segments that end where a tick ends or the spectrum ring wraps, so the per-sample
+    /// loops have no branches; what happens at those points happens in the same order as sample by sample.
+    private func processFilteredBlock(count n: Int, events: inout EventBuffer) {
+        var fill = tickFill
+        var tick = producedTicks
+        let spt = samplesPerTick
+        let clip = SIMD4<Float>(repeating: clipLevelMicrovolts)
+        var energy = tickEnergy, mains = tickMainsEnergy, low = tickLowEnergy, clipped = tickClipped
+        let tkeo = configuration.envelopeKind == .tkeo
+        var tk1 = tkeoPrevious, tk2 = tkeoPrevious2
+        let sampleIndex = emgSampleIndex, ringSize = spectrumRing.count
+        let ring = spectrumRing.baseAddress!
+        let detecting = mainsDetectionEnd > 0
+        let xs = filteredX.baseAddress!, bs = filteredBand.baseAddress!, ys = filteredOut.baseAddress!
+        var i = 0
+        while i < n {
+            let position = (sampleIndex &+ i) & (ringSize - 1)
+            let m = min(n - i, spt - fill, ringSize - position)
+            if detecting {
+                for j in i..<(i + m) {
+                    goertzel50.push(xs[j][0])
+                    goertzel60.push(xs[j][0])
+                }
             }
-            mains += m * m
-            let position = (sampleIndex &+ i) & spectrumMask
-            spectrumRing[position] = y
-            if position == spectrumMask { updateMedianFrequency() }
-            fill += 1
+            let r = ring + position - i
+            if !tkeo {
+                for j in i..<(i + m) {
+                    let x = xs[j], banded = bs[j], y = ys[j]
+                    clipped = clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
+                    let d = banded - y  // the mains component the notches took out
+                    low += x - banded  // what the band-pass removed: offset, drift, motion
+                    energy += y * y
+                    mains += d * d
+                    r[j] = y
+                }
+            } else {
+                for j in i..<(i + m) {
+                    let x = xs[j], banded = bs[j], y = ys[j]
+                    clipped = clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
+                    let d = banded - y
+                    low += x - banded
+                    // Teager–Kaiser energy of the previous sample: x[n-1]² − x[n-2]·x[n].
+                    let psi = tk1 * tk1 - tk2 * y
+                    tk2 = tk1
+                    tk1 = y
+                    energy += psi.replacing(with: -psi, where: psi .< 0)
+                    mains += d * d
+                    r[j] = y
+                }
+            }
+            i += m
+            fill += m
+            if position + m == ringSize { updateMedianFrequency() }
             if fill == spt {
                 finishTick(tick: tick, energy: energy, mains: mains, low: low, clipped: clipped)
                 energy = .zero

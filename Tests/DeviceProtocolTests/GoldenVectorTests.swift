@@ -214,6 +214,47 @@ enum GoldenFile {
         }
     }
 
+    /// The bulk-copy decoder against the textbook one (run by run), on valid encodings and on damaged
+    /// bytes (any non-zero bytes: a code pointing past the end must give nil, and nothing else may differ).
+    @Test func cobsDecodeEqualsTheRunByRunDefinition() {
+        func reference(_ e: [UInt8]) -> [UInt8]? {
+            var out: [UInt8] = []
+            var i = 0
+            while i < e.count {
+                let code = Int(e[i])
+                if code == 0 || i + code > e.count { return nil }
+                out += e[(i + 1)..<(i + code)]
+                i += code
+                if code != 0xFF && i < e.count { out.append(0) }
+            }
+            return out
+        }
+        var rng = SplitMix(seed: 11)
+        var checked = 0, malformed = 0
+        for trial in 0..<4000 {
+            var encoded: [UInt8]
+            let length = Int.random(in: 0...1100, using: &rng)
+            if trial % 2 == 0 {
+                // Valid: data with zeros from never to every byte, long zero-free stretches included.
+                let p = [0.0, 0.002, 0.05, 0.5, 1.0].randomElement(using: &rng)!
+                let input = (0..<length).map { _ in Double.random(in: 0..<1, using: &rng) < p ? 0 : UInt8.random(in: 1...255, using: &rng) }
+                encoded = []
+                input.withUnsafeBytes { COBS.encode($0, into: &encoded) }
+                if Bool.random(using: &rng) && !encoded.isEmpty { encoded[Int.random(in: 0..<encoded.count, using: &rng)] = .random(in: 1...255, using: &rng) }
+            } else {
+                encoded = (0..<length).map { _ in UInt8.random(in: 1...255, using: &rng) }
+            }
+            var out = [UInt8](repeating: 0xAA, count: encoded.count + 8)
+            let n = encoded.withUnsafeBytes { e in out.withUnsafeMutableBytes { COBS.decode(e, into: $0) } }
+            let expected = reference(encoded)
+            #expect(n == expected?.count, "trial \(trial): \(String(describing: n)) bytes, the definition gives \(String(describing: expected?.count))")
+            if let n, let expected { #expect(Array(out.prefix(n)) == expected, "trial \(trial)") } else { malformed += 1 }
+            checked += 1
+        }
+        #expect(checked == 4000)
+        #expect(malformed > 500, "the damaged inputs reach the malformed path")
+    }
+
     @Test func decodeOfEncodeIsIdentityForRandomSampleBlocks() {
         var rng = SplitMix(seed: 42)
         let decoder = FrameDecoder()

@@ -1,0 +1,132 @@
+// The EMG filter cascade as a wavefront over AVX registers (see the header). Built with the
+// default target; the AVX code is selected at run time, so the binary still runs on any x86-64.
+#include "csignalkernels.h"
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+// One section step on a register holding two sections' lanes (low half: section k, high: k + 1).
+#define SECTION(B0, B1, B2, A1, A2, Z1, Z2, X, Y)                              \
+    do {                                                                       \
+        Y = _mm256_add_ps(_mm256_mul_ps(B0, X), Z1);                           \
+        Z1 = _mm256_add_ps(_mm256_sub_ps(_mm256_mul_ps(B1, X), _mm256_mul_ps(A1, Y)), Z2); \
+        Z2 = _mm256_sub_ps(_mm256_mul_ps(B2, X), _mm256_mul_ps(A2, Y));        \
+    } while (0)
+
+__attribute__((target("avx"))) static inline __m128 load_sample(const float *x, int channels) {
+    switch (channels) {
+    case 1: return _mm_set_ss(x[0]);
+    case 2: return _mm_castpd_ps(_mm_load_sd((const double *)x));
+    case 3: return _mm_setr_ps(x[0], x[1], x[2], 0);
+    default: return _mm_loadu_ps(x);
+    }
+}
+
+__attribute__((target("avx"))) static inline __m256 pair(const float *c, int i, int j, int field) {
+    __m128 lo = _mm_set1_ps(c[5 * i + field]), hi = _mm_set1_ps(c[5 * j + field]);
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1);
+}
+
+__attribute__((target("avx"))) static inline __m256 halves(__m128 lo, __m128 hi) {
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1);
+}
+
+// Lanes of half h are all ones when section (2 * reg + h) has a sample at step i.
+__attribute__((target("avx"))) static inline __m256 valid(long i, long n, int k0, int k1) {
+    __m128 a = (i - k0 >= 0 && i - k0 < n) ? _mm_castsi128_ps(_mm_set1_epi32(-1)) : _mm_setzero_ps();
+    __m128 b = (i - k1 >= 0 && i - k1 < n) ? _mm_castsi128_ps(_mm_set1_epi32(-1)) : _mm_setzero_ps();
+    return halves(a, b);
+}
+
+__attribute__((target("avx")))
+static void cascade5_avx(const float *c, float *state, const float *x, int channels, size_t count,
+                         float *xs, float *banded, float *out) {
+    const long n = (long)count;
+    // Registers A (sections 0, 1), B (2, 3), C (4, and an idle copy of 4 in the high half).
+    __m256 A0 = pair(c, 0, 1, 0), A1 = pair(c, 0, 1, 1), A2 = pair(c, 0, 1, 2), A3 = pair(c, 0, 1, 3), A4 = pair(c, 0, 1, 4);
+    __m256 B0 = pair(c, 2, 3, 0), B1 = pair(c, 2, 3, 1), B2 = pair(c, 2, 3, 2), B3 = pair(c, 2, 3, 3), B4 = pair(c, 2, 3, 4);
+    __m256 C0 = pair(c, 4, 4, 0), C1 = pair(c, 4, 4, 1), C2 = pair(c, 4, 4, 2), C3 = pair(c, 4, 4, 3), C4 = pair(c, 4, 4, 4);
+    // state[8k .. 8k+3] = z1 of section k, state[8k+4 .. 8k+7] = z2.
+    __m256 zA1 = halves(_mm_loadu_ps(state + 0), _mm_loadu_ps(state + 8));
+    __m256 zA2 = halves(_mm_loadu_ps(state + 4), _mm_loadu_ps(state + 12));
+    __m256 zB1 = halves(_mm_loadu_ps(state + 16), _mm_loadu_ps(state + 24));
+    __m256 zB2 = halves(_mm_loadu_ps(state + 20), _mm_loadu_ps(state + 28));
+    __m256 zC1 = halves(_mm_loadu_ps(state + 32), _mm_setzero_ps());
+    __m256 zC2 = halves(_mm_loadu_ps(state + 36), _mm_setzero_ps());
+    __m256 YA, YB, YC;
+    __m128 x0 = load_sample(x, channels);
+    _mm_storeu_ps(xs, x0);
+    __m256 XA = halves(x0, _mm_setzero_ps()), XB = _mm256_setzero_ps(), XC = _mm256_setzero_ps();
+    // Steps before 4 and from n − 1 on fill and drain the wavefront: there a section without a sample keeps its
+    // state (masked), and the next input may not exist. The steps between are the steady state, without either.
+    long i = 0;
+    long steadyEnd = n - 1;
+    for (int pass = 0; pass < 3; pass++) {
+        long end = pass == 0 ? (steadyEnd < 4 ? n + 4 : 4) : pass == 1 ? steadyEnd : n + 4;
+        if (pass == 1) {
+            for (; i < end; i++) {
+                SECTION(A0, A1, A2, A3, A4, zA1, zA2, XA, YA);
+                SECTION(B0, B1, B2, B3, B4, zB1, zB2, XB, YB);
+                SECTION(C0, C1, C2, C3, C4, zC1, zC2, XC, YC);
+                _mm_storeu_ps(banded + 4 * (i - 1), _mm256_extractf128_ps(YA, 1));
+                _mm_storeu_ps(out + 4 * (i - 4), _mm256_castps256_ps128(YC));
+                __m128 next = load_sample(x + (size_t)(i + 1) * (size_t)channels, channels);
+                _mm_storeu_ps(xs + 4 * (i + 1), next);
+                XC = _mm256_castps128_ps256(_mm256_extractf128_ps(YB, 1));
+                XB = _mm256_permute2f128_ps(YA, YB, 0x21);
+                XA = _mm256_insertf128_ps(_mm256_castps128_ps256(next), _mm256_castps256_ps128(YA), 1);
+            }
+            continue;
+        }
+        for (; i < end; i++) {
+            __m256 mA = valid(i, n, 0, 1), mB = valid(i, n, 2, 3), mC = valid(i, n, 4, 4);
+            __m256 a1 = zA1, a2 = zA2, b1 = zB1, b2 = zB2, c1 = zC1, c2 = zC2;
+            SECTION(A0, A1, A2, A3, A4, a1, a2, XA, YA);
+            SECTION(B0, B1, B2, B3, B4, b1, b2, XB, YB);
+            SECTION(C0, C1, C2, C3, C4, c1, c2, XC, YC);
+            zA1 = _mm256_blendv_ps(zA1, a1, mA); zA2 = _mm256_blendv_ps(zA2, a2, mA);
+            zB1 = _mm256_blendv_ps(zB1, b1, mB); zB2 = _mm256_blendv_ps(zB2, b2, mB);
+            zC1 = _mm256_blendv_ps(zC1, c1, mC); zC2 = _mm256_blendv_ps(zC2, c2, mC);
+            if (i >= 1 && i - 1 < n) _mm_storeu_ps(banded + 4 * (i - 1), _mm256_extractf128_ps(YA, 1));
+            if (i >= 4) _mm_storeu_ps(out + 4 * (i - 4), _mm256_castps256_ps128(YC));
+            __m128 next = _mm_setzero_ps();
+            if (i + 1 < n) {
+                next = load_sample(x + (size_t)(i + 1) * (size_t)channels, channels);
+                _mm_storeu_ps(xs + 4 * (i + 1), next);
+            }
+            XC = _mm256_castps128_ps256(_mm256_extractf128_ps(YB, 1));
+            XB = _mm256_permute2f128_ps(YA, YB, 0x21);
+            XA = _mm256_insertf128_ps(_mm256_castps128_ps256(next), _mm256_castps256_ps128(YA), 1);
+        }
+    }
+    _mm_storeu_ps(state + 0, _mm256_castps256_ps128(zA1)); _mm_storeu_ps(state + 8, _mm256_extractf128_ps(zA1, 1));
+    _mm_storeu_ps(state + 4, _mm256_castps256_ps128(zA2)); _mm_storeu_ps(state + 12, _mm256_extractf128_ps(zA2, 1));
+    _mm_storeu_ps(state + 16, _mm256_castps256_ps128(zB1)); _mm_storeu_ps(state + 24, _mm256_extractf128_ps(zB1, 1));
+    _mm_storeu_ps(state + 20, _mm256_castps256_ps128(zB2)); _mm_storeu_ps(state + 28, _mm256_extractf128_ps(zB2, 1));
+    _mm_storeu_ps(state + 32, _mm256_castps256_ps128(zC1));
+    _mm_storeu_ps(state + 36, _mm256_castps256_ps128(zC2));
+}
+
+int cw_cascade5_available(void) {
+    static int supported = -1;
+    if (supported < 0) supported = __builtin_cpu_supports("avx") ? 1 : 0;
+    return supported;
+}
+
+int cw_cascade5(const float *coefficients, float *state, const float *x, int channels, size_t n,
+                float *xs, float *banded, float *out) {
+    if (n == 0 || channels < 1 || channels > 4 || !cw_cascade5_available()) return 0;
+    cascade5_avx(coefficients, state, x, channels, n, xs, banded, out);
+    return 1;
+}
+
+#else
+int cw_cascade5_available(void) { return 0; }
+
+int cw_cascade5(const float *coefficients, float *state, const float *x, int channels, size_t n,
+                float *xs, float *banded, float *out) {
+    (void)coefficients; (void)state; (void)x; (void)channels; (void)n; (void)xs; (void)banded; (void)out;
+    return 0;
+}
+#endif
