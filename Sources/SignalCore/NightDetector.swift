@@ -35,6 +35,10 @@ public final class NightDetector {
     var tickMainsEnergy = SIMD4<Float>.zero
     var tickLowEnergy = SIMD4<Float>.zero
     var lowRing: [SIMD4<Float>]
+    // The smallest and largest of each group of 5 consecutive `lowRing` slots, so the motion level's scan
+    // of the last second reads a fifth as many values (min and max are exact, so the result is the same).
+    var lowGroupMin: [SIMD4<Float>]
+    var lowGroupMax: [SIMD4<Float>]
     var motionLevel = SIMD4<Float>.zero
     // TKEO state: the two previous band-passed, notched samples.
     var tkeoPrevious = SIMD4<Float>.zero
@@ -185,6 +189,8 @@ public final class NightDetector {
         pendingMedianFrequency = Array(repeating: .zero, count: pendingCapacity)
         pendingLowFrequency = Array(repeating: .zero, count: pendingCapacity)
         lowRing = Array(repeating: .zero, count: max(1, Int((1 / (Double(max(1, Int((fs * 0.01).rounded()))) / fs)).rounded())))
+        lowGroupMin = Array(repeating: .zero, count: (lowRing.count + 4) / 5)
+        lowGroupMax = lowGroupMin
         pendingEnvelope = Array(repeating: .zero, count: pendingCapacity)
         pendingMains = Array(repeating: .zero, count: pendingCapacity)
         pendingBandRMS = Array(repeating: .zero, count: pendingCapacity)
@@ -469,12 +475,20 @@ public final class NightDetector {
         // removed (rescanned every 5 ticks); half the range of a swing is its amplitude, RMS is that / √2.
         let slot = tick % lowRing.count
         lowRing[slot] = low * perSample
+        let group = slot / 5
+        var gLo = lowRing[5 * group], gHi = gLo
+        for k in (5 * group + 1)..<min(5 * group + 5, lowRing.count) {
+            let v = lowRing[k]
+            gLo = gLo.replacing(with: v, where: v .< gLo)
+            gHi = gHi.replacing(with: v, where: v .> gHi)
+        }
+        lowGroupMin[group] = gLo
+        lowGroupMax[group] = gHi
         if tick % 5 == 0 {
-            var lo = lowRing[0], hi = lowRing[0]
-            for k in 1..<lowRing.count {
-                let v = lowRing[k]
-                lo = lo.replacing(with: v, where: v .< lo)
-                hi = hi.replacing(with: v, where: v .> hi)
+            var lo = lowGroupMin[0], hi = lowGroupMax[0]
+            for g in 1..<lowGroupMin.count {
+                lo = lo.replacing(with: lowGroupMin[g], where: lowGroupMin[g] .< lo)
+                hi = hi.replacing(with: lowGroupMax[g], where: lowGroupMax[g] .> hi)
             }
             motionLevel = (hi - lo) * 0.3536
         }
@@ -503,6 +517,7 @@ public final class NightDetector {
         tickLowEnergy = .zero
         tickClipped = .zero
         for k in lowRing.indices { lowRing[k] = .zero }
+        for g in lowGroupMin.indices { lowGroupMin[g] = .zero; lowGroupMax[g] = .zero }
         motionLevel = .zero
         tkeoPrevious = .zero
         tkeoPrevious2 = .zero
