@@ -108,6 +108,19 @@ static void cascade5_avx(const float *c, float *state, const float *x, int chann
     _mm_storeu_ps(state + 36, _mm256_castps256_ps128(zC2));
 }
 
+__attribute__((target("avx")))
+static void window_rms_avx(const double *ring, size_t mask, long tick, int count, double divisor, float *out) {
+    __m256d sum = _mm256_setzero_pd();
+    for (int k = 0; k < count; k++) sum = _mm256_add_pd(sum, _mm256_loadu_pd(ring + 4 * ((size_t)(tick - k) & mask)));
+    _mm_storeu_ps(out, _mm256_cvtpd_ps(_mm256_sqrt_pd(_mm256_div_pd(sum, _mm256_set1_pd(divisor)))));
+}
+
+int cw_window_rms(const double *ring, size_t mask, long tick, int count, double divisor, float *out) {
+    if (!cw_cascade5_available()) return 0;
+    window_rms_avx(ring, mask, tick, count, divisor, out);
+    return 1;
+}
+
 int cw_cascade5_available(void) {
     static int supported = -1;
     if (supported < 0) supported = __builtin_cpu_supports("avx") ? 1 : 0;
@@ -123,6 +136,11 @@ int cw_cascade5(const float *coefficients, float *state, const float *x, int cha
 
 #else
 int cw_cascade5_available(void) { return 0; }
+
+int cw_window_rms(const double *ring, size_t mask, long tick, int count, double divisor, float *out) {
+    (void)ring; (void)mask; (void)tick; (void)count; (void)divisor; (void)out;
+    return 0;
+}
 
 int cw_cascade5(const float *coefficients, float *state, const float *x, int channels, size_t n,
                 float *xs, float *banded, float *out) {

@@ -64,6 +64,11 @@ public final class NightDetector {
     var spectrum: MedianFrequencyEstimator
     let spectrumRing: UnsafeMutableBufferPointer<SIMD4<Float>>
     var medianFrequency = SIMD4<Float>.zero
+    // The energy of the ring's samples written since it last wrapped, summed in ring order as they are written; when
+    // every slot was written since then (no gap moved the index past some), it is the sum the median-frequency
+    // check needs, without a second pass over the ring.
+    var ringEnergy = SIMD4<Float>.zero
+    var ringWrittenInOrder = true
     var quietLevel = SIMD4<Float>.zero
 
     // Tick bookkeeping.
@@ -374,6 +379,7 @@ public final class NightDetector {
         var energy = tickEnergy, mains = tickMainsEnergy, low = tickLowEnergy, clipped = tickClipped
         let tkeo = configuration.envelopeKind == .tkeo
         var tk1 = tkeoPrevious, tk2 = tkeoPrevious2
+        var ringE = ringEnergy
         let sampleIndex = emgSampleIndex, ringSize = spectrumRing.count
         let ring = spectrumRing.baseAddress!
         let detecting = mainsDetectionEnd > 0
@@ -395,7 +401,9 @@ public final class NightDetector {
                     clipped = clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
                     let d = banded - y  // the mains component the notches took out
                     low += x - banded  // what the band-pass removed: offset, drift, motion
-                    energy += y * y
+                    let e = y * y
+                    energy += e
+                    ringE += e
                     mains += d * d
                     r[j] = y
                 }
@@ -410,13 +418,17 @@ public final class NightDetector {
                     tk2 = tk1
                     tk1 = y
                     energy += psi.replacing(with: -psi, where: psi .< 0)
+                    ringE += y * y
                     mains += d * d
                     r[j] = y
                 }
             }
             i += m
             fill += m
-            if position + m == ringSize { updateMedianFrequency() }
+            if position + m == ringSize {
+                updateMedianFrequency(inOrderEnergy: ringE)
+                ringE = .zero
+            }
             if fill == spt {
                 finishTick(tick: tick, energy: energy, mains: mains, low: low, clipped: clipped)
                 energy = .zero
@@ -437,6 +449,7 @@ public final class NightDetector {
         tickLowEnergy = low
         tkeoPrevious = tk1
         tkeoPrevious2 = tk2
+        ringEnergy = ringE
         tickClipped = clipped
         tickFill = fill
         producedTicks = tick
@@ -446,10 +459,14 @@ public final class NightDetector {
     /// Median frequency of each channel over the last `spectrum.size` samples (a few times a second),
     /// only where the muscle is active: a window well above the quietest recent windows. Resting noise
     /// has no meaningful median frequency, and skipping it keeps the cost negligible.
-    private func updateMedianFrequency() {
+    private func updateMedianFrequency(inOrderEnergy: SIMD4<Float>) {
         let ring = spectrumRing
-        var energy = SIMD4<Float>.zero
-        for k in 0..<ring.count { energy += ring[k] * ring[k] }
+        var energy = inOrderEnergy
+        if !ringWrittenInOrder {
+            energy = .zero
+            for k in 0..<ring.count { energy += ring[k] * ring[k] }
+            ringWrittenInOrder = true
+        }
         let rms = (energy / Float(ring.count)).squareRoot()
         for c in 0..<emgChannels {
             quietLevel[c] = quietLevel[c] > 0 ? min(quietLevel[c] * 1.02, rms[c]) : rms[c]
@@ -460,10 +477,20 @@ public final class NightDetector {
     @inline(__always)
     private func finishTick(tick: Int, energy: SIMD4<Float>, mains: SIMD4<Float>, low: SIMD4<Float>, clipped: SIMD4<Int32>) {
         envRing[tick & (envRingCapacity - 1)] = SIMD4<Double>(energy)
-        var sum = SIMD4<Double>.zero
-        for k in 0..<envelopeTicks { sum += envRing[(tick - k) & (envRingCapacity - 1)] }
         let p = tick & (pendingCapacity - 1)
-        pendingEnvelope[p] = SIMD4<Float>((sum / Double(envelopeTicks * samplesPerTick)).squareRoot())
+        let divisor = Double(envelopeTicks * samplesPerTick)
+        let done = wavefront && pendingEnvelope.withUnsafeMutableBufferPointer { out in
+            UnsafeMutableRawPointer(out.baseAddress! + p).withMemoryRebound(to: Float.self, capacity: 4) { o in
+                UnsafeRawPointer(envRing.baseAddress!).withMemoryRebound(to: Double.self, capacity: 4 * envRingCapacity) { ring in
+                    cw_window_rms(ring, envRingCapacity - 1, tick, Int32(envelopeTicks), divisor, o) == 1
+                }
+            }
+        }
+        if !done {
+            var sum = SIMD4<Double>.zero
+            for k in 0..<envelopeTicks { sum += envRing[(tick - k) & (envRingCapacity - 1)] }
+            pendingEnvelope[p] = SIMD4<Float>((sum / divisor).squareRoot())
+        }
         let perSample = 1 / Float(samplesPerTick)
         pendingMains[p] = (mains * perSample).squareRoot()
         pendingBandRMS[p] = (energy * perSample).squareRoot()
@@ -522,6 +549,7 @@ public final class NightDetector {
         tkeoPrevious = .zero
         tkeoPrevious2 = .zero
         for k in envRing.indices { envRing[k] = .zero }
+        ringWrittenInOrder = false
         emgSampleIndex += emgSamples
         producedTicks = emgSampleIndex / samplesPerTick
         tickFill = emgSampleIndex % samplesPerTick
@@ -559,6 +587,7 @@ public final class NightDetector {
         }
         tickFill = fill
         producedTicks = tick
+        if n > 0 { ringWrittenInOrder = false }
         emgSampleIndex += n
         if accelAxes == 3 {
             for _ in 0..<m {

@@ -22,4 +22,10 @@ int cw_cascade5(const float *coefficients, float *state, const float *x, int cha
 /// 1 when `cw_cascade5` runs on this CPU.
 int cw_cascade5_available(void);
 
+/// The RMS envelope of a tick: `out` = Float(sqrt(Σ ring[(tick − k) & mask] / divisor)), k = 0 ..< count,
+/// where each ring slot is 4 doubles (one per channel) and the sum runs in that order from zero: the same
+/// operations as the Swift loop in `NightDetector.finishTick`, so the same result, in AVX registers.
+/// Returns 1 when done, 0 when this CPU cannot run it (then the caller computes it).
+int cw_window_rms(const double *ring, size_t mask, long tick, int count, double divisor, float *out);
+
 #endif
