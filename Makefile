@@ -68,7 +68,9 @@ clean:
 
 # Benchmarks (not part of `make test`): the hot paths, side by side with the SciPy reference in one run.
 bench: setup
-	$(SWIFT) build -c release --product crampwatch --product crampwatch-bench 2>/dev/null || $(SWIFT) build -c release
+	# One --product per build: given two, SwiftPM builds only the last.
+	$(SWIFT) build -c release --product crampwatch
+	$(SWIFT) build -c release --product crampwatch-bench
 	python3 -c "import numpy, scipy" 2>/dev/null || pip install --quiet numpy scipy
 	.build/release/crampwatch-bench --data .build-bench-data
 
