@@ -108,16 +108,36 @@ static void cascade5_avx(const float *c, float *state, const float *x, int chann
     _mm_storeu_ps(state + 36, _mm256_castps256_ps128(zC2));
 }
 
+// Four ticks at a time: their sums are independent, so their add chains overlap instead of waiting on each other.
 __attribute__((target("avx")))
-static void window_rms_avx(const double *ring, size_t mask, long tick, int count, double divisor, float *out) {
-    __m256d sum = _mm256_setzero_pd();
-    for (int k = 0; k < count; k++) sum = _mm256_add_pd(sum, _mm256_loadu_pd(ring + 4 * ((size_t)(tick - k) & mask)));
-    _mm_storeu_ps(out, _mm256_cvtpd_ps(_mm256_sqrt_pd(_mm256_div_pd(sum, _mm256_set1_pd(divisor)))));
+static void window_rms_avx(const double *ring, size_t mask, long first, long ticks, int count, double divisor,
+                           float *out, size_t outMask) {
+    const __m256d d = _mm256_set1_pd(divisor);
+    long t = first;
+    for (; t + 4 <= first + ticks; t += 4) {
+        __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+        for (int k = 0; k < count; k++) {
+            s0 = _mm256_add_pd(s0, _mm256_loadu_pd(ring + 4 * ((size_t)(t - k) & mask)));
+            s1 = _mm256_add_pd(s1, _mm256_loadu_pd(ring + 4 * ((size_t)(t + 1 - k) & mask)));
+            s2 = _mm256_add_pd(s2, _mm256_loadu_pd(ring + 4 * ((size_t)(t + 2 - k) & mask)));
+            s3 = _mm256_add_pd(s3, _mm256_loadu_pd(ring + 4 * ((size_t)(t + 3 - k) & mask)));
+        }
+        _mm_storeu_ps(out + 4 * ((size_t)t & outMask), _mm256_cvtpd_ps(_mm256_sqrt_pd(_mm256_div_pd(s0, d))));
+        _mm_storeu_ps(out + 4 * ((size_t)(t + 1) & outMask), _mm256_cvtpd_ps(_mm256_sqrt_pd(_mm256_div_pd(s1, d))));
+        _mm_storeu_ps(out + 4 * ((size_t)(t + 2) & outMask), _mm256_cvtpd_ps(_mm256_sqrt_pd(_mm256_div_pd(s2, d))));
+        _mm_storeu_ps(out + 4 * ((size_t)(t + 3) & outMask), _mm256_cvtpd_ps(_mm256_sqrt_pd(_mm256_div_pd(s3, d))));
+    }
+    for (; t < first + ticks; t++) {
+        __m256d s0 = _mm256_setzero_pd();
+        for (int k = 0; k < count; k++) s0 = _mm256_add_pd(s0, _mm256_loadu_pd(ring + 4 * ((size_t)(t - k) & mask)));
+        _mm_storeu_ps(out + 4 * ((size_t)t & outMask), _mm256_cvtpd_ps(_mm256_sqrt_pd(_mm256_div_pd(s0, d))));
+    }
 }
 
-int cw_window_rms(const double *ring, size_t mask, long tick, int count, double divisor, float *out) {
+int cw_window_rms(const double *ring, size_t mask, long first, long ticks, int count, double divisor,
+                  float *out, size_t outMask) {
     if (!cw_cascade5_available()) return 0;
-    window_rms_avx(ring, mask, tick, count, divisor, out);
+    if (ticks > 0) window_rms_avx(ring, mask, first, ticks, count, divisor, out, outMask);
     return 1;
 }
 
@@ -137,8 +157,9 @@ int cw_cascade5(const float *coefficients, float *state, const float *x, int cha
 #else
 int cw_cascade5_available(void) { return 0; }
 
-int cw_window_rms(const double *ring, size_t mask, long tick, int count, double divisor, float *out) {
-    (void)ring; (void)mask; (void)tick; (void)count; (void)divisor; (void)out;
+int cw_window_rms(const double *ring, size_t mask, long first, long ticks, int count, double divisor,
+                  float *out, size_t outMask) {
+    (void)ring; (void)mask; (void)first; (void)ticks; (void)count; (void)divisor; (void)out; (void)outMask;
     return 0;
 }
 

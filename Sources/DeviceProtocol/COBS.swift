@@ -42,17 +42,57 @@ public enum COBS {
     /// time on branches it could not predict.
     @inlinable
     public static func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int? {
-        let n = input.count
-        guard n > 0 else { return 0 }
-        let src = input.baseAddress!, dst = output.baseAddress!
-        dst.copyMemory(from: src + 1, byteCount: n - 1)
-        var shift = 1  // decoded index = encoded index − shift
-        var position = 0
-        while true {
+        guard input.count > 0 else { return 0 }
+        var walk = Walk(input, output)
+        while !walk.step() {}
+        return walk.result
+    }
+
+    /// Decodes two independent inputs, as `decode(_:into:)` does each. The walk along the code bytes is a chain of
+    /// dependent loads; two frames' chains interleaved overlap their latencies, so a stream of frames decodes faster.
+    @inlinable
+    public static func decode(_ a: UnsafeRawBufferPointer, into outA: UnsafeMutableRawBufferPointer,
+                              _ b: UnsafeRawBufferPointer, into outB: UnsafeMutableRawBufferPointer) -> (Int?, Int?) {
+        guard a.count > 0 && b.count > 0 else { return (decode(a, into: outA), decode(b, into: outB)) }
+        var x = Walk(a, outA), y = Walk(b, outB)
+        var doneX = false, doneY = false
+        while !doneX && !doneY {
+            doneX = x.step()
+            doneY = y.step()
+        }
+        while !doneX { doneX = x.step() }
+        while !doneY { doneY = y.step() }
+        return (x.result, y.result)
+    }
+
+    /// One decoding in progress: the bulk copy is done at the start; `step` handles one code byte.
+    @usableFromInline
+    struct Walk {
+        @usableFromInline let src: UnsafeRawPointer
+        @usableFromInline let dst: UnsafeMutableRawPointer
+        @usableFromInline let n: Int
+        @usableFromInline var shift = 1  // decoded index = encoded index − shift
+        @usableFromInline var position = 0
+        @usableFromInline var result: Int?
+
+        @inlinable @inline(__always)
+        init(_ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer) {
+            n = input.count
+            src = input.baseAddress!
+            dst = output.baseAddress!
+            dst.copyMemory(from: src + 1, byteCount: n - 1)
+        }
+
+        /// Handles the code byte at `position`; true when the decoding is finished (`result` nil if malformed).
+        @inlinable @inline(__always)
+        mutating func step() -> Bool {
             let code = Int(src.load(fromByteOffset: position, as: UInt8.self))
-            if code == 0 { return nil }
-            let next = position + code
-            if next >= n { return next == n ? n - shift : nil }
+            if code == 0 { return true }
+            let next = position &+ code
+            if next >= n {
+                if next == n { result = n - shift }
+                return true
+            }
             if code == 0xFF {
                 shift += 1
                 (dst + (next + 1 - shift)).copyMemory(from: src + next + 1, byteCount: n - next - 1)
@@ -60,6 +100,7 @@ public enum COBS {
                 dst.storeBytes(of: 0, toByteOffset: next - shift, as: UInt8.self)
             }
             position = next
+            return false
         }
     }
 }

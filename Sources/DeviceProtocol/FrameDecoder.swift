@@ -147,6 +147,7 @@ extension UnsafeRawBufferPointer {
 public final class FrameDecoder {
     private let encoded: UnsafeMutableRawBufferPointer
     private let body: UnsafeMutableRawBufferPointer
+    private let body2: UnsafeMutableRawBufferPointer  // the second of two frames decoded together
     private var encodedCount = 0
     private var dropping = false
     private var frameStart: UInt64 = 0
@@ -158,11 +159,13 @@ public final class FrameDecoder {
     public init() {
         encoded = .allocate(byteCount: ProtocolV1.maxEncoded, alignment: 8)
         body = .allocate(byteCount: ProtocolV1.maxBody + 256, alignment: 8)
+        body2 = .allocate(byteCount: ProtocolV1.maxBody + 256, alignment: 8)
     }
 
     deinit {
         encoded.deallocate()
         body.deallocate()
+        body2.deallocate()
     }
 
     /// Forget the expected sequence (e.g. after the device restarted on purpose).
@@ -176,15 +179,7 @@ public final class FrameDecoder {
         var i = 0
         let n = bytes.count
         while i < n {
-            // Find the next delimiter, eight bytes at a time (a word has a zero byte iff (v − 0x01…) & ~v & 0x80… ≠ 0).
-            var j = i
-            let base = bytes.baseAddress!
-            while j + 8 <= n {
-                let v = base.loadUnaligned(fromByteOffset: j, as: UInt64.self)
-                if (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080 != 0 { break }
-                j += 8
-            }
-            while j < n && bytes[j] != 0 { j += 1 }
+            let j = Self.delimiter(in: bytes, from: i)
             let segment = j - i
             if segment > 0 {
                 if encodedCount == 0 && !dropping { frameStart = streamOffset + UInt64(i) }
@@ -207,7 +202,19 @@ public final class FrameDecoder {
                 if dropping {
                     dropping = false
                 } else if encodedCount == segment && segment > 0 {
-                    // The whole frame is inside this chunk: decode it in place, without the copy.
+                    // The whole frame is inside this chunk: decode it in place, without the copy; and if the next
+                    // frame is inside it too (and not oversized), decode the two together.
+                    let k = j + 1 < n ? Self.delimiter(in: bytes, from: j + 1) : n
+                    if k < n && k > j + 1 && k - (j + 1) <= ProtocolV1.maxEncoded {
+                        let second = streamOffset + UInt64(j + 1)
+                        let (a, b) = COBS.decode(UnsafeRawBufferPointer(rebasing: bytes[i..<j]), into: body,
+                                                 UnsafeRawBufferPointer(rebasing: bytes[(j + 1)..<k]), into: body2)
+                        finishFrame(body, decoded: a, start: frameStart, handle)
+                        finishFrame(body2, decoded: b, start: second, handle)
+                        encodedCount = 0
+                        i = k + 1
+                        continue
+                    }
                     decodeFrame(UnsafeRawBufferPointer(rebasing: bytes[i..<j]), handle)
                 } else if encodedCount > 0 {
                     decodeFrame(UnsafeRawBufferPointer(rebasing: encoded[0..<encodedCount]), handle)
@@ -234,9 +241,29 @@ public final class FrameDecoder {
         dropping = false
     }
 
+    /// The index of the next delimiter (zero byte) at or after `i`, or `bytes.count`; eight bytes at a time
+    /// (a word has a zero byte iff (v − 0x01…) & ~v & 0x80… ≠ 0).
+    @inline(__always)
+    private static func delimiter(in bytes: UnsafeRawBufferPointer, from i: Int) -> Int {
+        var j = i
+        let n = bytes.count
+        let base = bytes.baseAddress!
+        while j + 8 <= n {
+            let v = base.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+            if (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080 != 0 { break }
+            j += 8
+        }
+        while j < n && bytes[j] != 0 { j += 1 }
+        return j
+    }
+
     private func decodeFrame(_ input: UnsafeRawBufferPointer, _ handle: (DecoderEvent) -> Void) {
-        let start = frameStart
-        guard let count = COBS.decode(input, into: body) else {
+        finishFrame(body, decoded: COBS.decode(input, into: body), start: frameStart, handle)
+    }
+
+    /// Checks a COBS-decoded frame in `body` (`decoded` bytes, nil if the COBS was malformed) and reports it.
+    private func finishFrame(_ body: UnsafeMutableRawBufferPointer, decoded: Int?, start: UInt64, _ handle: (DecoderEvent) -> Void) {
+        guard let count = decoded else {
             return handle(.error(.cobs, offset: start))
         }
         let b = UnsafeRawBufferPointer(body)

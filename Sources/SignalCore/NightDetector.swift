@@ -34,11 +34,11 @@ public final class NightDetector {
     var tickEnergy = SIMD4<Float>.zero
     var tickMainsEnergy = SIMD4<Float>.zero
     var tickLowEnergy = SIMD4<Float>.zero
-    var lowRing: [SIMD4<Float>]
+    let lowRing: UnsafeMutableBufferPointer<SIMD4<Float>>
     // The smallest and largest of each group of 5 consecutive `lowRing` slots, so the motion level's scan
     // of the last second reads a fifth as many values (min and max are exact, so the result is the same).
-    var lowGroupMin: [SIMD4<Float>]
-    var lowGroupMax: [SIMD4<Float>]
+    let lowGroupMin: UnsafeMutableBufferPointer<SIMD4<Float>>
+    let lowGroupMax: UnsafeMutableBufferPointer<SIMD4<Float>>
     var motionLevel = SIMD4<Float>.zero
     // TKEO state: the two previous band-passed, notched samples.
     var tkeoPrevious = SIMD4<Float>.zero
@@ -81,17 +81,17 @@ public final class NightDetector {
     var resolvedTicks = 0
     // Pending ticks waiting for the accelerometer to catch up.
     let pendingCapacity = 4096
-    var pendingEnvelope: [SIMD4<Float>]
-    var pendingMains: [SIMD4<Float>]
-    var pendingBandRMS: [SIMD4<Float>]
-    var pendingClip: [UInt8]
-    var pendingMedianFrequency: [SIMD4<Float>]
-    var pendingLowFrequency: [SIMD4<Float>]
+    let pendingEnvelope: UnsafeMutableBufferPointer<SIMD4<Float>>
+    let pendingMains: UnsafeMutableBufferPointer<SIMD4<Float>>
+    let pendingBandRMS: UnsafeMutableBufferPointer<SIMD4<Float>>
+    let pendingClip: UnsafeMutableBufferPointer<UInt8>
+    let pendingMedianFrequency: UnsafeMutableBufferPointer<SIMD4<Float>>
+    let pendingLowFrequency: UnsafeMutableBufferPointer<SIMD4<Float>>
 
     // Accelerometer.
     var accel: AccelActivity
     public private(set) var accelSampleIndex: Int = 0
-    var accelHistory: [Float]
+    let accelHistory: UnsafeMutableBufferPointer<Float>
     let accelHistoryCapacity = 1024
 
     // Posture: the accelerometer's z-angle (van Hees 2015) averaged per 5-s epoch, for the sleep window.
@@ -191,22 +191,34 @@ public final class NightDetector {
         spectrum = MedianFrequencyEstimator(size: fftSize, sampleRateHz: fs)
         spectrumRing = .allocate(capacity: fftSize)
         spectrumRing.initialize(repeating: .zero)
-        pendingMedianFrequency = Array(repeating: .zero, count: pendingCapacity)
-        pendingLowFrequency = Array(repeating: .zero, count: pendingCapacity)
-        lowRing = Array(repeating: .zero, count: max(1, Int((1 / (Double(max(1, Int((fs * 0.01).rounded()))) / fs)).rounded())))
-        lowGroupMin = Array(repeating: .zero, count: (lowRing.count + 4) / 5)
-        lowGroupMax = lowGroupMin
-        pendingEnvelope = Array(repeating: .zero, count: pendingCapacity)
-        pendingMains = Array(repeating: .zero, count: pendingCapacity)
-        pendingBandRMS = Array(repeating: .zero, count: pendingCapacity)
-        pendingClip = Array(repeating: 0, count: pendingCapacity)
+        pendingMedianFrequency = Self.buffer(.zero, count: pendingCapacity)
+        pendingLowFrequency = Self.buffer(.zero, count: pendingCapacity)
+        lowRing = Self.buffer(.zero, count: max(1, Int((1 / (Double(max(1, Int((fs * 0.01).rounded()))) / fs)).rounded())))
+        lowGroupMin = Self.buffer(.zero, count: (lowRing.count + 4) / 5)
+        lowGroupMax = Self.buffer(.zero, count: lowGroupMin.count)
+        pendingEnvelope = Self.buffer(.zero, count: pendingCapacity)
+        pendingMains = Self.buffer(.zero, count: pendingCapacity)
+        pendingBandRMS = Self.buffer(.zero, count: pendingCapacity)
+        pendingClip = Self.buffer(0, count: pendingCapacity)
         accel = AccelActivity(sampleRateHz: max(1, accelRateHz))
-        accelHistory = Array(repeating: 0, count: accelHistoryCapacity)
+        accelHistory = Self.buffer(0, count: accelHistoryCapacity)
         if accelAxes == 3 { zAngleEpochs.reserveCapacity(48 * 3600 / Self.epochSeconds) }
         machines = TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds)
     }
 
+    /// Fixed storage the sample loop writes without Array's uniqueness and bounds checks; freed in `deinit`.
+    private static func buffer<T>(_ value: T, count: Int) -> UnsafeMutableBufferPointer<T> {
+        let b = UnsafeMutableBufferPointer<T>.allocate(capacity: count)
+        b.initialize(repeating: value)
+        return b
+    }
+
     deinit {
+        for b in [pendingEnvelope, pendingMains, pendingBandRMS, pendingMedianFrequency, pendingLowFrequency, lowRing, lowGroupMin, lowGroupMax] {
+            b.deallocate()
+        }
+        pendingClip.deallocate()
+        accelHistory.deallocate()
         bandSections.deallocate()
         notchSections.deallocate()
         envRing.deallocate()
@@ -374,6 +386,7 @@ public final class NightDetector {
     private func processFilteredBlock(count n: Int, events: inout EventBuffer) {
         var fill = tickFill
         var tick = producedTicks
+        var envelopesFrom = tick  // ticks finished in this block whose envelope is still to compute
         let spt = samplesPerTick
         let clip = SIMD4<Float>(repeating: clipLevelMicrovolts)
         var energy = tickEnergy, mains = tickMainsEnergy, low = tickLowEnergy, clipped = tickClipped
@@ -437,8 +450,15 @@ public final class NightDetector {
                 clipped = .zero
                 fill = 0
                 tick += 1
+                // The envelope's window must still be in the ring when it is computed.
+                if tick - envelopesFrom + envelopeTicks >= envRingCapacity {
+                    computeEnvelopes(from: envelopesFrom, to: tick)
+                    envelopesFrom = tick
+                }
                 // If the accelerometer lags far behind, resolve the oldest ticks without waiting.
                 if tick - resolvedTicks >= pendingCapacity - 1 {
+                    computeEnvelopes(from: envelopesFrom, to: tick)
+                    envelopesFrom = tick
                     producedTicks = tick
                     resolveReadyTicks(force: true, events: &events)
                 }
@@ -452,6 +472,7 @@ public final class NightDetector {
         ringEnergy = ringE
         tickClipped = clipped
         tickFill = fill
+        computeEnvelopes(from: envelopesFrom, to: tick)
         producedTicks = tick
         emgSampleIndex += n
     }
@@ -474,26 +495,31 @@ public final class NightDetector {
         }
     }
 
+    /// The RMS envelopes of ticks `first` ..< `end` (their energies are in `envRing`), into `pendingEnvelope`.
+    /// Done for a block's ticks together, so the kernel overlaps their sums; each sum is the same as alone.
+    private func computeEnvelopes(from first: Int, to end: Int) {
+        guard end > first else { return }
+        let divisor = Double(envelopeTicks * samplesPerTick)
+        let done = wavefront && UnsafeMutableRawPointer(pendingEnvelope.baseAddress!).withMemoryRebound(to: Float.self, capacity: 4 * pendingCapacity) { o in
+            UnsafeRawPointer(envRing.baseAddress!).withMemoryRebound(to: Double.self, capacity: 4 * envRingCapacity) { ring in
+                cw_window_rms(ring, envRingCapacity - 1, first, end - first, Int32(envelopeTicks), divisor, o, pendingCapacity - 1) == 1
+            }
+        }
+        if done { return }
+        for tick in first..<end {
+            var sum = SIMD4<Double>.zero
+            for k in 0..<envelopeTicks { sum += envRing[(tick - k) & (envRingCapacity - 1)] }
+            pendingEnvelope[tick & (pendingCapacity - 1)] = SIMD4<Float>((sum / divisor).squareRoot())
+        }
+    }
+
     @inline(__always)
     private func finishTick(tick: Int, energy: SIMD4<Float>, mains: SIMD4<Float>, low: SIMD4<Float>, clipped: SIMD4<Int32>) {
         envRing[tick & (envRingCapacity - 1)] = SIMD4<Double>(energy)
         let p = tick & (pendingCapacity - 1)
-        let divisor = Double(envelopeTicks * samplesPerTick)
-        let done = wavefront && pendingEnvelope.withUnsafeMutableBufferPointer { out in
-            UnsafeMutableRawPointer(out.baseAddress! + p).withMemoryRebound(to: Float.self, capacity: 4) { o in
-                UnsafeRawPointer(envRing.baseAddress!).withMemoryRebound(to: Double.self, capacity: 4 * envRingCapacity) { ring in
-                    cw_window_rms(ring, envRingCapacity - 1, tick, Int32(envelopeTicks), divisor, o) == 1
-                }
-            }
-        }
-        if !done {
-            var sum = SIMD4<Double>.zero
-            for k in 0..<envelopeTicks { sum += envRing[(tick - k) & (envRingCapacity - 1)] }
-            pendingEnvelope[p] = SIMD4<Float>((sum / divisor).squareRoot())
-        }
         let perSample = 1 / Float(samplesPerTick)
-        pendingMains[p] = (mains * perSample).squareRoot()
-        pendingBandRMS[p] = (energy * perSample).squareRoot()
+        pendingMains[p] = cw_sqrt4(mains * perSample)
+        pendingBandRMS[p] = cw_sqrt4(energy * perSample)
         var mask: UInt8 = 0
         for c in 0..<emgChannels where clipped[c] != 0 { mask |= UInt8(1 << c) }
         pendingClip[p] = mask

@@ -255,6 +255,84 @@ enum GoldenFile {
         #expect(malformed > 500, "the damaged inputs reach the malformed path")
     }
 
+    @Test func cobsPairedDecodeEqualsTwoSingleDecodes() {
+        var rng = SplitMix(seed: 12)
+        func input() -> [UInt8] {
+            let length = Int.random(in: 0...700, using: &rng)
+            if Bool.random(using: &rng) { return (0..<length).map { _ in UInt8.random(in: 1...255, using: &rng) } }
+            let p = [0.0, 0.05, 0.5].randomElement(using: &rng)!
+            let raw = (0..<length).map { _ in Double.random(in: 0..<1, using: &rng) < p ? 0 : UInt8.random(in: 1...255, using: &rng) }
+            var e: [UInt8] = []
+            raw.withUnsafeBytes { COBS.encode($0, into: &e) }
+            return e
+        }
+        var malformed = 0
+        for trial in 0..<2000 {
+            let a = input(), b = input()
+            var oneA = [UInt8](repeating: 0xAA, count: a.count + 8), oneB = [UInt8](repeating: 0xAA, count: b.count + 8)
+            var twoA = oneA, twoB = oneB
+            let na = a.withUnsafeBytes { e in oneA.withUnsafeMutableBytes { COBS.decode(e, into: $0) } }
+            let nb = b.withUnsafeBytes { e in oneB.withUnsafeMutableBytes { COBS.decode(e, into: $0) } }
+            let (pa, pb) = a.withUnsafeBytes { ea in b.withUnsafeBytes { eb in
+                twoA.withUnsafeMutableBytes { oa in twoB.withUnsafeMutableBytes { ob in COBS.decode(ea, into: oa, eb, into: ob) } } } }
+            #expect(pa == na && pb == nb, "trial \(trial): paired \(String(describing: pa)), \(String(describing: pb)); single \(String(describing: na)), \(String(describing: nb))")
+            if let na { #expect(twoA.prefix(na) == oneA.prefix(na), "trial \(trial), first") }
+            if let nb { #expect(twoB.prefix(nb) == oneB.prefix(nb), "trial \(trial), second") }
+            if na == nil || nb == nil { malformed += 1 }
+        }
+        #expect(malformed > 300, "the damaged inputs reach the malformed path")
+    }
+
+    /// Fed in one piece, whole frames inside the chunk are decoded two at a time; fed a byte at a time, never.
+    /// Both must report the same frames, errors, offsets and gaps, damaged frames included.
+    @Test func decoderReportsTheSameWhetherFramesAreDecodedInPairsOrAlone() {
+        var rng = SplitMix(seed: 13)
+        var stream: [UInt8] = []
+        for i in 0..<400 {
+            let frame = Frame(sequence: UInt32(i), timestampMicros: UInt64(i) * 16_000, message: .sampleBlock(
+                SampleBlock(emgIndex: UInt32(i * 32), accelIndex: UInt32(i), emgChannels: 2, accelAxes: 3,
+                            emg: (0..<64).map { _ in Int16.random(in: -300...300, using: &rng) }, accel: [0, 0, 4096])))
+            var bytes = FrameEncoder.encode(frame)
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0: bytes[Int.random(in: 0..<(bytes.count - 1), using: &rng)] = .random(in: 1...255, using: &rng)  // corrupted
+            case 1: continue  // lost
+            case 2: bytes.removeFirst(Int.random(in: 1..<(bytes.count - 1), using: &rng))  // starts mid-frame
+            case 3: stream += [0, 0]  // empty frames
+            default: break
+            }
+            stream += bytes
+        }
+        func events(chunk: Int) -> [String] {
+            let decoder = FrameDecoder()
+            var out: [String] = []
+            let handle: (DecoderEvent) -> Void = {
+                switch $0 {
+                case .frame(let v): out.append("frame \(v.sequence) at \(v.offset): \(Array(v.payload).hashValue)")
+                case .error(let kind, let offset): out.append("error \(kind) at \(offset)")
+                case .gap(let e, let g, let l): out.append("gap \(e) \(g) \(l)")
+                case .reorder(let e, let g): out.append("reorder \(e) \(g)")
+                }
+            }
+            stream.withUnsafeBytes { all in
+                var i = 0
+                while i < all.count {
+                    let n = min(chunk, all.count - i)
+                    decoder.feed(UnsafeRawBufferPointer(rebasing: all[i..<(i + n)]), handle)
+                    i += n
+                }
+            }
+            decoder.finish(handle)
+            return out
+        }
+        let whole = events(chunk: stream.count), single = events(chunk: 1)
+        let first = (0..<min(whole.count, single.count)).first { whole[$0] != single[$0] }
+        #expect(whole.count == single.count && first == nil,
+                "\(whole.count) vs \(single.count) events; first difference at \(first.map { "\($0): \(whole[$0]) vs \(single[$0])" } ?? "the end")")
+        #expect(whole.filter { $0.hasPrefix("frame") }.count > 250)
+        #expect(whole.filter { $0.hasPrefix("error") }.count > 40)
+        #expect(events(chunk: 700) == single, "fed 700 bytes at a time")
+    }
+
     @Test func decodeOfEncodeIsIdentityForRandomSampleBlocks() {
         var rng = SplitMix(seed: 42)
         let decoder = FrameDecoder()

@@ -22,10 +22,17 @@ int cw_cascade5(const float *coefficients, float *state, const float *x, int cha
 /// 1 when `cw_cascade5` runs on this CPU.
 int cw_cascade5_available(void);
 
-/// The RMS envelope of a tick: `out` = Float(sqrt(Σ ring[(tick − k) & mask] / divisor)), k = 0 ..< count,
-/// where each ring slot is 4 doubles (one per channel) and the sum runs in that order from zero: the same
-/// operations as the Swift loop in `NightDetector.finishTick`, so the same result, in AVX registers.
-/// Returns 1 when done, 0 when this CPU cannot run it (then the caller computes it).
-int cw_window_rms(const double *ring, size_t mask, long tick, int count, double divisor, float *out);
+/// The RMS envelopes of ticks `first` ..< `first + ticks`: for each tick t,
+/// out[t & outMask] = Float(sqrt(Σ ring[(t − k) & mask] / divisor)), k = 0 ..< count, where a ring slot and
+/// an out slot are 4 values (one per channel) and each sum runs in that order from zero: the same operations
+/// as the Swift loop in `NightDetector.computeEnvelopes`, so the same results, in AVX registers, four ticks at once.
+/// Returns 1 when done, 0 when this CPU cannot run it (then the caller computes them).
+int cw_window_rms(const double *ring, size_t mask, long first, long ticks, int count, double divisor,
+                  float *out, size_t outMask);
+
+/// Four square roots at once (SIMD4<Float> in Swift): one packed, correctly rounded square root, the same
+/// values as four `Float.squareRoot()` calls, which Swift compiles to four scalar ones each behind a branch.
+typedef float cw_float4 __attribute__((ext_vector_type(4)));
+static inline __attribute__((always_inline)) cw_float4 cw_sqrt4(cw_float4 x) { return __builtin_elementwise_sqrt(x); }
 
 #endif
