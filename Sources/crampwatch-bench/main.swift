@@ -121,10 +121,10 @@ func detect(_ d: Decoded, countAllocationsAfterBlocks warmup: Int? = nil, logTic
     return (now() - t0, cw_alloc_count(), warmup.map { d.blocks.count - $0 } ?? 0, detector.tickLog)
 }
 
-/// Peak resident memory of `crampwatch replay` on a file, in a child process (spawned and reaped here, for its rusage).
-@MainActor func peakMemoryKB(_ path: String) throws -> Int {
-    let argv = [options.binary, "replay", path, "--no-journal", "--json"]
-    var cargs = argv.map { strdup($0) } + [nil]
+/// Runs `crampwatch` with these arguments in a child process (stdout to /dev/null), spawned and reaped here:
+/// its exit status and its resource usage.
+@MainActor func runCrampwatch(_ arguments: [String]) throws -> (status: Int32, usage: rusage) {
+    var cargs = ([options.binary] + arguments).map { strdup($0) } + [nil]
     defer { for a in cargs { free(a) } }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -136,7 +136,12 @@ func detect(_ d: Decoded, countAllocationsAfterBlocks warmup: Int? = nil, logTic
     var status: Int32 = 0
     var usage = rusage()
     _ = wait4(pid, &status, 0, &usage)
-    return usage.ru_maxrss
+    return (status, usage)
+}
+
+/// Peak resident memory of `crampwatch replay` on a file, from the child's rusage.
+@MainActor func peakMemoryKB(_ path: String) throws -> Int {
+    try runCrampwatch(["replay", path, "--no-journal", "--json"]).usage.ru_maxrss
 }
 
 // Accuracy mode: N unseen simulated nights of --hours each, metrics per event kind.
@@ -172,13 +177,18 @@ do {
     row("peak memory, \(Int(options.hours))-hour night", String(format: "%.1f MB", Double(rss8) / 1024))
 
     // 1. Whole-night replay from the raw capture, exactly as `crampwatch replay` does it.
-    var best = Double.infinity
-    var night: NightResult?
-    for _ in 0..<3 {
-        let t0 = now()
-        night = try Replayer().replay(path: full)
-        best = min(best, now() - t0)
+    func replayBestOf3(_ path: String) throws -> (seconds: Double, night: NightResult) {
+        var best = Double.infinity
+        var result: NightResult?
+        for _ in 0..<3 {
+            let t0 = now()
+            result = try Replayer().replay(path: path)
+            best = min(best, now() - t0)
+        }
+        return (best, result!)
     }
+    let (best, rawNight) = try replayBestOf3(full)
+    let night: NightResult? = rawNight
     let nightSeconds = night!.durationSeconds
     let info = night!.deviceInfo
     let emgSamples = nightSeconds * Double(info.emgRateHz) * Double(info.emgChannels)
@@ -189,6 +199,24 @@ do {
     row("replay \(Int(options.hours)) h night from raw capture (wall, best of 3)", String(format: "%.2f s", best))
     row("  × real time", String(format: "%.0f×", nightSeconds / best))
     row("  million samples/s (EMG + accel)", String(format: "%.1f", (emgSamples + accelSamples) / best / 1e6))
+
+    // 1b. The same night from EDF+ (16-bit, 1-s records, events as annotations), written once by `crampwatch replay`.
+    let edf = (full as NSString).deletingLastPathComponent + "/night.edf"
+    if !FileManager.default.fileExists(atPath: edf) {
+        note("writing the night as EDF+ (once)…")
+        guard try runCrampwatch(["replay", full, "--no-journal", "--write-edf", edf]).status == 0 else {
+            throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "crampwatch replay --write-edf failed"])
+        }
+    }
+    let (bestEDF, edfResult) = try replayBestOf3(edf)
+    let edfNight: NightResult? = edfResult
+    let sameKinds = { (r: NightResult) in Dictionary(grouping: r.events, by: { "\($0.kind)" }).mapValues(\.count) }
+    results["replay_edf_s"] = bestEDF
+    results["replay_edf_x_realtime"] = nightSeconds / bestEDF
+    row("replay \(Int(options.hours)) h night from EDF+ (wall, best of 3)", String(format: "%.2f s", bestEDF))
+    row("  × real time", String(format: "%.0f×", nightSeconds / bestEDF))
+    row("  events found, EDF+ vs raw capture", "\(edfNight!.events.count) vs \(night!.events.count)"
+        + (sameKinds(edfNight!) == sameKinds(night!) ? " (same kinds and counts)" : " (they differ)"))
 
     // 2. Stages, per EMG sample (one channel's sample).
     let captureBytes = try Data(contentsOf: URL(fileURLWithPath: full))
@@ -286,6 +314,9 @@ do {
             String(format: "%.2f s (ours %.1f× faster)", refDSP, refDSP / coreSeconds))
         row("end to end: our replay from raw capture vs SciPy from a float32 file", String(format: "%.2f s", best),
             String(format: "%.2f s (ours %.1f× faster)", refTotal, refTotal / best))
+        results["speedup_end_to_end_edf"] = refTotal / bestEDF
+        row("end to end from a sample file: our replay from EDF+ vs SciPy from a float32 file", String(format: "%.2f s", bestEDF),
+            String(format: "%.2f s (ours %.1f× faster)", refTotal, refTotal / bestEDF))
         row("  reference detections (cramp-length episodes / leg-movement-length)", "\(events.filter { $0.kind == .cramp }.count) / \(events.filter { $0.kind == .legMovement }.count)",
             String(format: "%.0f / %.0f", ref["long_episodes"] ?? -1, ref["short_episodes"] ?? -1))
     } else {
