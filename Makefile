@@ -67,8 +67,8 @@ clean:
 	$(MAKE) -C Firmware clean
 
 # Benchmarks (not part of `make test`): the hot paths, side by side with the SciPy reference in one run.
+# One --product per build: given two, SwiftPM builds only the last.
 bench: setup
-	# One --product per build: given two, SwiftPM builds only the last.
 	$(SWIFT) build -c release --product crampwatch
 	$(SWIFT) build -c release --product crampwatch-bench
 	python3 -c "import numpy, scipy" 2>/dev/null || pip install --quiet numpy scipy

@@ -50,8 +50,8 @@ public final class NightDetector {
     let filteredBand: UnsafeMutableBufferPointer<SIMD4<Float>>
     let filteredOut: UnsafeMutableBufferPointer<SIMD4<Float>>
     let kernelParameters: UnsafeMutablePointer<Float>
-    /// The default chain runs in `cw_cascade5` (true where the CPU has AVX). Set it false to run the portable
-    /// Swift loop instead: both give the same samples, and a test holds them to it.
+    /// The default chain runs in `cw_cascade5` and the tick envelopes in `cw_window_rms` (true where the CPU has
+    /// AVX). Set it false to run the portable Swift loops instead: both give the same results, and a test holds them to it.
     public var wavefront = cw_cascade5_available() == 1
     var notchCount: Int
     /// The mains frequency in use: from the configuration or the device, or detected (0 until then).
@@ -176,21 +176,16 @@ public final class NightDetector {
         mainsDetectionEnd = configuration.notchEnabled && configuration.mainsHz == 0 && emgChannels > 0 ? 2 * sampleRateHz : 0
         goertzel50 = Goertzel(hz: 50, sampleRateHz: fs)
         goertzel60 = Goertzel(hz: 60, sampleRateHz: fs)
-        filteredX = .allocate(capacity: Self.filterBlock)
-        filteredX.initialize(repeating: .zero)
-        filteredBand = .allocate(capacity: Self.filterBlock)
-        filteredBand.initialize(repeating: .zero)
-        filteredOut = .allocate(capacity: Self.filterBlock)
-        filteredOut.initialize(repeating: .zero)
+        filteredX = Self.buffer(.zero, count: Self.filterBlock)
+        filteredBand = Self.buffer(.zero, count: Self.filterBlock)
+        filteredOut = Self.buffer(.zero, count: Self.filterBlock)
         kernelParameters = .allocate(capacity: 65)
         kernelParameters.initialize(repeating: 0, count: 65)
-        envRing = .allocate(capacity: envRingCapacity)
-        envRing.initialize(repeating: .zero)
+        envRing = Self.buffer(.zero, count: envRingCapacity)
         var fftSize = 64
         while fftSize < Int(fs * 0.25) && fftSize < 1024 { fftSize *= 2 }
         spectrum = MedianFrequencyEstimator(size: fftSize, sampleRateHz: fs)
-        spectrumRing = .allocate(capacity: fftSize)
-        spectrumRing.initialize(repeating: .zero)
+        spectrumRing = Self.buffer(.zero, count: fftSize)
         pendingMedianFrequency = Self.buffer(.zero, count: pendingCapacity)
         pendingLowFrequency = Self.buffer(.zero, count: pendingCapacity)
         lowRing = Self.buffer(.zero, count: max(1, Int((1 / (Double(max(1, Int((fs * 0.01).rounded()))) / fs)).rounded())))
@@ -214,7 +209,8 @@ public final class NightDetector {
     }
 
     deinit {
-        for b in [pendingEnvelope, pendingMains, pendingBandRMS, pendingMedianFrequency, pendingLowFrequency, lowRing, lowGroupMin, lowGroupMax] {
+        for b in [pendingEnvelope, pendingMains, pendingBandRMS, pendingMedianFrequency, pendingLowFrequency, lowRing, lowGroupMin, lowGroupMax,
+                  spectrumRing, filteredX, filteredBand, filteredOut] {
             b.deallocate()
         }
         pendingClip.deallocate()
@@ -222,10 +218,6 @@ public final class NightDetector {
         bandSections.deallocate()
         notchSections.deallocate()
         envRing.deallocate()
-        spectrumRing.deallocate()
-        filteredX.deallocate()
-        filteredBand.deallocate()
-        filteredOut.deallocate()
         kernelParameters.deallocate()
     }
 

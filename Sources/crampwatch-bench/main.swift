@@ -187,10 +187,9 @@ do {
         }
         return (best, result!)
     }
-    let (best, rawNight) = try replayBestOf3(full)
-    let night: NightResult? = rawNight
-    let nightSeconds = night!.durationSeconds
-    let info = night!.deviceInfo
+    let (best, night) = try replayBestOf3(full)
+    let nightSeconds = night.durationSeconds
+    let info = night.deviceInfo
     let emgSamples = nightSeconds * Double(info.emgRateHz) * Double(info.emgChannels)
     let accelSamples = nightSeconds * Double(info.accelRateHz) * Double(info.accelAxes)
     results["replay_raw_s"] = best
@@ -208,15 +207,14 @@ do {
             throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "crampwatch replay --write-edf failed"])
         }
     }
-    let (bestEDF, edfResult) = try replayBestOf3(edf)
-    let edfNight: NightResult? = edfResult
+    let (bestEDF, edfNight) = try replayBestOf3(edf)
     let sameKinds = { (r: NightResult) in Dictionary(grouping: r.events, by: { "\($0.kind)" }).mapValues(\.count) }
     results["replay_edf_s"] = bestEDF
     results["replay_edf_x_realtime"] = nightSeconds / bestEDF
     row("replay \(Int(options.hours)) h night from EDF+ (wall, best of 3)", String(format: "%.2f s", bestEDF))
     row("  × real time", String(format: "%.0f×", nightSeconds / bestEDF))
-    row("  events found, EDF+ vs raw capture", "\(edfNight!.events.count) vs \(night!.events.count)"
-        + (sameKinds(edfNight!) == sameKinds(night!) ? " (same kinds and counts)" : " (they differ)"))
+    row("  events found, EDF+ vs raw capture", "\(edfNight.events.count) vs \(night.events.count)"
+        + (sameKinds(edfNight) == sameKinds(night) ? " (same kinds and counts)" : " (they differ)"))
 
     // 2. Stages, per EMG sample (one channel's sample).
     let captureBytes = try Data(contentsOf: URL(fileURLWithPath: full))
@@ -246,12 +244,12 @@ do {
     let journalPath = NSTemporaryDirectory() + "cw-bench-\(getpid()).sqlite"
     let journal = try Journal(path: journalPath)
     let t2 = now()
-    try NightStore.save(night!, to: journal)
+    try NightStore.save(night, to: journal)
     let journalSeconds = now() - t2
     try? FileManager.default.removeItem(atPath: journalPath)
     results["journal_write_ms"] = journalSeconds * 1000
     results["ns_per_sample_journal"] = journalSeconds / emgSamples * 1e9
-    row("journal write of the night (\(night!.events.count) events)", String(format: "%.1f ms (%.3f ns/sample)", journalSeconds * 1000, journalSeconds / emgSamples * 1e9))
+    row("journal write of the night (\(night.events.count) events)", String(format: "%.1f ms (%.3f ns/sample)", journalSeconds * 1000, journalSeconds / emgSamples * 1e9))
 
     // 3. Allocations in the sample loop, steady state (after the first minute).
     let oneHour = try decode(hour)
