@@ -30,44 +30,58 @@ let package = Package(
         .target(name: "DeviceIO", dependencies: ["CLibUSB", "DeviceProtocol"]),
         // Physiologically plausible simulated nights with ground truth.
         .target(name: "NightSimulator", dependencies: ["DeviceProtocol", "SignalCore"]),
-        // Recorded files: raw device captures (EDF/CSV follow).
+        // Every file format in and out: raw device captures, EDF/EDF+/BDF/BDF+ (read, write, repair), CSV; channel choice.
         .target(name: "Recordings", dependencies: ["DeviceProtocol"]),
         // The only module that speaks SQL.
         .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        // Event matching and metrics against reference labels.
-        .target(name: "Evaluation"),
-        // Self-contained HTML reports with inline SVG.
-        .target(name: "Reports", dependencies: ["Journal", "Evaluation"]),
-        // Wires sources to the signal core and to sinks.
-        .target(name: "Pipeline", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "Journal", "Evaluation"], swiftSettings: hotPath),
+        // Pure night analysis: summary, sleep window, periodic leg movements, clock fit, configuration identity.
+        // The only place that computes a figure a person sees.
+        .target(name: "NightAnalysis", dependencies: ["SignalCore"]),
+        // The observers of a night as it is detected, and the writers among them: EDF+/BDF+, CSV and JSON signals.
+        .target(name: "Exports", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "NightAnalysis"]),
+        // The one night runner and its sources (raw captures live or replayed, EDF/BDF, CSV).
+        .target(name: "Ingest", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "NightAnalysis", "Exports"],
+                swiftSettings: hotPath),
+        // Scorings, matching and metrics; validation of recordings against them and threshold sweeps.
+        .target(name: "Evaluation", dependencies: ["SignalCore", "NightAnalysis", "Ingest"]),
+        // Nights kept: saving a night in the journal, recording a live night into it, recovering killed ones.
+        .target(name: "Sessions", dependencies: ["DeviceIO", "DeviceProtocol", "SignalCore", "NightAnalysis", "Exports", "Ingest", "Journal"]),
+        // SVG drawings and self-contained HTML pages.
+        .target(name: "Reports", dependencies: ["Journal", "Evaluation", "NightAnalysis"]),
+        // The CLI's JSON contract (replay --json, monitor --json, --export-events): the shapes scripts read.
+        .target(name: "CrampwatchJSON", dependencies: ["DeviceProtocol", "SignalCore", "NightAnalysis", "Ingest"]),
         .executableTarget(
             name: "crampwatch",
             dependencies: [
-                "DeviceProtocol", "DeviceIO", "SignalCore", "NightSimulator", "Recordings", "Journal", "Pipeline", "Evaluation", "Reports",
+                "DeviceProtocol", "DeviceIO", "SignalCore", "NightSimulator", "Recordings", "Journal", "NightAnalysis", "Exports",
+                "Ingest", "Evaluation", "Sessions", "Reports", "CrampwatchJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Accuracy studies over simulated nights (tests, benchmarks).
-        .target(name: "Studies", dependencies: ["NightSimulator", "Pipeline", "Evaluation", "SignalCore"]),
+        .target(name: "Studies", dependencies: ["NightSimulator", "Ingest", "Evaluation", "SignalCore"]),
         // Counts heap allocations (benchmarks, and the no-allocation test of the sample loop).
         .target(name: "CAllocCounter"),
         .executableTarget(
             name: "crampwatch-bench",
-            dependencies: ["CAllocCounter", "DeviceProtocol", "SignalCore", "NightSimulator", "Pipeline", "Journal", "Studies"],
+            dependencies: ["CAllocCounter", "DeviceProtocol", "SignalCore", "NightSimulator", "Ingest", "NightAnalysis", "Exports", "Sessions",
+                           "CrampwatchJSON", "Journal", "Studies"],
             path: "Sources/crampwatch-bench"
         ),
         .testTarget(name: "DeviceProtocolTests", dependencies: ["DeviceProtocol"]),
         .testTarget(name: "SignalCoreTests", dependencies: ["SignalCore", "CAllocCounter"]),
         .testTarget(name: "NightSimulatorTests", dependencies: ["NightSimulator", "DeviceProtocol", "SignalCore"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "NightSimulator", "Evaluation", "Journal", "Recordings", "Studies"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Journal", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "DeviceIOTests", dependencies: ["DeviceIO", "DeviceProtocol", "Pipeline"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Ingest", "NightAnalysis", "Exports", "Sessions", "CrampwatchJSON", "NightSimulator", "Studies", "SignalCore"]),
+        .testTarget(name: "NightAnalysisTests", dependencies: ["NightAnalysis", "SignalCore"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Exports", "CrampwatchJSON", "NightAnalysis", "Sessions", "NightSimulator", "Evaluation", "Journal", "Recordings", "Studies"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Journal", "Ingest", "NightAnalysis", "Exports", "Sessions", "CrampwatchJSON", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "DeviceIOTests", dependencies: ["DeviceIO", "DeviceProtocol", "Ingest", "NightAnalysis", "Exports", "Sessions", "CrampwatchJSON"]),
+        .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Ingest", "NightAnalysis", "Journal", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests"),
         // The bad-input corpus (Tests/Corpus) through the real CLI: exit codes and one clear line each.
         .testTarget(name: "BadInputTests"),
-        .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "Pipeline", "SignalCore"], exclude: ["edf_check.py"]),
+        .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "Ingest", "Exports", "NightAnalysis", "Sessions", "CrampwatchJSON", "SignalCore"], exclude: ["edf_check.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -174,6 +174,8 @@ public final class Journal: Sendable {
                 t.add(column: "provisional", .boolean).notNull().defaults(to: false)
             }
         }
+        // Every figure of a night, computed once by the night analysis when the night is saved.
+        m.registerMigration("v5-night-figures", migrate: NightFiguresRecord.migrateV5)
         return m
     }
 

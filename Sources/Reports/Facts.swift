@@ -18,6 +18,7 @@ public struct NightFacts: Sendable, Equatable {
     public var crampOnsets: [Double]
     public var crampDurations: [Double]
     public var legMovements: Int
+    /// Wake bouts inside the sleep period (the night analysis's `awakenings`).
     public var awakenings: Int
     public var wakeSeconds: Double
     public var artifacts: Int
@@ -30,14 +31,37 @@ public struct NightFacts: Sendable, Equatable {
     /// were not measured, so it is not a night without cramps. Its sleep figures count like any other night's.
     public var emgMeasured: Bool = true
 
-    /// Seconds with data that were not in a wake bout, over seconds with data (movement-based, not EEG sleep staging).
-    public var sleepEfficiency: Double? {
-        let recorded = durationSeconds - gapSeconds
-        return recorded > 0 ? max(0, recorded - wakeSeconds) / recorded : nil
-    }
+    /// Total sleep over the whole recording (movement-based, not EEG sleep staging), as the night analysis
+    /// computed it when the night was saved; nil for a night without data.
+    public var sleepEfficiency: Double? = nil
+    /// Sleep period minus wake bouts and gaps inside it, and the wake bouts inside it (seconds).
+    public var totalSleepSeconds: Double? = nil
+    public var wasoSeconds: Double? = nil
 
     public var hasCramp: Bool { cramps > 0 }
     public var end: Date? { startedAt?.addingTimeInterval(durationSeconds) }
+}
+
+extension NightFacts {
+    /// The night analysis's stored figures replace the counts taken from the rows: one set of figures everywhere.
+    mutating func use(_ f: NightFiguresRecord) {
+        durationSeconds = f.durationSeconds
+        cramps = f.cramps ?? cramps
+        crampSeconds = f.crampSeconds ?? crampSeconds
+        longestCrampSeconds = f.longestCrampSeconds ?? longestCrampSeconds
+        crampsThatWoke = f.crampsThatWoke ?? crampsThatWoke
+        legMovements = f.legMovements ?? legMovements
+        awakenings = f.awakenings
+        wakeSeconds = f.wakeSeconds
+        artifacts = f.artifacts ?? artifacts
+        artifactSeconds = f.artifactSeconds ?? artifactSeconds
+        gaps = f.gaps
+        gapSeconds = f.gapSeconds
+        framesLost = f.framesLost
+        sleepEfficiency = f.durationSeconds > 0 ? f.sleepEfficiency : nil
+        totalSleepSeconds = f.totalSleepSeconds
+        wasoSeconds = f.wasoSeconds
+    }
 }
 
 /// How self-reported cramps line up with detected ones.
@@ -89,9 +113,11 @@ public struct JournalSnapshot: Sendable {
         diary = Dictionary(try journal.diary().map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
         selfReports = try journal.selfReportedCramps()
         configurations = Dictionary(try journal.allConfigurations().map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
+        let figures = try journal.allFigures()
         var emgByDevice: [Int64: Bool] = [:]
         nights = try nightRecords.map { n in
             var facts = Self.facts(n, events: events[n.id!] ?? [], gaps: gaps[n.id!] ?? [], timeZone: timeZone)
+            if let f = figures[n.id!] { facts.use(f) }
             if let id = n.deviceId {
                 if emgByDevice[id] == nil { emgByDevice[id] = try journal.device(id: id).map { $0.emgChannels > 0 } ?? true }
                 facts.emgMeasured = emgByDevice[id]!

@@ -75,7 +75,7 @@ public enum NightReport {
             [cell("Longest cramp"), metric("longest_cramp_s", emg(num(n.longestCrampSeconds, 0) + " s"))],
             [cell("Cramps that woke you"), metric("cramps_that_woke", emg("\(n.crampsThatWoke)"))],
             [cell("Leg movements"), metric("leg_movements", emg("\(n.legMovements)"))],
-            [cell("Awakenings (movement bouts ≥ 30 s)"), metric("awakenings", "\(n.awakenings)")],
+            [cell("Awakenings (wake bouts in the sleep period)"), metric("awakenings", "\(n.awakenings)")],
             [cell("Time awake"), metric("wake_s", num(n.wakeSeconds, 0) + " s")],
             [cell("Sleep efficiency (from movement)"), metric("sleep_efficiency", n.sleepEfficiency.map(pct) ?? "—")],
             [cell("Data gaps"), metric("gaps", "\(n.gaps)")],

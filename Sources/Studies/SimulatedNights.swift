@@ -4,7 +4,7 @@ import Glibc
 #endif
 import Evaluation
 import NightSimulator
-import Pipeline
+import Ingest
 import SignalCore
 
 /// Detection accuracy of one event kind over a set of nights.

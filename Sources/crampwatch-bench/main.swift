@@ -6,7 +6,11 @@ import DeviceProtocol
 import Foundation
 import Journal
 import NightSimulator
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import SignalCore
 import Studies
 

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
 import Journal
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import SignalCore
 
 /// Which detector configuration to use: the defaults, a JSON file, or one saved in the journal by name.

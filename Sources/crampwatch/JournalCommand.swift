@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Journal
+import NightAnalysis
+import Sessions
 
 struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,8 +19,9 @@ struct JournalCommand: ParsableCommand {
         func run() throws {
             let j = try openJournal(journal)
             let nights = try j.nights()
+            let figures = try j.allFigures()
             if json {
-                try printJSON(try nights.map { n in NightRow(n, counts: try j.eventCounts(night: n.id!)) })
+                try printJSON(try nights.map { n in NightRow(n, counts: try j.eventCounts(night: n.id!), figures: figures[n.id!]) })
                 return
             }
             if nights.isEmpty {
@@ -33,7 +36,7 @@ struct JournalCommand: ParsableCommand {
                 let emg = try emgMeasured(n, j)
                 if !emg { anyWithoutEMG = true }
                 print([pad("\(n.id!)", 5, right: true), started, pad(duration(n.durationSeconds), 9), pad(emg ? "\(c["cramp"] ?? 0)" : "—", 6, right: true),
-                       pad(emg ? "\(c["leg_movement"] ?? 0)" : "—", 8, right: true), pad("\(c["sleep_interruption"] ?? 0)", 10, right: true),
+                       pad(emg ? "\(c["leg_movement"] ?? 0)" : "—", 8, right: true), pad("\(figures[n.id!]?.awakenings ?? c["sleep_interruption"] ?? 0)", 10, right: true),
                        pad("\(n.framesLost)", 11, right: true), n.source + statusNote(n)].joined(separator: "  "))
             }
             if nights.contains(where: { $0.startSource == "file_time" }) { print("~ start estimated from the file's time") }
@@ -76,11 +79,12 @@ struct JournalCommand: ParsableCommand {
                 throw Exit.failure
             }
             let c = try j.eventCounts(night: night)
+            let figures = try j.figures(night: night)
             let device = try n.deviceId.flatMap { try j.device(id: $0) }
             let recording = try n.recordingId.flatMap { try j.recording(id: $0) }
             let config = try n.detectorConfigId.flatMap { try j.configuration(id: $0) }
             if json {
-                try printJSON(ShowJSON(night: NightRow(n, counts: c), device: device?.serial, recording: recording?.path, detectorHash: config?.hash,
+                try printJSON(ShowJSON(night: NightRow(n, counts: c, figures: figures), device: device?.serial, recording: recording?.path, detectorHash: config?.hash,
                                        events: try j.events(night: night).map(EventRow.init), gaps: try j.gaps(night: night).map(GapRow.init)))
                 return
             }
@@ -92,6 +96,7 @@ struct JournalCommand: ParsableCommand {
             } else {
                 print("  \(c["cramp"] ?? 0) cramps, \(c["leg_movement"] ?? 0) leg movements, \(c["sleep_interruption"] ?? 0) sleep interruptions, \(c["artifact"] ?? 0) signal problems")
             }
+            if let f = figures { print("  " + sleepLine(f, start: n.startedAt)) }
             print("  \(n.framesReceived) frames received, \(n.framesLost) lost, \(n.corruptFrames) damaged" + (n.truncatedAtByte.map { "; recording cut off at byte \($0)" } ?? ""))
             print("")
             printEventTable(n, try j.events(night: night), try j.gaps(night: night))
@@ -108,9 +113,12 @@ func emgMeasured(_ n: NightRecord, _ j: Journal) throws -> Bool {
     return d.emgChannels > 0
 }
 
+/// Opens the journal; nights saved by an older Crampwatch get their figures computed once (`NightStore.fillMissingFigures`).
 func openJournal(_ options: JournalOptions) throws -> Journal {
     do {
-        return try Journal(path: options.resolvedPath)
+        let j = try Journal(path: options.resolvedPath)
+        try NightStore.fillMissingFigures(in: j)
+        return j
     } catch {
         complain("\(error)")
         throw Exit.failure
@@ -136,12 +144,20 @@ struct NightRow: Encodable {
     var status: String
     var clock_drift_ppm: Double?
     var counts: [String: Int]
-    init(_ n: NightRecord, counts: [String: Int]) {
+    /// The night's figures as the night analysis computed them (the `summary` of `replay --json`).
+    var figures: NightSummary?
+    init(_ n: NightRecord, counts: [String: Int], figures: NightFiguresRecord?) {
         id = n.id!; started_at = n.startedAt; start_source = n.startSource; duration_s = n.durationSeconds; source = n.source
         frames_received = n.framesReceived; frames_lost = n.framesLost; corrupt_frames = n.corruptFrames; truncated_at_byte = n.truncatedAtByte
         status = n.status; clock_drift_ppm = n.clockDriftPPM
         self.counts = counts
+        self.figures = figures.map(NightStore.summary)
     }
+}
+
+/// The sleep figures in words, as `replay` prints them.
+func sleepLine(_ f: NightFiguresRecord, start: Date?) -> String {
+    NightText.sleep(NightStore.summary(f), startedAt: start).trimmingCharacters(in: .whitespaces)
 }
 
 struct EventRow: Encodable {

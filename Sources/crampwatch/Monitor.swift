@@ -3,7 +3,11 @@ import DeviceIO
 import DeviceProtocol
 import Foundation
 import Journal
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import Recordings
 import SignalCore
 
@@ -54,7 +58,42 @@ extension Crampwatch {
         }
 
         func run() throws {
-            // First thing: from here on Ctrl-C or SIGTERM ends the night cleanly instead of killing the process.
+            installStopSignals()
+            let console = LiveConsole(statusLine: !json && !noStatus && isatty(STDOUT_FILENO) == 1, linesToStderr: json)
+            let config: DetectorConfiguration
+            do { config = try detector.resolve(journalPath: journal.resolvedPath) } catch {
+                complain("\(error)")
+                throw Exit.failure
+            }
+            let liveJournal = try openJournal(console)
+            let startedAt = Date()
+            let capture: CaptureFile
+            do { capture = try CaptureFile(path: capturePath(startedAt), fsyncIntervalSeconds: fsyncInterval) } catch {
+                complain("\(error)")
+                throw Exit.failure
+            }
+            let reader = try connect(capturePath: capture.path, console: console, onFailure: capture.discard)
+            let recorder = liveJournal.map { LiveNightRecorder(journal: $0, capturePath: capture.path, configuration: config, startedAt: startedAt) }
+            let exporter = (writeEDF ?? writeBDF).map {
+                EDFNightWriter(path: $0, bdf: writeBDF != nil, start: EDFStartTime(unixSeconds: startedAt.timeIntervalSince1970.rounded(.down)))
+            }
+            let session = LiveSession(reader: reader, capture: capture, configuration: config, recorder: recorder,
+                                      observers: exporter.map { [$0] } ?? [], console: console, startedAt: startedAt,
+                                      settings: .init(silenceWarningSeconds: silenceWarning, stopAfterIdleSeconds: stopAfterIdle))
+            session.record(until: { stopSignal != 0 })
+            if stopSignal != 0 { console.log("stopping (signal)") }
+            let outcome: LiveSession.Outcome
+            do { outcome = try session.finish() } catch {
+                complain("\(error)")
+                throw Exit.failure
+            }
+            if let exporter, exporter.writer != nil { console.log("EDF+ recording: \(exporter.path) (\(exporter.annotations) annotations)") }
+            if let why = outcome.saveFailure { complain(why) }
+            try report(outcome)
+        }
+
+        /// From here on Ctrl-C or SIGTERM ends the night cleanly instead of killing the process.
+        private func installStopSignals() {
             signal(SIGINT) { _ in stopSignal = 1 }
             signal(SIGTERM) { _ in stopSignal = 1 }
             // A file-size limit (ulimit -f) must give a write error we can report, not kill us with SIGXFSZ.
@@ -66,234 +105,58 @@ extension Crampwatch {
             sigaddset(&unblock, SIGINT)
             sigaddset(&unblock, SIGTERM)
             pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        }
 
-            let status = StatusLine(enabled: !json && !noStatus && isatty(STDOUT_FILENO) == 1)
-            func log(_ line: String) {
-                let f = DateFormatter()
-                f.dateFormat = "HH:mm:ss"
-                status.clear()
-                let text = "\(f.string(from: Date())) \(line)\n"
-                if json { FileHandle.standardError.write(Data(text.utf8)) } else { FileHandle.standardOutput.write(Data(text.utf8)) }
-            }
-
-            let config: DetectorConfiguration
-            do { config = try detector.resolve(journalPath: journal.resolvedPath) } catch {
+        /// The journal, with nights left unfinished by a killed monitor finished from their captures first.
+        private func openJournal(_ console: LiveConsole) throws -> Journal? {
+            guard !noJournal else { return nil }
+            do {
+                let j = try Journal(path: journal.resolvedPath)
+                for outcome in try LiveNightRecovery.recover(journal: j) { console.log(outcome.message) }
+                return j
+            } catch {
                 complain("\(error)")
+                complain("cannot use the journal, so nothing would be saved. Fix the problem above, or run with --no-journal to record the capture only.")
                 throw Exit.failure
             }
-            var liveJournal: Journal?
-            if !noJournal {
-                do {
-                    let j = try Journal(path: journal.resolvedPath)
-                    liveJournal = j
-                    // A night left unfinished by a monitor that was killed is finished from its capture first.
-                    for outcome in try LiveNightRecovery.recover(journal: j) { log(outcome.message) }
-                } catch {
-                    complain("\(error)")
-                    complain("cannot use the journal, so nothing would be saved. Fix the problem above, or run with --no-journal to record the capture only.")
-                    throw Exit.failure
-                }
-            }
-            let startedAt = Date()
-            let capturePath = capture ?? {
+        }
+
+        private func capturePath(_ startedAt: Date) -> String {
+            capture ?? {
                 let f = DateFormatter()
                 f.dateFormat = "yyyyMMdd-HHmmss"
                 return "crampwatch-\(f.string(from: startedAt)).cwcap"
             }()
-            let fd = open(capturePath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            if fd < 0 {
-                complain("\(capturePath): cannot create the capture file: \(String(cString: strerror(errno))). Choose another place with --capture.")
-                throw Exit.failure
-            }
-            fchmod(fd, 0o600)
-            // Held until we exit (however we exit): tells `journal recover` this night is still being recorded.
-            _ = CaptureLock.lock(fd: fd)
+        }
 
+        private func connect(capturePath: String, console: LiveConsole, onFailure: () -> Void) throws -> DeviceReader {
             let address: DeviceAddress = serial.map { .serial(path: $0) } ?? .usb(serial: deviceSerial, productID: ProtocolV1.usbTestProductID)
             let reader = DeviceReader(address: address)
             reader.transfers = transfers
             reader.settings = deviceSettings
             do {
-                let info = try reader.connect()
-                if let info {
-                    log("connected to \(info.serial), firmware \(info.firmwareString), \(info.emgChannels) EMG channel\(info.emgChannels == 1 ? "" : "s") at \(info.emgRateHz) Hz, accelerometer at \(info.accelRateHz) Hz; recording to \(capturePath)")
+                if let info = try reader.connect() {
+                    console.log("connected to \(info.serial), firmware \(info.firmwareString), \(info.emgChannels) EMG channel\(info.emgChannels == 1 ? "" : "s") at \(info.emgRateHz) Hz, accelerometer at \(info.accelRateHz) Hz; recording to \(capturePath)")
                 } else {
-                    log("opened \(serial ?? "?"); recording to \(capturePath)")
+                    console.log("opened \(serial ?? "?"); recording to \(capturePath)")
                 }
             } catch {
-                close(fd)
-                unlink(capturePath)
+                onFailure()
                 complain("cannot start monitoring: \(error)")
                 throw Exit.failure
             }
+            return reader
+        }
 
-            let run = CaptureRun(path: capturePath, configuration: config)
-            let recorder = liveJournal.map { LiveNightRecorder(journal: $0, capturePath: capturePath, configuration: config, startedAt: startedAt) }
-            var exporter: EDFNightWriter?
-            if let out = writeEDF ?? writeBDF {
-                exporter = EDFNightWriter(path: out, bdf: writeBDF != nil, start: EDFStartTime(unixSeconds: startedAt.timeIntervalSince1970.rounded(.down)))
-                run.sink = exporter
-            }
-            var counts: [EventKind: Int] = [:]
-            run.onStart = { d in
-                recorder?.begin(d)
-                if let r = recorder, r.nightID == nil, let why = r.lastFailure { log("the journal cannot be written (\(why)); the night will be saved at the end if it can") }
-            }
-            run.onGap = { g in recorder?.gap(g) }
-            run.onEvent = { e in
-                let t = clock(e.onsetSeconds, startedAt)
-                if e.isProvisional {
-                    log("cramp started (provisional) at \(t) on channel \(e.channel + 1)")
-                } else {
-                    counts[e.kind, default: 0] += 1
-                    log("\(e.kind.rawValue) \(t), \(duration(e.durationSeconds))\(e.kind == .cramp ? ", peak \(Int(e.peakAboveRestMicrovolts)) µV above rest" : "")")
-                }
-                recorder?.event(e)
-            }
-            var clockFit = ClockFit()
-            var lastDeviceMicros: UInt64?
-            var written: UInt64 = 0
-            var received: UInt64 = 0
-            var lastSync = Date()
-            var lastProgress = Date()
-            var warnedSilence = false
-            var lastLost = 0
-            var journalFailuresLogged = 0
-            var failure: String?
-            /// Set when the capture could not be written (disk full): detection and journaling go on without it.
-            var captureStoppedAt: UInt64?
-            /// Writes `bytes` to the capture and feeds them to the detector (and the EDF+ recording) in slices of
-            /// 4 KiB, so however much arrived at once, the capture is never more than a slice ahead of the EDF+
-            /// file and the journal if the process is killed.
-            func record(_ bytes: [UInt8]) -> Bool {
-                received += UInt64(bytes.count)
-                var start = 0
-                while start < bytes.count {
-                    let end = min(bytes.count, start + 4096)
-                    var off = start
-                    while captureStoppedAt == nil && off < end {
-                        let n = bytes[off..<end].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                        if n < 0 {
-                            if errno == EINTR { continue }
-                            let why = String(cString: strerror(errno))
-                            let full = errno == ENOSPC || errno == EFBIG || errno == EDQUOT
-                            captureStoppedAt = written
-                            fsync(fd)
-                            log("\(capturePath): writing the capture failed at byte \(written): \(why)\(full ? " — the disk (or this file's size limit) is full" : ""). " +
-                                "The \(written) bytes already written are kept; detection and the journal go on, but the rest of the night is not recorded. Free some space for the next night.")
-                            break
-                        }
-                        off += n
-                        written += UInt64(n)
-                    }
-                    do { try bytes[start..<end].withUnsafeBytes { try run.feed($0) } } catch {
-                        failure = "\(error)"
-                        return false
-                    }
-                    start = end
-                }
-                if let device = run.newestSampleDeviceMicros, device != lastDeviceMicros {
-                    lastDeviceMicros = device
-                    let resets = clockFit.resets
-                    clockFit.add(deviceSeconds: Double(device) / 1e6, hostSeconds: Date().timeIntervalSince1970)
-                    if clockFit.resets > resets { log("the device clock jumped (the device restarted or its clock was reset); fitting it to the host clock again from here") }
-                }
-                return true
-            }
-
-            loop: while stopSignal == 0 {
-                switch reader.next(timeoutSeconds: 0.25) {
-                case .bytes(let b):
-                    if warnedSilence { log("data flowing again"); warnedSilence = false }
-                    guard record(b) else { break loop }
-                    let lost = run.statsSoFar.framesLost
-                    if lost > lastLost { log("\(lost - lastLost) frame\(lost - lastLost == 1 ? "" : "s") lost (gap recorded; \(lost) in all)"); lastLost = lost }
-                case .idle(let seconds):
-                    if seconds >= silenceWarning && !warnedSilence {
-                        warnedSilence = true
-                        log("no data from the device for \(Int(seconds)) s (stalled, asleep or out of range?); still listening")
-                    }
-                    if let stopAfterIdle, seconds >= stopAfterIdle { log("no data for \(Int(seconds)) s: stopping"); break loop }
-                case .disconnected(let why):
-                    log("device lost: \(why); reconnecting")
-                case .connected(_, _):
-                    log("reconnected (attempt \(reader.reconnects)) after \(String(format: "%.1f", reader.lastOutageSeconds)) s\(reader.lastReconnectByHotplug ? " (hotplug: the device announced itself)" : ""); the night continues")
-                    // A leading 0x00 ends any partial frame from before the unplug (PROTOCOL.md section 1).
-                    guard record([0]) else { break loop }
-                case .log(let line):
-                    log(line)
-                }
-                let now = Date()
-                if captureStoppedAt == nil && now.timeIntervalSince(lastSync) >= fsyncInterval {
-                    fsync(fd)
-                    lastSync = now
-                }
-                if now.timeIntervalSince(lastProgress) >= 1 {
-                    lastProgress = now
-                    recorder?.progress(seconds: run.secondsSoFar, stats: run.statsSoFar)
-                    if let r = recorder, r.failures > journalFailuresLogged {
-                        journalFailuresLogged = r.failures
-                        log("could not write to the journal: \(r.lastFailure ?? "?"). The capture keeps everything; the night is saved at the end if possible, or replay the capture later.")
-                    }
-                    let levels = run.lastSecondLevels
-                    status.show(seconds: run.secondsSoFar, emgAboveRest: levels?.emgAboveRestMicrovolts, activity: levels?.activityG,
-                                cramps: counts[.cramp, default: 0], legMovements: counts[.legMovement, default: 0],
-                                interruptions: counts[.sleepInterruption, default: 0], framesLost: run.statsSoFar.framesLost,
-                                recording: captureStoppedAt == nil)
-                }
-            }
-            status.clear()
-            if stopSignal != 0 { log("stopping (signal)") }
-            let usb = reader.usbStats
-            reader.stop()
-            fsync(fd)
-            close(fd)
-            if let failure {
-                complain(failure)
-                complain("the capture \(capturePath) holds everything received; replay it with `crampwatch replay \(capturePath)`.")
-                throw Exit.failure
-            }
-            if let usb, usb.stalls + usb.overflows > 0 {
-                log("USB: \(usb.stalls) stall\(usb.stalls == 1 ? "" : "s") cleared, \(usb.overflows) overflow\(usb.overflows == 1 ? "" : "s")")
-            }
-            let result: NightResult
-            do { result = try run.finish(sizeBytes: written) } catch {
-                complain("\(error)")
-                complain("nothing usable was received; the capture is \(capturePath).")
-                throw Exit.failure
-            }
-            if let exporter, exporter.writer != nil {
-                log("EDF+ recording: \(exporter.path) (\(exporter.annotations) annotations)")
-            }
-            // The night's wall-clock start from the device clock, once the fit has something to go on.
-            let fit = clockFit.result
-            var nightStart = startedAt
-            var startSource = "monitor"
-            if let fit, fit.points >= 2, let first = run.firstSampleDeviceMicros {
-                nightStart = Date(timeIntervalSince1970: fit.hostSeconds(device: Double(first) / 1e6))
-                startSource = "device"
-                log(String(format: "device clock: %+.1f ppm against the host over %d windows, arrivals within %.1f ms of the fit (median)", fit.driftPPM, fit.points, fit.medianResidualMs))
-            }
-            if let stoppedAt = captureStoppedAt {
-                log("the capture \(capturePath) stopped at byte \(stoppedAt) of \(received) received (disk full); the night below was detected from all of them.")
-            }
-            var nightID: Int64?
-            if let recorder {
-                do {
-                    nightID = try recorder.complete(result, clock: fit, startedAt: nightStart, startSource: startSource)
-                } catch {
-                    complain("\(error)")
-                    complain("the night was NOT saved; replay \(capturePath) later to save it.")
-                }
-            }
+        private func report(_ o: LiveSession.Outcome) throws {
             if json {
-                var out = NightJSON(result: result, nightID: nightID, journalPath: noJournal ? nil : journal.resolvedPath)
-                if let fit { out.clock = .init(offset_s: fit.offsetSeconds, drift_ppm: fit.driftPPM, windows: fit.points, median_residual_ms: fit.medianResidualMs) }
+                var out = NightJSON(result: o.result, nightID: o.nightID, journalPath: noJournal ? nil : journal.resolvedPath)
+                if let fit = o.clock {
+                    out.clock = .init(offset_s: fit.offsetSeconds, drift_ppm: fit.driftPPM, windows: fit.points, median_residual_ms: fit.medianResidualMs)
+                }
                 try printJSON(out)
             } else {
-                var replay = try Replay.parse([capturePath])
-                replay.journal = journal
-                replay.printNight(result, nightID: nightID, startedAt: nightStart)
+                print(NightText.lines(o.result, nightID: o.nightID, startedAt: o.start, journalPath: journal.resolvedPath).joined(separator: "\n"))
             }
         }
     }
@@ -323,35 +186,5 @@ extension Crampwatch {
                 throw Exit.failure
             }
         }
-    }
-}
-
-/// The monitor's one-line live status on a terminal, redrawn in place once a second:
-/// how long it has recorded, the EMG level above rest and the movement, events so far, frames lost.
-final class StatusLine {
-    let enabled: Bool
-    private var shown = false
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func clear() {
-        guard enabled, shown else { return }
-        FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
-        shown = false
-    }
-
-    func show(seconds: Double, emgAboveRest: Float?, activity: Float?, cramps: Int, legMovements: Int, interruptions: Int, framesLost: Int, recording: Bool) {
-        guard enabled else { return }
-        let s = Int(seconds)
-        var parts = [String(format: "%d:%02d:%02d recorded", s / 3600, s / 60 % 60, s % 60)]
-        if let e = emgAboveRest, e.isFinite { parts.append("EMG \(Int(e.rounded())) µV above rest") }
-        if let a = activity, a.isFinite { parts.append(String(format: "motion %.2f g", a)) }
-        parts.append("cramps \(cramps)")
-        parts.append("leg movements \(legMovements)")
-        parts.append("awake \(interruptions)×")
-        parts.append("frames lost \(framesLost)")
-        if !recording { parts.append("CAPTURE STOPPED (disk full)") }
-        FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + parts.joined(separator: " · ")).utf8))
-        shown = true
     }
 }

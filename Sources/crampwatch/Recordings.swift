@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import Recordings
 
 /// Channel choice for EDF/BDF/CSV recordings (shared by replay and export).

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
 import Journal
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 
 extension JournalCommand {
     struct Recover: ParsableCommand {

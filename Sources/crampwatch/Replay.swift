@@ -1,7 +1,12 @@
 import ArgumentParser
+import DeviceProtocol
 import Foundation
 import Journal
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import Recordings
 import SignalCore
 
@@ -66,27 +71,11 @@ struct Replay: ParsableCommand {
             FileHandle.standardError.write(Data("\rreplaying \((file as NSString).lastPathComponent) … \(Int(f * 100))%".utf8))
         } : nil)
         replayer.recordingOptions = channels.recordingOptions
-        var exporter: EDFNightWriter?
-        if let out = writeEDF ?? writeBDF {
+        let exporter = (writeEDF ?? writeBDF).map { out in
             let start = start.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
-            exporter = EDFNightWriter(path: out, bdf: writeBDF != nil, start: EDFStartTime(unixSeconds: start.timeIntervalSince1970.rounded(.down)))
-            replayer.signalSink = exporter
+            return EDFNightWriter(path: out, bdf: writeBDF != nil, start: EDFStartTime(unixSeconds: start.timeIntervalSince1970.rounded(.down)))
         }
-        var sinks: [NightSignalSink] = exporter.map { [$0] } ?? []
-        if let exportSignals {
-            sinks.append(exportSignals.lowercased().hasSuffix(".json") ? SignalJSONWriter(path: exportSignals) : SignalCSVWriter(path: exportSignals))
-        }
-        replayer.signalSink = sinks.isEmpty ? nil : sinks.count == 1 ? sinks[0] : SinkGroup(sinks)
-        if let pace { replayer.signalSink = PacingSink(factor: pace, inner: replayer.signalSink) }
-        if let r = try? EDFReader(path: file), r.needsRepair {
-            do {
-                let report = try EDFRepair.repair(path: file)
-                complain("\(file): the recording was not closed (a crash or power cut?); repaired: \(report.recordsKept) complete data records kept"
-                         + (report.bytesDropped > 0 ? ", \(report.bytesDropped) bytes of an incomplete record dropped." : "."))
-            } catch {
-                complain("\(file): the recording was not closed and cannot be repaired in place (\(error)); replaying its complete records.")
-            }
-        }
+        replayer.observers = observers(exporter)
         let result: NightResult
         do {
             result = try replayer.replay(path: file)
@@ -96,36 +85,53 @@ struct Replay: ParsableCommand {
             throw Exit.failure
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-
-        var startedAt: Date?
-        var startSource = "unknown"
-        if let start {
-            startedAt = ISO8601DateFormatter().date(from: start)
-            startSource = "user"
-        } else if result.format != .rawCapture && result.format != .csv, let header = try? EDFReader(path: file), let date = headerStart(header) {
-            startedAt = date
-            startSource = "recording_header"
-        } else if let attributes = try? FileManager.default.attributesOfItem(atPath: file), let modified = attributes[.modificationDate] as? Date {
-            startedAt = modified.addingTimeInterval(-result.durationSeconds)
-            startSource = "file_time"
-        }
-
-        var nightID: Int64?
-        if !noJournal {
-            do {
-                let j = try Journal(path: journal.resolvedPath)
-                nightID = try NightStore.save(result, to: j, source: "replay", startedAt: startedAt, startSource: startSource)
-            } catch {
-                complain("\(error)")
-                complain("the night was detected but NOT saved; the events are printed below.")
-                printNight(result, nightID: nil, startedAt: startedAt)
-                throw Exit.failure
-            }
-        }
+        if let note = result.repairNote { complain(note) }
+        let (startedAt, startSource) = nightStart(result)
+        let nightID = try save(result, startedAt: startedAt, startSource: startSource)
         if let exporter, start == nil, let startedAt {
             // The true start is known only now: put it in the written file's header.
             try? EDFWriter.setStart(path: exporter.path, EDFStartTime(unixSeconds: startedAt.timeIntervalSince1970.rounded(.down)))
         }
+        try finishOutputs(result, nightID: nightID, startedAt: startedAt, exporter: exporter)
+    }
+
+    /// The export writers asked for, and pacing last (so the writers see each block before it waits).
+    func observers(_ exporter: EDFNightWriter?) -> [NightObserver] {
+        var list: [NightObserver] = exporter.map { [$0] } ?? []
+        if let exportSignals {
+            list.append(exportSignals.lowercased().hasSuffix(".json") ? SignalJSONWriter(path: exportSignals) as NightObserver
+                                                                      : SignalCSVWriter(path: exportSignals))
+        }
+        if let pace { list.append(PacingObserver(factor: pace)) }
+        return list
+    }
+
+    /// When the night began: as given, else from an EDF/BDF header, else from the file's modification time.
+    func nightStart(_ result: NightResult) -> (Date?, String) {
+        if let start { return (ISO8601DateFormatter().date(from: start), "user") }
+        if result.format != .rawCapture && result.format != .csv, let header = try? EDFReader(path: file), let date = headerStart(header) {
+            return (date, "recording_header")
+        }
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: file), let modified = attributes[.modificationDate] as? Date {
+            return (modified.addingTimeInterval(-result.durationSeconds), "file_time")
+        }
+        return (nil, "unknown")
+    }
+
+    func save(_ result: NightResult, startedAt: Date?, startSource: String) throws -> Int64? {
+        guard !noJournal else { return nil }
+        do {
+            let j = try Journal(path: journal.resolvedPath)
+            return try NightStore.save(result, to: j, source: "replay", startedAt: startedAt, startSource: startSource)
+        } catch {
+            complain("\(error)")
+            complain("the night was detected but NOT saved; the events are printed below.")
+            print(NightText.lines(result, nightID: nil, startedAt: startedAt, journalPath: journal.resolvedPath).joined(separator: "\n"))
+            throw Exit.failure
+        }
+    }
+
+    func finishOutputs(_ result: NightResult, nightID: Int64?, startedAt: Date?, exporter: EDFNightWriter?) throws {
         if let exportEvents {
             do {
                 try writeEvents(result, to: exportEvents)
@@ -140,48 +146,13 @@ struct Replay: ParsableCommand {
         if json {
             try printJSON(NightJSON(result: result, nightID: nightID, journalPath: noJournal ? nil : journal.resolvedPath))
         } else {
-            printNight(result, nightID: nightID, startedAt: startedAt)
+            print(NightText.lines(result, nightID: nightID, startedAt: startedAt, journalPath: journal.resolvedPath).joined(separator: "\n"))
         }
         if let truncated = result.truncatedAt {
             complain("\(file): at byte offset \(truncated): the file ends in the middle of a frame (was the recording cut off?). "
                      + "Everything before it was replayed" + (nightID.map { " and saved as night \($0)." } ?? "."))
             throw Exit.partial
         }
-    }
-
-    func printNight(_ r: NightResult, nightID: Int64?, startedAt: Date?) {
-        let s = r.summary
-        let d = r.deviceInfo
-        var lines: [String] = []
-        lines.append("Night\(nightID.map { " \($0)" } ?? "") — \(r.path): \(duration(s.durationSeconds)) from device \(d.serial), "
-                     + (d.emgChannels > 0 ? "\(d.emgChannels) EMG channel\(d.emgChannels == 1 ? "" : "s") at \(d.emgRateHz) Hz"
-                                          : "accelerometer only (\(d.accelRateHz) Hz)"))
-        let cramps = r.events.filter { $0.kind == .cramp }
-        let wakes = r.events.filter { $0.kind == .sleepInterruption }
-        if !s.emgMeasured {
-            lines.append("  Cramps and leg movements: not measured (\(NightSummary.notMeasuredNote)).")
-        } else if cramps.isEmpty {
-            lines.append("  Cramps: none detected.")
-        } else {
-            lines.append("  Cramps: \(cramps.count), \(duration(s.crampSeconds)) in all, longest \(duration(s.longestCrampSeconds)); \(s.crampsThatWoke) woke you.")
-            for c in cramps {
-                let woke = NightSummary.woke(c, wakes)
-                lines.append("    \(clock(c.onsetSeconds, startedAt))  \(duration(c.durationSeconds)), \(site(d, c.channel)), peak \(Int(c.peakAboveRestMicrovolts)) µV above rest\(woke ? " — woke you" : "")")
-            }
-        }
-        if s.emgMeasured {
-            lines.append("  Leg movements: \(s.legMovements) (\(s.periodicLegMovements) in periodic series; PLM index \(format1(s.plmIndexPerHour)) per hour)")
-        }
-        lines.append("  Sleep interruptions: \(s.sleepInterruptions), \(duration(s.wakeSeconds)) awake")
-        lines.append("  Sleep: \(duration(s.totalSleepSeconds)) asleep of \(duration(s.durationSeconds)) recorded (efficiency \(Int((s.sleepEfficiency * 100).rounded())) %), "
-                     + "\(s.awakenings) awakening\(s.awakenings == 1 ? "" : "s"), \(duration(s.wasoSeconds)) awake after falling asleep"
-                     + (s.sleepWindowDetected ? "; sleep period \(clock(s.sleepWindowOnsetSeconds, startedAt))–\(clock(s.sleepWindowOffsetSeconds, startedAt))" : " (recording too short to find the sleep period: all of it counted)"))
-        if s.artifacts > 0 { lines.append("  Signal problems: \(s.artifacts) stretch\(s.artifacts == 1 ? "" : "es"), \(duration(s.artifactSeconds)) (electrode off, clipping or mains); no events were counted in them") }
-        if s.gaps > 0 || s.corruptFrames > 0 {
-            lines.append("  Data gaps: \(s.gaps) (\(s.framesLost) frame\(s.framesLost == 1 ? "" : "s") lost, \(duration(s.gapSeconds)) without data); \(s.corruptFrames) damaged frame\(s.corruptFrames == 1 ? "" : "s") skipped")
-        }
-        if let nightID { lines.append("Saved to \(journal.resolvedPath) as night \(nightID).") }
-        print(lines.joined(separator: "\n"))
     }
 }
 
@@ -221,24 +192,11 @@ func headerStart(_ r: EDFReader) -> Date? {
     return Calendar.current.date(from: c)?.addingTimeInterval(r.startOffsetSeconds)
 }
 
-func duration(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
-    if s < 60 { return "\(s) s" }
-    if s < 3600 { return s % 60 == 0 ? "\(s / 60) min" : "\(s / 60) min \(s % 60) s" }
-    return "\(s / 3600) h \((s % 3600) / 60) min"
-}
+func duration(_ seconds: Double) -> String { Words.duration(seconds) }
 
-func clock(_ offset: Double, _ start: Date?) -> String {
-    if let start {
-        let f = DateFormatter()
-        f.dateFormat = "HH:mm:ss"
-        return f.string(from: start.addingTimeInterval(offset))
-    }
-    let s = Int(offset)
-    return String(format: "+%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60)
-}
+func clock(_ offset: Double, _ start: Date?) -> String { Words.clock(offset, start) }
 
-func site(_ d: DeviceInfoLike, _ channel: Int) -> String {
+func site(_ d: DeviceInfo, _ channel: Int) -> String {
     guard channel >= 0 else { return "both legs" }
     let code = channel < d.emgSites.count ? d.emgSites[channel] : 0
     let side = code & 0x80 != 0 ? "right " : ""
@@ -253,5 +211,3 @@ func site(_ d: DeviceInfoLike, _ channel: Int) -> String {
     }
 }
 
-import DeviceProtocol
-typealias DeviceInfoLike = DeviceInfo

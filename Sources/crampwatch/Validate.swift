@@ -1,7 +1,12 @@
 import ArgumentParser
 import Foundation
 import Journal
-import Pipeline
+import CrampwatchJSON
+import Evaluation
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import SignalCore
 
 struct Validate: ParsableCommand {

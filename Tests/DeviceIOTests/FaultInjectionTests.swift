@@ -1,5 +1,9 @@
 import Foundation
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import Testing
 
 /// Issue 10: a night through every fault the virtual device can inject, at once — an unplug every 3,000

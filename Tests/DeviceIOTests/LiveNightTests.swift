@@ -1,6 +1,10 @@
 import Foundation
 import Journal
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import Testing
 
 /// The live night: events in the journal as they happen, a night that survives SIGKILL, a disk that fills,

@@ -1,7 +1,11 @@
 import DeviceIO
 import DeviceProtocol
 import Foundation
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import Testing
 #if canImport(Glibc)
 import Glibc

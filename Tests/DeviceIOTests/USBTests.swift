@@ -1,7 +1,11 @@
 import DeviceIO
 import DeviceProtocol
 import Foundation
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import Testing
 
 /// The real libusb path (discovery, GET_INFO, START, 4 async bulk-IN transfers, STOP) against the

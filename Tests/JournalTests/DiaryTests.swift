@@ -37,7 +37,7 @@ import Testing
             #expect(try q.read { try Journal.migrator.appliedIdentifiers($0) } == ["v1-nights-events-gaps"])
         }
         let j = try Journal(path: path)
-        #expect(Journal.knownMigrations == ["v1-nights-events-gaps", "v2-diary-self-reports-traces", "v3-reference-annotations", "v4-live-nights"])
+        #expect(Journal.knownMigrations == ["v1-nights-events-gaps", "v2-diary-self-reports-traces", "v3-reference-annotations", "v4-live-nights", "v5-night-figures"])
         let nights = try j.nights()
         #expect(nights.count == 1)
         #expect(nights[0].framesLost == 3 && nights[0].durationSeconds == 720)
@@ -49,7 +49,9 @@ import Testing
         try j.amendDiary(e)
         #expect(try j.diaryEntries().map(\.magnesiumMg) == [250])
         #expect(try mode(path) == 0o600)
-        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 4)
+        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 5)
+        // Saved before figures were stored: the night analysis fills them in once (Sessions.NightStore.fillMissingFigures).
+        #expect(try j.nightsWithoutFigures().map(\.id) == [1])
         #expect(nights[0].status == NightStatus.complete)
         let journalMode = try DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(journalMode == "wal")
@@ -85,7 +87,7 @@ import Testing
         let path = temporaryPath()
         _ = try Journal(path: path)
         let tables = try DatabaseQueue(path: path).read { try db_tables($0) }
-        #expect(tables == ["detectorConfig", "device", "diaryEntry", "event", "gap", "night", "nightTrace", "recording", "referenceAnnotation", "selfReportedCramp"])
+        #expect(tables == ["detectorConfig", "device", "diaryEntry", "event", "gap", "night", "nightFigures", "nightTrace", "recording", "referenceAnnotation", "selfReportedCramp"])
         #expect(try mode(path) == 0o600)
     }
 

@@ -1,5 +1,9 @@
 import Foundation
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import Recordings
 import SignalCore
 import Testing
@@ -89,7 +93,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("signals.csv").path
         var replayer = Replayer()
-        replayer.signalSink = SignalCSVWriter(path: out)
+        replayer.observers = [SignalCSVWriter(path: out)]
         let fromCapture = try replayer.replay(path: Binary.nightA)
         #expect(try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int == 0o600)
         let fromCSV = try Replayer().replay(path: out)

@@ -1,5 +1,9 @@
 import Foundation
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import Recordings
 import SignalCore
 import Testing
@@ -121,7 +125,7 @@ enum Binary {
         let out = dir.appendingPathComponent(bdf ? "a.bdf" : "a.edf").path
         var replayer = Replayer()
         let writer = EDFNightWriter(path: out, bdf: bdf, start: EDFStartTime(year: 2026, month: 11, day: 24, hour: 23, minute: 10, second: 0))
-        replayer.signalSink = writer
+        replayer.observers = [writer]
         let fromCapture = try replayer.replay(path: Binary.nightA)
         #expect(fromCapture.events.filter { $0.kind == .cramp }.count == 3)
         let fromFile = try Replayer().replay(path: out)

@@ -1,5 +1,9 @@
 import Foundation
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import Recordings
 import SignalCore
 import Testing
@@ -41,7 +45,7 @@ import Testing
         let jsonPath = dir.appendingPathComponent("signals.json").path
         let jsonWriter = SignalJSONWriter(path: jsonPath)
         var replayer = Replayer()
-        replayer.signalSink = SinkGroup([SignalCSVWriter(path: csvPath), jsonWriter])
+        replayer.observers = [SignalCSVWriter(path: csvPath), jsonWriter]
         let night = try replayer.replay(path: Self.nightB)
         #expect(night.gaps.filter { $0.emgSamplesLost > 0 }.count >= 20, "night-b must have gaps for this test: \(night.gaps.count)")
 
@@ -133,7 +137,7 @@ import Testing
 
     @Test func anUnwritablePathIsOneClearError() throws {
         var replayer = Replayer()
-        replayer.signalSink = SignalJSONWriter(path: "/nonexistent-dir/x.json")
+        replayer.observers = [SignalJSONWriter(path: "/nonexistent-dir/x.json")]
         do {
             _ = try replayer.replay(path: Self.nightB)
             Issue.record("expected an error")

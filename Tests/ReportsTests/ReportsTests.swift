@@ -1,5 +1,9 @@
 import Foundation
-import Pipeline
+import CrampwatchJSON
+import Exports
+import Ingest
+import NightAnalysis
+import Sessions
 import Testing
 
 @testable import Journal

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Pipeline
+@testable import NightAnalysis
 @testable import SignalCore
 
 @Suite struct SleepWindowTests {

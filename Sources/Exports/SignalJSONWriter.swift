@@ -3,6 +3,7 @@ import Glibc
 #endif
 import DeviceProtocol
 import Recordings
+import NightAnalysis
 import SignalCore
 
 /// Writes a night's signals as one JSON object while it is replayed (`replay --export-signals FILE.json`):
@@ -29,7 +30,7 @@ import SignalCore
 /// output (mode 0600, gone when closed, even after a crash); at the end they are copied into the output
 /// one after another. Memory stays at a few 64-KiB buffers whatever the night's length. The output is
 /// created 0600.
-public final class SignalJSONWriter: NightSignalSink {
+public final class SignalJSONWriter: NightObserver {
     public let path: String
     /// The most bytes of sample text held in memory at once (the streaming promise, measured by a test).
     public private(set) var peakBufferedBytes = 0
@@ -65,7 +66,7 @@ public final class SignalJSONWriter: NightSignalSink {
         for c in channels where c.fd >= 0 { close(c.fd) }
     }
 
-    public func start(_ d: DeviceInfo) throws {
+    public func nightStarted(_ d: DeviceInfo) throws {
         emgChannels = d.emgChannels
         accelAxes = d.accelAxes
         serial = d.serial
@@ -124,7 +125,9 @@ public final class SignalJSONWriter: NightSignalSink {
         if buffered > peakBufferedBytes { peakBufferedBytes = buffered }
     }
 
-    public func gap(seconds: Double, note: String) throws {
+    public func gap(_ gap: NightGap, skippedSeconds seconds: Double) throws {
+        guard seconds > 0 else { return }
+        let note = gap.note
         let onset = Double(clock) / Double(clockRateHz)
         clock += Int((seconds * Double(clockRateHz)).rounded())
         let offset = Double(clock) / Double(clockRateHz)
@@ -136,10 +139,11 @@ public final class SignalJSONWriter: NightSignalSink {
     }
 
     public func event(_ e: DetectedEvent) throws {
+        guard !e.isProvisional else { return }
         if !e.isProvisional { events.append(e) }
     }
 
-    public func finish() throws {
+    public func nightFinished() throws {
         for k in channels.indices { try flush(k) }
         let out = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
         guard out >= 0 else { throw RecordingError(path: path, offset: nil, "cannot open for writing: \(String(cString: strerror(errno)))") }

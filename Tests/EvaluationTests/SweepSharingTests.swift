@@ -2,7 +2,9 @@ import Foundation
 import SignalCore
 import Testing
 
-@testable import Pipeline
+@testable import Evaluation
+import Ingest
+import NightAnalysis
 
 /// Threshold sweeps share one pass of the state machines between configurations that differ only in
 /// classification settings. These tests hold that sharing to the events of independent full passes.

@@ -6,7 +6,11 @@ import Recordings
 import SignalCore
 import Testing
 
-@testable import Pipeline
+@testable import Ingest
+import CrampwatchJSON
+import Exports
+@testable import NightAnalysis
+import Sessions
 
 enum Samples {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -1,6 +1,9 @@
 import DeviceProtocol
+import Exports
 import Foundation
+import Ingest
 import Journal
+import NightAnalysis
 import Recordings
 import SignalCore
 
@@ -10,7 +13,7 @@ import SignalCore
 /// and the night's totals every few seconds. When the monitor stops, `complete` replaces all of that with the
 /// night's final list in one transaction. If the process is killed instead, the night stays "recording"
 /// and `LiveNightRecovery` finishes it from its capture.
-public final class LiveNightRecorder {
+public final class LiveNightRecorder: NightObserver {
     public let journal: Journal
     public let capturePath: String
     public let configuration: DetectorConfiguration
@@ -35,7 +38,7 @@ public final class LiveNightRecorder {
     }
 
     /// Opens the night (status "recording").
-    public func begin(_ d: DeviceInfo) {
+    public func nightStarted(_ d: DeviceInfo) {
         attempt {
             let configID = try journal.configurationID(json: ConfigurationIdentity.canonicalJSON(configuration), hash: ConfigurationIdentity.hash(configuration))
             let night = NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: configID, startedAt: startedAt, startSource: "monitor",
@@ -51,7 +54,7 @@ public final class LiveNightRecorder {
         attempt { try journal.appendEvent(NightStore.eventRecord(e, woke: nil), night: nightID) }
     }
 
-    public func gap(_ g: NightGap) {
+    public func gap(_ g: NightGap, skippedSeconds: Double) {
         guard let nightID else { return }
         attempt { try journal.appendGap(NightStore.gapRecord(g), night: nightID) }
     }
@@ -75,6 +78,7 @@ public final class LiveNightRecorder {
         night.clockResidualMs = clock?.medianResidualMs
         try journal.completeNight(nightID, night, events: NightStore.eventRecords(r), gaps: r.gaps.map(NightStore.gapRecord), recordingSizeBytes: Int64(r.sizeBytes))
         try journal.saveTrace(NightTrace(nightId: nightID, secondsPerPoint: 1, envelope: r.traceEnvelope, activity: r.traceActivity))
+        try journal.saveFigures(NightStore.figuresRecord(r.summary, night: nightID))
         return nightID
     }
 }
@@ -146,6 +150,7 @@ public enum LiveNightRecovery {
             n.status = NightStatus.recovered
             try journal.completeNight(id, n, events: NightStore.eventRecords(result), gaps: result.gaps.map(NightStore.gapRecord), recordingSizeBytes: Int64(result.sizeBytes))
             try journal.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: result.traceEnvelope, activity: result.traceActivity))
+            try journal.saveFigures(NightStore.figuresRecord(result.summary, night: id))
             let tail = result.truncatedAt.map { " (its last \(result.sizeBytes - $0) bytes were a partial frame)" } ?? ""
             outcomes.append(Outcome(nightID: id, capturePath: path, recovered: true,
                                     message: "night \(id): recovered \(Int(result.durationSeconds)) s and \(result.events.count) events from \(path)\(tail)"))

@@ -1,6 +1,7 @@
 import Dispatch
-import Evaluation
 import Foundation
+import Ingest
+import NightAnalysis
 import SignalCore
 
 /// One recording with its reference labels.

@@ -3,13 +3,14 @@ import Glibc
 #endif
 import DeviceProtocol
 import Recordings
+import NightAnalysis
 import SignalCore
 
 /// Writes a night's signals as CSV while it is replayed: `time_s`, one column per EMG channel (µV), and the
 /// accelerometer axes (g) on the rows where an accelerometer sample falls (empty between them when it is slower).
 /// Without EMG (an accelerometer-only device) there is one row per accelerometer sample.
 /// Gaps show as jumps in `time_s`. `replay` reads this back (CSV import). The file is created 0600.
-public final class SignalCSVWriter: NightSignalSink {
+public final class SignalCSVWriter: NightObserver {
     public let path: String
     var fd: Int32 = -1
     var emgChannels = 1
@@ -25,7 +26,7 @@ public final class SignalCSVWriter: NightSignalSink {
 
     public init(path: String) { self.path = path }
 
-    public func start(_ d: DeviceInfo) throws {
+    public func nightStarted(_ d: DeviceInfo) throws {
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw RecordingError(path: path, offset: nil, "cannot create: \(String(cString: strerror(errno)))") }
         fchmod(fd, 0o600)
@@ -92,7 +93,8 @@ public final class SignalCSVWriter: NightSignalSink {
         pendingEMG.removeFirst(e)
     }
 
-    public func gap(seconds: Double, note: String) throws {
+    public func gap(_ gap: NightGap, skippedSeconds seconds: Double) throws {
+        guard seconds > 0 else { return }
         try drain(final: true)
         pendingAccel.removeAll()
         row += Int((seconds * Double(fs)).rounded())
@@ -102,7 +104,7 @@ public final class SignalCSVWriter: NightSignalSink {
 
     public func event(_ e: DetectedEvent) throws {}
 
-    public func finish() throws {
+    public func nightFinished() throws {
         try drain(final: true)
         try flush()
         fsync(fd)
@@ -123,15 +125,4 @@ public final class SignalCSVWriter: NightSignalSink {
         }
         out.removeAll(keepingCapacity: true)
     }
-}
-
-/// Forwards to several sinks (e.g. an EDF+ export and a CSV export at once).
-public final class SinkGroup: NightSignalSink {
-    public let sinks: [NightSignalSink]
-    public init(_ sinks: [NightSignalSink]) { self.sinks = sinks }
-    public func start(_ info: DeviceInfo) throws { for s in sinks { try s.start(info) } }
-    public func samples(emg: UnsafeBufferPointer<Float>, accel: UnsafeBufferPointer<Float>) throws { for s in sinks { try s.samples(emg: emg, accel: accel) } }
-    public func gap(seconds: Double, note: String) throws { for s in sinks { try s.gap(seconds: seconds, note: note) } }
-    public func event(_ e: DetectedEvent) throws { for s in sinks { try s.event(e) } }
-    public func finish() throws { for s in sinks { try s.finish() } }
 }

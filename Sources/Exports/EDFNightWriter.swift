@@ -1,11 +1,12 @@
 import DeviceProtocol
 import Recordings
+import NightAnalysis
 import SignalCore
 
 /// Writes a night (replayed now, or live later) into EDF+ or BDF+ as it goes: one-second records of the
 /// EMG channels (µV) and accelerometer axes (g), and every final event and gap as an annotation.
 /// Crash-safe through `EDFWriter` (record count -1 until closed, fsync every 10 records, file mode 0600).
-public final class EDFNightWriter: NightSignalSink {
+public final class EDFNightWriter: NightObserver {
     public let path: String
     public let bdf: Bool
     public let start: EDFStartTime
@@ -32,7 +33,7 @@ public final class EDFNightWriter: NightSignalSink {
         }
     }
 
-    public func start(_ d: DeviceInfo) throws {
+    public func nightStarted(_ d: DeviceInfo) throws {
         emgChannels = d.emgChannels
         accelAxes = d.accelAxes
         // The clock for gap annotations: EMG samples, or accelerometer samples without EMG.
@@ -70,7 +71,9 @@ public final class EDFNightWriter: NightSignalSink {
         }
     }
 
-    public func gap(seconds: Double, note: String) throws {
+    public func gap(_ gap: NightGap, skippedSeconds seconds: Double) throws {
+        guard seconds > 0 else { return }
+        let note = gap.note
         guard let writer else { return }
         let onset = Double(emgSamplesSeen) / Double(emgRateHz)
         let dropped = try writer.skip(seconds: seconds)
@@ -81,12 +84,13 @@ public final class EDFNightWriter: NightSignalSink {
     }
 
     public func event(_ e: DetectedEvent) throws {
+        guard !e.isProvisional else { return }
         guard let writer else { return }
         writer.annotate(onsetSeconds: e.onsetSeconds, durationSeconds: max(0, e.durationSeconds), text: Self.text(e))
         annotations += 1
     }
 
-    public func finish() throws {
+    public func nightFinished() throws {
         try writer?.close()
     }
 
@@ -108,51 +112,3 @@ extension String {
     func replacingSpaces() -> String { String(map { $0 == " " ? "_" : $0 }) }
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Slows a replay to `factor` times real time, as if the night were arriving live (demos, and the crash tests
-/// that kill a recording mid-night). Forwards everything to `inner`.
-public final class PacingSink: NightSignalSink {
-    public let factor: Double
-    public let inner: NightSignalSink?
-    var emgChannels = 1
-    var rateHz = 1.0
-    var samples = 0
-    var started = 0.0
-
-    public init(factor: Double, inner: NightSignalSink?) {
-        self.factor = factor
-        self.inner = inner
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    public func start(_ info: DeviceInfo) throws {
-        emgChannels = info.emgChannels
-        rateHz = Double(max(1, info.emgChannels > 0 ? info.emgRateHz : info.accelRateHz))
-        started = Self.now()
-        try inner?.start(info)
-    }
-
-    public func samples(emg: UnsafeBufferPointer<Float>, accel: UnsafeBufferPointer<Float>) throws {
-        try inner?.samples(emg: emg, accel: accel)
-        samples += emgChannels > 0 ? emg.count / emgChannels : accel.count / 3
-        let due = started + Double(samples) / rateHz / factor
-        let wait = due - Self.now()
-        if wait > 0 { usleep(UInt32(min(wait, 10) * 1e6)) }
-    }
-
-    public func gap(seconds: Double, note: String) throws {
-        try inner?.gap(seconds: seconds, note: note)
-        samples += Int(seconds * rateHz)
-    }
-
-    public func event(_ e: DetectedEvent) throws { try inner?.event(e) }
-    public func finish() throws { try inner?.finish() }
-}

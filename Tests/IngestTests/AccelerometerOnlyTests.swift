@@ -6,7 +6,11 @@ import Recordings
 import SignalCore
 import Testing
 
-@testable import Pipeline
+@testable import Ingest
+import CrampwatchJSON
+import Exports
+@testable import NightAnalysis
+import Sessions
 
 /// Devices without EMG (an accelerometer only): the same sleeper's night, simulated with and without EMG from
 /// one seed, must give the same sleep events, and the accelerometer-only night must say that cramps and leg
@@ -218,9 +222,9 @@ import Testing
         let csv = dir.appendingPathComponent("signals.csv").path, edf = dir.appendingPathComponent("night.edf").path
         let bdf = dir.appendingPathComponent("night.bdf").path, json = dir.appendingPathComponent("signals.json").path
         var replayer = Replayer()
-        replayer.signalSink = SinkGroup([SignalCSVWriter(path: csv), SignalJSONWriter(path: json),
+        replayer.observers = [SignalCSVWriter(path: csv), SignalJSONWriter(path: json),
                                          EDFNightWriter(path: edf, bdf: false, start: EDFStartTime(unixSeconds: 1_764_025_800)),
-                                         EDFNightWriter(path: bdf, bdf: true, start: EDFStartTime(unixSeconds: 1_764_025_800))])
+                                         EDFNightWriter(path: bdf, bdf: true, start: EDFStartTime(unixSeconds: 1_764_025_800))]
         let fromCapture = try replayer.replay(path: capture)
         #expect(fromCapture.events.count == 3 && fromCapture.events.allSatisfy { $0.kind == .sleepInterruption })
         let header = try String(contentsOfFile: csv, encoding: .utf8).prefix { $0 != "\n" }

@@ -1,5 +1,5 @@
 import Foundation
-import Pipeline
+import NightAnalysis
 import Testing
 
 @Suite struct ClockFitTests {

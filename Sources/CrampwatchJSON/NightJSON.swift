@@ -1,0 +1,102 @@
+import DeviceProtocol
+import Foundation
+import Ingest
+import NightAnalysis
+import SignalCore
+
+/// The stable JSON shape of `replay --json` (documented in the README; keep it stable).
+public struct NightJSON: Codable, Sendable {
+    public struct Event: Codable, Sendable, Equatable {
+        public var kind: String
+        public var onset_s: Double
+        public var offset_s: Double
+        public var duration_s: Double
+        public var channel: Int?
+        public var peak_uv: Double?
+        public var mean_uv: Double?
+        public var accel_activity_g: Double?
+        public var confidence: Double?
+        /// Cramps: whether a sleep interruption began during it or within a minute after.
+        public var woke: Bool?
+        /// Artifacts: clipping, flat_line, mains.
+        public var cause: String?
+        /// Gaps: frames lost.
+        public var frames_lost: Int?
+        /// Cramps and leg movements: median frequency of the EMG during the event (Hz).
+        public var median_frequency_hz: Double? = nil
+        /// Cramps: largest accelerometer activity in the 10 s after it (g): stretching or getting up.
+        public var accel_activity_after_g: Double? = nil
+    }
+    public struct Device: Codable, Sendable {
+        public var serial: String
+        public var firmware: String
+        public var emg_channels: Int
+        public var emg_rate_hz: Int
+        public var accel_axes: Int
+        public var accel_rate_hz: Int
+        public var mains_hz: Int
+    }
+    public struct Recording: Codable, Sendable {
+        public var path: String
+        public var format: String
+        public var bytes: UInt64
+        public var truncated_at_byte: UInt64?
+    }
+    public struct Detector: Codable, Sendable {
+        public var hash: String
+        public var configuration: DetectorConfiguration
+    }
+
+    /// Live nights: the device clock fitted to the host's (host Unix time = offset_s + (1 + drift_ppm/1e6) × device time).
+    public struct Clock: Codable, Sendable {
+        public var offset_s: Double
+        public var drift_ppm: Double
+        public var windows: Int
+        public var median_residual_ms: Double
+        public init(offset_s: Double, drift_ppm: Double, windows: Int, median_residual_ms: Double) {
+            self.offset_s = offset_s; self.drift_ppm = drift_ppm; self.windows = windows; self.median_residual_ms = median_residual_ms
+        }
+    }
+
+    public var night_id: Int64?
+    public var journal: String?
+    public var clock: Clock?
+    public var recording: Recording
+    public var device: Device
+    public var detector: Detector
+    public var summary: NightSummary
+    public var events: [Event]
+
+    public init(result r: NightResult, nightID: Int64?, journalPath: String?) {
+        night_id = nightID
+        journal = journalPath
+        recording = Recording(path: r.path, format: r.format.rawValue, bytes: r.sizeBytes, truncated_at_byte: r.truncatedAt)
+        let d = r.deviceInfo
+        device = Device(serial: d.serial, firmware: d.firmwareString, emg_channels: d.emgChannels, emg_rate_hz: d.emgRateHz,
+                        accel_axes: d.accelAxes, accel_rate_hz: d.accelRateHz, mains_hz: d.mainsHz)
+        detector = Detector(hash: ConfigurationIdentity.hash(r.configuration), configuration: r.configuration)
+        summary = r.summary
+        let wakes = r.events.filter { $0.kind == .sleepInterruption }
+        var list = r.events.map { e in
+            Event(kind: e.kind.rawValue, onset_s: e.onsetSeconds.rounded3, offset_s: e.offsetSeconds.rounded3, duration_s: e.durationSeconds.rounded3,
+                  channel: e.channel >= 0 ? e.channel : nil,
+                  peak_uv: e.kind == .cramp || e.kind == .legMovement ? Double(e.peakAboveRestMicrovolts).rounded3 : nil,
+                  mean_uv: e.kind == .cramp || e.kind == .legMovement ? Double(e.meanAboveRestMicrovolts).rounded3 : nil,
+                  accel_activity_g: Double(e.accelActivityG).rounded3, confidence: Double(e.confidence).rounded3,
+                  woke: e.kind == .cramp ? NightSummary.woke(e, wakes) : nil,
+                  cause: e.kind == .artifact ? e.artifactCause.name : nil, frames_lost: nil,
+                  median_frequency_hz: e.kind == .cramp || e.kind == .legMovement ? Double(e.medianFrequencyHz).rounded3 : nil,
+                  accel_activity_after_g: e.kind == .cramp ? Double(e.accelActivityAfterG).rounded3 : nil)
+        }
+        list += r.gaps.map { g in
+            Event(kind: "gap", onset_s: g.onsetSeconds.rounded3, offset_s: g.offsetSeconds.rounded3, duration_s: (g.offsetSeconds - g.onsetSeconds).rounded3,
+                  channel: nil, peak_uv: nil, mean_uv: nil, accel_activity_g: nil, confidence: nil, woke: nil, cause: nil, frames_lost: g.framesLost)
+        }
+        list.sort { ($0.onset_s, $0.kind) < ($1.onset_s, $1.kind) }
+        events = list
+    }
+}
+
+extension Double {
+    public var rounded3: Double { (self * 1000).rounded() / 1000 }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+
+/// A night's figures as the night analysis computed them when the night was saved: every figure a person sees
+/// (in `replay`, `journal show`, the reports and every JSON) is read from here, never recomputed from the rows.
+/// Figures that need EMG are NULL for a night recorded without it (not measured, rather than zero).
+public struct NightFiguresRecord: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "nightFigures"
+    public var nightId: Int64
+    public var emgMeasured: Bool
+    public var durationSeconds: Double
+    public var cramps: Int?
+    public var crampSeconds: Double?
+    public var longestCrampSeconds: Double?
+    public var crampsThatWoke: Int?
+    public var legMovements: Int?
+    public var periodicLegMovements: Int?
+    public var plmIndexPerHour: Double?
+    public var artifacts: Int?
+    public var artifactSeconds: Double?
+    public var sleepInterruptions: Int
+    public var wakeSeconds: Double
+    public var gaps: Int
+    public var gapSeconds: Double
+    public var framesLost: Int
+    public var corruptFrames: Int
+    public var sleepWindowOnsetSeconds: Double
+    public var sleepWindowOffsetSeconds: Double
+    /// False when the sleep period could not be found (too short, no accelerometer): the whole recording was used.
+    public var sleepWindowDetected: Bool
+    public var totalSleepSeconds: Double
+    public var wasoSeconds: Double
+    public var sleepEfficiency: Double
+    public var awakenings: Int
+    /// "saved": computed from the whole night when it was saved; "rows": computed later from the stored
+    /// events and gaps of a night saved by an older Crampwatch (no sleep period: the whole recording counts).
+    public var computedFrom: String
+
+    public init(nightId: Int64, emgMeasured: Bool, durationSeconds: Double, cramps: Int?, crampSeconds: Double?,
+                longestCrampSeconds: Double?, crampsThatWoke: Int?, legMovements: Int?, periodicLegMovements: Int?,
+                plmIndexPerHour: Double?, artifacts: Int?, artifactSeconds: Double?, sleepInterruptions: Int, wakeSeconds: Double,
+                gaps: Int, gapSeconds: Double, framesLost: Int, corruptFrames: Int, sleepWindowOnsetSeconds: Double,
+                sleepWindowOffsetSeconds: Double, sleepWindowDetected: Bool, totalSleepSeconds: Double, wasoSeconds: Double,
+                sleepEfficiency: Double, awakenings: Int, computedFrom: String) {
+        self.nightId = nightId; self.emgMeasured = emgMeasured; self.durationSeconds = durationSeconds
+        self.cramps = cramps; self.crampSeconds = crampSeconds; self.longestCrampSeconds = longestCrampSeconds
+        self.crampsThatWoke = crampsThatWoke; self.legMovements = legMovements; self.periodicLegMovements = periodicLegMovements
+        self.plmIndexPerHour = plmIndexPerHour; self.artifacts = artifacts; self.artifactSeconds = artifactSeconds
+        self.sleepInterruptions = sleepInterruptions; self.wakeSeconds = wakeSeconds; self.gaps = gaps; self.gapSeconds = gapSeconds
+        self.framesLost = framesLost; self.corruptFrames = corruptFrames
+        self.sleepWindowOnsetSeconds = sleepWindowOnsetSeconds; self.sleepWindowOffsetSeconds = sleepWindowOffsetSeconds
+        self.sleepWindowDetected = sleepWindowDetected; self.totalSleepSeconds = totalSleepSeconds; self.wasoSeconds = wasoSeconds
+        self.sleepEfficiency = sleepEfficiency; self.awakenings = awakenings; self.computedFrom = computedFrom
+    }
+
+    static func migrateV5(_ db: Database) throws {
+        try db.create(table: databaseTableName) { t in
+            t.primaryKey("nightId", .integer).references("night", onDelete: .cascade)
+            t.column("emgMeasured", .boolean).notNull()
+            t.column("durationSeconds", .double).notNull()
+            for c in ["cramps", "crampsThatWoke", "legMovements", "periodicLegMovements", "artifacts"] { t.column(c, .integer) }
+            for c in ["crampSeconds", "longestCrampSeconds", "plmIndexPerHour", "artifactSeconds"] { t.column(c, .double) }
+            for c in ["sleepInterruptions", "gaps", "framesLost", "corruptFrames", "awakenings"] { t.column(c, .integer).notNull() }
+            for c in ["wakeSeconds", "gapSeconds", "sleepWindowOnsetSeconds", "sleepWindowOffsetSeconds", "totalSleepSeconds",
+                      "wasoSeconds", "sleepEfficiency"] { t.column(c, .double).notNull() }
+            t.column("sleepWindowDetected", .boolean).notNull()
+            t.column("computedFrom", .text).notNull()
+        }
+    }
+}
+
+extension Journal {
+    /// Stores (or replaces) a night's figures.
+    public func saveFigures(_ figures: NightFiguresRecord) throws {
+        try writeTransaction { db in try figures.save(db) }
+    }
+
+    public func figures(night: Int64) throws -> NightFiguresRecord? {
+        try readTransaction { db in try NightFiguresRecord.fetchOne(db, key: night) }
+    }
+
+    /// Every night's figures, by night id.
+    public func allFigures() throws -> [Int64: NightFiguresRecord] {
+        try readTransaction { db in
+            Dictionary(try NightFiguresRecord.fetchAll(db).map { ($0.nightId, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
+    /// Complete nights that have no stored figures (saved by a Crampwatch older than the figures table).
+    public func nightsWithoutFigures() throws -> [NightRecord] {
+        try readTransaction { db in
+            try NightRecord.fetchAll(db, sql: """
+                SELECT * FROM night WHERE status != ? AND id NOT IN (SELECT nightId FROM nightFigures) ORDER BY id
+                """, arguments: [NightStatus.recording])
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// The raw capture a live night is recorded into: created 0600, locked for as long as the process lives (so
+/// `journal recover` knows the night is still being recorded), forced to disk every `fsyncIntervalSeconds`.
+/// A write that fails (the disk or the file-size limit is full) stops the capture, not the night: detection and
+/// the journal go on, and `stoppedAt` says how much was kept.
+public final class CaptureFile {
+    public let path: String
+    let fd: Int32
+    let fsyncIntervalSeconds: Double
+    var lastSync = Date()
+    /// Bytes written so far.
+    public private(set) var written: UInt64 = 0
+    /// Set when writing failed: the byte offset where the capture stops.
+    public private(set) var stoppedAt: UInt64?
+    /// Why writing failed, for a log line.
+    public private(set) var failure: String?
+
+    /// Creates (or truncates) the file; the error says what to do.
+    public init(path: String, fsyncIntervalSeconds: Double) throws {
+        self.path = path
+        self.fsyncIntervalSeconds = fsyncIntervalSeconds
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw SessionError("\(path): cannot create the capture file: \(String(cString: strerror(errno))). Choose another place with --capture.")
+        }
+        fchmod(fd, 0o600)
+        // Held until we exit (however we exit): tells `journal recover` this night is still being recorded.
+        _ = CaptureLock.lock(fd: fd)
+    }
+
+    /// Appends bytes; false once the capture has stopped (the bytes are still detected by the caller).
+    @discardableResult
+    public func write(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard stoppedAt == nil else { return false }
+        var off = bytes.startIndex
+        while off < bytes.endIndex {
+            let n = bytes[off...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                stop(errno: errno)
+                return false
+            }
+            off += n
+            written += UInt64(n)
+        }
+        return true
+    }
+
+    private func stop(errno code: Int32) {
+        let why = String(cString: strerror(code))
+        let full = code == ENOSPC || code == EFBIG || code == EDQUOT
+        stoppedAt = written
+        fsync(fd)
+        failure = "\(path): writing the capture failed at byte \(written): \(why)\(full ? " — the disk (or this file's size limit) is full" : ""). "
+            + "The \(written) bytes already written are kept; detection and the journal go on, but the rest of the night is not recorded. Free some space for the next night."
+    }
+
+    /// Forces the capture to disk when the interval has passed.
+    public func syncIfDue(now: Date = Date()) {
+        guard stoppedAt == nil, now.timeIntervalSince(lastSync) >= fsyncIntervalSeconds else { return }
+        fsync(fd)
+        lastSync = now
+    }
+
+    public func close() {
+        fsync(fd)
+        Glibc.close(fd)
+    }
+
+    /// Removes a capture that never received anything (the device could not be opened).
+    public func discard() {
+        Glibc.close(fd)
+        unlink(path)
+    }
+}
+
+/// A problem that stops a live night, said for a person.
+public struct SessionError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ d: String) { description = d }
+}

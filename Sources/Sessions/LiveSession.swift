@@ -1,0 +1,208 @@
+import DeviceIO
+import DeviceProtocol
+import Exports
+import Foundation
+import Ingest
+import NightAnalysis
+import SignalCore
+
+/// One night recorded live: bytes from the device reader go to the capture file and, in 4-KiB slices, through
+/// the night runner (detector, EDF+ export, live journal, event log); the device clock is fitted to the host's;
+/// the status line and the journal's totals are refreshed once a second. `monitor` only wires its options to this.
+public final class LiveSession {
+    public struct Settings: Sendable {
+        public var silenceWarningSeconds: Double
+        public var stopAfterIdleSeconds: Double?
+        public init(silenceWarningSeconds: Double, stopAfterIdleSeconds: Double?) {
+            self.silenceWarningSeconds = silenceWarningSeconds
+            self.stopAfterIdleSeconds = stopAfterIdleSeconds
+        }
+    }
+
+    /// What the night came to.
+    public struct Outcome {
+        public var result: NightResult
+        public var nightID: Int64?
+        public var clock: ClockFit.Result?
+        /// The night's wall-clock start: from the device clock once the fit has two windows, else when monitoring began.
+        public var start: Date
+        public var startSource: String
+        /// Set when the night could not be saved in the journal: why, and what to do.
+        public var saveFailure: String?
+    }
+
+    let reader: DeviceReader
+    public let capture: CaptureFile
+    let run: CaptureRun
+    let recorder: LiveNightRecorder?
+    let console: LiveConsole
+    let eventLog: LiveEventLog
+    let settings: Settings
+    let startedAt: Date
+    var clockFit = ClockFit()
+    var lastDeviceMicros: UInt64?
+    var received: UInt64 = 0
+    var failure: String?
+    var warnedSilence = false
+    var lastLost = 0
+    var journalFailuresLogged = 0
+    var lastProgress = Date()
+
+    /// - observers: told of the night before the journal and the log are (e.g. an EDF+ export).
+    public init(reader: DeviceReader, capture: CaptureFile, configuration: DetectorConfiguration, recorder: LiveNightRecorder?,
+                observers: [NightObserver], console: LiveConsole, startedAt: Date, settings: Settings) {
+        self.reader = reader
+        self.capture = capture
+        self.recorder = recorder
+        self.console = console
+        self.settings = settings
+        self.startedAt = startedAt
+        eventLog = LiveEventLog(console: console, startedAt: startedAt)
+        let journalNotice = JournalNotice(recorder: recorder, console: console)
+        run = CaptureRun(path: capture.path, configuration: configuration,
+                         observers: observers + ([recorder, journalNotice] as [NightObserver?]).compactMap { $0 } + [eventLog])
+    }
+
+    /// Reads the device until `stop()` says so, the device stays silent past `stopAfterIdleSeconds`, or the bytes
+    /// cannot be used. Returns false in that last case (see `finish`).
+    public func record(until stop: () -> Bool) {
+        loop: while !stop() {
+            switch reader.next(timeoutSeconds: 0.25) {
+            case .bytes(let b):
+                if warnedSilence { console.log("data flowing again"); warnedSilence = false }
+                guard take(b) else { break loop }
+                reportLostFrames()
+            case .idle(let seconds):
+                if idle(seconds) { break loop }
+            case .disconnected(let why):
+                console.log("device lost: \(why); reconnecting")
+            case .connected:
+                console.log("reconnected (attempt \(reader.reconnects)) after \(String(format: "%.1f", reader.lastOutageSeconds)) s"
+                            + "\(reader.lastReconnectByHotplug ? " (hotplug: the device announced itself)" : ""); the night continues")
+                // A leading 0x00 ends any partial frame from before the unplug (PROTOCOL.md section 1).
+                guard take([0]) else { break loop }
+            case .log(let line):
+                console.log(line)
+            }
+            capture.syncIfDue()
+            refreshOncePerSecond()
+        }
+        console.clearStatus()
+    }
+
+    /// Writes `bytes` to the capture and feeds them to the runner in slices of 4 KiB, so however much arrived at
+    /// once, the capture is never more than a slice ahead of the EDF+ file and the journal if the process is killed.
+    private func take(_ bytes: [UInt8]) -> Bool {
+        received += UInt64(bytes.count)
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + 4096)
+            let wasRecording = capture.stoppedAt == nil
+            capture.write(bytes[start..<end])
+            if wasRecording, let why = capture.failure { console.log(why) }
+            do { try bytes[start..<end].withUnsafeBytes { try run.feed($0) } } catch {
+                failure = "\(error)"
+                return false
+            }
+            start = end
+        }
+        fitClock()
+        return true
+    }
+
+    private func fitClock() {
+        guard let device = run.newestSampleDeviceMicros, device != lastDeviceMicros else { return }
+        lastDeviceMicros = device
+        let resets = clockFit.resets
+        clockFit.add(deviceSeconds: Double(device) / 1e6, hostSeconds: Date().timeIntervalSince1970)
+        if clockFit.resets > resets {
+            console.log("the device clock jumped (the device restarted or its clock was reset); fitting it to the host clock again from here")
+        }
+    }
+
+    private func reportLostFrames() {
+        let lost = run.statsSoFar.framesLost
+        guard lost > lastLost else { return }
+        console.log("\(lost - lastLost) frame\(lost - lastLost == 1 ? "" : "s") lost (gap recorded; \(lost) in all)")
+        lastLost = lost
+    }
+
+    /// True when the session should stop.
+    private func idle(_ seconds: Double) -> Bool {
+        if seconds >= settings.silenceWarningSeconds && !warnedSilence {
+            warnedSilence = true
+            console.log("no data from the device for \(Int(seconds)) s (stalled, asleep or out of range?); still listening")
+        }
+        if let limit = settings.stopAfterIdleSeconds, seconds >= limit {
+            console.log("no data for \(Int(seconds)) s: stopping")
+            return true
+        }
+        return false
+    }
+
+    private func refreshOncePerSecond() {
+        let now = Date()
+        guard now.timeIntervalSince(lastProgress) >= 1 else { return }
+        lastProgress = now
+        recorder?.progress(seconds: run.secondsSoFar, stats: run.statsSoFar)
+        if let r = recorder, r.failures > journalFailuresLogged {
+            journalFailuresLogged = r.failures
+            console.log("could not write to the journal: \(r.lastFailure ?? "?"). The capture keeps everything; the night is saved at the end if possible, or replay the capture later.")
+        }
+        let levels = run.lastSecondLevels
+        console.status.show(StatusLine.Figures(seconds: run.secondsSoFar, emgAboveRest: levels?.emgAboveRestMicrovolts,
+                                               activity: levels?.activityG, counts: eventLog.counts,
+                                               framesLost: run.statsSoFar.framesLost, recording: capture.stoppedAt == nil))
+    }
+
+    /// Stops the reader, closes the capture, finishes the night and saves it. Throws `SessionError` with what to do.
+    public func finish() throws -> Outcome {
+        let usb = reader.usbStats
+        reader.stop()
+        capture.close()
+        if let failure {
+            throw SessionError("\(failure)\ncrampwatch: the capture \(capture.path) holds everything received; replay it with `crampwatch replay \(capture.path)`.")
+        }
+        if let usb, usb.stalls + usb.overflows > 0 {
+            console.log("USB: \(usb.stalls) stall\(usb.stalls == 1 ? "" : "s") cleared, \(usb.overflows) overflow\(usb.overflows == 1 ? "" : "s")")
+        }
+        let result: NightResult
+        do { result = try run.finish(sizeBytes: capture.written) } catch {
+            throw SessionError("\(error)\ncrampwatch: nothing usable was received; the capture is \(capture.path).")
+        }
+        var outcome = Outcome(result: result, nightID: nil, clock: clockFit.result, start: startedAt, startSource: "monitor")
+        if let fit = outcome.clock, fit.points >= 2, let first = run.firstSampleDeviceMicros {
+            outcome.start = Date(timeIntervalSince1970: fit.hostSeconds(device: Double(first) / 1e6))
+            outcome.startSource = "device"
+            console.log(String(format: "device clock: %+.1f ppm against the host over %d windows, arrivals within %.1f ms of the fit (median)",
+                               fit.driftPPM, fit.points, fit.medianResidualMs))
+        }
+        if let stoppedAt = capture.stoppedAt {
+            console.log("the capture \(capture.path) stopped at byte \(stoppedAt) of \(received) received (disk full); the night below was detected from all of them.")
+        }
+        if let recorder {
+            do {
+                outcome.nightID = try recorder.complete(result, clock: outcome.clock, startedAt: outcome.start, startSource: outcome.startSource)
+            } catch {
+                outcome.saveFailure = "\(error)\ncrampwatch: the night was NOT saved; replay \(capture.path) later to save it."
+            }
+        }
+        return outcome
+    }
+}
+
+/// Says once, when the night opens, that the journal cannot be written (the night is then saved at the end).
+final class JournalNotice: NightObserver {
+    let recorder: LiveNightRecorder?
+    let console: LiveConsole
+    init(recorder: LiveNightRecorder?, console: LiveConsole) {
+        self.recorder = recorder
+        self.console = console
+    }
+
+    func nightStarted(_ info: DeviceInfo) throws {
+        if let r = recorder, r.nightID == nil, let why = r.lastFailure {
+            console.log("the journal cannot be written (\(why)); the night will be saved at the end if it can")
+        }
+    }
+}

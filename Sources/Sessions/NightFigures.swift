@@ -1,0 +1,80 @@
+import Foundation
+import Journal
+import NightAnalysis
+import SignalCore
+
+/// Stores the night analysis's figures with each night, so every reader shows the same numbers.
+extension NightStore {
+    /// The figures of a summary as the journal keeps them (EMG figures NULL when EMG was not measured).
+    public static func figuresRecord(_ s: NightSummary, night: Int64, computedFrom: String = "saved") -> NightFiguresRecord {
+        let emg = s.emgMeasured
+        return NightFiguresRecord(
+            nightId: night, emgMeasured: emg, durationSeconds: s.durationSeconds,
+            cramps: emg ? s.cramps : nil, crampSeconds: emg ? s.crampSeconds : nil, longestCrampSeconds: emg ? s.longestCrampSeconds : nil,
+            crampsThatWoke: emg ? s.crampsThatWoke : nil, legMovements: emg ? s.legMovements : nil,
+            periodicLegMovements: emg ? s.periodicLegMovements : nil, plmIndexPerHour: emg ? s.plmIndexPerHour : nil,
+            artifacts: emg ? s.artifacts : nil, artifactSeconds: emg ? s.artifactSeconds : nil,
+            sleepInterruptions: s.sleepInterruptions, wakeSeconds: s.wakeSeconds, gaps: s.gaps, gapSeconds: s.gapSeconds,
+            framesLost: s.framesLost, corruptFrames: s.corruptFrames, sleepWindowOnsetSeconds: s.sleepWindowOnsetSeconds,
+            sleepWindowOffsetSeconds: s.sleepWindowOffsetSeconds, sleepWindowDetected: s.sleepWindowDetected,
+            totalSleepSeconds: s.totalSleepSeconds, wasoSeconds: s.wasoSeconds, sleepEfficiency: s.sleepEfficiency,
+            awakenings: s.awakenings, computedFrom: computedFrom)
+    }
+
+    /// Nights saved by an older Crampwatch have events and gaps but no figures: the night analysis computes them
+    /// from those rows (without the accelerometer's angles the sleep period is the whole recording) and they are
+    /// stored, once. Returns how many nights were filled in.
+    @discardableResult
+    public static func fillMissingFigures(in journal: Journal) throws -> Int {
+        let nights = try journal.nightsWithoutFigures()
+        for n in nights {
+            guard let id = n.id else { continue }
+            let emg = try n.deviceId.flatMap { try journal.device(id: $0) }.map { $0.emgChannels > 0 } ?? true
+            let summary = NightSummary(events: try journal.events(night: id).filter { !$0.provisional }.map(detectedEvent),
+                                       gaps: try journal.gaps(night: id).map(nightGap), durationSeconds: n.durationSeconds,
+                                       framesLost: n.framesLost, corruptFrames: n.corruptFrames, emgMeasured: emg)
+            try journal.saveFigures(figuresRecord(summary, night: id, computedFrom: "rows"))
+        }
+        return nights.count
+    }
+
+    static func detectedEvent(_ e: EventRecord) -> DetectedEvent {
+        DetectedEvent(kind: EventKind(rawValue: e.kind) ?? .muscleActivity, onsetSeconds: e.onsetSeconds, offsetSeconds: e.offsetSeconds,
+                      channel: e.channel ?? -1)
+    }
+
+    static func nightGap(_ g: GapRecord) -> NightGap {
+        NightGap(onsetSeconds: g.onsetSeconds, offsetSeconds: g.offsetSeconds, framesLost: g.framesLost,
+                 firstLostSequence: g.firstLostSequence.map { UInt32(truncatingIfNeeded: $0) }, emgSamplesLost: g.emgSamplesLost,
+                 reason: g.reason)
+    }
+}
+
+extension NightStore {
+    /// The stored figures as the night analysis's summary (the shape `replay --json` prints).
+    public static func summary(_ f: NightFiguresRecord) -> NightSummary {
+        var s = NightSummary(events: [], gaps: [], durationSeconds: f.durationSeconds, framesLost: f.framesLost,
+                             corruptFrames: f.corruptFrames, emgMeasured: f.emgMeasured)
+        s.cramps = f.cramps ?? 0
+        s.crampSeconds = f.crampSeconds ?? 0
+        s.longestCrampSeconds = f.longestCrampSeconds ?? 0
+        s.crampsThatWoke = f.crampsThatWoke ?? 0
+        s.legMovements = f.legMovements ?? 0
+        s.periodicLegMovements = f.periodicLegMovements ?? 0
+        s.plmIndexPerHour = f.plmIndexPerHour ?? 0
+        s.artifacts = f.artifacts ?? 0
+        s.artifactSeconds = f.artifactSeconds ?? 0
+        s.sleepInterruptions = f.sleepInterruptions
+        s.wakeSeconds = f.wakeSeconds
+        s.gaps = f.gaps
+        s.gapSeconds = f.gapSeconds
+        s.sleepWindowOnsetSeconds = f.sleepWindowOnsetSeconds
+        s.sleepWindowOffsetSeconds = f.sleepWindowOffsetSeconds
+        s.sleepWindowDetected = f.sleepWindowDetected
+        s.totalSleepSeconds = f.totalSleepSeconds
+        s.wasoSeconds = f.wasoSeconds
+        s.sleepEfficiency = f.sleepEfficiency
+        s.awakenings = f.awakenings
+        return s
+    }
+}

@@ -1,0 +1,64 @@
+import DeviceProtocol
+import Foundation
+import Ingest
+import Journal
+import NightAnalysis
+import SignalCore
+
+/// Writes a replayed or live night into the journal.
+public enum NightStore {
+    @discardableResult
+    public static func save(_ r: NightResult, to journal: Journal, source: String = "replay", startedAt: Date? = nil, startSource: String = "unknown") throws -> Int64 {
+        let configID = try journal.configurationID(json: ConfigurationIdentity.canonicalJSON(r.configuration), hash: ConfigurationIdentity.hash(r.configuration))
+        let night = nightRecord(r, configID: configID, source: source, startedAt: startedAt, startSource: startSource)
+        let id = try journal.saveNight(night, device: deviceRecord(r.deviceInfo), recording: recordingRecord(path: r.path, format: r.format.rawValue, size: r.sizeBytes),
+                                       events: eventRecords(r), gaps: r.gaps.map(gapRecord))
+        try journal.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: r.traceEnvelope, activity: r.traceActivity))
+        try journal.saveFigures(figuresRecord(r.summary, night: id))
+        return id
+    }
+
+    static func nightRecord(_ r: NightResult, configID: Int64?, source: String, startedAt: Date?, startSource: String) -> NightRecord {
+        NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: configID, startedAt: startedAt, startSource: startSource,
+                    durationSeconds: r.durationSeconds, source: source, framesReceived: r.stats.frames, framesLost: r.stats.framesLost,
+                    corruptFrames: r.stats.corruptFrames, truncatedAtByte: r.truncatedAt.map { Int64($0) }, createdAt: Date())
+    }
+
+    static func deviceRecord(_ d: DeviceInfo) -> DeviceRecord {
+        DeviceRecord(serial: d.serial, firmware: d.firmwareString, emgChannels: d.emgChannels, accelAxes: d.accelAxes,
+                     emgRateHz: d.emgRateHz, accelRateHz: d.accelRateHz, mainsHz: d.mainsHz, firstSeen: Date())
+    }
+
+    static func recordingRecord(path: String, format: String, size: UInt64) -> RecordingRecord {
+        RecordingRecord(path: path, format: format, sizeBytes: Int64(size), importedAt: Date())
+    }
+
+    static func eventRecords(_ r: NightResult) -> [EventRecord] {
+        let wakes = r.events.filter { $0.kind == .sleepInterruption }
+        return r.events.map { eventRecord($0, woke: $0.kind == .cramp ? NightSummary.woke($0, wakes) : nil) }
+    }
+
+    /// One event as the journal stores it. `woke` is known only once the night's sleep interruptions are (nil live).
+    static func eventRecord(_ e: DetectedEvent, woke: Bool?) -> EventRecord {
+        var features: [String: String] = [:]
+        if e.kind == .artifact { features["cause"] = e.artifactCause.name }
+        if e.kind == .cramp && !e.isProvisional {
+            if let woke { features["woke"] = woke ? "true" : "false" }
+            features["accel_activity_after_g"] = String(format: "%.4f", e.accelActivityAfterG)
+        }
+        if (e.kind == .cramp || e.kind == .legMovement) && !e.isProvisional { features["median_frequency_hz"] = String(format: "%.1f", e.medianFrequencyHz) }
+        let json = features.isEmpty ? nil : String(decoding: (try? JSONSerialization.data(withJSONObject: features, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+        let emg = e.kind == .cramp || e.kind == .legMovement
+        var record = EventRecord(kind: e.kind.rawValue, onsetSeconds: e.onsetSeconds, offsetSeconds: e.isProvisional ? e.onsetSeconds : e.offsetSeconds,
+                                 channel: e.channel >= 0 ? e.channel : nil,
+                                 peakMicrovolts: emg ? Double(e.peakAboveRestMicrovolts) : nil, meanMicrovolts: emg ? Double(e.meanAboveRestMicrovolts) : nil,
+                                 accelActivityG: Double(e.accelActivityG), confidence: Double(e.confidence), featuresJSON: json)
+        record.provisional = e.isProvisional
+        return record
+    }
+
+    static func gapRecord(_ g: NightGap) -> GapRecord {
+        GapRecord(onsetSeconds: g.onsetSeconds, offsetSeconds: g.offsetSeconds, framesLost: g.framesLost,
+                  firstLostSequence: g.firstLostSequence.map { Int64($0) }, emgSamplesLost: g.emgSamplesLost, reason: g.reason)
+    }
+}
