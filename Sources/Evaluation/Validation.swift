@@ -210,19 +210,18 @@ public enum Sweep {
     /// Sets named settings through the configuration's own (validating) JSON form.
     public static func apply(_ settings: [String: Double], to base: DetectorConfiguration) throws -> DetectorConfiguration {
         var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as! [String: Any]
-        let integers: Set<String> = ["version", "filterOrder", "notchHarmonics", "baselineWindowSeconds"]
-        let booleans: Set<String> = ["notchEnabled", "reportMuscleActivity"]
         for (k, v) in settings {
-            if k == "envelopeKind" { throw ReplayError("envelopeKind is not a number; sweep numeric settings only") }
-            object[k] = integers.contains(k) ? Int(v.rounded()) as Any : booleans.contains(k) ? (v != 0) as Any : v as Any
+            // The value's JSON type comes from the setting's declaration; an unknown name is left to the decoder.
+            let s = DetectorConfiguration.setting(named: k)
+            if s?.isNumeric == false { throw ReplayError("\(k) is not a number; sweep numeric settings only") }
+            object[k] = s?.isInteger == true ? Int(v.rounded()) as Any
+                : s?.isBoolean == true ? (v != 0) as Any : v as Any
         }
         return try JSONDecoder().decode(DetectorConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
     }
 
     /// The filter-stage settings: configurations that share them can share one replay.
-    public static func filterKey(_ c: DetectorConfiguration) -> String {
-        "\(c.bandLowHz)|\(c.bandHighHz)|\(c.filterOrder)|\(c.notchEnabled)|\(c.mainsHz)|\(c.notchHarmonics)|\(c.notchQ)|\(c.envelopeKind)|\(c.envelopeWindowSeconds)|\(c.maxBridgeSeconds)"
-    }
+    public static func filterKey(_ c: DetectorConfiguration) -> DetectorConfiguration { c.featureKey }
 
     /// Scores every configuration; calls `progress(done, total)` as it goes.
     public static func run(_ inputs: [ValidationInput], grid: [(values: [Double], configuration: DetectorConfiguration)], toleranceSeconds: Double,

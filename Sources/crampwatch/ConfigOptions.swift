@@ -65,8 +65,21 @@ struct ConfigCommand: ParsableCommand {
         @OptionGroup var detector: DetectorOptions
         @OptionGroup var journal: JournalOptions
         @Flag(help: "Print the configuration as JSON.") var json = false
+        @Flag(help: "Print the docs' settings table (defaults, units, allowed values, stages, sources) in Markdown.")
+        var markdown = false
+
+        func validate() throws {
+            if markdown && (json || detector.configName != nil || detector.configFile != nil) {
+                throw ValidationError(
+                    "--markdown prints the defaults' table; give it without --json, --config or --config-file.")
+            }
+        }
 
         func run() throws {
+            if markdown {
+                print(DetectorConfiguration.settingsMarkdownTable, terminator: "")
+                return
+            }
             let c: DetectorConfiguration
             do { c = try detector.resolve(journalPath: journal.resolvedPath) } catch {
                 complain("\(error)")
@@ -76,10 +89,11 @@ struct ConfigCommand: ParsableCommand {
                 try printJSON(c)
                 return
             }
-            let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as! [String: Any]
             print("Detector configuration (hash \(ConfigurationIdentity.hash(c).prefix(12)))")
-            for d in DetectorConfiguration.documentation {
-                print("  \(pad(d.name, 38)) \(pad("\(object[d.name] ?? "")", 8))  \(d.meaning) — \(d.source)")
+            for s in DetectorConfiguration.settings {
+                let value = s.text(in: c) + (s.unit.isEmpty ? "" : " \(s.unit)")
+                let allowed = s.allowed.map { " (must be \($0.phrase)\(s.unit.isEmpty ? "" : " " + s.unit))" } ?? ""
+                print("  \(pad(s.key, 38)) \(pad(value, 10))  \(s.meaning)\(allowed) — \(s.source)")
             }
         }
     }
