@@ -16,9 +16,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        // Wire format v1: frame codec, device info, commands. Pure Swift, stdlib only.
-        // The crc32 instruction for CRC-32C (C, because Swift cannot reach it); table fallback in Swift.
+        // The crc32 instruction for CRC-32C (C, because Swift cannot reach it); DeviceProtocol has a table fallback.
         .target(name: "CCRC32C"),
+        // Wire format v1: frame codec, device info, commands. No I/O, no Foundation.
         .target(name: "DeviceProtocol", dependencies: ["CCRC32C"], swiftSettings: hotPath),
         // Filters, envelopes, baselines, detectors. Pure and allocation-free in the sample loop.
         // The default EMG filter cascade as an AVX wavefront (C: run-time CPU dispatch, which Swift cannot express).

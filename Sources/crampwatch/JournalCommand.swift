@@ -52,10 +52,7 @@ struct JournalCommand: ParsableCommand {
 
         func run() throws {
             let j = try openJournal(journal)
-            guard let n = try j.night(id: night) else {
-                complain("there is no night \(night) in \(j.path); `crampwatch journal nights` lists them.")
-                throw Exit.failure
-            }
+            let n = try requireNight(night, in: j)
             let events = try j.events(night: night)
             let gaps = try j.gaps(night: night)
             if json {
@@ -74,10 +71,7 @@ struct JournalCommand: ParsableCommand {
 
         func run() throws {
             let j = try openJournal(journal)
-            guard let n = try j.night(id: night) else {
-                complain("there is no night \(night) in \(j.path); `crampwatch journal nights` lists them.")
-                throw Exit.failure
-            }
+            let n = try requireNight(night, in: j)
             let c = try j.eventCounts(night: night)
             let figures = try j.figures(night: night)
             let device = try n.deviceId.flatMap { try j.device(id: $0) }
@@ -111,6 +105,15 @@ let noEMGNote = "no EMG: cramps and leg movements were not measured"
 func emgMeasured(_ n: NightRecord, _ j: Journal) throws -> Bool {
     guard let id = n.deviceId, let d = try j.device(id: id) else { return true }
     return d.emgChannels > 0
+}
+
+/// The night with this number, or one line saying where to find the numbers.
+func requireNight(_ id: Int64, in j: Journal) throws -> NightRecord {
+    guard let n = try j.night(id: id) else {
+        complain("there is no night \(id) in \(j.path); `crampwatch journal nights` lists them.")
+        throw Exit.failure
+    }
+    return n
 }
 
 /// Opens the journal; nights saved by an older Crampwatch get their figures computed once (`NightStore.fillMissingFigures`).
