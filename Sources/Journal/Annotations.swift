@@ -64,19 +64,6 @@ public enum ExportValue: Sendable, Equatable, Encodable {
 }
 
 extension Journal {
-    /// Reference annotations (imported labels). Diary tables come from "v2-diary-self-reports-traces".
-    static func migrateV3(_ db: Database) throws {
-        try db.create(table: "referenceAnnotation") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.belongsTo("night", onDelete: .cascade).notNull()
-            t.column("kind", .text).notNull()
-            t.column("onsetSeconds", .double).notNull()
-            t.column("offsetSeconds", .double).notNull()
-            t.column("source", .text).notNull()
-            t.check(sql: "offsetSeconds >= onsetSeconds")
-        }
-    }
-
     /// Adds the diary entry of an evening, or amends the one already there (fields given now win), with the cramps
     /// noticed that night, in one transaction.
     @discardableResult
