@@ -5,6 +5,9 @@ import PackageDescription
 // Debug builds, where every test runs, keep them; release builds of the hot modules do not.
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
+// POSIX file I/O through FileDescriptor, which retries a call a signal interrupts (EINTR).
+let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
+
 let package = Package(
     name: "Crampwatch",
     platforms: [.macOS(.v14)],
@@ -14,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Wire format v1: frame codec, device info, commands. Pure Swift, stdlib only.
@@ -27,17 +31,17 @@ let package = Package(
         // libusb-1.0 through pkg-config, with shims for what Swift cannot call. Only DeviceIO imports it.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         // USB (libusb) and serial (termios) transports, discovery, reconnect, commands.
-        .target(name: "DeviceIO", dependencies: ["CLibUSB", "DeviceProtocol"]),
+        .target(name: "DeviceIO", dependencies: ["CLibUSB", "DeviceProtocol", systemPackage]),
         // Physiologically plausible simulated nights with ground truth.
         .target(name: "NightSimulator", dependencies: ["DeviceProtocol", "SignalCore"]),
         // Recorded files: raw device captures (EDF/CSV follow).
-        .target(name: "Recordings", dependencies: ["DeviceProtocol"]),
+        .target(name: "Recordings", dependencies: ["DeviceProtocol", systemPackage]),
         // The only module that speaks SQL.
-        .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), systemPackage]),
         // Event matching and metrics against reference labels.
         .target(name: "Evaluation"),
         // Self-contained HTML reports with inline SVG.
-        .target(name: "Reports", dependencies: ["Journal", "Evaluation"]),
+        .target(name: "Reports", dependencies: ["Journal", "Evaluation", systemPackage]),
         // Wires sources to the signal core and to sinks.
         .target(name: "Pipeline", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "Journal", "Evaluation"], swiftSettings: hotPath),
         .executableTarget(
