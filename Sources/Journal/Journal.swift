@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SystemPackage
 
 /// A problem with the journal, with what to do about it.
 public struct JournalError: Error, CustomStringConvertible, Sendable {
@@ -39,15 +40,21 @@ public final class Journal: Sendable {
             throw JournalError(path: path, "cannot create the folder \(folder): \(error.localizedDescription). Choose another place with --journal.")
         }
         // Create the file ourselves so it is private from its first byte; SQLite gives -wal and -shm the same mode.
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw JournalError(path: path, "cannot open: \(String(cString: strerror(errno))). Check the path and its permissions, or choose another place with --journal.")
+        let fd: FileDescriptor
+        do {
+            fd = try path.withCString {
+                try FileDescriptor.open($0, .readWrite, options: [.create, .closeOnExec], permissions: .ownerReadWrite)
+            }
+        } catch {
+            let reason = (error as? Errno).map { String(cString: strerror($0.rawValue)) } ?? "\(error)"
+            throw JournalError(path: path, "cannot open: \(reason). Check the path and its permissions, "
+                               + "or choose another place with --journal.")
         }
         // Two commands opening a new journal at once (the monitor starting while `journal nights` runs) must not
         // both create its tables: the schema check and migrations run under an exclusive flock on the file
         // (independent of SQLite's own fcntl locks), released when this initializer returns.
-        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
-        defer { close(fd) }
+        try? fd.lockExclusively()
+        defer { try? fd.close() }
         // A journal from a newer Crampwatch is refused through a read-only connection first: opening a pool
         // already writes (GRDB creates and drops a table to start the WAL), and such a file must stay untouched.
         var readOnly = Configuration()

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemPackage
 
 /// One EDF+ annotation (a TAL entry).
 public struct EDFAnnotation: Sendable, Equatable {
@@ -34,25 +30,23 @@ public final class EDFReader {
     public let trailingBytes: Int
     /// The sub-second part of the start time: the first record's onset in its time-keeping annotation (EDF+), else 0.
     public private(set) var startOffsetSeconds: Double = 0
-    private let fd: Int32
+    private let fd: FileDescriptor
     private let buffer: UnsafeMutableRawBufferPointer
     /// Index of the record in `buffer`, or -1.
     public private(set) var loadedRecord = -1
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RecordingError(path: path, offset: nil, ChunkedFileReader.openMessage(errno)) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            close(fd)
+        let fd = try FileDescriptor.open(recording: path, .readOnly)
+        guard let size = try? fd.stat().size else {
+            try? fd.close()
             throw RecordingError(path: path, offset: nil, "cannot read the file's size")
         }
-        fileSize = UInt64(st.st_size)
+        fileSize = UInt64(size)
         do {
-            let fixed = try Self.pread(fd, count: 256, at: 0, path: path)
+            let fixed = try fd.read(count: 256, at: 0, path: path)
             var (h, ns) = try EDFHeader.parseFixed(fixed, path: path)
-            let rest = try Self.pread(fd, count: 256 * ns, at: 256, path: path)
+            let rest = try fd.read(count: 256 * ns, at: 256, path: path)
             try h.parseSignals(rest, count: ns, path: path)
             header = h
             let dataBytes = Int64(fileSize) - Int64(h.headerBytes)
@@ -71,14 +65,14 @@ public final class EDFReader {
                 trailingBytes = Int(dataBytes) - h.recordCount * recordBytes
             }
         } catch {
-            close(fd)
+            try? fd.close()
             throw error
         }
         self.fd = fd
         buffer = .allocate(byteCount: max(1, header.recordBytes), alignment: 16)
         if let a = header.annotationSignal, recordCount > 0 {
             let at = header.headerBytes + header.offsetInRecord(a)
-            let bytes = try Self.pread(fd, count: header.signals[a].samplesPerRecord * header.bytesPerSample, at: at, path: path)
+            let bytes = try fd.read(count: header.signals[a].samplesPerRecord * header.bytesPerSample, at: at, path: path)
             if let first = try bytes.withUnsafeBytes({ try TAL.parse($0, path: path, fileOffset: UInt64(at)) }).recordOnset {
                 startOffsetSeconds = first
             }
@@ -86,23 +80,8 @@ public final class EDFReader {
     }
 
     deinit {
-        close(fd)
+        try? fd.close()
         buffer.deallocate()
-    }
-
-    static func pread(_ fd: Int32, count: Int, at offset: Int, path: String) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var got = 0
-        while got < count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.pread(fd, $0.baseAddress! + got, count - got, off_t(offset + got)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RecordingError(path: path, offset: UInt64(offset + got), "read failed: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            got += n
-        }
-        return Array(bytes.prefix(got))
     }
 
     /// Byte offset of record `index` in the file.
@@ -112,19 +91,12 @@ public final class EDFReader {
     public func load(record index: Int) throws {
         precondition(index >= 0 && index < recordCount, "record \(index) outside 0..<\(recordCount)")
         if loadedRecord == index { return }
-        var got = 0
         let count = header.recordBytes
         let base = Int(offset(ofRecord: index))
-        while got < count {
-            let n = Glibc.pread(fd, buffer.baseAddress! + got, count - got, off_t(base + got))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RecordingError(path: path, offset: UInt64(base + got), "read failed: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 {
-                throw RecordingError(path: path, offset: UInt64(base + got), "the file ends inside data record \(index + 1) (it shrank while being read?)")
-            }
-            got += n
+        let got = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: base, path: path)
+        if got < count {
+            throw RecordingError(path: path, offset: UInt64(base + got),
+                                 "the file ends inside data record \(index + 1) (it shrank while being read?)")
         }
         loadedRecord = index
     }
@@ -186,7 +158,7 @@ public final class EDFReader {
         let n = header.signals[a].samplesPerRecord * header.bytesPerSample
         for r in 0..<recordCount {
             let at = Int(offset(ofRecord: r)) + off
-            let bytes = try Self.pread(fd, count: n, at: at, path: path)
+            let bytes = try fd.read(count: n, at: at, path: path)
             let (onset, list) = try bytes.withUnsafeBytes { try TAL.parse($0, path: path, fileOffset: UInt64(at)) }
             onsets.append(onset.map { $0 - startOffsetSeconds } ?? Double(r) * header.recordDurationSeconds)
             all += list.map { shifted($0) }

@@ -1,5 +1,6 @@
 import Foundation
 import Journal
+import SystemPackage
 
 /// Whether a sign the advice lists for seeing a professional is present in the recorded nights.
 public enum SignStatus: String, Sendable, Codable {
@@ -157,22 +158,28 @@ public enum ClinicianReport {
 /// Writes a report where only its owner can read it.
 public enum ReportFile {
     public static func write(_ html: String, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw ReportError("cannot write \(path): \(String(cString: strerror(errno))). Choose another place with --out.")
-        }
-        defer { close(fd) }
-        // An existing file keeps its mode on O_CREAT: make it private too.
-        fchmod(fd, 0o600)
-        let bytes = Array(html.utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes[done...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ReportError("cannot write \(path): \(String(cString: strerror(errno))).")
+        let fd: FileDescriptor
+        do {
+            fd = try path.withCString {
+                try FileDescriptor.open($0, .writeOnly, options: [.create, .truncate, .closeOnExec],
+                                        permissions: .ownerReadWrite)
             }
-            done += n
+        } catch {
+            throw ReportError("cannot write \(path): \(reason(error)). Choose another place with --out.")
         }
+        defer { try? fd.close() }
+        // An existing file keeps its mode on O_CREAT: make it private too.
+        fchmod(fd.rawValue, 0o600)
+        do {
+            // FileDescriptor retries a write that a signal interrupts (EINTR).
+            try fd.writeAll(html.utf8)
+        } catch {
+            throw ReportError("cannot write \(path): \(reason(error)).")
+        }
+    }
+
+    /// The C library's words for a failed call (`strerror`).
+    private static func reason(_ error: any Error) -> String {
+        (error as? Errno).map { String(cString: strerror($0.rawValue)) } ?? "\(error)"
     }
 }
