@@ -19,9 +19,6 @@ public enum DeviceAddress: Sendable, Equatable {
     case serial(path: String)
 }
 
-/// Keeps one device streaming all night: connects, starts it, hands out bytes, and after an unplug
-/// reconnects with backoff (hotplug is not needed: it polls, which also works without udev).
-/// The same night continues: sequence numbers in the stream make the gap exact downstream.
 /// Sampling settings to send with CONFIGURE before streaming starts (nil fields keep the device's own).
 public struct DeviceSettings: Sendable, Equatable {
     public var emgRateHz: Int?
@@ -54,6 +51,9 @@ public struct DeviceSettings: Sendable, Equatable {
     }
 }
 
+/// Keeps one device streaming all night: connects, starts it, hands out bytes, and after an unplug reconnects:
+/// at once when libusb's hotplug event reports the device back, else by polling with backoff (which also works
+/// without udev). The same night continues: sequence numbers in the stream make the gap exact downstream.
 public final class DeviceReader {
     public let address: DeviceAddress
     public var transfers = 4

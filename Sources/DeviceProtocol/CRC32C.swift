@@ -1,9 +1,9 @@
-/// CRC-32C (Castagnoli), reflected polynomial 0x82F63B78, init and final XOR 0xFFFFFFFF.
-///
-/// Slice-by-8 over a constant table: the frame decoder checks every byte it receives,
-/// so this is on the hot path of replay.
 import CCRC32C
 
+/// CRC-32C (Castagnoli), reflected polynomial 0x82F63B78, init and final XOR 0xFFFFFFFF.
+///
+/// The CPU's crc32 instruction where there is one (CCRC32C), else slice-by-8 over a constant table: the frame
+/// decoder checks every byte it receives, so this is on the hot path of replay.
 public enum CRC32C {
     @usableFromInline
     static let table: [UInt32] = {

@@ -13,8 +13,8 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
     public var description: String { "journal \(path): \(message)" }
 }
 
-/// The SQLite journal: nights, events, gaps, devices, recordings and detector configurations.
-/// The only module that speaks SQL.
+/// The SQLite journal: nights, events, gaps, devices, recordings and detector configurations, with the diary,
+/// reference labels and per-second traces. The only module that speaks SQL.
 public final class Journal: Sendable {
     public let path: String
     let writer: any DatabaseWriter

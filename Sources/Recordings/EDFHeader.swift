@@ -122,7 +122,7 @@ extension EDFHeader {
     public static let reservedOffset = 192
 
     /// Parses the fixed part (256 bytes): returns the number of signals and a header without signals.
-    /// - Parameter fileSize: used only to say how much of the file there is in errors.
+    /// Fewer bytes mean the file ends inside the header, and the error says where.
     public static func parseFixed(_ b: [UInt8], path: String) throws -> (header: EDFHeader, signalCount: Int) {
         guard b.count >= 256 else {
             throw RecordingError(path: path, offset: UInt64(b.count), "the file ends after \(b.count) bytes, inside the 256-byte EDF/BDF header (was it cut off while being copied?)")
@@ -135,7 +135,7 @@ extension EDFHeader {
         } else {
             throw RecordingError(path: path, offset: 0, "version field is not \"0       \" (EDF) or 0xFF\"BIOSEMI\" (BDF): this is not an EDF or BDF file")
         }
-        var r = FieldReader(bytes: b, path: path)
+        let r = FieldReader(bytes: b, path: path)
         let patient = try r.text(at: 8, 80, "patient identification")
         let recording = try r.text(at: 88, 80, "recording identification")
         let startDate = try r.text(at: 168, 8, "start date")
@@ -171,7 +171,7 @@ extension EDFHeader {
         guard b.count >= 256 * ns else {
             throw RecordingError(path: path, offset: UInt64(256 + b.count), "the file ends inside the signal headers: \(ns) signals need \(256 * ns) bytes after the first 256, only \(b.count) are there")
         }
-        var r = FieldReader(bytes: b, path: path, base: 256)
+        let r = FieldReader(bytes: b, path: path, base: 256)
         var fieldStart = 0
         func column<T>(_ width: Int, _ parse: (Int) throws -> T) rethrows -> [T] {
             defer { fieldStart += width * ns }

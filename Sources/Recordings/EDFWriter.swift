@@ -144,7 +144,6 @@ public final class EDFWriter {
         pendingAnnotations.append(TAL.encode(onset: onsetSeconds + startOffset, duration: durationSeconds, texts: [text]))
     }
 
-
     /// A stretch without data: samples not yet making a whole record are dropped (they cannot be written
     /// without inventing data), the next record starts `seconds` later, and the file becomes EDF+D.
     /// Returns the seconds of samples dropped.
@@ -163,7 +162,7 @@ public final class EDFWriter {
 
     private func flushRecords() throws {
         while pending.indices.allSatisfy({ pending[$0].count >= header.signals[$0].samplesPerRecord }) {
-                var o = 0
+            var o = 0
             let bps = header.bytesPerSample
             recordBuffer.withUnsafeMutableBytes { out in
                 for i in pending.indices {
