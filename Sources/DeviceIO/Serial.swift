@@ -13,8 +13,13 @@ public struct SerialError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         var s = "\(path): \(call) failed: \(String(cString: strerror(errno))) (errno \(errno))"
-        if errno == EACCES { s += ". Add yourself to the 'dialout' group (sudo usermod -aG dialout $USER, then log in again) or install the udev rule from the README." }
-        if errno == ENOENT { s += ". Is the device plugged in? Serial devices appear as /dev/ttyACM0, /dev/ttyACM1, …" }
+        if errno == EACCES {
+            s += ". Add yourself to the 'dialout' group (sudo usermod -aG dialout $USER, then log in again) "
+                + "or install the udev rule from the README."
+        }
+        if errno == ENOENT {
+            s += ". Is the device plugged in? Serial devices appear as /dev/ttyACM0, /dev/ttyACM1, …"
+        }
         if errno == EBUSY { s += ". Another program has the port open." }
         return s
     }
@@ -43,7 +48,8 @@ public final class SerialPort: ByteSource, @unchecked Sendable {
         self.path = path
         do {
             fd = try path.withCString {
-                try FileDescriptor.open($0, .readWrite, options: [.init(rawValue: O_NOCTTY), .nonBlocking, .closeOnExec])
+                let options: FileDescriptor.OpenOptions = [.init(rawValue: O_NOCTTY), .nonBlocking, .closeOnExec]
+                return try FileDescriptor.open($0, .readWrite, options: options)
             }
         } catch {
             throw SerialError(errno: (error as? Errno)?.rawValue ?? EIO, call: "open", path: path)
