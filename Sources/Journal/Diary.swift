@@ -106,7 +106,9 @@ public struct NightTrace: Codable, FetchableRecord, PersistableRecord, Sendable,
     public var activityValues: [Float] { Self.floats(activity) }
 
     static func floats(_ d: Data) -> [Float] {
-        d.withUnsafeBytes { raw in (0..<(d.count / 4)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+        d.withUnsafeBytes { raw in
+            (0..<(d.count / 4)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) }
+        }
     }
 }
 

@@ -11,6 +11,19 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
     public var description: String { "journal \(path): \(message)" }
+
+    /// A journal that a newer Crampwatch migrated further than this build knows (`schema`: its applied migrations).
+    static func newerVersion(_ path: String, schema: Set<String>) -> JournalError {
+        let newest = schema.sorted().last ?? "?"
+        return JournalError(path: path, "it was written by a newer version of Crampwatch (schema \(newest)). "
+                            + "Update Crampwatch; nothing was changed.")
+    }
+
+    /// A file that is not an SQLite database.
+    static func notAJournal(_ path: String) -> JournalError {
+        JournalError(path: path, "this file is not a Crampwatch journal (not an SQLite database). "
+                     + "Move it away or choose another place with --journal.")
+    }
 }
 
 /// The SQLite journal: nights, events, gaps, devices, recordings and detector configurations, with the diary,
@@ -34,10 +47,12 @@ public final class Journal: Sendable {
         let folder = url.deletingLastPathComponent().path
         do {
             if !FileManager.default.fileExists(atPath: folder) {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
             }
         } catch {
-            throw JournalError(path: path, "cannot create the folder \(folder): \(error.localizedDescription). Choose another place with --journal.")
+            throw JournalError(path: path, "cannot create the folder \(folder): \(error.localizedDescription). "
+                               + "Choose another place with --journal.")
         }
         // Create the file ourselves so it is private from its first byte; SQLite gives -wal and -shm the same mode.
         let fd: FileDescriptor
@@ -60,8 +75,10 @@ public final class Journal: Sendable {
         var readOnly = Configuration()
         readOnly.readonly = true
         if let queue = try? DatabaseQueue(path: path, configuration: readOnly),
-           let applied = try? queue.read({ db in try Self.migrator.hasBeenSuperseded(db) ? try Self.migrator.appliedIdentifiers(db) : nil }) {
-            throw JournalError(path: path, "it was written by a newer version of Crampwatch (schema \(applied.sorted().last ?? "?")). Update Crampwatch; nothing was changed.")
+           let applied = try? queue.read({ db in
+               try Self.migrator.hasBeenSuperseded(db) ? try Self.migrator.appliedIdentifiers(db) : nil
+           }) {
+            throw JournalError.newerVersion(path, schema: applied)
         }
         var config = Configuration()
         config.journalMode = .wal
@@ -69,7 +86,7 @@ public final class Journal: Sendable {
         do {
             writer = try DatabasePool(path: path, configuration: config)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
-            throw JournalError(path: path, "this file is not a Crampwatch journal (not an SQLite database). Move it away or choose another place with --journal.")
+            throw JournalError.notAJournal(path)
         } catch {
             throw JournalError(path: path, "cannot open: \(error)")
         }
@@ -79,16 +96,17 @@ public final class Journal: Sendable {
             // table layouts in its caches (an upgraded journal then failed to read its nights' new columns).
             try writer.writeWithoutTransaction { db in
                 if try migrator.hasBeenSuperseded(db) {
-                    throw JournalError(path: path, "it was written by a newer version of Crampwatch (schema \(try migrator.appliedIdentifiers(db).sorted().last ?? "?")). Update Crampwatch; nothing was changed.")
+                    throw JournalError.newerVersion(path, schema: try migrator.appliedIdentifiers(db))
                 }
             }
             try migrator.migrate(writer)
         } catch let error as JournalError {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
-            throw JournalError(path: path, "this file is not a Crampwatch journal (not an SQLite database). Move it away or choose another place with --journal.")
+            throw JournalError.notAJournal(path)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
-            throw JournalError(path: path, "the disk is full. Free some space; nothing already in the journal was lost.")
+            throw JournalError(path: path,
+                               "the disk is full. Free some space; nothing already in the journal was lost.")
         } catch {
             throw JournalError(path: path, "cannot prepare the journal: \(error)")
         }
@@ -100,7 +118,9 @@ public final class Journal: Sendable {
     /// Stores a detector configuration by content and returns its row id.
     public func configurationID(json: String, hash: String) throws -> Int64 {
         try write { db in
-            if let existing = try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.hash == hash).fetchOne(db) { return existing.id! }
+            if let existing = try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.hash == hash).fetchOne(db) {
+                return existing.id!
+            }
             var r = DetectorConfigRecord(hash: hash, json: json, createdAt: Date())
             try r.insert(db)
             return r.id!
@@ -115,7 +135,8 @@ public final class Journal: Sendable {
             if let named = try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.name == name).fetchOne(db) {
                 if named.hash == hash { return named.id! }
                 guard replace else {
-                    throw JournalError(path: path, "a configuration named \"\(name)\" already exists with other settings; choose another name or add --replace")
+                    throw JournalError(path: path, "a configuration named \"\(name)\" already exists with other "
+                                       + "settings; choose another name or add --replace")
                 }
                 try db.execute(sql: "UPDATE detectorConfig SET name = NULL WHERE id = ?", arguments: [named.id!])
             }
@@ -137,11 +158,15 @@ public final class Journal: Sendable {
 
     /// Every named configuration.
     public func namedConfigurations() throws -> [DetectorConfigRecord] {
-        try read { db in try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.name != nil).order(DetectorConfigRecord.Columns.name).fetchAll(db) }
+        try read { db in
+            try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.name != nil)
+                .order(DetectorConfigRecord.Columns.name).fetchAll(db)
+        }
     }
 
     /// Saves a whole night with its events and gaps in one transaction; returns the night's id.
-    public func saveNight(_ night: NightRecord, device: DeviceRecord?, recording: RecordingRecord?, events: [EventRecord], gaps: [GapRecord]) throws -> Int64 {
+    public func saveNight(_ night: NightRecord, device: DeviceRecord?, recording: RecordingRecord?,
+                          events: [EventRecord], gaps: [GapRecord]) throws -> Int64 {
         try write { db in
             var night = night
             if var d = device {
@@ -180,11 +205,16 @@ public final class Journal: Sendable {
     }
 
     public func events(night: Int64) throws -> [EventRecord] {
-        try read { db in try EventRecord.filter(EventRecord.Columns.nightId == night).order(EventRecord.Columns.onsetSeconds, Column("id")).fetchAll(db) }
+        try read { db in
+            try EventRecord.filter(EventRecord.Columns.nightId == night)
+                .order(EventRecord.Columns.onsetSeconds, Column("id")).fetchAll(db)
+        }
     }
 
     public func gaps(night: Int64) throws -> [GapRecord] {
-        try read { db in try GapRecord.filter(GapRecord.Columns.nightId == night).order(GapRecord.Columns.onsetSeconds).fetchAll(db) }
+        try read { db in
+            try GapRecord.filter(GapRecord.Columns.nightId == night).order(GapRecord.Columns.onsetSeconds).fetchAll(db)
+        }
     }
 
     public func device(id: Int64) throws -> DeviceRecord? {
@@ -202,7 +232,8 @@ public final class Journal: Sendable {
     /// Counts of events per kind for a night.
     public func eventCounts(night: Int64) throws -> [String: Int] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM event WHERE nightId = ? GROUP BY kind", arguments: [night])
+            let sql = "SELECT kind, COUNT(*) AS n FROM event WHERE nightId = ? GROUP BY kind"
+            let rows = try Row.fetchAll(db, sql: sql, arguments: [night])
             return Dictionary(uniqueKeysWithValues: rows.map { ($0["kind"] as String, $0["n"] as Int) })
         }
     }
@@ -214,7 +245,8 @@ public final class Journal: Sendable {
         do {
             return try writer.write(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
-            throw JournalError(path: path, "the disk is full, so this night could not be saved. Free some space and run the command again; nothing already in the journal was lost.")
+            throw JournalError(path: path, "the disk is full, so this night could not be saved. Free some space and "
+                               + "run the command again; nothing already in the journal was lost.")
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
             throw JournalError(path: path, "the journal is read-only. Check its permissions.")
         }
