@@ -12,7 +12,8 @@ public struct EDFStartTime: Sendable, Equatable {
     public var fraction: Double
 
     public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, fraction: Double = 0) {
-        (self.year, self.month, self.day, self.hour, self.minute, self.second, self.fraction) = (year, month, day, hour, minute, second, fraction)
+        (self.year, self.month, self.day) = (year, month, day)
+        (self.hour, self.minute, self.second, self.fraction) = (hour, minute, second, fraction)
     }
 
     /// Local time of a Unix time (seconds since 1970).
@@ -66,7 +67,8 @@ public final class EDFWriter {
     ///     8-character fields first, and scaling uses the rounded values, exactly as readers will.
     ///   - annotationBytesPerRecord: room for annotations in each record.
     public init(path: String, bdf: Bool, signals: [EDFSignal], recordDurationSeconds: Double, start: EDFStartTime,
-                patient: String = "X X X X", recordingInfo: String = "X X Crampwatch", annotationBytesPerRecord: Int = 240,
+                patient: String = "X X X X", recordingInfo: String = "X X Crampwatch",
+                annotationBytesPerRecord: Int = 240,
                 syncEveryRecords: Int = 10) throws {
         self.path = path
         self.syncEveryRecords = max(1, syncEveryRecords)
@@ -74,28 +76,39 @@ public final class EDFWriter {
         let digitalRange = bdf ? (-8_388_608, 8_388_607) : (-32768, 32767)
         var sigs: [EDFSignal] = []
         for s in signals {
-            guard let lo = EDFHeader.formatNumber(s.physicalMinimum), let hi = EDFHeader.formatNumber(s.physicalMaximum), lo.value != hi.value else {
-                throw RecordingError(path: path, offset: nil, "signal \"\(s.label)\": physical range \(s.physicalMinimum)…\(s.physicalMaximum) cannot be written in EDF's 8-character fields")
+            guard let lo = EDFHeader.formatNumber(s.physicalMinimum),
+                  let hi = EDFHeader.formatNumber(s.physicalMaximum), lo.value != hi.value else {
+                throw RecordingError(path: path, offset: nil, "signal \"\(s.label)\": physical "
+                                     + "range \(s.physicalMinimum)…\(s.physicalMaximum) cannot be "
+                                     + "written in EDF's 8-character fields")
             }
-            guard s.samplesPerRecord >= 1 else { throw RecordingError(path: path, offset: nil, "signal \"\(s.label)\": no samples per record") }
+            guard s.samplesPerRecord >= 1 else {
+                throw RecordingError(path: path, offset: nil, "signal \"\(s.label)\": no samples per record")
+            }
             var t = s
             t.physicalMinimum = lo.value
             t.physicalMaximum = hi.value
-            if t.digitalMinimum >= t.digitalMaximum || t.digitalMinimum < digitalRange.0 || t.digitalMaximum > digitalRange.1 {
+            if t.digitalMinimum >= t.digitalMaximum || t.digitalMinimum < digitalRange.0
+                || t.digitalMaximum > digitalRange.1 {
                 (t.digitalMinimum, t.digitalMaximum) = digitalRange
             }
             sigs.append(t)
         }
         let annSamples = (max(32, annotationBytesPerRecord) + bps - 1) / bps
-        sigs.append(EDFSignal(label: bdf ? "BDF Annotations" : "EDF Annotations", physicalDimension: "", physicalMinimum: -1, physicalMaximum: 1,
-                              digitalMinimum: digitalRange.0, digitalMaximum: digitalRange.1, samplesPerRecord: annSamples))
+        sigs.append(EDFSignal(label: bdf ? "BDF Annotations" : "EDF Annotations", physicalDimension: "",
+                              physicalMinimum: -1, physicalMaximum: 1,
+                              digitalMinimum: digitalRange.0, digitalMaximum: digitalRange.1,
+                              samplesPerRecord: annSamples))
         annotationIndex = sigs.count - 1
         annotationBytes = annSamples * bps
-        guard let dur = EDFHeader.formatNumber(recordDurationSeconds), dur.value == recordDurationSeconds, dur.value > 0 else {
-            throw RecordingError(path: path, offset: nil, "record duration \(recordDurationSeconds) s cannot be written exactly in 8 characters")
+        guard let dur = EDFHeader.formatNumber(recordDurationSeconds), dur.value == recordDurationSeconds,
+              dur.value > 0 else {
+            throw RecordingError(path: path, offset: nil, "record duration \(recordDurationSeconds) s cannot be "
+                                 + "written exactly in 8 characters")
         }
         header = EDFHeader(bytesPerSample: bps, isPlus: true, isDiscontinuous: false, patient: patient,
-                           recording: "Startdate \(start.edfPlusDate) \(recordingInfo)", startDate: start.dateField, startTime: start.timeField,
+                           recording: "Startdate \(start.edfPlusDate) \(recordingInfo)", startDate: start.dateField,
+                           startTime: start.timeField,
                            recordCount: -1, recordDurationSeconds: recordDurationSeconds, signals: sigs)
         nextOnset = start.fraction
         startOffset = start.fraction
@@ -141,7 +154,8 @@ public final class EDFWriter {
 
     /// Adds an annotation; `onsetSeconds` counts from the first sample (the writer adds the sub-second start).
     public func annotate(onsetSeconds: Double, durationSeconds: Double?, text: String) {
-        pendingAnnotations.append(TAL.encode(onset: onsetSeconds + startOffset, duration: durationSeconds, texts: [text]))
+        pendingAnnotations.append(TAL.encode(onset: onsetSeconds + startOffset, duration: durationSeconds,
+                                             texts: [text]))
     }
 
     /// A stretch without data: samples not yet making a whole record are dropped (they cannot be written
@@ -193,7 +207,8 @@ public final class EDFWriter {
     }
 
     /// Writes what is left, patches the record count (and EDF+D), syncs and closes.
-    /// Samples short of a whole record are not written. Annotations still pending go into spare room of earlier records.
+    /// Samples short of a whole record are not written. Annotations still pending go into
+    /// spare room of earlier records.
     public func close() throws {
         guard !closed else { return }
         defer {
@@ -221,7 +236,8 @@ public final class EDFWriter {
         try writeAll(count, at: EDFHeader.recordCountOffset)
         try sync()
         if !pendingAnnotations.isEmpty {
-            throw RecordingError(path: path, offset: nil, "\(pendingAnnotations.count) annotations did not fit in the file's \(recordsWritten) records; the samples are complete")
+            throw RecordingError(path: path, offset: nil, "\(pendingAnnotations.count) annotations did not fit in the "
+                                 + "file's \(recordsWritten) records; the samples are complete")
         }
     }
 
@@ -229,7 +245,8 @@ public final class EDFWriter {
         do {
             try retryingOnInterrupt { fsync(fd.rawValue) }
         } catch {
-            throw RecordingError(path: path, offset: nil, "fsync failed: \(Errno.text(error)) (is the disk full or gone?)")
+            throw RecordingError(path: path, offset: nil, "fsync failed: "
+                                 + "\(Errno.text(error)) (is the disk full or gone?)")
         }
     }
 
@@ -301,12 +318,16 @@ public enum EDFRepair {
         var (h, ns) = try EDFHeader.parseFixed(fixed, path: path)
         try h.parseSignals(try fd.read(count: 256 * ns, at: 256, path: path), count: ns, path: path)
         let data = size - h.headerBytes
-        guard h.recordBytes > 0 else { throw RecordingError(path: path, offset: 256, "the signals hold no samples; nothing to repair") }
+        guard h.recordBytes > 0 else {
+            throw RecordingError(path: path, offset: 256, "the signals hold no samples; nothing to repair")
+        }
         let complete = max(0, data) / h.recordBytes
         let keep = h.recordCount >= 0 ? min(h.recordCount, complete) : complete
         let keepBytes = h.headerBytes + keep * h.recordBytes
         let dropped = size - keepBytes
-        if keep == h.recordCount && dropped == 0 { return Report(changed: false, recordsKept: keep, bytesDropped: 0, headerSaid: h.recordCount) }
+        if keep == h.recordCount && dropped == 0 {
+            return Report(changed: false, recordsKept: keep, bytesDropped: 0, headerSaid: h.recordCount)
+        }
         if dropped > 0 && h.recordCount >= 0 && keep == h.recordCount {
             // The header is right and there are extra bytes after the records: leave them; readers ignore them.
             return Report(changed: false, recordsKept: keep, bytesDropped: 0, headerSaid: h.recordCount)

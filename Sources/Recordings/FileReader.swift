@@ -13,13 +13,18 @@ public struct RecordingError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
-    /// Text from a damaged file, fit to quote in a one-line message: control bytes shown as `\u{..}`, at most `limit` characters.
+    /// Text from a damaged file, fit to quote in a one-line message: control bytes shown as
+    /// `\u{..}`, at most `limit` characters.
     public static func quoting(_ text: some StringProtocol, limit: Int = 40) -> String {
         var out = ""
         var count = 0
         for scalar in text.unicodeScalars {
             if count == limit { out += "…"; break }
-            if scalar.value < 32 || scalar.value == 127 { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
+            if scalar.value < 32 || scalar.value == 127 {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
             count += 1
         }
         return out
@@ -51,7 +56,8 @@ public final class ChunkedFileReader {
         }
         if st.type == .directory {
             try? fd.close()
-            throw RecordingError(path: path, offset: nil, "this is a folder, not a recording; give the path of a file inside it")
+            throw RecordingError(path: path, offset: nil, "this is a folder, not a recording; give "
+                                 + "the path of a file inside it")
         }
         self.fd = fd
         size = UInt64(st.size)

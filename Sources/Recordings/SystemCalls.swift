@@ -23,7 +23,9 @@ extension FileDescriptor {
     static func open(_ path: String, _ mode: AccessMode, options: OpenOptions,
                      permissions: FilePermissions? = nil) throws(Errno) -> FileDescriptor {
         do {
-            return try path.withCString { try FileDescriptor.open($0, mode, options: options, permissions: permissions) }
+            return try path.withCString {
+                try FileDescriptor.open($0, mode, options: options, permissions: permissions)
+            }
         } catch {
             throw error as? Errno ?? .ioError
         }
@@ -51,7 +53,8 @@ extension FileDescriptor {
         while got < buffer.count {
             let n: Int
             do {
-                n = try read(fromAbsoluteOffset: Int64(offset + got), into: UnsafeMutableRawBufferPointer(rebasing: buffer[got...]))
+                let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[got...])
+                n = try read(fromAbsoluteOffset: Int64(offset + got), into: rest)
             } catch {
                 throw RecordingError(path: path, offset: UInt64(offset + got), "read failed: \(Errno.text(error))")
             }
