@@ -74,21 +74,25 @@ import Testing
     }
 
     @Test func badRequestsAreRefusedInWords() {
-        #expect(message { try choose(emg: ["Leg"]) } == "x.edf: --emg-channel \"Leg\": no such signal. The signals are: "
+        #expect(message { try choose(emg: ["Leg"]) }
+            == "x.edf: --emg-channel \"Leg\": no such signal. The signals are: "
             + "1 \"EEG Fpz-Cz\" (uV), 2 \"EMG submental\" (uV), 3 \"EMG LAT\" (mV), 4 \"EMG RAT\" (mV), "
             + "5 \"Acc X\" (m/s^2), 6 \"Acc Y\" (m/s^2), 7 \"Acc Z\" (m/s^2), 8 \"Resp\" (uV)")
         #expect(message { try choose(emg: ["Acc X"]) }
-            == "x.edf: --emg-channel \"Acc X\": its unit is \"m/s^2\", not a voltage (uV, mV or V), so it cannot be EMG")
+            == "x.edf: --emg-channel \"Acc X\": its unit is \"m/s^2\", not a voltage (uV, mV or V), "
+            + "so it cannot be EMG")
         #expect(message { try choose(emg: ["1", "2", "3", "4", "8"]) }
             == "x.edf: 5 EMG channels asked for; the detector takes 1 to 4")
         #expect(message { try choose(emg: ["Resp", "EMG LAT"]) }
-            == "x.edf: the EMG channels must share one sampling rate, but \"Resp\" is at 10 Hz and \"EMG LAT\" is at 500 Hz")
+            == "x.edf: the EMG channels must share one sampling rate, but \"Resp\" is at 10 Hz "
+            + "and \"EMG LAT\" is at 500 Hz")
         #expect(message { try choose(accel: ["Acc X", "Acc Y"]) }
             == "x.edf: --accel-channels needs three signals (x,y,z), got 2")
         #expect(message { try choose(accel: ["Acc X", "Acc Y", "Resp"]) }
             == "x.edf: --accel-channels \"Resp\": its unit is \"uV\", not g or m/s²")
-        #expect(message { try choose(emg: ["none"], accel: []) } == "x.edf: --emg-channel none leaves no signal to detect "
-            + "from: an accelerometer-only recording needs three signals in g or m/s² (--accel-channels x,y,z)")
+        #expect(message { try choose(emg: ["none"], accel: []) }
+            == "x.edf: --emg-channel none leaves no signal to detect from: an accelerometer-only recording "
+            + "needs three signals in g or m/s² (--accel-channels x,y,z)")
         let mixed = message {
             try choose(["TA", "Acc X", "Acc Y", "Acc Z"], ["uV", "g", "g", "g"], [1000, 50, 50, 25.5])
         }
