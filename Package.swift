@@ -5,6 +5,9 @@ import PackageDescription
 // Debug builds, where every test runs, keep them; release builds of the hot modules do not.
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
+// POSIX file I/O through FileDescriptor, which retries a call a signal interrupts (EINTR).
+let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
+
 let package = Package(
     name: "Crampwatch",
     platforms: [.macOS(.v14)],
@@ -14,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // The crc32 instruction for CRC-32C (C, because Swift cannot reach it); DeviceProtocol has a table fallback.
@@ -27,13 +31,13 @@ let package = Package(
         // libusb-1.0 through pkg-config, with shims for what Swift cannot call. Only DeviceIO imports it.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         // USB (libusb) and serial (termios) transports, discovery, reconnect, commands.
-        .target(name: "DeviceIO", dependencies: ["CLibUSB", "DeviceProtocol"]),
+        .target(name: "DeviceIO", dependencies: ["CLibUSB", "DeviceProtocol", systemPackage]),
         // Physiologically plausible simulated nights with ground truth.
         .target(name: "NightSimulator", dependencies: ["DeviceProtocol", "SignalCore"]),
         // Every file format in and out: raw device captures, EDF/EDF+/BDF/BDF+ (read, write, repair), CSV; channel choice.
-        .target(name: "Recordings", dependencies: ["DeviceProtocol"]),
+        .target(name: "Recordings", dependencies: ["DeviceProtocol", systemPackage]),
         // The only module that speaks SQL.
-        .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), systemPackage]),
         // Pure night analysis: summary, sleep window, periodic leg movements, clock fit, configuration identity.
         // The only place that computes a figure a person sees.
         .target(name: "NightAnalysis", dependencies: ["SignalCore"]),
@@ -47,7 +51,7 @@ let package = Package(
         // Nights kept: saving a night in the journal, recording a live night into it, recovering killed ones.
         .target(name: "Sessions", dependencies: ["DeviceIO", "DeviceProtocol", "SignalCore", "NightAnalysis", "Exports", "Ingest", "Journal"]),
         // SVG drawings and self-contained HTML pages.
-        .target(name: "Reports", dependencies: ["Journal", "Evaluation", "NightAnalysis"]),
+        .target(name: "Reports", dependencies: ["Journal", "Evaluation", "NightAnalysis", systemPackage]),
         // The CLI's JSON contract (replay --json, monitor --json, --export-events): the shapes scripts read.
         .target(name: "CrampwatchJSON", dependencies: ["DeviceProtocol", "SignalCore", "NightAnalysis", "Ingest"]),
         .executableTarget(

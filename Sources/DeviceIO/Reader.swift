@@ -19,9 +19,6 @@ public enum DeviceAddress: Sendable, Equatable {
     case serial(path: String)
 }
 
-/// Keeps one device streaming all night: connects, starts it, hands out bytes, and after an unplug
-/// reconnects with backoff (hotplug is not needed: it polls, which also works without udev).
-/// The same night continues: sequence numbers in the stream make the gap exact downstream.
 /// Sampling settings to send with CONFIGURE before streaming starts (nil fields keep the device's own).
 public struct DeviceSettings: Sendable, Equatable {
     public var emgRateHz: Int?
@@ -29,7 +26,10 @@ public struct DeviceSettings: Sendable, Equatable {
     public var mainsHz: Int?
     public var emgChannels: Int?
     public init(emgRateHz: Int? = nil, accelRateHz: Int? = nil, mainsHz: Int? = nil, emgChannels: Int? = nil) {
-        self.emgRateHz = emgRateHz; self.accelRateHz = accelRateHz; self.mainsHz = mainsHz; self.emgChannels = emgChannels
+        self.emgRateHz = emgRateHz
+        self.accelRateHz = accelRateHz
+        self.mainsHz = mainsHz
+        self.emgChannels = emgChannels
     }
     public var isEmpty: Bool { emgRateHz == nil && accelRateHz == nil && mainsHz == nil && emgChannels == nil }
 
@@ -43,8 +43,18 @@ public struct DeviceSettings: Sendable, Equatable {
     }
 
     func command(over d: DeviceInfo) -> Command {
-        .configure(token: UInt32.random(in: 1...UInt32.max), emgRateHz: UInt16(emgRateHz ?? d.emgRateHz), accelRateHz: UInt16(accelRateHz ?? d.accelRateHz),
+        .configure(token: UInt32.random(in: 1...UInt32.max), emgRateHz: UInt16(emgRateHz ?? d.emgRateHz),
+                   accelRateHz: UInt16(accelRateHz ?? d.accelRateHz),
                    mainsHz: UInt8(mainsHz ?? d.mainsHz), emgChannels: UInt8(emgChannels ?? d.emgChannels))
+    }
+
+    /// The error when the device, described by `d` before CONFIGURE, reports `now` instead of these settings.
+    func notTaken(over d: DeviceInfo, reported now: DeviceInfo) -> DeviceError {
+        let asked = "EMG \(emgRateHz ?? d.emgRateHz) Hz, accelerometer \(accelRateHz ?? d.accelRateHz) Hz, "
+            + "mains \(mainsHz ?? d.mainsHz) Hz, \(emgChannels ?? d.emgChannels) EMG channels"
+        let reported = "\(now.emgRateHz) Hz, \(now.accelRateHz) Hz, \(now.mainsHz) Hz, \(now.emgChannels) channels"
+        return DeviceError("the device did not take the settings (asked: \(asked); it reports \(reported)). "
+                           + "Its firmware may not support them; start without the options to use its own.")
     }
 
     /// Whether the device now reports these settings.
@@ -54,6 +64,9 @@ public struct DeviceSettings: Sendable, Equatable {
     }
 }
 
+/// Keeps one device streaming all night: connects, starts it, hands out bytes, and after an unplug reconnects:
+/// at once when libusb's hotplug event reports the device back, else by polling with backoff (which also works
+/// without udev). The same night continues: sequence numbers in the stream make the gap exact downstream.
 public final class DeviceReader {
     public let address: DeviceAddress
     public var transfers = 4
@@ -93,7 +106,8 @@ public final class DeviceReader {
             let device = try context!.open(productID: pid, serial: serial)
             var d: DeviceInfo
             do { d = try device.readInfo() } catch { device.close(); throw error }
-            // A device that kept its boot id is still streaming the night: do not restart it (START resets its indices).
+            // A device that kept its boot id is still streaming the night: do not restart it
+            // (START resets its indices).
             let restart = info == nil || info!.bootID != d.bootID
             if restart {
                 do {
@@ -102,9 +116,7 @@ public final class DeviceReader {
                         try device.send(.stop(token: UInt32.random(in: 1...UInt32.max)))
                         try device.send(settings.command(over: d))
                         let now = try device.readInfo()
-                        guard settings.matches(now) else {
-                            throw DeviceError("the device did not take the settings (asked: EMG \(settings.emgRateHz ?? d.emgRateHz) Hz, accelerometer \(settings.accelRateHz ?? d.accelRateHz) Hz, mains \(settings.mainsHz ?? d.mainsHz) Hz, \(settings.emgChannels ?? d.emgChannels) EMG channels; it reports \(now.emgRateHz) Hz, \(now.accelRateHz) Hz, \(now.mainsHz) Hz, \(now.emgChannels) channels). Its firmware may not support them; start without the options to use its own.")
-                        }
+                        guard settings.matches(now) else { throw settings.notTaken(over: d, reported: now) }
                         d = now
                     }
                     try device.send(.start(token: UInt32.random(in: 1...UInt32.max)))
@@ -118,12 +130,15 @@ public final class DeviceReader {
             if !serialStarted {
                 // Over serial the device's answer arrives in the stream; the night's device_info tells what it took.
                 if !settings.isEmpty {
-                    guard let e = settings.emgRateHz, let a = settings.accelRateHz, let m = settings.mainsHz, let c = settings.emgChannels else {
+                    guard let e = settings.emgRateHz, let a = settings.accelRateHz, let m = settings.mainsHz,
+                          let c = settings.emgChannels else {
                         port.close()
-                        throw DeviceError("over serial the device's present settings are unknown until it streams: give --emg-rate, --accel-rate, --mains and --emg-channels together")
+                        throw DeviceError("over serial the device's present settings are unknown until it streams: "
+                                          + "give --emg-rate, --accel-rate, --mains and --emg-channels together")
                     }
                     try port.send(.stop(token: UInt32.random(in: 1...UInt32.max)))
-                    try port.send(.configure(token: UInt32.random(in: 1...UInt32.max), emgRateHz: UInt16(e), accelRateHz: UInt16(a), mainsHz: UInt8(m), emgChannels: UInt8(c)))
+                    try port.send(.configure(token: UInt32.random(in: 1...UInt32.max), emgRateHz: UInt16(e),
+                                             accelRateHz: UInt16(a), mainsHz: UInt8(m), emgChannels: UInt8(c)))
                 }
                 try port.send(.start(token: UInt32.random(in: 1...UInt32.max)))
             }
@@ -141,7 +156,8 @@ public final class DeviceReader {
             if now < nextAttempt {
                 // With hotplug, the device's arrival ends the wait at once; polling with backoff stays as the fallback.
                 if let context, context.watchingArrivals {
-                    if context.waitForArrival(after: arrivalsSeen, seconds: min(timeoutSeconds, nextAttempt.timeIntervalSince(now))) {
+                    let wait = min(timeoutSeconds, nextAttempt.timeIntervalSince(now))
+                    if context.waitForArrival(after: arrivalsSeen, seconds: wait) {
                         arrivalsSeen = context.arrivalCount
                         arrivedByHotplug = true
                         nextAttempt = .distantPast
@@ -182,7 +198,9 @@ public final class DeviceReader {
             self.source = nil
             lostAt = Date()
             if let context {
-                if !context.watchingArrivals, case .usb = address { _ = context.watchArrivals(vendorID: ProtocolV1.usbVendorID, productID: usbProductID) }
+                if !context.watchingArrivals, case .usb = address {
+                    _ = context.watchArrivals(vendorID: ProtocolV1.usbVendorID, productID: usbProductID)
+                }
                 arrivalsSeen = context.arrivalCount
             }
             backoff = backoffStartSeconds

@@ -36,7 +36,8 @@ public final class USBContext: @unchecked Sendable {
     /// Whether libusb reports hotplug events on this system (through udev; umockdev emulates its uevents).
     public var hasHotplug: Bool { libusb_has_capability(UInt32(LIBUSB_CAP_HAS_HOTPLUG.rawValue)) != 0 }
 
-    /// Counts arrivals of the watched device (written by libusb's hotplug callback, on whichever thread handles events).
+    /// Counts arrivals of the watched device (written by libusb's hotplug callback, on whichever thread handles
+    /// events).
     final class Arrivals: @unchecked Sendable {
         private let lock = NSLock()
         private var n = 0
@@ -52,7 +53,8 @@ public final class USBContext: @unchecked Sendable {
         guard hasHotplug, !watchingArrivals else { return watchingArrivals }
         let box = Unmanaged.passUnretained(arrivals).toOpaque()
         let rc = libusb_hotplug_register_callback(
-            raw, Int32(LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED.rawValue), 0, Int32(vendorID), Int32(productID), LIBUSB_HOTPLUG_MATCH_ANY,
+            raw, Int32(LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED.rawValue), 0, Int32(vendorID), Int32(productID),
+            LIBUSB_HOTPLUG_MATCH_ANY,
             { _, _, _, user in
                 Unmanaged<Arrivals>.fromOpaque(user!).takeUnretainedValue().note()
                 return 0
@@ -112,8 +114,11 @@ public final class USBContext: @unchecked Sendable {
         for i in 0..<Int(n) {
             guard let dev = list?[i] else { continue }
             var d = libusb_device_descriptor()
-            guard libusb_get_device_descriptor(dev, &d) == 0, d.idVendor == vendorID, d.idProduct == productID else { continue }
-            var desc = USBDeviceDescription(bus: Int(libusb_get_bus_number(dev)), address: Int(libusb_get_device_address(dev)),
+            guard libusb_get_device_descriptor(dev, &d) == 0, d.idVendor == vendorID, d.idProduct == productID else {
+                continue
+            }
+            var desc = USBDeviceDescription(bus: Int(libusb_get_bus_number(dev)),
+                                            address: Int(libusb_get_device_address(dev)),
                                             vendorID: d.idVendor, productID: d.idProduct, serial: nil)
             var handle: OpaquePointer?
             if d.iSerialNumber != 0, libusb_open(dev, &handle) == 0, let handle {
@@ -137,7 +142,9 @@ public final class USBContext: @unchecked Sendable {
         for i in 0..<Int(n) {
             guard let dev = list?[i] else { continue }
             var d = libusb_device_descriptor()
-            guard libusb_get_device_descriptor(dev, &d) == 0, d.idVendor == vendorID, d.idProduct == productID else { continue }
+            guard libusb_get_device_descriptor(dev, &d) == 0, d.idVendor == vendorID, d.idProduct == productID else {
+                continue
+            }
             var handle: OpaquePointer?
             try usbCall("libusb_open") { libusb_open(dev, &handle) }
             let device = USBDevice(context: self, handle: handle!)
@@ -157,7 +164,8 @@ public final class USBContext: @unchecked Sendable {
             }
             return device
         }
-        throw USBError(code: LIBUSB_ERROR_NOT_FOUND.rawValue, call: "open \(String(format: "%04x:%04x", vendorID, productID))\(serial.map { " serial \($0)" } ?? "")")
+        let ids = String(format: "%04x:%04x", vendorID, productID) + (serial.map { " serial \($0)" } ?? "")
+        throw USBError(code: LIBUSB_ERROR_NOT_FOUND.rawValue, call: "open \(ids)")
     }
 }
 
@@ -203,7 +211,11 @@ public final class USBDevice: @unchecked Sendable {
         for i in 0..<Int(alt.pointee.bNumEndpoints) {
             let e = endpoints[i]
             guard e.bmAttributes & 0x03 == 0x02 else { continue }  // bulk
-            if e.bEndpointAddress & 0x80 != 0 { foundIn = foundIn ?? e.bEndpointAddress } else { foundOut = foundOut ?? e.bEndpointAddress }
+            if e.bEndpointAddress & 0x80 != 0 {
+                foundIn = foundIn ?? e.bEndpointAddress
+            } else {
+                foundOut = foundOut ?? e.bEndpointAddress
+            }
         }
         if let foundIn { bulkInAddress = foundIn }
         if let foundOut { bulkOutAddress = foundOut }
@@ -213,7 +225,8 @@ public final class USBDevice: @unchecked Sendable {
     public func readInfo(timeoutMillis: UInt32 = 1000) throws -> DeviceInfo {
         var buf = [UInt8](repeating: 0, count: ProtocolV1.maxEncoded + 1)
         let n = try usbCall("libusb_control_transfer(GET_INFO)") {
-            libusb_control_transfer(handle, 0xC1, ProtocolV1.usbRequestGetInfo, 0, 0, &buf, UInt16(buf.count), timeoutMillis)
+            libusb_control_transfer(handle, 0xC1, ProtocolV1.usbRequestGetInfo, 0, 0, &buf, UInt16(buf.count),
+                                    timeoutMillis)
         }
         let decoder = FrameDecoder()
         var info: DeviceInfo?
@@ -226,7 +239,9 @@ public final class USBDevice: @unchecked Sendable {
             }
         }
         guard let info else {
-            throw DeviceError("GET_INFO returned \(n) bytes that are not a device-info frame\(problem.map { " (\($0))" } ?? ""); is this a Crampwatch device with protocol v1 firmware?")
+            let why = problem.map { " (\($0))" } ?? ""
+            throw DeviceError("GET_INFO returned \(n) bytes that are not a device-info frame\(why); "
+                              + "is this a Crampwatch device with protocol v1 firmware?")
         }
         return info
     }

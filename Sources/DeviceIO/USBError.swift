@@ -23,7 +23,8 @@ public struct USBError: Error, CustomStringConvertible, Sendable, Equatable {
     var hint: String {
         switch code {
         case LIBUSB_ERROR_ACCESS.rawValue:
-            return "No permission to open the device: install the udev rule from the README (or run once with sudo to check)."
+            return "No permission to open the device: install the udev rule from the README "
+                + "(or run once with sudo to check)."
         case LIBUSB_ERROR_NO_DEVICE.rawValue:
             return "The device was unplugged; check the cable."
         case LIBUSB_ERROR_BUSY.rawValue:

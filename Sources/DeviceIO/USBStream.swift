@@ -41,10 +41,13 @@ public final class USBStream: ByteSource, @unchecked Sendable {
         device.context.startEventThread()
         let me = Unmanaged.passUnretained(self).toOpaque()
         for _ in 0..<count {
-            guard let t = libusb_alloc_transfer(0) else { throw USBError(code: LIBUSB_ERROR_NO_MEM.rawValue, call: "libusb_alloc_transfer") }
+            guard let t = libusb_alloc_transfer(0) else {
+                throw USBError(code: LIBUSB_ERROR_NO_MEM.rawValue, call: "libusb_alloc_transfer")
+            }
             let b = UnsafeMutablePointer<UInt8>.allocate(capacity: bufferBytes)
             // Timeout 0: a silent device is noticed by the reader's idle clock, not by failing transfers.
-            cw_fill_bulk_transfer(t, device.handle, device.bulkInAddress, b, Int32(bufferBytes), usbStreamCallback, me, 0)
+            cw_fill_bulk_transfer(t, device.handle, device.bulkInAddress, b, Int32(bufferBytes), usbStreamCallback,
+                                  me, 0)
             transfers.append(t)
             buffers.append(b)
         }
@@ -79,14 +82,18 @@ public final class USBStream: ByteSource, @unchecked Sendable {
             lock.withLock { statsStorage.timeouts += 1; statsStorage.bytes += n }
             resubmit = true
         case LIBUSB_TRANSFER_OVERFLOW:
-            // The device sent more than the buffer holds: those bytes are gone; the decoder's sequence check counts the frames.
+            // The device sent more than the buffer holds: those bytes are gone; the decoder's sequence check counts
+            // the frames.
             lock.withLock { statsStorage.overflows += 1 }
             resubmit = true
         case LIBUSB_TRANSFER_STALL:
             lock.withLock { statsStorage.stalls += 1 }
             // clear_halt is a single ioctl on Linux, safe on the event thread.
             let r = libusb_clear_halt(device.handle, device.bulkInAddress)
-            if r < 0 { queue.end("the device stalled bulk IN and clearing the halt failed: \(USBError(code: r, call: "libusb_clear_halt"))") }
+            if r < 0 {
+                queue.end("the device stalled bulk IN and clearing the halt failed: "
+                          + "\(USBError(code: r, call: "libusb_clear_halt"))")
+            }
             resubmit = r >= 0
         case LIBUSB_TRANSFER_NO_DEVICE:
             queue.end("the device was unplugged (LIBUSB_TRANSFER_NO_DEVICE)")

@@ -1,9 +1,9 @@
-/// CRC-32C (Castagnoli), reflected polynomial 0x82F63B78, init and final XOR 0xFFFFFFFF.
-///
-/// Slice-by-8 over a constant table: the frame decoder checks every byte it receives,
-/// so this is on the hot path of replay.
 import CCRC32C
 
+/// CRC-32C (Castagnoli), reflected polynomial 0x82F63B78, init and final XOR 0xFFFFFFFF.
+///
+/// The CPU's crc32 instruction where there is one (CCRC32C), else slice-by-8 over a constant table: the frame
+/// decoder checks every byte it receives, so this is on the hot path of replay.
 public enum CRC32C {
     @usableFromInline
     static let table: [UInt32] = {
@@ -48,8 +48,10 @@ public enum CRC32C {
             while i + 8 <= n {
                 let lo = UInt32(littleEndian: base!.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ crc
                 let hi = UInt32(littleEndian: base!.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
-                crc = t[1792 + Int(lo & 0xFF)] ^ t[1536 + Int((lo >> 8) & 0xFF)] ^ t[1280 + Int((lo >> 16) & 0xFF)] ^ t[1024 + Int(lo >> 24)]
-                    ^ t[768 + Int(hi & 0xFF)] ^ t[512 + Int((hi >> 8) & 0xFF)] ^ t[256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
+                crc = t[1792 + Int(lo & 0xFF)] ^ t[1536 + Int((lo >> 8) & 0xFF)]
+                    ^ t[1280 + Int((lo >> 16) & 0xFF)] ^ t[1024 + Int(lo >> 24)]
+                    ^ t[768 + Int(hi & 0xFF)] ^ t[512 + Int((hi >> 8) & 0xFF)]
+                    ^ t[256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
                 i += 8
             }
             while i < n {

@@ -59,7 +59,8 @@ public struct FrameView {
             for i in 0..<(v.emgCount * v.emgChannels) { emg.append(v.emgValue(flatIndex: i)) }
             var accel = [Int16]()
             for i in 0..<(v.accelCount * v.accelAxes) { accel.append(v.accelValue(flatIndex: i)) }
-            return .sampleBlock(SampleBlock(emgIndex: v.emgIndex, accelIndex: v.accelIndex, emgChannels: v.emgChannels, accelAxes: v.accelAxes, flags: v.flags, emg: emg, accel: accel))
+            return .sampleBlock(SampleBlock(emgIndex: v.emgIndex, accelIndex: v.accelIndex, emgChannels: v.emgChannels,
+                                            accelAxes: v.accelAxes, flags: v.flags, emg: emg, accel: accel))
         case .deviceInfo:
             let serialBytes = (0..<16).map { p[$0] }.prefix { $0 != 0 }
             return .deviceInfo(DeviceInfo(
@@ -74,7 +75,8 @@ public struct FrameView {
         case .status:
             return .status(DeviceStatus(
                 batteryMillivolts: p.le(UInt16.self, 0), batteryPercent: p[2], electrodeContact: p[3],
-                overflowSamples: p.le(UInt32.self, 4), framesDropped: p.le(UInt32.self, 8), stateFlags: p.le(UInt16.self, 12)))
+                overflowSamples: p.le(UInt32.self, 4), framesDropped: p.le(UInt32.self, 8),
+                stateFlags: p.le(UInt16.self, 12)))
         case .ack:
             return .ack(Ack(command: p[0], result: p[1], token: p.le(UInt32.self, 4)))
         case .start: return .command(.start(token: p.le(UInt32.self, 0)))
@@ -116,7 +118,9 @@ public struct SampleBlockView {
     public func convertEMG(into out: UnsafeMutablePointer<Float>, scale: Float) {
         let n = emgCount * emgChannels
         let p = payload.baseAddress! + 16
-        for i in 0..<n { out[i] = Float(Int16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))) * scale }
+        for i in 0..<n {
+            out[i] = Float(Int16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))) * scale
+        }
     }
 
     /// Writes every accelerometer value × `scale` to `out`.
@@ -124,7 +128,9 @@ public struct SampleBlockView {
     public func convertAccel(into out: UnsafeMutablePointer<Float>, scale: Float) {
         let n = accelCount * accelAxes
         let p = payload.baseAddress! + 16 + 2 * emgCount * emgChannels
-        for i in 0..<n { out[i] = Float(Int16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))) * scale }
+        for i in 0..<n {
+            out[i] = Float(Int16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))) * scale
+        }
     }
 
     /// Accelerometer count at `flatIndex = sample * accelAxes + axis`.
@@ -191,7 +197,8 @@ public final class FrameDecoder {
                     } else {
                         // Copy only what may be needed later: a frame completed within this chunk is decoded in place.
                         if encodedCount > 0 || j == n {
-                            (encoded.baseAddress! + encodedCount).copyMemory(from: bytes.baseAddress! + i, byteCount: segment)
+                            (encoded.baseAddress! + encodedCount)
+                                .copyMemory(from: bytes.baseAddress! + i, byteCount: segment)
                         }
                         encodedCount += segment
                     }
@@ -262,7 +269,8 @@ public final class FrameDecoder {
     }
 
     /// Checks a COBS-decoded frame in `body` (`decoded` bytes, nil if the COBS was malformed) and reports it.
-    private func finishFrame(_ body: UnsafeMutableRawBufferPointer, decoded: Int?, start: UInt64, _ handle: (DecoderEvent) -> Void) {
+    private func finishFrame(_ body: UnsafeMutableRawBufferPointer, decoded: Int?, start: UInt64,
+                             _ handle: (DecoderEvent) -> Void) {
         guard let count = decoded else {
             return handle(.error(.cobs, offset: start))
         }
@@ -280,7 +288,8 @@ public final class FrameDecoder {
             return handle(.error(.length, offset: start))
         }
         guard let type = FrameType(rawValue: b[1]) else { return handle(.error(.type, offset: start)) }
-        let payload = UnsafeRawBufferPointer(rebasing: b[ProtocolV1.headerSize..<(ProtocolV1.headerSize + payloadLength)])
+        let payload = UnsafeRawBufferPointer(
+            rebasing: b[ProtocolV1.headerSize..<(ProtocolV1.headerSize + payloadLength)])
         guard Self.payloadIsConsistent(type, payload) else { return handle(.error(.payload, offset: start)) }
         let sequence = b.le(UInt32.self, 4)
         if type.isFromDevice {
@@ -294,7 +303,8 @@ public final class FrameDecoder {
             }
             expectedSequence = sequence &+ 1
         }
-        handle(.frame(FrameView(type: type, sequence: sequence, timestampMicros: b.le(UInt64.self, 8), payload: payload, offset: start)))
+        handle(.frame(FrameView(type: type, sequence: sequence, timestampMicros: b.le(UInt64.self, 8), payload: payload,
+                                offset: start)))
     }
 
     static func payloadIsConsistent(_ type: FrameType, _ p: UnsafeRawBufferPointer) -> Bool {

@@ -19,7 +19,8 @@ public enum FrameEncoder {
         body.appendLE(frame.timestampMicros)
         appendPayload(frame.message, to: &body)
         let payloadLength = body.count - ProtocolV1.headerSize
-        precondition(payloadLength <= ProtocolV1.maxPayload, "payload of \(payloadLength) bytes exceeds protocol v1's 1024")
+        precondition(payloadLength <= ProtocolV1.maxPayload,
+                     "payload of \(payloadLength) bytes exceeds protocol v1's 1024")
         body[2] = UInt8(payloadLength & 0xFF)
         body[3] = UInt8(payloadLength >> 8)
         body.appendLE(CRC32C.checksum(body))

@@ -81,7 +81,8 @@ public struct DeviceInfo: Equatable, Sendable, Codable {
     public init(
         serial: String, fwMajor: UInt8 = 1, fwMinor: UInt8 = 0, fwPatch: UInt8 = 0, hwRevision: UInt8 = 1,
         emgChannels: Int, accelAxes: Int, mainsHz: Int, adcBits: Int = 16, emgRateHz: Int, accelRateHz: Int,
-        emgMicrovoltsPerLSB: Float, accelGPerLSB: Float, emgBlockSamples: Int, bootID: UInt32, emgSites: [UInt8] = [0, 0, 0, 0]
+        emgMicrovoltsPerLSB: Float, accelGPerLSB: Float, emgBlockSamples: Int, bootID: UInt32,
+        emgSites: [UInt8] = [0, 0, 0, 0]
     ) {
         self.serial = serial
         self.fwMajor = fwMajor
@@ -122,7 +123,8 @@ public struct DeviceStatus: Equatable, Sendable {
     public var framesDropped: UInt32
     public var stateFlags: UInt16
 
-    public init(batteryMillivolts: UInt16, batteryPercent: UInt8, electrodeContact: UInt8, overflowSamples: UInt32, framesDropped: UInt32, stateFlags: UInt16) {
+    public init(batteryMillivolts: UInt16, batteryPercent: UInt8, electrodeContact: UInt8, overflowSamples: UInt32,
+                framesDropped: UInt32, stateFlags: UInt16) {
         self.batteryMillivolts = batteryMillivolts
         self.batteryPercent = batteryPercent
         self.electrodeContact = electrodeContact
@@ -188,7 +190,8 @@ public struct SampleBlock: Equatable, Sendable {
     /// Sample-major interleaved accelerometer counts.
     public var accel: [Int16]
 
-    public init(emgIndex: UInt32, accelIndex: UInt32, emgChannels: Int, accelAxes: Int, flags: UInt16 = 0, emg: [Int16], accel: [Int16]) {
+    public init(emgIndex: UInt32, accelIndex: UInt32, emgChannels: Int, accelAxes: Int, flags: UInt16 = 0,
+                emg: [Int16], accel: [Int16]) {
         self.emgIndex = emgIndex
         self.accelIndex = accelIndex
         self.emgChannels = emgChannels

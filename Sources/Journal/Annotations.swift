@@ -18,21 +18,38 @@ public struct ReferenceAnnotationRecord: Codable, FetchableRecord, MutablePersis
         public static let source = Column(CodingKeys.source)
     }
 
-    public init(id: Int64? = nil, nightId: Int64, kind: String, onsetSeconds: Double, offsetSeconds: Double, source: String) {
-        self.id = id; self.nightId = nightId; self.kind = kind; self.onsetSeconds = onsetSeconds; self.offsetSeconds = offsetSeconds; self.source = source
+    public init(id: Int64? = nil, nightId: Int64, kind: String, onsetSeconds: Double, offsetSeconds: Double,
+                source: String) {
+        self.id = id
+        self.nightId = nightId
+        self.kind = kind
+        self.onsetSeconds = onsetSeconds
+        self.offsetSeconds = offsetSeconds
+        self.source = source
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 extension DiaryEntry {
-    /// Copies every field `other` sets over this entry's (a second `diary add` for the same evening amends it); notes accumulate.
+    /// Copies every field `other` sets over this entry's (a second `diary add` for the same evening amends it);
+    /// notes accumulate.
     public mutating func merge(_ o: DiaryEntry) {
-        magnesiumMg = o.magnesiumMg ?? magnesiumMg; magnesiumForm = o.magnesiumForm ?? magnesiumForm; calciumMg = o.calciumMg ?? calciumMg
-        potassiumMg = o.potassiumMg ?? potassiumMg; vitaminDIU = o.vitaminDIU ?? vitaminDIU; fluidsMl = o.fluidsMl ?? fluidsMl
-        caffeineMg = o.caffeineMg ?? caffeineMg; alcoholUnits = o.alcoholUnits ?? alcoholUnits; exerciseMinutes = o.exerciseMinutes ?? exerciseMinutes
-        stretchedBeforeBed = o.stretchedBeforeBed ?? stretchedBeforeBed; stress = o.stress ?? stress; bedtime = o.bedtime ?? bedtime
-        wakeTime = o.wakeTime ?? wakeTime; lateMeal = o.lateMeal ?? lateMeal; screensMinutesBeforeBed = o.screensMinutesBeforeBed ?? screensMinutesBeforeBed
+        magnesiumMg = o.magnesiumMg ?? magnesiumMg
+        magnesiumForm = o.magnesiumForm ?? magnesiumForm
+        calciumMg = o.calciumMg ?? calciumMg
+        potassiumMg = o.potassiumMg ?? potassiumMg
+        vitaminDIU = o.vitaminDIU ?? vitaminDIU
+        fluidsMl = o.fluidsMl ?? fluidsMl
+        caffeineMg = o.caffeineMg ?? caffeineMg
+        alcoholUnits = o.alcoholUnits ?? alcoholUnits
+        exerciseMinutes = o.exerciseMinutes ?? exerciseMinutes
+        stretchedBeforeBed = o.stretchedBeforeBed ?? stretchedBeforeBed
+        stress = o.stress ?? stress
+        bedtime = o.bedtime ?? bedtime
+        wakeTime = o.wakeTime ?? wakeTime
+        lateMeal = o.lateMeal ?? lateMeal
+        screensMinutesBeforeBed = o.screensMinutesBeforeBed ?? screensMinutesBeforeBed
         if let n = o.notes { notes = notes.map { $0 + "\n" + n } ?? n }
     }
 }
@@ -58,25 +75,13 @@ public enum ExportValue: Sendable, Equatable, Encodable {
         case .integer(let i): return String(i)
         case .real(let d): return String(d)
         case .text(let s):
-            return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+            let needsQuotes = s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            return needsQuotes ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
     }
 }
 
 extension Journal {
-    /// Reference annotations (imported labels). Diary tables come from "v2-diary-self-reports-traces".
-    static func migrateV3(_ db: Database) throws {
-        try db.create(table: "referenceAnnotation") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.belongsTo("night", onDelete: .cascade).notNull()
-            t.column("kind", .text).notNull()
-            t.column("onsetSeconds", .double).notNull()
-            t.column("offsetSeconds", .double).notNull()
-            t.column("source", .text).notNull()
-            t.check(sql: "offsetSeconds >= onsetSeconds")
-        }
-    }
-
     /// Adds the diary entry of an evening, or amends the one already there (fields given now win), with the cramps
     /// noticed that night, in one transaction.
     @discardableResult
@@ -110,7 +115,8 @@ extension Journal {
             guard try NightRecord.exists(db, key: night) else {
                 throw JournalError(path: path, "there is no night \(night); `crampwatch journal nights` lists them.")
             }
-            try ReferenceAnnotationRecord.filter(ReferenceAnnotationRecord.Columns.nightId == night && ReferenceAnnotationRecord.Columns.source == source).deleteAll(db)
+            let columns = ReferenceAnnotationRecord.Columns.self
+            try ReferenceAnnotationRecord.filter(columns.nightId == night && columns.source == source).deleteAll(db)
             for var a in annotations {
                 a.nightId = night
                 a.source = source
@@ -121,35 +127,47 @@ extension Journal {
 
     public func annotations(night: Int64) throws -> [ReferenceAnnotationRecord] {
         try readTransaction { db in
-            try ReferenceAnnotationRecord.filter(ReferenceAnnotationRecord.Columns.nightId == night).order(ReferenceAnnotationRecord.Columns.onsetSeconds, Column("id")).fetchAll(db)
+            try ReferenceAnnotationRecord.filter(ReferenceAnnotationRecord.Columns.nightId == night)
+                .order(ReferenceAnnotationRecord.Columns.onsetSeconds, Column("id")).fetchAll(db)
         }
     }
 
     /// Every event of every night, for trends and export.
     public func allEvents() throws -> [EventRecord] {
-        try readTransaction { db in try EventRecord.order(EventRecord.Columns.nightId, EventRecord.Columns.onsetSeconds, Column("id")).fetchAll(db) }
+        try readTransaction { db in
+            try EventRecord.order(EventRecord.Columns.nightId, EventRecord.Columns.onsetSeconds, Column("id"))
+                .fetchAll(db)
+        }
     }
 
     public func allGaps() throws -> [GapRecord] {
-        try readTransaction { db in try GapRecord.order(GapRecord.Columns.nightId, GapRecord.Columns.onsetSeconds).fetchAll(db) }
+        try readTransaction { db in
+            try GapRecord.order(GapRecord.Columns.nightId, GapRecord.Columns.onsetSeconds).fetchAll(db)
+        }
     }
 
     public func allConfigurations() throws -> [DetectorConfigRecord] {
         try readTransaction { db in try DetectorConfigRecord.order(Column("id")).fetchAll(db) }
     }
 
-    /// Runs a read-only SQL query (for tests that compare reports with the journal; SQL stays inside this module otherwise).
+    /// Runs a read-only SQL query (for tests that compare reports with the journal; SQL stays inside this module
+    /// otherwise).
     func scalar(_ sql: String, arguments: StatementArguments = []) throws -> Double? {
         try readTransaction { db in try Double.fetchOne(db, sql: sql, arguments: arguments) }
     }
 
     /// Tables that can be exported, by their names in the journal.
-    public static let exportableTables = ["night", "event", "gap", "diaryEntry", "selfReportedCramp", "referenceAnnotation", "device", "recording", "detectorConfig"]
+    public static let exportableTables = [
+        "night", "event", "gap", "diaryEntry", "selfReportedCramp", "referenceAnnotation", "device", "recording",
+        "detectorConfig",
+    ]
 
-    /// Every row of one table, in id order, for export. Blobs are not exported (the per-second traces stay in the journal).
+    /// Every row of one table, in id order, for export. Blobs are not exported (the per-second traces stay in the
+    /// journal).
     public func exportTable(_ name: String) throws -> (columns: [String], rows: [[ExportValue]]) {
         guard Self.exportableTables.contains(name) else {
-            throw JournalError(path: path, "there is no table \"\(name)\" to export; choose one of \(Self.exportableTables.joined(separator: ", ")).")
+            throw JournalError(path: path, "there is no table \"\(name)\" to export; "
+                               + "choose one of \(Self.exportableTables.joined(separator: ", ")).")
         }
         return try readTransaction { db in
             let columns = try db.columns(in: name).map(\.name)

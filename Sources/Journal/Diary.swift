@@ -106,45 +106,13 @@ public struct NightTrace: Codable, FetchableRecord, PersistableRecord, Sendable,
     public var activityValues: [Float] { Self.floats(activity) }
 
     static func floats(_ d: Data) -> [Float] {
-        d.withUnsafeBytes { raw in (0..<(d.count / 4)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+        d.withUnsafeBytes { raw in
+            (0..<(d.count / 4)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) }
+        }
     }
 }
 
 extension Journal {
-    static func registerDiaryMigrations(_ m: inout DatabaseMigrator) {
-        m.registerMigration("v2-diary-self-reports-traces") { db in
-            try db.create(table: "diaryEntry") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("date", .text).notNull().unique(onConflict: .replace)
-                for c in ["magnesiumMg", "calciumMg", "potassiumMg", "vitaminDIU", "fluidsMl", "caffeineMg", "alcoholUnits", "exerciseMinutes", "screensMinutesBeforeBed"] {
-                    t.column(c, .double)
-                }
-                t.column("magnesiumForm", .text)
-                t.column("stretchedBeforeBed", .boolean)
-                t.column("stress", .integer).check { $0 == nil || ($0 >= 0 && $0 <= 10) }
-                t.column("bedtime", .text)
-                t.column("wakeTime", .text)
-                t.column("lateMeal", .boolean)
-                t.column("notes", .text)
-                t.column("createdAt", .datetime).notNull()
-            }
-            try db.create(table: "selfReportedCramp") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("time", .datetime).notNull().indexed()
-                t.column("leg", .text).notNull()
-                t.column("pain", .integer).notNull().check { $0 >= 0 && $0 <= 10 }
-                t.column("durationMinutes", .double)
-                t.column("notes", .text)
-            }
-            try db.create(table: "nightTrace") { t in
-                t.primaryKey("nightId", .integer).references("night", onDelete: .cascade)
-                t.column("secondsPerPoint", .double).notNull()
-                t.column("envelope", .blob).notNull()
-                t.column("activity", .blob).notNull()
-            }
-        }
-    }
-
     /// Adds or replaces the diary entry of a date.
     @discardableResult
     public func saveDiary(_ entry: DiaryEntry) throws -> Int64 {

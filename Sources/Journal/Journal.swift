@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SystemPackage
 
 /// A problem with the journal, with what to do about it.
 public struct JournalError: Error, CustomStringConvertible, Sendable {
@@ -10,10 +11,23 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
     public var description: String { "journal \(path): \(message)" }
+
+    /// A journal that a newer Crampwatch migrated further than this build knows (`schema`: its applied migrations).
+    static func newerVersion(_ path: String, schema: Set<String>) -> JournalError {
+        let newest = schema.sorted().last ?? "?"
+        return JournalError(path: path, "it was written by a newer version of Crampwatch (schema \(newest)). "
+                            + "Update Crampwatch; nothing was changed.")
+    }
+
+    /// A file that is not an SQLite database.
+    static func notAJournal(_ path: String) -> JournalError {
+        JournalError(path: path, "this file is not a Crampwatch journal (not an SQLite database). "
+                     + "Move it away or choose another place with --journal.")
+    }
 }
 
-/// The SQLite journal: nights, events, gaps, devices, recordings and detector configurations.
-/// The only module that speaks SQL.
+/// The SQLite journal: nights, events, gaps, devices, recordings and detector configurations, with the diary,
+/// reference labels and per-second traces. The only module that speaks SQL.
 public final class Journal: Sendable {
     public let path: String
     let writer: any DatabaseWriter
@@ -33,28 +47,38 @@ public final class Journal: Sendable {
         let folder = url.deletingLastPathComponent().path
         do {
             if !FileManager.default.fileExists(atPath: folder) {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
             }
         } catch {
-            throw JournalError(path: path, "cannot create the folder \(folder): \(error.localizedDescription). Choose another place with --journal.")
+            throw JournalError(path: path, "cannot create the folder \(folder): \(error.localizedDescription). "
+                               + "Choose another place with --journal.")
         }
         // Create the file ourselves so it is private from its first byte; SQLite gives -wal and -shm the same mode.
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw JournalError(path: path, "cannot open: \(String(cString: strerror(errno))). Check the path and its permissions, or choose another place with --journal.")
+        let fd: FileDescriptor
+        do {
+            fd = try path.withCString {
+                try FileDescriptor.open($0, .readWrite, options: [.create, .closeOnExec], permissions: .ownerReadWrite)
+            }
+        } catch {
+            let reason = (error as? Errno).map { String(cString: strerror($0.rawValue)) } ?? "\(error)"
+            throw JournalError(path: path, "cannot open: \(reason). Check the path and its permissions, "
+                               + "or choose another place with --journal.")
         }
         // Two commands opening a new journal at once (the monitor starting while `journal nights` runs) must not
         // both create its tables: the schema check and migrations run under an exclusive flock on the file
         // (independent of SQLite's own fcntl locks), released when this initializer returns.
-        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
-        defer { close(fd) }
+        try? fd.lockExclusively()
+        defer { try? fd.close() }
         // A journal from a newer Crampwatch is refused through a read-only connection first: opening a pool
         // already writes (GRDB creates and drops a table to start the WAL), and such a file must stay untouched.
         var readOnly = Configuration()
         readOnly.readonly = true
         if let queue = try? DatabaseQueue(path: path, configuration: readOnly),
-           let applied = try? queue.read({ db in try Self.migrator.hasBeenSuperseded(db) ? try Self.migrator.appliedIdentifiers(db) : nil }) {
-            throw JournalError(path: path, "it was written by a newer version of Crampwatch (schema \(applied.sorted().last ?? "?")). Update Crampwatch; nothing was changed.")
+           let applied = try? queue.read({ db in
+               try Self.migrator.hasBeenSuperseded(db) ? try Self.migrator.appliedIdentifiers(db) : nil
+           }) {
+            throw JournalError.newerVersion(path, schema: applied)
         }
         var config = Configuration()
         config.journalMode = .wal
@@ -62,7 +86,7 @@ public final class Journal: Sendable {
         do {
             writer = try DatabasePool(path: path, configuration: config)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
-            throw JournalError(path: path, "this file is not a Crampwatch journal (not an SQLite database). Move it away or choose another place with --journal.")
+            throw JournalError.notAJournal(path)
         } catch {
             throw JournalError(path: path, "cannot open: \(error)")
         }
@@ -72,111 +96,20 @@ public final class Journal: Sendable {
             // table layouts in its caches (an upgraded journal then failed to read its nights' new columns).
             try writer.writeWithoutTransaction { db in
                 if try migrator.hasBeenSuperseded(db) {
-                    throw JournalError(path: path, "it was written by a newer version of Crampwatch (schema \(try migrator.appliedIdentifiers(db).sorted().last ?? "?")). Update Crampwatch; nothing was changed.")
+                    throw JournalError.newerVersion(path, schema: try migrator.appliedIdentifiers(db))
                 }
             }
             try migrator.migrate(writer)
         } catch let error as JournalError {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
-            throw JournalError(path: path, "this file is not a Crampwatch journal (not an SQLite database). Move it away or choose another place with --journal.")
+            throw JournalError.notAJournal(path)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
-            throw JournalError(path: path, "the disk is full. Free some space; nothing already in the journal was lost.")
+            throw JournalError(path: path,
+                               "the disk is full. Free some space; nothing already in the journal was lost.")
         } catch {
             throw JournalError(path: path, "cannot prepare the journal: \(error)")
         }
-    }
-
-    /// Named migrations. Never edit one that has shipped: add a new one.
-    static var migrator: DatabaseMigrator {
-        var m = DatabaseMigrator()
-        m.registerMigration("v1-nights-events-gaps") { db in
-            try db.create(table: "device") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("serial", .text).notNull().unique()
-                t.column("firmware", .text).notNull()
-                t.column("emgChannels", .integer).notNull()
-                t.column("accelAxes", .integer).notNull()
-                t.column("emgRateHz", .integer).notNull()
-                t.column("accelRateHz", .integer).notNull()
-                t.column("mainsHz", .integer).notNull()
-                t.column("firstSeen", .datetime).notNull()
-            }
-            try db.create(table: "recording") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("path", .text).notNull()
-                t.column("format", .text).notNull()
-                t.column("sizeBytes", .integer).notNull()
-                t.column("importedAt", .datetime).notNull()
-            }
-            try db.create(table: "detectorConfig") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("hash", .text).notNull().unique()
-                t.column("json", .text).notNull()
-                t.column("name", .text).unique()
-                t.column("createdAt", .datetime).notNull()
-            }
-            try db.create(table: "night") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.belongsTo("device", onDelete: .setNull)
-                t.belongsTo("recording", onDelete: .setNull)
-                t.belongsTo("detectorConfig", onDelete: .setNull)
-                t.column("startedAt", .datetime)
-                t.column("startSource", .text).notNull()
-                t.column("durationSeconds", .double).notNull()
-                t.column("source", .text).notNull()
-                t.column("framesReceived", .integer).notNull()
-                t.column("framesLost", .integer).notNull()
-                t.column("corruptFrames", .integer).notNull()
-                t.column("truncatedAtByte", .integer)
-                t.column("createdAt", .datetime).notNull()
-            }
-            try db.create(table: "event") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.belongsTo("night", onDelete: .cascade).notNull()
-                t.column("kind", .text).notNull()
-                t.column("onsetSeconds", .double).notNull()
-                t.column("offsetSeconds", .double).notNull()
-                t.column("channel", .integer)
-                t.column("peakMicrovolts", .double)
-                t.column("meanMicrovolts", .double)
-                t.column("accelActivityG", .double)
-                t.column("confidence", .double).notNull()
-                t.column("featuresJSON", .text)
-                t.belongsTo("detectorConfig", onDelete: .setNull)
-                t.check(sql: "offsetSeconds >= onsetSeconds")
-            }
-            try db.create(index: "event_night_onset", on: "event", columns: ["nightId", "onsetSeconds"])
-            try db.create(table: "gap") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.belongsTo("night", onDelete: .cascade).notNull()
-                t.column("onsetSeconds", .double).notNull()
-                t.column("offsetSeconds", .double).notNull()
-                t.column("framesLost", .integer).notNull()
-                t.column("firstLostSequence", .integer)
-                t.column("emgSamplesLost", .integer).notNull()
-                t.column("reason", .text).notNull()
-            }
-        }
-        registerDiaryMigrations(&m)
-        // Reference annotations (imported labels). Never edit once shipped; add another.
-        m.registerMigration("v3-reference-annotations", migrate: Self.migrateV3)
-        // Live nights: written event by event while the monitor runs, finished (or recovered) at the end.
-        m.registerMigration("v4-live-nights") { db in
-            try db.alter(table: "night") { t in
-                t.add(column: "status", .text).notNull().defaults(to: NightStatus.complete)
-                t.add(column: "clockOffsetSeconds", .double)
-                t.add(column: "clockDriftPPM", .double)
-                t.add(column: "clockFitPoints", .integer)
-                t.add(column: "clockResidualMs", .double)
-            }
-            try db.alter(table: "event") { t in
-                t.add(column: "provisional", .boolean).notNull().defaults(to: false)
-            }
-        }
-        // Every figure of a night, computed once by the night analysis when the night is saved.
-        m.registerMigration("v5-night-figures", migrate: NightFiguresRecord.migrateV5)
-        return m
     }
 
     /// The migrations this build knows, in order.
@@ -185,7 +118,9 @@ public final class Journal: Sendable {
     /// Stores a detector configuration by content and returns its row id.
     public func configurationID(json: String, hash: String) throws -> Int64 {
         try write { db in
-            if let existing = try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.hash == hash).fetchOne(db) { return existing.id! }
+            if let existing = try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.hash == hash).fetchOne(db) {
+                return existing.id!
+            }
             var r = DetectorConfigRecord(hash: hash, json: json, createdAt: Date())
             try r.insert(db)
             return r.id!
@@ -200,7 +135,8 @@ public final class Journal: Sendable {
             if let named = try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.name == name).fetchOne(db) {
                 if named.hash == hash { return named.id! }
                 guard replace else {
-                    throw JournalError(path: path, "a configuration named \"\(name)\" already exists with other settings; choose another name or add --replace")
+                    throw JournalError(path: path, "a configuration named \"\(name)\" already exists with other "
+                                       + "settings; choose another name or add --replace")
                 }
                 try db.execute(sql: "UPDATE detectorConfig SET name = NULL WHERE id = ?", arguments: [named.id!])
             }
@@ -222,11 +158,15 @@ public final class Journal: Sendable {
 
     /// Every named configuration.
     public func namedConfigurations() throws -> [DetectorConfigRecord] {
-        try read { db in try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.name != nil).order(DetectorConfigRecord.Columns.name).fetchAll(db) }
+        try read { db in
+            try DetectorConfigRecord.filter(DetectorConfigRecord.Columns.name != nil)
+                .order(DetectorConfigRecord.Columns.name).fetchAll(db)
+        }
     }
 
     /// Saves a whole night with its events and gaps in one transaction; returns the night's id.
-    public func saveNight(_ night: NightRecord, device: DeviceRecord?, recording: RecordingRecord?, events: [EventRecord], gaps: [GapRecord]) throws -> Int64 {
+    public func saveNight(_ night: NightRecord, device: DeviceRecord?, recording: RecordingRecord?,
+                          events: [EventRecord], gaps: [GapRecord]) throws -> Int64 {
         try write { db in
             var night = night
             if var d = device {
@@ -265,11 +205,16 @@ public final class Journal: Sendable {
     }
 
     public func events(night: Int64) throws -> [EventRecord] {
-        try read { db in try EventRecord.filter(EventRecord.Columns.nightId == night).order(EventRecord.Columns.onsetSeconds, Column("id")).fetchAll(db) }
+        try read { db in
+            try EventRecord.filter(EventRecord.Columns.nightId == night)
+                .order(EventRecord.Columns.onsetSeconds, Column("id")).fetchAll(db)
+        }
     }
 
     public func gaps(night: Int64) throws -> [GapRecord] {
-        try read { db in try GapRecord.filter(GapRecord.Columns.nightId == night).order(GapRecord.Columns.onsetSeconds).fetchAll(db) }
+        try read { db in
+            try GapRecord.filter(GapRecord.Columns.nightId == night).order(GapRecord.Columns.onsetSeconds).fetchAll(db)
+        }
     }
 
     public func device(id: Int64) throws -> DeviceRecord? {
@@ -287,7 +232,8 @@ public final class Journal: Sendable {
     /// Counts of events per kind for a night.
     public func eventCounts(night: Int64) throws -> [String: Int] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM event WHERE nightId = ? GROUP BY kind", arguments: [night])
+            let sql = "SELECT kind, COUNT(*) AS n FROM event WHERE nightId = ? GROUP BY kind"
+            let rows = try Row.fetchAll(db, sql: sql, arguments: [night])
             return Dictionary(uniqueKeysWithValues: rows.map { ($0["kind"] as String, $0["n"] as Int) })
         }
     }
@@ -299,7 +245,8 @@ public final class Journal: Sendable {
         do {
             return try writer.write(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
-            throw JournalError(path: path, "the disk is full, so this night could not be saved. Free some space and run the command again; nothing already in the journal was lost.")
+            throw JournalError(path: path, "the disk is full, so this night could not be saved. Free some space and "
+                               + "run the command again; nothing already in the journal was lost.")
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
             throw JournalError(path: path, "the journal is read-only. Check its permissions.")
         }

@@ -19,12 +19,15 @@ extension Journal {
             var e = event
             e.nightId = night
             if e.detectorConfigId == nil {
-                e.detectorConfigId = try Int64.fetchOne(db, sql: "SELECT detectorConfigId FROM night WHERE id = ?", arguments: [night])
+                e.detectorConfigId = try Int64.fetchOne(db, sql: "SELECT detectorConfigId FROM night WHERE id = ?",
+                                                        arguments: [night])
             }
             if e.kind == "cramp" && !e.provisional {
                 try EventRecord
-                    .filter(EventRecord.Columns.nightId == night && EventRecord.Columns.provisional == true && EventRecord.Columns.kind == "cramp"
-                            && EventRecord.Columns.channel == e.channel && EventRecord.Columns.onsetSeconds <= e.onsetSeconds + 0.001)
+                    .filter(EventRecord.Columns.nightId == night && EventRecord.Columns.provisional == true
+                            && EventRecord.Columns.kind == "cramp"
+                            && EventRecord.Columns.channel == e.channel
+                            && EventRecord.Columns.onsetSeconds <= e.onsetSeconds + 0.001)
                     .deleteAll(db)
             }
             try e.insert(db)
@@ -42,16 +45,19 @@ extension Journal {
     }
 
     /// Updates the running totals of a night being recorded (so a killed night still says how long it ran).
-    public func updateProgress(night: Int64, durationSeconds: Double, framesReceived: Int, framesLost: Int, corruptFrames: Int) throws {
+    public func updateProgress(night: Int64, durationSeconds: Double, framesReceived: Int, framesLost: Int,
+                               corruptFrames: Int) throws {
         try writeTransaction { db in
-            try db.execute(sql: "UPDATE night SET durationSeconds = ?, framesReceived = ?, framesLost = ?, corruptFrames = ? WHERE id = ?",
+            try db.execute(sql: "UPDATE night SET durationSeconds = ?, framesReceived = ?, framesLost = ?, "
+                               + "corruptFrames = ? WHERE id = ?",
                            arguments: [durationSeconds, framesReceived, framesLost, corruptFrames, night])
         }
     }
 
     /// Finishes a night in one transaction: its totals, clock fit and status from `night`, and exactly `events`
     /// and `gaps` (whatever was stored live is replaced, so nothing is duplicated and nothing provisional stays).
-    public func completeNight(_ id: Int64, _ night: NightRecord, events: [EventRecord], gaps: [GapRecord], recordingSizeBytes: Int64?) throws {
+    public func completeNight(_ id: Int64, _ night: NightRecord, events: [EventRecord], gaps: [GapRecord],
+                              recordingSizeBytes: Int64?) throws {
         try writeTransaction { db in
             guard var row = try NightRecord.fetchOne(db, key: id) else {
                 throw JournalError(path: path, "night \(id) is not in the journal (was it deleted while recording?)")
@@ -90,7 +96,8 @@ extension Journal {
     /// Nights still marked "recording", with their recordings: a monitor is running, or was killed.
     public func unfinishedNights() throws -> [(night: NightRecord, recording: RecordingRecord?)] {
         try readTransaction { db in
-            try NightRecord.filter(NightRecord.Columns.status == NightStatus.recording).order(Column("id")).fetchAll(db).map { n in
+            let stillRecording = NightRecord.Columns.status == NightStatus.recording
+            return try NightRecord.filter(stillRecording).order(Column("id")).fetchAll(db).map { n in
                 (n, try n.recordingId.flatMap { try RecordingRecord.fetchOne(db, key: $0) })
             }
         }

@@ -18,9 +18,17 @@ public struct DeviceRecord: Codable, FetchableRecord, MutablePersistableRecord, 
         public static let serial = Column(CodingKeys.serial)
     }
 
-    public init(id: Int64? = nil, serial: String, firmware: String, emgChannels: Int, accelAxes: Int, emgRateHz: Int, accelRateHz: Int, mainsHz: Int, firstSeen: Date) {
-        self.id = id; self.serial = serial; self.firmware = firmware; self.emgChannels = emgChannels; self.accelAxes = accelAxes
-        self.emgRateHz = emgRateHz; self.accelRateHz = accelRateHz; self.mainsHz = mainsHz; self.firstSeen = firstSeen
+    public init(id: Int64? = nil, serial: String, firmware: String, emgChannels: Int, accelAxes: Int, emgRateHz: Int,
+                accelRateHz: Int, mainsHz: Int, firstSeen: Date) {
+        self.id = id
+        self.serial = serial
+        self.firmware = firmware
+        self.emgChannels = emgChannels
+        self.accelAxes = accelAxes
+        self.emgRateHz = emgRateHz
+        self.accelRateHz = accelRateHz
+        self.mainsHz = mainsHz
+        self.firstSeen = firstSeen
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -36,7 +44,11 @@ public struct RecordingRecord: Codable, FetchableRecord, MutablePersistableRecor
     public var importedAt: Date
 
     public init(id: Int64? = nil, path: String, format: String, sizeBytes: Int64, importedAt: Date) {
-        self.id = id; self.path = path; self.format = format; self.sizeBytes = sizeBytes; self.importedAt = importedAt
+        self.id = id
+        self.path = path
+        self.format = format
+        self.sizeBytes = sizeBytes
+        self.importedAt = importedAt
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -58,7 +70,11 @@ public struct DetectorConfigRecord: Codable, FetchableRecord, MutablePersistable
     }
 
     public init(id: Int64? = nil, hash: String, json: String, name: String? = nil, createdAt: Date) {
-        self.id = id; self.hash = hash; self.json = json; self.name = name; self.createdAt = createdAt
+        self.id = id
+        self.hash = hash
+        self.json = json
+        self.name = name
+        self.createdAt = createdAt
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -107,13 +123,25 @@ public struct NightRecord: Codable, FetchableRecord, MutablePersistableRecord, S
         public static let status = Column(CodingKeys.status)
     }
 
-    public init(id: Int64? = nil, deviceId: Int64?, recordingId: Int64?, detectorConfigId: Int64?, startedAt: Date?, startSource: String,
-                durationSeconds: Double, source: String, framesReceived: Int, framesLost: Int, corruptFrames: Int, truncatedAtByte: Int64?, createdAt: Date,
+    public init(id: Int64? = nil, deviceId: Int64?, recordingId: Int64?, detectorConfigId: Int64?, startedAt: Date?,
+                startSource: String,
+                durationSeconds: Double, source: String, framesReceived: Int, framesLost: Int, corruptFrames: Int,
+                truncatedAtByte: Int64?, createdAt: Date,
                 status: String = NightStatus.complete) {
-        self.id = id; self.deviceId = deviceId; self.recordingId = recordingId; self.detectorConfigId = detectorConfigId
-        self.startedAt = startedAt; self.startSource = startSource; self.durationSeconds = durationSeconds; self.source = source
-        self.framesReceived = framesReceived; self.framesLost = framesLost; self.corruptFrames = corruptFrames
-        self.truncatedAtByte = truncatedAtByte; self.createdAt = createdAt; self.status = status
+        self.id = id
+        self.deviceId = deviceId
+        self.recordingId = recordingId
+        self.detectorConfigId = detectorConfigId
+        self.startedAt = startedAt
+        self.startSource = startSource
+        self.durationSeconds = durationSeconds
+        self.source = source
+        self.framesReceived = framesReceived
+        self.framesLost = framesLost
+        self.corruptFrames = corruptFrames
+        self.truncatedAtByte = truncatedAtByte
+        self.createdAt = createdAt
+        self.status = status
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -146,11 +174,22 @@ public struct EventRecord: Codable, FetchableRecord, MutablePersistableRecord, S
         public static let channel = Column(CodingKeys.channel)
     }
 
-    public init(id: Int64? = nil, nightId: Int64 = 0, kind: String, onsetSeconds: Double, offsetSeconds: Double, channel: Int?, peakMicrovolts: Double?,
-                meanMicrovolts: Double?, accelActivityG: Double?, confidence: Double, featuresJSON: String?, detectorConfigId: Int64? = nil) {
-        self.id = id; self.nightId = nightId; self.kind = kind; self.onsetSeconds = onsetSeconds; self.offsetSeconds = offsetSeconds
-        self.channel = channel; self.peakMicrovolts = peakMicrovolts; self.meanMicrovolts = meanMicrovolts
-        self.accelActivityG = accelActivityG; self.confidence = confidence; self.featuresJSON = featuresJSON; self.detectorConfigId = detectorConfigId
+    public init(id: Int64? = nil, nightId: Int64 = 0, kind: String, onsetSeconds: Double, offsetSeconds: Double,
+                channel: Int?, peakMicrovolts: Double?,
+                meanMicrovolts: Double?, accelActivityG: Double?, confidence: Double, featuresJSON: String?,
+                detectorConfigId: Int64? = nil) {
+        self.id = id
+        self.nightId = nightId
+        self.kind = kind
+        self.onsetSeconds = onsetSeconds
+        self.offsetSeconds = offsetSeconds
+        self.channel = channel
+        self.peakMicrovolts = peakMicrovolts
+        self.meanMicrovolts = meanMicrovolts
+        self.accelActivityG = accelActivityG
+        self.confidence = confidence
+        self.featuresJSON = featuresJSON
+        self.detectorConfigId = detectorConfigId
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -173,9 +212,16 @@ public struct GapRecord: Codable, FetchableRecord, MutablePersistableRecord, Sen
         public static let onsetSeconds = Column(CodingKeys.onsetSeconds)
     }
 
-    public init(id: Int64? = nil, nightId: Int64 = 0, onsetSeconds: Double, offsetSeconds: Double, framesLost: Int, firstLostSequence: Int64?, emgSamplesLost: Int, reason: String) {
-        self.id = id; self.nightId = nightId; self.onsetSeconds = onsetSeconds; self.offsetSeconds = offsetSeconds
-        self.framesLost = framesLost; self.firstLostSequence = firstLostSequence; self.emgSamplesLost = emgSamplesLost; self.reason = reason
+    public init(id: Int64? = nil, nightId: Int64 = 0, onsetSeconds: Double, offsetSeconds: Double, framesLost: Int,
+                firstLostSequence: Int64?, emgSamplesLost: Int, reason: String) {
+        self.id = id
+        self.nightId = nightId
+        self.onsetSeconds = onsetSeconds
+        self.offsetSeconds = offsetSeconds
+        self.framesLost = framesLost
+        self.firstLostSequence = firstLostSequence
+        self.emgSamplesLost = emgSamplesLost
+        self.reason = reason
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -8,7 +8,8 @@ public struct SimulationOptions: Sendable, Codable, Equatable {
     public var accelRateHz: Int = 100
     /// EMG channels of the device, 0–4. With 0 (an accelerometer-only device) the sleeper's night is the
     /// one the same seed gives with `SimulationOptions.accelerometerOnlyPlanChannels` EMG channels — the same
-    /// cramps, movements and awakenings, the same accelerometer samples — and the device sends only the accelerometer.
+    /// cramps, movements and awakenings, the same accelerometer samples — and the device sends only the
+    /// accelerometer.
     public var emgChannels: Int = 2
     public var mainsHz: Int = 50
     public var blockSamples: Int = 32
@@ -105,13 +106,36 @@ struct Scenario {
 
     init(options o: SimulationOptions, rng: inout SeededGenerator) {
         duration = o.hours * 3600
-        let hours = o.hours
         let channels = o.plannedEMGChannels
-        let calf = channels > 1 ? 1 : 0
-        let shin = 0
-
+        let legs = Legs(channels: channels)
         // Cramps first: they are what the product is for, and they bring their awakenings.
-        let crampCount = o.cramps ?? rng.poisson(o.crampsPerHour * hours)
+        addCramps(options: o, legs: legs, emgChannels: channels, rng: &rng)
+        addSpontaneousAwakenings(hours: o.hours, emgChannels: channels, rng: &rng)
+        addLegMovements(hours: o.hours, legs: legs, rng: &rng)
+        // Turning over: motion first, muscles with it.
+        for _ in 0..<rng.poisson(2 * o.hours) {
+            let length = rng.uniform(1.5, 4)
+            guard let t = place(length: length, margin: 20, rng: &rng) else { continue }
+            addTurn(at: t, length: length, emgChannels: channels, rng: &rng)
+        }
+        addElectrodeProblems(hours: o.hours, emgChannels: channels, rng: &rng)
+        labels.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
+        contractions.sort { $0.onset < $1.onset }
+        motions.sort { $0.onset < $1.onset }
+        postures.sort { $0.onset < $1.onset }
+    }
+
+    /// The EMG channels on the shin (tibialis anterior) and the calf; a single channel is on the shin.
+    struct Legs {
+        let shin = 0
+        let calf: Int
+        init(channels: Int) { calf = channels > 1 ? 1 : 0 }
+    }
+
+    /// Cramps, each with the awakening it causes.
+    private mutating func addCramps(options o: SimulationOptions, legs: Legs, emgChannels channels: Int,
+                                    rng: inout SeededGenerator) {
+        let crampCount = o.cramps ?? rng.poisson(o.crampsPerHour * o.hours)
         let maxCramp = max(12, min(o.maxCrampSeconds, 0.15 * duration))
         for _ in 0..<crampCount {
             let length = rng.logUniform(10.5, maxCramp)
@@ -119,36 +143,49 @@ struct Scenario {
             let wakeAfter = rng.uniform(60, min(300, max(61, 0.1 * duration)))
             guard let onset = place(length: length + wakeAfter, margin: 40, rng: &rng) else { continue }
             let offset = onset + length
-            let channel = rng.chance(0.8) ? calf : shin
-            // Cramp shapes vary: steady, slowly building (crescendo), or waxing and waning.
-            var cramp = Contraction(
-                channel: channel, onset: onset, offset: offset, amplitude: rng.uniform(50, 300),
-                rampUp: rng.uniform(1, 6), rampDown: rng.uniform(0.5, 3), wobbleHz: rng.uniform(0.3, 1.5), crossTalk: rng.uniform(0.05, 0.2))
-            switch Int(rng.uniform(0, 3)) {
-            case 1: cramp.rampUp = length * rng.uniform(0.3, 0.6)
-            case 2:
-                cramp.wobbleDepth = rng.uniform(0.4, 0.6)
-                cramp.wobbleHz = rng.uniform(0.1, 0.4)
-            default: break
-            }
-            contractions.append(cramp)
+            let channel = rng.chance(0.8) ? legs.calf : legs.shin
+            contractions.append(Self.cramp(channel: channel, onset: onset, length: length, rng: &rng))
             labels.append(Label(kind: .cramp, onsetSeconds: onset, offsetSeconds: offset))
             // Woken by the pain: stretching during the cramp, then awake for a while.
             let wakeOnset = onset + wakeLatency
             let wakeEnd = offset + wakeAfter
-            addWakeMovements(from: wakeOnset, to: wakeEnd, strong: true, emgChannels: channels, rng: &rng, avoidEMGUntil: offset + 3)
+            addWakeMovements(from: wakeOnset, to: wakeEnd, strong: true, emgChannels: channels, rng: &rng,
+                             avoidEMGUntil: offset + 3)
             labels.append(Label(kind: .sleepInterruption, onsetSeconds: wakeOnset, offsetSeconds: wakeEnd))
         }
+    }
 
-        // Spontaneous awakenings.
+    /// One cramp's contraction. Cramp shapes vary: steady, slowly building (crescendo), or waxing and waning.
+    private static func cramp(channel: Int, onset: Double, length: Double, rng: inout SeededGenerator) -> Contraction {
+        var cramp = Contraction(
+            channel: channel, onset: onset, offset: onset + length, amplitude: rng.uniform(50, 300),
+            rampUp: rng.uniform(1, 6), rampDown: rng.uniform(0.5, 3), wobbleHz: rng.uniform(0.3, 1.5),
+            crossTalk: rng.uniform(0.05, 0.2))
+        switch Int(rng.uniform(0, 3)) {
+        case 1: cramp.rampUp = length * rng.uniform(0.3, 0.6)
+        case 2:
+            cramp.wobbleDepth = rng.uniform(0.4, 0.6)
+            cramp.wobbleHz = rng.uniform(0.1, 0.4)
+        default: break
+        }
+        return cramp
+    }
+
+    /// Awakenings with no cramp behind them.
+    private mutating func addSpontaneousAwakenings(hours: Double, emgChannels channels: Int,
+                                                   rng: inout SeededGenerator) {
         for _ in 0..<rng.poisson(0.4 * hours) {
             let length = rng.uniform(90, 600)
             guard let onset = place(length: length, margin: 40, rng: &rng) else { continue }
-            addWakeMovements(from: onset, to: onset + length, strong: false, emgChannels: channels, rng: &rng, avoidEMGUntil: onset)
+            addWakeMovements(from: onset, to: onset + length, strong: false, emgChannels: channels, rng: &rng,
+                             avoidEMGUntil: onset)
             labels.append(Label(kind: .sleepInterruption, onsetSeconds: onset, offsetSeconds: onset + length))
         }
+    }
 
-        // Periodic leg movements in sleep: series of ≥ 4, every 10–90 s.
+    /// Periodic leg movements in sleep (series of 4–24, 15–40 s apart: inside the 10–90 s that makes a
+    /// series periodic), then isolated ones.
+    private mutating func addLegMovements(hours: Double, legs: Legs, rng: inout SeededGenerator) {
         let seriesCount = hours >= 1 ? rng.poisson(0.25 * hours) : (rng.chance(0.5) ? 1 : 0)
         for _ in 0..<seriesCount {
             let n = Int(rng.uniform(4, 25))
@@ -156,39 +193,35 @@ struct Scenario {
             guard let start = place(length: Double(n) * interval * 1.2 + 10, margin: 30, rng: &rng) else { continue }
             var t = start
             for _ in 0..<n {
-                addLegMovement(at: t, channel: shin, rng: &rng)
+                addLegMovement(at: t, channel: legs.shin, rng: &rng)
                 t += interval * rng.uniform(0.85, 1.15)
             }
         }
-        // Isolated leg movements.
         for _ in 0..<rng.poisson(2.5 * hours) {
             guard let t = place(length: 6, margin: 15, rng: &rng) else { continue }
-            addLegMovement(at: t, channel: rng.chance(0.7) ? shin : calf, rng: &rng)
+            addLegMovement(at: t, channel: rng.chance(0.7) ? legs.shin : legs.calf, rng: &rng)
         }
-        // Turning over: motion first, muscles with it.
-        for _ in 0..<rng.poisson(2 * hours) {
-            let length = rng.uniform(1.5, 4)
-            guard let t = place(length: length, margin: 20, rng: &rng) else { continue }
-            addTurn(at: t, length: length, emgChannels: channels, rng: &rng)
-        }
-        // Electrode problems.
+    }
+
+    /// Electrode problems: a lost or floating electrode, then clipping; at least one of each from two hours on.
+    private mutating func addElectrodeProblems(hours: Double, emgChannels channels: Int, rng: inout SeededGenerator) {
         for _ in 0..<max(hours >= 2 ? 1 : 0, rng.poisson(0.15 * hours)) {
             let length = rng.uniform(30, 150)
             guard let t = place(length: length, margin: 20, rng: &rng) else { continue }
             let shape: ArtifactShape = rng.chance(0.5) ? .flat : .floating
-            artifacts.append(ArtifactStretch(channel: Int(rng.uniform(0, Double(channels))), onset: t, offset: t + length, shape: shape, amplitude: rng.uniform(300, 1500)))
+            let channel = Int(rng.uniform(0, Double(channels)))
+            artifacts.append(ArtifactStretch(channel: channel, onset: t, offset: t + length, shape: shape,
+                                             amplitude: rng.uniform(300, 1500)))
             labels.append(Label(kind: .artifact, onsetSeconds: t, offsetSeconds: t + length))
         }
         for _ in 0..<max(hours >= 2 ? 1 : 0, rng.poisson(0.15 * hours)) {
             let length = rng.uniform(3, 15)
             guard let t = place(length: length, margin: 20, rng: &rng) else { continue }
-            artifacts.append(ArtifactStretch(channel: Int(rng.uniform(0, Double(channels))), onset: t, offset: t + length, shape: .clipping, amplitude: 12_000))
+            let channel = Int(rng.uniform(0, Double(channels)))
+            artifacts.append(ArtifactStretch(channel: channel, onset: t, offset: t + length, shape: .clipping,
+                                             amplitude: 12_000))
             labels.append(Label(kind: .artifact, onsetSeconds: t, offsetSeconds: t + length))
         }
-        labels.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
-        contractions.sort { $0.onset < $1.onset }
-        motions.sort { $0.onset < $1.onset }
-        postures.sort { $0.onset < $1.onset }
     }
 
     /// Finds a free stretch of `length` seconds, `margin` away from everything else.
@@ -210,31 +243,39 @@ struct Scenario {
         contractions.append(Contraction(channel: channel, onset: t, offset: t + length, amplitude: rng.uniform(25, 120),
                                         rampUp: 0.15, rampDown: 0.15, wobbleHz: rng.uniform(1, 3), crossTalk: 0.1))
         // The foot flexes; a shin-worn sensor barely moves.
-        motions.append(Motion(onset: t, offset: t + length, amplitudeG: rng.uniform(0.002, 0.008), frequencyHz: 1, direction: randomDirection(&rng)))
+        motions.append(Motion(onset: t, offset: t + length, amplitudeG: rng.uniform(0.002, 0.008), frequencyHz: 1,
+                              direction: randomDirection(&rng)))
         labels.append(Label(kind: .legMovement, onsetSeconds: t, offsetSeconds: t + length))
     }
 
     /// Leg orientations: on the back, on either side, knee bent, half turned.
-    static let postures: [SIMD3<Double>] = [[0, 0, 1], [1, 0, 0.2], [-1, 0, 0.2], [0, 0.3, 0.95], [0.7, 0, 0.7]].map { $0 / ($0 * $0).sum().squareRoot() }
+    static let postures: [SIMD3<Double>] = [[0, 0, 1], [1, 0, 0.2], [-1, 0, 0.2], [0, 0.3, 0.95], [0.7, 0, 0.7]].map {
+        $0 / ($0 * $0).sum().squareRoot()
+    }
 
     private mutating func addTurn(at t: Double, length: Double, emgChannels: Int, rng: inout SeededGenerator) {
-        postures.append(PostureChange(onset: t, offset: t + length, to: Self.postures[Int(rng.uniform(0, Double(Self.postures.count)))]))
-        motions.append(Motion(onset: t - 0.3, offset: t + length, amplitudeG: rng.uniform(0.05, 0.15), frequencyHz: rng.uniform(1, 3), direction: randomDirection(&rng)))
+        let posture = Self.postures[Int(rng.uniform(0, Double(Self.postures.count)))]
+        postures.append(PostureChange(onset: t, offset: t + length, to: posture))
+        motions.append(Motion(onset: t - 0.3, offset: t + length, amplitudeG: rng.uniform(0.05, 0.15),
+                              frequencyHz: rng.uniform(1, 3), direction: randomDirection(&rng)))
         for c in 0..<emgChannels {
-            contractions.append(Contraction(channel: c, onset: t + rng.uniform(0, 0.4), offset: t + length - rng.uniform(0, 0.4),
-                                            amplitude: rng.uniform(30, 150), rampUp: 0.3, rampDown: 0.3, wobbleHz: 2, crossTalk: 0))
+            contractions.append(Contraction(channel: c, onset: t + rng.uniform(0, 0.4),
+                                            offset: t + length - rng.uniform(0, 0.4), amplitude: rng.uniform(30, 150),
+                                            rampUp: 0.3, rampDown: 0.3, wobbleHz: 2, crossTalk: 0))
         }
         labels.append(Label(kind: .voluntaryMovement, onsetSeconds: t, offsetSeconds: t + length))
     }
 
     /// Movements of an awake person between `from` and `to`; the last one ends at `to`.
-    private mutating func addWakeMovements(from: Double, to: Double, strong: Bool, emgChannels: Int, rng: inout SeededGenerator, avoidEMGUntil: Double) {
+    private mutating func addWakeMovements(from: Double, to: Double, strong: Bool, emgChannels: Int,
+                                           rng: inout SeededGenerator, avoidEMGUntil: Double) {
         var t = from
         var first = true
         while t < to - 1 {
             let length = min(rng.uniform(1, 3), to - t)
             let start = first ? from : t
-            motions.append(Motion(onset: start, offset: start + length, amplitudeG: strong ? rng.uniform(0.1, 0.35) : rng.uniform(0.05, 0.25),
+            let amplitudeG = strong ? rng.uniform(0.1, 0.35) : rng.uniform(0.05, 0.25)
+            motions.append(Motion(onset: start, offset: start + length, amplitudeG: amplitudeG,
                                   frequencyHz: rng.uniform(0.8, 3), direction: randomDirection(&rng)))
             // Voluntary muscle work goes with some of the movements (not during a cramp, whose EMG dominates).
             if start > avoidEMGUntil && rng.chance(0.5) {
@@ -243,11 +284,13 @@ struct Scenario {
                 let end = min(to, start + emgLength)
                 if end - start > 0.6 {
                     let channel = Int(rng.uniform(0, Double(emgChannels)))
-                    contractions.append(Contraction(channel: channel, onset: start + 0.2, offset: end, amplitude: rng.uniform(40, 250),
-                                                    rampUp: 0.3, rampDown: 0.3, wobbleHz: 2, crossTalk: 0.1))
+                    contractions.append(Contraction(channel: channel, onset: start + 0.2, offset: end,
+                                                    amplitude: rng.uniform(40, 250), rampUp: 0.3, rampDown: 0.3,
+                                                    wobbleHz: 2, crossTalk: 0.1))
                     if long {
                         // Getting up and walking: movement all along.
-                        motions.append(Motion(onset: start, offset: end, amplitudeG: rng.uniform(0.1, 0.3), frequencyHz: 1.8, direction: randomDirection(&rng)))
+                        motions.append(Motion(onset: start, offset: end, amplitudeG: rng.uniform(0.1, 0.3),
+                                              frequencyHz: 1.8, direction: randomDirection(&rng)))
                     }
                     labels.append(Label(kind: .voluntaryMovement, onsetSeconds: start + 0.2, offsetSeconds: end))
                     t = end
@@ -257,7 +300,8 @@ struct Scenario {
             t = max(t, start + length) + rng.uniform(4, 18)
         }
         // Make the last movement end exactly at `to`.
-        motions.append(Motion(onset: max(from, to - 1.5), offset: to, amplitudeG: rng.uniform(0.08, 0.2), frequencyHz: 1.5, direction: randomDirection(&rng)))
+        motions.append(Motion(onset: max(from, to - 1.5), offset: to, amplitudeG: rng.uniform(0.08, 0.2),
+                              frequencyHz: 1.5, direction: randomDirection(&rng)))
     }
 
     private func randomDirection(_ rng: inout SeededGenerator) -> SIMD3<Double> {

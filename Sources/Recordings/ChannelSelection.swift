@@ -24,10 +24,18 @@ public enum ChannelSelector {
         var tokens: [String] = []
         var current = ""
         for ch in label {
-            if ch.isLetter || ch.isNumber { current.append(ch) } else if !current.isEmpty { tokens.append(current); current = "" }
+            if ch.isLetter || ch.isNumber {
+                current.append(ch)
+            } else if !current.isEmpty {
+                tokens.append(current)
+                current = ""
+            }
         }
         if !current.isEmpty { tokens.append(current) }
-        return tokens.contains { legTokens.contains($0) || legTokens.contains(String($0.drop { $0 == "l" || $0 == "r" })) }
+        // A side letter may lead a short name: "LTA", "RTIB".
+        return tokens.contains { token in
+            legTokens.contains(token) || legTokens.contains(String(token.drop { $0 == "l" || $0 == "r" }))
+        }
     }
     /// EMG elsewhere: never taken by default.
     static let notLeg = ["chin", "submental", "mentalis", "ecg", "ekg", "eog", "eeg", "arm", "masseter"]
@@ -59,91 +67,139 @@ public enum ChannelSelector {
     ///   - accelRequested: three labels or numbers given with `--accel-channels`; nil for the default; [] for none.
     public static func choose(labels: [String], dimensions: [String], ratesHz: [Double], path: String,
                               emgRequested: [String]?, accelRequested: [String]?) throws -> ChannelChoice {
-        let n = labels.count
-        let lower = labels.map { $0.lowercased() }
+        let signals = Signals(labels: labels, dimensions: dimensions, ratesHz: ratesHz, path: path)
         var notes: [String] = []
+        var (emg, noEMGFound) = try signals.emg(requested: emgRequested, notes: &notes)
+        if emgRequested == nil && !emg.isEmpty {
+            emg = signals.firstEMGAtOneRate(emg, notes: &notes)
+        }
+        guard (0...4).contains(emg.count) else {
+            throw RecordingError(path: path, offset: nil,
+                                 "\(emg.count) EMG channels asked for; the detector takes 1 to 4")
+        }
+        try signals.requireOneRate(emg, "the EMG channels")
+        let accel = try signals.accelerometer(requested: accelRequested, excluding: emg,
+                                              noteIfMissing: noEMGFound == nil, notes: &notes)
+        if emg.isEmpty && accel.isEmpty {
+            throw noEMGFound ?? RecordingError(
+                path: path, offset: nil, "--emg-channel none leaves no signal to detect from: an accelerometer-only "
+                    + "recording needs three signals in g or m/s² (--accel-channels x,y,z)")
+        }
+        if !accel.isEmpty { try signals.requireOneRate(accel, "the accelerometer axes") }
+        return ChannelChoice(emg: emg, emgToMicrovolts: emg.map { microvoltFactor(dimensions[$0])! },
+                             accel: accel, accelToG: accel.map { gFactor(dimensions[$0])! }, notes: notes)
+    }
+
+    /// A recording's signals as `choose` weighs them.
+    struct Signals {
+        let labels: [String]
+        let lower: [String]
+        let dimensions: [String]
+        let ratesHz: [Double]
+        let path: String
+
+        init(labels: [String], dimensions: [String], ratesHz: [Double], path: String) {
+            self.labels = labels
+            lower = labels.map { $0.lowercased() }
+            self.dimensions = dimensions
+            self.ratesHz = ratesHz
+            self.path = path
+        }
+
+        /// The signal a user named, by 1-based number, exact label, label in any case, or label without spaces.
         func resolve(_ wanted: String, flag: String) throws -> Int {
-            if let k = Int(wanted), k >= 1, k <= n { return k - 1 }
+            if let k = Int(wanted), k >= 1, k <= labels.count { return k - 1 }
             if let i = labels.firstIndex(of: wanted) { return i }
             if let i = lower.firstIndex(of: wanted.lowercased()) { return i }
             if let i = labels.firstIndex(where: { $0.trimmingSpaces() == wanted.trimmingSpaces() }) { return i }
+            let all = labels.enumerated().map { "\($0.offset + 1) \"\($0.element)\" (\(dimensions[$0.offset]))" }
             throw RecordingError(path: path, offset: nil, "\(flag) \"\(wanted)\": no such signal. The signals are: "
-                                 + labels.enumerated().map { "\($0.offset + 1) \"\($0.element)\" (\(dimensions[$0.offset]))" }.joined(separator: ", "))
+                                 + all.joined(separator: ", "))
         }
-        // EMG
-        var emg: [Int]
-        var noEMGFound: RecordingError?
-        if let emgRequested, emgRequested.count == 1, emgRequested[0].lowercased() == "none" {
-            emg = []
-        } else if let emgRequested {
-            emg = try emgRequested.map { try resolve($0, flag: "--emg-channel") }
-            for i in emg where microvoltFactor(dimensions[i]) == nil {
-                throw RecordingError(path: path, offset: nil, "--emg-channel \"\(labels[i])\": its unit is \"\(dimensions[i])\", not a voltage (uV, mV or V), so it cannot be EMG")
+
+        /// The EMG signals asked for, or found by label; with none found, the error to give if the accelerometer
+        /// is missing too.
+        func emg(requested: [String]?, notes: inout [String]) throws -> ([Int], noEMGFound: RecordingError?) {
+            if let requested, requested.count == 1, requested[0].lowercased() == "none" { return ([], nil) }
+            if let requested {
+                let emg = try requested.map { try resolve($0, flag: "--emg-channel") }
+                for i in emg where microvoltFactor(dimensions[i]) == nil {
+                    throw RecordingError(path: path, offset: nil, "--emg-channel \"\(labels[i])\": its unit is "
+                                         + "\"\(dimensions[i])\", not a voltage (uV, mV or V), so it cannot be EMG")
+                }
+                return (emg, nil)
             }
-        } else {
-            let voltage = (0..<n).filter { microvoltFactor(dimensions[$0]) != nil }
-            let leg = voltage.filter { i in !notLeg.contains { lower[i].contains($0) } && isLeg(lower[i]) }
-            let genericEMG = voltage.filter { i in !notLeg.contains { lower[i].contains($0) } && lower[i].contains("emg") }
-            emg = leg.isEmpty ? genericEMG : leg
-            if emg.isEmpty {
-                // Without leg EMG an accelerometer alone still gives sleep and awakenings; decided below.
-                let passed = voltage.filter { i in notLeg.contains { lower[i].contains($0) } }.map { "\"\(labels[$0])\"" }
-                noEMGFound = RecordingError(path: path, offset: nil, "no leg EMG channel found (looked for labels with tibialis, TA, calf, gastrocnemius, leg or EMG in µV or mV"
-                                            + (passed.isEmpty ? "" : "; passed over \(passed.joined(separator: ", ")), which are not leg muscles")
-                                            + "), and no accelerometer either. Name one with --emg-channel LABEL (or its number, 1 = first signal)")
-                notes.append("no leg EMG channel found"
-                             + (passed.isEmpty ? "" : " (passed over \(passed.joined(separator: ", ")), which are not leg muscles)")
-                             + ": accelerometer only, so sleep and awakenings are measured but cramps and leg movements are not")
-            }
+            let voltage = (0..<labels.count).filter { microvoltFactor(dimensions[$0]) != nil }
+            let elsewhere = { (i: Int) in notLeg.contains { lower[i].contains($0) } }
+            let leg = voltage.filter { i in !elsewhere(i) && isLeg(lower[i]) }
+            let genericEMG = voltage.filter { i in !elsewhere(i) && lower[i].contains("emg") }
+            let emg = leg.isEmpty ? genericEMG : leg
+            guard emg.isEmpty else { return (emg, nil) }
+            // Without leg EMG an accelerometer alone still gives sleep and awakenings; decided by the caller.
+            let passed = voltage.filter(elsewhere).map { "\"\(labels[$0])\"" }.joined(separator: ", ")
+            let noEMGFound = RecordingError(
+                path: path, offset: nil, "no leg EMG channel found (looked for labels with tibialis, TA, calf, "
+                    + "gastrocnemius, leg or EMG in µV or mV"
+                    + (passed.isEmpty ? "" : "; passed over \(passed), which are not leg muscles")
+                    + "), and no accelerometer either. "
+                    + "Name one with --emg-channel LABEL (or its number, 1 = first signal)")
+            notes.append("no leg EMG channel found"
+                         + (passed.isEmpty ? "" : " (passed over \(passed), which are not leg muscles)")
+                         + ": accelerometer only, so sleep and awakenings are measured "
+                         + "but cramps and leg movements are not")
+            return ([], noEMGFound)
         }
-        if emgRequested == nil && !emg.isEmpty {
-            let rate = ratesHz[emg[0]]
-            let other = emg.filter { ratesHz[$0] != rate }
-            if !other.isEmpty { notes.append("left out \(other.map { "\"\(labels[$0])\"" }.joined(separator: ", ")): sampled at another rate than \"\(labels[emg[0]])\"") }
-            emg = emg.filter { ratesHz[$0] == rate }
+
+        /// Of the EMG signals found by label, those at the first one's rate, at most 4.
+        func firstEMGAtOneRate(_ found: [Int], notes: inout [String]) -> [Int] {
+            let rate = ratesHz[found[0]]
+            let other = found.filter { ratesHz[$0] != rate }
+            if !other.isEmpty {
+                notes.append("left out \(other.map { "\"\(labels[$0])\"" }.joined(separator: ", ")): "
+                             + "sampled at another rate than \"\(labels[found[0]])\"")
+            }
+            var emg = found.filter { ratesHz[$0] == rate }
             if emg.count > 4 {
                 notes.append("used the first 4 of \(emg.count) EMG channels")
                 emg = Array(emg.prefix(4))
             }
+            return emg
         }
-        guard (0...4).contains(emg.count) else {
-            throw RecordingError(path: path, offset: nil, "\(emg.count) EMG channels asked for; the detector takes 1 to 4")
+
+        /// Throws unless every signal in `indices` has the same sampling rate.
+        func requireOneRate(_ indices: [Int], _ what: String) throws {
+            guard Set(indices.map { ratesHz[$0] }).count > 1 else { return }
+            throw RecordingError(path: path, offset: nil, "\(what) must share one sampling rate, but "
+                                 + indices.map { "\"\(labels[$0])\" is at \(format(ratesHz[$0])) Hz" }
+                                    .joined(separator: " and "))
         }
-        if Set(emg.map { ratesHz[$0] }).count > 1 {
-            throw RecordingError(path: path, offset: nil, "the EMG channels must share one sampling rate, but "
-                                 + emg.map { "\"\(labels[$0])\" is at \(format(ratesHz[$0])) Hz" }.joined(separator: " and "))
-        }
-        // Accelerometer
-        var accel: [Int] = []
-        if let accelRequested {
-            if !accelRequested.isEmpty {
-                guard accelRequested.count == 3 else {
-                    throw RecordingError(path: path, offset: nil, "--accel-channels needs three signals (x,y,z), got \(accelRequested.count)")
+
+        /// The three accelerometer axes asked for, or the first three signals in g or m/s² (named "acc…" first).
+        func accelerometer(requested: [String]?, excluding emg: [Int], noteIfMissing: Bool,
+                           notes: inout [String]) throws -> [Int] {
+            if let requested {
+                if requested.isEmpty { return [] }
+                guard requested.count == 3 else {
+                    throw RecordingError(path: path, offset: nil,
+                                         "--accel-channels needs three signals (x,y,z), got \(requested.count)")
                 }
-                accel = try accelRequested.map { try resolve($0, flag: "--accel-channels") }
+                let accel = try requested.map { try resolve($0, flag: "--accel-channels") }
                 for i in accel where gFactor(dimensions[i]) == nil {
-                    throw RecordingError(path: path, offset: nil, "--accel-channels \"\(labels[i])\": its unit is \"\(dimensions[i])\", not g or m/s²")
+                    throw RecordingError(path: path, offset: nil, "--accel-channels \"\(labels[i])\": its unit is "
+                                         + "\"\(dimensions[i])\", not g or m/s²")
                 }
+                return accel
             }
-        } else {
-            let candidates = (0..<n).filter { gFactor(dimensions[$0]) != nil && !emg.contains($0) }
+            let candidates = (0..<labels.count).filter { gFactor(dimensions[$0]) != nil && !emg.contains($0) }
             let named = candidates.filter { lower[$0].contains("acc") }
             let pool = named.count >= 3 ? named : candidates
-            if pool.count >= 3 {
-                accel = Array(pool.prefix(3))
-            } else if noEMGFound == nil {
-                notes.append("no accelerometer (3 signals in g or m/s²) found: cramps are still found, but whether they woke you is not")
+            if pool.count >= 3 { return Array(pool.prefix(3)) }
+            if noteIfMissing {
+                notes.append("no accelerometer (3 signals in g or m/s²) found: cramps are still found, "
+                             + "but whether they woke you is not")
             }
+            return []
         }
-        if emg.isEmpty && accel.isEmpty {
-            throw noEMGFound ?? RecordingError(path: path, offset: nil, "--emg-channel none leaves no signal to detect from: an accelerometer-only recording needs three signals in g or m/s² (--accel-channels x,y,z)")
-        }
-        if !accel.isEmpty && Set(accel.map { ratesHz[$0] }).count > 1 {
-            throw RecordingError(path: path, offset: nil, "the accelerometer axes must share one sampling rate, but "
-                                 + accel.map { "\"\(labels[$0])\" is at \(format(ratesHz[$0])) Hz" }.joined(separator: " and "))
-        }
-        return ChannelChoice(emg: emg, emgToMicrovolts: emg.map { microvoltFactor(dimensions[$0])! },
-                             accel: accel, accelToG: accel.map { gFactor(dimensions[$0])! }, notes: notes)
     }
 
     static func format(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }

@@ -19,8 +19,10 @@ public struct EDFSignal: Sendable, Equatable {
     public var samplesPerRecord: Int
     public var reserved: String
 
-    public init(label: String, transducer: String = "", physicalDimension: String, physicalMinimum: Double, physicalMaximum: Double,
-                digitalMinimum: Int, digitalMaximum: Int, prefiltering: String = "", samplesPerRecord: Int, reserved: String = "") {
+    public init(label: String, transducer: String = "", physicalDimension: String, physicalMinimum: Double,
+                physicalMaximum: Double,
+                digitalMinimum: Int, digitalMaximum: Int, prefiltering: String = "", samplesPerRecord: Int,
+                reserved: String = "") {
         self.label = label
         self.transducer = transducer
         self.physicalDimension = physicalDimension
@@ -98,7 +100,8 @@ public struct EDFHeader: Sendable, Equatable {
         signals[0..<i].reduce(0) { $0 + $1.samplesPerRecord } * bytesPerSample
     }
 
-    public init(bytesPerSample: Int, isPlus: Bool, isDiscontinuous: Bool = false, patient: String, recording: String, startDate: String,
+    public init(bytesPerSample: Int, isPlus: Bool, isDiscontinuous: Bool = false, patient: String, recording: String,
+                startDate: String,
                 startTime: String, recordCount: Int, recordDurationSeconds: Double, signals: [EDFSignal]) {
         self.bytesPerSample = bytesPerSample
         self.isPlus = isPlus
@@ -122,10 +125,11 @@ extension EDFHeader {
     public static let reservedOffset = 192
 
     /// Parses the fixed part (256 bytes): returns the number of signals and a header without signals.
-    /// - Parameter fileSize: used only to say how much of the file there is in errors.
+    /// Fewer bytes mean the file ends inside the header, and the error says where.
     public static func parseFixed(_ b: [UInt8], path: String) throws -> (header: EDFHeader, signalCount: Int) {
         guard b.count >= 256 else {
-            throw RecordingError(path: path, offset: UInt64(b.count), "the file ends after \(b.count) bytes, inside the 256-byte EDF/BDF header (was it cut off while being copied?)")
+            throw RecordingError(path: path, offset: UInt64(b.count), "the file ends after \(b.count) bytes, inside "
+                                 + "the 256-byte EDF/BDF header (was it cut off while being copied?)")
         }
         let bytesPerSample: Int
         if b[0] == 0x30, b[1..<8].allSatisfy({ $0 == 0x20 }) {
@@ -133,9 +137,10 @@ extension EDFHeader {
         } else if b[0] == 0xFF, Array(b[1..<8]) == Array("BIOSEMI".utf8) {
             bytesPerSample = 3
         } else {
-            throw RecordingError(path: path, offset: 0, "version field is not \"0       \" (EDF) or 0xFF\"BIOSEMI\" (BDF): this is not an EDF or BDF file")
+            throw RecordingError(path: path, offset: 0, "version field is not \"0       \" (EDF) or 0xFF\"BIOSEMI\" "
+                                 + "(BDF): this is not an EDF or BDF file")
         }
-        var r = FieldReader(bytes: b, path: path)
+        let r = FieldReader(bytes: b, path: path)
         let patient = try r.text(at: 8, 80, "patient identification")
         let recording = try r.text(at: 88, 80, "recording identification")
         let startDate = try r.text(at: 168, 8, "start date")
@@ -145,22 +150,33 @@ extension EDFHeader {
         let records = try r.integer(at: 236, 8, "number of data records")
         let duration = try r.number(at: 244, 8, "duration of a data record")
         let ns = try r.integer(at: 252, 4, "number of signals")
-        guard ns >= 0, ns <= 4096 else { throw RecordingError(path: path, offset: 252, "number of signals is \(ns); expected 0 to 4096") }
-        guard headerBytes == 256 * (ns + 1) else {
-            throw RecordingError(path: path, offset: 184, "the header says it is \(headerBytes) bytes long, but with \(ns) signals it must be \(256 * (ns + 1)) bytes")
+        guard ns >= 0, ns <= 4096 else {
+            throw RecordingError(path: path, offset: 252, "number of signals is \(ns); expected 0 to 4096")
         }
-        guard records >= -1 else { throw RecordingError(path: path, offset: 236, "number of data records is \(records); expected -1 (still recording) or more") }
+        guard headerBytes == 256 * (ns + 1) else {
+            throw RecordingError(path: path, offset: 184, "the header says it is \(headerBytes) bytes long, but with "
+                                 + "\(ns) signals it must be \(256 * (ns + 1)) bytes")
+        }
+        guard records >= -1 else {
+            throw RecordingError(path: path, offset: 236, "number of data records is \(records); expected "
+                                 + "-1 (still recording) or more")
+        }
         guard duration >= 0, duration.isFinite, duration <= 86_400 else {
-            throw RecordingError(path: path, offset: 244, "duration of a data record is \(duration) s; expected 0 to 86400 s")
+            throw RecordingError(path: path, offset: 244, "duration of a data record is "
+                                 + "\(duration) s; expected 0 to 86400 s")
         }
         for (field, offset) in [(startDate, 168), (startTime, 176)] {
             let parts = field.split(separator: ".", omittingEmptySubsequences: false)
             guard parts.count == 3, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isNumber) }) else {
-                throw RecordingError(path: path, offset: UInt64(offset), "\(offset == 168 ? "start date" : "start time") is \"\(field)\"; expected \(offset == 168 ? "dd.mm.yy" : "hh.mm.ss") with dots")
+                let what = offset == 168 ? "start date" : "start time"
+                let form = offset == 168 ? "dd.mm.yy" : "hh.mm.ss"
+                throw RecordingError(path: path, offset: UInt64(offset),
+                                     "\(what) is \"\(field)\"; expected \(form) with dots")
             }
         }
         let plus = reserved.hasPrefix("EDF+") || reserved.hasPrefix("BDF+")
-        let header = EDFHeader(bytesPerSample: bytesPerSample, isPlus: plus, isDiscontinuous: plus && reserved.dropFirst(4).hasPrefix("D"),
+        let header = EDFHeader(bytesPerSample: bytesPerSample, isPlus: plus,
+                               isDiscontinuous: plus && reserved.dropFirst(4).hasPrefix("D"),
                                patient: patient, recording: recording, startDate: startDate, startTime: startTime,
                                recordCount: records, recordDurationSeconds: duration, signals: [])
         return (header, ns)
@@ -169,9 +185,11 @@ extension EDFHeader {
     /// Parses the signal part (256 × ns bytes, starting at byte 256 of the file).
     public mutating func parseSignals(_ b: [UInt8], count ns: Int, path: String) throws {
         guard b.count >= 256 * ns else {
-            throw RecordingError(path: path, offset: UInt64(256 + b.count), "the file ends inside the signal headers: \(ns) signals need \(256 * ns) bytes after the first 256, only \(b.count) are there")
+            throw RecordingError(path: path, offset: UInt64(256 + b.count), "the file ends inside the "
+                                 + "signal headers: \(ns) signals need \(256 * ns) bytes after the first "
+                                 + "256, only \(b.count) are there")
         }
-        var r = FieldReader(bytes: b, path: path, base: 256)
+        let r = FieldReader(bytes: b, path: path, base: 256)
         var fieldStart = 0
         func column<T>(_ width: Int, _ parse: (Int) throws -> T) rethrows -> [T] {
             defer { fieldStart += width * ns }
@@ -194,30 +212,40 @@ extension EDFHeader {
             let name = "signal \(i + 1) (\"\(labels[i])\")"
             guard limit.contains(dmins[i]), limit.contains(dmaxs[i]), dmins[i] < dmaxs[i] else {
                 throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8 + 8 + 8), 8),
-                                     "\(name): digital range \(dmins[i])…\(dmaxs[i]) is impossible for \(bytesPerSample == 2 ? "16-bit EDF" : "24-bit BDF") (minimum must be below maximum, both within \(limit.lowerBound)…\(limit.upperBound))")
+                                     "\(name): digital range \(dmins[i])…\(dmaxs[i]) is impossible for "
+                                         + "\(bytesPerSample == 2 ? "16-bit EDF" : "24-bit BDF") (minimum must be "
+                                         + "below maximum, both within \(limit.lowerBound)…\(limit.upperBound))")
             }
             // Beyond this, scaling to µV as Float overflows to infinity (and no sensor measures it): found by fuzzing.
             for (value, column) in [(pmins[i], 0), (pmaxs[i], 1)] where abs(value) > 1e20 {
                 throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8 + 8 * column), 8),
-                                     "\(name): physical \(column == 0 ? "minimum" : "maximum") \(value) is beyond ±1e20, which no sensor measures; the header is damaged")
+                                     "\(name): physical \(column == 0 ? "minimum" : "maximum") \(value) is beyond "
+                                         + "±1e20, which no sensor measures; the header is damaged")
             }
             guard pmins[i] != pmaxs[i] else {
-                throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8), 8), "\(name): physical minimum and maximum are both \(pmins[i]), so samples cannot be scaled")
+                throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8), 8),
+                                     "\(name): physical minimum and maximum are both "
+                                     + "\(pmins[i]), so samples cannot be scaled")
             }
             guard counts[i] >= 1, counts[i] <= 10_000_000 else {
                 throw RecordingError(path: path, offset: place(ns * (16 + 80 + 8 * 5 + 80), 8),
-                                     "\(name): \(counts[i]) samples per data record is impossible (expected 1 to 10000000)")
+                                     "\(name): \(counts[i]) samples per data record is "
+                                         + "impossible (expected 1 to 10000000)")
             }
-            out.append(EDFSignal(label: labels[i], transducer: transducers[i], physicalDimension: dims[i], physicalMinimum: pmins[i],
-                                 physicalMaximum: pmaxs[i], digitalMinimum: dmins[i], digitalMaximum: dmaxs[i], prefiltering: prefilters[i],
+            out.append(EDFSignal(label: labels[i], transducer: transducers[i], physicalDimension: dims[i],
+                                 physicalMinimum: pmins[i],
+                                 physicalMaximum: pmaxs[i], digitalMinimum: dmins[i], digitalMaximum: dmaxs[i],
+                                 prefiltering: prefilters[i],
                                  samplesPerRecord: counts[i], reserved: reserveds[i]))
         }
         signals = out
         if recordDurationSeconds == 0 && signals.contains(where: { !$0.isAnnotations }) {
-            throw RecordingError(path: path, offset: 244, "duration of a data record is 0 s, which EDF allows only for annotation-only files; this file has signals")
+            throw RecordingError(path: path, offset: 244, "duration of a data record is 0 s, which EDF allows only for "
+                                 + "annotation-only files; this file has signals")
         }
         if isPlus && annotationSignal == nil {
-            throw RecordingError(path: path, offset: 192, "the header says \(isBDF ? "BDF+" : "EDF+") but there is no \"\(isBDF ? "BDF" : "EDF") Annotations\" signal")
+            throw RecordingError(path: path, offset: 192, "the header says \(isBDF ? "BDF+" : "EDF+") but there is no "
+                                 + "\"\(isBDF ? "BDF" : "EDF") Annotations\" signal")
         }
     }
 }
@@ -233,7 +261,8 @@ struct FieldReader {
         // Tolerate bytes above 126 in free-text fields (many writers put Latin-1 there) but not control bytes,
         // wherever they are (a fuzzed header hid a newline after a Latin-1 byte).
         if let bad = slice.firstIndex(where: { $0 < 32 }) {
-            throw RecordingError(path: path, offset: UInt64(base + bad), "\(name) holds a control byte (0x\(String(slice[bad], radix: 16))); the header is damaged")
+            throw RecordingError(path: path, offset: UInt64(base + bad), "\(name) holds a control byte "
+                                 + "(0x\(String(slice[bad], radix: 16))); the header is damaged")
         }
         var s = String(decoding: slice, as: UTF8.self)
         while s.last == " " { s.removeLast() }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemPackage
 
 /// One EDF+ annotation (a TAL entry).
 public struct EDFAnnotation: Sendable, Equatable {
@@ -34,25 +30,23 @@ public final class EDFReader {
     public let trailingBytes: Int
     /// The sub-second part of the start time: the first record's onset in its time-keeping annotation (EDF+), else 0.
     public private(set) var startOffsetSeconds: Double = 0
-    private let fd: Int32
+    private let fd: FileDescriptor
     private let buffer: UnsafeMutableRawBufferPointer
     /// Index of the record in `buffer`, or -1.
     public private(set) var loadedRecord = -1
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RecordingError(path: path, offset: nil, ChunkedFileReader.openMessage(errno)) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            close(fd)
+        let fd = try FileDescriptor.open(recording: path, .readOnly)
+        guard let size = try? fd.stat().size else {
+            try? fd.close()
             throw RecordingError(path: path, offset: nil, "cannot read the file's size")
         }
-        fileSize = UInt64(st.st_size)
+        fileSize = UInt64(size)
         do {
-            let fixed = try Self.pread(fd, count: 256, at: 0, path: path)
+            let fixed = try fd.read(count: 256, at: 0, path: path)
             var (h, ns) = try EDFHeader.parseFixed(fixed, path: path)
-            let rest = try Self.pread(fd, count: 256 * ns, at: 256, path: path)
+            let rest = try fd.read(count: 256 * ns, at: 256, path: path)
             try h.parseSignals(rest, count: ns, path: path)
             header = h
             let dataBytes = Int64(fileSize) - Int64(h.headerBytes)
@@ -64,67 +58,52 @@ public final class EDFReader {
                 trailingBytes = Int(dataBytes) - complete * recordBytes
             } else if h.recordCount > complete {
                 throw RecordingError(path: path, offset: UInt64(EDFHeader.recordCountOffset),
-                                     "number of data records says \(h.recordCount), but the file (\(fileSize) bytes) holds only \(complete) complete records of \(recordBytes) bytes after the \(h.headerBytes)-byte header; the file was cut short (a partial copy?) or the header is wrong. `crampwatch repair` keeps the complete records")
+                                     "number of data records says \(h.recordCount), but the file (\(fileSize) bytes) "
+                                         + "holds only \(complete) complete records of \(recordBytes) bytes after the "
+                                         + "\(h.headerBytes)-byte header; the file was cut short (a partial copy?) or "
+                                         + "the header is wrong. `crampwatch repair` keeps the complete records")
             } else {
                 recordCount = h.recordCount
                 needsRepair = false
                 trailingBytes = Int(dataBytes) - h.recordCount * recordBytes
             }
         } catch {
-            close(fd)
+            try? fd.close()
             throw error
         }
         self.fd = fd
         buffer = .allocate(byteCount: max(1, header.recordBytes), alignment: 16)
         if let a = header.annotationSignal, recordCount > 0 {
             let at = header.headerBytes + header.offsetInRecord(a)
-            let bytes = try Self.pread(fd, count: header.signals[a].samplesPerRecord * header.bytesPerSample, at: at, path: path)
-            if let first = try bytes.withUnsafeBytes({ try TAL.parse($0, path: path, fileOffset: UInt64(at)) }).recordOnset {
+            let bytes = try fd.read(count: header.signals[a].samplesPerRecord * header.bytesPerSample, at: at,
+                                    path: path)
+            let (onset, _) = try bytes.withUnsafeBytes { try TAL.parse($0, path: path, fileOffset: UInt64(at)) }
+            if let first = onset {
                 startOffsetSeconds = first
             }
         }
     }
 
     deinit {
-        close(fd)
+        try? fd.close()
         buffer.deallocate()
     }
 
-    static func pread(_ fd: Int32, count: Int, at offset: Int, path: String) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var got = 0
-        while got < count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.pread(fd, $0.baseAddress! + got, count - got, off_t(offset + got)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RecordingError(path: path, offset: UInt64(offset + got), "read failed: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            got += n
-        }
-        return Array(bytes.prefix(got))
-    }
-
     /// Byte offset of record `index` in the file.
-    public func offset(ofRecord index: Int) -> UInt64 { UInt64(header.headerBytes) + UInt64(index) * UInt64(header.recordBytes) }
+    public func offset(ofRecord index: Int) -> UInt64 {
+        UInt64(header.headerBytes) + UInt64(index) * UInt64(header.recordBytes)
+    }
 
     /// Loads record `index` into the reader's buffer.
     public func load(record index: Int) throws {
         precondition(index >= 0 && index < recordCount, "record \(index) outside 0..<\(recordCount)")
         if loadedRecord == index { return }
-        var got = 0
         let count = header.recordBytes
         let base = Int(offset(ofRecord: index))
-        while got < count {
-            let n = Glibc.pread(fd, buffer.baseAddress! + got, count - got, off_t(base + got))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RecordingError(path: path, offset: UInt64(base + got), "read failed: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 {
-                throw RecordingError(path: path, offset: UInt64(base + got), "the file ends inside data record \(index + 1) (it shrank while being read?)")
-            }
-            got += n
+        let got = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: base, path: path)
+        if got < count {
+            throw RecordingError(path: path, offset: UInt64(base + got),
+                                 "the file ends inside data record \(index + 1) (it shrank while being read?)")
         }
         loadedRecord = index
     }
@@ -134,9 +113,11 @@ public final class EDFReader {
     public func digital(signal s: Int, sample k: Int, signalOffset: Int) -> Int32 {
         let p = UnsafeRawPointer(bufferBase).advanced(by: signalOffset + k * header.bytesPerSample)
         if header.bytesPerSample == 2 {
-            return Int32(Int16(bitPattern: UInt16(p.load(as: UInt8.self)) | UInt16(p.load(fromByteOffset: 1, as: UInt8.self)) << 8))
+            return Int32(Int16(bitPattern: UInt16(p.load(as: UInt8.self))
+                                   | UInt16(p.load(fromByteOffset: 1, as: UInt8.self)) << 8))
         }
-        let u = UInt32(p.load(as: UInt8.self)) | UInt32(p.load(fromByteOffset: 1, as: UInt8.self)) << 8 | UInt32(p.load(fromByteOffset: 2, as: UInt8.self)) << 16
+        let u = UInt32(p.load(as: UInt8.self)) | UInt32(p.load(fromByteOffset: 1, as: UInt8.self)) << 8
+            | UInt32(p.load(fromByteOffset: 2, as: UInt8.self)) << 16
         return Int32(bitPattern: u << 8) >> 8
     }
 
@@ -148,8 +129,10 @@ public final class EDFReader {
         for k in 0..<header.signals[s].samplesPerRecord { out.append(digital(signal: s, sample: k, signalOffset: off)) }
     }
 
-    /// Writes signal `s`'s samples from the loaded record in physical units times `factor` into `out`, every `stride` values.
-    public func physical(signal s: Int, factor: Double = 1, into out: UnsafeMutableBufferPointer<Float>, start: Int = 0, stride: Int = 1) {
+    /// Writes signal `s`'s samples from the loaded record in physical units times `factor`
+    /// into `out`, every `stride` values.
+    public func physical(signal s: Int, factor: Double = 1, into out: UnsafeMutableBufferPointer<Float>, start: Int = 0,
+                         stride: Int = 1) {
         let sig = header.signals[s]
         let off = header.offsetInRecord(s)
         let step = sig.unitsPerStep * factor
@@ -161,7 +144,8 @@ public final class EDFReader {
         }
     }
 
-    /// The annotations in the loaded record, and the record's onset (its time-keeping TAL) in seconds from the start time.
+    /// The annotations in the loaded record, and the record's onset (its time-keeping TAL)
+    /// in seconds from the start time.
     public func annotationsInLoadedRecord() throws -> (recordOnset: Double?, annotations: [EDFAnnotation]) {
         guard let a = header.annotationSignal else { return (nil, []) }
         let off = header.offsetInRecord(a)
@@ -186,7 +170,7 @@ public final class EDFReader {
         let n = header.signals[a].samplesPerRecord * header.bytesPerSample
         for r in 0..<recordCount {
             let at = Int(offset(ofRecord: r)) + off
-            let bytes = try Self.pread(fd, count: n, at: at, path: path)
+            let bytes = try fd.read(count: n, at: at, path: path)
             let (onset, list) = try bytes.withUnsafeBytes { try TAL.parse($0, path: path, fileOffset: UInt64(at)) }
             onsets.append(onset.map { $0 - startOffsetSeconds } ?? Double(r) * header.recordDurationSeconds)
             all += list.map { shifted($0) }
@@ -204,7 +188,8 @@ public final class EDFReader {
 
 /// Time-stamped Annotation Lists (EDF+ spec, section 2.2): `+onset[\u{15}duration]\u{14}text\u{14}…\u{14}\0`.
 public enum TAL {
-    public static func parse(_ bytes: UnsafeRawBufferPointer, path: String, fileOffset: UInt64) throws -> (recordOnset: Double?, annotations: [EDFAnnotation]) {
+    public static func parse(_ bytes: UnsafeRawBufferPointer, path: String, fileOffset: UInt64) throws
+        -> (recordOnset: Double?, annotations: [EDFAnnotation]) {
         var recordOnset: Double?
         var out: [EDFAnnotation] = []
         var i = 0
@@ -214,7 +199,9 @@ public enum TAL {
             if bytes[i] == 0 { i += 1; continue }  // padding between or after TALs
             let start = i
             guard bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") else {
-                throw RecordingError(path: path, offset: fileOffset + UInt64(i), "annotation (TAL) does not start with + or - but with byte 0x\(String(bytes[i], radix: 16)); the annotation signal is damaged")
+                throw RecordingError(path: path, offset: fileOffset + UInt64(i),
+                                     "annotation (TAL) does not start with + or - but with byte "
+                                     + "0x\(String(bytes[i], radix: 16)); the annotation signal is damaged")
             }
             var end = i
             while end < n && bytes[end] != 0 { end += 1 }
@@ -223,7 +210,9 @@ public enum TAL {
             while j < end && bytes[j] != 0x14 && bytes[j] != 0x15 { j += 1 }
             let onsetText = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<j]), as: UTF8.self)
             guard let onset = Double(onsetText), j < end else {
-                throw RecordingError(path: path, offset: fileOffset + UInt64(start), "annotation onset \"\(RecordingError.quoting(onsetText))\" is not a signed number followed by 0x14")
+                throw RecordingError(path: path, offset: fileOffset + UInt64(start),
+                                     "annotation onset \"\(RecordingError.quoting(onsetText))\" is not a "
+                                     + "signed number followed by 0x14")
             }
             var duration: Double?
             if bytes[j] == 0x15 {
@@ -231,7 +220,9 @@ public enum TAL {
                 while k < end && bytes[k] != 0x14 { k += 1 }
                 let d = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(j + 1)..<k]), as: UTF8.self)
                 guard let dv = Double(d), dv >= 0 else {
-                    throw RecordingError(path: path, offset: fileOffset + UInt64(j + 1), "annotation duration \"\(RecordingError.quoting(d))\" is not a number of seconds")
+                    throw RecordingError(path: path, offset: fileOffset + UInt64(j + 1),
+                                         "annotation duration "
+                                         + "\"\(RecordingError.quoting(d))\" is not a number of seconds")
                 }
                 duration = dv
                 j = k

@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,7 +12,8 @@ public struct EDFStartTime: Sendable, Equatable {
     public var fraction: Double
 
     public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, fraction: Double = 0) {
-        (self.year, self.month, self.day, self.hour, self.minute, self.second, self.fraction) = (year, month, day, hour, minute, second, fraction)
+        (self.year, self.month, self.day) = (year, month, day)
+        (self.hour, self.minute, self.second, self.fraction) = (hour, minute, second, fraction)
     }
 
     /// Local time of a Unix time (seconds since 1970).
@@ -48,7 +50,7 @@ public final class EDFWriter {
     public private(set) var recordsWritten = 0
     /// Annotations that did not fit yet.
     public private(set) var pendingAnnotations: [[UInt8]] = []
-    private var fd: Int32
+    private let fd: FileDescriptor
     private var pending: [[Int32]]
     private var recordBuffer: [UInt8]
     private let annotationIndex: Int
@@ -65,7 +67,8 @@ public final class EDFWriter {
     ///     8-character fields first, and scaling uses the rounded values, exactly as readers will.
     ///   - annotationBytesPerRecord: room for annotations in each record.
     public init(path: String, bdf: Bool, signals: [EDFSignal], recordDurationSeconds: Double, start: EDFStartTime,
-                patient: String = "X X X X", recordingInfo: String = "X X Crampwatch", annotationBytesPerRecord: Int = 240,
+                patient: String = "X X X X", recordingInfo: String = "X X Crampwatch",
+                annotationBytesPerRecord: Int = 240,
                 syncEveryRecords: Int = 10) throws {
         self.path = path
         self.syncEveryRecords = max(1, syncEveryRecords)
@@ -73,44 +76,60 @@ public final class EDFWriter {
         let digitalRange = bdf ? (-8_388_608, 8_388_607) : (-32768, 32767)
         var sigs: [EDFSignal] = []
         for s in signals {
-            guard let lo = EDFHeader.formatNumber(s.physicalMinimum), let hi = EDFHeader.formatNumber(s.physicalMaximum), lo.value != hi.value else {
-                throw RecordingError(path: path, offset: nil, "signal \"\(s.label)\": physical range \(s.physicalMinimum)…\(s.physicalMaximum) cannot be written in EDF's 8-character fields")
+            guard let lo = EDFHeader.formatNumber(s.physicalMinimum),
+                  let hi = EDFHeader.formatNumber(s.physicalMaximum), lo.value != hi.value else {
+                throw RecordingError(path: path, offset: nil, "signal \"\(s.label)\": physical "
+                                     + "range \(s.physicalMinimum)…\(s.physicalMaximum) cannot be "
+                                     + "written in EDF's 8-character fields")
             }
-            guard s.samplesPerRecord >= 1 else { throw RecordingError(path: path, offset: nil, "signal \"\(s.label)\": no samples per record") }
+            guard s.samplesPerRecord >= 1 else {
+                throw RecordingError(path: path, offset: nil, "signal \"\(s.label)\": no samples per record")
+            }
             var t = s
             t.physicalMinimum = lo.value
             t.physicalMaximum = hi.value
-            if t.digitalMinimum >= t.digitalMaximum || t.digitalMinimum < digitalRange.0 || t.digitalMaximum > digitalRange.1 {
+            if t.digitalMinimum >= t.digitalMaximum || t.digitalMinimum < digitalRange.0
+                || t.digitalMaximum > digitalRange.1 {
                 (t.digitalMinimum, t.digitalMaximum) = digitalRange
             }
             sigs.append(t)
         }
         let annSamples = (max(32, annotationBytesPerRecord) + bps - 1) / bps
-        sigs.append(EDFSignal(label: bdf ? "BDF Annotations" : "EDF Annotations", physicalDimension: "", physicalMinimum: -1, physicalMaximum: 1,
-                              digitalMinimum: digitalRange.0, digitalMaximum: digitalRange.1, samplesPerRecord: annSamples))
+        sigs.append(EDFSignal(label: bdf ? "BDF Annotations" : "EDF Annotations", physicalDimension: "",
+                              physicalMinimum: -1, physicalMaximum: 1,
+                              digitalMinimum: digitalRange.0, digitalMaximum: digitalRange.1,
+                              samplesPerRecord: annSamples))
         annotationIndex = sigs.count - 1
         annotationBytes = annSamples * bps
-        guard let dur = EDFHeader.formatNumber(recordDurationSeconds), dur.value == recordDurationSeconds, dur.value > 0 else {
-            throw RecordingError(path: path, offset: nil, "record duration \(recordDurationSeconds) s cannot be written exactly in 8 characters")
+        guard let dur = EDFHeader.formatNumber(recordDurationSeconds), dur.value == recordDurationSeconds,
+              dur.value > 0 else {
+            throw RecordingError(path: path, offset: nil, "record duration \(recordDurationSeconds) s cannot be "
+                                 + "written exactly in 8 characters")
         }
         header = EDFHeader(bytesPerSample: bps, isPlus: true, isDiscontinuous: false, patient: patient,
-                           recording: "Startdate \(start.edfPlusDate) \(recordingInfo)", startDate: start.dateField, startTime: start.timeField,
+                           recording: "Startdate \(start.edfPlusDate) \(recordingInfo)", startDate: start.dateField,
+                           startTime: start.timeField,
                            recordCount: -1, recordDurationSeconds: recordDurationSeconds, signals: sigs)
         nextOnset = start.fraction
         startOffset = start.fraction
         pending = Array(repeating: [], count: sigs.count - 1)
         recordBuffer = [UInt8](repeating: 0, count: header.recordBytes)
         // Health data: owner only, whatever the umask.
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw RecordingError(path: path, offset: nil, "cannot create: \(String(cString: strerror(errno)))") }
-        fchmod(fd, 0o600)
+        let fd: FileDescriptor
+        do {
+            fd = try .open(path, .writeOnly, options: [.create, .truncate, .closeOnExec], permissions: .ownerReadWrite)
+        } catch {
+            throw RecordingError(path: path, offset: nil, "cannot create: \(Errno.text(error))")
+        }
+        // An existing file keeps its mode on O_CREAT: make it private too.
+        fchmod(fd.rawValue, 0o600)
         self.fd = fd
         try writeAll(header.encoded(), at: nil)
         try sync()
     }
 
     deinit {
-        if !closed { Glibc.close(fd) }
+        if !closed { try? fd.close() }
     }
 
     /// The signal as written (with its rounded physical range).
@@ -135,9 +154,9 @@ public final class EDFWriter {
 
     /// Adds an annotation; `onsetSeconds` counts from the first sample (the writer adds the sub-second start).
     public func annotate(onsetSeconds: Double, durationSeconds: Double?, text: String) {
-        pendingAnnotations.append(TAL.encode(onset: onsetSeconds + startOffset, duration: durationSeconds, texts: [text]))
+        pendingAnnotations.append(TAL.encode(onset: onsetSeconds + startOffset, duration: durationSeconds,
+                                             texts: [text]))
     }
-
 
     /// A stretch without data: samples not yet making a whole record are dropped (they cannot be written
     /// without inventing data), the next record starts `seconds` later, and the file becomes EDF+D.
@@ -157,7 +176,7 @@ public final class EDFWriter {
 
     private func flushRecords() throws {
         while pending.indices.allSatisfy({ pending[$0].count >= header.signals[$0].samplesPerRecord }) {
-                var o = 0
+            var o = 0
             let bps = header.bytesPerSample
             recordBuffer.withUnsafeMutableBytes { out in
                 for i in pending.indices {
@@ -188,10 +207,14 @@ public final class EDFWriter {
     }
 
     /// Writes what is left, patches the record count (and EDF+D), syncs and closes.
-    /// Samples short of a whole record are not written. Annotations still pending go into spare room of earlier records.
+    /// Samples short of a whole record are not written. Annotations still pending go into
+    /// spare room of earlier records.
     public func close() throws {
         guard !closed else { return }
-        defer { closed = true; Glibc.close(fd) }
+        defer {
+            closed = true
+            try? fd.close()
+        }
         let annOffset = header.offsetInRecord(annotationIndex)
         var r = recordsWritten - 1
         while !pendingAnnotations.isEmpty && r >= 0 {
@@ -213,27 +236,32 @@ public final class EDFWriter {
         try writeAll(count, at: EDFHeader.recordCountOffset)
         try sync()
         if !pendingAnnotations.isEmpty {
-            throw RecordingError(path: path, offset: nil, "\(pendingAnnotations.count) annotations did not fit in the file's \(recordsWritten) records; the samples are complete")
+            throw RecordingError(path: path, offset: nil, "\(pendingAnnotations.count) annotations did not fit in the "
+                                 + "file's \(recordsWritten) records; the samples are complete")
         }
     }
 
     private func sync() throws {
-        while fsync(fd) != 0 {
-            if errno == EINTR { continue }
-            throw RecordingError(path: path, offset: nil, "fsync failed: \(String(cString: strerror(errno))) (is the disk full or gone?)")
+        do {
+            try retryingOnInterrupt { fsync(fd.rawValue) }
+        } catch {
+            throw RecordingError(path: path, offset: nil, "fsync failed: "
+                                 + "\(Errno.text(error)) (is the disk full or gone?)")
         }
     }
 
+    /// Writes every byte at `offset`, or at the end of what was written so far when nil.
     private func writeAll(_ bytes: [UInt8], at offset: Int?) throws {
         var done = 0
         try bytes.withUnsafeBytes { p in
             while done < p.count {
-                let n = offset.map { pwrite(fd, p.baseAddress! + done, p.count - done, off_t($0 + done)) } ?? write(fd, p.baseAddress! + done, p.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw RecordingError(path: path, offset: offset.map { UInt64($0 + done) }, "write failed: \(String(cString: strerror(errno))) (is the disk full?)")
+                let rest = UnsafeRawBufferPointer(rebasing: p[done...])
+                do {
+                    done += try offset.map { try fd.write(toAbsoluteOffset: Int64($0 + done), rest) } ?? fd.write(rest)
+                } catch {
+                    throw RecordingError(path: path, offset: offset.map { UInt64($0 + done) },
+                                         "write failed: \(Errno.text(error)) (is the disk full?)")
                 }
-                done += n
             }
         }
     }
@@ -258,12 +286,14 @@ extension EDFWriter {
             h.recording = "Startdate \(start.edfPlusDate)" + (rest.count > 2 ? " " + rest[2] : "")
         }
         let bytes = Array(h.encoded()[88..<184])
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RecordingError(path: path, offset: nil, ChunkedFileReader.openMessage(errno)) }
-        defer { Glibc.close(fd) }
-        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 88) }
-        guard n == bytes.count else { throw RecordingError(path: path, offset: 88, "cannot write the start date: \(String(cString: strerror(errno)))") }
-        fsync(fd)
+        let fd = try FileDescriptor.open(recording: path, .writeOnly)
+        defer { try? fd.close() }
+        do {
+            try fd.writeAll(toAbsoluteOffset: 88, bytes)
+        } catch {
+            throw RecordingError(path: path, offset: 88, "cannot write the start date: \(Errno.text(error))")
+        }
+        _ = try? retryingOnInterrupt { fsync(fd.rawValue) }
     }
 }
 
@@ -279,32 +309,43 @@ public enum EDFRepair {
     }
 
     public static func repair(path: String) throws -> Report {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw RecordingError(path: path, offset: nil, ChunkedFileReader.openMessage(errno)) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw RecordingError(path: path, offset: nil, "cannot read the file's size") }
-        let fixed = try EDFReader.pread(fd, count: 256, at: 0, path: path)
+        let fd = try FileDescriptor.open(recording: path, .readWrite)
+        defer { try? fd.close() }
+        guard let size = try? Int(fd.stat().size) else {
+            throw RecordingError(path: path, offset: nil, "cannot read the file's size")
+        }
+        let fixed = try fd.read(count: 256, at: 0, path: path)
         var (h, ns) = try EDFHeader.parseFixed(fixed, path: path)
-        try h.parseSignals(try EDFReader.pread(fd, count: 256 * ns, at: 256, path: path), count: ns, path: path)
-        let data = Int(st.st_size) - h.headerBytes
-        guard h.recordBytes > 0 else { throw RecordingError(path: path, offset: 256, "the signals hold no samples; nothing to repair") }
+        try h.parseSignals(try fd.read(count: 256 * ns, at: 256, path: path), count: ns, path: path)
+        let data = size - h.headerBytes
+        guard h.recordBytes > 0 else {
+            throw RecordingError(path: path, offset: 256, "the signals hold no samples; nothing to repair")
+        }
         let complete = max(0, data) / h.recordBytes
         let keep = h.recordCount >= 0 ? min(h.recordCount, complete) : complete
         let keepBytes = h.headerBytes + keep * h.recordBytes
-        let dropped = Int(st.st_size) - keepBytes
-        if keep == h.recordCount && dropped == 0 { return Report(changed: false, recordsKept: keep, bytesDropped: 0, headerSaid: h.recordCount) }
+        let dropped = size - keepBytes
+        if keep == h.recordCount && dropped == 0 {
+            return Report(changed: false, recordsKept: keep, bytesDropped: 0, headerSaid: h.recordCount)
+        }
         if dropped > 0 && h.recordCount >= 0 && keep == h.recordCount {
             // The header is right and there are extra bytes after the records: leave them; readers ignore them.
             return Report(changed: false, recordsKept: keep, bytesDropped: 0, headerSaid: h.recordCount)
         }
-        guard ftruncate(fd, off_t(keepBytes)) == 0 else {
-            throw RecordingError(path: path, offset: UInt64(keepBytes), "cannot cut off the partial record: \(String(cString: strerror(errno)))")
+        do {
+            try fd.resize(to: Int64(keepBytes))
+        } catch {
+            throw RecordingError(path: path, offset: UInt64(keepBytes),
+                                 "cannot cut off the partial record: \(Errno.text(error))")
         }
         let count = EDFHeader.pad(String(keep), 8)
-        let n = count.withUnsafeBytes { pwrite(fd, $0.baseAddress, 8, off_t(EDFHeader.recordCountOffset)) }
-        guard n == 8 else { throw RecordingError(path: path, offset: UInt64(EDFHeader.recordCountOffset), "cannot write the record count: \(String(cString: strerror(errno)))") }
-        fsync(fd)
+        do {
+            try fd.writeAll(toAbsoluteOffset: Int64(EDFHeader.recordCountOffset), count)
+        } catch {
+            throw RecordingError(path: path, offset: UInt64(EDFHeader.recordCountOffset),
+                                 "cannot write the record count: \(Errno.text(error))")
+        }
+        _ = try? retryingOnInterrupt { fsync(fd.rawValue) }
         return Report(changed: true, recordsKept: keep, bytesDropped: dropped, headerSaid: h.recordCount)
     }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemPackage
 
 /// A problem with a recording, said so a person can act on it: which file, where, what.
 public struct RecordingError: Error, CustomStringConvertible, Sendable {
@@ -17,13 +13,18 @@ public struct RecordingError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
-    /// Text from a damaged file, fit to quote in a one-line message: control bytes shown as `\u{..}`, at most `limit` characters.
+    /// Text from a damaged file, fit to quote in a one-line message: control bytes shown as
+    /// `\u{..}`, at most `limit` characters.
     public static func quoting(_ text: some StringProtocol, limit: Int = 40) -> String {
         var out = ""
         var count = 0
         for scalar in text.unicodeScalars {
             if count == limit { out += "…"; break }
-            if scalar.value < 32 || scalar.value == 127 { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
+            if scalar.value < 32 || scalar.value == 127 {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
             count += 1
         }
         return out
@@ -39,60 +40,57 @@ public struct RecordingError: Error, CustomStringConvertible, Sendable {
 public final class ChunkedFileReader {
     public let path: String
     public let size: UInt64
-    private let fd: Int32
+    private let fd: FileDescriptor
     private let buffer: UnsafeMutableRawBufferPointer
     public private(set) var offset: UInt64 = 0
 
     public init(path: String, chunkBytes: Int = 1 << 16) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RecordingError(path: path, offset: nil, Self.openMessage(errno)) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let e = errno
-            close(fd)
-            throw RecordingError(path: path, offset: nil, "cannot read the file's size: \(String(cString: strerror(e)))")
+        let fd = try FileDescriptor.open(recording: path, .readOnly)
+        let st: Stat
+        do {
+            st = try fd.stat()
+        } catch {
+            try? fd.close()
+            throw RecordingError(path: path, offset: nil, "cannot read the file's size: \(Errno.text(error))")
         }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            close(fd)
-            throw RecordingError(path: path, offset: nil, "this is a folder, not a recording; give the path of a file inside it")
+        if st.type == .directory {
+            try? fd.close()
+            throw RecordingError(path: path, offset: nil, "this is a folder, not a recording; give "
+                                 + "the path of a file inside it")
         }
         self.fd = fd
-        size = UInt64(st.st_size)
+        size = UInt64(st.size)
         buffer = .allocate(byteCount: chunkBytes, alignment: 16)
     }
 
     deinit {
-        close(fd)
+        try? fd.close()
         buffer.deallocate()
     }
 
-    static func openMessage(_ e: Int32) -> String {
+    static func openMessage(_ e: Errno) -> String {
         switch e {
-        case ENOENT: "no such file; check the path"
-        case EACCES: "permission denied; check who owns the file"
-        default: "cannot open: \(String(cString: strerror(e)))"
+        case .noSuchFileOrDirectory: "no such file; check the path"
+        case .permissionDenied: "permission denied; check who owns the file"
+        default: "cannot open: \(Errno.text(e))"
         }
     }
 
     /// The next chunk, empty at end of file. Valid until the next call.
     public func next() throws -> UnsafeRawBufferPointer {
-        while true {
-            let n = read(fd, buffer.baseAddress, buffer.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RecordingError(path: path, offset: offset, "read failed: \(String(cString: strerror(errno)))")
-            }
-            offset += UInt64(n)
-            return UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+        let n: Int
+        do {
+            n = try fd.read(into: buffer)
+        } catch {
+            throw RecordingError(path: path, offset: offset, "read failed: \(Errno.text(error))")
         }
+        offset += UInt64(n)
+        return UnsafeRawBufferPointer(rebasing: buffer[0..<n])
     }
 
     /// Reads up to `count` bytes from the start of the file without disturbing sequential reading.
     public func peek(_ count: Int) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
-        guard n >= 0 else { throw RecordingError(path: path, offset: 0, "read failed: \(String(cString: strerror(errno)))") }
-        return Array(bytes.prefix(n))
+        try fd.read(count: count, at: 0, path: path)
     }
 }

@@ -14,11 +14,16 @@ public enum FormatDetector {
 
     public static func detect(path: String) throws -> RecordingFormat {
         let reader = try ChunkedFileReader(path: path)
-        guard reader.size > 0 else { throw RecordingError(path: path, offset: 0, "the file is empty; nothing was recorded in it") }
+        guard reader.size > 0 else {
+            throw RecordingError(path: path, offset: 0, "the file is empty; nothing was recorded in it")
+        }
         let head = try reader.peek(probeBytes)
-        // An EDF/BDF version field with less than the 256-byte header behind it is a cut-off EDF/BDF: the reader says so.
+        // An EDF/BDF version field with less than the 256-byte header behind it is a
+        // cut-off EDF/BDF: the reader says so.
         if head.count < 256, head.count >= 8, Array(head[0..<8]) == Array("0       ".utf8) { return .edf }
-        if head.count < 256, head.count >= 8, head[0] == 0xFF, Array(head[1..<8]) == Array("BIOSEMI".utf8) { return .bdf }
+        if head.count < 256, head.count >= 8, head[0] == 0xFF, Array(head[1..<8]) == Array("BIOSEMI".utf8) {
+            return .bdf
+        }
         if head.count >= 256, Array(head[0..<8]) == Array("0       ".utf8) {
             let reserved = String(decoding: head[192..<236], as: UTF8.self)
             return reserved.hasPrefix("EDF+") ? .edfPlus : .edf
@@ -33,12 +38,15 @@ public enum FormatDetector {
         decoder.feed(head) { if case .frame = $0 { frames += 1 } }
         if frames > 0 { return .rawCapture }
         if looksLikeText(head) { return .csv }
-        throw RecordingError(path: path, offset: 0, "not a recording Crampwatch knows: no device frame with a valid checksum in the first \(head.count) bytes, and not EDF, BDF or CSV")
+        throw RecordingError(path: path, offset: 0, "not a recording Crampwatch knows: no device frame with a valid "
+                             + "checksum in the first \(head.count) bytes, and not EDF, BDF or CSV")
     }
 
     static func looksLikeText(_ bytes: [UInt8]) -> Bool {
         guard !bytes.isEmpty else { return false }
-        let printable = bytes.prefix(4096).filter { $0 == 9 || $0 == 10 || $0 == 13 || ($0 >= 32 && $0 < 127) || $0 >= 0xC2 }.count
+        let printable = bytes.prefix(4096).filter {
+            $0 == 9 || $0 == 10 || $0 == 13 || ($0 >= 32 && $0 < 127) || $0 >= 0xC2
+        }.count
         return printable * 100 >= min(4096, bytes.count) * 99 && bytes.prefix(4096).contains(10)
     }
 }

@@ -7,7 +7,8 @@ public struct NightFacts: Sendable, Equatable {
     public var id: Int64
     public var startedAt: Date?
     public var startSource: String
-    /// The diary evening this night belongs to (`yyyy-MM-dd`, local time; nights starting before noon belong to the day before). Nil when the start is unknown.
+    /// The diary evening this night belongs to (`yyyy-MM-dd`, local time; nights starting before noon belong to the day
+    /// before). Nil when the start is unknown.
     public var evening: String?
     public var durationSeconds: Double
     public var cramps: Int
@@ -83,7 +84,8 @@ public struct Reconciliation: Sendable, Equatable {
     /// Reported in a night recorded without EMG: cramps were not measured, so nothing to compare with.
     public var inNightsWithoutEMG: [SelfReportedCramp] = []
 
-    /// People recall the time of a night cramp roughly; a report this close to a detected cramp counts as the same cramp.
+    /// People recall the time of a night cramp roughly; a report this close to a detected
+    /// cramp counts as the same cramp.
     public static let toleranceSeconds = 15.0 * 60
 
     public init() {}
@@ -112,14 +114,17 @@ public struct JournalSnapshot: Sendable {
         self.gaps = gaps
         diary = Dictionary(try journal.diary().map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
         selfReports = try journal.selfReportedCramps()
-        configurations = Dictionary(try journal.allConfigurations().map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
+        configurations = Dictionary(try journal.allConfigurations().map { ($0.id!, $0) },
+                                    uniquingKeysWith: { a, _ in a })
         let figures = try journal.allFigures()
         var emgByDevice: [Int64: Bool] = [:]
         nights = try nightRecords.map { n in
             var facts = Self.facts(n, events: events[n.id!] ?? [], gaps: gaps[n.id!] ?? [], timeZone: timeZone)
             if let f = figures[n.id!] { facts.use(f) }
             if let id = n.deviceId {
-                if emgByDevice[id] == nil { emgByDevice[id] = try journal.device(id: id).map { $0.emgChannels > 0 } ?? true }
+                if emgByDevice[id] == nil {
+                    emgByDevice[id] = try journal.device(id: id).map { $0.emgChannels > 0 } ?? true
+                }
                 facts.emgMeasured = emgByDevice[id]!
             }
             return facts
@@ -131,20 +136,26 @@ public struct JournalSnapshot: Sendable {
         let wakes = events.filter { $0.kind == "sleep_interruption" }
         let artifacts = events.filter { $0.kind == "artifact" }
         return NightFacts(
-            id: n.id!, startedAt: n.startedAt, startSource: n.startSource, evening: n.startedAt.map { eveningDate($0, timeZone: timeZone) },
-            durationSeconds: n.durationSeconds, cramps: cramps.count, crampSeconds: cramps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds },
+            id: n.id!, startedAt: n.startedAt, startSource: n.startSource,
+            evening: n.startedAt.map { eveningDate($0, timeZone: timeZone) },
+            durationSeconds: n.durationSeconds, cramps: cramps.count,
+            crampSeconds: cramps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds },
             longestCrampSeconds: cramps.map { $0.offsetSeconds - $0.onsetSeconds }.max() ?? 0,
             crampsThatWoke: cramps.filter { features($0)["woke"] == "true" }.count,
             crampOnsets: cramps.map(\.onsetSeconds), crampDurations: cramps.map { $0.offsetSeconds - $0.onsetSeconds },
             legMovements: events.filter { $0.kind == "leg_movement" }.count, awakenings: wakes.count,
             wakeSeconds: wakes.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, artifacts: artifacts.count,
             artifactSeconds: artifacts.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, gaps: gaps.count,
-            gapSeconds: gaps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, framesLost: n.framesLost, detectorConfigId: n.detectorConfigId)
+            gapSeconds: gaps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, framesLost: n.framesLost,
+            detectorConfigId: n.detectorConfigId)
     }
 
     /// An event's extra features (`featuresJSON`) as strings; empty when there are none or they cannot be read.
     public static func features(_ e: EventRecord) -> [String: String] {
-        guard let json = e.featuresJSON, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [:] }
+        guard let json = e.featuresJSON,
+              let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            return [:]
+        }
         return object.mapValues { v in
             if let b = v as? Bool { return b ? "true" : "false" }
             return "\(v)"
@@ -165,7 +176,8 @@ public struct JournalSnapshot: Sendable {
 
     public func night(_ id: Int64) -> NightFacts? { nights.first { $0.id == id } }
 
-    /// Nights within an inclusive range of evenings (nights with an unknown start are kept only when no range is given).
+    /// Nights within an inclusive range of evenings (nights with an unknown start are
+    /// kept only when no range is given).
     public func nights(from: String?, to: String?) -> [NightFacts] {
         guard from != nil || to != nil else { return nights }
         return nights.filter { n in
@@ -196,7 +208,10 @@ public struct JournalSnapshot: Sendable {
                 r.inNightsWithoutEMG += reports
                 continue
             }
-            let referenced = reports.map { rep -> Interval in let t = rep.time.timeIntervalSince(start); return Interval(t, t) }
+            let referenced = reports.map { rep -> Interval in
+                let t = rep.time.timeIntervalSince(start)
+                return Interval(t, t)
+            }
             let detected = cramps.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
             let m = EventMatcher.match(reference: referenced, detected: detected, toleranceSeconds: slack)
             let matchedR = Set(m.pairs.map(\.reference)), matchedD = Set(m.pairs.map(\.detection))
@@ -210,7 +225,9 @@ public struct JournalSnapshot: Sendable {
             r.outsideRecordings = selfReports.filter { !usedReports.contains($0.id!) }
         } else {
             let evenings = Set(chosen.compactMap(\.evening))
-            r.outsideRecordings = selfReports.filter { !usedReports.contains($0.id!) && evenings.contains(evening(of: $0)) }
+            r.outsideRecordings = selfReports.filter {
+                !usedReports.contains($0.id!) && evenings.contains(evening(of: $0))
+            }
         }
         return r
     }
@@ -237,7 +254,8 @@ public enum Stats {
 
     public static func mean(_ xs: [Double]) -> Double? { xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count) }
 
-    /// Sample standard deviation of clock times in minutes, taken around their circular mean (so 23:50 and 00:10 are 20 min apart).
+    /// Sample standard deviation of clock times in minutes, taken around their circular mean (so
+    /// 23:50 and 00:10 are 20 min apart).
     public static func clockSpreadMinutes(_ minutesOfDay: [Double]) -> Double? {
         guard minutesOfDay.count >= 2 else { return nil }
         let angles = minutesOfDay.map { $0 / 1440 * 2 * Double.pi }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import Journal
@@ -66,7 +67,6 @@ import Testing
     }
 }
 
-import GRDB
 enum GRDBTestAccess {
     static func open(_ path: String) throws -> DatabaseQueue { try DatabaseQueue(path: path) }
 }

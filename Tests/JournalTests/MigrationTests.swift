@@ -1,0 +1,144 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import Journal
+
+/// Pins what each shipped migration does to a journal's schema. A migration that has shipped must never change
+/// (a journal it already ran on would not run it again); a new migration adds its tables here and to
+/// `schemaAfterEveryMigration`.
+@Suite struct MigrationTests {
+    /// Migrates a new journal file up to `identifier` and reads it with `body`.
+    func migrated<T>(upTo identifier: String, _ body: (Database) throws -> T) throws -> T {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cw-migrations-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let q = try DatabaseQueue(path: folder.appendingPathComponent("journal.sqlite").path)
+        try Journal.migrator.migrate(q, upTo: identifier)
+        return try q.read(body)
+    }
+
+    /// The schema up to `identifier`: object name to SQL.
+    func schema(upTo identifier: String) throws -> [String: String] {
+        let rows = try migrated(upTo: identifier) { db in
+            try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+                                 + "AND name <> 'grdb_migrations'")
+        }
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as String, $0["sql"] as String) })
+    }
+
+    /// A table's column names, in order, up to `identifier`.
+    func columns(_ table: String, upTo identifier: String) throws -> [String] {
+        try migrated(upTo: identifier) { db in try db.columns(in: table).map(\.name) }
+    }
+
+    @Test func theShippedMigrationsRunFirstInTheirOrder() {
+        #expect(Journal.knownMigrations.prefix(4) == [
+            "v1-nights-events-gaps", "v2-diary-self-reports-traces", "v3-reference-annotations", "v4-live-nights",
+        ])
+    }
+
+    @Test func eachMigrationAddsTheTablesItShippedWith() throws {
+        let v1: Set = [
+            "detectorConfig", "device", "event", "event_night_onset", "event_on_detectorConfigId", "event_on_nightId",
+            "gap", "gap_on_nightId", "night", "night_on_detectorConfigId", "night_on_deviceId", "night_on_recordingId",
+            "recording",
+        ]
+        let v2 = v1.union(["diaryEntry", "nightTrace", "selfReportedCramp", "selfReportedCramp_on_time"])
+        let v3 = v2.union(["referenceAnnotation", "referenceAnnotation_on_nightId"])
+        #expect(Set(try schema(upTo: "v1-nights-events-gaps").keys) == v1)
+        #expect(Set(try schema(upTo: "v2-diary-self-reports-traces").keys) == v2)
+        #expect(Set(try schema(upTo: "v3-reference-annotations").keys) == v3)
+        let before = try schema(upTo: "v3-reference-annotations")
+        let after = try schema(upTo: "v4-live-nights")
+        #expect(Set(after.keys) == v3)
+        // v4 only adds columns, at the end of night and event.
+        #expect(after.filter { $0.key != "night" && $0.key != "event" }
+            == before.filter { $0.key != "night" && $0.key != "event" })
+        let nightBefore = try columns("night", upTo: "v3-reference-annotations")
+        let eventBefore = try columns("event", upTo: "v3-reference-annotations")
+        #expect(nightBefore.count == 13 && eventBefore.count == 12)
+        #expect(try columns("night", upTo: "v4-live-nights")
+            == nightBefore + ["status", "clockOffsetSeconds", "clockDriftPPM", "clockFitPoints", "clockResidualMs"])
+        #expect(try columns("event", upTo: "v4-live-nights") == eventBefore + ["provisional"])
+    }
+
+    @Test func theSchemaAfterEveryMigrationIsTheShippedOne() throws {
+        let got = try schema(upTo: "v4-live-nights")
+        for (name, sql) in Self.schemaAfterEveryMigration {
+            #expect(got[name] == sql, "\(name)")
+        }
+        #expect(Set(got.keys) == Set(Self.schemaAfterEveryMigration.keys))
+    }
+
+    /// `sqlite_master` of a journal after v1 to v4, as the shipped migrations leave it.
+    static let schemaAfterEveryMigration: [String: String] = [
+        "detectorConfig": #"CREATE TABLE "detectorConfig" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "#
+            + #""hash" TEXT NOT NULL UNIQUE, "json" TEXT NOT NULL, "name" TEXT UNIQUE, "#
+            + #""createdAt" DATETIME NOT NULL)"#,
+        "device": #"CREATE TABLE "device" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "#
+            + #""serial" TEXT NOT NULL UNIQUE, "firmware" TEXT NOT NULL, "#
+            + #""emgChannels" INTEGER NOT NULL, "accelAxes" INTEGER NOT NULL, "#
+            + #""emgRateHz" INTEGER NOT NULL, "accelRateHz" INTEGER NOT NULL, "#
+            + #""mainsHz" INTEGER NOT NULL, "firstSeen" DATETIME NOT NULL)"#,
+        "diaryEntry": #"CREATE TABLE "diaryEntry" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "#
+            + #""date" TEXT NOT NULL UNIQUE ON CONFLICT REPLACE, "magnesiumMg" DOUBLE, "#
+            + #""calciumMg" DOUBLE, "potassiumMg" DOUBLE, "vitaminDIU" DOUBLE, "fluidsMl" DOUBLE, "#
+            + #""caffeineMg" DOUBLE, "alcoholUnits" DOUBLE, "exerciseMinutes" DOUBLE, "#
+            + #""screensMinutesBeforeBed" DOUBLE, "magnesiumForm" TEXT, "#
+            + #""stretchedBeforeBed" BOOLEAN, "#
+            + #""stress" INTEGER CHECK (("stress" IS NULL) OR (("stress" >= 0) AND ("stress" <= 10))), "#
+            + #""bedtime" TEXT, "wakeTime" TEXT, "lateMeal" BOOLEAN, "notes" TEXT, "#
+            + #""createdAt" DATETIME NOT NULL)"#,
+        "event": #"CREATE TABLE "event" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "#
+            + #""nightId" INTEGER NOT NULL REFERENCES "night"("id") ON DELETE CASCADE, "#
+            + #""kind" TEXT NOT NULL, "onsetSeconds" DOUBLE NOT NULL, "#
+            + #""offsetSeconds" DOUBLE NOT NULL, "channel" INTEGER, "peakMicrovolts" DOUBLE, "#
+            + #""meanMicrovolts" DOUBLE, "accelActivityG" DOUBLE, "confidence" DOUBLE NOT NULL, "#
+            + #""featuresJSON" TEXT, "#
+            + #""detectorConfigId" INTEGER REFERENCES "detectorConfig"("id") ON DELETE SET NULL, "#
+            + #""provisional" BOOLEAN NOT NULL DEFAULT 0, CHECK (offsetSeconds >= onsetSeconds))"#,
+        "event_night_onset": #"CREATE INDEX "event_night_onset" ON "event"("nightId", "onsetSeconds")"#,
+        "event_on_detectorConfigId": #"CREATE INDEX "event_on_detectorConfigId" ON "event"("detectorConfigId")"#,
+        "event_on_nightId": #"CREATE INDEX "event_on_nightId" ON "event"("nightId")"#,
+        "gap": #"CREATE TABLE "gap" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "#
+            + #""nightId" INTEGER NOT NULL REFERENCES "night"("id") ON DELETE CASCADE, "#
+            + #""onsetSeconds" DOUBLE NOT NULL, "offsetSeconds" DOUBLE NOT NULL, "#
+            + #""framesLost" INTEGER NOT NULL, "firstLostSequence" INTEGER, "#
+            + #""emgSamplesLost" INTEGER NOT NULL, "reason" TEXT NOT NULL)"#,
+        "gap_on_nightId": #"CREATE INDEX "gap_on_nightId" ON "gap"("nightId")"#,
+        "night": #"CREATE TABLE "night" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "#
+            + #""deviceId" INTEGER REFERENCES "device"("id") ON DELETE SET NULL, "#
+            + #""recordingId" INTEGER REFERENCES "recording"("id") ON DELETE SET NULL, "#
+            + #""detectorConfigId" INTEGER REFERENCES "detectorConfig"("id") ON DELETE SET NULL, "#
+            + #""startedAt" DATETIME, "startSource" TEXT NOT NULL, "#
+            + #""durationSeconds" DOUBLE NOT NULL, "source" TEXT NOT NULL, "#
+            + #""framesReceived" INTEGER NOT NULL, "framesLost" INTEGER NOT NULL, "#
+            + #""corruptFrames" INTEGER NOT NULL, "truncatedAtByte" INTEGER, "#
+            + #""createdAt" DATETIME NOT NULL, "status" TEXT NOT NULL DEFAULT 'complete', "#
+            + #""clockOffsetSeconds" DOUBLE, "clockDriftPPM" DOUBLE, "clockFitPoints" INTEGER, "#
+            + #""clockResidualMs" DOUBLE)"#,
+        "nightTrace":
+            #"CREATE TABLE "nightTrace" ("nightId" INTEGER PRIMARY KEY REFERENCES "night"("id") ON DELETE CASCADE, "#
+            + #""secondsPerPoint" DOUBLE NOT NULL, "envelope" BLOB NOT NULL, "#
+            + #""activity" BLOB NOT NULL)"#,
+        "night_on_detectorConfigId": #"CREATE INDEX "night_on_detectorConfigId" ON "night"("detectorConfigId")"#,
+        "night_on_deviceId": #"CREATE INDEX "night_on_deviceId" ON "night"("deviceId")"#,
+        "night_on_recordingId": #"CREATE INDEX "night_on_recordingId" ON "night"("recordingId")"#,
+        "recording": #"CREATE TABLE "recording" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "#
+            + #""path" TEXT NOT NULL, "format" TEXT NOT NULL, "sizeBytes" INTEGER NOT NULL, "#
+            + #""importedAt" DATETIME NOT NULL)"#,
+        "referenceAnnotation": #"CREATE TABLE "referenceAnnotation" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "#
+            + #""nightId" INTEGER NOT NULL REFERENCES "night"("id") ON DELETE CASCADE, "#
+            + #""kind" TEXT NOT NULL, "onsetSeconds" DOUBLE NOT NULL, "#
+            + #""offsetSeconds" DOUBLE NOT NULL, "source" TEXT NOT NULL, "#
+            + #"CHECK (offsetSeconds >= onsetSeconds))"#,
+        "referenceAnnotation_on_nightId":
+            #"CREATE INDEX "referenceAnnotation_on_nightId" ON "referenceAnnotation"("nightId")"#,
+        "selfReportedCramp": #"CREATE TABLE "selfReportedCramp" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "#
+            + #""time" DATETIME NOT NULL, "leg" TEXT NOT NULL, "#
+            + #""pain" INTEGER NOT NULL CHECK (("pain" >= 0) AND ("pain" <= 10)), "#
+            + #""durationMinutes" DOUBLE, "notes" TEXT)"#,
+        "selfReportedCramp_on_time": #"CREATE INDEX "selfReportedCramp_on_time" ON "selfReportedCramp"("time")"#,
+    ]
+}
