@@ -27,8 +27,7 @@ public final class NightDetector {
     let clipLevelMicrovolts: Float
 
     // The signal chain, all channels at once: lane c of every SIMD4 is EMG channel c.
-    let bandSections: UnsafeMutableBufferPointer<Section4>
-    let notchSections: UnsafeMutableBufferPointer<Section4>
+    var filters: FilterCascade
     let envRing: UnsafeMutableBufferPointer<SIMD4<Double>>  // tick energies, for the RMS window
     let envRingCapacity = 256
     var tickEnergy = SIMD4<Float>.zero
@@ -45,15 +44,9 @@ public final class NightDetector {
     var tkeoPrevious2 = SIMD4<Float>.zero
     var tickClipped = SIMD4<Int32>.zero
     let scratchCapacity = 4096
-    // One filter block: the input, band-passed and notched samples (see `filter`), and the wavefront kernel's parameters.
-    let filteredX: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let filteredBand: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let filteredOut: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let kernelParameters: UnsafeMutablePointer<Float>
     /// The default chain runs in `cw_cascade5` and the tick envelopes in `cw_window_rms` (true where the CPU has
     /// AVX). Set it false to run the portable Swift loops instead: both give the same results, and a test holds them to it.
     public var wavefront = cw_cascade5_available() == 1
-    var notchCount: Int
     /// The mains frequency in use: from the configuration or the device, or detected (0 until then).
     public private(set) var detectedMainsHz: Double
     /// Sample index at which mains detection ends (0: not detecting).
@@ -165,22 +158,11 @@ public final class NightDetector {
         if configuration.notchEnabled && configuration.mainsHz > 0 {
             notchDesign = try Self.notches(mainsHz: configuration.mainsHz, configuration: configuration, sampleRateHz: fs)
         }
-        bandSections = .allocate(capacity: bandDesign.count)
-        _ = bandSections.initialize(from: bandDesign.map(Section4.init))
-        let notchCapacity = max(1, configuration.notchHarmonics, notchDesign.count)
-        notchSections = .allocate(capacity: notchCapacity)
-        _ = notchSections.initialize(from: notchDesign.map(Section4.init)
-            + Array(repeating: Section4(Biquad(b0: 1, b1: 0, b2: 0, a1: 0, a2: 0)), count: notchCapacity - notchDesign.count))
-        notchCount = notchDesign.count
+        filters = FilterCascade(band: bandDesign, notches: notchDesign, notchCapacity: configuration.notchHarmonics)
         detectedMainsHz = configuration.mainsHz
         mainsDetectionEnd = configuration.notchEnabled && configuration.mainsHz == 0 && emgChannels > 0 ? 2 * sampleRateHz : 0
         goertzel50 = Goertzel(hz: 50, sampleRateHz: fs)
         goertzel60 = Goertzel(hz: 60, sampleRateHz: fs)
-        filteredX = Self.buffer(.zero, count: Self.filterBlock)
-        filteredBand = Self.buffer(.zero, count: Self.filterBlock)
-        filteredOut = Self.buffer(.zero, count: Self.filterBlock)
-        kernelParameters = .allocate(capacity: 65)
-        kernelParameters.initialize(repeating: 0, count: 65)
         envRing = Self.buffer(.zero, count: envRingCapacity)
         var fftSize = 64
         while fftSize < Int(fs * 0.25) && fftSize < 1024 { fftSize *= 2 }
@@ -210,15 +192,12 @@ public final class NightDetector {
 
     deinit {
         for b in [pendingEnvelope, pendingMains, pendingBandRMS, pendingMedianFrequency, pendingLowFrequency, lowRing, lowGroupMin, lowGroupMax,
-                  spectrumRing, filteredX, filteredBand, filteredOut] {
+                  spectrumRing] {
             b.deallocate()
         }
         pendingClip.deallocate()
         accelHistory.deallocate()
-        bandSections.deallocate()
-        notchSections.deallocate()
         envRing.deallocate()
-        kernelParameters.deallocate()
     }
 
     /// Seconds from the recording's first sample to the start of tick `t`.
@@ -242,8 +221,7 @@ public final class NightDetector {
         let mains: Double = goertzel60.power > goertzel50.power ? 60 : 50
         detectedMainsHz = mains
         guard let design = try? Self.notches(mainsHz: mains, configuration: configuration, sampleRateHz: Double(sampleRateHz)) else { return }
-        for (k, q) in design.enumerated() where k < notchSections.count { notchSections[k] = Section4(q) }
-        notchCount = min(design.count, notchSections.count)
+        filters.setNotches(design)
     }
 
     /// Processes interleaved EMG (`emg.count` a multiple of `emgChannels`, µV) and interleaved
@@ -296,77 +274,12 @@ public final class NightDetector {
         }
     }
 
-    /// Samples per filter block: the block's input, band-passed and notched samples (16 bytes each per sample)
-    /// stay in the L1 cache between the filter pass and the feature pass.
-    static let filterBlock = 256
-
-    /// Band-passes and notches `n` samples from `p` into `filteredX`, `filteredBand` and `filteredOut`.
-    /// The default chain (band-pass of order 2 each side, three notches) runs as a wavefront in
-    /// `cw_cascade5` where the CPU has AVX, else with every filter state in registers; other chains
-    /// run generically. All three do the same arithmetic in the same order, so they give the same samples.
-    @inline(__always)
-    private func filter(_ p: UnsafePointer<Float>, count n: Int, channels: Int) {
-        let band = bandSections, notch = notchSections, notches = notchCount
-        let xs = filteredX, bs = filteredBand, ys = filteredOut
-        let fast = band.count == 2 && notches == 3
-        if fast && wavefront {
-            // The kernel's parameters: 5 × {b0, b1, b2, a1, a2}, then 5 × {z1[4], z2[4]}.
-            let k = kernelParameters
-            let raw = UnsafeMutableRawPointer(k + 25)
-            for j in 0..<5 {
-                let q = j < 2 ? band[j] : notch[j - 2]
-                k[5 * j] = q.b0[0]; k[5 * j + 1] = q.b1[0]; k[5 * j + 2] = q.b2[0]; k[5 * j + 3] = q.a1[0]; k[5 * j + 4] = q.a2[0]
-                raw.storeBytes(of: q.z1, toByteOffset: 32 * j, as: SIMD4<Float>.self)
-                raw.storeBytes(of: q.z2, toByteOffset: 32 * j + 16, as: SIMD4<Float>.self)
-            }
-            let done = xs.withMemoryRebound(to: Float.self) { x in
-                bs.withMemoryRebound(to: Float.self) { b in
-                    ys.withMemoryRebound(to: Float.self) { y in
-                        cw_cascade5(k, k + 25, p, Int32(channels), n, x.baseAddress!, b.baseAddress!, y.baseAddress!)
-                    }
-                }
-            }
-            if done == 1 {
-                for j in 0..<5 {
-                    let z1 = raw.loadUnaligned(fromByteOffset: 32 * j, as: SIMD4<Float>.self)
-                    let z2 = raw.loadUnaligned(fromByteOffset: 32 * j + 16, as: SIMD4<Float>.self)
-                    if j < 2 { band[j].z1 = z1; band[j].z2 = z2 } else { notch[j - 2].z1 = z1; notch[j - 2].z2 = z2 }
-                }
-                return
-            }
-            wavefront = false
-        }
-        var x = SIMD4<Float>.zero
-        var f0 = band[0], f1 = band[fast ? 1 : 0], n0 = notch[0], n1 = notch[fast ? 1 : 0], n2 = notch[fast ? 2 : 0]
-        defer {
-            if fast {
-                band[0] = f0; band[1] = f1; notch[0] = n0; notch[1] = n1; notch[2] = n2
-            }
-        }
-        for i in 0..<n {
-            let q = p + i * channels
-            for c in 0..<channels { x[c] = q[c] }
-            xs[i] = x
-            var y = x
-            if fast {
-                y = f1.process(f0.process(y))
-                bs[i] = y
-                y = n2.process(n1.process(n0.process(y)))
-            } else {
-                for k in 0..<band.count { y = band[k].process(y) }
-                bs[i] = y
-                for k in 0..<notches { y = notch[k].process(y) }
-            }
-            ys[i] = y
-        }
-    }
-
     private func processEMGChunk(_ emg: UnsafeBufferPointer<Float>, from start: Int, count total: Int, events: inout EventBuffer) {
         let channels = emgChannels
         var offset = 0
         while offset < total {
-            let n = min(Self.filterBlock, total - offset)
-            filter(emg.baseAddress! + (start + offset) * channels, count: n, channels: channels)
+            let n = min(FilterCascade.blockCapacity, total - offset)
+            filters.run(emg.baseAddress! + (start + offset) * channels, count: n, channels: channels, kernel: wavefront)
             processFilteredBlock(count: n, events: &events)
             offset += n
         }
@@ -388,7 +301,7 @@ public final class NightDetector {
         let sampleIndex = emgSampleIndex, ringSize = spectrumRing.count
         let ring = spectrumRing.baseAddress!
         let detecting = mainsDetectionEnd > 0
-        let xs = filteredX.baseAddress!, bs = filteredBand.baseAddress!, ys = filteredOut.baseAddress!
+        let xs = filters.input.base, bs = filters.banded.base, ys = filters.output.base
         var i = 0
         while i < n {
             let position = (sampleIndex &+ i) & (ringSize - 1)
@@ -555,8 +468,7 @@ public final class NightDetector {
         }
         resolveReadyTicks(force: true, events: &events)
         let endTick = producedTicks
-        for k in bandSections.indices { bandSections[k].reset() }
-        for k in notchSections.indices { notchSections[k].reset() }
+        filters.reset()
         tickEnergy = .zero
         tickMainsEnergy = .zero
         tickLowEnergy = .zero
@@ -665,37 +577,6 @@ public final class NightDetector {
         machines.consume(tick: t, f, into: &events)
     }
 
-}
-
-/// A second-order section running up to four channels at once (one per SIMD lane).
-struct Section4 {
-    // Coefficients already broadcast to every lane, so the loop spends no instructions on it.
-    let b0: SIMD4<Float>, b1: SIMD4<Float>, b2: SIMD4<Float>, a1: SIMD4<Float>, a2: SIMD4<Float>
-    var z1 = SIMD4<Float>.zero
-    var z2 = SIMD4<Float>.zero
-
-    init(_ q: Biquad) {
-        b0 = SIMD4(repeating: q.b0); b1 = SIMD4(repeating: q.b1); b2 = SIMD4(repeating: q.b2)
-        a1 = SIMD4(repeating: q.a1); a2 = SIMD4(repeating: q.a2)
-    }
-
-    mutating func reset() {
-        z1 = .zero
-        z2 = .zero
-    }
-
-    @inline(__always)
-    mutating func process(_ x: SIMD4<Float>) -> SIMD4<Float> {
-        let y = b0 * x + z1
-        z1 = b1 * x - a1 * y + z2
-        z2 = b2 * x - a2 * y
-        return y
-    }
-}
-
-extension SIMDMask where Storage == SIMD4<Int32> {
-    @inline(__always)
-    func toInt() -> SIMD4<Int32> { SIMD4<Int32>.zero.replacing(with: 1, where: self) }
 }
 
 /// Power of one frequency in a stream (Goertzel), for telling 50 Hz mains from 60 Hz.
