@@ -1,6 +1,7 @@
 // The EMG filter cascade as a wavefront over AVX registers (see the header). Built with the
 // default target; the AVX code is selected at run time, so the binary still runs on any x86-64.
 #include "csignalkernels.h"
+#include <stdatomic.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -139,9 +140,16 @@ int cw_window_rms(const double *ring, size_t mask, long first, long ticks, int c
     return 1;
 }
 
+// -1 until the first call asks the CPU. Sweeps call the kernels from many threads at once: racing first calls
+// store the same answer, and the atomic makes the read and the store well defined (a plain load on x86-64).
+static _Atomic int avx_supported = -1;
+
 int cw_cascade5_available(void) {
-    static int supported = -1;
-    if (supported < 0) supported = __builtin_cpu_supports("avx") ? 1 : 0;
+    int supported = atomic_load_explicit(&avx_supported, memory_order_relaxed);
+    if (supported < 0) {
+        supported = __builtin_cpu_supports("avx") ? 1 : 0;
+        atomic_store_explicit(&avx_supported, supported, memory_order_relaxed);
+    }
     return supported;
 }
 

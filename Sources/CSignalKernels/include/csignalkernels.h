@@ -31,7 +31,8 @@ typedef struct cw_section4 {
 int cw_cascade5(cw_section4 sections[5], const float *x, int channels, size_t n,
                 cw_float4 *xs, cw_float4 *banded, cw_float4 *out);
 
-/// 1 when `cw_cascade5` and `cw_window_rms` run on this CPU (it has AVX).
+/// 1 when `cw_cascade5` and `cw_window_rms` run on this CPU (it has AVX). Safe from any thread: the
+/// answer is found once and kept in an atomic.
 int cw_cascade5_available(void);
 
 /// The RMS envelopes of ticks `first` ..< `first + ticks`: for each tick t,
