@@ -28,22 +28,17 @@ public final class NightDetector {
 
     // The signal chain, all channels at once: lane c of every SIMD4 is EMG channel c.
     var filters: FilterCascade
-    let envRing: UnsafeMutableBufferPointer<SIMD4<Double>>  // tick energies, for the RMS window
-    let envRingCapacity = 256
+    let envRing = Ring<SIMD4<Double>>(repeating: .zero, capacity: 256)  // tick energies, for the RMS window
     var tickEnergy = SIMD4<Float>.zero
     var tickMainsEnergy = SIMD4<Float>.zero
     var tickLowEnergy = SIMD4<Float>.zero
-    let lowRing: UnsafeMutableBufferPointer<SIMD4<Float>>
-    // The smallest and largest of each group of 5 consecutive `lowRing` slots, so the motion level's scan
-    // of the last second reads a fifth as many values (min and max are exact, so the result is the same).
-    let lowGroupMin: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let lowGroupMax: UnsafeMutableBufferPointer<SIMD4<Float>>
-    var motionLevel = SIMD4<Float>.zero
+    var motion: MotionLevel
     // TKEO state: the two previous band-passed, notched samples.
     var tkeoPrevious = SIMD4<Float>.zero
     var tkeoPrevious2 = SIMD4<Float>.zero
     var tickClipped = SIMD4<Int32>.zero
-    let scratchCapacity = 4096
+    /// The most samples `process` hands on at once.
+    static let chunkCapacity = 4096
     /// The default chain runs in `cw_cascade5` and the tick envelopes in `cw_window_rms` (true where the CPU has
     /// AVX). Set it false to run the portable Swift loops instead: both give the same results, and a test holds them to it.
     public var wavefront = cw_cascade5_available() == 1
@@ -55,7 +50,7 @@ public final class NightDetector {
     var goertzel60: Goertzel
     // Median frequency: the notched signal's last `spectrum.size` samples, every lane a channel.
     var spectrum: MedianFrequencyEstimator
-    let spectrumRing: UnsafeMutableBufferPointer<SIMD4<Float>>
+    let spectrumRing: Ring<SIMD4<Float>>
     var medianFrequency = SIMD4<Float>.zero
     // The energy of the ring's samples written since it last wrapped, summed in ring order as they are written; when
     // every slot was written since then (no gap moved the index past some), it is the sum the median-frequency
@@ -72,20 +67,13 @@ public final class NightDetector {
     var tickFill = 0
     var producedTicks = 0  // absolute index of the tick being filled
     var resolvedTicks = 0
-    // Pending ticks waiting for the accelerometer to catch up.
-    let pendingCapacity = 4096
-    let pendingEnvelope: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let pendingMains: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let pendingBandRMS: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let pendingClip: UnsafeMutableBufferPointer<UInt8>
-    let pendingMedianFrequency: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let pendingLowFrequency: UnsafeMutableBufferPointer<SIMD4<Float>>
+    let pending = PendingTicks()
 
     // Accelerometer.
     var accel: AccelActivity
     public private(set) var accelSampleIndex: Int = 0
-    let accelHistory: UnsafeMutableBufferPointer<Float>
-    let accelHistoryCapacity = 1024
+    /// The activity after every accelerometer sample, by sample index, for as far back as a tick can wait.
+    let accelHistory = Ring<Float>(repeating: 0, capacity: 1024)
 
     // Posture: the accelerometer's z-angle (van Hees 2015) averaged per 5-s epoch, for the sleep window.
     public static let epochSeconds = 5
@@ -147,7 +135,7 @@ public final class NightDetector {
         let fs = filterRateHz
         samplesPerTick = max(1, Int((Double(sampleRateHz) * 0.01).rounded()))
         tickSeconds = Double(samplesPerTick) / Double(sampleRateHz)
-        envelopeTicks = max(1, min(envRingCapacity, Int((configuration.envelopeWindowSeconds / tickSeconds).rounded())))
+        envelopeTicks = max(1, min(envRing.capacity, Int((configuration.envelopeWindowSeconds / tickSeconds).rounded())))
         ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
 
         let high = min(configuration.bandHighHz, 0.45 * fs)
@@ -163,41 +151,14 @@ public final class NightDetector {
         mainsDetectionEnd = configuration.notchEnabled && configuration.mainsHz == 0 && emgChannels > 0 ? 2 * sampleRateHz : 0
         goertzel50 = Goertzel(hz: 50, sampleRateHz: fs)
         goertzel60 = Goertzel(hz: 60, sampleRateHz: fs)
-        envRing = Self.buffer(.zero, count: envRingCapacity)
         var fftSize = 64
         while fftSize < Int(fs * 0.25) && fftSize < 1024 { fftSize *= 2 }
         spectrum = MedianFrequencyEstimator(size: fftSize, sampleRateHz: fs)
-        spectrumRing = Self.buffer(.zero, count: fftSize)
-        pendingMedianFrequency = Self.buffer(.zero, count: pendingCapacity)
-        pendingLowFrequency = Self.buffer(.zero, count: pendingCapacity)
-        lowRing = Self.buffer(.zero, count: max(1, Int((1 / (Double(max(1, Int((fs * 0.01).rounded()))) / fs)).rounded())))
-        lowGroupMin = Self.buffer(.zero, count: (lowRing.count + 4) / 5)
-        lowGroupMax = Self.buffer(.zero, count: lowGroupMin.count)
-        pendingEnvelope = Self.buffer(.zero, count: pendingCapacity)
-        pendingMains = Self.buffer(.zero, count: pendingCapacity)
-        pendingBandRMS = Self.buffer(.zero, count: pendingCapacity)
-        pendingClip = Self.buffer(0, count: pendingCapacity)
+        spectrumRing = Ring(repeating: .zero, capacity: fftSize)
+        motion = MotionLevel(ticksPerSecond: max(1, Int((1 / (Double(max(1, Int((fs * 0.01).rounded()))) / fs)).rounded())))
         accel = AccelActivity(sampleRateHz: max(1, accelRateHz))
-        accelHistory = Self.buffer(0, count: accelHistoryCapacity)
         if accelAxes == 3 { zAngleEpochs.reserveCapacity(48 * 3600 / Self.epochSeconds) }
         machines = TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds)
-    }
-
-    /// Fixed storage the sample loop writes without Array's uniqueness and bounds checks; freed in `deinit`.
-    private static func buffer<T>(_ value: T, count: Int) -> UnsafeMutableBufferPointer<T> {
-        let b = UnsafeMutableBufferPointer<T>.allocate(capacity: count)
-        b.initialize(repeating: value)
-        return b
-    }
-
-    deinit {
-        for b in [pendingEnvelope, pendingMains, pendingBandRMS, pendingMedianFrequency, pendingLowFrequency, lowRing, lowGroupMin, lowGroupMax,
-                  spectrumRing] {
-            b.deallocate()
-        }
-        pendingClip.deallocate()
-        accelHistory.deallocate()
-        envRing.deallocate()
     }
 
     /// Seconds from the recording's first sample to the start of tick `t`.
@@ -234,7 +195,7 @@ public final class NightDetector {
         let frames = emg.count / emgChannels
         var done = 0
         while done < frames {
-            var n = min(scratchCapacity, frames - done)
+            var n = min(Self.chunkCapacity, frames - done)
             // Mains detection ends at a fixed sample, whatever the chunking.
             if mainsDetectionEnd > 0 { n = min(n, mainsDetectionEnd - emgSampleIndex) }
             processEMGChunk(emg, from: done, count: n, events: &events)
@@ -246,7 +207,7 @@ public final class NightDetector {
             for j in 0..<m {
                 let a = SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2])
                 let v = accel.push(a)
-                accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = v
+                accelHistory[accelSampleIndex] = v
                 addToEpoch(a)
                 accelSampleIndex += 1
             }
@@ -261,7 +222,7 @@ public final class NightDetector {
         for j in 0..<m {
             let a = SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2])
             let v = accel.push(a)
-            accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = v
+            accelHistory[accelSampleIndex] = v
             addToEpoch(a)
             accelSampleIndex += 1
             emgSampleIndex += 1
@@ -298,13 +259,13 @@ public final class NightDetector {
         let tkeo = configuration.envelopeKind == .tkeo
         var tk1 = tkeoPrevious, tk2 = tkeoPrevious2
         var ringE = ringEnergy
-        let sampleIndex = emgSampleIndex, ringSize = spectrumRing.count
-        let ring = spectrumRing.baseAddress!
+        let sampleIndex = emgSampleIndex, ringSize = spectrumRing.capacity
+        let ring = spectrumRing.base
         let detecting = mainsDetectionEnd > 0
         let xs = filters.input.base, bs = filters.banded.base, ys = filters.output.base
         var i = 0
         while i < n {
-            let position = (sampleIndex &+ i) & (ringSize - 1)
+            let position = spectrumRing.slot(sampleIndex &+ i)
             let m = min(n - i, spt - fill, ringSize - position)
             if detecting {
                 for j in i..<(i + m) {
@@ -356,12 +317,12 @@ public final class NightDetector {
                 fill = 0
                 tick += 1
                 // The envelope's window must still be in the ring when it is computed.
-                if tick - envelopesFrom + envelopeTicks >= envRingCapacity {
+                if tick - envelopesFrom + envelopeTicks >= envRing.capacity {
                     computeEnvelopes(from: envelopesFrom, to: tick)
                     envelopesFrom = tick
                 }
                 // If the accelerometer lags far behind, resolve the oldest ticks without waiting.
-                if tick - resolvedTicks >= pendingCapacity - 1 {
+                if tick - resolvedTicks >= PendingTicks.capacity - 1 {
                     computeEnvelopes(from: envelopesFrom, to: tick)
                     envelopesFrom = tick
                     producedTicks = tick
@@ -386,14 +347,14 @@ public final class NightDetector {
     /// only where the muscle is active: a window well above the quietest recent windows. Resting noise
     /// has no meaningful median frequency, and skipping it keeps the cost negligible.
     private func updateMedianFrequency(inOrderEnergy: SIMD4<Float>) {
-        let ring = spectrumRing
+        let ring = spectrumRing.base, size = spectrumRing.capacity
         var energy = inOrderEnergy
         if !ringWrittenInOrder {
             energy = .zero
-            for k in 0..<ring.count { energy += ring[k] * ring[k] }
+            for k in 0..<size { energy += ring[k] * ring[k] }
             ringWrittenInOrder = true
         }
-        let rms = (energy / Float(ring.count)).squareRoot()
+        let rms = (energy / Float(size)).squareRoot()
         for c in 0..<emgChannels {
             quietLevel[c] = quietLevel[c] > 0 ? min(quietLevel[c] * 1.02, rms[c]) : rms[c]
             medianFrequency[c] = rms[c] > 2.5 * quietLevel[c] ? spectrum.medianFrequency { ring[$0][c] } : 0
@@ -405,52 +366,31 @@ public final class NightDetector {
     private func computeEnvelopes(from first: Int, to end: Int) {
         guard end > first else { return }
         let divisor = Double(envelopeTicks * samplesPerTick)
-        let done = wavefront && UnsafeMutableRawPointer(pendingEnvelope.baseAddress!).withMemoryRebound(to: Float.self, capacity: 4 * pendingCapacity) { o in
-            UnsafeRawPointer(envRing.baseAddress!).withMemoryRebound(to: Double.self, capacity: 4 * envRingCapacity) { ring in
-                cw_window_rms(ring, envRingCapacity - 1, first, end - first, Int32(envelopeTicks), divisor, o, pendingCapacity - 1) == 1
+        let out = pending.envelope.base, outMask = pending.envelope.mask
+        let done = wavefront && UnsafeMutableRawPointer(out).withMemoryRebound(to: Float.self, capacity: 4 * (outMask + 1)) { o in
+            UnsafeRawPointer(envRing.base).withMemoryRebound(to: Double.self, capacity: 4 * envRing.capacity) { ring in
+                cw_window_rms(ring, envRing.mask, first, end - first, Int32(envelopeTicks), divisor, o, outMask) == 1
             }
         }
         if done { return }
         for tick in first..<end {
             var sum = SIMD4<Double>.zero
-            for k in 0..<envelopeTicks { sum += envRing[(tick - k) & (envRingCapacity - 1)] }
-            pendingEnvelope[tick & (pendingCapacity - 1)] = SIMD4<Float>((sum / divisor).squareRoot())
+            for k in 0..<envelopeTicks { sum += envRing[tick - k] }
+            pending.envelope[tick] = SIMD4<Float>((sum / divisor).squareRoot())
         }
     }
 
     @inline(__always)
     private func finishTick(tick: Int, energy: SIMD4<Float>, mains: SIMD4<Float>, low: SIMD4<Float>, clipped: SIMD4<Int32>) {
-        envRing[tick & (envRingCapacity - 1)] = SIMD4<Double>(energy)
-        let p = tick & (pendingCapacity - 1)
+        envRing[tick] = SIMD4<Double>(energy)
         let perSample = 1 / Float(samplesPerTick)
-        pendingMains[p] = cw_sqrt4(mains * perSample)
-        pendingBandRMS[p] = cw_sqrt4(energy * perSample)
+        pending.mains[tick] = cw_sqrt4(mains * perSample)
+        pending.bandRMS[tick] = cw_sqrt4(energy * perSample)
         var mask: UInt8 = 0
         for c in 0..<emgChannels where clipped[c] != 0 { mask |= UInt8(1 << c) }
-        pendingClip[p] = mask
-        pendingMedianFrequency[p] = medianFrequency
-        // Motion level: the max–min range over the last second of the tick means of what the band-pass
-        // removed (rescanned every 5 ticks); half the range of a swing is its amplitude, RMS is that / √2.
-        let slot = tick % lowRing.count
-        lowRing[slot] = low * perSample
-        let group = slot / 5
-        var gLo = lowRing[5 * group], gHi = gLo
-        for k in (5 * group + 1)..<min(5 * group + 5, lowRing.count) {
-            let v = lowRing[k]
-            gLo = gLo.replacing(with: v, where: v .< gLo)
-            gHi = gHi.replacing(with: v, where: v .> gHi)
-        }
-        lowGroupMin[group] = gLo
-        lowGroupMax[group] = gHi
-        if tick % 5 == 0 {
-            var lo = lowGroupMin[0], hi = lowGroupMax[0]
-            for g in 1..<lowGroupMin.count {
-                lo = lo.replacing(with: lowGroupMin[g], where: lowGroupMin[g] .< lo)
-                hi = hi.replacing(with: lowGroupMax[g], where: lowGroupMax[g] .> hi)
-            }
-            motionLevel = (hi - lo) * 0.3536
-        }
-        pendingLowFrequency[p] = motionLevel
+        pending.clip[tick] = mask
+        pending.medianFrequency[tick] = medianFrequency
+        pending.lowFrequency[tick] = motion.push(tick: tick, mean: low * perSample)
     }
 
     /// Samples were lost (a gap): ends what was in progress at the gap, restarts the filters,
@@ -473,12 +413,10 @@ public final class NightDetector {
         tickMainsEnergy = .zero
         tickLowEnergy = .zero
         tickClipped = .zero
-        for k in lowRing.indices { lowRing[k] = .zero }
-        for g in lowGroupMin.indices { lowGroupMin[g] = .zero; lowGroupMax[g] = .zero }
-        motionLevel = .zero
+        motion.reset()
         tkeoPrevious = .zero
         tkeoPrevious2 = .zero
-        for k in envRing.indices { envRing[k] = .zero }
+        envRing.fill(.zero)
         ringWrittenInOrder = false
         emgSampleIndex += emgSamples
         producedTicks = emgSampleIndex / samplesPerTick
@@ -498,21 +436,15 @@ public final class NightDetector {
         for _ in 0..<n {
             fill += 1
             if fill == samplesPerTick {
-                let previous = (tick - 1) & (pendingCapacity - 1), p = tick & (pendingCapacity - 1)
-                pendingEnvelope[p] = pendingEnvelope[previous]
-                pendingMains[p] = pendingMains[previous]
-                pendingBandRMS[p] = pendingBandRMS[previous]
-                pendingClip[p] = 0
-                pendingMedianFrequency[p] = pendingMedianFrequency[previous]
-                pendingLowFrequency[p] = pendingLowFrequency[previous]
-                envRing[tick & (envRingCapacity - 1)] = envRing[(tick - 1) & (envRingCapacity - 1)]
+                pending.repeatPrevious(intoTick: tick)
+                envRing[tick] = envRing[tick - 1]
                 tickEnergy = .zero
                 tickMainsEnergy = .zero
                 tickLowEnergy = .zero
                 tickClipped = .zero
                 fill = 0
                 tick += 1
-                if tick - resolvedTicks >= pendingCapacity - 1 { resolveReadyTicks(force: true, events: &events) }
+                if tick - resolvedTicks >= PendingTicks.capacity - 1 { resolveReadyTicks(force: true, events: &events) }
             }
         }
         tickFill = fill
@@ -521,7 +453,7 @@ public final class NightDetector {
         emgSampleIndex += n
         if accelAxes == 3 {
             for _ in 0..<m {
-                accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = accel.value
+                accelHistory[accelSampleIndex] = accel.value
                 addToEpoch(epochCount > 0 ? epochSum / Float(epochCount) : SIMD3(repeating: .nan))
                 accelSampleIndex += 1
             }
@@ -558,10 +490,10 @@ public final class NightDetector {
             if accelAxes == 3 {
                 // Accelerometer samples strictly before the tick's end.
                 let needed = ((t + 1) * samplesPerTick * accelRateHz + sampleRateHz - 1) / sampleRateHz
-                if accelSampleIndex < needed && !force && producedTicks - t < pendingCapacity - 1 { return }
+                if accelSampleIndex < needed && !force && producedTicks - t < PendingTicks.capacity - 1 { return }
                 let j = min(needed, accelSampleIndex) - 1
-                if j >= 0 && accelSampleIndex - j <= accelHistoryCapacity {
-                    activity = accelHistory[j & (accelHistoryCapacity - 1)]
+                if j >= 0 && accelSampleIndex - j <= accelHistory.capacity {
+                    activity = accelHistory[j]
                 }
             }
             resolveTick(t, activity: activity, events: &events)
@@ -570,9 +502,7 @@ public final class NightDetector {
     }
 
     private func resolveTick(_ t: Int, activity: Float, events: inout EventBuffer) {
-        let p = t & (pendingCapacity - 1)
-        let f = TickFeatures(envelope: pendingEnvelope[p], mains: pendingMains[p], bandRMS: pendingBandRMS[p], clipped: pendingClip[p], activity: activity,
-                             medianFrequencyHz: pendingMedianFrequency[p], lowFrequency: pendingLowFrequency[p])
+        let f = pending.features(ofTick: t, activity: activity)
         tickLog?.features.append(f)
         machines.consume(tick: t, f, into: &events)
     }

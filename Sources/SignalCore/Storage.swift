@@ -62,6 +62,10 @@ struct Ring<Element>: ~Copyable {
     var capacity: Int { mask + 1 }
     var base: UnsafeMutablePointer<Element> { storage.base }
 
+    /// The slot of `position`, for loops that walk the storage from `base`.
+    @inline(__always)
+    func slot(_ position: Int) -> Int { position & mask }
+
     subscript(position: Int) -> Element {
         @inline(__always) get { storage.base[position & mask] }
         @inline(__always) nonmutating set { storage.base[position & mask] = newValue }

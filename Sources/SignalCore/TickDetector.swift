@@ -43,8 +43,7 @@ public final class TickDetector {
     let artifactHoldTicks: Int
     let stillTicks: Int
 
-    var tickActivity: [Float]  // last ticks' activity, for the still-onset rule
-    let tickActivityCapacity = 1024
+    let tickActivity = Ring<Float>(repeating: 0, capacity: 1024)  // last ticks' activity, for the still-onset rule
     var baselines: [RestingBaseline]
     var secondEnvelopeSum: [Float]
     var secondTicks = 0
@@ -103,7 +102,6 @@ public final class TickDetector {
         ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
         artifactHoldTicks = Int(configuration.artifactHoldSeconds / tickSeconds)
         stillTicks = Int(configuration.crampStillOnsetSeconds / tickSeconds)
-        tickActivity = Array(repeating: 0, count: tickActivityCapacity)
         baselines = Array(repeating: RestingBaseline(windowSeconds: configuration.baselineWindowSeconds, percentile: configuration.baselinePercentile), count: emgChannels)
         secondEnvelopeSum = Array(repeating: 0, count: emgChannels)
         secondClean = Array(repeating: true, count: emgChannels)
@@ -139,7 +137,7 @@ public final class TickDetector {
     public func consume(tick t: Int, _ f: TickFeatures, into events: inout EventBuffer) {
         let env = f.envelope, mains = f.mains, bandRMS = f.bandRMS, clip = f.clipped, activity = f.activity
         stepPendingCramp(tick: t, activity: activity, events: &events)
-        tickActivity[t & (tickActivityCapacity - 1)] = activity
+        tickActivity[t] = activity
         let blank = t < blankUntilTick
 
         let motion = f.lowFrequency
@@ -238,8 +236,8 @@ public final class TickDetector {
             guard above > configuration.legMovementOnsetAboveRestMicrovolts else { return }
             var d = EpisodeData(onsetTick: t)
             // Movement in the second before onset counts against "began while still".
-            let back = min(ticksPerSecond, tickActivityCapacity - 1)
-            for k in 1...back where t - k >= 0 { d.onsetMaxActivity = max(d.onsetMaxActivity, tickActivity[(t - k) & (tickActivityCapacity - 1)]) }
+            let back = min(ticksPerSecond, tickActivity.capacity - 1)
+            for k in 1...back where t - k >= 0 { d.onsetMaxActivity = max(d.onsetMaxActivity, tickActivity[t - k]) }
             d.peakChannel = channel
             episode = .active(d)
             stepEpisode(tick: t, above: above, channel: channel, artifact: artifact, activity: activity, medianFrequency: medianFrequency, events: &events)
