@@ -471,16 +471,6 @@ public final class NightDetector {
     /// Ticks of settling after a long gap (filters restart).
     public var settleTicks: Int { ticksPerSecond / 2 + envelopeTicks }
 
-    /// Starts logging every tick's features (for threshold sweeps); call before the first sample.
-    public func startTickLog() {
-        var log = TickLog(emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds, settleTicks: settleTicks)
-        // Room for 12 hours up front: the pages are only touched as ticks are written, so shorter
-        // recordings cost nothing more, and a night never pays for copying a growing log (measured:
-        // those copies and their page faults were a tenth of a threshold sweep's time).
-        log.features.reserveCapacity(12 * 3600 * ticksPerSecond)
-        tickLog = log
-    }
-
     // MARK: - Ticks
 
     private func resolveReadyTicks(force: Bool, events: inout EventBuffer) {
