@@ -29,14 +29,8 @@ public final class NightDetector {
     // The signal chain, all channels at once: lane c of every SIMD4 is EMG channel c.
     var filters: FilterCascade
     let envRing = Ring<SIMD4<Double>>(repeating: .zero, capacity: 256)  // tick energies, for the RMS window
-    var tickEnergy = SIMD4<Float>.zero
-    var tickMainsEnergy = SIMD4<Float>.zero
-    var tickLowEnergy = SIMD4<Float>.zero
+    var sums = TickSums()
     var motion: MotionLevel
-    // TKEO state: the two previous band-passed, notched samples.
-    var tkeoPrevious = SIMD4<Float>.zero
-    var tkeoPrevious2 = SIMD4<Float>.zero
-    var tickClipped = SIMD4<Int32>.zero
     /// The most samples `process` hands on at once.
     static let chunkCapacity = 4096
     /// The default chain runs in `cw_cascade5` and the tick envelopes in `cw_window_rms` (true where the CPU has
@@ -52,10 +46,8 @@ public final class NightDetector {
     var spectrum: MedianFrequencyEstimator
     let spectrumRing: Ring<SIMD4<Float>>
     var medianFrequency = SIMD4<Float>.zero
-    // The energy of the ring's samples written since it last wrapped, summed in ring order as they are written; when
-    // every slot was written since then (no gap moved the index past some), it is the sum the median-frequency
-    // check needs, without a second pass over the ring.
-    var ringEnergy = SIMD4<Float>.zero
+    // Whether every slot of the ring was written since it last wrapped (no gap moved the index past some): then
+    // `sums.ringEnergy` is the sum the median-frequency check needs, without a second pass over the ring.
     var ringWrittenInOrder = true
     var quietLevel = SIMD4<Float>.zero
 
@@ -253,14 +245,10 @@ public final class NightDetector {
         var fill = tickFill
         var tick = producedTicks
         var envelopesFrom = tick  // ticks finished in this block whose envelope is still to compute
-        let spt = samplesPerTick
+        var sums = self.sums
+        let spt = samplesPerTick, ringSize = spectrumRing.capacity, sampleIndex = emgSampleIndex
         let clip = SIMD4<Float>(repeating: clipLevelMicrovolts)
-        var energy = tickEnergy, mains = tickMainsEnergy, low = tickLowEnergy, clipped = tickClipped
         let tkeo = configuration.envelopeKind == .tkeo
-        var tk1 = tkeoPrevious, tk2 = tkeoPrevious2
-        var ringE = ringEnergy
-        let sampleIndex = emgSampleIndex, ringSize = spectrumRing.capacity
-        let ring = spectrumRing.base
         let detecting = mainsDetectionEnd > 0
         let xs = filters.input.base, bs = filters.banded.base, ys = filters.output.base
         var i = 0
@@ -273,74 +261,52 @@ public final class NightDetector {
                     goertzel60.push(xs[j][0])
                 }
             }
-            let r = ring + position - i
-            if !tkeo {
-                for j in i..<(i + m) {
-                    let x = xs[j], banded = bs[j], y = ys[j]
-                    clipped = clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
-                    let d = banded - y  // the mains component the notches took out
-                    low += x - banded  // what the band-pass removed: offset, drift, motion
-                    let e = y * y
-                    energy += e
-                    ringE += e
-                    mains += d * d
-                    r[j] = y
-                }
+            // The segment's samples go to the ring from `position` on: slot position + (j − i) for sample j.
+            let block = FilteredSamples(input: xs, banded: bs, output: ys, ring: spectrumRing.base + position - i)
+            if tkeo {
+                block.sumTKEO(i..<(i + m), clip: clip, into: &sums)
             } else {
-                for j in i..<(i + m) {
-                    let x = xs[j], banded = bs[j], y = ys[j]
-                    clipped = clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
-                    let d = banded - y
-                    low += x - banded
-                    // Teager–Kaiser energy of the previous sample: x[n-1]² − x[n-2]·x[n].
-                    let psi = tk1 * tk1 - tk2 * y
-                    tk2 = tk1
-                    tk1 = y
-                    energy += psi.replacing(with: -psi, where: psi .< 0)
-                    ringE += y * y
-                    mains += d * d
-                    r[j] = y
-                }
+                block.sumSquares(i..<(i + m), clip: clip, into: &sums)
             }
             i += m
             fill += m
             if position + m == ringSize {
-                updateMedianFrequency(inOrderEnergy: ringE)
-                ringE = .zero
+                updateMedianFrequency(inOrderEnergy: sums.ringEnergy)
+                sums.ringEnergy = .zero
             }
             if fill == spt {
-                finishTick(tick: tick, energy: energy, mains: mains, low: low, clipped: clipped)
-                energy = .zero
-                mains = .zero
-                low = .zero
-                clipped = .zero
+                finishTick(tick: tick, sums)
+                sums.startTick()
                 fill = 0
                 tick += 1
-                // The envelope's window must still be in the ring when it is computed.
-                if tick - envelopesFrom + envelopeTicks >= envRing.capacity {
-                    computeEnvelopes(from: envelopesFrom, to: tick)
-                    envelopesFrom = tick
-                }
-                // If the accelerometer lags far behind, resolve the oldest ticks without waiting.
-                if tick - resolvedTicks >= PendingTicks.capacity - 1 {
-                    computeEnvelopes(from: envelopesFrom, to: tick)
-                    envelopesFrom = tick
-                    producedTicks = tick
-                    resolveReadyTicks(force: true, events: &events)
-                }
+                envelopesFrom = afterTick(tick, envelopesFrom: envelopesFrom, events: &events)
             }
         }
-        tickEnergy = energy
-        tickMainsEnergy = mains
-        tickLowEnergy = low
-        tkeoPrevious = tk1
-        tkeoPrevious2 = tk2
-        ringEnergy = ringE
-        tickClipped = clipped
+        self.sums = sums
         tickFill = fill
         computeEnvelopes(from: envelopesFrom, to: tick)
         producedTicks = tick
         emgSampleIndex += n
+    }
+
+    /// After tick `tick − 1` was finished in a block whose envelopes are computed from `envelopesFrom` on:
+    /// computes them early where they must not wait, and gives where the block's envelopes now start.
+    @inline(__always)
+    private func afterTick(_ tick: Int, envelopesFrom: Int, events: inout EventBuffer) -> Int {
+        var from = envelopesFrom
+        // The envelope's window must still be in the ring when it is computed.
+        if tick - from + envelopeTicks >= envRing.capacity {
+            computeEnvelopes(from: from, to: tick)
+            from = tick
+        }
+        // If the accelerometer lags far behind, resolve the oldest ticks without waiting.
+        if tick - resolvedTicks >= PendingTicks.capacity - 1 {
+            computeEnvelopes(from: from, to: tick)
+            from = tick
+            producedTicks = tick
+            resolveReadyTicks(force: true, events: &events)
+        }
+        return from
     }
 
     /// Median frequency of each channel over the last `spectrum.size` samples (a few times a second),
@@ -381,16 +347,16 @@ public final class NightDetector {
     }
 
     @inline(__always)
-    private func finishTick(tick: Int, energy: SIMD4<Float>, mains: SIMD4<Float>, low: SIMD4<Float>, clipped: SIMD4<Int32>) {
-        envRing[tick] = SIMD4<Double>(energy)
+    private func finishTick(tick: Int, _ sums: TickSums) {
+        envRing[tick] = SIMD4<Double>(sums.energy)
         let perSample = 1 / Float(samplesPerTick)
-        pending.mains[tick] = cw_sqrt4(mains * perSample)
-        pending.bandRMS[tick] = cw_sqrt4(energy * perSample)
+        pending.mains[tick] = cw_sqrt4(sums.mains * perSample)
+        pending.bandRMS[tick] = cw_sqrt4(sums.energy * perSample)
         var mask: UInt8 = 0
-        for c in 0..<emgChannels where clipped[c] != 0 { mask |= UInt8(1 << c) }
+        for c in 0..<emgChannels where sums.clipped[c] != 0 { mask |= UInt8(1 << c) }
         pending.clip[tick] = mask
         pending.medianFrequency[tick] = medianFrequency
-        pending.lowFrequency[tick] = motion.push(tick: tick, mean: low * perSample)
+        pending.lowFrequency[tick] = motion.push(tick: tick, mean: sums.low * perSample)
     }
 
     /// Samples were lost (a gap): ends what was in progress at the gap, restarts the filters,
@@ -409,13 +375,10 @@ public final class NightDetector {
         resolveReadyTicks(force: true, events: &events)
         let endTick = producedTicks
         filters.reset()
-        tickEnergy = .zero
-        tickMainsEnergy = .zero
-        tickLowEnergy = .zero
-        tickClipped = .zero
+        sums.startTick()
+        sums.tkeoPrevious = .zero
+        sums.tkeoPrevious2 = .zero
         motion.reset()
-        tkeoPrevious = .zero
-        tkeoPrevious2 = .zero
         envRing.fill(.zero)
         ringWrittenInOrder = false
         emgSampleIndex += emgSamples
@@ -438,10 +401,7 @@ public final class NightDetector {
             if fill == samplesPerTick {
                 pending.repeatPrevious(intoTick: tick)
                 envRing[tick] = envRing[tick - 1]
-                tickEnergy = .zero
-                tickMainsEnergy = .zero
-                tickLowEnergy = .zero
-                tickClipped = .zero
+                sums.startTick()
                 fill = 0
                 tick += 1
                 if tick - resolvedTicks >= PendingTicks.capacity - 1 { resolveReadyTicks(force: true, events: &events) }

@@ -90,3 +90,74 @@ struct MotionLevel: ~Copyable {
         level = .zero
     }
 }
+
+/// What the sample loop sums over the tick being filled, and what it carries from sample to sample.
+struct TickSums {
+    /// The envelope's energy: squared samples (RMS) or |TKEO|.
+    var energy = SIMD4<Float>.zero
+    /// Squares of the mains component the notches took out.
+    var mains = SIMD4<Float>.zero
+    /// What the band-pass removed (offset, drift, motion).
+    var low = SIMD4<Float>.zero
+    /// 1 in lane c: channel c hit the rail in this tick.
+    var clipped = SIMD4<Int32>.zero
+    /// TKEO state: the two previous band-passed, notched samples.
+    var tkeoPrevious = SIMD4<Float>.zero
+    var tkeoPrevious2 = SIMD4<Float>.zero
+    /// The energy of the spectrum ring's samples written since it last wrapped, summed in ring order as
+    /// they are written.
+    var ringEnergy = SIMD4<Float>.zero
+
+    /// A new tick: its sums start from zero (the TKEO state and the ring's energy carry on).
+    @inline(__always)
+    mutating func startTick() {
+        energy = .zero
+        mains = .zero
+        low = .zero
+        clipped = .zero
+    }
+}
+
+/// A filtered block's samples (`FilterCascade`'s input, band-passed and notched), and where the notched
+/// ones go in the spectrum ring: `ring[j]` for sample j (a segment never crosses the ring's end).
+struct FilteredSamples {
+    let input: UnsafeMutablePointer<SIMD4<Float>>
+    let banded: UnsafeMutablePointer<SIMD4<Float>>
+    let output: UnsafeMutablePointer<SIMD4<Float>>
+    let ring: UnsafeMutablePointer<SIMD4<Float>>
+
+    /// Samples `range` into `s`, for the RMS envelope: clipping, squares, the mains component, the low band.
+    @inline(__always)
+    func sumSquares(_ range: Range<Int>, clip: SIMD4<Float>, into s: inout TickSums) {
+        for j in range {
+            let x = input[j], b = banded[j], y = output[j]
+            s.clipped = s.clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
+            let d = b - y  // the mains component the notches took out
+            s.low += x - b  // what the band-pass removed: offset, drift, motion
+            let e = y * y
+            s.energy += e
+            s.ringEnergy += e
+            s.mains += d * d
+            ring[j] = y
+        }
+    }
+
+    /// Samples `range` into `s`, for the TKEO envelope: as `sumSquares`, but the energy is |TKEO|.
+    @inline(__always)
+    func sumTKEO(_ range: Range<Int>, clip: SIMD4<Float>, into s: inout TickSums) {
+        for j in range {
+            let x = input[j], b = banded[j], y = output[j]
+            s.clipped = s.clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
+            let d = b - y
+            s.low += x - b
+            // Teager–Kaiser energy of the previous sample: x[n-1]² − x[n-2]·x[n].
+            let psi = s.tkeoPrevious * s.tkeoPrevious - s.tkeoPrevious2 * y
+            s.tkeoPrevious2 = s.tkeoPrevious
+            s.tkeoPrevious = y
+            s.energy += psi.replacing(with: -psi, where: psi .< 0)
+            s.ringEnergy += y * y
+            s.mains += d * d
+            ring[j] = y
+        }
+    }
+}
