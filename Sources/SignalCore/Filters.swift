@@ -1,3 +1,5 @@
+import RealModule
+
 /// The coefficients of a second-order IIR section (transposed direct form II), `a0` normalised to 1:
 /// what a design gives. The detector runs them as `Section4`s (`FilterCascade`).
 public struct Biquad: Sendable, Equatable {
@@ -10,7 +12,7 @@ public struct Biquad: Sendable, Equatable {
     /// Magnitude of the frequency response at `hz` for sampling rate `fs`.
     public func gain(atHz hz: Double, sampleRateHz fs: Double) -> Double {
         let w = 2 * Double.pi * hz / fs
-        let (c1, s1, c2, s2) = (cos(w), sin(w), cos(2 * w), sin(2 * w))
+        let (c1, s1, c2, s2) = (Double.cos(w), Double.sin(w), Double.cos(2 * w), Double.sin(2 * w))
         let nr = Double(b0) + Double(b1) * c1 + Double(b2) * c2
         let ni = -(Double(b1) * s1 + Double(b2) * s2)
         let dr = 1 + Double(a1) * c1 + Double(a2) * c2
@@ -38,11 +40,11 @@ public enum FilterDesign {
         guard cutoffHz > 0 && cutoffHz < fs / 2 else {
             throw ConfigurationError("cutoff \(cutoffHz) Hz must lie between 0 and half the sampling rate (\(fs / 2) Hz)")
         }
-        let k = tan(Double.pi * cutoffHz / fs)
+        let k = Double.tan(Double.pi * cutoffHz / fs)
         var sections: [Biquad] = []
         for pair in 0..<(order / 2) {
             let theta = Double.pi * Double(2 * pair + 1) / Double(2 * order)
-            let q = 2 * sin(theta)
+            let q = 2 * Double.sin(theta)
             let norm = 1 / (1 + q * k + k * k)
             let a1 = 2 * (k * k - 1) * norm
             let a2 = (1 - q * k + k * k) * norm
@@ -70,9 +72,9 @@ public enum FilterDesign {
         guard centerHz > 0 && centerHz < fs / 2 else { throw ConfigurationError("notch at \(centerHz) Hz is above half the sampling rate") }
         guard q > 0 else { throw ConfigurationError("notch quality factor must be positive") }
         let w0 = 2 * Double.pi * centerHz / fs
-        let alpha = sin(w0) / (2 * q)
+        let alpha = Double.sin(w0) / (2 * q)
         let a0 = 1 + alpha
-        return Biquad(b0: Float(1 / a0), b1: Float(-2 * cos(w0) / a0), b2: Float(1 / a0),
-                      a1: Float(-2 * cos(w0) / a0), a2: Float((1 - alpha) / a0))
+        return Biquad(b0: Float(1 / a0), b1: Float(-2 * Double.cos(w0) / a0), b2: Float(1 / a0),
+                      a1: Float(-2 * Double.cos(w0) / a0), a2: Float((1 - alpha) / a0))
     }
 }

@@ -1,4 +1,5 @@
 import CSignalKernels
+import RealModule
 
 /// The streaming detector for one night: EMG (1–4 channels, µV) and an optional 3-axis
 /// accelerometer (g) go in, events come out.
@@ -79,7 +80,7 @@ public final class NightDetector {
     /// The z-angle (degrees) of an acceleration vector: its elevation above the x–y plane.
     @inline(__always)
     func zAngle(_ a: SIMD3<Float>) -> Float {
-        Float(atan2(Double(a.z), Double((a.x * a.x + a.y * a.y).squareRoot())) * 180 / Double.pi)
+        Float(Double.atan2(y: Double(a.z), x: Double((a.x * a.x + a.y * a.y).squareRoot())) * 180 / Double.pi)
     }
 
     /// Accumulates one accelerometer sample (NaN: lost); every 5 s, the epoch's z-angle is that of
@@ -465,7 +466,7 @@ struct Goertzel {
     var s1: Float = 0, s2: Float = 0
 
     init(hz: Double, sampleRateHz: Double) {
-        coefficient = Float(2 * cos(2 * Double.pi * hz / sampleRateHz))
+        coefficient = Float(2 * Double.cos(2 * Double.pi * hz / sampleRateHz))
     }
 
     mutating func push(_ x: Float) {
