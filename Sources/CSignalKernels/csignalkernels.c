@@ -46,9 +46,12 @@ static void cascade5_avx(cw_section4 *s, const float *x, int channels, size_t co
                          float *xs, float *banded, float *out) {
     const long n = (long)count;
     // Registers A (sections 0, 1), B (2, 3), C (4, and an idle copy of 4 in the high half).
-    __m256 A0 = PAIR(s, 0, 1, b0), A1 = PAIR(s, 0, 1, b1), A2 = PAIR(s, 0, 1, b2), A3 = PAIR(s, 0, 1, a1), A4 = PAIR(s, 0, 1, a2);
-    __m256 B0 = PAIR(s, 2, 3, b0), B1 = PAIR(s, 2, 3, b1), B2 = PAIR(s, 2, 3, b2), B3 = PAIR(s, 2, 3, a1), B4 = PAIR(s, 2, 3, a2);
-    __m256 C0 = PAIR(s, 4, 4, b0), C1 = PAIR(s, 4, 4, b1), C2 = PAIR(s, 4, 4, b2), C3 = PAIR(s, 4, 4, a1), C4 = PAIR(s, 4, 4, a2);
+    __m256 A0 = PAIR(s, 0, 1, b0), A1 = PAIR(s, 0, 1, b1), A2 = PAIR(s, 0, 1, b2);
+    __m256 A3 = PAIR(s, 0, 1, a1), A4 = PAIR(s, 0, 1, a2);
+    __m256 B0 = PAIR(s, 2, 3, b0), B1 = PAIR(s, 2, 3, b1), B2 = PAIR(s, 2, 3, b2);
+    __m256 B3 = PAIR(s, 2, 3, a1), B4 = PAIR(s, 2, 3, a2);
+    __m256 C0 = PAIR(s, 4, 4, b0), C1 = PAIR(s, 4, 4, b1), C2 = PAIR(s, 4, 4, b2);
+    __m256 C3 = PAIR(s, 4, 4, a1), C4 = PAIR(s, 4, 4, a2);
     __m256 zA1 = PAIR(s, 0, 1, z1), zA2 = PAIR(s, 0, 1, z2);
     __m256 zB1 = PAIR(s, 2, 3, z1), zB2 = PAIR(s, 2, 3, z2);
     __m256 zC1 = halves(_mm_loadu_ps((const float *)&s[4].z1), _mm_setzero_ps());
@@ -99,10 +102,14 @@ static void cascade5_avx(cw_section4 *s, const float *x, int channels, size_t co
             XA = _mm256_insertf128_ps(_mm256_castps128_ps256(next), _mm256_castps256_ps128(YA), 1);
         }
     }
-    _mm_storeu_ps((float *)&s[0].z1, _mm256_castps256_ps128(zA1)); _mm_storeu_ps((float *)&s[1].z1, _mm256_extractf128_ps(zA1, 1));
-    _mm_storeu_ps((float *)&s[0].z2, _mm256_castps256_ps128(zA2)); _mm_storeu_ps((float *)&s[1].z2, _mm256_extractf128_ps(zA2, 1));
-    _mm_storeu_ps((float *)&s[2].z1, _mm256_castps256_ps128(zB1)); _mm_storeu_ps((float *)&s[3].z1, _mm256_extractf128_ps(zB1, 1));
-    _mm_storeu_ps((float *)&s[2].z2, _mm256_castps256_ps128(zB2)); _mm_storeu_ps((float *)&s[3].z2, _mm256_extractf128_ps(zB2, 1));
+    _mm_storeu_ps((float *)&s[0].z1, _mm256_castps256_ps128(zA1));
+    _mm_storeu_ps((float *)&s[1].z1, _mm256_extractf128_ps(zA1, 1));
+    _mm_storeu_ps((float *)&s[0].z2, _mm256_castps256_ps128(zA2));
+    _mm_storeu_ps((float *)&s[1].z2, _mm256_extractf128_ps(zA2, 1));
+    _mm_storeu_ps((float *)&s[2].z1, _mm256_castps256_ps128(zB1));
+    _mm_storeu_ps((float *)&s[3].z1, _mm256_extractf128_ps(zB1, 1));
+    _mm_storeu_ps((float *)&s[2].z2, _mm256_castps256_ps128(zB2));
+    _mm_storeu_ps((float *)&s[3].z2, _mm256_extractf128_ps(zB2, 1));
     _mm_storeu_ps((float *)&s[4].z1, _mm256_castps256_ps128(zC1));
     _mm_storeu_ps((float *)&s[4].z2, _mm256_castps256_ps128(zC2));
 }

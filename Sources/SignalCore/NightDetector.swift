@@ -128,7 +128,8 @@ public final class NightDetector {
         let fs = filterRateHz
         samplesPerTick = max(1, Int((Double(sampleRateHz) * 0.01).rounded()))
         tickSeconds = Double(samplesPerTick) / Double(sampleRateHz)
-        envelopeTicks = max(1, min(envRing.capacity, Int((configuration.envelopeWindowSeconds / tickSeconds).rounded())))
+        let windowTicks = Int((configuration.envelopeWindowSeconds / tickSeconds).rounded())
+        envelopeTicks = max(1, min(envRing.capacity, windowTicks))
         ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
 
         let high = min(configuration.bandHighHz, 0.45 * fs)
@@ -148,7 +149,8 @@ public final class NightDetector {
         while fftSize < Int(fs * 0.25) && fftSize < 1024 { fftSize *= 2 }
         spectrum = MedianFrequencyEstimator(size: fftSize, sampleRateHz: fs)
         spectrumRing = Ring(repeating: .zero, capacity: fftSize)
-        motion = MotionLevel(ticksPerSecond: max(1, Int((1 / (Double(max(1, Int((fs * 0.01).rounded()))) / fs)).rounded())))
+        let filterTickSeconds = Double(max(1, Int((fs * 0.01).rounded()))) / fs
+        motion = MotionLevel(ticksPerSecond: max(1, Int((1 / filterTickSeconds).rounded())))
         accel = AccelActivity(sampleRateHz: max(1, accelRateHz))
         if accelAxes == 3 { zAngleEpochs.reserveCapacity(48 * 3600 / Self.epochSeconds) }
         machines = TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds)
@@ -334,7 +336,8 @@ public final class NightDetector {
         guard end > first else { return }
         let divisor = Double(envelopeTicks * samplesPerTick)
         let out = pending.envelope.base, outMask = pending.envelope.mask
-        let done = wavefront && UnsafeMutableRawPointer(out).withMemoryRebound(to: Float.self, capacity: 4 * (outMask + 1)) { o in
+        let done = wavefront
+            && UnsafeMutableRawPointer(out).withMemoryRebound(to: Float.self, capacity: 4 * (outMask + 1)) { o in
             UnsafeRawPointer(envRing.base).withMemoryRebound(to: Double.self, capacity: 4 * envRing.capacity) { ring in
                 cw_window_rms(ring, envRing.mask, first, end - first, Int32(envelopeTicks), divisor, o, outMask) == 1
             }

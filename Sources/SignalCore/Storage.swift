@@ -54,7 +54,8 @@ struct Ring<Element>: ~Copyable {
 
     /// - Parameter capacity: a power of two.
     init(repeating value: Element, capacity: Int) {
-        precondition(capacity > 0 && capacity & (capacity - 1) == 0, "a ring's capacity is a power of two, not \(capacity)")
+        precondition(capacity > 0 && capacity & (capacity - 1) == 0,
+                     "a ring's capacity is a power of two, not \(capacity)")
         storage = Block(repeating: value, count: capacity)
         mask = capacity - 1
     }

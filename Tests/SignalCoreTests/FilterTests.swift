@@ -228,8 +228,9 @@ struct Chain {
                 xs.withUnsafeMutableBufferPointer { i in
                     banded.withUnsafeMutableBufferPointer { b in
                         out.withUnsafeMutableBufferPointer { o in
-                            FilterCascade.reference(s.baseAddress!, bandCount: s.count, notchCount: 0, p.baseAddress!, channels: 1,
-                                                    count: x.count, input: i.baseAddress!, banded: b.baseAddress!, output: o.baseAddress!)
+                            FilterCascade.reference(s.baseAddress!, bandCount: s.count, notchCount: 0, p.baseAddress!,
+                                                    channels: 1, count: x.count, input: i.baseAddress!,
+                                                    banded: b.baseAddress!, output: o.baseAddress!)
                         }
                     }
                 }

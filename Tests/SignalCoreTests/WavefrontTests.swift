@@ -5,7 +5,8 @@ import Testing
 @testable import SignalCore
 
 /// The AVX wavefront (`cw_cascade5`) must give exactly the samples of the Swift reference cascade
-/// (`FilterCascade.reference`): same sections, same arithmetic, same order. Bit for bit, so live, replay and sweeps agree on every machine.
+/// (`FilterCascade.reference`): same sections, same arithmetic, same order. Bit for bit, so live, replay
+/// and sweeps agree on every machine.
 @Suite struct WavefrontTests {
     /// The default chain at `fs`: band-pass 20–450 Hz (order 2 each side), notches at 50, 100, 150 Hz.
     static func chain(fs: Double) throws -> [Biquad] {
@@ -49,8 +50,8 @@ import Testing
                                 let p = xp.baseAddress! + done * channels
                                 let (i, b, o) = (xr.baseAddress! + done, br.baseAddress! + done, or.baseAddress! + done)
                                 if kernel { return cw_cascade5(s.baseAddress!, p, Int32(channels), m, i, b, o) == 1 }
-                                FilterCascade.reference(s.baseAddress!, bandCount: 2, notchCount: 3, p, channels: channels, count: m,
-                                                        input: i, banded: b, output: o)
+                                FilterCascade.reference(s.baseAddress!, bandCount: 2, notchCount: 3, p,
+                                                        channels: channels, count: m, input: i, banded: b, output: o)
                                 return true
                             }
                         }
@@ -73,7 +74,10 @@ import Testing
         // The reference really filters: the signal's 300 µV sine at 0.157 rad/sample (50 Hz) is notched out.
         func amplitude(_ v: [Float]) -> Double {
             var re = 0.0, im = 0.0
-            for i in 1000..<n { re += Double(v[i]) * cos(0.157 * Double(i)); im += Double(v[i]) * sin(0.157 * Double(i)) }
+            for i in 1000..<n {
+                re += Double(v[i]) * cos(0.157 * Double(i))
+                im += Double(v[i]) * sin(0.157 * Double(i))
+            }
             return 2 * (re * re + im * im).squareRoot() / Double(n - 1000)
         }
         let before = amplitude((0..<n).map { x[$0 * channels] }), after = amplitude(reference.out.map { $0[0] })
@@ -81,9 +85,9 @@ import Testing
         // Blocks shorter than the wavefront (1–4 samples) only fill and drain it; 257 crosses a block of the detector.
         for block in [1, 2, 3, 4, 5, 7, 257, n] {
             let k = try #require(Self.cascade(sections, x, channels: channels, block: block, kernel: true))
-            #expect(Self.firstDifference(k.band, reference.band) == nil, "band-passed samples differ with blocks of \(block)")
+            #expect(Self.firstDifference(k.band, reference.band) == nil, "band samples differ, blocks of \(block)")
             #expect(Self.firstDifference(k.out, reference.out) == nil, "notched samples differ with blocks of \(block)")
-            #expect(Self.firstDifference(k.state, reference.state) == nil, "filter state differs with blocks of \(block)")
+            #expect(Self.firstDifference(k.state, reference.state) == nil, "state differs, blocks of \(block)")
             // Unused lanes stay zero.
             #expect(k.out.allSatisfy { v in (channels..<4).allSatisfy { v[$0] == 0 } })
         }
