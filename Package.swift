@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // The crc32 instruction for CRC-32C (C, because Swift cannot reach it); DeviceProtocol has a table fallback.
@@ -27,7 +28,9 @@ let package = Package(
         // Filters, envelopes, baselines, detectors. Pure and allocation-free in the sample loop.
         // The default EMG filter cascade as an AVX wavefront (C: run-time CPU dispatch, which Swift cannot express).
         .target(name: "CSignalKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
-        .target(name: "SignalCore", dependencies: ["CSignalKernels"], swiftSettings: hotPath),
+        // libm through swift-numerics' RealModule (Double.cos, .exp, .atan2, ...), not a re-exported Glibc.
+        .target(name: "SignalCore", dependencies: ["CSignalKernels", .product(name: "RealModule", package: "swift-numerics")],
+                swiftSettings: hotPath),
         // libusb-1.0 through pkg-config, with shims for what Swift cannot call. Only DeviceIO imports it.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         // USB (libusb) and serial (termios) transports, discovery, reconnect, commands.

@@ -1,7 +1,7 @@
 // The EMG filter cascade as a wavefront over AVX registers (see the header). Built with the
 // default target; the AVX code is selected at run time, so the binary still runs on any x86-64.
 #include "csignalkernels.h"
-#include <string.h>
+#include <stdatomic.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -23,14 +23,16 @@ __attribute__((target("avx"))) static inline __m128 load_sample(const float *x, 
     }
 }
 
-__attribute__((target("avx"))) static inline __m256 pair(const float *c, int i, int j, int field) {
-    __m128 lo = _mm_set1_ps(c[5 * i + field]), hi = _mm_set1_ps(c[5 * j + field]);
-    return _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1);
-}
-
 __attribute__((target("avx"))) static inline __m256 halves(__m128 lo, __m128 hi) {
     return _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1);
 }
+
+// One field of sections i (low half) and j (high half); the coefficients are already broadcast to every lane.
+__attribute__((target("avx"))) static inline __m256 pair(const cw_float4 *fi, const cw_float4 *fj) {
+    return halves(_mm_loadu_ps((const float *)fi), _mm_loadu_ps((const float *)fj));
+}
+
+#define PAIR(S, I, J, FIELD) pair(&(S)[I].FIELD, &(S)[J].FIELD)
 
 // Lanes of half h are all ones when section (2 * reg + h) has a sample at step i.
 __attribute__((target("avx"))) static inline __m256 valid(long i, long n, int k0, int k1) {
@@ -40,20 +42,20 @@ __attribute__((target("avx"))) static inline __m256 valid(long i, long n, int k0
 }
 
 __attribute__((target("avx")))
-static void cascade5_avx(const float *c, float *state, const float *x, int channels, size_t count,
+static void cascade5_avx(cw_section4 *s, const float *x, int channels, size_t count,
                          float *xs, float *banded, float *out) {
     const long n = (long)count;
     // Registers A (sections 0, 1), B (2, 3), C (4, and an idle copy of 4 in the high half).
-    __m256 A0 = pair(c, 0, 1, 0), A1 = pair(c, 0, 1, 1), A2 = pair(c, 0, 1, 2), A3 = pair(c, 0, 1, 3), A4 = pair(c, 0, 1, 4);
-    __m256 B0 = pair(c, 2, 3, 0), B1 = pair(c, 2, 3, 1), B2 = pair(c, 2, 3, 2), B3 = pair(c, 2, 3, 3), B4 = pair(c, 2, 3, 4);
-    __m256 C0 = pair(c, 4, 4, 0), C1 = pair(c, 4, 4, 1), C2 = pair(c, 4, 4, 2), C3 = pair(c, 4, 4, 3), C4 = pair(c, 4, 4, 4);
-    // state[8k .. 8k+3] = z1 of section k, state[8k+4 .. 8k+7] = z2.
-    __m256 zA1 = halves(_mm_loadu_ps(state + 0), _mm_loadu_ps(state + 8));
-    __m256 zA2 = halves(_mm_loadu_ps(state + 4), _mm_loadu_ps(state + 12));
-    __m256 zB1 = halves(_mm_loadu_ps(state + 16), _mm_loadu_ps(state + 24));
-    __m256 zB2 = halves(_mm_loadu_ps(state + 20), _mm_loadu_ps(state + 28));
-    __m256 zC1 = halves(_mm_loadu_ps(state + 32), _mm_setzero_ps());
-    __m256 zC2 = halves(_mm_loadu_ps(state + 36), _mm_setzero_ps());
+    __m256 A0 = PAIR(s, 0, 1, b0), A1 = PAIR(s, 0, 1, b1), A2 = PAIR(s, 0, 1, b2);
+    __m256 A3 = PAIR(s, 0, 1, a1), A4 = PAIR(s, 0, 1, a2);
+    __m256 B0 = PAIR(s, 2, 3, b0), B1 = PAIR(s, 2, 3, b1), B2 = PAIR(s, 2, 3, b2);
+    __m256 B3 = PAIR(s, 2, 3, a1), B4 = PAIR(s, 2, 3, a2);
+    __m256 C0 = PAIR(s, 4, 4, b0), C1 = PAIR(s, 4, 4, b1), C2 = PAIR(s, 4, 4, b2);
+    __m256 C3 = PAIR(s, 4, 4, a1), C4 = PAIR(s, 4, 4, a2);
+    __m256 zA1 = PAIR(s, 0, 1, z1), zA2 = PAIR(s, 0, 1, z2);
+    __m256 zB1 = PAIR(s, 2, 3, z1), zB2 = PAIR(s, 2, 3, z2);
+    __m256 zC1 = halves(_mm_loadu_ps((const float *)&s[4].z1), _mm_setzero_ps());
+    __m256 zC2 = halves(_mm_loadu_ps((const float *)&s[4].z2), _mm_setzero_ps());
     __m256 YA, YB, YC;
     __m128 x0 = load_sample(x, channels);
     _mm_storeu_ps(xs, x0);
@@ -100,12 +102,16 @@ static void cascade5_avx(const float *c, float *state, const float *x, int chann
             XA = _mm256_insertf128_ps(_mm256_castps128_ps256(next), _mm256_castps256_ps128(YA), 1);
         }
     }
-    _mm_storeu_ps(state + 0, _mm256_castps256_ps128(zA1)); _mm_storeu_ps(state + 8, _mm256_extractf128_ps(zA1, 1));
-    _mm_storeu_ps(state + 4, _mm256_castps256_ps128(zA2)); _mm_storeu_ps(state + 12, _mm256_extractf128_ps(zA2, 1));
-    _mm_storeu_ps(state + 16, _mm256_castps256_ps128(zB1)); _mm_storeu_ps(state + 24, _mm256_extractf128_ps(zB1, 1));
-    _mm_storeu_ps(state + 20, _mm256_castps256_ps128(zB2)); _mm_storeu_ps(state + 28, _mm256_extractf128_ps(zB2, 1));
-    _mm_storeu_ps(state + 32, _mm256_castps256_ps128(zC1));
-    _mm_storeu_ps(state + 36, _mm256_castps256_ps128(zC2));
+    _mm_storeu_ps((float *)&s[0].z1, _mm256_castps256_ps128(zA1));
+    _mm_storeu_ps((float *)&s[1].z1, _mm256_extractf128_ps(zA1, 1));
+    _mm_storeu_ps((float *)&s[0].z2, _mm256_castps256_ps128(zA2));
+    _mm_storeu_ps((float *)&s[1].z2, _mm256_extractf128_ps(zA2, 1));
+    _mm_storeu_ps((float *)&s[2].z1, _mm256_castps256_ps128(zB1));
+    _mm_storeu_ps((float *)&s[3].z1, _mm256_extractf128_ps(zB1, 1));
+    _mm_storeu_ps((float *)&s[2].z2, _mm256_castps256_ps128(zB2));
+    _mm_storeu_ps((float *)&s[3].z2, _mm256_extractf128_ps(zB2, 1));
+    _mm_storeu_ps((float *)&s[4].z1, _mm256_castps256_ps128(zC1));
+    _mm_storeu_ps((float *)&s[4].z2, _mm256_castps256_ps128(zC2));
 }
 
 // Four ticks at a time: their sums are independent, so their add chains overlap instead of waiting on each other.
@@ -141,16 +147,23 @@ int cw_window_rms(const double *ring, size_t mask, long first, long ticks, int c
     return 1;
 }
 
+// -1 until the first call asks the CPU. Sweeps call the kernels from many threads at once: racing first calls
+// store the same answer, and the atomic makes the read and the store well defined (a plain load on x86-64).
+static _Atomic int avx_supported = -1;
+
 int cw_cascade5_available(void) {
-    static int supported = -1;
-    if (supported < 0) supported = __builtin_cpu_supports("avx") ? 1 : 0;
+    int supported = atomic_load_explicit(&avx_supported, memory_order_relaxed);
+    if (supported < 0) {
+        supported = __builtin_cpu_supports("avx") ? 1 : 0;
+        atomic_store_explicit(&avx_supported, supported, memory_order_relaxed);
+    }
     return supported;
 }
 
-int cw_cascade5(const float *coefficients, float *state, const float *x, int channels, size_t n,
-                float *xs, float *banded, float *out) {
+int cw_cascade5(cw_section4 sections[5], const float *x, int channels, size_t n,
+                cw_float4 *xs, cw_float4 *banded, cw_float4 *out) {
     if (n == 0 || channels < 1 || channels > 4 || !cw_cascade5_available()) return 0;
-    cascade5_avx(coefficients, state, x, channels, n, xs, banded, out);
+    cascade5_avx(sections, x, channels, n, (float *)xs, (float *)banded, (float *)out);
     return 1;
 }
 
@@ -163,9 +176,9 @@ int cw_window_rms(const double *ring, size_t mask, long first, long ticks, int c
     return 0;
 }
 
-int cw_cascade5(const float *coefficients, float *state, const float *x, int channels, size_t n,
-                float *xs, float *banded, float *out) {
-    (void)coefficients; (void)state; (void)x; (void)channels; (void)n; (void)xs; (void)banded; (void)out;
+int cw_cascade5(cw_section4 sections[5], const float *x, int channels, size_t n,
+                cw_float4 *xs, cw_float4 *banded, cw_float4 *out) {
+    (void)sections; (void)x; (void)channels; (void)n; (void)xs; (void)banded; (void)out;
     return 0;
 }
 #endif

@@ -1,3 +1,4 @@
+import Foundation
 import SignalCore
 
 /// What the simulated sleeper does, and the ground truth that goes into labels.csv.

@@ -1,3 +1,5 @@
+import RealModule
+
 /// A robust resting baseline (noise floor) of an envelope: a low percentile of the
 /// 1-second means over a sliding window (S-PLMAD uses 30 s). It follows slow changes;
 /// the caller freezes it during contractions and artifacts so they do not lift it.
@@ -61,7 +63,7 @@ public struct AccelActivity: Sendable {
     public private(set) var value: Float = 0
 
     public init(sampleRateHz: Int) {
-        alpha = Float(1 - exp(-1 / Double(sampleRateHz)))
+        alpha = Float(1 - Double.exp(-1 / Double(sampleRateHz)))
         ring = [Float](repeating: 0, count: max(1, sampleRateHz))
     }
 

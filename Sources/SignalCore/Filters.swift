@@ -1,43 +1,18 @@
+import RealModule
 
-
-/// A second-order IIR section (transposed direct form II), `a0` normalised to 1.
+/// The coefficients of a second-order IIR section (transposed direct form II), `a0` normalised to 1:
+/// what a design gives. The detector runs them as `Section4`s (`FilterCascade`).
 public struct Biquad: Sendable, Equatable {
     public var b0: Float, b1: Float, b2: Float, a1: Float, a2: Float
-    public var z1: Float = 0, z2: Float = 0
 
     public init(b0: Float, b1: Float, b2: Float, a1: Float, a2: Float) {
         self.b0 = b0; self.b1 = b1; self.b2 = b2; self.a1 = a1; self.a2 = a2
     }
 
-    public mutating func reset() { z1 = 0; z2 = 0 }
-
-    @inlinable @inline(__always)
-    public mutating func process(_ x: Float) -> Float {
-        let y = b0 * x + z1
-        z1 = b1 * x - a1 * y + z2
-        z2 = b2 * x - a2 * y
-        return y
-    }
-
-    /// Filters `buffer` in place.
-    @inlinable
-    public mutating func process(inPlace buffer: UnsafeMutableBufferPointer<Float>) {
-        var s1 = z1, s2 = z2
-        let c0 = b0, c1 = b1, c2 = b2, d1 = a1, d2 = a2
-        for i in buffer.indices {
-            let x = buffer[i]
-            let y = c0 * x + s1
-            s1 = c1 * x - d1 * y + s2
-            s2 = c2 * x - d2 * y
-            buffer[i] = y
-        }
-        z1 = s1; z2 = s2
-    }
-
     /// Magnitude of the frequency response at `hz` for sampling rate `fs`.
     public func gain(atHz hz: Double, sampleRateHz fs: Double) -> Double {
         let w = 2 * Double.pi * hz / fs
-        let (c1, s1, c2, s2) = (cos(w), sin(w), cos(2 * w), sin(2 * w))
+        let (c1, s1, c2, s2) = (Double.cos(w), Double.sin(w), Double.cos(2 * w), Double.sin(2 * w))
         let nr = Double(b0) + Double(b1) * c1 + Double(b2) * c2
         let ni = -(Double(b1) * s1 + Double(b2) * s2)
         let dr = 1 + Double(a1) * c1 + Double(a2) * c2
@@ -65,11 +40,11 @@ public enum FilterDesign {
         guard cutoffHz > 0 && cutoffHz < fs / 2 else {
             throw ConfigurationError("cutoff \(cutoffHz) Hz must lie between 0 and half the sampling rate (\(fs / 2) Hz)")
         }
-        let k = tan(Double.pi * cutoffHz / fs)
+        let k = Double.tan(Double.pi * cutoffHz / fs)
         var sections: [Biquad] = []
         for pair in 0..<(order / 2) {
             let theta = Double.pi * Double(2 * pair + 1) / Double(2 * order)
-            let q = 2 * sin(theta)
+            let q = 2 * Double.sin(theta)
             let norm = 1 / (1 + q * k + k * k)
             let a1 = 2 * (k * k - 1) * norm
             let a2 = (1 - q * k + k * k) * norm
@@ -97,33 +72,9 @@ public enum FilterDesign {
         guard centerHz > 0 && centerHz < fs / 2 else { throw ConfigurationError("notch at \(centerHz) Hz is above half the sampling rate") }
         guard q > 0 else { throw ConfigurationError("notch quality factor must be positive") }
         let w0 = 2 * Double.pi * centerHz / fs
-        let alpha = sin(w0) / (2 * q)
+        let alpha = Double.sin(w0) / (2 * q)
         let a0 = 1 + alpha
-        return Biquad(b0: Float(1 / a0), b1: Float(-2 * cos(w0) / a0), b2: Float(1 / a0),
-                      a1: Float(-2 * cos(w0) / a0), a2: Float((1 - alpha) / a0))
-    }
-}
-
-/// A cascade of second-order sections with state kept across blocks.
-public struct SOSCascade: Sendable {
-    public var sections: [Biquad]
-
-    public init(_ sections: [Biquad]) { self.sections = sections }
-
-    public mutating func reset() {
-        for i in sections.indices { sections[i].reset() }
-    }
-
-    /// Filters `buffer` in place, section by section (each section's loop keeps its state in registers).
-    @inlinable
-    public mutating func process(inPlace buffer: UnsafeMutableBufferPointer<Float>) {
-        sections.withUnsafeMutableBufferPointer { s in
-            for i in s.indices { s[i].process(inPlace: buffer) }
-        }
-    }
-
-    /// Combined magnitude response at `hz`.
-    public func gain(atHz hz: Double, sampleRateHz fs: Double) -> Double {
-        sections.reduce(1) { $0 * $1.gain(atHz: hz, sampleRateHz: fs) }
+        return Biquad(b0: Float(1 / a0), b1: Float(-2 * Double.cos(w0) / a0), b2: Float(1 / a0),
+                      a1: Float(-2 * Double.cos(w0) / a0), a2: Float((1 - alpha) / a0))
     }
 }

@@ -1,4 +1,5 @@
 import CSignalKernels
+import RealModule
 
 /// The streaming detector for one night: EMG (1–4 channels, µV) and an optional 3-axis
 /// accelerometer (g) go in, events come out.
@@ -27,33 +28,15 @@ public final class NightDetector {
     let clipLevelMicrovolts: Float
 
     // The signal chain, all channels at once: lane c of every SIMD4 is EMG channel c.
-    let bandSections: UnsafeMutableBufferPointer<Section4>
-    let notchSections: UnsafeMutableBufferPointer<Section4>
-    let envRing: UnsafeMutableBufferPointer<SIMD4<Double>>  // tick energies, for the RMS window
-    let envRingCapacity = 256
-    var tickEnergy = SIMD4<Float>.zero
-    var tickMainsEnergy = SIMD4<Float>.zero
-    var tickLowEnergy = SIMD4<Float>.zero
-    let lowRing: UnsafeMutableBufferPointer<SIMD4<Float>>
-    // The smallest and largest of each group of 5 consecutive `lowRing` slots, so the motion level's scan
-    // of the last second reads a fifth as many values (min and max are exact, so the result is the same).
-    let lowGroupMin: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let lowGroupMax: UnsafeMutableBufferPointer<SIMD4<Float>>
-    var motionLevel = SIMD4<Float>.zero
-    // TKEO state: the two previous band-passed, notched samples.
-    var tkeoPrevious = SIMD4<Float>.zero
-    var tkeoPrevious2 = SIMD4<Float>.zero
-    var tickClipped = SIMD4<Int32>.zero
-    let scratchCapacity = 4096
-    // One filter block: the input, band-passed and notched samples (see `filter`), and the wavefront kernel's parameters.
-    let filteredX: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let filteredBand: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let filteredOut: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let kernelParameters: UnsafeMutablePointer<Float>
+    var filters: FilterCascade
+    let envRing = Ring<SIMD4<Double>>(repeating: .zero, capacity: 256)  // tick energies, for the RMS window
+    var sums = TickSums()
+    var motion: MotionLevel
+    /// The most samples `process` hands on at once.
+    static let chunkCapacity = 4096
     /// The default chain runs in `cw_cascade5` and the tick envelopes in `cw_window_rms` (true where the CPU has
     /// AVX). Set it false to run the portable Swift loops instead: both give the same results, and a test holds them to it.
     public var wavefront = cw_cascade5_available() == 1
-    var notchCount: Int
     /// The mains frequency in use: from the configuration or the device, or detected (0 until then).
     public private(set) var detectedMainsHz: Double
     /// Sample index at which mains detection ends (0: not detecting).
@@ -62,12 +45,10 @@ public final class NightDetector {
     var goertzel60: Goertzel
     // Median frequency: the notched signal's last `spectrum.size` samples, every lane a channel.
     var spectrum: MedianFrequencyEstimator
-    let spectrumRing: UnsafeMutableBufferPointer<SIMD4<Float>>
+    let spectrumRing: Ring<SIMD4<Float>>
     var medianFrequency = SIMD4<Float>.zero
-    // The energy of the ring's samples written since it last wrapped, summed in ring order as they are written; when
-    // every slot was written since then (no gap moved the index past some), it is the sum the median-frequency
-    // check needs, without a second pass over the ring.
-    var ringEnergy = SIMD4<Float>.zero
+    // Whether every slot of the ring was written since it last wrapped (no gap moved the index past some): then
+    // `sums.ringEnergy` is the sum the median-frequency check needs, without a second pass over the ring.
     var ringWrittenInOrder = true
     var quietLevel = SIMD4<Float>.zero
 
@@ -79,20 +60,13 @@ public final class NightDetector {
     var tickFill = 0
     var producedTicks = 0  // absolute index of the tick being filled
     var resolvedTicks = 0
-    // Pending ticks waiting for the accelerometer to catch up.
-    let pendingCapacity = 4096
-    let pendingEnvelope: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let pendingMains: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let pendingBandRMS: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let pendingClip: UnsafeMutableBufferPointer<UInt8>
-    let pendingMedianFrequency: UnsafeMutableBufferPointer<SIMD4<Float>>
-    let pendingLowFrequency: UnsafeMutableBufferPointer<SIMD4<Float>>
+    let pending = PendingTicks()
 
     // Accelerometer.
     var accel: AccelActivity
     public private(set) var accelSampleIndex: Int = 0
-    let accelHistory: UnsafeMutableBufferPointer<Float>
-    let accelHistoryCapacity = 1024
+    /// The activity after every accelerometer sample, by sample index, for as far back as a tick can wait.
+    let accelHistory = Ring<Float>(repeating: 0, capacity: 1024)
 
     // Posture: the accelerometer's z-angle (van Hees 2015) averaged per 5-s epoch, for the sleep window.
     public static let epochSeconds = 5
@@ -106,7 +80,7 @@ public final class NightDetector {
     /// The z-angle (degrees) of an acceleration vector: its elevation above the x–y plane.
     @inline(__always)
     func zAngle(_ a: SIMD3<Float>) -> Float {
-        Float(atan2(Double(a.z), Double((a.x * a.x + a.y * a.y).squareRoot())) * 180 / Double.pi)
+        Float(Double.atan2(y: Double(a.z), x: Double((a.x * a.x + a.y * a.y).squareRoot())) * 180 / Double.pi)
     }
 
     /// Accumulates one accelerometer sample (NaN: lost); every 5 s, the epoch's z-angle is that of
@@ -154,7 +128,8 @@ public final class NightDetector {
         let fs = filterRateHz
         samplesPerTick = max(1, Int((Double(sampleRateHz) * 0.01).rounded()))
         tickSeconds = Double(samplesPerTick) / Double(sampleRateHz)
-        envelopeTicks = max(1, min(envRingCapacity, Int((configuration.envelopeWindowSeconds / tickSeconds).rounded())))
+        let windowTicks = Int((configuration.envelopeWindowSeconds / tickSeconds).rounded())
+        envelopeTicks = max(1, min(envRing.capacity, windowTicks))
         ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
 
         let high = min(configuration.bandHighHz, 0.45 * fs)
@@ -165,60 +140,20 @@ public final class NightDetector {
         if configuration.notchEnabled && configuration.mainsHz > 0 {
             notchDesign = try Self.notches(mainsHz: configuration.mainsHz, configuration: configuration, sampleRateHz: fs)
         }
-        bandSections = .allocate(capacity: bandDesign.count)
-        _ = bandSections.initialize(from: bandDesign.map(Section4.init))
-        let notchCapacity = max(1, configuration.notchHarmonics, notchDesign.count)
-        notchSections = .allocate(capacity: notchCapacity)
-        _ = notchSections.initialize(from: notchDesign.map(Section4.init)
-            + Array(repeating: Section4(Biquad(b0: 1, b1: 0, b2: 0, a1: 0, a2: 0)), count: notchCapacity - notchDesign.count))
-        notchCount = notchDesign.count
+        filters = FilterCascade(band: bandDesign, notches: notchDesign, notchCapacity: configuration.notchHarmonics)
         detectedMainsHz = configuration.mainsHz
         mainsDetectionEnd = configuration.notchEnabled && configuration.mainsHz == 0 && emgChannels > 0 ? 2 * sampleRateHz : 0
         goertzel50 = Goertzel(hz: 50, sampleRateHz: fs)
         goertzel60 = Goertzel(hz: 60, sampleRateHz: fs)
-        filteredX = Self.buffer(.zero, count: Self.filterBlock)
-        filteredBand = Self.buffer(.zero, count: Self.filterBlock)
-        filteredOut = Self.buffer(.zero, count: Self.filterBlock)
-        kernelParameters = .allocate(capacity: 65)
-        kernelParameters.initialize(repeating: 0, count: 65)
-        envRing = Self.buffer(.zero, count: envRingCapacity)
         var fftSize = 64
         while fftSize < Int(fs * 0.25) && fftSize < 1024 { fftSize *= 2 }
         spectrum = MedianFrequencyEstimator(size: fftSize, sampleRateHz: fs)
-        spectrumRing = Self.buffer(.zero, count: fftSize)
-        pendingMedianFrequency = Self.buffer(.zero, count: pendingCapacity)
-        pendingLowFrequency = Self.buffer(.zero, count: pendingCapacity)
-        lowRing = Self.buffer(.zero, count: max(1, Int((1 / (Double(max(1, Int((fs * 0.01).rounded()))) / fs)).rounded())))
-        lowGroupMin = Self.buffer(.zero, count: (lowRing.count + 4) / 5)
-        lowGroupMax = Self.buffer(.zero, count: lowGroupMin.count)
-        pendingEnvelope = Self.buffer(.zero, count: pendingCapacity)
-        pendingMains = Self.buffer(.zero, count: pendingCapacity)
-        pendingBandRMS = Self.buffer(.zero, count: pendingCapacity)
-        pendingClip = Self.buffer(0, count: pendingCapacity)
+        spectrumRing = Ring(repeating: .zero, capacity: fftSize)
+        let filterTickSeconds = Double(max(1, Int((fs * 0.01).rounded()))) / fs
+        motion = MotionLevel(ticksPerSecond: max(1, Int((1 / filterTickSeconds).rounded())))
         accel = AccelActivity(sampleRateHz: max(1, accelRateHz))
-        accelHistory = Self.buffer(0, count: accelHistoryCapacity)
         if accelAxes == 3 { zAngleEpochs.reserveCapacity(48 * 3600 / Self.epochSeconds) }
         machines = TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds)
-    }
-
-    /// Fixed storage the sample loop writes without Array's uniqueness and bounds checks; freed in `deinit`.
-    private static func buffer<T>(_ value: T, count: Int) -> UnsafeMutableBufferPointer<T> {
-        let b = UnsafeMutableBufferPointer<T>.allocate(capacity: count)
-        b.initialize(repeating: value)
-        return b
-    }
-
-    deinit {
-        for b in [pendingEnvelope, pendingMains, pendingBandRMS, pendingMedianFrequency, pendingLowFrequency, lowRing, lowGroupMin, lowGroupMax,
-                  spectrumRing, filteredX, filteredBand, filteredOut] {
-            b.deallocate()
-        }
-        pendingClip.deallocate()
-        accelHistory.deallocate()
-        bandSections.deallocate()
-        notchSections.deallocate()
-        envRing.deallocate()
-        kernelParameters.deallocate()
     }
 
     /// Seconds from the recording's first sample to the start of tick `t`.
@@ -242,8 +177,7 @@ public final class NightDetector {
         let mains: Double = goertzel60.power > goertzel50.power ? 60 : 50
         detectedMainsHz = mains
         guard let design = try? Self.notches(mainsHz: mains, configuration: configuration, sampleRateHz: Double(sampleRateHz)) else { return }
-        for (k, q) in design.enumerated() where k < notchSections.count { notchSections[k] = Section4(q) }
-        notchCount = min(design.count, notchSections.count)
+        filters.setNotches(design)
     }
 
     /// Processes interleaved EMG (`emg.count` a multiple of `emgChannels`, µV) and interleaved
@@ -256,7 +190,7 @@ public final class NightDetector {
         let frames = emg.count / emgChannels
         var done = 0
         while done < frames {
-            var n = min(scratchCapacity, frames - done)
+            var n = min(Self.chunkCapacity, frames - done)
             // Mains detection ends at a fixed sample, whatever the chunking.
             if mainsDetectionEnd > 0 { n = min(n, mainsDetectionEnd - emgSampleIndex) }
             processEMGChunk(emg, from: done, count: n, events: &events)
@@ -268,7 +202,7 @@ public final class NightDetector {
             for j in 0..<m {
                 let a = SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2])
                 let v = accel.push(a)
-                accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = v
+                accelHistory[accelSampleIndex] = v
                 addToEpoch(a)
                 accelSampleIndex += 1
             }
@@ -283,7 +217,7 @@ public final class NightDetector {
         for j in 0..<m {
             let a = SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2])
             let v = accel.push(a)
-            accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = v
+            accelHistory[accelSampleIndex] = v
             addToEpoch(a)
             accelSampleIndex += 1
             emgSampleIndex += 1
@@ -296,77 +230,12 @@ public final class NightDetector {
         }
     }
 
-    /// Samples per filter block: the block's input, band-passed and notched samples (16 bytes each per sample)
-    /// stay in the L1 cache between the filter pass and the feature pass.
-    static let filterBlock = 256
-
-    /// Band-passes and notches `n` samples from `p` into `filteredX`, `filteredBand` and `filteredOut`.
-    /// The default chain (band-pass of order 2 each side, three notches) runs as a wavefront in
-    /// `cw_cascade5` where the CPU has AVX, else with every filter state in registers; other chains
-    /// run generically. All three do the same arithmetic in the same order, so they give the same samples.
-    @inline(__always)
-    private func filter(_ p: UnsafePointer<Float>, count n: Int, channels: Int) {
-        let band = bandSections, notch = notchSections, notches = notchCount
-        let xs = filteredX, bs = filteredBand, ys = filteredOut
-        let fast = band.count == 2 && notches == 3
-        if fast && wavefront {
-            // The kernel's parameters: 5 × {b0, b1, b2, a1, a2}, then 5 × {z1[4], z2[4]}.
-            let k = kernelParameters
-            let raw = UnsafeMutableRawPointer(k + 25)
-            for j in 0..<5 {
-                let q = j < 2 ? band[j] : notch[j - 2]
-                k[5 * j] = q.b0[0]; k[5 * j + 1] = q.b1[0]; k[5 * j + 2] = q.b2[0]; k[5 * j + 3] = q.a1[0]; k[5 * j + 4] = q.a2[0]
-                raw.storeBytes(of: q.z1, toByteOffset: 32 * j, as: SIMD4<Float>.self)
-                raw.storeBytes(of: q.z2, toByteOffset: 32 * j + 16, as: SIMD4<Float>.self)
-            }
-            let done = xs.withMemoryRebound(to: Float.self) { x in
-                bs.withMemoryRebound(to: Float.self) { b in
-                    ys.withMemoryRebound(to: Float.self) { y in
-                        cw_cascade5(k, k + 25, p, Int32(channels), n, x.baseAddress!, b.baseAddress!, y.baseAddress!)
-                    }
-                }
-            }
-            if done == 1 {
-                for j in 0..<5 {
-                    let z1 = raw.loadUnaligned(fromByteOffset: 32 * j, as: SIMD4<Float>.self)
-                    let z2 = raw.loadUnaligned(fromByteOffset: 32 * j + 16, as: SIMD4<Float>.self)
-                    if j < 2 { band[j].z1 = z1; band[j].z2 = z2 } else { notch[j - 2].z1 = z1; notch[j - 2].z2 = z2 }
-                }
-                return
-            }
-            wavefront = false
-        }
-        var x = SIMD4<Float>.zero
-        var f0 = band[0], f1 = band[fast ? 1 : 0], n0 = notch[0], n1 = notch[fast ? 1 : 0], n2 = notch[fast ? 2 : 0]
-        defer {
-            if fast {
-                band[0] = f0; band[1] = f1; notch[0] = n0; notch[1] = n1; notch[2] = n2
-            }
-        }
-        for i in 0..<n {
-            let q = p + i * channels
-            for c in 0..<channels { x[c] = q[c] }
-            xs[i] = x
-            var y = x
-            if fast {
-                y = f1.process(f0.process(y))
-                bs[i] = y
-                y = n2.process(n1.process(n0.process(y)))
-            } else {
-                for k in 0..<band.count { y = band[k].process(y) }
-                bs[i] = y
-                for k in 0..<notches { y = notch[k].process(y) }
-            }
-            ys[i] = y
-        }
-    }
-
     private func processEMGChunk(_ emg: UnsafeBufferPointer<Float>, from start: Int, count total: Int, events: inout EventBuffer) {
         let channels = emgChannels
         var offset = 0
         while offset < total {
-            let n = min(Self.filterBlock, total - offset)
-            filter(emg.baseAddress! + (start + offset) * channels, count: n, channels: channels)
+            let n = min(FilterCascade.blockCapacity, total - offset)
+            filters.run(emg.baseAddress! + (start + offset) * channels, count: n, channels: channels, kernel: wavefront)
             processFilteredBlock(count: n, events: &events)
             offset += n
         }
@@ -379,19 +248,15 @@ public final class NightDetector {
         var fill = tickFill
         var tick = producedTicks
         var envelopesFrom = tick  // ticks finished in this block whose envelope is still to compute
-        let spt = samplesPerTick
+        var sums = self.sums
+        let spt = samplesPerTick, ringSize = spectrumRing.capacity, sampleIndex = emgSampleIndex
         let clip = SIMD4<Float>(repeating: clipLevelMicrovolts)
-        var energy = tickEnergy, mains = tickMainsEnergy, low = tickLowEnergy, clipped = tickClipped
         let tkeo = configuration.envelopeKind == .tkeo
-        var tk1 = tkeoPrevious, tk2 = tkeoPrevious2
-        var ringE = ringEnergy
-        let sampleIndex = emgSampleIndex, ringSize = spectrumRing.count
-        let ring = spectrumRing.baseAddress!
         let detecting = mainsDetectionEnd > 0
-        let xs = filteredX.baseAddress!, bs = filteredBand.baseAddress!, ys = filteredOut.baseAddress!
+        let xs = filters.input.base, bs = filters.banded.base, ys = filters.output.base
         var i = 0
         while i < n {
-            let position = (sampleIndex &+ i) & (ringSize - 1)
+            let position = spectrumRing.slot(sampleIndex &+ i)
             let m = min(n - i, spt - fill, ringSize - position)
             if detecting {
                 for j in i..<(i + m) {
@@ -399,88 +264,66 @@ public final class NightDetector {
                     goertzel60.push(xs[j][0])
                 }
             }
-            let r = ring + position - i
-            if !tkeo {
-                for j in i..<(i + m) {
-                    let x = xs[j], banded = bs[j], y = ys[j]
-                    clipped = clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
-                    let d = banded - y  // the mains component the notches took out
-                    low += x - banded  // what the band-pass removed: offset, drift, motion
-                    let e = y * y
-                    energy += e
-                    ringE += e
-                    mains += d * d
-                    r[j] = y
-                }
+            // The segment's samples go to the ring from `position` on: slot position + (j − i) for sample j.
+            let block = FilteredSamples(input: xs, banded: bs, output: ys, ring: spectrumRing.base + position - i)
+            if tkeo {
+                block.sumTKEO(i..<(i + m), clip: clip, into: &sums)
             } else {
-                for j in i..<(i + m) {
-                    let x = xs[j], banded = bs[j], y = ys[j]
-                    clipped = clipped.replacing(with: 1, where: (x .>= clip) .| (x .<= -clip))
-                    let d = banded - y
-                    low += x - banded
-                    // Teager–Kaiser energy of the previous sample: x[n-1]² − x[n-2]·x[n].
-                    let psi = tk1 * tk1 - tk2 * y
-                    tk2 = tk1
-                    tk1 = y
-                    energy += psi.replacing(with: -psi, where: psi .< 0)
-                    ringE += y * y
-                    mains += d * d
-                    r[j] = y
-                }
+                block.sumSquares(i..<(i + m), clip: clip, into: &sums)
             }
             i += m
             fill += m
             if position + m == ringSize {
-                updateMedianFrequency(inOrderEnergy: ringE)
-                ringE = .zero
+                updateMedianFrequency(inOrderEnergy: sums.ringEnergy)
+                sums.ringEnergy = .zero
             }
             if fill == spt {
-                finishTick(tick: tick, energy: energy, mains: mains, low: low, clipped: clipped)
-                energy = .zero
-                mains = .zero
-                low = .zero
-                clipped = .zero
+                finishTick(tick: tick, sums)
+                sums.startTick()
                 fill = 0
                 tick += 1
-                // The envelope's window must still be in the ring when it is computed.
-                if tick - envelopesFrom + envelopeTicks >= envRingCapacity {
-                    computeEnvelopes(from: envelopesFrom, to: tick)
-                    envelopesFrom = tick
-                }
-                // If the accelerometer lags far behind, resolve the oldest ticks without waiting.
-                if tick - resolvedTicks >= pendingCapacity - 1 {
-                    computeEnvelopes(from: envelopesFrom, to: tick)
-                    envelopesFrom = tick
-                    producedTicks = tick
-                    resolveReadyTicks(force: true, events: &events)
-                }
+                envelopesFrom = afterTick(tick, envelopesFrom: envelopesFrom, events: &events)
             }
         }
-        tickEnergy = energy
-        tickMainsEnergy = mains
-        tickLowEnergy = low
-        tkeoPrevious = tk1
-        tkeoPrevious2 = tk2
-        ringEnergy = ringE
-        tickClipped = clipped
+        self.sums = sums
         tickFill = fill
         computeEnvelopes(from: envelopesFrom, to: tick)
         producedTicks = tick
         emgSampleIndex += n
     }
 
+    /// After tick `tick − 1` was finished in a block whose envelopes are computed from `envelopesFrom` on:
+    /// computes them early where they must not wait, and gives where the block's envelopes now start.
+    @inline(__always)
+    private func afterTick(_ tick: Int, envelopesFrom: Int, events: inout EventBuffer) -> Int {
+        var from = envelopesFrom
+        // The envelope's window must still be in the ring when it is computed.
+        if tick - from + envelopeTicks >= envRing.capacity {
+            computeEnvelopes(from: from, to: tick)
+            from = tick
+        }
+        // If the accelerometer lags far behind, resolve the oldest ticks without waiting.
+        if tick - resolvedTicks >= PendingTicks.capacity - 1 {
+            computeEnvelopes(from: from, to: tick)
+            from = tick
+            producedTicks = tick
+            resolveReadyTicks(force: true, events: &events)
+        }
+        return from
+    }
+
     /// Median frequency of each channel over the last `spectrum.size` samples (a few times a second),
     /// only where the muscle is active: a window well above the quietest recent windows. Resting noise
     /// has no meaningful median frequency, and skipping it keeps the cost negligible.
     private func updateMedianFrequency(inOrderEnergy: SIMD4<Float>) {
-        let ring = spectrumRing
+        let ring = spectrumRing.base, size = spectrumRing.capacity
         var energy = inOrderEnergy
         if !ringWrittenInOrder {
             energy = .zero
-            for k in 0..<ring.count { energy += ring[k] * ring[k] }
+            for k in 0..<size { energy += ring[k] * ring[k] }
             ringWrittenInOrder = true
         }
-        let rms = (energy / Float(ring.count)).squareRoot()
+        let rms = (energy / Float(size)).squareRoot()
         for c in 0..<emgChannels {
             quietLevel[c] = quietLevel[c] > 0 ? min(quietLevel[c] * 1.02, rms[c]) : rms[c]
             medianFrequency[c] = rms[c] > 2.5 * quietLevel[c] ? spectrum.medianFrequency { ring[$0][c] } : 0
@@ -492,52 +335,32 @@ public final class NightDetector {
     private func computeEnvelopes(from first: Int, to end: Int) {
         guard end > first else { return }
         let divisor = Double(envelopeTicks * samplesPerTick)
-        let done = wavefront && UnsafeMutableRawPointer(pendingEnvelope.baseAddress!).withMemoryRebound(to: Float.self, capacity: 4 * pendingCapacity) { o in
-            UnsafeRawPointer(envRing.baseAddress!).withMemoryRebound(to: Double.self, capacity: 4 * envRingCapacity) { ring in
-                cw_window_rms(ring, envRingCapacity - 1, first, end - first, Int32(envelopeTicks), divisor, o, pendingCapacity - 1) == 1
+        let out = pending.envelope.base, outMask = pending.envelope.mask
+        let done = wavefront
+            && UnsafeMutableRawPointer(out).withMemoryRebound(to: Float.self, capacity: 4 * (outMask + 1)) { o in
+            UnsafeRawPointer(envRing.base).withMemoryRebound(to: Double.self, capacity: 4 * envRing.capacity) { ring in
+                cw_window_rms(ring, envRing.mask, first, end - first, Int32(envelopeTicks), divisor, o, outMask) == 1
             }
         }
         if done { return }
         for tick in first..<end {
             var sum = SIMD4<Double>.zero
-            for k in 0..<envelopeTicks { sum += envRing[(tick - k) & (envRingCapacity - 1)] }
-            pendingEnvelope[tick & (pendingCapacity - 1)] = SIMD4<Float>((sum / divisor).squareRoot())
+            for k in 0..<envelopeTicks { sum += envRing[tick - k] }
+            pending.envelope[tick] = SIMD4<Float>((sum / divisor).squareRoot())
         }
     }
 
     @inline(__always)
-    private func finishTick(tick: Int, energy: SIMD4<Float>, mains: SIMD4<Float>, low: SIMD4<Float>, clipped: SIMD4<Int32>) {
-        envRing[tick & (envRingCapacity - 1)] = SIMD4<Double>(energy)
-        let p = tick & (pendingCapacity - 1)
+    private func finishTick(tick: Int, _ sums: TickSums) {
+        envRing[tick] = SIMD4<Double>(sums.energy)
         let perSample = 1 / Float(samplesPerTick)
-        pendingMains[p] = cw_sqrt4(mains * perSample)
-        pendingBandRMS[p] = cw_sqrt4(energy * perSample)
+        pending.mains[tick] = cw_sqrt4(sums.mains * perSample)
+        pending.bandRMS[tick] = cw_sqrt4(sums.energy * perSample)
         var mask: UInt8 = 0
-        for c in 0..<emgChannels where clipped[c] != 0 { mask |= UInt8(1 << c) }
-        pendingClip[p] = mask
-        pendingMedianFrequency[p] = medianFrequency
-        // Motion level: the max–min range over the last second of the tick means of what the band-pass
-        // removed (rescanned every 5 ticks); half the range of a swing is its amplitude, RMS is that / √2.
-        let slot = tick % lowRing.count
-        lowRing[slot] = low * perSample
-        let group = slot / 5
-        var gLo = lowRing[5 * group], gHi = gLo
-        for k in (5 * group + 1)..<min(5 * group + 5, lowRing.count) {
-            let v = lowRing[k]
-            gLo = gLo.replacing(with: v, where: v .< gLo)
-            gHi = gHi.replacing(with: v, where: v .> gHi)
-        }
-        lowGroupMin[group] = gLo
-        lowGroupMax[group] = gHi
-        if tick % 5 == 0 {
-            var lo = lowGroupMin[0], hi = lowGroupMax[0]
-            for g in 1..<lowGroupMin.count {
-                lo = lo.replacing(with: lowGroupMin[g], where: lowGroupMin[g] .< lo)
-                hi = hi.replacing(with: lowGroupMax[g], where: lowGroupMax[g] .> hi)
-            }
-            motionLevel = (hi - lo) * 0.3536
-        }
-        pendingLowFrequency[p] = motionLevel
+        for c in 0..<emgChannels where sums.clipped[c] != 0 { mask |= UInt8(1 << c) }
+        pending.clip[tick] = mask
+        pending.medianFrequency[tick] = medianFrequency
+        pending.lowFrequency[tick] = motion.push(tick: tick, mean: sums.low * perSample)
     }
 
     /// Samples were lost (a gap): ends what was in progress at the gap, restarts the filters,
@@ -555,18 +378,12 @@ public final class NightDetector {
         }
         resolveReadyTicks(force: true, events: &events)
         let endTick = producedTicks
-        for k in bandSections.indices { bandSections[k].reset() }
-        for k in notchSections.indices { notchSections[k].reset() }
-        tickEnergy = .zero
-        tickMainsEnergy = .zero
-        tickLowEnergy = .zero
-        tickClipped = .zero
-        for k in lowRing.indices { lowRing[k] = .zero }
-        for g in lowGroupMin.indices { lowGroupMin[g] = .zero; lowGroupMax[g] = .zero }
-        motionLevel = .zero
-        tkeoPrevious = .zero
-        tkeoPrevious2 = .zero
-        for k in envRing.indices { envRing[k] = .zero }
+        filters.reset()
+        sums.startTick()
+        sums.tkeoPrevious = .zero
+        sums.tkeoPrevious2 = .zero
+        motion.reset()
+        envRing.fill(.zero)
         ringWrittenInOrder = false
         emgSampleIndex += emgSamples
         producedTicks = emgSampleIndex / samplesPerTick
@@ -586,21 +403,12 @@ public final class NightDetector {
         for _ in 0..<n {
             fill += 1
             if fill == samplesPerTick {
-                let previous = (tick - 1) & (pendingCapacity - 1), p = tick & (pendingCapacity - 1)
-                pendingEnvelope[p] = pendingEnvelope[previous]
-                pendingMains[p] = pendingMains[previous]
-                pendingBandRMS[p] = pendingBandRMS[previous]
-                pendingClip[p] = 0
-                pendingMedianFrequency[p] = pendingMedianFrequency[previous]
-                pendingLowFrequency[p] = pendingLowFrequency[previous]
-                envRing[tick & (envRingCapacity - 1)] = envRing[(tick - 1) & (envRingCapacity - 1)]
-                tickEnergy = .zero
-                tickMainsEnergy = .zero
-                tickLowEnergy = .zero
-                tickClipped = .zero
+                pending.repeatPrevious(intoTick: tick)
+                envRing[tick] = envRing[tick - 1]
+                sums.startTick()
                 fill = 0
                 tick += 1
-                if tick - resolvedTicks >= pendingCapacity - 1 { resolveReadyTicks(force: true, events: &events) }
+                if tick - resolvedTicks >= PendingTicks.capacity - 1 { resolveReadyTicks(force: true, events: &events) }
             }
         }
         tickFill = fill
@@ -609,7 +417,7 @@ public final class NightDetector {
         emgSampleIndex += n
         if accelAxes == 3 {
             for _ in 0..<m {
-                accelHistory[accelSampleIndex & (accelHistoryCapacity - 1)] = accel.value
+                accelHistory[accelSampleIndex] = accel.value
                 addToEpoch(epochCount > 0 ? epochSum / Float(epochCount) : SIMD3(repeating: .nan))
                 accelSampleIndex += 1
             }
@@ -627,16 +435,6 @@ public final class NightDetector {
     /// Ticks of settling after a long gap (filters restart).
     public var settleTicks: Int { ticksPerSecond / 2 + envelopeTicks }
 
-    /// Starts logging every tick's features (for threshold sweeps); call before the first sample.
-    public func startTickLog() {
-        var log = TickLog(emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds, settleTicks: settleTicks)
-        // Room for 12 hours up front: the pages are only touched as ticks are written, so shorter
-        // recordings cost nothing more, and a night never pays for copying a growing log (measured:
-        // those copies and their page faults were a tenth of a threshold sweep's time).
-        log.features.reserveCapacity(12 * 3600 * ticksPerSecond)
-        tickLog = log
-    }
-
     // MARK: - Ticks
 
     private func resolveReadyTicks(force: Bool, events: inout EventBuffer) {
@@ -646,10 +444,10 @@ public final class NightDetector {
             if accelAxes == 3 {
                 // Accelerometer samples strictly before the tick's end.
                 let needed = ((t + 1) * samplesPerTick * accelRateHz + sampleRateHz - 1) / sampleRateHz
-                if accelSampleIndex < needed && !force && producedTicks - t < pendingCapacity - 1 { return }
+                if accelSampleIndex < needed && !force && producedTicks - t < PendingTicks.capacity - 1 { return }
                 let j = min(needed, accelSampleIndex) - 1
-                if j >= 0 && accelSampleIndex - j <= accelHistoryCapacity {
-                    activity = accelHistory[j & (accelHistoryCapacity - 1)]
+                if j >= 0 && accelSampleIndex - j <= accelHistory.capacity {
+                    activity = accelHistory[j]
                 }
             }
             resolveTick(t, activity: activity, events: &events)
@@ -658,44 +456,11 @@ public final class NightDetector {
     }
 
     private func resolveTick(_ t: Int, activity: Float, events: inout EventBuffer) {
-        let p = t & (pendingCapacity - 1)
-        let f = TickFeatures(envelope: pendingEnvelope[p], mains: pendingMains[p], bandRMS: pendingBandRMS[p], clipped: pendingClip[p], activity: activity,
-                             medianFrequencyHz: pendingMedianFrequency[p], lowFrequency: pendingLowFrequency[p])
+        let f = pending.features(ofTick: t, activity: activity)
         tickLog?.features.append(f)
         machines.consume(tick: t, f, into: &events)
     }
 
-}
-
-/// A second-order section running up to four channels at once (one per SIMD lane).
-struct Section4 {
-    // Coefficients already broadcast to every lane, so the loop spends no instructions on it.
-    let b0: SIMD4<Float>, b1: SIMD4<Float>, b2: SIMD4<Float>, a1: SIMD4<Float>, a2: SIMD4<Float>
-    var z1 = SIMD4<Float>.zero
-    var z2 = SIMD4<Float>.zero
-
-    init(_ q: Biquad) {
-        b0 = SIMD4(repeating: q.b0); b1 = SIMD4(repeating: q.b1); b2 = SIMD4(repeating: q.b2)
-        a1 = SIMD4(repeating: q.a1); a2 = SIMD4(repeating: q.a2)
-    }
-
-    mutating func reset() {
-        z1 = .zero
-        z2 = .zero
-    }
-
-    @inline(__always)
-    mutating func process(_ x: SIMD4<Float>) -> SIMD4<Float> {
-        let y = b0 * x + z1
-        z1 = b1 * x - a1 * y + z2
-        z2 = b2 * x - a2 * y
-        return y
-    }
-}
-
-extension SIMDMask where Storage == SIMD4<Int32> {
-    @inline(__always)
-    func toInt() -> SIMD4<Int32> { SIMD4<Int32>.zero.replacing(with: 1, where: self) }
 }
 
 /// Power of one frequency in a stream (Goertzel), for telling 50 Hz mains from 60 Hz.
@@ -704,7 +469,7 @@ struct Goertzel {
     var s1: Float = 0, s2: Float = 0
 
     init(hz: Double, sampleRateHz: Double) {
-        coefficient = Float(2 * cos(2 * Double.pi * hz / sampleRateHz))
+        coefficient = Float(2 * Double.cos(2 * Double.pi * hz / sampleRateHz))
     }
 
     mutating func push(_ x: Float) {

@@ -1,3 +1,5 @@
+import RealModule
+
 /// Median frequency of a block of samples: the frequency that splits the power spectrum into two
 /// halves of equal power (a standard EMG fatigue and firing-pattern feature). Radix-2 FFT on
 /// buffers allocated in `init`; `medianFrequency` does not allocate.
@@ -18,9 +20,9 @@ public struct MedianFrequencyEstimator: Sendable {
         self.sampleRateHz = sampleRateHz
         re = Array(repeating: 0, count: size)
         im = Array(repeating: 0, count: size)
-        window = (0..<size).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(size))) }
-        cosTable = (0..<(size / 2)).map { Float(cos(2 * Double.pi * Double($0) / Double(size))) }
-        sinTable = (0..<(size / 2)).map { Float(-sin(2 * Double.pi * Double($0) / Double(size))) }
+        window = (0..<size).map { Float(0.5 - 0.5 * Double.cos(2 * Double.pi * Double($0) / Double(size))) }
+        cosTable = (0..<(size / 2)).map { Float(Double.cos(2 * Double.pi * Double($0) / Double(size))) }
+        sinTable = (0..<(size / 2)).map { Float(-Double.sin(2 * Double.pi * Double($0) / Double(size))) }
         var bits = 0
         while 1 << bits < size { bits += 1 }
         bitReversed = (0..<size).map { i in

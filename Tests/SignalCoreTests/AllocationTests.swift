@@ -1,4 +1,5 @@
 import CAllocCounter
+import Foundation
 import Testing
 
 @testable import SignalCore

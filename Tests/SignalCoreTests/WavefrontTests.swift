@@ -1,10 +1,12 @@
 import CSignalKernels
+import Foundation
 import Testing
 
 @testable import SignalCore
 
-/// The AVX wavefront (`cw_cascade5`) must give exactly the samples of the portable Swift loop: same
-/// sections, same arithmetic, same order. Bit for bit, so live, replay and sweeps agree on every machine.
+/// The AVX wavefront (`cw_cascade5`) must give exactly the samples of the Swift reference cascade
+/// (`FilterCascade.reference`): same sections, same arithmetic, same order. Bit for bit, so live, replay
+/// and sweeps agree on every machine.
 @Suite struct WavefrontTests {
     /// The default chain at `fs`: band-pass 20–450 Hz (order 2 each side), notches at 50, 100, 150 Hz.
     static func chain(fs: Double) throws -> [Biquad] {
@@ -30,58 +32,76 @@ import Testing
         return a.count == b.count ? nil : "\(a.count) values against \(b.count)"
     }
 
-    /// Runs the kernel over `x` in blocks of `block` samples, keeping the state between blocks.
-    func kernel(_ sections: [Biquad], _ x: [Float], channels: Int, block: Int) -> (band: [SIMD4<Float>], out: [SIMD4<Float>], state: [Float])? {
+    /// Runs `x` through `sections` in blocks of `block` samples, keeping the state between blocks: with
+    /// `cw_cascade5` (nil where this CPU cannot run it) or with the Swift reference.
+    static func cascade(_ sections: [Biquad], _ x: [Float], channels: Int, block: Int, kernel: Bool)
+        -> (band: [SIMD4<Float>], out: [SIMD4<Float>], state: [SIMD4<Float>])? {
         let n = x.count / channels
-        var params = [Float](repeating: 0, count: 65)
-        for (j, q) in sections.enumerated() { params.replaceSubrange((5 * j)..<(5 * j + 5), with: [q.b0, q.b1, q.b2, q.a1, q.a2]) }
+        var chain = sections.map(Section4.init)
         var xs = [SIMD4<Float>](repeating: .zero, count: n), band = xs, out = xs
         var done = 0
         while done < n {
             let m = min(block, n - done)
-            let ok = params.withUnsafeMutableBufferPointer { p in
+            let ok = chain.withUnsafeMutableBufferPointer { s in
                 x.withUnsafeBufferPointer { xp in
-                    xs.withUnsafeMutableBytes { xr in
-                        band.withUnsafeMutableBytes { br in
-                            out.withUnsafeMutableBytes { or in
-                                cw_cascade5(p.baseAddress!, p.baseAddress! + 25, xp.baseAddress! + done * channels, Int32(channels), m,
-                                            xr.baseAddress!.assumingMemoryBound(to: Float.self) + 4 * done,
-                                            br.baseAddress!.assumingMemoryBound(to: Float.self) + 4 * done,
-                                            or.baseAddress!.assumingMemoryBound(to: Float.self) + 4 * done)
+                    xs.withUnsafeMutableBufferPointer { xr in
+                        band.withUnsafeMutableBufferPointer { br in
+                            out.withUnsafeMutableBufferPointer { or in
+                                let p = xp.baseAddress! + done * channels
+                                let (i, b, o) = (xr.baseAddress! + done, br.baseAddress! + done, or.baseAddress! + done)
+                                if kernel { return cw_cascade5(s.baseAddress!, p, Int32(channels), m, i, b, o) == 1 }
+                                FilterCascade.reference(s.baseAddress!, bandCount: 2, notchCount: 3, p,
+                                                        channels: channels, count: m, input: i, banded: b, output: o)
+                                return true
                             }
                         }
                     }
                 }
             }
-            if ok == 0 { return nil }
+            if !ok { return nil }
             done += m
         }
-        return (band, out, Array(params[25...]))
+        return (band, out, chain.flatMap { [$0.z1, $0.z2] })
     }
 
-    @Test(arguments: [1, 2, 3, 4])
-    func kernelEqualsTheSwiftSectionsBitForBit(channels: Int) throws {
-        guard cw_cascade5_available() == 1 else { return }  // no AVX here: the Swift loop is all there is
+    @Test(.enabled(if: cw_cascade5_available() == 1, "no AVX on this CPU: the Swift reference is all there is"),
+          arguments: [1, 2, 3, 4])
+    func kernelEqualsTheSwiftReferenceBitForBit(channels: Int) throws {
         let sections = try Self.chain(fs: 2000)
         let n = 3000
         let x = Self.signal(count: n, channels: channels, seed: UInt64(channels))
-        var swift = sections.map(Section4.init)
-        var band = [SIMD4<Float>](), out = [SIMD4<Float>]()
-        for i in 0..<n {
-            var v = SIMD4<Float>.zero
-            for c in 0..<channels { v[c] = x[i * channels + c] }
-            v = swift[1].process(swift[0].process(v))
-            band.append(v)
-            out.append(swift[4].process(swift[3].process(swift[2].process(v))))
+        let reference = try #require(Self.cascade(sections, x, channels: channels, block: n, kernel: false))
+        // The reference really filters: the signal's 300 µV sine at 0.157 rad/sample (50 Hz) is notched out.
+        func amplitude(_ v: [Float]) -> Double {
+            var re = 0.0, im = 0.0
+            for i in 1000..<n {
+                re += Double(v[i]) * cos(0.157 * Double(i))
+                im += Double(v[i]) * sin(0.157 * Double(i))
+            }
+            return 2 * (re * re + im * im).squareRoot() / Double(n - 1000)
         }
-        var state: [Float] = []
-        for s in swift { for c in 0..<4 { state.append(s.z1[c]) }; for c in 0..<4 { state.append(s.z2[c]) } }
+        let before = amplitude((0..<n).map { x[$0 * channels] }), after = amplitude(reference.out.map { $0[0] })
+        #expect(abs(before - 300) < 10 && after < 15, "50 Hz amplitude \(before) µV before the chain, \(after) after")
         // Blocks shorter than the wavefront (1–4 samples) only fill and drain it; 257 crosses a block of the detector.
         for block in [1, 2, 3, 4, 5, 7, 257, n] {
-            let k = try #require(kernel(sections, x, channels: channels, block: block))
-            #expect(Self.firstDifference(k.band, band) == nil, "band-passed samples differ with blocks of \(block)")
-            #expect(Self.firstDifference(k.out, out) == nil, "notched samples differ with blocks of \(block)")
-            #expect(Self.firstDifference(k.state, state) == nil, "filter state differs with blocks of \(block)")
+            let k = try #require(Self.cascade(sections, x, channels: channels, block: block, kernel: true))
+            #expect(Self.firstDifference(k.band, reference.band) == nil, "band samples differ, blocks of \(block)")
+            #expect(Self.firstDifference(k.out, reference.out) == nil, "notched samples differ with blocks of \(block)")
+            #expect(Self.firstDifference(k.state, reference.state) == nil, "state differs, blocks of \(block)")
+            // Unused lanes stay zero.
+            #expect(k.out.allSatisfy { v in (channels..<4).allSatisfy { v[$0] == 0 } })
+        }
+    }
+
+    /// Run in pieces, the reference gives the samples it gives in one block (the state carries over).
+    @Test func referenceKeepsItsStateAcrossBlocks() throws {
+        let sections = try Self.chain(fs: 1000)
+        let x = Self.signal(count: 2000, channels: 2, seed: 7)
+        let whole = try #require(Self.cascade(sections, x, channels: 2, block: 2000, kernel: false))
+        for block in [1, 3, 256] {
+            let pieces = try #require(Self.cascade(sections, x, channels: 2, block: block, kernel: false))
+            #expect(Self.firstDifference(pieces.out, whole.out) == nil, "blocks of \(block)")
+            #expect(Self.firstDifference(pieces.state, whole.state) == nil, "blocks of \(block)")
         }
     }
 
