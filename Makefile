@@ -43,7 +43,7 @@ firmware-qemu: setup
 	$(MAKE) -C Firmware qemu
 
 # libFuzzer (swiftc -sanitize=fuzzer,address) on the frame decoder, the EDF/BDF reader and the CSV importer;
-# built into .build-fuzz, apart from the normal build. See README "Reliability".
+# built into .build-fuzz, apart from the normal build. See docs/reliability.md.
 FUZZ_SECONDS ?= 60
 FUZZ_LONG_SECONDS ?= 3600
 fuzz-build: setup

@@ -4,7 +4,7 @@ import Ingest
 import NightAnalysis
 import SignalCore
 
-/// The stable JSON shape of `replay --json` (documented in the README; keep it stable).
+/// The stable JSON shape of `replay --json` (documented in docs/formats.md, pinned by GoldenReplayTests).
 public struct NightJSON: Codable, Sendable {
     public struct Event: Codable, Sendable, Equatable {
         public var kind: String
