@@ -45,14 +45,15 @@ let package = Package(
         // The only place that computes a figure a person sees.
         .target(name: "NightAnalysis", dependencies: ["SignalCore"]),
         // The observers of a night as it is detected, and the writers among them: EDF+/BDF+, CSV and JSON signals.
-        .target(name: "Exports", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "NightAnalysis"]),
+        .target(name: "Exports", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "NightAnalysis", systemPackage]),
         // The one night runner and its sources (raw captures live or replayed, EDF/BDF, CSV).
         .target(name: "Ingest", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "NightAnalysis", "Exports"],
                 swiftSettings: hotPath),
         // Scorings, matching and metrics; validation of recordings against them and threshold sweeps.
         .target(name: "Evaluation", dependencies: ["SignalCore", "NightAnalysis", "Ingest"]),
         // Nights kept: saving a night in the journal, recording a live night into it, recovering killed ones.
-        .target(name: "Sessions", dependencies: ["DeviceIO", "DeviceProtocol", "SignalCore", "NightAnalysis", "Exports", "Ingest", "Journal"]),
+        .target(name: "Sessions", dependencies: ["DeviceIO", "DeviceProtocol", "SignalCore", "NightAnalysis", "Recordings", "Exports", "Ingest",
+                                                "Journal", systemPackage]),
         // SVG drawings and self-contained HTML pages.
         .target(name: "Reports", dependencies: ["Journal", "Evaluation", "NightAnalysis", systemPackage]),
         // The CLI's JSON contract (replay --json, monitor --json, --export-events): the shapes scripts read.
@@ -62,7 +63,7 @@ let package = Package(
             dependencies: [
                 "DeviceProtocol", "DeviceIO", "SignalCore", "NightSimulator", "Recordings", "Journal", "NightAnalysis", "Exports",
                 "Ingest", "Evaluation", "Sessions", "Reports", "CrampwatchJSON",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), systemPackage,
             ]
         ),
         // Accuracy studies over simulated nights (tests, benchmarks).

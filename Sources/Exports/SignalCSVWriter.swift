@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import DeviceProtocol
+import SystemPackage
 import Recordings
 import NightAnalysis
 import SignalCore
@@ -107,21 +108,16 @@ public final class SignalCSVWriter: NightObserver {
     public func nightFinished() throws {
         try drain(final: true)
         try flush()
-        fsync(fd)
+        _ = try? retryingOnInterrupt { fsync(fd) }
         close(fd)
     }
 
     func flush() throws {
-        var done = 0
-        try out.withUnsafeBytes { p in
-            while done < p.count {
-                let n = write(fd, p.baseAddress! + done, p.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw RecordingError(path: path, offset: nil, "write failed: \(String(cString: strerror(errno))) (is the disk full?)")
-                }
-                done += n
-            }
+        do {
+            // FileDescriptor.writeAll retries interrupted and short writes.
+            _ = try FileDescriptor(rawValue: fd).writeAll(out)
+        } catch {
+            throw RecordingError(path: path, offset: nil, "write failed: \(error) (is the disk full?)")
         }
         out.removeAll(keepingCapacity: true)
     }

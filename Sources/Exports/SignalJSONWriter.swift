@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import DeviceProtocol
+import SystemPackage
 import Recordings
 import NightAnalysis
 import SignalCore
@@ -166,9 +167,8 @@ public final class SignalJSONWriter: NightObserver {
             // Copy the channel's sample text from its temporary file.
             var offset = 0
             while offset < c.bytesOnDisk {
-                let n = buffer.withUnsafeMutableBytes { pread(c.fd, $0.baseAddress!, min($0.count, c.bytesOnDisk - offset), off_t(offset)) }
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw RecordingError(path: path, offset: nil, "cannot read back the temporary export data: \(String(cString: strerror(errno)))") }
+                let n = try readBack(c.fd, at: offset, into: &buffer, limit: c.bytesOnDisk - offset)
+                guard n > 0 else { throw RecordingError(path: path, offset: nil, "the temporary export data ended early") }
                 try write(out, buffer[0..<n])
                 offset += n
             }
@@ -190,7 +190,8 @@ public final class SignalJSONWriter: NightObserver {
         }
         tail += "]}\n"
         try write(out, Array(tail.utf8))
-        if fsync(out) != 0 && errno != EINVAL {
+        // EINVAL: the file is something fsync does not apply to (a pipe); the data is written either way.
+        if (try? retryingOnInterrupt { fsync(out) }) == nil && errno != EINVAL {
             throw RecordingError(path: path, offset: nil, "cannot flush to disk: \(String(cString: strerror(errno)))")
         }
     }
@@ -202,18 +203,25 @@ public final class SignalJSONWriter: NightObserver {
         channels[k].text.removeAll(keepingCapacity: true)
     }
 
-    private func write<C: Collection>(_ fd: Int32, _ bytes: C) throws where C.Element == UInt8 {
-        let array = Array(bytes)
-        var done = 0
-        try array.withUnsafeBytes { p in
-            while done < p.count {
-                let n = Glibc.write(fd, p.baseAddress! + done, p.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw RecordingError(path: path, offset: nil, "write failed: \(String(cString: strerror(errno))) (is the disk full?)")
-                }
-                done += n
+    /// Reads back part of a channel's temporary file (FileDescriptor retries a read a signal interrupts).
+    private func readBack(_ fd: Int32, at offset: Int, into buffer: inout [UInt8], limit: Int) throws -> Int {
+        let count = min(buffer.count, limit)
+        do {
+            return try buffer.withUnsafeMutableBytes { b in
+                try FileDescriptor(rawValue: fd).read(fromAbsoluteOffset: Int64(offset),
+                                                      into: UnsafeMutableRawBufferPointer(rebasing: b[0..<count]))
             }
+        } catch {
+            throw RecordingError(path: path, offset: nil, "cannot read back the temporary export data: \(error)")
+        }
+    }
+
+    private func write<C: Collection>(_ fd: Int32, _ bytes: C) throws where C.Element == UInt8 {
+        do {
+            // FileDescriptor.writeAll retries interrupted and short writes.
+            _ = try FileDescriptor(rawValue: fd).writeAll(Array(bytes))
+        } catch {
+            throw RecordingError(path: path, offset: nil, "write failed: \(error) (is the disk full?)")
         }
     }
 

@@ -7,11 +7,12 @@ import Darwin
 
 // File I/O goes through swift-system's FileDescriptor, which calls again when a signal interrupts a call (EINTR).
 // fsync, which it does not wrap, goes through `retryingOnInterrupt`, so that no call site loops on EINTR.
+// The modules that write files (Exports, Sessions, the CLI) use the same funnel.
 
 /// Makes a system call that swift-system does not wrap, again while a signal interrupts it (EINTR), as
 /// FileDescriptor does for its own calls; -1 with any other errno is thrown.
 @discardableResult
-func retryingOnInterrupt<T: FixedWidthInteger>(_ call: () -> T) throws(Errno) -> T {
+public func retryingOnInterrupt<T: FixedWidthInteger>(_ call: () -> T) throws(Errno) -> T {
     var result = call()
     while result == -1 && errno == EINTR { result = call() }
     if result == -1 { throw Errno(rawValue: errno) }

@@ -1,4 +1,6 @@
 import Foundation
+import Recordings
+import SystemPackage
 
 /// The raw capture a live night is recorded into: created 0600, locked for as long as the process lives (so
 /// `journal recover` knows the night is still being recorded), forced to disk every `fsyncIntervalSeconds`.
@@ -35,14 +37,15 @@ public final class CaptureFile {
         guard stoppedAt == nil else { return false }
         var off = bytes.startIndex
         while off < bytes.endIndex {
-            let n = bytes[off...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                stop(errno: errno)
+            do {
+                // FileDescriptor.write retries a write a signal interrupts; a short write continues here.
+                let n = try bytes[off...].withUnsafeBytes { try FileDescriptor(rawValue: fd).write($0) }
+                off += n
+                written += UInt64(n)
+            } catch {
+                stop(errno: (error as? Errno)?.rawValue ?? EIO)
                 return false
             }
-            off += n
-            written += UInt64(n)
         }
         return true
     }
@@ -51,7 +54,7 @@ public final class CaptureFile {
         let why = String(cString: strerror(code))
         let full = code == ENOSPC || code == EFBIG || code == EDQUOT
         stoppedAt = written
-        fsync(fd)
+        _ = try? retryingOnInterrupt { fsync(fd) }
         failure = "\(path): writing the capture failed at byte \(written): \(why)\(full ? " — the disk (or this file's size limit) is full" : ""). "
             + "The \(written) bytes already written are kept; detection and the journal go on, but the rest of the night is not recorded. Free some space for the next night."
     }
@@ -59,12 +62,12 @@ public final class CaptureFile {
     /// Forces the capture to disk when the interval has passed.
     public func syncIfDue(now: Date = Date()) {
         guard stoppedAt == nil, now.timeIntervalSince(lastSync) >= fsyncIntervalSeconds else { return }
-        fsync(fd)
+        _ = try? retryingOnInterrupt { fsync(fd) }
         lastSync = now
     }
 
     public func close() {
-        fsync(fd)
+        _ = try? retryingOnInterrupt { fsync(fd) }
         Glibc.close(fd)
     }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Recordings
+import SystemPackage
 import NightSimulator
 
 struct Simulate: ParsableCommand {
@@ -108,19 +110,18 @@ final class PrivateFile {
     }
 
     func write(_ raw: UnsafeRawBufferPointer) throws {
-        var done = 0
-        while done < raw.count {
-            let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileError(path: path, errno: errno, doing: "write")
-            }
-            done += n
+        do {
+            // FileDescriptor.writeAll retries interrupted and short writes.
+            _ = try FileDescriptor(rawValue: fd).writeAll(raw)
+        } catch {
+            throw FileError(path: path, errno: (error as? Errno)?.rawValue ?? EIO, doing: "write")
         }
     }
 
     func close() throws {
-        if fsync(fd) != 0 && errno != EINVAL { throw FileError(path: path, errno: errno, doing: "flush") }
+        do { try retryingOnInterrupt { fsync(fd) } } catch {
+            if error != .invalidArgument { throw FileError(path: path, errno: error.rawValue, doing: "flush") }
+        }
         Foundation.close(fd)
     }
 
