@@ -14,6 +14,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Tests only (TestSupport): child processes whose stdout and stderr are read together, so none can block.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // Wire format v1: frame codec, device info, commands. Pure Swift, stdlib only.
@@ -56,18 +59,46 @@ let package = Package(
             dependencies: ["CAllocCounter", "DeviceProtocol", "SignalCore", "NightSimulator", "Pipeline", "Journal", "Studies"],
             path: "Sources/crampwatch-bench"
         ),
-        .testTarget(name: "DeviceProtocolTests", dependencies: ["DeviceProtocol"]),
-        .testTarget(name: "SignalCoreTests", dependencies: ["SignalCore", "CAllocCounter"]),
-        .testTarget(name: "NightSimulatorTests", dependencies: ["NightSimulator", "DeviceProtocol", "SignalCore"]),
-        .testTarget(name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "NightSimulator", "Evaluation", "Journal", "Recordings", "Studies"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Journal", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "DeviceIOTests", dependencies: ["DeviceIO", "DeviceProtocol", "Pipeline"]),
-        .testTarget(name: "CLITests"),
+        // What the test targets share: the child-process runner, the crampwatch binary, paths, one seeded generator,
+        // temporary folders that clean up, and the tags `make check` selects by.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "DeviceProtocolTests", dependencies: ["DeviceProtocol", "TestSupport"]),
+        .testTarget(name: "SignalCoreTests", dependencies: ["SignalCore", "CAllocCounter", "TestSupport"]),
+        .testTarget(
+            name: "NightSimulatorTests", dependencies: ["NightSimulator", "DeviceProtocol", "SignalCore", "TestSupport"]
+        ),
+        .testTarget(
+            name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]
+        ),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: [
+                "Pipeline", "NightSimulator", "Evaluation", "Journal", "Recordings", "Studies", "TestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: [
+                "Reports", "Journal", "Pipeline", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport",
+            ]
+        ),
+        .testTarget(name: "DeviceIOTests", dependencies: ["DeviceIO", "DeviceProtocol", "Pipeline", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
         // The bad-input corpus (Tests/Corpus) through the real CLI: exit codes and one clear line each.
-        .testTarget(name: "BadInputTests"),
-        .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "Pipeline", "SignalCore"], exclude: ["edf_check.py"]),
+        .testTarget(name: "BadInputTests", dependencies: ["TestSupport"]),
+        .testTarget(
+            name: "RecordingsTests",
+            dependencies: ["Recordings", "Pipeline", "SignalCore", "TestSupport"],
+            exclude: ["edf_check.py"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,12 +1,13 @@
 import Foundation
 import SignalCore
+import TestSupport
 import Testing
 
 @testable import Pipeline
 
 /// Threshold sweeps share one pass of the state machines between configurations that differ only in
 /// classification settings. These tests hold that sharing to the events of independent full passes.
-@Suite struct SweepSharingTests {
+@Suite(.temporaryFolder) struct SweepSharingTests {
     @Test func stageTableNamesEverySettingOnce() {
         let documented = DetectorConfiguration.documentation.map(\.name)
         #expect(Set(DetectorConfiguration.stages.keys) == Set(documented))
@@ -72,9 +73,8 @@ import Testing
         let a0 = delimiter(after: bytes.count / 5), a1 = delimiter(after: bytes.count / 5 + bytes.count / 20)
         let b0 = delimiter(after: bytes.count * 3 / 5), b1 = delimiter(after: bytes.count * 3 / 5 + bytes.count / 20)
         let cut = Array(bytes[0..<a0]) + Array(bytes[a1..<b0]) + Array(bytes[b1...])
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cw-gap-\(UUID().uuidString).cwcap").path
+        let path = TemporaryFolder.path("gaps.cwcap")
         try Data(cut).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try Replayer(recordTicks: true).replay(path: path)
         let log = try #require(result.tickLog)
         #expect(log.restarts.count == 2)
