@@ -223,12 +223,14 @@ import Testing
         #expect(lines.contains { $0.contains("EMG ") && $0.contains("µV above rest") && $0.contains("motion ") && $0.contains("frames lost 0") })
         #expect(lines.contains { $0.contains("cramps 3") })
         // The summary at the end is not mixed into a status line: it begins a line of its own, after a newline or
-        // after the status line was cleared.
+        // after the status line was cleared. (Compared as bytes: the terminal turns "\n" into "\r\n", which Swift
+        // counts as one Character, so String.hasSuffix("\n") never matches.)
         let summaries = text.ranges(of: "Night — ")
         #expect(summaries.count == 1, "\(text.suffix(2000))")
         for r in summaries {
-            let before = text[..<r.lowerBound]
-            #expect(before.hasSuffix("\n") || before.hasSuffix("\r\u{1B}[K"), "\(before.suffix(200))Night — …")
+            let before = Array(text[..<r.lowerBound].utf8)
+            let newLine = before.last == UInt8(ascii: "\n"), cleared = before.suffix(4) == Array("\r\u{1B}[K".utf8)
+            #expect(newLine || cleared, "\(String(decoding: before.suffix(200), as: UTF8.self).debugDescription)")
         }
     }
 }
