@@ -21,13 +21,6 @@ public enum TemporaryFolder {
         ((try? make("f")) ?? base()).appendingPathComponent(name).path
     }
 
-    /// Creates a folder for `body` and removes it afterwards (for code outside a test case's scope).
-    public static func with<T>(_ prefix: String = "cw-test", _ body: (URL) async throws -> T) async throws -> T {
-        let url = try create(prefix)
-        defer { remove(url) }
-        return try await $current.withValue(url) { try await body(url) }
-    }
-
     static func base() -> URL {
         if let current { return current }
         Issue.record("no temporary folder here: give the suite the .temporaryFolder trait")
