@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        // Tests only (TestSupport): child processes whose stdout and stderr are read together, so none can block.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // The crc32 instruction for CRC-32C (C, because Swift cannot reach it); DeviceProtocol has a table fallback.
@@ -76,20 +78,30 @@ let package = Package(
                            "CrampwatchJSON", "Journal", "Studies"],
             path: "Sources/crampwatch-bench"
         ),
-        .testTarget(name: "DeviceProtocolTests", dependencies: ["DeviceProtocol"]),
-        .testTarget(name: "SignalCoreTests", dependencies: ["SignalCore", "CAllocCounter"]),
-        .testTarget(name: "NightSimulatorTests", dependencies: ["NightSimulator", "DeviceProtocol", "SignalCore"]),
-        .testTarget(name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Ingest", "NightAnalysis", "Exports", "Sessions", "CrampwatchJSON", "NightSimulator", "Studies", "SignalCore"]),
-        .testTarget(name: "NightAnalysisTests", dependencies: ["NightAnalysis", "SignalCore"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Exports", "CrampwatchJSON", "NightAnalysis", "Sessions", "NightSimulator", "Evaluation", "Journal", "Recordings", "Studies"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Journal", "Ingest", "NightAnalysis", "Exports", "Sessions", "CrampwatchJSON", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "DeviceIOTests", dependencies: ["DeviceIO", "DeviceProtocol", "Ingest", "NightAnalysis", "Exports", "Sessions", "CrampwatchJSON"]),
-        .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Ingest", "NightAnalysis", "Journal", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CLITests"),
+        // What the test targets share: the child-process runner, the crampwatch binary, paths, one seeded generator,
+        // temporary folders that clean up, and the tags `make check` selects by.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                systemPackage,
+            ],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "DeviceProtocolTests", dependencies: ["DeviceProtocol", "TestSupport"]),
+        .testTarget(name: "SignalCoreTests", dependencies: ["SignalCore", "CAllocCounter", "TestSupport"]),
+        .testTarget(name: "NightSimulatorTests", dependencies: ["NightSimulator", "DeviceProtocol", "SignalCore", "TestSupport"]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Ingest", "NightAnalysis", "Exports", "Sessions", "CrampwatchJSON", "NightSimulator", "Studies", "SignalCore", "TestSupport"]),
+        .testTarget(name: "NightAnalysisTests", dependencies: ["NightAnalysis", "SignalCore", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Exports", "CrampwatchJSON", "NightAnalysis", "Sessions", "NightSimulator", "Evaluation", "Journal", "Recordings", "Studies", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Journal", "Ingest", "NightAnalysis", "Exports", "Sessions", "CrampwatchJSON", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
+        .testTarget(name: "DeviceIOTests", dependencies: ["DeviceIO", "DeviceProtocol", "Ingest", "NightAnalysis", "Exports", "Sessions", "CrampwatchJSON", "TestSupport"]),
+        .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Ingest", "NightAnalysis", "Journal", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
         // The bad-input corpus (Tests/Corpus) through the real CLI: exit codes and one clear line each.
-        .testTarget(name: "BadInputTests"),
-        .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "Ingest", "Exports", "NightAnalysis", "Sessions", "CrampwatchJSON", "SignalCore"], exclude: ["edf_check.py"]),
+        .testTarget(name: "BadInputTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "Ingest", "Exports", "NightAnalysis", "Sessions", "CrampwatchJSON", "SignalCore", "TestSupport"], exclude: ["edf_check.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,53 +1,6 @@
 import Foundation
+import TestSupport
 import Testing
-
-/// Bad input through the real `crampwatch` executable: every file in Tests/Corpus (made by
-/// Tests/Corpus/make_bad_inputs.py, or saved by the fuzzers in Fuzz/) gives its expected exit code and one clear
-/// line naming the file and the place (byte offset, field, line), and never a crash: a signal fails the test.
-struct CLI {
-    static let binary: URL = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("crampwatch").path) && dir.path != "/" {
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("crampwatch")
-    }()
-
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let corpus = root.appendingPathComponent("Tests/Corpus")
-
-    struct Result {
-        var status: Int32
-        var signalled: Bool
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String], prefix: [String] = []) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: prefix.first ?? binary.path)
-        p.arguments = prefix.isEmpty ? arguments : Array(prefix.dropFirst()) + [binary.path] + arguments
-        var env = ProcessInfo.processInfo.environment
-        env["SWIFT_BACKTRACE"] = "enable=no"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, signalled: p.terminationReason == .uncaughtSignal,
-                      stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
-    /// A fresh private folder (replay repairs crashed EDF files in place, so inputs are copied here first).
-    static func temporaryFolder() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cw-bad-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
-}
 
 /// One bad input: the corpus file, the command (FILE is replaced by the copy's path, JOURNAL by a fresh journal),
 /// the exit code, and the words the one line on stderr must hold.
@@ -62,7 +15,10 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     var testDescription: String { "\(file) → exit \(status)" }
 }
 
-@Suite struct BadInputTests {
+/// Bad input through the real `crampwatch` executable: every file in Tests/Corpus (made by
+/// Tests/Corpus/make_bad_inputs.py, or saved by the fuzzers in Fuzz/) gives its expected exit code and one clear
+/// line naming the file and the place (byte offset, field, line), and never a crash: a signal fails the test.
+@Suite(.tags(.cli, .fuzz), .temporaryFolder) struct BadInputTests {
     static let cases: [BadInput] = [
         // Empty, garbage, damaged captures.
         BadInput(file: "bad-input/empty.cwcap", says: ["empty.cwcap", "at byte offset 0", "the file is empty"]),
@@ -108,17 +64,16 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     ]
 
     @Test(arguments: cases)
-    func badInputGivesItsClearLineAndExitCode(_ c: BadInput) throws {
-        let dir = try CLI.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let source = CLI.corpus.appendingPathComponent(c.file)
+    func badInputGivesItsClearLineAndExitCode(_ c: BadInput) async throws {
+        let dir = try TemporaryFolder.make()
+        let source = Repository.corpus.appendingPathComponent(c.file)
         let copy = dir.appendingPathComponent(source.lastPathComponent)
         try FileManager.default.copyItem(at: source, to: copy)
         let before = try Data(contentsOf: copy)
         let arguments = c.arguments.map {
-            $0 == "FILE" ? copy.path : $0.replacingOccurrences(of: "CORPUS", with: CLI.corpus.path)
+            $0 == "FILE" ? copy.path : $0.replacingOccurrences(of: "CORPUS", with: Repository.corpus.path)
         }
-        let r = try CLI.run(arguments)
+        let r = try await CLI.run(arguments)
         #expect(!r.signalled, "crampwatch was killed by signal \(r.status): \(r.stderr)")
         #expect(r.status == c.status, "exit \(r.status), expected \(c.status); stderr: \(r.stderr)")
         for word in c.says {
@@ -134,10 +89,10 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test func aDamagedCaptureCountsWhatItSkipped() throws {
+    @Test func aDamagedCaptureCountsWhatItSkipped() async throws {
         // The garbage in the middle is skipped and counted; the night is still read and exits 0.
-        let path = CLI.corpus.appendingPathComponent("bad-input/capture-garbage-inside.cwcap").path
-        let r = try CLI.run(["replay", path, "--no-journal", "--json"])
+        let path = Repository.corpus.appendingPathComponent("bad-input/capture-garbage-inside.cwcap").path
+        let r = try await CLI.run(["replay", path, "--no-journal", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         let summary = try #require(object["summary"] as? [String: Any])
@@ -145,34 +100,33 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         #expect((summary["gaps"] as? Int ?? 0) >= 1, "\(summary)")
     }
 
-    @Test func aFolderInsteadOfAFile() throws {
-        let dir = try CLI.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func aFolderInsteadOfAFile() async throws {
+        let dir = try TemporaryFolder.make()
         let folder = dir.appendingPathComponent("night.cwcap")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
-        let r = try CLI.run(["replay", folder.path, "--no-journal"])
+        let r = try await CLI.run(["replay", folder.path, "--no-journal"])
         #expect(!r.signalled)
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stderr == "crampwatch: \(folder.path): this is a folder, not a recording; give the path of a file inside it\n")
     }
 
-    @Test func aMissingFile() throws {
-        let r = try CLI.run(["replay", "/nonexistent/night.cwcap", "--no-journal"])
+    @Test func aMissingFile() async throws {
+        let r = try await CLI.run(["replay", "/nonexistent/night.cwcap", "--no-journal"])
         #expect(!r.signalled)
         #expect(r.status == 1)
         #expect(r.stderr == "crampwatch: /nonexistent/night.cwcap: no such file; check the path\n")
     }
 
-    @Test func aFileWithoutReadPermission() throws {
-        let dir = try CLI.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func aFileWithoutReadPermission() async throws {
+        let dir = try TemporaryFolder.make()
         let file = dir.appendingPathComponent("night.cwcap")
-        try FileManager.default.copyItem(at: CLI.corpus.appendingPathComponent("bad-input/capture-cut-mid-frame.cwcap"), to: file)
+        let source = Repository.corpus.appendingPathComponent("bad-input/capture-cut-mid-frame.cwcap")
+        try FileManager.default.copyItem(at: source, to: file)
         try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: file.path)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
         // root reads any file, so as root the command runs as "nobody" (setpriv, util-linux).
         let prefix = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
-        let r = try CLI.run(["replay", file.path, "--no-journal"], prefix: prefix)
+        let r = try await CLI.run(["replay", file.path, "--no-journal"], prefix: prefix)
         #expect(!r.signalled)
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stderr == "crampwatch: \(file.path): permission denied; check who owns the file\n")

@@ -1,21 +1,18 @@
 import Foundation
+import TestSupport
 import Testing
 
-@Suite struct DiaryReportCLITests {
+@Suite(.tags(.cli), .temporaryFolder) struct DiaryReportCLITests {
     static let env = ["TZ": "UTC"]
 
-    func mode(_ path: String) throws -> Int {
-        (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
-    }
+    func run(_ args: [String]) async throws -> ProcessResult { try await CLI.run(args, environment: Self.env) }
 
-    func run(_ args: [String]) throws -> CLI.Result { try CLI.run(args, environment: Self.env) }
-
-    @Test func diaryAddListExportAndReportsFromTheCommandLine() throws {
-        let journal = CLI.temporary("j.sqlite")
-        let replay = try run(["replay", CLI.samples.appendingPathComponent("night-a/night.cwcap").path, "--journal", journal, "--start", "2026-05-03T23:30:00Z"])
+    @Test func diaryAddListExportAndReportsFromTheCommandLine() async throws {
+        let journal = TemporaryFolder.path("j.sqlite")
+        let replay = try await run(["replay", Repository.night("night-a"), "--journal", journal, "--start", "2026-05-03T23:30:00Z"])
         #expect(replay.status == 0, "\(replay.stderr)")
         // The bundled night-a's cramps begin about 2, 5 and 9 minutes in: 23:32, 23:35, 23:39.
-        let add = try run(["journal", "diary", "add", "--date", "2026-05-03", "--magnesium", "300", "--magnesium-form", "citrate", "--calcium", "500",
+        let add = try await run(["journal", "diary", "add", "--date", "2026-05-03", "--magnesium", "300", "--magnesium-form", "citrate", "--calcium", "500",
                            "--potassium", "3500", "--vitamin-d", "1000", "--fluids", "1800", "--caffeine", "95", "--alcohol", "1", "--exercise", "40",
                            "--stretched", "--stress", "4", "--bedtime", "23:20", "--wake-time", "07:05", "--no-late-meal", "--screens", "20",
                            "--note", "long walk, then stretches", "--cramp", "23:33,left,7", "--cramp", "03:00,right,4", "--journal", journal, "--json"])
@@ -27,34 +24,34 @@ import Testing
         #expect((saved["cramps"] as! [[String: Any]]).map { $0["occurred_at"] as! String } == ["2026-05-03T23:33:00Z", "2026-05-04T03:00:00Z"])
 
         // A cramp written down later with its full time (23:39 is the third detected cramp).
-        let later = try run(["journal", "diary", "cramp", "--time", "2026-05-03T23:39", "--leg", "right", "--pain", "5", "--duration", "1", "--journal", journal])
+        let later = try await run(["journal", "diary", "cramp", "--time", "2026-05-03T23:39", "--leg", "right", "--pain", "5", "--duration", "1", "--journal", journal])
         #expect(later.status == 0, "\(later.stderr)")
-        let badTime = try run(["journal", "diary", "cramp", "--time", "yesterday", "--leg", "right", "--pain", "5", "--journal", journal])
+        let badTime = try await run(["journal", "diary", "cramp", "--time", "yesterday", "--leg", "right", "--pain", "5", "--journal", journal])
         #expect(badTime.status == 64 && badTime.stderr.contains("--time must look like 2026-11-25T02:40"))
-        let list = try run(["journal", "diary", "list", "--journal", journal, "--json"])
+        let list = try await run(["journal", "diary", "list", "--journal", journal, "--json"])
         #expect(list.status == 0, "\(list.stderr)")
         let rows = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]]
         #expect(rows.count == 1)
         let statuses = (rows[0]["cramps"] as! [[String: Any]]).map { $0["status"] as? String }
         // 23:33 is the first detected cramp, 23:39 the third; 03:00 is after the 12-minute recording ended.
         #expect(statuses == ["matched", "matched", "not_recorded"])
-        let text = try run(["journal", "diary", "list", "--journal", journal])
+        let text = try await run(["journal", "diary", "list", "--journal", journal])
         #expect(text.stdout.contains("2026-05-03: magnesium 300 mg (citrate)"))
         #expect(text.stdout.contains("23:33: left leg, pain 7/10 — detected too"))
         #expect(text.stdout.contains("1 detected cramp in these nights you did not note"))
 
         // Export: CSV rows equal the events the journal lists.
-        let events = try run(["journal", "events", "1", "--journal", journal, "--json"])
+        let events = try await run(["journal", "events", "1", "--journal", journal, "--json"])
         let eventCount = ((try JSONSerialization.jsonObject(with: Data(events.stdout.utf8)) as! [String: Any])["events"] as! [Any]).count
-        let csv = try run(["journal", "export", "--format", "csv", "--table", "event", "--journal", journal])
+        let csv = try await run(["journal", "export", "--format", "csv", "--table", "event", "--journal", journal])
         #expect(csv.status == 0, "\(csv.stderr)")
         let lines = csv.stdout.split(separator: "\n")
         #expect(lines.first?.hasPrefix("id,nightId,kind,onsetSeconds,offsetSeconds") == true)
         #expect(lines.count - 1 == eventCount)
-        let out = CLI.temporary("all.json")
-        let json = try run(["journal", "export", "--journal", journal, "--out", out])
+        let out = TemporaryFolder.path("all.json")
+        let json = try await run(["journal", "export", "--journal", journal, "--out", out])
         #expect(json.status == 0, "\(json.stderr)")
-        #expect(try mode(out) == 0o600)
+        #expect(try fileMode(out) == 0o600)
         let all = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as! [String: [[String: Any]]]
         #expect(all["event"]?.count == eventCount)
         #expect(all["diaryEntry"]?.first?["notes"] as? String == "long walk, then stretches")
@@ -62,10 +59,10 @@ import Testing
 
         // Reports: private files, with --json numbers.
         for (args, name) in [(["night", "1"], "n.html"), (["trend"], "t.html"), (["clinician", "--name", "A. Patient <born 1950>"], "c.html")] {
-            let path = CLI.temporary(name)
-            let r = try run(["report"] + args + ["--journal", journal, "--out", path, "--json"])
+            let path = TemporaryFolder.path(name)
+            let r = try await run(["report"] + args + ["--journal", journal, "--out", path, "--json"])
             #expect(r.status == 0, "\(r.stderr)")
-            #expect(try mode(path) == 0o600)
+            #expect(try fileMode(path) == 0o600)
             let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
             #expect(object["path"] as? String == path)
             let html = try String(contentsOfFile: path, encoding: .utf8)
@@ -80,43 +77,42 @@ import Testing
         }
     }
 
-    @Test func referenceLabelsAreImportedAndDrawnBesideTheDetectedEvents() throws {
-        let journal = CLI.temporary("j.sqlite")
-        let night = CLI.samples.appendingPathComponent("night-a")
-        #expect(try run(["replay", night.appendingPathComponent("night.cwcap").path, "--journal", journal]).status == 0)
+    @Test func referenceLabelsAreImportedAndDrawnBesideTheDetectedEvents() async throws {
+        let journal = TemporaryFolder.path("j.sqlite")
+        let night = Repository.samples.appendingPathComponent("night-a")
+        let replay = try await run(["replay", night.appendingPathComponent("night.cwcap").path, "--journal", journal])
+        #expect(replay.status == 0)
         let labelsPath = night.appendingPathComponent("labels.csv").path
         let labelCount = try String(contentsOfFile: labelsPath, encoding: .utf8).split(separator: "\n").dropFirst().count
         for _ in 0..<2 {
-            let r = try run(["journal", "annotate", "1", labelsPath, "--source", "simulator", "--journal", journal])
+            let r = try await run(
+                ["journal", "annotate", "1", labelsPath, "--source", "simulator", "--journal", journal])
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stdout.contains("Imported \(labelCount) labels for night 1"))
         }
-        let html = CLI.temporary("n.html")
-        #expect(try run(["report", "night", "1", "--journal", journal, "--out", html]).status == 0)
+        let html = TemporaryFolder.path("n.html")
+        #expect(try await run(["report", "night", "1", "--journal", journal, "--out", html]).status == 0)
         let text = try String(contentsOfFile: html, encoding: .utf8)
         #expect(text.components(separatedBy: "<rect class=\"reference\"").count - 1 == labelCount)
-        let bad = CLI.temporary("bad.csv")
+        let bad = TemporaryFolder.path("bad.csv")
         try "kind,onset_s,offset_s\ncramp,10,5\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        let r = try run(["journal", "annotate", "1", bad, "--journal", journal])
+        let r = try await run(["journal", "annotate", "1", bad, "--journal", journal])
         #expect(r.status == 1 && r.stderr.contains("line 2"))
-        let missing = try run(["journal", "annotate", "4", labelsPath, "--journal", journal])
+        let missing = try await run(["journal", "annotate", "4", labelsPath, "--journal", journal])
         #expect(missing.status == 1 && missing.stderr.contains("no night 4"))
-        // The journal is an ordinary SQLite file: the sqlite3 tool reads it (when installed).
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            p.arguments = [journal, "PRAGMA integrity_check; SELECT COUNT(*) FROM referenceAnnotation;"]
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
+        // The journal is an ordinary SQLite file: the sqlite3 tool reads it (when installed; else reported).
+        if !FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
+            reportSkipped("/usr/bin/sqlite3 is not installed: the journal was not opened with the sqlite3 tool")
+        } else {
+            let check = try await Processes.run(
+                "/usr/bin/sqlite3", [journal, "PRAGMA integrity_check; SELECT COUNT(*) FROM referenceAnnotation;"])
+            let o = check.stdout
             #expect(o == "ok\n\(labelCount)\n")
         }
     }
 
-    @Test func badDiaryInputSaysWhatToDo() throws {
-        let journal = CLI.temporary("j.sqlite")
+    @Test func badDiaryInputSaysWhatToDo() async throws {
+        let journal = TemporaryFolder.path("j.sqlite")
         let cases: [([String], String)] = [
             (["--magnesium=-5"], "--magnesium must be between 0 and 5000 mg"),
             (["--stress", "11"], "--stress must be a whole number from 0 (none) to 10 (worst)"),
@@ -128,20 +124,22 @@ import Testing
             (["--magnesium-form", "citrate"], "--magnesium-form needs --magnesium <mg> too"),
         ]
         for (args, message) in cases {
-            let r = try run(["journal", "diary", "add", "--journal", journal] + args)
+            let r = try await run(["journal", "diary", "add", "--journal", journal] + args)
             #expect(r.status == 64, "\(args)")
             #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
         }
         // Nothing was written by the refused commands.
-        let list = try run(["journal", "diary", "list", "--journal", journal, "--json"])
+        let list = try await run(["journal", "diary", "list", "--journal", journal, "--json"])
         #expect(list.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || list.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
-        let csv = try run(["journal", "export", "--format", "csv", "--journal", journal])
+        let csv = try await run(["journal", "export", "--format", "csv", "--journal", journal])
         #expect(csv.status == 64 && csv.stderr.contains("add --table"))
-        let missing = try run(["report", "night", "7", "--journal", journal, "--out", CLI.temporary("x.html")])
+        let missing = try await run(
+            ["report", "night", "7", "--journal", journal, "--out", TemporaryFolder.path("x.html")])
         #expect(missing.status == 1 && missing.stderr.contains("no night 7"))
-        let range = try run(["report", "trend", "--from", "2026-06-01", "--to", "2026-05-01", "--journal", journal])
+        let range = try await run(
+            ["report", "trend", "--from", "2026-06-01", "--to", "2026-05-01", "--journal", journal])
         #expect(range.status == 64 && range.stderr.contains("swap them"))
-        let help = try run(["journal", "diary", "add", "--help"])
+        let help = try await run(["journal", "diary", "add", "--help"])
         for unit in ["--magnesium <mg>", "--vitamin-d <IU>", "--fluids <ml>", "--exercise <minutes>", "--cramp <HH:mm,leg,pain>", "--stretched/--no-stretched"] {
             #expect(help.stdout.contains(unit), "\(unit)")
         }

@@ -1,18 +1,18 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `replay --json` is a contract scripts rely on: its output for the bundled nights is pinned byte for byte
 /// (Tests/Golden, written by the release before the modules were reorganised). A change here is a change of
 /// the contract or of detection: update the files only on purpose, and say so in the commit.
-@Suite struct GoldenReplayTests {
-    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Golden")
+@Suite(.tags(.cli)) struct GoldenReplayTests {
+    static let golden = Repository.tests.appendingPathComponent("Golden")
 
     @Test(arguments: [("night-a", "night-a/night.cwcap"), ("night-b-faulty", "night-b-faulty/night.cwcap"),
                       ("night-c-60hz", "night-c-60hz/night.cwcap"), ("night-a-edf", "night-a/night.edf")])
-    func replayJSONIsThePinnedOne(name: String, file: String) throws {
-        let path = CLI.samples.appendingPathComponent(file).path
-        let r = try CLI.run(["replay", path, "--no-journal", "--json"])
+    func replayJSONIsThePinnedOne(name: String, file: String) async throws {
+        let path = Repository.samples.appendingPathComponent(file).path
+        let r = try await CLI.run(["replay", path, "--no-journal", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         // The pinned files name the recording as the repository does; the test runs it by its absolute path.
         let output = r.stdout.replacingOccurrences(of: "\"path\" : \"\(path)\"", with: "\"path\" : \"Samples/\(file)\"")

@@ -1,28 +1,30 @@
 import Foundation
+import TestSupport
 import Testing
 
-@Suite struct ValidateTests {
-    var nights: [String] { ["night-a", "night-b-faulty", "night-c-60hz"].map { CLI.samples.appendingPathComponent("\($0)/night.cwcap").path } }
+@Suite(.tags(.cli), .temporaryFolder) struct ValidateTests {
+    var nights: [String] { ["night-a", "night-b-faulty", "night-c-60hz"].map { Repository.night("\($0)") } }
 
-    func json(_ r: CLI.Result) throws -> [String: Any] {
+    func json(_ r: ProcessResult) throws -> [String: Any] {
         try #require(r.status == 0, "\(r.stderr)")
         return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
     }
 
-    @Test func savedRecommendationReproducesTheSweepMetrics() throws {
-        let journal = CLI.temporary("j.sqlite"), out = CLI.temporary("sweep")
-        let sweep = try json(try CLI.run(["validate"] + nights + ["--sweep", "crampMinSeconds=8:20:4", "--sweep", "crampMinMeanAboveRestMicrovolts=10:50:20",
+    @Test func savedRecommendationReproducesTheSweepMetrics() async throws {
+        let journal = TemporaryFolder.path("j.sqlite"), out = TemporaryFolder.path("sweep")
+        let sweep = try json(try await CLI.run(["validate"] + nights + ["--sweep", "crampMinSeconds=8:20:4", "--sweep", "crampMinMeanAboveRestMicrovolts=10:50:20",
                                                                   "--tolerance", "1", "--save", "tuned", "--journal", journal, "--out", out, "--json"]))
         #expect(sweep["configurations"] as? Int == 12)
         let recommended = try #require(sweep["recommended_metrics"] as? [String: Any])
         // The saved configuration, used by name, gives the same numbers.
-        let again = try json(try CLI.run(["validate"] + nights + ["--config", "tuned", "--tolerance", "1", "--journal", journal, "--json"]))
+        let again = try json(try await CLI.run(["validate"] + nights + ["--config", "tuned", "--tolerance", "1", "--journal", journal, "--json"]))
         let pooled = try #require((again["pooled"] as? [[String: Any]])?.first { $0["kind"] as? String == "cramp" })
         for key in ["reference", "true_positives", "false_positives", "f1", "sensitivity", "precision", "false_alarms_per_night"] {
             #expect("\(pooled[key] ?? "nil")" == "\(recommended[key] ?? "nil")", "\(key)")
         }
         // And replay --config uses it.
-        let replay = try json(try CLI.run(["replay", nights[0], "--config", "tuned", "--journal", journal, "--json"]))
+        let replay = try json(
+            try await CLI.run(["replay", nights[0], "--config", "tuned", "--journal", journal, "--json"]))
         let detector = try #require(replay["detector"] as? [String: Any])
         let settings = try #require(detector["configuration"] as? [String: Any])
         let chosen = try #require(sweep["recommended"] as? [String: Double])
@@ -44,16 +46,16 @@ import Testing
         ("cramp,40,10\n", "line 1: the label ends"),
         ("cramp,abc,10\n", "line 1: onset and offset must be numbers"),
     ])
-    func badLabelFilesAreExplained(content: String, message: String) throws {
-        let labels = CLI.temporary("labels.csv")
+    func badLabelFilesAreExplained(content: String, message: String) async throws {
+        let labels = TemporaryFolder.path("labels.csv")
         try Data(content.utf8).write(to: URL(fileURLWithPath: labels))
-        let r = try CLI.run(["validate", nights[0], "--labels", labels])
+        let r = try await CLI.run(["validate", nights[0], "--labels", labels])
         #expect(r.status == 1)
         #expect(r.stderr.contains(labels) && r.stderr.contains(message), "\(r.stderr)")
     }
 
-    @Test func unknownSweepSettingListsTheValidOnes() throws {
-        let r = try CLI.run(["validate", nights[0], "--sweep", "crampMinSecs=1:2:1"])
+    @Test func unknownSweepSettingListsTheValidOnes() async throws {
+        let r = try await CLI.run(["validate", nights[0], "--sweep", "crampMinSecs=1:2:1"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("crampMinSeconds") && r.stderr.contains("NAME one of"))
     }

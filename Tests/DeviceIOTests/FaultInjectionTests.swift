@@ -4,13 +4,14 @@ import Exports
 import Ingest
 import NightAnalysis
 import Sessions
+import TestSupport
 import Testing
 
 /// Issue 10: a night through every fault the virtual device can inject, at once — an unplug every 3,000
 /// frames, a host suspend that overflows the device's buffer, bursts of noise, duplicated and swapped frames,
 /// a device clock that steps by an hour, a dropped and a corrupted frame. Afterwards every frame the device
 /// produced is accounted for: received, or inside a recorded gap.
-@Suite struct FaultInjectionTests {
+@Suite(.tags(.usb, .slow), .temporaryFolder) struct FaultInjectionTests {
     static func count(_ pattern: String, in text: String) -> Int {
         text.components(separatedBy: "\n").filter { $0.contains(pattern) }.count
     }
@@ -22,15 +23,14 @@ import Testing
         return Int(String(digits.reversed()))
     }
 
-    @Test func everyFrameIsReceivedOrInsideARecordedGap() throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func everyFrameIsReceivedOrInsideARecordedGap() async throws {
+        let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("faults.cwcap").path
         let faults = ["--speed", "20", "--unplug-every", "3000", "--lost", "50", "--replug-ms", "300",
                       "--duplicate", "1000,7000,15000", "--swap", "2000,9000,16000", "--garbage", "4000:300,11000:1000,20000:57",
                       "--clock-jump", "12000:3600", "--suspend-at", "18000", "--suspend-ms", "1500", "--device-buffer", "200",
                       "--drop", "500", "--corrupt", "600"]
-        let live = try Harness.monitor(faults: faults, capture: capture, in: dir)
+        let live = try await Harness.monitor(faults: faults, capture: capture, in: dir)
         #expect(live.status == 0, "\(live.stderr)")
         let unplugs = try #require(Self.number(before: "unplugs,", in: live.stderr))
         let unplugLost = try #require(Self.number(before: "lost to unplug", in: live.stderr))
@@ -58,17 +58,16 @@ import Testing
         let clock = try #require(live.json["clock"] as? [String: Any])
         #expect(abs((clock["drift_ppm"] as? Double ?? 0) - -950_000) < 5_000)
         // Replay equals live, faults and all.
-        let replay = try Harness.replay(capture, in: dir)
+        let replay = try await Harness.replay(capture, in: dir)
         #expect(Harness.events(live) == Harness.events(replay))
     }
 
     /// Unplugged for 4 s: libusb's hotplug event (a udev "add" uevent, which umockdev emulates) brings the reader
     /// back the moment the device returns. Polling alone, with its doubling backoff, would come back only at 6.35 s.
-    @Test func hotplugReconnectsTheMomentTheDeviceReturns() throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func hotplugReconnectsTheMomentTheDeviceReturns() async throws {
+        let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("hotplug.cwcap").path
-        let r = try Harness.run(Harness.sim, ["--capture", Harness.nightA, "--speed", "20", "--unplug-at", "5000", "--lost", "100", "--replug-ms", "4000",
+        let r = try await Harness.run(Harness.sim, ["--capture", Harness.nightA, "--speed", "20", "--unplug-at", "5000", "--lost", "100", "--replug-ms", "4000",
                                               "--", Harness.crampwatch, "monitor", "--capture", capture, "--no-journal", "--json",
                                               "--stop-after-idle", "8", "--silence-warning", "1"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")

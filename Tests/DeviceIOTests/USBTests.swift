@@ -6,16 +6,16 @@ import Exports
 import Ingest
 import NightAnalysis
 import Sessions
+import TestSupport
 import Testing
 
 /// The real libusb path (discovery, GET_INFO, START, 4 async bulk-IN transfers, STOP) against the
 /// virtual device under umockdev. Each test runs `crampwatch monitor` as a child of the simulator.
-@Suite(.serialized) struct USBStreamingTests {
-    @Test func wholeNightArrivesByteForByteAndReplayEqualsLive() throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+@Suite(.serialized, .tags(.usb, .slow), .temporaryFolder) struct USBStreamingTests {
+    @Test func wholeNightArrivesByteForByteAndReplayEqualsLive() async throws {
+        let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("live.cwcap").path
-        let live = try Harness.monitor(faults: [], capture: capture, in: dir, extra: ["--no-journal", "--transfers", "4"])
+        let live = try await Harness.monitor(faults: [], capture: capture, in: dir, extra: ["--no-journal", "--transfers", "4"])
         #expect(live.status == 0, "\(live.stderr)")
         #expect(live.stderr.contains("connected to SIM-11, firmware 1.0.0"))
         #expect(live.stderr.contains("cwsim: START"))
@@ -33,7 +33,7 @@ import Testing
         let mode = try FileManager.default.attributesOfItem(atPath: capture)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         // Replay equals live.
-        let replay = try Harness.replay(capture, in: dir)
+        let replay = try await Harness.replay(capture, in: dir)
         #expect(replay.status == 0, "\(replay.stderr)")
         let liveEvents = Harness.events(live), replayEvents = Harness.events(replay)
         #expect(liveEvents.count > 0)
@@ -41,11 +41,10 @@ import Testing
         #expect(Harness.events(live).filter { $0["kind"] as? String == "cramp" }.count == 3)
     }
 
-    @Test func unplugDropsCorruptionAndStallAreCountedExactly() throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func unplugDropsCorruptionAndStallAreCountedExactly() async throws {
+        let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("faults.cwcap").path
-        let live = try Harness.monitor(faults: ["--unplug-at", "5000", "--lost", "300", "--replug-ms", "700",
+        let live = try await Harness.monitor(faults: ["--unplug-at", "5000", "--lost", "300", "--replug-ms", "700",
                                                 "--drop", "100,101,9000", "--corrupt", "200,12000", "--stall-at", "15000"],
                                        capture: capture, in: dir)
         #expect(live.status == 0, "\(live.stderr)")
@@ -64,22 +63,21 @@ import Testing
         #expect(night.stats.frames + night.stats.framesLost == Harness.nightAFrames)
         #expect(night.stats.framesLost == 305)
         // Replay of what the monitor recorded equals the live run, across the unplug.
-        let replay = try Harness.replay(capture, in: dir)
+        let replay = try await Harness.replay(capture, in: dir)
         #expect(Harness.events(replay) == Harness.events(live))
         // Events on both sides of the unplug (frame 5000 is about 155 s in).
         let onsets = Harness.events(live).filter { $0["kind"] as? String != "gap" }.compactMap { $0["onset_s"] as? Double }
         #expect(onsets.contains { $0 < 155 } && onsets.contains { $0 > 165 })
     }
 
-    @Test func faultyRecordedNightStreamsExactlyAndLiveEqualsReplayOfTheOriginal() throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func faultyRecordedNightStreamsExactlyAndLiveEqualsReplayOfTheOriginal() async throws {
+        let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("b.cwcap").path
-        let live = try Harness.monitor(faults: [], capture: capture, in: dir, source: Harness.nightB)
+        let live = try await Harness.monitor(faults: [], capture: capture, in: dir, source: Harness.nightB)
         #expect(live.status == 0, "\(live.stderr)")
         // Garbage and damaged frames in the source pass through unchanged, and are counted the same way.
         #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: Harness.nightB)))
-        let original = try Harness.replay(Harness.nightB, in: dir)
+        let original = try await Harness.replay(Harness.nightB, in: dir)
         #expect(Harness.events(live) == Harness.events(original))
         let s = Harness.summary(live), o = Harness.summary(original)
         #expect((s["frames_lost"] as? Int ?? -1) > 0)
@@ -87,13 +85,12 @@ import Testing
         #expect(s["corrupt_frames"] as? Int == o["corrupt_frames"] as? Int)
     }
 
-    @Test func speedFactorPacesTheDevice() throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func speedFactorPacesTheDevice() async throws {
+        let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("paced.cwcap").path
         let started = Date()
         // 720 s of device time at 100x: at least 7.2 s.
-        let live = try Harness.monitor(faults: ["--speed", "100"], capture: capture, in: dir)
+        let live = try await Harness.monitor(faults: ["--speed", "100"], capture: capture, in: dir)
         let wall = Date().timeIntervalSince(started)
         #expect(live.status == 0, "\(live.stderr)")
         #expect(wall >= 7.2)
@@ -101,11 +98,10 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: Harness.nightA)))
     }
 
-    @Test func silentDeviceIsLoggedAndRecovers() throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func silentDeviceIsLoggedAndRecovers() async throws {
+        let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("silent.cwcap").path
-        let live = try Harness.monitor(faults: ["--silent-at", "2000", "--silent-ms", "2500"], capture: capture, in: dir)
+        let live = try await Harness.monitor(faults: ["--silent-at", "2000", "--silent-ms", "2500"], capture: capture, in: dir)
         #expect(live.status == 0, "\(live.stderr)")
         #expect(live.stderr.contains("no data from the device for"))
         #expect(live.stderr.contains("data flowing again"))
@@ -113,23 +109,21 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: Harness.nightA)))
     }
 
-    @Test func noDeviceGivesAClearErrorAndNoCapture() throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func noDeviceGivesAClearErrorAndNoCapture() async throws {
+        let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("none.cwcap").path
         // Without the simulator there is no Crampwatch device on this machine.
-        let r = try Harness.run(Harness.crampwatch, ["monitor", "--capture", capture, "--no-journal"], in: dir)
+        let r = try await Harness.run(Harness.crampwatch, ["monitor", "--capture", capture, "--no-journal"], in: dir)
         #expect(r.status == 1)
         #expect(r.stderr.contains("cannot start monitoring"))
         #expect(!FileManager.default.fileExists(atPath: capture))
     }
 
-    @Test func monitorSavesTheNightInTheJournal() throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func monitorSavesTheNightInTheJournal() async throws {
+        let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("j.cwcap").path
         let journal = dir.appendingPathComponent("journal.sqlite").path
-        let live = try Harness.monitor(faults: ["--drop", "42"], capture: capture, in: dir, extra: ["--journal", journal])
+        let live = try await Harness.monitor(faults: ["--drop", "42"], capture: capture, in: dir, extra: ["--journal", journal])
         #expect(live.status == 0, "\(live.stderr)")
         #expect(live.json["night_id"] as? Int == 1)
         #expect(Harness.summary(live)["frames_lost"] as? Int == 1)
@@ -137,52 +131,35 @@ import Testing
         #expect(mode == 0o600)
     }
 
-    @Test func devicesListsTheVirtualDevice() throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try Harness.run(Harness.sim, ["--capture", Harness.nightA, "--serial", "CW-TEST-7", "--", Harness.crampwatch, "devices"], in: dir)
+    @Test func devicesListsTheVirtualDevice() async throws {
+        let dir = try TemporaryFolder.make("deviceio")
+        let r = try await Harness.run(Harness.sim, ["--capture", Harness.nightA, "--serial", "CW-TEST-7", "--", Harness.crampwatch, "devices"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
-        let out = String(decoding: r.stdout, as: UTF8.self)
+        let out = r.stdout
         #expect(out.contains("1209:c4a3"))
         #expect(out.contains("serial CW-TEST-7"))
         #expect(out.contains("firmware 1.0.0, 2 EMG ch at 1000 Hz, accel 3 axes at 100 Hz"))
     }
 }
-@Suite struct MonitorShutdownTests {
-    /// The pids of `parent`'s children (read from /proc, so only the process we started is signalled).
-    static func children(of parent: Int32) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { Int32($0) }.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 2 && Int32(fields[1]) == parent
-        }
-    }
 
-    @Test func sigtermMidNightFlushesTheCaptureAndSavesTheNight() throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+@Suite(.tags(.usb, .slow), .temporaryFolder) struct MonitorShutdownTests {
+    @Test func sigtermMidNightFlushesTheCaptureAndSavesTheNight() async throws {
+        let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("term.cwcap").path
         let journal = dir.appendingPathComponent("journal.sqlite").path
         let out = dir.appendingPathComponent("out.json"), err = dir.appendingPathComponent("err.txt")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Harness.sim)
         // 720 s at 20x: 36 s of streaming; stopped after about 4 s.
-        p.arguments = ["--capture", Harness.nightA, "--speed", "20", "--", Harness.crampwatch, "monitor", "--capture", capture,
-                       "--journal", journal, "--json"]
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        try p.run()
-        Thread.sleep(forTimeInterval: 4)
-        let kids = Self.children(of: p.processIdentifier)
-        try #require(kids.count == 1)
-        kill(kids[0], SIGTERM)
-        p.waitUntilExit()
+        let arguments = ["--capture", Harness.nightA, "--speed", "20", "--", Harness.crampwatch, "monitor", "--capture",
+                         capture, "--journal", journal, "--json"]
+        let (p, _) = try await Processes.start(Harness.sim, arguments, stdout: .file(out), stderr: .file(err)) { sim in
+            try await Task.sleep(for: .seconds(4))
+            let kids = sim.children
+            if kids.count != 1 { sim.send(SIGKILL) }
+            try #require(kids.count == 1)
+            kill(kids[0], SIGTERM)
+        }
         let stderr = String(decoding: try Data(contentsOf: err), as: UTF8.self)
-        #expect(p.terminationStatus == 0, "\(stderr)")
+        #expect(p.status == 0, "\(stderr)")
         #expect(stderr.contains("stopping (signal)"))
         #expect(stderr.contains("cwsim: STOP"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
@@ -200,12 +177,11 @@ import Testing
 /// The virtual device running the firmware core itself (`cwsim --synthetic`): the core's command handler answers
 /// GET_INFO and START, its sampler and encoder produce the night. With bulk OUT on endpoint 0x02, as the
 /// ATmega32U4 board has it, the reader finds the endpoint in the descriptor and its commands still arrive.
-@Suite struct FirmwareCoreDeviceTests {
-    @Test(arguments: ["1", "2"]) func theFirmwareCoreStreamsANightThroughLibusb(outEndpoint: String) throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+@Suite(.tags(.usb, .slow), .temporaryFolder) struct FirmwareCoreDeviceTests {
+    @Test(arguments: ["1", "2"]) func theFirmwareCoreStreamsANightThroughLibusb(outEndpoint: String) async throws {
+        let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("core.cwcap").path
-        let r = try Harness.run(Harness.sim, ["--synthetic", "90", "--out-endpoint", outEndpoint, "--", Harness.crampwatch, "monitor",
+        let r = try await Harness.run(Harness.sim, ["--synthetic", "90", "--out-endpoint", outEndpoint, "--", Harness.crampwatch, "monitor",
                                               "--capture", capture, "--no-journal", "--json", "--stop-after-idle", "2"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("cwsim: START (synthetic)"), "START must reach the core on OUT endpoint \(outEndpoint)")
@@ -225,11 +201,10 @@ import Testing
 
     /// `monitor --emg-rate/--accel-rate/--emg-channels` send CONFIGURE before START; the core takes the settings,
     /// GET_INFO confirms them, and the night is sampled that way.
-    @Test func configureFromTheCommandLine() throws {
-        let dir = try Harness.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func configureFromTheCommandLine() async throws {
+        let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("configured.cwcap").path
-        let r = try Harness.run(Harness.sim, ["--synthetic", "30", "--", Harness.crampwatch, "monitor", "--capture", capture, "--no-journal", "--json",
+        let r = try await Harness.run(Harness.sim, ["--synthetic", "30", "--", Harness.crampwatch, "monitor", "--capture", capture, "--no-journal", "--json",
                                               "--stop-after-idle", "2", "--emg-rate", "1000", "--accel-rate", "50", "--emg-channels", "1"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("1 EMG channel at 1000 Hz, accelerometer at 50 Hz"))
@@ -240,7 +215,7 @@ import Testing
         #expect(Harness.summary(r)["frames_lost"] as? Int == 0)
         #expect((Harness.summary(r)["duration_s"] as? Double ?? 0) >= 29.9)
         // What the device cannot do is refused before anything is opened.
-        let bad = try Harness.run(Harness.crampwatch, ["monitor", "--no-journal", "--emg-rate", "8000"], in: dir)
+        let bad = try await Harness.run(Harness.crampwatch, ["monitor", "--no-journal", "--emg-rate", "8000"], in: dir)
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("EMG rate 8000 Hz is outside 250 to 4000 Hz"))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import DeviceProtocol
@@ -7,13 +8,12 @@ import Testing
 /// The independent Python generator (Firmware/protocol/gen_golden_vectors.py, used here as a library, writing its
 /// own file to a temporary path) builds such frames; the Swift codec must encode them byte for byte and decode
 /// them to the same values.
-@Suite struct AccelerometerOnlyFrameTests {
+@Suite(.tags(.python), .temporaryFolder) struct AccelerometerOnlyFrameTests {
     static let generator = GoldenFile.url.deletingLastPathComponent().appendingPathComponent("gen_golden_vectors.py").path
 
     /// Frames as the Python generator encodes and renders them: (bytes, rendered expectation).
-    static func pythonFrames() throws -> [(name: String, bytes: [UInt8], expect: [String: String])] {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cw-golden-\(UUID().uuidString).txt").path
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+    static func pythonFrames() async throws -> [(name: String, bytes: [UInt8], expect: [String: String])] {
+        let scratch = TemporaryFolder.path("golden.txt")
         let script = """
             import runpy, sys
             generator, scratch = sys.argv[1], sys.argv[2]
@@ -30,20 +30,11 @@ import Testing
                 print("bytes " + g["wire"](g["body"](f)).hex())
                 print("expect " + g["render"](f))
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, generator, scratch]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw GeneratorFailure(description: String(decoding: e, as: UTF8.self)) }
+        let p = try await Python.run(["-c", script, generator, scratch])
+        guard p.status == 0 else { throw GeneratorFailure(description: p.stderr) }
         var frames: [(String, [UInt8], [String: String])] = []
         var name = "", bytes: [UInt8] = []
-        for line in String(decoding: o, as: UTF8.self).split(separator: "\n").map(String.init) {
+        for line in p.stdout.split(separator: "\n").map(String.init) {
             let words = line.split(separator: " ").map(String.init)
             switch words.first {
             case "case": name = words[1]
@@ -65,8 +56,8 @@ import Testing
 
     struct GeneratorFailure: Error, CustomStringConvertible { let description: String }
 
-    @Test func pythonAndSwiftAgreeOnAccelerometerOnlyFrames() throws {
-        let frames = try Self.pythonFrames()
+    @Test func pythonAndSwiftAgreeOnAccelerometerOnlyFrames() async throws {
+        let frames = try await Self.pythonFrames()
         #expect(frames.map(\.name) == ["accel_only_info", "accel_only_block", "accel_only_empty_block"])
         for f in frames {
             // Encode: the frame the Python rendering describes, byte for byte.

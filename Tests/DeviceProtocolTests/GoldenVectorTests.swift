@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import DeviceProtocol
@@ -182,14 +183,14 @@ enum GoldenFile {
     }
 }
 
-@Suite struct CodecPropertyTests {
+@Suite(.tags(.fuzz)) struct CodecPropertyTests {
     @Test func crcCheckValue() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         #expect(Array("123456789".utf8).withUnsafeBytes { CRC32C.softwareChecksum($0) } == 0xE306_9283)
     }
 
     @Test func hardwareAndTableCRCAgreeOnEveryLength() {
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for length in 0..<300 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
             bytes.withUnsafeBytes { #expect(CRC32C.checksum($0) == CRC32C.softwareChecksum($0)) }
@@ -197,7 +198,7 @@ enum GoldenFile {
     }
 
     @Test func cobsRoundTripsEveryLengthAroundBlockBoundaries() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for length in [0, 1, 2, 253, 254, 255, 508, 509, 1044] {
             for zeroEvery in [0, 1, 3, 300] {
                 var input = (0..<length).map { _ in UInt8.random(in: 1...255, using: &rng) }
@@ -229,7 +230,7 @@ enum GoldenFile {
             }
             return out
         }
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         var checked = 0, malformed = 0
         for trial in 0..<4000 {
             var encoded: [UInt8]
@@ -256,7 +257,7 @@ enum GoldenFile {
     }
 
     @Test func cobsPairedDecodeEqualsTwoSingleDecodes() {
-        var rng = SplitMix(seed: 12)
+        var rng = SplitMix64(seed: 12)
         func input() -> [UInt8] {
             let length = Int.random(in: 0...700, using: &rng)
             if Bool.random(using: &rng) { return (0..<length).map { _ in UInt8.random(in: 1...255, using: &rng) } }
@@ -286,7 +287,7 @@ enum GoldenFile {
     /// Fed in one piece, whole frames inside the chunk are decoded two at a time; fed a byte at a time, never.
     /// Both must report the same frames, errors, offsets and gaps, damaged frames included.
     @Test func decoderReportsTheSameWhetherFramesAreDecodedInPairsOrAlone() {
-        var rng = SplitMix(seed: 13)
+        var rng = SplitMix64(seed: 13)
         var stream: [UInt8] = []
         for i in 0..<400 {
             let frame = Frame(sequence: UInt32(i), timestampMicros: UInt64(i) * 16_000, message: .sampleBlock(
@@ -334,7 +335,7 @@ enum GoldenFile {
     }
 
     @Test func decodeOfEncodeIsIdentityForRandomSampleBlocks() {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let decoder = FrameDecoder()
         for sequence in 0..<200 as Range<UInt32> {
             let channels = Int.random(in: 0...4, using: &rng)
@@ -354,7 +355,7 @@ enum GoldenFile {
     }
 
     @Test func resynchronisesAfterGarbageWithinOneFrame() {
-        var rng = SplitMix(seed: 9)
+        var rng = SplitMix64(seed: 9)
         let frames = (0..<50).map { i in
             Frame(sequence: UInt32(i), timestampMicros: UInt64(i) * 16_000, message: .sampleBlock(
                 SampleBlock(emgIndex: UInt32(i * 32), accelIndex: UInt32(i), emgChannels: 2, accelAxes: 3,
@@ -379,18 +380,5 @@ enum GoldenFile {
         #expect(sequences.count >= 49)
         #expect(Set(sequences).isSuperset(of: Set((0..<50).map(UInt32.init)).subtracting([20])))
         #expect(gaps == 50 - sequences.count)
-    }
-}
-
-/// A small seeded generator so property tests repeat exactly.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,12 +1,13 @@
 import SignalCore
 import Studies
+import TestSupport
 import Testing
 
 /// Accuracy on simulated nights whose seeds were never used while tuning the detector
 /// (tuning used seeds 1–13 and 100). Mains alternates 50/60 Hz; noise, gain, posture and cramp
 /// shapes vary from night to night. Nights here are one hour with cramps more frequent than
 /// real life, so CI stays quick; `crampwatch-bench --accuracy` runs full 8-hour nights.
-@Suite struct AccuracyTests {
+@Suite(.tags(.slow)) struct AccuracyTests {
     @Test func twentyUnseenNightsMeetTheTargets() throws {
         let seeds = (0..<20).map { UInt64(5000 + $0) }
         let results = try AccuracyStudy.run(seeds: seeds, hours: 1, emgRateHz: 1000, crampsPerHour: 2)

@@ -1,5 +1,6 @@
 import Foundation
 import SignalCore
+import TestSupport
 import Testing
 
 @testable import Evaluation
@@ -8,7 +9,7 @@ import NightAnalysis
 
 /// Threshold sweeps share one pass of the state machines between configurations that differ only in
 /// classification settings. These tests hold that sharing to the events of independent full passes.
-@Suite struct SweepSharingTests {
+@Suite(.temporaryFolder) struct SweepSharingTests {
     @Test func stageTableNamesEverySettingOnce() {
         let documented = DetectorConfiguration.documentation.map(\.name)
         #expect(Set(DetectorConfiguration.stages.keys) == Set(documented))
@@ -33,9 +34,9 @@ import NightAnalysis
 
     /// Configurations over classification settings (one shared pass) and over state-machine settings
     /// (a pass each), mixed in one call, against one full `detect` per configuration.
-    @Test(arguments: Samples.nights)
+    @Test(arguments: ["night-a", "night-b-faulty", "night-c-60hz"])
     func sharedPassesGiveTheEventsOfIndependentFullRuns(night: String) throws {
-        let result = try Replayer(recordTicks: true).replay(path: Samples.capture(night))
+        let result = try Replayer(recordTicks: true).replay(path: Repository.night(night))
         let log = try #require(result.tickLog)
         let base = result.configuration
         var configurations: [DetectorConfiguration] = [base]
@@ -68,15 +69,14 @@ import NightAnalysis
 
     /// A long gap restarts the state machines; the log's pass must number ticks and restart as the replay did.
     @Test func aLongGapReplaysFromTheLogToTheReplaysEvents() throws {
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Samples.capture("night-a"))))
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Repository.night("night-a"))))
         // Cut out whole frames (between 0x00 delimiters): about a tenth of the night, in two places.
         func delimiter(after i: Int) -> Int { var k = i; while bytes[k] != 0 { k += 1 }; return k + 1 }
         let a0 = delimiter(after: bytes.count / 5), a1 = delimiter(after: bytes.count / 5 + bytes.count / 20)
         let b0 = delimiter(after: bytes.count * 3 / 5), b1 = delimiter(after: bytes.count * 3 / 5 + bytes.count / 20)
         let cut = Array(bytes[0..<a0]) + Array(bytes[a1..<b0]) + Array(bytes[b1...])
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cw-gap-\(UUID().uuidString).cwcap").path
+        let path = TemporaryFolder.path("gaps.cwcap")
         try Data(cut).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try Replayer(recordTicks: true).replay(path: path)
         let log = try #require(result.tickLog)
         #expect(log.restarts.count == 2)

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Evaluation
 
 /// Our event scoring against the `timescoring` package itself, on the same random event lists,
 /// for several tolerance settings (the package runs in a child python3 process).
-@Suite struct TimescoringAgreementTests {
+@Suite(.tags(.python)) struct TimescoringAgreementTests {
     struct Case: Encodable {
         var reference: [[Double]]
         var detected: [[Double]]
@@ -26,7 +27,7 @@ import Testing
         var f1: Double?
     }
 
-    func events(_ rng: inout SystemRandomNumberGeneratorLike, count: Int, duration: Double, longest: Double) -> [Interval] {
+    func events(_ rng: inout SplitMix64, count: Int, duration: Double, longest: Double) -> [Interval] {
         var t = 0.0
         var out: [Interval] = []
         for _ in 0..<count {
@@ -39,8 +40,8 @@ import Testing
         return out
     }
 
-    @Test func agreesWithTimescoringForSeveralTolerances() throws {
-        var rng = SystemRandomNumberGeneratorLike(seed: 11)
+    @Test func agreesWithTimescoringForSeveralTolerances() async throws {
+        var rng = SplitMix64(seed: 11)
         var cases: [Case] = [], ours: [EventScore] = []
         for tolerance in [0.0, 1.0, 3.0, 10.0] {
             for minOverlap in [0.0, 0.3] {
@@ -60,22 +61,10 @@ import Testing
                 }
             }
         }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Python/timescoring_check.py")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script.path]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = errors
-        try p.run()
-        input.fileHandleForWriting.write(try JSONEncoder().encode(["cases": cases]))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "timescoring check failed: \(message)")
-        let theirs = try JSONDecoder().decode([Scored].self, from: data)
+        let script = Repository.tests.appendingPathComponent("Python/timescoring_check.py").path
+        let check = try await Python.run([script], input: try JSONEncoder().encode(["cases": cases]))
+        try #require(check.status == 0, "timescoring check failed: \(check.stderr)")
+        let theirs = try JSONDecoder().decode([Scored].self, from: check.output)
         #expect(theirs.count == ours.count)
         var agreeing = 0
         for (t, o) in zip(theirs, ours) {
@@ -89,18 +78,4 @@ import Testing
         #expect(agreeing == ours.count)
         #expect(ours.contains { $0.falsePositives > 0 } && ours.contains { $0.falseNegatives > 0 })
     }
-}
-
-/// A seeded generator (SplitMix64) for repeatable random cases.
-struct SystemRandomNumberGeneratorLike {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * Double(next() >> 11) * 0x1.0p-53 }
 }

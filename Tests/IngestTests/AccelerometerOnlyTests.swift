@@ -4,6 +4,7 @@ import Foundation
 import NightSimulator
 import Recordings
 import SignalCore
+import TestSupport
 import Testing
 
 @testable import Ingest
@@ -15,7 +16,7 @@ import Sessions
 /// Devices without EMG (an accelerometer only): the same sleeper's night, simulated with and without EMG from
 /// one seed, must give the same sleep events, and the accelerometer-only night must say that cramps and leg
 /// movements were not measured.
-@Suite struct AccelerometerOnlyTests {
+@Suite(.tags(.slow), .temporaryFolder) struct AccelerometerOnlyTests {
     struct Night {
         var result: NightResult
         var labels: [Label]
@@ -211,9 +212,7 @@ import Sessions
         o.emgRateHz = 1000
         o.emgChannels = 0
         o.cramps = 3
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cw-accel-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TemporaryFolder.make("accel")
         let capture = dir.appendingPathComponent("night.cwcap").path
         FileManager.default.createFile(atPath: capture, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: capture))

@@ -4,6 +4,7 @@ import Foundation
 import Journal
 import Recordings
 import SignalCore
+import TestSupport
 import Testing
 
 @testable import Ingest
@@ -13,11 +14,10 @@ import Exports
 import Sessions
 
 enum Samples {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Samples")
+    static let root = Repository.samples
     static let nights = ["night-a", "night-b-faulty", "night-c-60hz"]
 
-    static func capture(_ night: String) -> String { root.appendingPathComponent("\(night)/night.cwcap").path }
+    static func capture(_ night: String) -> String { Repository.night(night) }
 
     static func labels(_ night: String) throws -> [(kind: String, interval: Interval)] {
         let text = try String(contentsOf: root.appendingPathComponent("\(night)/labels.csv"), encoding: .utf8)
@@ -38,7 +38,7 @@ enum Samples {
     }
 }
 
-@Suite struct ReplayTests {
+@Suite(.temporaryFolder) struct ReplayTests {
     @Test func bundledNightsFindCrampsWithF1AtLeast90PercentAndOnsetWithin3s() throws {
         var reference: [Interval] = [], detected: [Interval] = []
         var pooled = MatchResult(pairs: [], referenceCount: 0, detectionCount: 0)
@@ -114,12 +114,11 @@ enum Samples {
     }
 
     @Test func nightIsSavedWithEventsAndGapsInAPrivateJournal() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cw-\(UUID().uuidString)/journal.sqlite").path
+        let path = TemporaryFolder.path("journal.sqlite")
         let journal = try Journal(path: path)
         let result = try Replayer().replay(path: Samples.capture("night-b-faulty"))
         let id = try NightStore.save(result, to: journal)
-        let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
-        #expect(mode == 0o600)
+        #expect(try fileMode(path) == 0o600)
         let night = try #require(try journal.night(id: id))
         #expect(night.framesLost == result.stats.framesLost)
         #expect(abs(night.durationSeconds - result.durationSeconds) < 1e-9)
@@ -137,7 +136,7 @@ enum Samples {
         bytes = Array(bytes[0..<cut])
         // Cut inside a frame: make sure the last byte is not a delimiter.
         while bytes.last == 0 { bytes.removeLast() }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cw-trunc-\(UUID().uuidString).cwcap").path
+        let path = TemporaryFolder.path("cut.cwcap")
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let result = try Replayer().replay(path: path)
         let full = try Replayer().replay(path: source)

@@ -1,17 +1,12 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import Journal
 
-@Suite struct DiaryAndMigrationTests {
-    func temporaryPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("cw-diary-\(UUID().uuidString)/journal.sqlite").path
-    }
-
-    func mode(_ path: String) throws -> Int {
-        (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
-    }
+@Suite(.temporaryFolder) struct DiaryAndMigrationTests {
+    func temporaryPath() -> String { TemporaryFolder.path("journal.sqlite") }
 
     func sampleNight(_ j: Journal, start: Date? = nil) throws -> Int64 {
         let n = NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: nil, startedAt: start, startSource: "user", durationSeconds: 3600, source: "replay",
@@ -21,20 +16,32 @@ import Testing
         ], gaps: [])
     }
 
-    @Test func migratingAVersion1JournalKeepsItsNightsAndAddsTheNewTables() throws {
+    /// A private journal file as an earlier release left it: the shipped migrations up to `version`, then `rows`;
+    /// `check` looks at it before the connection closes (the journal under test then opens it alone).
+    func journal(upTo version: String, rows: [String], check: (Database) throws -> Void) throws -> String {
         let path = temporaryPath()
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let fd = open(path, O_RDWR | O_CREAT, 0o600)
+        close(fd)
+        let q = try DatabaseQueue(path: path)
+        try Journal.migrator.migrate(q, upTo: version)
+        try q.write { db in
+            for sql in rows { try db.execute(sql: sql) }
+        }
+        try q.read(check)
+        return path
+    }
+
+    @Test func migratingAVersion1JournalKeepsItsNightsAndAddsTheNewTables() throws {
         // A journal as the first release left it: only the shipped v1 migration, with one night, one event and one gap.
-        do {
-            let fd = open(path, O_RDWR | O_CREAT, 0o600); close(fd)
-            let q = try DatabaseQueue(path: path)
-            try Journal.migrator.migrate(q, upTo: "v1-nights-events-gaps")
-            try q.write { db in
-                try db.execute(sql: "INSERT INTO night (startSource, durationSeconds, source, framesReceived, framesLost, corruptFrames, createdAt) VALUES ('unknown', 720, 'replay', 5000, 3, 1, '2026-05-01 08:00:00')")
-                try db.execute(sql: "INSERT INTO event (nightId, kind, onsetSeconds, offsetSeconds, confidence) VALUES (1, 'cramp', 10, 40, 1)")
-                try db.execute(sql: "INSERT INTO gap (nightId, onsetSeconds, offsetSeconds, framesLost, emgSamplesLost, reason) VALUES (1, 50, 50.1, 3, 96, 'frames lost in transit')")
-            }
-            #expect(try q.read { try Journal.migrator.appliedIdentifiers($0) } == ["v1-nights-events-gaps"])
+        let path = try journal(upTo: "v1-nights-events-gaps", rows: [
+            "INSERT INTO night (startSource, durationSeconds, source, framesReceived, framesLost, corruptFrames, createdAt)"
+                + " VALUES ('unknown', 720, 'replay', 5000, 3, 1, '2026-05-01 08:00:00')",
+            "INSERT INTO event (nightId, kind, onsetSeconds, offsetSeconds, confidence) VALUES (1, 'cramp', 10, 40, 1)",
+            "INSERT INTO gap (nightId, onsetSeconds, offsetSeconds, framesLost, emgSamplesLost, reason)"
+                + " VALUES (1, 50, 50.1, 3, 96, 'frames lost in transit')",
+        ]) { db in
+            let applied = try Journal.migrator.appliedIdentifiers(db)
+            #expect(applied == ["v1-nights-events-gaps"])
         }
         let j = try Journal(path: path)
         #expect(Journal.knownMigrations == ["v1-nights-events-gaps", "v2-diary-self-reports-traces", "v3-reference-annotations", "v4-live-nights", "v5-night-figures"])
@@ -48,7 +55,7 @@ import Testing
         e.magnesiumMg = 250
         try j.amendDiary(e)
         #expect(try j.diaryEntries().map(\.magnesiumMg) == [250])
-        #expect(try mode(path) == 0o600)
+        #expect(try fileMode(path) == 0o600)
         #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 5)
         // Saved before figures were stored: the night analysis fills them in once (Sessions.NightStore.fillMissingFigures).
         #expect(try j.nightsWithoutFigures().map(\.id) == [1])
@@ -58,18 +65,15 @@ import Testing
     }
 
     @Test func migratingAVersion2JournalKeepsItsDiaryAndAddsAnnotations() throws {
-        let path = temporaryPath()
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        do {
-            let fd = open(path, O_RDWR | O_CREAT, 0o600); close(fd)
-            let q = try DatabaseQueue(path: path)
-            try Journal.migrator.migrate(q, upTo: "v2-diary-self-reports-traces")
-            try q.write { db in
-                try db.execute(sql: "INSERT INTO night (startSource, durationSeconds, source, framesReceived, framesLost, corruptFrames, createdAt) VALUES ('user', 3600, 'replay', 5000, 0, 0, '2026-05-01 08:00:00')")
-                try db.execute(sql: "INSERT INTO diaryEntry (date, magnesiumMg, alcoholUnits, createdAt) VALUES ('2026-05-01', 300, 2, '2026-05-01 21:00:00')")
-                try db.execute(sql: "INSERT INTO selfReportedCramp (time, leg, pain) VALUES ('2026-05-02 03:10:00', 'left', 7)")
-            }
-            #expect(try q.read { try db_tables($0) }.contains("referenceAnnotation") == false)
+        let path = try journal(upTo: "v2-diary-self-reports-traces", rows: [
+            "INSERT INTO night (startSource, durationSeconds, source, framesReceived, framesLost, corruptFrames, createdAt)"
+                + " VALUES ('user', 3600, 'replay', 5000, 0, 0, '2026-05-01 08:00:00')",
+            "INSERT INTO diaryEntry (date, magnesiumMg, alcoholUnits, createdAt)"
+                + " VALUES ('2026-05-01', 300, 2, '2026-05-01 21:00:00')",
+            "INSERT INTO selfReportedCramp (time, leg, pain) VALUES ('2026-05-02 03:10:00', 'left', 7)",
+        ]) { db in
+            let tables = try db_tables(db)
+            #expect(!tables.contains("referenceAnnotation"))
         }
         let j = try Journal(path: path)
         #expect(try j.diary().map(\.magnesiumMg) == [300])
@@ -88,7 +92,7 @@ import Testing
         _ = try Journal(path: path)
         let tables = try DatabaseQueue(path: path).read { try db_tables($0) }
         #expect(tables == ["detectorConfig", "device", "diaryEntry", "event", "gap", "night", "nightFigures", "nightTrace", "recording", "referenceAnnotation", "selfReportedCramp"])
-        #expect(try mode(path) == 0o600)
+        #expect(try fileMode(path) == 0o600)
     }
 
     @Test func aDiaryEntryRoundTripsEveryFactorAndASecondAddAmendsIt() throws {

@@ -1,24 +1,19 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import Journal
 
-@Suite struct JournalTests {
-    func temporaryPath() -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cw-journal-\(UUID().uuidString)")
-        return dir.appendingPathComponent("sub/journal.sqlite").path
-    }
-
-    func mode(_ path: String) throws -> Int {
-        (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
-    }
+@Suite(.temporaryFolder) struct JournalTests {
+    /// A journal path in a folder that does not exist yet (the journal creates it, private).
+    func temporaryPath() -> String { TemporaryFolder.path("sub/journal.sqlite") }
 
     @Test func createsAPrivateFileAndStoresANight() throws {
         let path = temporaryPath()
         let j = try Journal(path: path)
-        #expect(try mode(path) == 0o600)
-        #expect(try mode((path as NSString).deletingLastPathComponent) == 0o700)
+        #expect(try fileMode(path) == 0o600)
+        #expect(try fileMode((path as NSString).deletingLastPathComponent) == 0o700)
         let config = try j.configurationID(json: "{\"a\":1}", hash: "abc")
         #expect(try j.configurationID(json: "{\"a\":1}", hash: "abc") == config)
         let night = NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: config, startedAt: nil, startSource: "unknown", durationSeconds: 600,
@@ -39,7 +34,7 @@ import Testing
         #expect(try reopened.eventCounts(night: id) == ["cramp": 1, "leg_movement": 1])
         #expect(try reopened.night(id: id)?.deviceId == reopened.night(id: id2)?.deviceId)
         for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
-            #expect(try mode(path + suffix) == 0o600)
+            #expect(try fileMode(path + suffix) == 0o600)
         }
     }
 
@@ -71,15 +66,12 @@ enum GRDBTestAccess {
     static func open(_ path: String) throws -> DatabaseQueue { try DatabaseQueue(path: path) }
 }
 
-@Suite struct JournalConcurrencyTests {
+@Suite(.temporaryFolder) struct JournalConcurrencyTests {
     /// Several processes' worth of openers racing on a brand-new journal: each must find or create the same schema,
     /// none may fail with "table already exists".
     @Test func manyOpenersOfANewJournalAtOnce() async throws {
         for round in 0..<5 {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cw-race-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: dir) }
-            let path = dir.appendingPathComponent("journal.sqlite").path
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let path = try TemporaryFolder.make("race").appendingPathComponent("journal.sqlite").path
             let failures = await withTaskGroup(of: String?.self) { group in
                 for _ in 0..<8 {
                     group.addTask {

@@ -6,11 +6,12 @@ import NightAnalysis
 import Sessions
 import Recordings
 import SignalCore
+import TestSupport
 import Testing
 
-@Suite struct CSVTests {
+@Suite(.temporaryFolder) struct CSVTests {
     static func write(_ text: String) throws -> String {
-        let dir = try Paths.temporaryDirectory("csv")
+        let dir = try TemporaryFolder.make("csv")
         let path = dir.appendingPathComponent("night.csv").path
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         return path
@@ -22,7 +23,6 @@ import Testing
 
     static func failure(_ text: String, options: RecordingOptions = RecordingOptions()) throws -> RecordingError? {
         let path = try write(text)
-        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         var r = Replayer()
         r.recordingOptions = options
         do {
@@ -71,7 +71,7 @@ import Testing
 
     @Test func rateGivenTimeJumpsAsGapsAndUnitsFromColumnNames() throws {
         // 200 Hz, EMG in mV, accelerometer in m/s² every 4th row (50 Hz); a 10-s jump in time after 30 s.
-        var rng = SeededRandom(state: 5)
+        var rng = SplitMix64(seed: 5)
         var lines = ["t;EMG calf (mV);acc_x_m/s^2;acc_y_m/s^2;acc_z_m/s^2"]
         func add(_ k: Int, _ t: Double, _ accelRow: Bool) {
             let emg = String(Double.random(in: -0.003...0.003, using: &rng))
@@ -88,13 +88,12 @@ import Testing
         #expect(abs(r.durationSeconds - 70) < 1e-9)
     }
 
-    @Test func exportedSignalsReplayToTheSameEvents() throws {
-        let dir = try Paths.temporaryDirectory("csvx")
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(.tags(.slow)) func exportedSignalsReplayToTheSameEvents() throws {
+        let dir = try TemporaryFolder.make("csvx")
         let out = dir.appendingPathComponent("signals.csv").path
         var replayer = Replayer()
         replayer.observers = [SignalCSVWriter(path: out)]
-        let fromCapture = try replayer.replay(path: Binary.nightA)
+        let fromCapture = try replayer.replay(path: Repository.night("night-a"))
         #expect(try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int == 0o600)
         let fromCSV = try Replayer().replay(path: out)
         #expect(CrashAndReplayTests.same(fromCSV.events, fromCapture.events), "\(fromCSV.events.count) vs \(fromCapture.events.count)")

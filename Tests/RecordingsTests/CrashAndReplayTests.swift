@@ -6,57 +6,44 @@ import NightAnalysis
 import Sessions
 import Recordings
 import SignalCore
+import TestSupport
 import Testing
 
-enum Binary {
-    /// The real `crampwatch` executable, next to the test bundle in .build/<config>/.
-    static let crampwatch: String = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("crampwatch").path) && dir.path != "/" {
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("crampwatch").path
-    }()
-    static let nightA = Paths.repo.appendingPathComponent("Samples/night-a/night.cwcap").path
-}
-
-@Suite(.serialized) struct CrashAndReplayTests {
+@Suite(.serialized, .temporaryFolder) struct CrashAndReplayTests {
     /// A recording process is killed with SIGKILL mid-night; the file it leaves is repaired into a valid EDF+ holding
     /// every complete record, identical to the same records of an undisturbed recording, and pyedflib agrees.
-    @Test func killNineMidNightThenRepairKeepsEveryCompleteRecord() throws {
-        let dir = try Paths.temporaryDirectory("kill")
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(.tags(.cli, .python, .slow)) func killNineMidNightThenRepairKeepsEveryCompleteRecord() async throws {
+        let dir = try TemporaryFolder.make("kill")
         let full = dir.appendingPathComponent("full.edf").path
         let partial = dir.appendingPathComponent("killed.edf").path
         let start = "2026-11-24T23:10:00Z"
-        let whole = try run(Binary.crampwatch, ["replay", Binary.nightA, "--no-journal", "--write-edf", full, "--start", start])
-        #expect(whole.status == 0, "\(whole.err)")
+        let whole = try await CLI.run(["replay", Repository.night("night-a"), "--no-journal", "--write-edf", full, "--start", start])
+        #expect(whole.status == 0, "\(whole.stderr)")
 
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: Binary.crampwatch)
-        child.arguments = ["replay", Binary.nightA, "--no-journal", "--write-edf", partial, "--start", start, "--pace", "150"]
-        child.standardOutput = FileHandle.nullDevice
-        child.standardError = FileHandle.nullDevice
-        try child.run()
         let reference = try EDFReader(path: full)
         let recordBytes = reference.header.recordBytes
         let headerBytes = reference.header.headerBytes
-        // Wait until it has written at least 250 of the 720 one-second records (past the first cramp), then kill it.
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            let size = (try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0
-            if size >= headerBytes + 250 * recordBytes { break }
-            usleep(20_000)
+        let arguments = ["replay", Repository.night("night-a"), "--no-journal", "--write-edf", partial, "--start", start,
+                         "--pace", "150"]
+        let (killed, _) = try await Processes.start(Binary.crampwatch, arguments) { child in
+            // Wait until it has written at least 250 of the 720 one-second records (past the first cramp), then kill it.
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                let size = (try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0
+                if size >= headerBytes + 250 * recordBytes { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            child.send(SIGKILL)
         }
-        kill(child.processIdentifier, SIGKILL)
-        child.waitUntilExit()
-        #expect(child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL)
+        #expect(killed.signalled && killed.status == SIGKILL)
 
         // What the kill left: header still says -1.
         let head = try #require(FileHandle(forReadingAtPath: partial)).readData(ofLength: 256)
         #expect(String(decoding: head[236..<244], as: UTF8.self).trimmingCharacters(in: .whitespaces) == "-1")
         let size = try #require(try FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int)
         let complete = (size - headerBytes) / recordBytes
+        // The kill may also land inside a record's write, leaving its first bytes.
+        let cutByTheKill = (size - headerBytes) % recordBytes
         #expect(complete >= 250 && complete < 720, "killed after \(complete) records")
         let crashed = try EDFReader(path: partial)
         #expect(crashed.needsRepair && crashed.recordCount == complete)
@@ -66,12 +53,13 @@ enum Binary {
         handle.write(Data(repeating: 0x41, count: recordBytes / 3))
         handle.closeFile()
 
-        let repaired = try run(Binary.crampwatch, ["repair", partial])
+        let repaired = try await CLI.run(["repair", partial])
         #expect(repaired.status == 0)
-        #expect(repaired.out.contains("\(complete) complete data records kept"), "\(repaired.out)")
-        #expect(repaired.out.contains("\(recordBytes / 3) bytes of an incomplete record dropped"), "\(repaired.out)")
-        let again = try run(Binary.crampwatch, ["repair", partial])
-        #expect(again.out.contains("nothing to repair"))
+        #expect(repaired.stdout.contains("\(complete) complete data records kept"), "\(repaired.stdout)")
+        let dropped = cutByTheKill + recordBytes / 3
+        #expect(repaired.stdout.contains("\(dropped) bytes of an incomplete record dropped"), "\(repaired.stdout)")
+        let again = try await CLI.run(["repair", partial])
+        #expect(again.stdout.contains("nothing to repair"))
 
         let fixed = try EDFReader(path: partial)
         #expect(!fixed.needsRepair && fixed.recordCount == complete && fixed.trailingBytes == 0)
@@ -95,9 +83,9 @@ enum Binary {
         #expect(kept.count >= 1 && Array(all.prefix(kept.count)) == kept, "kept \(kept.map(\.text))")
         // The journal agrees with the repaired file: the night saved from it lasts exactly its complete records.
         let journal = dir.appendingPathComponent("journal.sqlite").path
-        let saved = try run(Binary.crampwatch, ["replay", partial, "--journal", journal, "--json"])
-        #expect(saved.status == 0, "\(saved.err)")
-        let night = try JSONSerialization.jsonObject(with: Data(saved.out.utf8)) as? [String: Any]
+        let saved = try await CLI.run(["replay", partial, "--journal", journal, "--json"])
+        #expect(saved.status == 0, "\(saved.stderr)")
+        let night = try JSONSerialization.jsonObject(with: Data(saved.stdout.utf8)) as? [String: Any]
         let summary = night?["summary"] as? [String: Any]
         #expect((summary?["duration_s"] as? Double) == Double(complete), "\(summary ?? [:])")
         #expect(night?["night_id"] as? Int != nil)
@@ -105,7 +93,7 @@ enum Binary {
         let dump = dir.appendingPathComponent("dump")
         try FileManager.default.createDirectory(at: dump, withIntermediateDirectories: true)
         _ = try dumpWithOurReader(partial, to: dump)
-        let result = try checker("compare", partial, dump)
+        let result = try await checker("compare", partial, dump)
         let py = try #require(worstSteps(result, "pyedflib"))
         #expect(py.countsAgree && py.steps <= 1 && py.signals == 5)
         #expect((result["pyedflib"] as? [String: Any])?["annotations_equal"] as? Bool == true)
@@ -120,13 +108,12 @@ enum Binary {
     /// Replaying the EDF+ (and BDF+) written from a night gives the same events as replaying the night's raw capture.
     @Test(arguments: [false, true])
     func replayOfTheWrittenFileEqualsReplayOfTheCapture(bdf: Bool) throws {
-        let dir = try Paths.temporaryDirectory("eq")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TemporaryFolder.make("eq")
         let out = dir.appendingPathComponent(bdf ? "a.bdf" : "a.edf").path
         var replayer = Replayer()
         let writer = EDFNightWriter(path: out, bdf: bdf, start: EDFStartTime(year: 2026, month: 11, day: 24, hour: 23, minute: 10, second: 0))
         replayer.observers = [writer]
-        let fromCapture = try replayer.replay(path: Binary.nightA)
+        let fromCapture = try replayer.replay(path: Repository.night("night-a"))
         #expect(fromCapture.events.filter { $0.kind == .cramp }.count == 3)
         let fromFile = try Replayer().replay(path: out)
         #expect(fromFile.format == (bdf ? .bdfPlus : .edfPlus))
@@ -142,9 +129,9 @@ enum Binary {
 
     /// The bundled EDF+ night (Samples/night-a/night.edf, see Samples/README.md) replays to the capture's events.
     @Test func bundledEDFNightGivesTheCapturesEvents() throws {
-        let edf = Paths.repo.appendingPathComponent("Samples/night-a/night.edf").path
+        let edf = Repository.samples.appendingPathComponent("night-a/night.edf").path
         let fromFile = try Replayer().replay(path: edf)
-        let fromCapture = try Replayer().replay(path: Binary.nightA)
+        let fromCapture = try Replayer().replay(path: Repository.night("night-a"))
         #expect(fromFile.format == .edfPlus)
         #expect(Self.same(fromFile.events, fromCapture.events), "\(fromFile.events.count) vs \(fromCapture.events.count)")
         #expect(fromFile.events.filter { $0.kind == .cramp }.count == 3)
@@ -152,12 +139,11 @@ enum Binary {
 
     /// Records that jump in time (EDF+D) are replayed with the jump as a gap.
     @Test func discontinuousRecordsBecomeGaps() throws {
-        let dir = try Paths.temporaryDirectory("gap")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TemporaryFolder.make("gap")
         let path = dir.appendingPathComponent("d.edf").path
         let w = try EDFWriter(path: path, bdf: false, signals: [EDFSignal(label: "EMG LAT", physicalDimension: "mV", physicalMinimum: -5, physicalMaximum: 5, digitalMinimum: 0, digitalMaximum: 0, samplesPerRecord: 500)],
                               recordDurationSeconds: 1, start: EDFStartTime(year: 2026, month: 1, day: 2, hour: 3, minute: 4, second: 5))
-        var rng = SeededRandom(state: 3)
+        var rng = SplitMix64(seed: 3)
         let noise = (0..<(60 * 500)).map { _ in Float.random(in: -0.005...0.005, using: &rng) }
         try noise.withUnsafeBufferPointer { try w.append(channel: 0, $0) }
         try w.skip(seconds: 30)
@@ -195,7 +181,7 @@ enum Binary {
         }
     }
 
-    @Test func aPSGWithOnlyAChinEMGEnvelopeIsRefusedClearly() throws {
+    @Test(.tags(.sharedData)) func aPSGWithOnlyAChinEMGEnvelopeIsRefusedClearly() throws {
         let path = Paths.edfSamples.appendingPathComponent("sleepedf_SC4001E0_first5min.edf").path
         #expect(throws: RecordingError.self) { try Replayer().replay(path: path) }
         var r = Replayer()

@@ -1,16 +1,16 @@
 import Foundation
 import Recordings
+import TestSupport
 import Testing
 
 /// Bad files give one clear error naming the file, the field and the byte offset; never a crash or a wrong read.
-@Suite struct EDFErrorTests {
+@Suite(.tags(.sharedData, .fuzz), .temporaryFolder) struct EDFErrorTests {
     static func sampleBytes() throws -> [UInt8] {
         Array(try Data(contentsOf: Paths.edfSamples.appendingPathComponent("mne_test_uneven_samp.edf")))
     }
 
     static func expectError(_ bytes: [UInt8], offset: UInt64?, mentions words: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let dir = try Paths.temporaryDirectory("bad")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TemporaryFolder.make("bad")
         let path = dir.appendingPathComponent("bad.edf").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         do {
@@ -76,8 +76,7 @@ import Testing
         let r0 = try EDFReader(path: src.path)
         let at = Int(r0.offset(ofRecord: 3)) + r0.header.offsetInRecord(r0.header.annotationSignal!)
         b[at] = UInt8(ascii: "x")
-        let dir = try Paths.temporaryDirectory("tal")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TemporaryFolder.make("tal")
         let path = dir.appendingPathComponent("t.edf").path
         try Data(b).write(to: URL(fileURLWithPath: path))
         let r = try EDFReader(path: path)

@@ -1,8 +1,9 @@
 import Foundation
 import Recordings
+import TestSupport
 import Testing
 
-@Suite struct EDFSampleFileTests {
+@Suite(.tags(.sharedData), .temporaryFolder) struct EDFSampleFileTests {
     static let files = [
         "edflib_test_generator.bdf", "edflib_test_generator.edf", "hmc_SN001_sleepscoring.edf", "mne_duplicate_channel_labels.edf",
         "mne_test_139ch_annotations.edf", "mne_test_bdf_stim_channel.bdf", "mne_test_edf_stim_channel.edf", "mne_test_uneven_samp.edf",
@@ -15,13 +16,12 @@ import Testing
         #expect(Set(present) == Set(Self.files), "edf_format_samples changed: update the list")
     }
 
-    @Test(arguments: files)
-    func samplesAndAnnotationsMatchPyedflib(file: String) throws {
+    @Test(.tags(.slow, .python, .sharedData), arguments: files)
+    func samplesAndAnnotationsMatchPyedflib(file: String) async throws {
         let path = Paths.edfSamples.appendingPathComponent(file).path
-        let dir = try Paths.temporaryDirectory("cmp")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TemporaryFolder.make("cmp")
         let ours = try dumpWithOurReader(path, to: dir)
-        let result = try checker("compare", path, dir)
+        let result = try await checker("compare", path, dir)
         let py = try #require(worstSteps(result, "pyedflib"))
         #expect(py.signals == ours.signals, "\(file): pyedflib sees \(py.signals) signals, we see \(ours.signals)")
         #expect(py.countsAgree, "\(file): sample counts differ: \(result)")

@@ -6,12 +6,13 @@ import NightAnalysis
 import Sessions
 import Recordings
 import SignalCore
+import TestSupport
 import Testing
 
 /// The JSON signals export: read back with Foundation's JSONSerialization (and Python's json), it holds the
 /// same samples as the CSV export of the same replay, at the same times, with the night's gaps and events.
-@Suite struct SignalJSONTests {
-    static let nightB = Paths.repo.appendingPathComponent("Samples/night-b-faulty/night.cwcap").path
+@Suite(.tags(.slow, .python), .temporaryFolder) struct SignalJSONTests {
+    static let nightB = Repository.night("night-b-faulty")
 
     /// The CSV export as columns: times, and per column the non-empty cells with their row times.
     struct CSVColumns {
@@ -38,9 +39,8 @@ import Testing
         return c
     }
 
-    @Test func jsonExportEqualsCSVExportAndTheNight() throws {
-        let dir = try Paths.temporaryDirectory("sigjson")
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test func jsonExportEqualsCSVExportAndTheNight() async throws {
+        let dir = try TemporaryFolder.make("sigjson")
         let csvPath = dir.appendingPathComponent("signals.csv").path
         let jsonPath = dir.appendingPathComponent("signals.json").path
         let jsonWriter = SignalJSONWriter(path: jsonPath)
@@ -126,9 +126,9 @@ import Testing
             print(json.dumps({"names": [c["name"] for c in d["channels"]], "counts": [len(c["samples"]) for c in d["channels"]],
                               "first": [c["samples"][0] for c in d["channels"]], "events": len(d["events"])}))
             """
-        let r = try run("/usr/bin/env", ["python3", "-c", script, jsonPath])
-        #expect(r.status == 0, "\(r.err)")
-        let py = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let r = try await Python.run(["-c", script, jsonPath])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try #require(try JSONSerialization.jsonObject(with: r.output) as? [String: Any])
         #expect(py["names"] as? [String] == ["emg1", "emg2", "accel_x", "accel_y", "accel_z"])
         #expect(py["counts"] as? [Int] == csv.values.map(\.count))
         #expect((py["first"] as? [Double])?.map { Float($0) } == csv.values.map { $0[0] })

@@ -1,50 +1,48 @@
 import Foundation
 import Recordings
+import TestSupport
 import Testing
 
 enum Paths {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let checker = repo.appendingPathComponent("Tests/RecordingsTests/edf_check.py").path
-    /// The shared EDF samples (../shared/data/edf_format_samples from the worktree's parent).
+    static let checker = Repository.tests.appendingPathComponent("RecordingsTests/edf_check.py").path
+    /// The shared EDF samples (../shared/data/edf_format_samples; `CRAMPWATCH_EDF_SAMPLES` overrides).
     static let edfSamples: URL = {
         if let env = ProcessInfo.processInfo.environment["CRAMPWATCH_EDF_SAMPLES"] { return URL(fileURLWithPath: env) }
-        return repo.deletingLastPathComponent().appendingPathComponent("shared/data/edf_format_samples")
+        return Repository.sharedData.appendingPathComponent("edf_format_samples")
     }()
-
-    static func temporaryDirectory(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("crampwatch-rec-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 }
 
 struct CheckerFailure: Error, CustomStringConvertible { let description: String }
 
-/// Runs a program and returns its exit status, stdout and stderr.
-func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-}
-
 /// Runs Tests/RecordingsTests/edf_check.py; a missing Python package fails the test with the checker's message.
-func checker(_ command: String, _ file: String, _ dump: URL) throws -> [String: Any] {
-    let r = try run("/usr/bin/env", ["python3", Paths.checker, command, file, dump.path])
+func checker(_ command: String, _ file: String, _ dump: URL) async throws -> [String: Any] {
+    let r = try await Python.run([Paths.checker, command, file, dump.path])
     guard r.status == 0 else {
-        throw CheckerFailure(description: "edf_check.py \(command) \(file) exited \(r.status): \(r.err)")
+        throw CheckerFailure(description: "edf_check.py \(command) \(file) exited \(r.status): \(r.stderr)")
     }
-    guard let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any] else {
-        throw CheckerFailure(description: "edf_check.py printed no JSON: \(r.out) \(r.err)")
+    guard let json = try JSONSerialization.jsonObject(with: r.output) as? [String: Any] else {
+        throw CheckerFailure(description: "edf_check.py printed no JSON: \(r.stdout) \(r.stderr)")
     }
     return json
+}
+
+/// Writes the signals (physical values, one .f64 file each) and annotations as the checker's manifest.json.
+func writeManifest(_ values: [[Double]], signals: [EDFSignal], annotations: [EDFAnnotation], to dir: URL) throws {
+    var manifest: [[String: Any]] = []
+    for (j, v) in values.enumerated() {
+        let file = "sig\(j).f64"
+        try v.withUnsafeBytes { Data($0) }.write(to: dir.appendingPathComponent(file))
+        let s = signals[j]
+        manifest.append(["label": s.label, "file": file, "pmin": s.physicalMinimum, "pmax": s.physicalMaximum,
+                         "dmin": s.digitalMinimum, "dmax": s.digitalMaximum, "dimension": s.physicalDimension])
+    }
+    let anns: [[String: Any]] = annotations.map { a in
+        var d: [String: Any] = ["onset": a.onsetSeconds, "text": a.text]
+        if let dur = a.durationSeconds { d["duration"] = dur }
+        return d
+    }
+    let json = try JSONSerialization.data(withJSONObject: ["signals": manifest, "annotations": anns])
+    try json.write(to: dir.appendingPathComponent("manifest.json"))
 }
 
 /// Writes what our reader reads (physical values of every data signal, and every annotation) for the checker.
@@ -64,22 +62,7 @@ func dumpWithOurReader(_ path: String, to dir: URL) throws -> (signals: Int, sam
         }
     }
     let annotations = try reader.allAnnotations().annotations
-    var manifest: [[String: Any]] = []
-    for (j, s) in data.enumerated() {
-        let sig = h.signals[s]
-        let file = "sig\(j).f64"
-        let bytes = values[j].withUnsafeBytes { Data($0) }
-        try bytes.write(to: dir.appendingPathComponent(file))
-        manifest.append(["label": sig.label, "file": file, "pmin": sig.physicalMinimum, "pmax": sig.physicalMaximum,
-                         "dmin": sig.digitalMinimum, "dmax": sig.digitalMaximum, "dimension": sig.physicalDimension])
-    }
-    let anns: [[String: Any]] = annotations.map { a in
-        var d: [String: Any] = ["onset": a.onsetSeconds, "text": a.text]
-        if let dur = a.durationSeconds { d["duration"] = dur }
-        return d
-    }
-    let json = try JSONSerialization.data(withJSONObject: ["signals": manifest, "annotations": anns])
-    try json.write(to: dir.appendingPathComponent("manifest.json"))
+    try writeManifest(values, signals: data.map { h.signals[$0] }, annotations: annotations, to: dir)
     return (data.count, values.reduce(0) { $0 + $1.count }, annotations)
 }
 

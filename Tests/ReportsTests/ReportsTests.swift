@@ -4,24 +4,18 @@ import Exports
 import Ingest
 import NightAnalysis
 import Sessions
+import TestSupport
 import Testing
 
 @testable import Journal
 @testable import Reports
 
 enum Fixture {
-    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Samples")
-
-    static func temporaryPath(_ name: String = "journal.sqlite") -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cw-reports-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent(name).path
-    }
+    static func temporaryPath(_ name: String = "journal.sqlite") -> String { TemporaryFolder.path(name) }
 
     /// The bundled nights, replayed once through the real decoder and detector.
     static let replayed: [NightResult] = ["night-a", "night-b-faulty", "night-c-60hz"].map { name in
-        try! Replayer().replay(path: samples.appendingPathComponent("\(name)/night.cwcap").path)
+        try! Replayer().replay(path: Repository.night(name))
     }
 
     static let utc = TimeZone(identifier: "UTC")!
@@ -54,7 +48,7 @@ enum Fixture {
     }
 
     /// Checks HTML with Python's html.parser (tags balance, nothing left open) and as XML (ElementTree). Returns problems, empty when fine.
-    static func wellFormedProblems(_ html: String) throws -> String {
+    static func wellFormedProblems(_ html: String) async throws -> String {
         let file = temporaryPath("report.html")
         try html.write(toFile: file, atomically: true, encoding: .utf8)
         let script = """
@@ -78,16 +72,9 @@ enum Fixture {
             if "http://" in text.replace("http://www.w3.org/2000/svg", "") or "https://" in text or "<script" in text: p.problems.append("refers to the network or has a script")
             print("\\n".join(p.problems))
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, file]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 { return "python3 failed with status \(p.terminationStatus)" }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let p = try await Python.run(["-c", script, file])
+        if p.status != 0 { return "python3 failed with status \(p.status): \(p.stderr)" }
+        return p.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The text of the element carrying `data-metric="name"` (the first one).
@@ -99,7 +86,7 @@ enum Fixture {
     static func count(_ html: String, _ needle: String) -> Int { html.components(separatedBy: needle).count - 1 }
 }
 
-@Suite struct ReportsTests {
+@Suite(.tags(.python), .temporaryFolder) struct ReportsTests {
     @Test func wilsonIntervalsMatchPublishedValues() {
         let a = Stats.wilson(5, 10)
         #expect(abs(a.low - 0.2366) < 0.0005 && abs(a.high - 0.7634) < 0.0005)
@@ -128,7 +115,7 @@ enum Fixture {
         #expect(during > 50 && during > 5 * quiet, "cramp \(during) µV vs rest \(quiet) µV")
     }
 
-    @Test func reconciliationCountsAConstructedNight() throws {
+    @Test func reconciliationCountsAConstructedNight() async throws {
         let j = try Journal(path: Fixture.temporaryPath())
         let start = Fixture.date("2026-05-03T23:00:00Z")
         func cramp(_ hours: Double) -> EventRecord {
@@ -170,10 +157,10 @@ enum Fixture {
         #expect(Fixture.metric(html, "no_diary") == "0")
         #expect(Fixture.count(html, "<rect class=\"cramp\"") == 3)
         #expect(Fixture.count(html, "<polygon class=\"self-report\"") == 3)
-        #expect(try Fixture.wellFormedProblems(html) == "")
+        #expect(try await Fixture.wellFormedProblems(html) == "")
     }
 
-    @Test func everyReportOfAFourWeekJournalShowsTheNumbersTheJournalHolds() throws {
+    @Test func everyReportOfAFourWeekJournalShowsTheNumbersTheJournalHolds() async throws {
         let (j, _) = try Fixture.fourWeeks()
         let s = try JournalSnapshot(journal: j, timeZone: Fixture.utc)
         #expect(s.nights.count == 28)
@@ -181,7 +168,7 @@ enum Fixture {
         // Night reports: counts and SVG markers against SQL, for a clean and a faulty night.
         for id: Int64 in [1, 2] {
             let html = try NightReport.render(snapshot: s, journal: j, night: id)
-            #expect(try Fixture.wellFormedProblems(html) == "")
+            #expect(try await Fixture.wellFormedProblems(html) == "")
             let cramps = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'cramp'", arguments: [id])!)
             let lms = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'leg_movement'", arguments: [id])!)
             let wakes = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'sleep_interruption'", arguments: [id])!)
@@ -202,7 +189,7 @@ enum Fixture {
 
         // Trend report.
         let trend = TrendReport.render(snapshot: s)
-        #expect(try Fixture.wellFormedProblems(trend) == "")
+        #expect(try await Fixture.wellFormedProblems(trend) == "")
         let nights = Int(try j.scalar("SELECT COUNT(*) FROM night")!)
         let crampNights = Int(try j.scalar("SELECT COUNT(DISTINCT nightId) FROM event WHERE kind = 'cramp'")!)
         let cramps = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE kind = 'cramp'")!)
@@ -229,7 +216,7 @@ enum Fixture {
 
         // Clinician summary.
         let clin = ClinicianReport.render(snapshot: s)
-        #expect(try Fixture.wellFormedProblems(clin) == "")
+        #expect(try await Fixture.wellFormedProblems(clin) == "")
         let c = ClinicianSummary.compute(s)
         #expect(c.nightsRecorded == 28 && c.crampNights == 14 && c.cramps == cramps)
         #expect(abs(c.crampNightsPerWeek - 3.5) < 1e-9)
@@ -260,43 +247,37 @@ enum Fixture {
         #expect(error?.description.contains("--out") == true)
     }
 
-    @Test func aNightThatIsNotThereIsAClearError() throws {
+    @Test func aNightThatIsNotThereIsAClearError() async throws {
         let j = try Journal(path: Fixture.temporaryPath())
         let s = try JournalSnapshot(journal: j)
         let error = #expect(throws: ReportError.self) { try NightReport.render(snapshot: s, journal: j, night: 5) }
         #expect(error?.description.contains("no night 5") == true)
-        #expect(try Fixture.wellFormedProblems(TrendReport.render(snapshot: s)) == "")
-        #expect(try Fixture.wellFormedProblems(ClinicianReport.render(snapshot: s)) == "")
+        #expect(try await Fixture.wellFormedProblems(TrendReport.render(snapshot: s)) == "")
+        #expect(try await Fixture.wellFormedProblems(ClinicianReport.render(snapshot: s)) == "")
     }
 }
 
 /// Renders the reports in a real browser when Chromium is installed (the Debian package `chromium`).
-@Suite struct BrowserRenderingTests {
+@Suite(.tags(.browser), .temporaryFolder) struct BrowserRenderingTests {
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// Fraction of pixels that are not (near) white, and the number of distinct colours, in a PNG (read with Python's PIL).
-    static func inkAndColours(_ png: String) throws -> (ink: Double, colours: Int) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", """
+    static func inkAndColours(_ png: String) async throws -> (ink: Double, colours: Int) {
+        let p = try await Python.run(["-c", """
             import sys
             from PIL import Image
             im = Image.open(sys.argv[1]).convert("RGB")
             px = list(im.getdata())
             ink = sum(1 for r, g, b in px if min(r, g, b) < 235) / len(px)
             print(ink, len(set(px)))
-            """, png]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+            """, png])
+        let text = p.stdout
         let f = text.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
         return (Double(f.first ?? "") ?? -1, Int(f.last ?? "") ?? -1)
     }
 
     @Test(.enabled(if: chromium != nil, "needs chromium (apt-get install chromium)"))
-    func reportsRenderInHeadlessChromiumWithoutErrors() throws {
+    func reportsRenderInHeadlessChromiumWithoutErrors() async throws {
         let (j, _) = try Fixture.fourWeeks()
         let s = try JournalSnapshot(journal: j, timeZone: Fixture.utc)
         let pages = [("night", try NightReport.render(snapshot: s, journal: j, night: 2)), ("trend", TrendReport.render(snapshot: s)), ("clinician", ClinicianReport.render(snapshot: s))]
@@ -304,20 +285,14 @@ enum Fixture {
             let file = Fixture.temporaryPath("\(name).html")
             try ReportFile.write(html, to: file)
             let png = file + ".png"
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Self.chromium!)
-            p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
-                           "--user-data-dir=" + (file as NSString).deletingLastPathComponent + "/chromium-profile",
-                           "--window-size=1100,1400", "--screenshot=" + png, "file://" + file]
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "\(name): \(log)")
+            let arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+                             "--user-data-dir=" + (file as NSString).deletingLastPathComponent + "/chromium-profile",
+                             "--window-size=1100,1400", "--screenshot=" + png, "file://" + file]
+            let p = try await Processes.run(Self.chromium!, arguments)
+            let log = p.stderr
+            #expect(p.status == 0, "\(name): \(log)")
             #expect(!log.contains("CONSOLE") && !log.contains("Uncaught"), "\(name): \(log)")
-            let (ink, colours) = try Self.inkAndColours(png)
+            let (ink, colours) = try await Self.inkAndColours(png)
             #expect(ink > 0.02, "\(name): the screenshot is nearly blank (\(ink))")
             #expect(colours > 20, "\(name): only \(colours) colours")
         }

@@ -4,22 +4,17 @@ import Ingest
 import Journal
 import NightAnalysis
 import Sessions
+import TestSupport
 import Testing
 
 /// Every figure of a night is computed once, by the night analysis, and stored with the night: the journal's
 /// readers show what `replay` showed.
-@Suite struct NightFiguresTests {
-    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Samples")
-
-    func temporaryJournal() throws -> Journal {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cw-figures-\(UUID().uuidString)")
-        return try Journal(path: dir.appendingPathComponent("journal.sqlite").path)
-    }
+@Suite(.temporaryFolder) struct NightFiguresTests {
+    func temporaryJournal() throws -> Journal { try Journal(path: TemporaryFolder.path("journal.sqlite")) }
 
     @Test(arguments: ["night-a", "night-b-faulty", "night-c-60hz"])
     func aSavedNightStoresTheSummaryReplayShows(night: String) throws {
-        let result = try Replayer().replay(path: Self.samples.appendingPathComponent("\(night)/night.cwcap").path)
+        let result = try Replayer().replay(path: Repository.night(night))
         let j = try temporaryJournal()
         let id = try NightStore.save(result, to: j)
         let stored = try #require(try j.figures(night: id))
@@ -31,7 +26,7 @@ import Testing
     }
 
     @Test func deletingANightRemovesItsFigures() throws {
-        let result = try Replayer().replay(path: Self.samples.appendingPathComponent("night-a/night.cwcap").path)
+        let result = try Replayer().replay(path: Repository.night("night-a"))
         let j = try temporaryJournal()
         let id = try NightStore.save(result, to: j)
         let q = try DatabaseQueue(path: j.path)
@@ -41,7 +36,7 @@ import Testing
 
     @Test func nightsFromAnOlderCrampwatchGetFiguresFromTheirRowsOnce() throws {
         let j = try temporaryJournal()
-        let result = try Replayer().replay(path: Self.samples.appendingPathComponent("night-a/night.cwcap").path)
+        let result = try Replayer().replay(path: Repository.night("night-a"))
         let id = try NightStore.save(result, to: j)
         // As an older Crampwatch left it: the night, its events and gaps, no figures.
         try DatabaseQueue(path: j.path).write { db in try db.execute(sql: "DELETE FROM nightFigures") }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import SignalCore
@@ -6,8 +7,7 @@ import Testing
 /// The detector's burst finder on real surface and needle EMG (../shared/data; see each folder's README).
 /// None of it is sleep or cramp data: it checks that the onset/offset machinery finds real muscle activity.
 enum SharedData {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/data")
+    static let root = Repository.sharedData
 
     /// Columns of a UCI lower-limb text file: RF, BF, VM, ST (mV) and FX (degrees), at 1 kHz.
     static func uci(_ path: URL) throws -> [[Double]] {
@@ -57,7 +57,7 @@ struct BurstRun {
     }
 }
 
-@Suite struct RealEMGTests {
+@Suite(.tags(.slow, .sharedData)) struct RealEMGTests {
     /// Sitting knee extension: the goniometer marks each repetition (knee extended ≥ 20° from its resting angle).
     @Test func kneeExtensionRepetitionsAreFoundInRealSurfaceEMG() throws {
         var repetitions = 0, found = 0, falseBursts = 0

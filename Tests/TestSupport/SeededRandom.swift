@@ -1,0 +1,21 @@
+/// SplitMix64 (Steele, Lea and Flood 2014): a small seeded generator so random test cases repeat exactly.
+///
+/// The product's simulator has its own generator (NightSimulator's `SeededGenerator`); this one is for tests.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform value in [lo, hi) from the top 53 bits of the next output.
+    public mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
+        lo + (hi - lo) * Double(next() >> 11) * 0x1.0p-53
+    }
+}
