@@ -95,7 +95,7 @@ extension Journal {
             } else {
                 try saved.insert(db)
             }
-            for var c in cramps { try c.insert(db) }
+            for c in cramps { _ = try Self.saveNoticedCramp(c, in: db) }
             return saved
         }
     }

@@ -129,11 +129,24 @@ extension Journal {
 
     @discardableResult
     public func saveSelfReportedCramp(_ cramp: SelfReportedCramp) throws -> Int64 {
-        try writeTransaction { db in
-            var c = cramp
+        try writeTransaction { db in try Self.saveNoticedCramp(cramp, in: db) }
+    }
+
+    /// A noticed cramp at the same time (to the minute) in the same leg is the same cramp: writing it again
+    /// updates it (pain, duration, notes) instead of counting it twice.
+    static func saveNoticedCramp(_ cramp: SelfReportedCramp, in db: Database) throws -> Int64 {
+        let minute = (cramp.time.timeIntervalSince1970 / 60).rounded(.down) * 60
+        let same = try SelfReportedCramp.filter(SelfReportedCramp.Columns.time >= Date(timeIntervalSince1970: minute)
+                                                && SelfReportedCramp.Columns.time < Date(timeIntervalSince1970: minute + 60)
+                                                && Column("leg") == cramp.leg).fetchOne(db)
+        var c = cramp
+        if let same {
+            c.id = same.id
+            try c.update(db)
+        } else {
             try c.insert(db)
-            return c.id!
         }
+        return c.id!
     }
 
     public func selfReportedCramps() throws -> [SelfReportedCramp] {

@@ -11,6 +11,7 @@ extension Journal {
         m.registerMigration("v3-reference-annotations", migrate: migrateV3ReferenceAnnotations)
         m.registerMigration("v4-live-nights", migrate: migrateV4LiveNights)
         m.registerMigration("v5-night-figures", migrate: NightFiguresRecord.migrateV5)
+        m.registerMigration("v6-delete-cascades", migrate: migrateV6DeleteCascades)
         return m
     }
 

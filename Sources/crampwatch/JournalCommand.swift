@@ -8,7 +8,7 @@ struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal",
         abstract: "Looks into your journal: saved nights and their events.",
-        subcommands: [Nights.self, Events.self, Show.self, Diary.self, Export.self, Annotate.self, Recover.self]
+        subcommands: [Nights.self, Events.self, Show.self, Delete.self, Diary.self, Export.self, Annotate.self, Recover.self]
     )
 
     struct Nights: ParsableCommand {
@@ -94,6 +94,30 @@ struct JournalCommand: ParsableCommand {
             print("  \(n.framesReceived) frames received, \(n.framesLost) lost, \(n.corruptFrames) damaged" + (n.truncatedAtByte.map { "; recording cut off at byte \($0)" } ?? ""))
             print("")
             printEventTable(n, try j.events(night: night), try j.gaps(night: night))
+        }
+    }
+}
+
+extension JournalCommand {
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deletes a night with its events, gaps and figures (a duplicate, or a test night).",
+            discussion: """
+                Your diary entries and the cramps you noted stay: they are your own words. The recording file \
+                itself is not touched; replay it again to bring the night back.
+                """)
+        @Argument(help: ArgumentHelp("The night's number (see `crampwatch journal nights`).", valueName: "night")) var night: Int64
+        @OptionGroup var journal: JournalOptions
+
+        func run() throws {
+            let j = try openJournal(journal)
+            guard let d = try j.deleteNight(night) else {
+                complain("there is no night \(night) in \(j.path); `crampwatch journal nights` lists them.")
+                throw Exit.failure
+            }
+            let when = d.night.startedAt.map(dayTime) ?? "start unknown"
+            print("Deleted night \(night) (\(when), \(duration(d.night.durationSeconds))) with its \(d.events) event"
+                  + "\(d.events == 1 ? "" : "s") and \(d.gaps) gap\(d.gaps == 1 ? "" : "s"). Your diary is unchanged.")
         }
     }
 }

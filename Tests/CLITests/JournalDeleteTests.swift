@@ -1,0 +1,38 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `journal delete` and diary cramps through the real CLI, read back with the sqlite3 shell.
+@Suite(.tags(.cli), .temporaryFolder) struct JournalDeleteTests {
+    func sqlite(_ journal: String, _ sql: String) async throws -> String {
+        let r = try await Processes.run("/usr/bin/sqlite3", [journal, sql])
+        #expect(r.status == 0, "\(r.stderr)")
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell"))
+    func deletingANightRemovesItAndItsRowsAndKeepsTheDiary() async throws {
+        let journal = TemporaryFolder.path("j.sqlite")
+        for night in ["night-a", "night-b-faulty"] {
+            #expect(try await CLI.run(["replay", Repository.night(night), "--journal", journal]).status == 0)
+        }
+        for _ in 0..<3 {
+            let add = try await CLI.run(["journal", "diary", "add", "--cramp", "03:10,left,7", "--journal", journal])
+            #expect(add.status == 0, "\(add.stderr)")
+        }
+        #expect(try await sqlite(journal, "SELECT COUNT(*) FROM selfReportedCramp") == "1")
+        let delete = try await CLI.run(["journal", "delete", "1", "--journal", journal])
+        #expect(delete.status == 0, "\(delete.stderr)")
+        #expect(delete.stdout.contains("Deleted night 1") && delete.stdout.contains("8 events"), "\(delete.stdout)")
+        #expect(try await sqlite(journal, "SELECT COUNT(*) FROM event WHERE nightId = 1") == "0")
+        #expect(try await sqlite(journal, "SELECT COUNT(*) FROM nightFigures") == "1")
+        #expect(try await sqlite(journal, "SELECT COUNT(*) FROM selfReportedCramp") == "1")
+        // The sqlite3 shell, foreign keys off: the schema still takes the night's rows with it.
+        _ = try await sqlite(journal, "DELETE FROM night WHERE id = 2")
+        #expect(try await sqlite(journal, "SELECT COUNT(*) FROM event") == "0")
+        #expect(try await sqlite(journal, "SELECT COUNT(*) FROM gap") == "0")
+        let again = try await CLI.run(["journal", "delete", "1", "--journal", journal])
+        #expect(again.status == 1 && again.stderr.contains("there is no night 1"))
+        #expect(again.stderr.split(separator: "\n").count == 1)
+    }
+}
