@@ -14,7 +14,8 @@ static inline int cw_libusb_set_no_device_discovery(libusb_context *ctx) {
 /* libusb_fill_bulk_transfer is a static inline in libusb.h but takes a C callback type;
    wrap it so Swift passes a plain function pointer. */
 static inline void cw_fill_bulk_transfer(struct libusb_transfer *t, libusb_device_handle *h, unsigned char endpoint,
-                                         unsigned char *buffer, int length, libusb_transfer_cb_fn cb, void *user, unsigned int timeout) {
+                                         unsigned char *buffer, int length, libusb_transfer_cb_fn cb, void *user,
+                                         unsigned int timeout) {
     libusb_fill_bulk_transfer(t, h, endpoint, buffer, length, cb, user, timeout);
 }
 #endif

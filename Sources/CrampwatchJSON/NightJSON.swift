@@ -47,14 +47,16 @@ public struct NightJSON: Codable, Sendable {
         public var configuration: DetectorConfiguration
     }
 
-    /// Live nights: the device clock fitted to the host's (host Unix time = offset_s + (1 + drift_ppm/1e6) × device time).
+    /// Live nights: the device clock fitted to the host's (host Unix time = offset_s + (1 + drift_ppm/1e6) × device
+    /// time).
     public struct Clock: Codable, Sendable {
         public var offset_s: Double
         public var drift_ppm: Double
         public var windows: Int
         public var median_residual_ms: Double
         public init(offset_s: Double, drift_ppm: Double, windows: Int, median_residual_ms: Double) {
-            self.offset_s = offset_s; self.drift_ppm = drift_ppm; self.windows = windows; self.median_residual_ms = median_residual_ms
+            self.offset_s = offset_s; self.drift_ppm = drift_ppm; self.windows = windows
+            self.median_residual_ms = median_residual_ms
         }
     }
 
@@ -70,27 +72,35 @@ public struct NightJSON: Codable, Sendable {
     public init(result r: NightResult, nightID: Int64?, journalPath: String?) {
         night_id = nightID
         journal = journalPath
-        recording = Recording(path: r.path, format: r.format.rawValue, bytes: r.sizeBytes, truncated_at_byte: r.truncatedAt)
+        recording = Recording(path: r.path, format: r.format.rawValue, bytes: r.sizeBytes,
+                              truncated_at_byte: r.truncatedAt)
         let d = r.deviceInfo
-        device = Device(serial: d.serial, firmware: d.firmwareString, emg_channels: d.emgChannels, emg_rate_hz: d.emgRateHz,
+        device = Device(serial: d.serial, firmware: d.firmwareString, emg_channels: d.emgChannels,
+                        emg_rate_hz: d.emgRateHz,
                         accel_axes: d.accelAxes, accel_rate_hz: d.accelRateHz, mains_hz: d.mainsHz)
         detector = Detector(hash: ConfigurationIdentity.hash(r.configuration), configuration: r.configuration)
         summary = r.summary
         let wakes = r.events.filter { $0.kind == .sleepInterruption }
         var list = r.events.map { e in
-            Event(kind: e.kind.rawValue, onset_s: e.onsetSeconds.rounded3, offset_s: e.offsetSeconds.rounded3, duration_s: e.durationSeconds.rounded3,
+            Event(kind: e.kind.rawValue, onset_s: e.onsetSeconds.rounded3, offset_s: e.offsetSeconds.rounded3,
+                  duration_s: e.durationSeconds.rounded3,
                   channel: e.channel >= 0 ? e.channel : nil,
-                  peak_uv: e.kind == .cramp || e.kind == .legMovement ? Double(e.peakAboveRestMicrovolts).rounded3 : nil,
-                  mean_uv: e.kind == .cramp || e.kind == .legMovement ? Double(e.meanAboveRestMicrovolts).rounded3 : nil,
+                  peak_uv: e.kind == .cramp
+                      || e.kind == .legMovement ? Double(e.peakAboveRestMicrovolts).rounded3 : nil,
+                  mean_uv: e.kind == .cramp
+                      || e.kind == .legMovement ? Double(e.meanAboveRestMicrovolts).rounded3 : nil,
                   accel_activity_g: Double(e.accelActivityG).rounded3, confidence: Double(e.confidence).rounded3,
                   woke: e.kind == .cramp ? NightSummary.woke(e, wakes) : nil,
                   cause: e.kind == .artifact ? e.artifactCause.name : nil, frames_lost: nil,
-                  median_frequency_hz: e.kind == .cramp || e.kind == .legMovement ? Double(e.medianFrequencyHz).rounded3 : nil,
+                  median_frequency_hz: e.kind == .cramp
+                      || e.kind == .legMovement ? Double(e.medianFrequencyHz).rounded3 : nil,
                   accel_activity_after_g: e.kind == .cramp ? Double(e.accelActivityAfterG).rounded3 : nil)
         }
         list += r.gaps.map { g in
-            Event(kind: "gap", onset_s: g.onsetSeconds.rounded3, offset_s: g.offsetSeconds.rounded3, duration_s: (g.offsetSeconds - g.onsetSeconds).rounded3,
-                  channel: nil, peak_uv: nil, mean_uv: nil, accel_activity_g: nil, confidence: nil, woke: nil, cause: nil, frames_lost: g.framesLost)
+            Event(kind: "gap", onset_s: g.onsetSeconds.rounded3, offset_s: g.offsetSeconds.rounded3,
+                  duration_s: (g.offsetSeconds - g.onsetSeconds).rounded3,
+                  channel: nil, peak_uv: nil, mean_uv: nil, accel_activity_g: nil, confidence: nil, woke: nil,
+                  cause: nil, frames_lost: g.framesLost)
         }
         list.sort { ($0.onset_s, $0.kind) < ($1.onset_s, $1.kind) }
         events = list

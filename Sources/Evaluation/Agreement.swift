@@ -36,14 +36,20 @@ public struct EpochAgreement: Sendable, Equatable {
     }
 
     public static func + (a: EpochAgreement, b: EpochAgreement) -> EpochAgreement {
-        EpochAgreement(epochs: a.epochs + b.epochs, truePositives: a.truePositives + b.truePositives, trueNegatives: a.trueNegatives + b.trueNegatives,
-                       falsePositives: a.falsePositives + b.falsePositives, falseNegatives: a.falseNegatives + b.falseNegatives)
+        EpochAgreement(epochs: a.epochs + b.epochs, truePositives: a.truePositives + b.truePositives,
+                       trueNegatives: a.trueNegatives + b.trueNegatives,
+                       falsePositives: a.falsePositives + b.falsePositives,
+                       falseNegatives: a.falseNegatives + b.falseNegatives)
     }
 
     /// Wake sensitivity.
-    public var sensitivity: Double { truePositives + falseNegatives > 0 ? Double(truePositives) / Double(truePositives + falseNegatives) : .nan }
+    public var sensitivity: Double {
+        truePositives + falseNegatives > 0 ? Double(truePositives) / Double(truePositives + falseNegatives) : .nan
+    }
     /// Sleep specificity.
-    public var specificity: Double { trueNegatives + falsePositives > 0 ? Double(trueNegatives) / Double(trueNegatives + falsePositives) : .nan }
+    public var specificity: Double {
+        trueNegatives + falsePositives > 0 ? Double(trueNegatives) / Double(trueNegatives + falsePositives) : .nan
+    }
     /// Cohen's kappa.
     public var kappa: Double {
         let n = Double(epochs)

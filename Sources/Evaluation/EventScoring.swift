@@ -14,7 +14,8 @@ public struct EventScore: Sendable, Equatable {
         public var minDurationBetweenEvents: Double
 
         /// Neutral settings: a symmetric tolerance, any overlap, no merging or splitting.
-        public init(tolerance: Double = 0, minOverlap: Double = 0, maxEventDuration: Double = 1e9, minDurationBetweenEvents: Double = 0) {
+        public init(tolerance: Double = 0, minOverlap: Double = 0, maxEventDuration: Double = 1e9,
+                    minDurationBetweenEvents: Double = 0) {
             toleranceStart = tolerance
             toleranceEnd = tolerance
             self.minOverlap = minOverlap
@@ -31,15 +32,21 @@ public struct EventScore: Sendable, Equatable {
     public var falseNegatives: Int { referenceCount - truePositives }
     /// NaN when there is no reference event (as timescoring).
     public var sensitivity: Double { referenceCount > 0 ? Double(truePositives) / Double(referenceCount) : .nan }
-    public var precision: Double { truePositives + falsePositives > 0 ? Double(truePositives) / Double(truePositives + falsePositives) : .nan }
-    public var f1: Double {
-        referenceCount + falsePositives == 0 ? .nan : Double(2 * truePositives) / Double(2 * truePositives + falsePositives + falseNegatives)
+    public var precision: Double {
+        truePositives + falsePositives > 0 ? Double(truePositives) / Double(truePositives + falsePositives) : .nan
     }
-    public var falsePositivesPerHour: Double { durationSeconds > 0 ? Double(falsePositives) / (durationSeconds / 3600) : 0 }
+    public var f1: Double {
+        referenceCount + falsePositives == 0
+            ? .nan : Double(2 * truePositives) / Double(2 * truePositives + falsePositives + falseNegatives)
+    }
+    public var falsePositivesPerHour: Double {
+        durationSeconds > 0 ? Double(falsePositives) / (durationSeconds / 3600) : 0
+    }
 
     static let fs = 10.0
 
-    public init(reference: [Interval], detected: [Interval], durationSeconds: Double, parameters p: Parameters = Parameters()) {
+    public init(reference: [Interval], detected: [Interval], durationSeconds: Double,
+                parameters p: Parameters = Parameters()) {
         let n = Int((durationSeconds * Self.fs).rounded())
         self.durationSeconds = Double(n) / Self.fs
         func index(_ t: Double) -> Int { Int((t * Self.fs).rounded(.toNearestOrEven)) }

@@ -73,20 +73,26 @@ public enum Validator {
     public static let kinds = ["cramp", "leg_movement", "sleep_interruption", "artifact"]
 
     /// Replays every recording once with `configuration`'s filter settings, on every core.
-    public static func prepare(_ inputs: [ValidationInput], configuration: DetectorConfiguration) throws -> [PreparedRecording] {
+    public static func prepare(_ inputs: [ValidationInput],
+                               configuration: DetectorConfiguration) throws -> [PreparedRecording] {
         let box = ResultBox<PreparedRecording>(count: inputs.count)
         DispatchQueue.concurrentPerform(iterations: inputs.count) { i in
             do {
                 let input = inputs[i]
-                let result = try Replayer(configuration: configuration, recordTicks: true).replay(path: input.recordingPath)
+                let result = try Replayer(configuration: configuration, recordTicks: true)
+                    .replay(path: input.recordingPath)
                 let text: String
                 do {
                     text = try String(contentsOfFile: input.labelsPath, encoding: .utf8)
                 } catch {
-                    throw LabelsError(description: "\(input.labelsPath): cannot read the labels file (\((error as NSError).localizedDescription)); give it with --labels")
+                    throw LabelsError(description: "\(input.labelsPath): cannot read the labels file "
+                                                   + "(\((error as NSError).localizedDescription)); give it with "
+                                                   + "--labels")
                 }
-                let labels = try ReferenceLabels.parse(text, path: input.labelsPath, recordingSeconds: result.durationSeconds)
-                box.set(i, PreparedRecording(input: input, labels: labels, durationSeconds: result.durationSeconds, log: result.tickLog!, gaps: result.gaps))
+                let labels = try ReferenceLabels.parse(text, path: input.labelsPath,
+                                                       recordingSeconds: result.durationSeconds)
+                box.set(i, PreparedRecording(input: input, labels: labels, durationSeconds: result.durationSeconds,
+                                             log: result.tickLog!, gaps: result.gaps))
             } catch {
                 box.fail("\(error)")
             }
@@ -96,27 +102,35 @@ public enum Validator {
     }
 
     /// Detects with `configuration` (thresholds only) on prepared recordings and scores against the labels.
-    public static func evaluate(_ prepared: [PreparedRecording], configuration: DetectorConfiguration, toleranceSeconds: Double) -> ValidationReport {
-        evaluate(prepared, events: prepared.map { $0.log.detect(with: configuration) }, toleranceSeconds: toleranceSeconds)
+    public static func evaluate(_ prepared: [PreparedRecording], configuration: DetectorConfiguration,
+                                toleranceSeconds: Double) -> ValidationReport {
+        evaluate(prepared, events: prepared.map { $0.log.detect(with: configuration) },
+                 toleranceSeconds: toleranceSeconds)
     }
 
     /// Scores already detected events (one list per prepared recording) against the labels.
-    public static func evaluate(_ prepared: [PreparedRecording], events perRecordingEvents: [[DetectedEvent]], toleranceSeconds: Double) -> ValidationReport {
+    public static func evaluate(_ prepared: [PreparedRecording], events perRecordingEvents: [[DetectedEvent]],
+                                toleranceSeconds: Double) -> ValidationReport {
         var perRecording: [RecordingMetrics] = []
-        var pooledCounts: [String: (ref: Int, det: Int, tp: Int, fp: Int, latencies: [Double], durationErrors: [Double])] = [:]
-        var pooledWake = EpochAgreement(epochs: 0, truePositives: 0, trueNegatives: 0, falsePositives: 0, falseNegatives: 0)
+        var pooledCounts: [String: (ref: Int, det: Int, tp: Int, fp: Int, latencies: [Double],
+                                    durationErrors: [Double])] = [:]
+        var pooledWake = EpochAgreement(epochs: 0, truePositives: 0, trueNegatives: 0, falsePositives: 0,
+                                        falseNegatives: 0)
         let totalHours = prepared.reduce(0) { $0 + $1.durationSeconds } / 3600
         for (r, events) in zip(prepared, perRecordingEvents) {
             var kinds: [KindMetrics] = []
             for kind in kinds_(r) {
                 let ref = r.labels.filter { $0.kind == kind }.map(\.interval)
                 let det = events.filter { $0.kind.rawValue == kind }.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
-                let score = EventScore(reference: ref, detected: det, durationSeconds: r.durationSeconds, parameters: .init(tolerance: toleranceSeconds))
+                let score = EventScore(reference: ref, detected: det, durationSeconds: r.durationSeconds,
+                                       parameters: .init(tolerance: toleranceSeconds))
                 let pairs = EventMatcher.match(reference: ref, detected: det, toleranceSeconds: toleranceSeconds)
                 let latencies = pairs.pairs.map { det[$0.detection].onset - ref[$0.reference].onset }
                 let durationErrors = pairs.pairs.map { abs(det[$0.detection].duration - ref[$0.reference].duration) }
-                kinds.append(metrics(kind, ref: score.referenceCount, det: det.count, tp: score.truePositives, fp: score.falsePositives,
-                                     nights: 1, hours: r.durationSeconds / 3600, latencies: latencies, durationErrors: durationErrors))
+                kinds.append(metrics(kind, ref: score.referenceCount, det: det.count, tp: score.truePositives,
+                                     fp: score.falsePositives,
+                                     nights: 1, hours: r.durationSeconds / 3600, latencies: latencies,
+                                     durationErrors: durationErrors))
                 var p = pooledCounts[kind] ?? (0, 0, 0, 0, [], [])
                 p.ref += score.referenceCount
                 p.det += det.count
@@ -127,38 +141,46 @@ public enum Validator {
                 pooledCounts[kind] = p
             }
             let wake = EpochAgreement(reference: r.labels.filter { $0.kind == "sleep_interruption" }.map(\.interval),
-                                      detected: events.filter { $0.kind == .sleepInterruption }.map { Interval($0.onsetSeconds, $0.offsetSeconds) },
+                                      detected: events.filter { $0.kind == .sleepInterruption }
+                                          .map { Interval($0.onsetSeconds, $0.offsetSeconds) },
                                       durationSeconds: r.durationSeconds)
             pooledWake = pooledWake + wake
-            perRecording.append(RecordingMetrics(recording: r.input.recordingPath, duration_s: r.durationSeconds, kinds: kinds, wake_epochs: agreement(wake),
+            perRecording.append(RecordingMetrics(recording: r.input.recordingPath, duration_s: r.durationSeconds,
+                                                 kinds: kinds, wake_epochs: agreement(wake),
                                                  emg_measured: r.log.emgChannels > 0))
         }
         let pooled = kinds.map { kind -> KindMetrics in
             let p = pooledCounts[kind] ?? (0, 0, 0, 0, [], [])
-            return metrics(kind, ref: p.ref, det: p.det, tp: p.tp, fp: p.fp, nights: prepared.count, hours: totalHours, latencies: p.latencies, durationErrors: p.durationErrors)
+            return metrics(kind, ref: p.ref, det: p.det, tp: p.tp, fp: p.fp, nights: prepared.count, hours: totalHours,
+                           latencies: p.latencies, durationErrors: p.durationErrors)
         }
-        return ValidationReport(tolerance_s: toleranceSeconds, nights: prepared.count, pooled: pooled, pooled_wake_epochs: agreement(pooledWake), recordings: perRecording)
+        return ValidationReport(tolerance_s: toleranceSeconds, nights: prepared.count, pooled: pooled,
+                                pooled_wake_epochs: agreement(pooledWake), recordings: perRecording)
     }
 
     /// What can be scored on a recording: everything, or without EMG only what the accelerometer shows.
     static func kinds_(_ r: PreparedRecording) -> [String] { r.log.emgChannels > 0 ? kinds : ["sleep_interruption"] }
 
     static func agreement(_ a: EpochAgreement) -> WakeAgreement {
-        WakeAgreement(epochs: a.epochs, sensitivity: finite(a.sensitivity), specificity: finite(a.specificity), kappa: finite(a.kappa))
+        WakeAgreement(epochs: a.epochs, sensitivity: finite(a.sensitivity), specificity: finite(a.specificity),
+                      kappa: finite(a.kappa))
     }
 
     static func finite(_ x: Double) -> Double? { x.isFinite ? (x * 10000).rounded() / 10000 : nil }
 
-    static func metrics(_ kind: String, ref: Int, det: Int, tp: Int, fp: Int, nights: Int, hours: Double, latencies: [Double], durationErrors: [Double]) -> KindMetrics {
+    static func metrics(_ kind: String, ref: Int, det: Int, tp: Int, fp: Int, nights: Int, hours: Double,
+                        latencies: [Double], durationErrors: [Double]) -> KindMetrics {
         let fn = ref - tp
         let sensitivity = ref > 0 ? Double(tp) / Double(ref) : Double.nan
         let precision = tp + fp > 0 ? Double(tp) / Double(tp + fp) : Double.nan
         let f1 = ref + fp > 0 ? Double(2 * tp) / Double(2 * tp + fp + fn) : Double.nan
-        return KindMetrics(kind: kind, reference: ref, detected: det, true_positives: tp, false_positives: fp, false_negatives: fn,
+        return KindMetrics(kind: kind, reference: ref, detected: det, true_positives: tp, false_positives: fp,
+                           false_negatives: fn,
                            sensitivity: finite(sensitivity), precision: finite(precision), f1: finite(f1),
                            false_alarms_per_night: finite(Double(fp) / Double(max(1, nights))) ?? 0,
                            false_alarms_per_hour: finite(hours > 0 ? Double(fp) / hours : 0) ?? 0,
-                           onset_latency_median_s: finite(Percentile.of(latencies, 0.5)), onset_latency_p90_s: finite(Percentile.of(latencies, 0.9)),
+                           onset_latency_median_s: finite(Percentile.of(latencies, 0.5)),
+                           onset_latency_p90_s: finite(Percentile.of(latencies, 0.9)),
                            duration_error_median_s: finite(Percentile.of(durationErrors, 0.5)))
     }
 }
@@ -187,11 +209,13 @@ public enum Sweep {
         let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
         let known = DetectorConfiguration.documentation.map(\.name)
         guard parts.count == 2, known.contains(parts[0]) else {
-            throw ReplayError("--sweep \(spec): expected NAME=FROM:TO:STEP with NAME one of: \(known.filter { $0 != "version" }.joined(separator: ", "))")
+            throw ReplayError("--sweep \(spec): expected NAME=FROM:TO:STEP with NAME one of: "
+                              + "\(known.filter { $0 != "version" }.joined(separator: ", "))")
         }
         let r = parts[1].split(separator: ":").compactMap { Double($0) }
         guard r.count == 3, r[2] > 0, r[1] >= r[0] else {
-            throw ReplayError("--sweep \(spec): FROM:TO:STEP must be three numbers with FROM ≤ TO and STEP > 0, e.g. crampMinSeconds=6:20:2")
+            throw ReplayError("--sweep \(spec): FROM:TO:STEP must be three numbers with FROM ≤ TO and STEP > 0, e.g. "
+                              + "crampMinSeconds=6:20:2")
         }
         let count = Int(((r[1] - r[0]) / r[2] + 1e-9).rounded(.down)) + 1
         guard count <= 10_000 else { throw ReplayError("--sweep \(spec) gives \(count) values; use a larger step") }
@@ -199,7 +223,9 @@ public enum Sweep {
     }
 
     /// Every combination of the axes' values, applied to `base`.
-    public static func grid(_ axes: [Axis], base: DetectorConfiguration) throws -> [(values: [Double], configuration: DetectorConfiguration)] {
+    public static func grid(_ axes: [Axis],
+                            base: DetectorConfiguration) throws -> [(values: [Double],
+                                                                     configuration: DetectorConfiguration)] {
         var combos: [[Double]] = [[]]
         for a in axes { combos = combos.flatMap { c in a.values.map { c + [$0] } } }
         return try combos.map { values in
@@ -208,7 +234,8 @@ public enum Sweep {
     }
 
     /// Sets named settings through the configuration's own (validating) JSON form.
-    public static func apply(_ settings: [String: Double], to base: DetectorConfiguration) throws -> DetectorConfiguration {
+    public static func apply(_ settings: [String: Double],
+                             to base: DetectorConfiguration) throws -> DetectorConfiguration {
         var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as! [String: Any]
         for (k, v) in settings {
             // The value's JSON type comes from the setting's declaration; an unknown name is left to the decoder.
@@ -217,14 +244,16 @@ public enum Sweep {
             object[k] = s?.isInteger == true ? Int(v.rounded()) as Any
                 : s?.isBoolean == true ? (v != 0) as Any : v as Any
         }
-        return try JSONDecoder().decode(DetectorConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
+        return try JSONDecoder()
+            .decode(DetectorConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
     }
 
     /// The filter-stage settings: configurations that share them can share one replay.
     public static func filterKey(_ c: DetectorConfiguration) -> DetectorConfiguration { c.featureKey }
 
     /// Scores every configuration; calls `progress(done, total)` as it goes.
-    public static func run(_ inputs: [ValidationInput], grid: [(values: [Double], configuration: DetectorConfiguration)], toleranceSeconds: Double,
+    public static func run(_ inputs: [ValidationInput],
+                           grid: [(values: [Double], configuration: DetectorConfiguration)], toleranceSeconds: Double,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [ValidationReport] {
         let groups = Dictionary(grouping: grid.indices, by: { filterKey(grid[$0].configuration) })
         var reports = [ValidationReport?](repeating: nil, count: grid.count)
@@ -236,7 +265,11 @@ public enum Sweep {
             var keys: [DetectorConfiguration] = [], keyIndices: [Int] = [], firstIndices: [Int] = []
             for k in members.indices {
                 let key = grid[members[k]].configuration.stateMachineKey
-                if let j = keys.firstIndex(of: key) { keyIndices.append(j) } else { keyIndices.append(keys.count); firstIndices.append(k); keys.append(key) }
+                if let j = keys.firstIndex(of: key) {
+                    keyIndices.append(j)
+                } else {
+                    keyIndices.append(keys.count); firstIndices.append(k); keys.append(key)
+                }
             }
             let keyOf = keyIndices, firstWithKey = firstIndices
             let passes = keys.count * prepared.count
@@ -249,7 +282,9 @@ public enum Sweep {
             let box = ResultBox<ValidationReport>(count: members.count)
             DispatchQueue.concurrentPerform(iterations: members.count) { k in
                 let configuration = grid[members[k]].configuration
-                let events = prepared.indices.map { r in prepared[r].log.events(from: traceList[keyOf[k] * prepared.count + r], with: configuration) }
+                let events = prepared.indices.map { r in
+                    prepared[r].log.events(from: traceList[keyOf[k] * prepared.count + r], with: configuration)
+                }
                 box.set(k, Validator.evaluate(prepared, events: events, toleranceSeconds: toleranceSeconds))
                 box.increment()
                 progress?(box.count, grid.count)

@@ -45,16 +45,20 @@ public final class EDFNightWriter: NightObserver {
         var signals: [EDFSignal] = []
         for c in 0..<d.emgChannels {
             let site = c < d.emgSites.count ? d.emgSites[c] : 0
-            signals.append(EDFSignal(label: Self.label(site: site, channel: c), transducer: "surface EMG electrodes", physicalDimension: "uV",
-                                     physicalMinimum: -half * uv, physicalMaximum: (half - 1) * uv, digitalMinimum: -Int(half), digitalMaximum: Int(half) - 1,
+            signals.append(EDFSignal(label: Self.label(site: site, channel: c), transducer: "surface EMG electrodes",
+                                     physicalDimension: "uV",
+                                     physicalMinimum: -half * uv, physicalMaximum: (half - 1) * uv,
+                                     digitalMinimum: -Int(half), digitalMaximum: Int(half) - 1,
                                      prefiltering: "none", samplesPerRecord: d.emgRateHz))
         }
         if d.accelAxes == 3 {
             let g = Double(d.accelGPerLSB)
             let full = 32768.0
             for axis in ["X", "Y", "Z"] {
-                signals.append(EDFSignal(label: "Accel \(axis)", transducer: "3-axis accelerometer", physicalDimension: "g",
-                                         physicalMinimum: -full * g, physicalMaximum: (full - 1) * g, digitalMinimum: -32768, digitalMaximum: 32767,
+                signals.append(EDFSignal(label: "Accel \(axis)", transducer: "3-axis accelerometer",
+                                         physicalDimension: "g",
+                                         physicalMinimum: -full * g, physicalMaximum: (full - 1) * g,
+                                         digitalMinimum: -32768, digitalMaximum: 32767,
                                          samplesPerRecord: d.accelRateHz))
             }
         }
@@ -97,7 +101,8 @@ public final class EDFNightWriter: NightObserver {
     /// Annotation text for an event: short, ASCII, and readable in EDFbrowser's annotation list.
     public static func text(_ e: DetectedEvent) -> String {
         switch e.kind {
-        case .cramp: return "Cramp" + (e.channel >= 0 ? " ch\(e.channel + 1)" : "") + " peak \(Int(e.peakAboveRestMicrovolts.rounded())) uV"
+        case .cramp: return "Cramp" + (e.channel >= 0 ? " ch\(e.channel + 1)" : "")
+                                + " peak \(Int(e.peakAboveRestMicrovolts.rounded())) uV"
         case .legMovement: return "Leg movement" + (e.channel >= 0 ? " ch\(e.channel + 1)" : "")
         case .sleepInterruption: return "Sleep interruption"
         case .artifact: return "Artifact \(e.artifactCause.name)"

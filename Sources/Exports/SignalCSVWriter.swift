@@ -29,18 +29,25 @@ public final class SignalCSVWriter: NightObserver {
 
     public func nightStarted(_ d: DeviceInfo) throws {
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw RecordingError(path: path, offset: nil, "cannot create: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw RecordingError(path: path, offset: nil, "cannot create: \(String(cString: strerror(errno)))")
+        }
         fchmod(fd, 0o600)
         emgChannels = d.emgChannels
         accelAxes = d.accelAxes
         fs = d.emgRateHz
         if emgChannels == 0 {
             // Accelerometer only: its samples are the rows.
-            guard accelAxes == 3, d.accelRateHz > 0 else { throw RecordingError(path: path, offset: nil, "the recording has neither EMG nor an accelerometer: no signals to export") }
+            guard accelAxes == 3, d.accelRateHz > 0 else {
+                throw RecordingError(path: path, offset: nil,
+                                     "the recording has neither EMG nor an accelerometer: no signals to export")
+            }
             fs = d.accelRateHz
         } else if accelAxes == 3 {
             guard d.accelRateHz > 0, fs % d.accelRateHz == 0 else {
-                throw RecordingError(path: path, offset: nil, "the accelerometer rate (\(d.accelRateHz) Hz) does not divide the EMG rate (\(fs) Hz), so the two cannot share rows of one CSV file")
+                throw RecordingError(path: path, offset: nil,
+                                     "the accelerometer rate (\(d.accelRateHz) Hz) does not divide the EMG rate (\(fs) "
+                                     + "Hz), so the two cannot share rows of one CSV file")
             }
             every = fs / d.accelRateHz
         }

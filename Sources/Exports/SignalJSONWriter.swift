@@ -14,7 +14,8 @@ import SignalCore
 ///  "device": {"serial": "SIM-7", "emg_channels": 2, "accel_axes": 3},
 ///  "channels": [
 ///    {"name": "emg1", "kind": "emg", "unit": "uV", "rate_hz": 2000, "count": 960000,
-///     "segments": [{"start_s": 0, "first_sample": 0, "count": 602464}, {"start_s": 301.248, "first_sample": 602464, "count": 357536}],
+/// "segments": [{"start_s": 0, "first_sample": 0, "count": 602464}, {"start_s": 301.248, "first_sample": 602464,
+/// "count": 357536}],
 ///     "samples": [1.25, -3.5, …]},
 ///    {"name": "accel_x", "kind": "accel", "unit": "g", "rate_hz": 100, …}, …],
 ///  "gaps": [{"onset_s": 301.232, "offset_s": 301.248, "note": "1 frames lost in transit"}],
@@ -73,15 +74,22 @@ public final class SignalJSONWriter: NightObserver {
         serial = d.serial
         clockRateHz = emgChannels > 0 ? max(1, d.emgRateHz) : max(1, d.accelRateHz)
         guard emgChannels > 0 || accelAxes == 3 else {
-            throw RecordingError(path: path, offset: nil, "the recording has neither EMG nor an accelerometer: no signals to export")
+            throw RecordingError(path: path, offset: nil,
+                                 "the recording has neither EMG nor an accelerometer: no signals to export")
         }
-        for c in 0..<emgChannels { channels.append(Channel(name: "emg\(c + 1)", kind: "emg", unit: "uV", rateHz: d.emgRateHz)) }
+        for c in 0..<emgChannels {
+            channels.append(Channel(name: "emg\(c + 1)", kind: "emg", unit: "uV", rateHz: d.emgRateHz))
+        }
         if accelAxes == 3 {
-            for axis in ["x", "y", "z"] { channels.append(Channel(name: "accel_\(axis)", kind: "accel", unit: "g", rateHz: d.accelRateHz)) }
+            for axis in ["x", "y", "z"] {
+                channels.append(Channel(name: "accel_\(axis)", kind: "accel", unit: "g", rateHz: d.accelRateHz))
+            }
         }
         // Create the output first, so a path that cannot be written fails before any work.
         let out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard out >= 0 else { throw RecordingError(path: path, offset: nil, "cannot create: \(String(cString: strerror(errno)))") }
+        guard out >= 0 else {
+            throw RecordingError(path: path, offset: nil, "cannot create: \(String(cString: strerror(errno)))")
+        }
         fchmod(out, 0o600)
         close(out)
         let slash = path.lastIndex(of: "/")
@@ -90,7 +98,10 @@ public final class SignalJSONWriter: NightObserver {
         for k in channels.indices {
             let temporary = "\(directory.isEmpty ? "/" : directory)/.\(base).\(channels[k].name).\(getpid()).part"
             let fd = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw RecordingError(path: temporary, offset: nil, "cannot create a temporary file for the export: \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else {
+                throw RecordingError(path: temporary, offset: nil, "cannot create a temporary file for the export: "
+                                                                   + "\(String(cString: strerror(errno)))")
+            }
             unlink(temporary)
             channels[k].fd = fd
             channels[k].text.reserveCapacity(Self.flushBytes + 64)
@@ -147,20 +158,26 @@ public final class SignalJSONWriter: NightObserver {
     public func nightFinished() throws {
         for k in channels.indices { try flush(k) }
         let out = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-        guard out >= 0 else { throw RecordingError(path: path, offset: nil, "cannot open for writing: \(String(cString: strerror(errno)))") }
+        guard out >= 0 else {
+            throw RecordingError(path: path, offset: nil,
+                                 "cannot open for writing: \(String(cString: strerror(errno)))")
+        }
         defer { close(out) }
         var head = "{\"format\":\"crampwatch-signals\",\"version\":1,"
-        head += "\"device\":{\"serial\":\(Self.quoted(serial)),\"emg_channels\":\(emgChannels),\"accel_axes\":\(accelAxes)},"
+        head += "\"device\":{\"serial\":\(Self.quoted(serial)),"
+            + "\"emg_channels\":\(emgChannels),\"accel_axes\":\(accelAxes)},"
         head += "\"channels\":["
         try write(out, Array(head.utf8))
         var buffer = [UInt8](repeating: 0, count: Self.flushBytes)
         for k in channels.indices {
             let c = channels[k]
             var text = k > 0 ? "," : ""
-            text += "{\"name\":\"\(c.name)\",\"kind\":\"\(c.kind)\",\"unit\":\"\(c.unit)\",\"rate_hz\":\(c.rateHz),\"count\":\(c.count),\"segments\":["
+            text += "{\"name\":\"\(c.name)\",\"kind\":\"\(c.kind)\",\"unit\":\"\(c.unit)\","
+                + "\"rate_hz\":\(c.rateHz),\"count\":\(c.count),\"segments\":["
             for (s, segment) in c.segments.enumerated() {
                 let end = s + 1 < c.segments.count ? c.segments[s + 1].firstSample : c.count
-                text += (s > 0 ? "," : "") + "{\"start_s\":\(Self.number(segment.startSeconds)),\"first_sample\":\(segment.firstSample),\"count\":\(end - segment.firstSample)}"
+                text += (s > 0 ? "," : "") + "{\"start_s\":\(Self.number(segment.startSeconds)),"
+                    + "\"first_sample\":\(segment.firstSample),\"count\":\(end - segment.firstSample)}"
             }
             text += "],\"samples\":["
             try write(out, Array(text.utf8))
@@ -168,7 +185,9 @@ public final class SignalJSONWriter: NightObserver {
             var offset = 0
             while offset < c.bytesOnDisk {
                 let n = try readBack(c.fd, at: offset, into: &buffer, limit: c.bytesOnDisk - offset)
-                guard n > 0 else { throw RecordingError(path: path, offset: nil, "the temporary export data ended early") }
+                guard n > 0 else {
+                    throw RecordingError(path: path, offset: nil, "the temporary export data ended early")
+                }
                 try write(out, buffer[0..<n])
                 offset += n
             }
@@ -178,12 +197,14 @@ public final class SignalJSONWriter: NightObserver {
         }
         var tail = "],\"gaps\":["
         for (i, g) in gaps.enumerated() {
-            tail += (i > 0 ? "," : "") + "{\"onset_s\":\(Self.number(g.onset)),\"offset_s\":\(Self.number(g.offset)),\"note\":\(Self.quoted(g.note))}"
+            tail += (i > 0 ? "," : "") + "{\"onset_s\":\(Self.number(g.onset)),\"offset_s\":\(Self.number(g.offset)),"
+                + "\"note\":\(Self.quoted(g.note))}"
         }
         tail += "],\"events\":["
         events.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
         for (i, e) in events.enumerated() {
-            tail += (i > 0 ? "," : "") + "{\"kind\":\"\(e.kind.rawValue)\",\"onset_s\":\(Self.number(e.onsetSeconds)),\"offset_s\":\(Self.number(e.offsetSeconds))"
+            tail += (i > 0 ? "," : "") + "{\"kind\":\"\(e.kind.rawValue)\",\"onset_s\":\(Self.number(e.onsetSeconds)),"
+                + "\"offset_s\":\(Self.number(e.offsetSeconds))"
             if e.channel >= 0 { tail += ",\"channel\":\(e.channel)" }
             if e.kind == .artifact { tail += ",\"cause\":\"\(e.artifactCause.name)\"" }
             tail += "}"

@@ -28,7 +28,8 @@ struct CSVSource {
         self.timeIndex = timeIndex
         let dims = Self.dimensions(names, timeIndex: timeIndex)
         let candidates = names.indices.filter { $0 != timeIndex }
-        let choice = try ChannelSelector.choose(labels: candidates.map { names[$0] }, dimensions: candidates.map { dims[$0] },
+        let choice = try ChannelSelector.choose(labels: candidates.map { names[$0] },
+                                                dimensions: candidates.map { dims[$0] },
                                             ratesHz: candidates.map { _ in 1 }, path: path,
                                             emgRequested: options.emgChannels, accelRequested: options.accelChannels)
         self.choice = choice
@@ -40,13 +41,16 @@ struct CSVSource {
         let lower = names.map { $0.lowercased() }
         if let wanted = options.csvTimeColumn {
             guard let i = names.firstIndex(of: wanted) ?? lower.firstIndex(of: wanted.lowercased()) else {
-                throw RecordingError(path: path, offset: 0, "--time-column \"\(wanted)\": no such column; the columns are \(names.map { "\"\($0)\"" }.joined(separator: ", "))")
+                throw RecordingError(path: path, offset: 0,
+                                     "--time-column \"\(wanted)\": no such column; the columns are "
+                                     + "\(names.map { "\"\($0)\"" }.joined(separator: ", "))")
             }
             return i
         }
         guard options.csvRateHz == nil else { return nil }
         guard let i = lower.firstIndex(where: { timeColumnNames.contains($0) }) else {
-            throw RecordingError(path: path, offset: 0, "no time column (looked for time, t, time_s, seconds) and no --rate: give --rate HZ or --time-column NAME")
+            throw RecordingError(path: path, offset: 0, "no time column (looked for time, t, time_s, seconds) and no "
+                                                        + "--rate: give --rate HZ or --time-column NAME")
         }
         return i
     }
@@ -73,17 +77,24 @@ struct CSVSource {
             l.firstRows.append(values)
             l.firstPlaces.append((csv.line, csv.lineOffset))
         }
-        guard !l.firstRows.isEmpty else { throw RecordingError(path: path, offset: csv.lineOffset, "the CSV file has a header but no data rows") }
+        guard !l.firstRows.isEmpty else {
+            throw RecordingError(path: path, offset: csv.lineOffset, "the CSV file has a header but no data rows")
+        }
         var rate = given
         if let ti = timeIndex {
-            guard let a = l.firstRows[0][ti] else { throw RecordingError(path: path, offset: 0, "the first row has no time in column \"\(names[ti])\"") }
+            guard let a = l.firstRows[0][ti] else {
+                throw RecordingError(path: path, offset: 0, "the first row has no time in column \"\(names[ti])\"")
+            }
             l.t0 = a
             if rate == nil { rate = try rateFromTimes(l, column: ti) }
         }
-        guard let fsD = rate, let fs = EDFSource.wholeRate(fsD), accelOnly ? fs <= 1000 : fs >= 100 && fs <= 20_000 else {
+        guard let fsD = rate, let fs = EDFSource.wholeRate(fsD), accelOnly ? fs <= 1000 : fs >= 100
+            && fs <= 20_000 else {
             throw RecordingError(path: path, offset: 0, accelOnly
-                ? "sampling rate \(rate ?? 0) Hz cannot be used: an accelerometer-only CSV needs a whole number of rows per second from 1 to 1000"
-                : "sampling rate \(rate ?? 0) Hz cannot be used: EMG needs a whole number of samples per second from 100 to 20000")
+                ? "sampling rate \(rate ?? 0) Hz cannot be used: an accelerometer-only CSV needs a whole number of "
+                  + "rows per second from 1 to 1000"
+                : "sampling rate \(rate ?? 0) Hz cannot be used: EMG needs a whole number of samples per second from "
+                  + "100 to 20000")
         }
         l.fs = fs
         if !accel.isEmpty { l.accelEvery = try accelSpacing(l) }
@@ -92,11 +103,13 @@ struct CSVSource {
 
     private func rateFromTimes(_ l: CSVLayout, column ti: Int) throws -> Double {
         guard l.firstRows.count >= 2, let a = l.firstRows[0][ti], let b = l.firstRows[1][ti], b > a else {
-            throw RecordingError(path: path, offset: 0, "cannot tell the sampling rate from column \"\(names[ti])\": its first two times do not increase; give --rate HZ")
+            throw RecordingError(path: path, offset: 0, "cannot tell the sampling rate from column \"\(names[ti])\": "
+                                                        + "its first two times do not increase; give --rate HZ")
         }
         let r = 1 / (b - a)
         guard abs(r - r.rounded()) <= max(1e-6, r * 1e-4) else {
-            throw RecordingError(path: path, offset: 0, "column \"\(names[ti])\" steps by \(b - a) s, which is \(r) samples per second, not a whole number; give --rate HZ")
+            throw RecordingError(path: path, offset: 0, "column \"\(names[ti])\" steps by \(b - a) s, which is \(r) "
+                                                        + "samples per second, not a whole number; give --rate HZ")
         }
         return r.rounded()
     }
@@ -104,11 +117,17 @@ struct CSVSource {
     /// The accelerometer may be slower than the EMG: its cells are then empty between samples, every N rows.
     private func accelSpacing(_ l: CSVLayout) throws -> Int {
         guard l.accelRowsSeen.count == 2 || (l.accelRowsSeen.count == 1 && l.firstRows.count < 20_000) else {
-            throw RecordingError(path: path, offset: 0, "the accelerometer columns \(accel.map { "\"\(names[$0])\"" }.joined(separator: ", ")) hold no values in the first rows; fill them or use --accel-channels none")
+            throw RecordingError(path: path, offset: 0,
+                                 "the accelerometer columns "
+                                 + "\(accel.map { "\"\(names[$0])\"" }.joined(separator: ", ")) hold no values in the "
+                                 + "first rows; fill them or use --accel-channels none")
         }
         let every = l.accelRowsSeen.count == 2 ? l.accelRowsSeen[1] - l.accelRowsSeen[0] : 1
         guard l.fs % every == 0, l.fs / every <= 1000 else {
-            throw RecordingError(path: path, offset: 0, "accelerometer values come every \(every) rows, which is \(Double(l.fs) / Double(every)) Hz; the detector needs a whole number from 1 to 1000 Hz")
+            throw RecordingError(path: path, offset: 0,
+                                 "accelerometer values come every \(every) rows, which is "
+                                 + "\(Double(l.fs) / Double(every)) Hz; the detector needs a whole number from 1 to "
+                                 + "1000 Hz")
         }
         return every
     }
@@ -125,7 +144,8 @@ struct CSVSource {
     /// The file described as a device. The journal knows a device, and whether it has EMG, by its serial:
     /// CSV files without EMG are another "device".
     func deviceInfo(layout l: CSVLayout, mainsHz: Double) -> DeviceInfo {
-        DeviceInfo(serial: accelOnly ? "CSV-ACCEL" : "CSV", emgChannels: emg.count, accelAxes: accel.count, mainsHz: Int(mainsHz),
+        DeviceInfo(serial: accelOnly ? "CSV-ACCEL" : "CSV", emgChannels: emg.count, accelAxes: accel.count,
+                   mainsHz: Int(mainsHz),
                    adcBits: 24, emgRateHz: accelOnly ? 0 : l.fs, accelRateHz: accel.isEmpty ? 0 : l.fs / l.accelEvery,
                    emgMicrovoltsPerLSB: 0, accelGPerLSB: 0, emgBlockSamples: accelOnly ? 0 : 1024, bootID: 0,
                    emgSites: emg.map { EDFSource.siteCode(names[$0]) } + Array(repeating: 0, count: 4 - emg.count))
@@ -134,7 +154,9 @@ struct CSVSource {
     /// Feeds the read-ahead rows, then the rest of the file, to the runner.
     func run(into runner: NightRunner, layout l: CSVLayout) throws {
         let feeder = CSVRowFeeder(source: self, layout: l, runner: runner)
-        for (k, r) in l.firstRows.enumerated() { try feeder.take(r, line: l.firstPlaces[k].line, offset: l.firstPlaces[k].offset) }
+        for (k, r) in l.firstRows.enumerated() {
+            try feeder.take(r, line: l.firstPlaces[k].line, offset: l.firstPlaces[k].offset)
+        }
         var values: [Double?] = []
         let all = Array(names.indices)
         while try csv.next(all, into: &values) { try feeder.take(values, line: csv.line, offset: csv.lineOffset) }
@@ -177,7 +199,9 @@ final class CSVRowFeeder {
 
     func flush() throws {
         guard !emgBuf.isEmpty || !accelBuf.isEmpty else { return }
-        try emgBuf.withUnsafeBufferPointer { e in try accelBuf.withUnsafeBufferPointer { a in try runner.process(emg: e, accel: a) } }
+        try emgBuf.withUnsafeBufferPointer { e in
+            try accelBuf.withUnsafeBufferPointer { a in try runner.process(emg: e, accel: a) }
+        }
         emgBuf.removeAll(keepingCapacity: true)
         accelBuf.removeAll(keepingCapacity: true)
     }
@@ -185,7 +209,10 @@ final class CSVRowFeeder {
     func take(_ v: [Double?], line: Int, offset: UInt64) throws {
         if let ti = s.timeIndex { try checkTime(v[ti], column: ti, line: line, offset: offset) }
         for (c, i) in s.emg.enumerated() {
-            guard let x = v[i] else { throw RecordingError(path: s.path, offset: offset, "line \(line), column \"\(s.names[i])\": the EMG cell is empty") }
+            guard let x = v[i] else {
+                throw RecordingError(path: s.path, offset: offset,
+                                     "line \(line), column \"\(s.names[i])\": the EMG cell is empty")
+            }
             emgBuf.append(Float(x * s.choice.emgToMicrovolts[c]))
         }
         if !s.accel.isEmpty { try takeAccel(v, line: line, offset: offset) }
@@ -195,11 +222,16 @@ final class CSVRowFeeder {
 
     /// Rows must be in time order; a jump forward of more than a sample and a half is a gap.
     private func checkTime(_ time: Double?, column ti: Int, line: Int, offset: UInt64) throws {
-        guard let t = time else { throw RecordingError(path: s.path, offset: offset, "line \(line): the time cell (column \"\(s.names[ti])\") is empty") }
+        guard let t = time else {
+            throw RecordingError(path: s.path, offset: offset,
+                                 "line \(line): the time cell (column \"\(s.names[ti])\") is empty")
+        }
         let expected = t0 + Double(row) / Double(fs)
         let lateBy = t - expected
         if lateBy < -0.5 / Double(fs) {
-            throw RecordingError(path: s.path, offset: offset, "line \(line): time \(t) s goes back (expected \(expected) s at \(fs) samples per second); rows must be in time order")
+            throw RecordingError(path: s.path, offset: offset,
+                                 "line \(line): time \(t) s goes back (expected \(expected) s at \(fs) samples per "
+                                 + "second); rows must be in time order")
         }
         if lateBy > 1.5 / Double(fs) {
             try flush()
@@ -218,13 +250,17 @@ final class CSVRowFeeder {
         let due = accelPhase >= 0 && (accelRows - accelPhase) % accelEvery == 0
         if all {
             guard due else {
-                throw RecordingError(path: s.path, offset: offset, "line \(line): an accelerometer value where none was due (they came every \(accelEvery) rows before); rows may be missing or duplicated")
+                throw RecordingError(path: s.path, offset: offset,
+                                     "line \(line): an accelerometer value where none was due (they came every "
+                                     + "\(accelEvery) rows before); rows may be missing or duplicated")
             }
             for (c, x) in present.enumerated() { accelBuf.append(Float(x! * s.choice.accelToG[c])) }
         } else if present.contains(where: { $0 != nil }) {
-            throw RecordingError(path: s.path, offset: offset, "line \(line): some accelerometer cells are empty and others are not; give all three axes or none")
+            throw RecordingError(path: s.path, offset: offset, "line \(line): some accelerometer cells are empty and "
+                                                               + "others are not; give all three axes or none")
         } else if due {
-            throw RecordingError(path: s.path, offset: offset, "line \(line): the accelerometer cells are empty where a value was due (every \(accelEvery) rows)")
+            throw RecordingError(path: s.path, offset: offset, "line \(line): the accelerometer cells are empty where "
+                                                               + "a value was due (every \(accelEvery) rows)")
         }
         accelRows += 1
     }

@@ -47,13 +47,16 @@ public final class CaptureRun {
     public var secondsSoFar: Double { runner?.recordedSeconds ?? 0 }
     /// The last whole second: the strongest channel's EMG envelope above rest (µV) and accelerometer activity (g).
     public var lastSecondLevels: (emgAboveRestMicrovolts: Float, activityG: Float)? {
-        guard let m = runner?.detector.machines, let e = m.traceEnvelope.last, let a = m.traceActivity.last else { return nil }
+        guard let m = runner?.detector.machines, let e = m.traceEnvelope.last, let a = m.traceActivity.last else {
+            return nil
+        }
         return (e, a)
     }
 
     /// - observers: told of the night as it unfolds (writers, the live journal, the status line), in this order.
     /// - recordTicks: keep every tick's features (threshold sweeps).
-    public init(path: String, configuration: DetectorConfiguration, observers: [NightObserver] = [], recordTicks: Bool = false) {
+    public init(path: String, configuration: DetectorConfiguration, observers: [NightObserver] = [],
+                recordTicks: Bool = false) {
         self.path = path
         self.configuration = configuration
         self.observers = observers
@@ -98,7 +101,8 @@ public final class CaptureRun {
     private func sequenceGap(expected: UInt32, got: UInt32, lost: UInt32) {
         var lost = lost, first = expected
         if let resume = resumeAt {
-            // After a late frame the decoder expects the sequence after *it*; what is really missing starts at `resume`.
+            // After a late frame the decoder expects the sequence after *it*; what is really missing starts at
+            // `resume`.
             resumeAt = nil
             let real = got &- resume
             guard real > 0 && real < 0x8000_0000 else { return }
@@ -147,22 +151,28 @@ public final class CaptureRun {
             detector = try NightDetector(configuration: cfg, sampleRateHz: d.emgRateHz, emgChannels: d.emgChannels,
                                          accelRateHz: d.accelRateHz, accelAxes: d.accelAxes, clipLevelMicrovolts: clip)
         } catch {
-            failure = ReplayError("\(path): at byte offset \(frameOffset): the device describes itself in a way the detector cannot use: \(error)")
+            failure = ReplayError("\(path): at byte offset \(frameOffset): the device describes itself in a way the "
+                                  + "detector cannot use: \(error)")
             return
         }
-        attempt { runner = try NightRunner(detector: detector, info: d, observers: observers, recordTicks: recordTicks) }
+        attempt { runner = try NightRunner(detector: detector, info: d, observers: observers,
+                                           recordTicks: recordTicks) }
     }
 
     private func sampleBlock(_ view: FrameView) {
         if runner == nil, let info, failure == nil { start(with: info, frameOffset: infoOffset) }
         guard failure == nil else { return }
         guard let runner, let info else {
-            failure = ReplayError("\(path): at byte offset \(view.offset): sample data arrived before the device described itself (no device-info frame), so the units are unknown. Was the capture started mid-stream?")
+            failure = ReplayError("\(path): at byte offset \(view.offset): sample data arrived before the device "
+                                  + "described itself (no device-info frame), so the units are unknown. Was the "
+                                  + "capture started mid-stream?")
             return
         }
         let b = view.sampleBlock
         guard b.emgChannels == info.emgChannels, b.accelAxes == info.accelAxes || b.accelCount == 0 else {
-            failure = ReplayError("\(path): at byte offset \(view.offset): frame \(view.sequence) has \(b.emgChannels) EMG channels and \(b.accelAxes) accelerometer axes but the device said \(info.emgChannels) and \(info.accelAxes)")
+            failure = ReplayError("\(path): at byte offset \(view.offset): frame \(view.sequence) has \(b.emgChannels) "
+                                  + "EMG channels and \(b.accelAxes) accelerometer axes but the device said "
+                                  + "\(info.emgChannels) and \(info.accelAxes)")
             return
         }
         stats.sampleBlocks += 1
@@ -206,7 +216,8 @@ public final class CaptureRun {
         }
         guard emgIndex > expected || pendingLost > 0 else { return }
         let lostSamples = emgIndex - expected
-        reportGap(NightGap(onsetSeconds: Double(expected) / fs, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost,
+        reportGap(NightGap(onsetSeconds: Double(expected) / fs, offsetSeconds: Double(emgIndex) / fs,
+                           framesLost: pendingLost,
                            firstLostSequence: pendingFirstLost, emgSamplesLost: lostSamples,
                            reason: lostSamples > 0 ? NightGap.framesLostInTransit : "non-sample frames lost"),
                   emgSamples: lostSamples, accelSamples: accelIndex - nextAccelIndex)
@@ -248,12 +259,14 @@ public final class CaptureRun {
         }
         if pendingLost > 0, let expected = nextEMGIndex {
             let t = Double(expected) / Double(info.emgChannels > 0 ? info.emgRateHz : info.accelRateHz)
-            reportGap(NightGap(onsetSeconds: t, offsetSeconds: t, framesLost: pendingLost, firstLostSequence: pendingFirstLost,
+            reportGap(NightGap(onsetSeconds: t, offsetSeconds: t, framesLost: pendingLost,
+                               firstLostSequence: pendingFirstLost,
                                emgSamplesLost: 0, reason: "frames lost at the end"), emgSamples: 0, accelSamples: 0)
         }
         if let failure { throw failure }
         do {
-            return try runner.finish(path: path, format: .rawCapture, sizeBytes: sizeBytes, stats: stats, truncatedAt: truncatedAt)
+            return try runner.finish(path: path, format: .rawCapture, sizeBytes: sizeBytes, stats: stats,
+                                     truncatedAt: truncatedAt)
         } catch let e as ReplayError { throw e } catch { throw ReplayError("\(error)") }
     }
 }

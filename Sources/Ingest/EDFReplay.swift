@@ -41,7 +41,10 @@ struct EDFSource {
     static func emgRate(_ reader: EDFReader, signal s: Int, path: String) throws -> Int {
         let raw = reader.header.sampleRateHz(s)
         guard let r = wholeRate(raw), r >= 100 else {
-            throw RecordingError(path: path, offset: nil, "EMG \"\(reader.header.signals[s].label)\" is sampled at \(raw) Hz; the detector needs a whole number of at least 100 Hz (surface EMG is normally 200 Hz or more; 500–2000 Hz is best). Choose another channel with --emg-channel")
+            throw RecordingError(path: path, offset: nil,
+                                 "EMG \"\(reader.header.signals[s].label)\" is sampled at \(raw) Hz; the detector "
+                                 + "needs a whole number of at least 100 Hz (surface EMG is normally 200 Hz or more; "
+                                 + "500–2000 Hz is best). Choose another channel with --emg-channel")
         }
         return r
     }
@@ -49,7 +52,10 @@ struct EDFSource {
     static func accelRate(_ reader: EDFReader, signal s: Int, path: String) throws -> Int {
         let raw = reader.header.sampleRateHz(s)
         guard let r = wholeRate(raw), r <= 1000 else {
-            throw RecordingError(path: path, offset: nil, "accelerometer \"\(reader.header.signals[s].label)\" is sampled at \(raw) Hz; the detector needs a whole number from 1 to 1000 Hz. Choose others with --accel-channels, or --accel-channels none")
+            throw RecordingError(path: path, offset: nil,
+                                 "accelerometer \"\(reader.header.signals[s].label)\" is sampled at \(raw) Hz; the "
+                                 + "detector needs a whole number from 1 to 1000 Hz. Choose others with "
+                                 + "--accel-channels, or --accel-channels none")
         }
         return r
     }
@@ -64,7 +70,8 @@ struct EDFSource {
             return try NightDetector(configuration: cfg, sampleRateHz: emgRateHz, emgChannels: emg.count,
                                      accelRateHz: accelRateHz, accelAxes: accel.count, clipLevelMicrovolts: clip)
         } catch {
-            throw RecordingError(path: path, offset: nil, "the chosen channels cannot be used by the detector: \(error)")
+            throw RecordingError(path: path, offset: nil,
+                                 "the chosen channels cannot be used by the detector: \(error)")
         }
     }
 
@@ -75,10 +82,15 @@ struct EDFSource {
         let serial = Self.serial(fromRecordingField: h.recording, format: format) + (emg.isEmpty ? "-ACCEL" : "")
         return DeviceInfo(serial: serial, emgChannels: emg.count, accelAxes: accel.count, mainsHz: Int(mainsHz),
                           adcBits: h.isBDF ? 24 : 16, emgRateHz: emgRateHz, accelRateHz: accelRateHz,
-                          emgMicrovoltsPerLSB: emg.first.map { Float(abs(h.signals[$0].unitsPerStep) * choice.emgToMicrovolts[0]) } ?? 0,
-                          accelGPerLSB: accel.first.map { Float(abs(h.signals[$0].unitsPerStep) * choice.accelToG[0]) } ?? 0,
+                          emgMicrovoltsPerLSB: emg.first.map {
+                              Float(abs(h.signals[$0].unitsPerStep) * choice.emgToMicrovolts[0])
+                          } ?? 0,
+                          accelGPerLSB: accel.first.map {
+                              Float(abs(h.signals[$0].unitsPerStep) * choice.accelToG[0])
+                          } ?? 0,
                           emgBlockSamples: emg.first.map { h.signals[$0].samplesPerRecord } ?? 0, bootID: 0,
-                          emgSites: emg.map { Self.siteCode(h.signals[$0].label) } + Array(repeating: 0, count: 4 - emg.count))
+                          emgSites: emg.map { Self.siteCode(h.signals[$0].label) } + Array(repeating: 0,
+                                                                                           count: 4 - emg.count))
     }
 
     /// Feeds every record to the runner, with the jumps between EDF+D records as gaps.
@@ -100,7 +112,8 @@ struct EDFSource {
             }
             try reader.load(record: r)
             for (c, s) in emg.enumerated() {
-                reader.physical(signal: s, factor: choice.emgToMicrovolts[c], into: emgBuffer, start: c, stride: emg.count)
+                reader.physical(signal: s, factor: choice.emgToMicrovolts[c], into: emgBuffer, start: c,
+                                stride: emg.count)
             }
             for (c, s) in accel.enumerated() {
                 reader.physical(signal: s, factor: choice.accelToG[c], into: accelBuffer, start: c, stride: accel.count)
@@ -115,13 +128,15 @@ struct EDFSource {
     }
 
     /// An EDF+D record that starts later than the previous one ended leaves a gap; one that starts earlier is refused.
-    private func jump(to onset: Double, record r: Int, from expected: Double, clockRate: Double, runner: NightRunner) throws {
+    private func jump(to onset: Double, record r: Int, from expected: Double, clockRate: Double,
+                      runner: NightRunner) throws {
         let jump = onset - expected
         if jump > 0.5 / clockRate {
             try runner.gap(seconds: jump, reason: "no data between EDF+D records")
         } else if jump < -0.5 / clockRate {
             throw RecordingError(path: path, offset: reader.offset(ofRecord: r),
-                                 "data record \(r + 1) starts at \(onset) s, before the previous one ended (\(expected) s); EDF+D records must be in time order")
+                                 "data record \(r + 1) starts at \(onset) s, before the previous one ended "
+                                 + "(\(expected) s); EDF+D records must be in time order")
         }
     }
 

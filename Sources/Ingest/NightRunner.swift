@@ -81,7 +81,8 @@ extension NightRunner {
         let n = Int((seconds * fs).rounded())
         guard n > 0 else { return }
         let onset = Double(detector.emgSampleIndex) / fs
-        let g = NightGap(onsetSeconds: onset, offsetSeconds: onset + Double(n) / fs, framesLost: 0, firstLostSequence: nil,
+        let g = NightGap(onsetSeconds: onset, offsetSeconds: onset + Double(n) / fs, framesLost: 0,
+                         firstLostSequence: nil,
                          emgSamplesLost: n, reason: reason)
         try gap(g, emgSamples: n, accelSamples: Int((seconds * Double(detector.accelRateHz)).rounded()))
     }

@@ -13,7 +13,8 @@ public struct RecordingOptions: Sendable {
     /// Repair an EDF/BDF left unclosed by a crash (record count -1, partial last record) in place before reading it.
     public var repairInPlace = true
 
-    public init(emgChannels: [String]? = nil, accelChannels: [String]? = nil, mainsHz: Int? = nil, csvRateHz: Double? = nil,
+    public init(emgChannels: [String]? = nil, accelChannels: [String]? = nil, mainsHz: Int? = nil,
+                csvRateHz: Double? = nil,
                 csvTimeColumn: String? = nil, repairInPlace: Bool = true) {
         self.emgChannels = emgChannels
         self.accelChannels = accelChannels

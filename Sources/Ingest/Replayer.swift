@@ -59,12 +59,14 @@ public struct Replayer {
         return cfg
     }
 
-    /// Replays an EDF, EDF+ (C or D), BDF or BDF+ file record by record; one left unclosed by a crash is repaired first.
+    /// Replays an EDF, EDF+ (C or D), BDF or BDF+ file record by record; one left unclosed by a crash is repaired
+    /// first.
     func replayEDF(path: String, format: RecordingFormat) throws -> NightResult {
         let (reader, repairNote) = try Self.openRepairing(path: path, inPlace: recordingOptions.repairInPlace)
         let source = try EDFSource(path: path, format: format, reader: reader, options: recordingOptions)
         let cfg = effectiveConfiguration
-        let runner = try NightRunner(detector: try source.detector(configuration: cfg), info: source.deviceInfo(mainsHz: cfg.mainsHz),
+        let runner = try NightRunner(detector: try source.detector(configuration: cfg),
+                                     info: source.deviceInfo(mainsHz: cfg.mainsHz),
                                      observers: observers, recordTicks: recordTicks)
         try source.run(into: runner, progress: progress)
         var result = try runner.finish(path: path, format: format, sizeBytes: reader.fileSize)
@@ -80,11 +82,13 @@ public struct Replayer {
         do {
             let report = try EDFRepair.repair(path: path)
             guard report.changed else { return (reader, nil) }
-            let note = "\(path): the recording was not closed (a crash or power cut?); repaired: \(report.recordsKept) complete data records kept"
+            let note = "\(path): the recording was not closed (a crash or power cut?); repaired: \(report.recordsKept) "
+                       + "complete data records kept"
                 + (report.bytesDropped > 0 ? ", \(report.bytesDropped) bytes of an incomplete record dropped." : ".")
             return (try EDFReader(path: path), note)
         } catch {
-            return (reader, "\(path): the recording was not closed and cannot be repaired in place (\(error)); replaying its complete records.")
+            return (reader, "\(path): the recording was not closed and cannot be repaired in place (\(error)); "
+                            + "replaying its complete records.")
         }
     }
 

@@ -35,7 +35,8 @@ extension Journal {
             _ = try NightRecord.deleteOne(db, key: id)
             var forgotten = false
             if let recording = night.recordingId,
-               try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM night WHERE recordingId = ?", arguments: [recording]) == 0 {
+               try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM night WHERE recordingId = ?",
+                                arguments: [recording]) == 0 {
                 try db.execute(sql: "DELETE FROM recording WHERE id = ?", arguments: [recording])
                 forgotten = true
             }

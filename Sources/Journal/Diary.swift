@@ -136,9 +136,10 @@ extension Journal {
     /// updates it (pain, duration, notes) instead of counting it twice.
     static func saveNoticedCramp(_ cramp: SelfReportedCramp, in db: Database) throws -> Int64 {
         let minute = (cramp.time.timeIntervalSince1970 / 60).rounded(.down) * 60
-        let same = try SelfReportedCramp.filter(SelfReportedCramp.Columns.time >= Date(timeIntervalSince1970: minute)
-                                                && SelfReportedCramp.Columns.time < Date(timeIntervalSince1970: minute + 60)
-                                                && Column("leg") == cramp.leg).fetchOne(db)
+        let same = try SelfReportedCramp.filter(
+            SelfReportedCramp.Columns.time >= Date(timeIntervalSince1970: minute)
+                && SelfReportedCramp.Columns.time < Date(timeIntervalSince1970: minute + 60)
+                && Column("leg") == cramp.leg).fetchOne(db)
         var c = cramp
         if let same {
             c.id = same.id

@@ -38,18 +38,23 @@ public struct NightFiguresRecord: Codable, FetchableRecord, PersistableRecord, S
 
     public init(nightId: Int64, emgMeasured: Bool, durationSeconds: Double, cramps: Int?, crampSeconds: Double?,
                 longestCrampSeconds: Double?, crampsThatWoke: Int?, legMovements: Int?, periodicLegMovements: Int?,
-                plmIndexPerHour: Double?, artifacts: Int?, artifactSeconds: Double?, sleepInterruptions: Int, wakeSeconds: Double,
+                plmIndexPerHour: Double?, artifacts: Int?, artifactSeconds: Double?, sleepInterruptions: Int,
+                wakeSeconds: Double,
                 gaps: Int, gapSeconds: Double, framesLost: Int, corruptFrames: Int, sleepWindowOnsetSeconds: Double,
-                sleepWindowOffsetSeconds: Double, sleepWindowDetected: Bool, totalSleepSeconds: Double, wasoSeconds: Double,
+                sleepWindowOffsetSeconds: Double, sleepWindowDetected: Bool, totalSleepSeconds: Double,
+                wasoSeconds: Double,
                 sleepEfficiency: Double, awakenings: Int, computedFrom: String) {
         self.nightId = nightId; self.emgMeasured = emgMeasured; self.durationSeconds = durationSeconds
         self.cramps = cramps; self.crampSeconds = crampSeconds; self.longestCrampSeconds = longestCrampSeconds
-        self.crampsThatWoke = crampsThatWoke; self.legMovements = legMovements; self.periodicLegMovements = periodicLegMovements
+        self.crampsThatWoke = crampsThatWoke; self.legMovements = legMovements
+        self.periodicLegMovements = periodicLegMovements
         self.plmIndexPerHour = plmIndexPerHour; self.artifacts = artifacts; self.artifactSeconds = artifactSeconds
-        self.sleepInterruptions = sleepInterruptions; self.wakeSeconds = wakeSeconds; self.gaps = gaps; self.gapSeconds = gapSeconds
+        self.sleepInterruptions = sleepInterruptions; self.wakeSeconds = wakeSeconds; self.gaps = gaps
+        self.gapSeconds = gapSeconds
         self.framesLost = framesLost; self.corruptFrames = corruptFrames
         self.sleepWindowOnsetSeconds = sleepWindowOnsetSeconds; self.sleepWindowOffsetSeconds = sleepWindowOffsetSeconds
-        self.sleepWindowDetected = sleepWindowDetected; self.totalSleepSeconds = totalSleepSeconds; self.wasoSeconds = wasoSeconds
+        self.sleepWindowDetected = sleepWindowDetected; self.totalSleepSeconds = totalSleepSeconds
+        self.wasoSeconds = wasoSeconds
         self.sleepEfficiency = sleepEfficiency; self.awakenings = awakenings; self.computedFrom = computedFrom
     }
 
@@ -58,10 +63,17 @@ public struct NightFiguresRecord: Codable, FetchableRecord, PersistableRecord, S
             t.primaryKey("nightId", .integer).references("night", onDelete: .cascade)
             t.column("emgMeasured", .boolean).notNull()
             t.column("durationSeconds", .double).notNull()
-            for c in ["cramps", "crampsThatWoke", "legMovements", "periodicLegMovements", "artifacts"] { t.column(c, .integer) }
-            for c in ["crampSeconds", "longestCrampSeconds", "plmIndexPerHour", "artifactSeconds"] { t.column(c, .double) }
-            for c in ["sleepInterruptions", "gaps", "framesLost", "corruptFrames", "awakenings"] { t.column(c, .integer).notNull() }
-            for c in ["wakeSeconds", "gapSeconds", "sleepWindowOnsetSeconds", "sleepWindowOffsetSeconds", "totalSleepSeconds",
+            for c in ["cramps", "crampsThatWoke", "legMovements", "periodicLegMovements", "artifacts"] {
+                t.column(c, .integer)
+            }
+            for c in ["crampSeconds", "longestCrampSeconds", "plmIndexPerHour", "artifactSeconds"] {
+                t.column(c, .double)
+            }
+            for c in ["sleepInterruptions", "gaps", "framesLost", "corruptFrames", "awakenings"] {
+                t.column(c, .integer).notNull()
+            }
+            for c in ["wakeSeconds", "gapSeconds", "sleepWindowOnsetSeconds", "sleepWindowOffsetSeconds",
+                      "totalSleepSeconds",
                       "wasoSeconds", "sleepEfficiency"] { t.column(c, .double).notNull() }
             t.column("sleepWindowDetected", .boolean).notNull()
             t.column("computedFrom", .text).notNull()

@@ -98,7 +98,8 @@ public struct ClockFit: Sendable {
         intercept += lowest
         var residuals = pts.map { $0.y - (intercept + slope * $0.x) }
         residuals.sort()
-        return Result(offsetSeconds: intercept, driftPPM: slope * 1e6, points: pts.count, medianResidualMs: residuals[residuals.count / 2] * 1000)
+        return Result(offsetSeconds: intercept, driftPPM: slope * 1e6, points: pts.count,
+                      medianResidualMs: residuals[residuals.count / 2] * 1000)
     }
 
     static func leastSquares(_ pts: [(x: Double, y: Double)]) -> (slope: Double, intercept: Double) {

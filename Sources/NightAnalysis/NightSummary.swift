@@ -48,9 +48,11 @@ public struct NightSummary: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case durationSeconds = "duration_s", cramps, crampSeconds = "cramp_s", longestCrampSeconds = "longest_cramp_s"
-        case crampsThatWoke = "cramps_that_woke", legMovements = "leg_movements", periodicLegMovements = "periodic_leg_movements"
+        case crampsThatWoke = "cramps_that_woke", legMovements = "leg_movements",
+        periodicLegMovements = "periodic_leg_movements"
         case plmIndexPerHour = "plm_index_per_h", sleepInterruptions = "sleep_interruptions", wakeSeconds = "wake_s"
-        case artifacts, artifactSeconds = "artifact_s", gaps, gapSeconds = "gap_s", framesLost = "frames_lost", corruptFrames = "corrupt_frames"
+        case artifacts, artifactSeconds = "artifact_s", gaps, gapSeconds = "gap_s", framesLost = "frames_lost",
+        corruptFrames = "corrupt_frames"
         case sleepWindowOnsetSeconds = "sleep_window_onset_s", sleepWindowOffsetSeconds = "sleep_window_offset_s"
         case sleepWindowDetected = "sleep_window_detected", totalSleepSeconds = "total_sleep_s", wasoSeconds = "waso_s"
         case sleepEfficiency = "sleep_efficiency", awakenings
@@ -58,7 +60,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
     }
 
     /// The fields that need EMG, as they are null when it was not measured.
-    static let emgKeys: [CodingKeys] = [.cramps, .crampSeconds, .longestCrampSeconds, .crampsThatWoke, .legMovements, .periodicLegMovements,
+    static let emgKeys: [CodingKeys] = [.cramps, .crampSeconds, .longestCrampSeconds, .crampsThatWoke, .legMovements,
+                                        .periodicLegMovements,
                                         .plmIndexPerHour, .artifacts, .artifactSeconds]
 
     public func encode(to encoder: Encoder) throws {
@@ -136,7 +139,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
         crampsThatWoke = cramps.filter { c in Self.woke(c, wakes) }.count
         legMovements = lms.count
         // WASM: periodic leg movements are counted in sleep, so not inside wake bouts.
-        let asleep = lms.filter { lm in !wakes.contains { lm.onsetSeconds >= $0.onsetSeconds && lm.onsetSeconds <= $0.offsetSeconds } }
+        let asleep = lms.filter { lm in !wakes.contains { lm.onsetSeconds >= $0.onsetSeconds
+            && lm.onsetSeconds <= $0.offsetSeconds } }
         periodicLegMovements = Self.periodicSeries(asleep).reduce(0) { $0 + $1.count }
         sleepInterruptions = wakes.count
         wakeSeconds = wakes.reduce(0) { $0 + $1.durationSeconds }
@@ -150,11 +154,13 @@ public struct NightSummary: Sendable, Equatable, Codable {
         let sleepHours = max(0, durationSeconds - wakeSeconds - gapSeconds) / 3600
         plmIndexPerHour = sleepHours > 0 ? Double(periodicLegMovements) / sleepHours : 0
 
-        let window = SleepWindow.find(zAngleEpochs: zAngleEpochs, epochSeconds: epochSeconds, durationSeconds: durationSeconds)
+        let window = SleepWindow.find(zAngleEpochs: zAngleEpochs, epochSeconds: epochSeconds,
+                                      durationSeconds: durationSeconds)
         sleepWindowOnsetSeconds = window.onsetSeconds
         sleepWindowOffsetSeconds = window.offsetSeconds
         sleepWindowDetected = window.detected
-        func inside(_ a: Double, _ b: Double) -> Double { max(0, min(b, window.offsetSeconds) - max(a, window.onsetSeconds)) }
+        func inside(_ a: Double,
+                    _ b: Double) -> Double { max(0, min(b, window.offsetSeconds) - max(a, window.onsetSeconds)) }
         let wakeInside = wakes.filter { inside($0.onsetSeconds, $0.offsetSeconds) > 0 }
         wasoSeconds = wakeInside.reduce(0) { $0 + inside($1.onsetSeconds, $1.offsetSeconds) }
         awakenings = wakeInside.count

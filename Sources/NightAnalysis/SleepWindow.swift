@@ -53,6 +53,7 @@ public enum SleepWindow {
             if r.0 - blocks[blocks.count - 1].1 < maxGap { blocks[blocks.count - 1].1 = r.1 } else { blocks.append(r) }
         }
         let best = blocks.max { ($0.1 - $0.0) < ($1.1 - $1.0) }!
-        return Result(onsetSeconds: Double(best.0) * epochSeconds, offsetSeconds: min(durationSeconds, Double(best.1) * epochSeconds), detected: true)
+        return Result(onsetSeconds: Double(best.0) * epochSeconds,
+                      offsetSeconds: min(durationSeconds, Double(best.1) * epochSeconds), detected: true)
     }
 }

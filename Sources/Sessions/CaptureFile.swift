@@ -24,7 +24,8 @@ public final class CaptureFile {
         self.fsyncIntervalSeconds = fsyncIntervalSeconds
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw SessionError("\(path): cannot create the capture file: \(String(cString: strerror(errno))). Choose another place with --capture.")
+            throw SessionError("\(path): cannot create the capture file: \(String(cString: strerror(errno))). Choose "
+                               + "another place with --capture.")
         }
         fchmod(fd, 0o600)
         // Held until we exit (however we exit): tells `journal recover` this night is still being recorded.
@@ -55,8 +56,10 @@ public final class CaptureFile {
         let full = code == ENOSPC || code == EFBIG || code == EDQUOT
         stoppedAt = written
         _ = try? retryingOnInterrupt { fsync(fd) }
-        failure = "\(path): writing the capture failed at byte \(written): \(why)\(full ? " — the disk (or this file's size limit) is full" : ""). "
-            + "The \(written) bytes already written are kept; detection and the journal go on, but the rest of the night is not recorded. Free some space for the next night."
+        failure = "\(path): writing the capture failed at byte \(written): "
+                  + "\(why)\(full ? " — the disk (or this file's size limit) is full" : ""). "
+            + "The \(written) bytes already written are kept; detection and the journal go on, but the rest of the "
+            + "night is not recorded. Free some space for the next night."
     }
 
     /// Forces the capture to disk when the interval has passed.

@@ -40,12 +40,17 @@ public final class LiveNightRecorder: NightObserver {
     /// Opens the night (status "recording").
     public func nightStarted(_ d: DeviceInfo) {
         attempt {
-            let configID = try journal.configurationID(json: ConfigurationIdentity.canonicalJSON(configuration), hash: ConfigurationIdentity.hash(configuration))
-            let night = NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: configID, startedAt: startedAt, startSource: "monitor",
-                                    durationSeconds: 0, source: "monitor", framesReceived: 0, framesLost: 0, corruptFrames: 0, truncatedAtByte: nil,
+            let configID = try journal.configurationID(json: ConfigurationIdentity.canonicalJSON(configuration),
+                                                       hash: ConfigurationIdentity.hash(configuration))
+            let night = NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: configID, startedAt: startedAt,
+                                    startSource: "monitor",
+                                    durationSeconds: 0, source: "monitor", framesReceived: 0, framesLost: 0,
+                                    corruptFrames: 0, truncatedAtByte: nil,
                                     createdAt: Date(), status: NightStatus.recording)
             nightID = try journal.beginNight(night, device: NightStore.deviceRecord(d),
-                                             recording: NightStore.recordingRecord(path: absolute(capturePath), format: RecordingFormat.rawCapture.rawValue, size: 0))
+                                             recording: NightStore.recordingRecord(
+                                                 path: absolute(capturePath),
+                                                 format: RecordingFormat.rawCapture.rawValue, size: 0))
         }
     }
 
@@ -61,23 +66,29 @@ public final class LiveNightRecorder: NightObserver {
 
     public func progress(seconds: Double, stats: FrameStats) {
         guard let nightID else { return }
-        attempt { try journal.updateProgress(night: nightID, durationSeconds: seconds, framesReceived: stats.frames, framesLost: stats.framesLost, corruptFrames: stats.corruptFrames) }
+        attempt { try journal.updateProgress(night: nightID, durationSeconds: seconds, framesReceived: stats.frames,
+                                             framesLost: stats.framesLost, corruptFrames: stats.corruptFrames) }
     }
 
     /// Finishes the night with its final events, gaps, totals and clock fit; returns its id.
-    public func complete(_ r: NightResult, clock: ClockFit.Result?, startedAt: Date?, startSource: String) throws -> Int64 {
+    public func complete(_ r: NightResult, clock: ClockFit.Result?, startedAt: Date?,
+                         startSource: String) throws -> Int64 {
         guard let nightID else {
             // The journal was unavailable when the night began: save it whole now.
-            return try NightStore.save(r, to: journal, source: "monitor", startedAt: startedAt, startSource: startSource)
+            return try NightStore.save(r, to: journal, source: "monitor", startedAt: startedAt,
+                                       startSource: startSource)
         }
-        var night = NightStore.nightRecord(r, configID: nil, source: "monitor", startedAt: startedAt, startSource: startSource)
+        var night = NightStore.nightRecord(r, configID: nil, source: "monitor", startedAt: startedAt,
+                                           startSource: startSource)
         night.status = NightStatus.complete
         night.clockOffsetSeconds = clock?.offsetSeconds
         night.clockDriftPPM = clock?.driftPPM
         night.clockFitPoints = clock?.points
         night.clockResidualMs = clock?.medianResidualMs
-        try journal.completeNight(nightID, night, events: NightStore.eventRecords(r), gaps: r.gaps.map(NightStore.gapRecord), recordingSizeBytes: Int64(r.sizeBytes))
-        try journal.saveTrace(NightTrace(nightId: nightID, secondsPerPoint: 1, envelope: r.traceEnvelope, activity: r.traceActivity))
+        try journal.completeNight(nightID, night, events: NightStore.eventRecords(r),
+                                  gaps: r.gaps.map(NightStore.gapRecord), recordingSizeBytes: Int64(r.sizeBytes))
+        try journal.saveTrace(NightTrace(nightId: nightID, secondsPerPoint: 1, envelope: r.traceEnvelope,
+                                         activity: r.traceActivity))
         try journal.saveFigures(NightStore.figuresRecord(r.summary, night: nightID))
         return nightID
     }
@@ -120,40 +131,52 @@ public enum LiveNightRecovery {
         for (night, recording) in try journal.unfinishedNights() {
             let id = night.id!
             guard let path = recording?.path else {
-                outcomes.append(Outcome(nightID: id, capturePath: nil, recovered: false, message: "night \(id) has no recording to recover from; left as it is"))
+                outcomes.append(Outcome(nightID: id, capturePath: nil, recovered: false,
+                                        message: "night \(id) has no recording to recover from; left as it is"))
                 continue
             }
             if CaptureLock.isRecording(path: path) {
-                outcomes.append(Outcome(nightID: id, capturePath: path, recovered: false, message: "night \(id) is still being recorded (\(path)); left alone"))
+                outcomes.append(Outcome(nightID: id, capturePath: path, recovered: false,
+                                        message: "night \(id) is still being recorded (\(path)); left alone"))
                 continue
             }
             guard FileManager.default.fileExists(atPath: path) else {
                 var n = night
                 n.status = NightStatus.recovered
-                try journal.completeNight(id, n, events: try journal.events(night: id).filter { !$0.provisional }, gaps: try journal.gaps(night: id), recordingSizeBytes: nil)
+                try journal.completeNight(id, n, events: try journal.events(night: id).filter { !$0.provisional },
+                                          gaps: try journal.gaps(night: id), recordingSizeBytes: nil)
                 outcomes.append(Outcome(nightID: id, capturePath: path, recovered: false,
-                                        message: "night \(id): its capture \(path) is gone; kept the \(try journal.events(night: id).count) events stored live"))
+                                        message: "night \(id): its capture \(path) is gone; kept the "
+                                                 + "\(try journal.events(night: id).count) events stored live"))
                 continue
             }
             var configuration = DetectorConfiguration()
             if let cid = night.detectorConfigId, let stored = try journal.configuration(id: cid) {
-                configuration = (try? JSONDecoder().decode(DetectorConfiguration.self, from: Data(stored.json.utf8))) ?? configuration
+                configuration = (try? JSONDecoder()
+                                     .decode(DetectorConfiguration.self, from: Data(stored.json.utf8))) ?? configuration
             }
             let result: NightResult
             do {
                 result = try Replayer(configuration: configuration).replay(path: path)
             } catch {
-                outcomes.append(Outcome(nightID: id, capturePath: path, recovered: false, message: "night \(id): cannot replay \(path): \(error)"))
+                outcomes.append(Outcome(nightID: id, capturePath: path, recovered: false,
+                                        message: "night \(id): cannot replay \(path): \(error)"))
                 continue
             }
-            var n = NightStore.nightRecord(result, configID: night.detectorConfigId, source: night.source, startedAt: night.startedAt, startSource: night.startSource)
+            var n = NightStore.nightRecord(result, configID: night.detectorConfigId, source: night.source,
+                                           startedAt: night.startedAt, startSource: night.startSource)
             n.status = NightStatus.recovered
-            try journal.completeNight(id, n, events: NightStore.eventRecords(result), gaps: result.gaps.map(NightStore.gapRecord), recordingSizeBytes: Int64(result.sizeBytes))
-            try journal.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: result.traceEnvelope, activity: result.traceActivity))
+            try journal.completeNight(id, n, events: NightStore.eventRecords(result),
+                                      gaps: result.gaps.map(NightStore.gapRecord),
+                                      recordingSizeBytes: Int64(result.sizeBytes))
+            try journal.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: result.traceEnvelope,
+                                             activity: result.traceActivity))
             try journal.saveFigures(NightStore.figuresRecord(result.summary, night: id))
-            let tail = result.truncatedAt.map { " (its last \(result.sizeBytes - $0) bytes were a partial frame)" } ?? ""
+            let tail = result.truncatedAt.map { " (its last \(result.sizeBytes - $0) bytes were a partial "
+                                                + "frame)" } ?? ""
             outcomes.append(Outcome(nightID: id, capturePath: path, recovered: true,
-                                    message: "night \(id): recovered \(Int(result.durationSeconds)) s and \(result.events.count) events from \(path)\(tail)"))
+                                    message: "night \(id): recovered \(Int(result.durationSeconds)) s and "
+                                             + "\(result.events.count) events from \(path)\(tail)"))
         }
         return outcomes
     }

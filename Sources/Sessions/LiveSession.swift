@@ -24,7 +24,8 @@ public final class LiveSession {
         public var result: NightResult
         public var nightID: Int64?
         public var clock: ClockFit.Result?
-        /// The night's wall-clock start: from the device clock once the fit has two windows, else when monitoring began.
+        /// The night's wall-clock start: from the device clock once the fit has two windows, else when monitoring
+        /// began.
         public var start: Date
         public var startSource: String
         /// Set when the night could not be saved in the journal: why, and what to do.
@@ -49,7 +50,8 @@ public final class LiveSession {
     var lastProgress = Date()
 
     /// - observers: told of the night before the journal and the log are (e.g. an EDF+ export).
-    public init(reader: DeviceReader, capture: CaptureFile, configuration: DetectorConfiguration, recorder: LiveNightRecorder?,
+    public init(reader: DeviceReader, capture: CaptureFile, configuration: DetectorConfiguration,
+                recorder: LiveNightRecorder?,
                 observers: [NightObserver], console: LiveConsole, startedAt: Date, settings: Settings) {
         self.reader = reader
         self.capture = capture
@@ -60,7 +62,8 @@ public final class LiveSession {
         eventLog = LiveEventLog(console: console, startedAt: startedAt)
         let journalNotice = JournalNotice(recorder: recorder, console: console)
         run = CaptureRun(path: capture.path, configuration: configuration,
-                         observers: observers + ([recorder, journalNotice] as [NightObserver?]).compactMap { $0 } + [eventLog])
+                         observers: observers + ([recorder, journalNotice] as [NightObserver?])
+                             .compactMap { $0 } + [eventLog])
     }
 
     /// Reads the device until `stop()` says so, the device stays silent past `stopAfterIdleSeconds`, or the bytes
@@ -77,8 +80,10 @@ public final class LiveSession {
             case .disconnected(let why):
                 console.log("device lost: \(why); reconnecting")
             case .connected:
-                console.log("reconnected (attempt \(reader.reconnects)) after \(String(format: "%.1f", reader.lastOutageSeconds)) s"
-                            + "\(reader.lastReconnectByHotplug ? " (hotplug: the device announced itself)" : ""); the night continues")
+                console.log("reconnected (attempt \(reader.reconnects)) after "
+                            + "\(String(format: "%.1f", reader.lastOutageSeconds)) s"
+                            + "\(reader.lastReconnectByHotplug ? " (hotplug: the device announced itself)" : ""); the "
+                            + "night continues")
                 // A leading 0x00 ends any partial frame from before the unplug (PROTOCOL.md section 1).
                 guard take([0]) else { break loop }
             case .log(let line):
@@ -116,7 +121,8 @@ public final class LiveSession {
         let resets = clockFit.resets
         clockFit.add(deviceSeconds: Double(device) / 1e6, hostSeconds: Date().timeIntervalSince1970)
         if clockFit.resets > resets {
-            console.log("the device clock jumped (the device restarted or its clock was reset); fitting it to the host clock again from here")
+            console.log("the device clock jumped (the device restarted or its clock was reset); fitting it to the host "
+                        + "clock again from here")
         }
     }
 
@@ -131,7 +137,8 @@ public final class LiveSession {
     private func idle(_ seconds: Double) -> Bool {
         if seconds >= settings.silenceWarningSeconds && !warnedSilence {
             warnedSilence = true
-            console.log("no data from the device for \(Int(seconds)) s (stalled, asleep or out of range?); still listening")
+            console.log("no data from the device for \(Int(seconds)) s (stalled, asleep or out of range?); still "
+                        + "listening")
         }
         if let limit = settings.stopAfterIdleSeconds, seconds >= limit {
             console.log("no data for \(Int(seconds)) s: stopping")
@@ -147,12 +154,14 @@ public final class LiveSession {
         recorder?.progress(seconds: run.secondsSoFar, stats: run.statsSoFar)
         if let r = recorder, r.failures > journalFailuresLogged {
             journalFailuresLogged = r.failures
-            console.log("could not write to the journal: \(r.lastFailure ?? "?"). The capture keeps everything; the night is saved at the end if possible, or replay the capture later.")
+            console.log("could not write to the journal: \(r.lastFailure ?? "?"). The capture keeps everything; the "
+                        + "night is saved at the end if possible, or replay the capture later.")
         }
         let levels = run.lastSecondLevels
         console.status.show(StatusLine.Figures(seconds: run.secondsSoFar, emgAboveRest: levels?.emgAboveRestMicrovolts,
                                                activity: levels?.activityG, counts: eventLog.counts,
-                                               framesLost: run.statsSoFar.framesLost, recording: capture.stoppedAt == nil))
+                                               framesLost: run.statsSoFar.framesLost,
+                                               recording: capture.stoppedAt == nil))
     }
 
     /// Stops the reader, closes the capture, finishes the night and saves it. Throws `SessionError` with what to do.
@@ -161,30 +170,37 @@ public final class LiveSession {
         reader.stop()
         capture.close()
         if let failure {
-            throw SessionError("\(failure)\ncrampwatch: the capture \(capture.path) holds everything received; replay it with `crampwatch replay \(capture.path)`.")
+            throw SessionError("\(failure)\ncrampwatch: the capture \(capture.path) holds everything received; replay "
+                               + "it with `crampwatch replay \(capture.path)`.")
         }
         if let usb, usb.stalls + usb.overflows > 0 {
-            console.log("USB: \(usb.stalls) stall\(usb.stalls == 1 ? "" : "s") cleared, \(usb.overflows) overflow\(usb.overflows == 1 ? "" : "s")")
+            console.log("USB: \(usb.stalls) stall\(usb.stalls == 1 ? "" : "s") cleared, \(usb.overflows) "
+                        + "overflow\(usb.overflows == 1 ? "" : "s")")
         }
         let result: NightResult
         do { result = try run.finish(sizeBytes: capture.written) } catch {
             throw SessionError("\(error)\ncrampwatch: nothing usable was received; the capture is \(capture.path).")
         }
-        var outcome = Outcome(result: result, nightID: nil, clock: clockFit.result, start: startedAt, startSource: "monitor")
+        var outcome = Outcome(result: result, nightID: nil, clock: clockFit.result, start: startedAt,
+                              startSource: "monitor")
         if let fit = outcome.clock, fit.points >= 2, let first = run.firstSampleDeviceMicros {
             outcome.start = Date(timeIntervalSince1970: fit.hostSeconds(device: Double(first) / 1e6))
             outcome.startSource = "device"
-            console.log(String(format: "device clock: %+.1f ppm against the host over %d windows, arrivals within %.1f ms of the fit (median)",
+            console.log(String(format: "device clock: %+.1f ppm against the host over %d windows, arrivals within %.1f "
+                                       + "ms of the fit (median)",
                                fit.driftPPM, fit.points, fit.medianResidualMs))
         }
         if let stoppedAt = capture.stoppedAt {
-            console.log("the capture \(capture.path) stopped at byte \(stoppedAt) of \(received) received (disk full); the night below was detected from all of them.")
+            console.log("the capture \(capture.path) stopped at byte \(stoppedAt) of \(received) received (disk full); "
+                        + "the night below was detected from all of them.")
         }
         if let recorder {
             do {
-                outcome.nightID = try recorder.complete(result, clock: outcome.clock, startedAt: outcome.start, startSource: outcome.startSource)
+                outcome.nightID = try recorder.complete(result, clock: outcome.clock, startedAt: outcome.start,
+                                                        startSource: outcome.startSource)
             } catch {
-                outcome.saveFailure = "\(error)\ncrampwatch: the night was NOT saved; replay \(capture.path) later to save it."
+                outcome.saveFailure = "\(error)\ncrampwatch: the night was NOT saved; replay \(capture.path) later to "
+                                      + "save it."
             }
         }
         return outcome

@@ -6,16 +6,20 @@ import SignalCore
 /// Stores the night analysis's figures with each night, so every reader shows the same numbers.
 extension NightStore {
     /// The figures of a summary as the journal keeps them (EMG figures NULL when EMG was not measured).
-    public static func figuresRecord(_ s: NightSummary, night: Int64, computedFrom: String = "saved") -> NightFiguresRecord {
+    public static func figuresRecord(_ s: NightSummary, night: Int64,
+                                     computedFrom: String = "saved") -> NightFiguresRecord {
         let emg = s.emgMeasured
         return NightFiguresRecord(
             nightId: night, emgMeasured: emg, durationSeconds: s.durationSeconds,
-            cramps: emg ? s.cramps : nil, crampSeconds: emg ? s.crampSeconds : nil, longestCrampSeconds: emg ? s.longestCrampSeconds : nil,
+            cramps: emg ? s.cramps : nil, crampSeconds: emg ? s.crampSeconds : nil,
+            longestCrampSeconds: emg ? s.longestCrampSeconds : nil,
             crampsThatWoke: emg ? s.crampsThatWoke : nil, legMovements: emg ? s.legMovements : nil,
             periodicLegMovements: emg ? s.periodicLegMovements : nil, plmIndexPerHour: emg ? s.plmIndexPerHour : nil,
             artifacts: emg ? s.artifacts : nil, artifactSeconds: emg ? s.artifactSeconds : nil,
-            sleepInterruptions: s.sleepInterruptions, wakeSeconds: s.wakeSeconds, gaps: s.gaps, gapSeconds: s.gapSeconds,
-            framesLost: s.framesLost, corruptFrames: s.corruptFrames, sleepWindowOnsetSeconds: s.sleepWindowOnsetSeconds,
+            sleepInterruptions: s.sleepInterruptions, wakeSeconds: s.wakeSeconds, gaps: s.gaps,
+            gapSeconds: s.gapSeconds,
+            framesLost: s.framesLost, corruptFrames: s.corruptFrames,
+            sleepWindowOnsetSeconds: s.sleepWindowOnsetSeconds,
             sleepWindowOffsetSeconds: s.sleepWindowOffsetSeconds, sleepWindowDetected: s.sleepWindowDetected,
             totalSleepSeconds: s.totalSleepSeconds, wasoSeconds: s.wasoSeconds, sleepEfficiency: s.sleepEfficiency,
             awakenings: s.awakenings, computedFrom: computedFrom)
@@ -30,8 +34,10 @@ extension NightStore {
         for n in nights {
             guard let id = n.id else { continue }
             let emg = try n.deviceId.flatMap { try journal.device(id: $0) }.map { $0.emgChannels > 0 } ?? true
-            let summary = NightSummary(events: try journal.events(night: id).filter { !$0.provisional }.map(detectedEvent),
-                                       gaps: try journal.gaps(night: id).map(nightGap), durationSeconds: n.durationSeconds,
+            let summary = NightSummary(events: try journal.events(night: id)
+                                           .filter { !$0.provisional }.map(detectedEvent),
+                                       gaps: try journal.gaps(night: id).map(nightGap),
+                                       durationSeconds: n.durationSeconds,
                                        framesLost: n.framesLost, corruptFrames: n.corruptFrames, emgMeasured: emg)
             try journal.saveFigures(figuresRecord(summary, night: id, computedFrom: "rows"))
         }
@@ -39,13 +45,15 @@ extension NightStore {
     }
 
     static func detectedEvent(_ e: EventRecord) -> DetectedEvent {
-        DetectedEvent(kind: EventKind(rawValue: e.kind) ?? .muscleActivity, onsetSeconds: e.onsetSeconds, offsetSeconds: e.offsetSeconds,
+        DetectedEvent(kind: EventKind(rawValue: e.kind) ?? .muscleActivity, onsetSeconds: e.onsetSeconds,
+                      offsetSeconds: e.offsetSeconds,
                       channel: e.channel ?? -1)
     }
 
     static func nightGap(_ g: GapRecord) -> NightGap {
         NightGap(onsetSeconds: g.onsetSeconds, offsetSeconds: g.offsetSeconds, framesLost: g.framesLost,
-                 firstLostSequence: g.firstLostSequence.map { UInt32(truncatingIfNeeded: $0) }, emgSamplesLost: g.emgSamplesLost,
+                 firstLostSequence: g.firstLostSequence.map { UInt32(truncatingIfNeeded: $0) },
+                 emgSamplesLost: g.emgSamplesLost,
                  reason: g.reason)
     }
 }

@@ -8,20 +8,29 @@ import SignalCore
 /// Writes a replayed or live night into the journal.
 public enum NightStore {
     @discardableResult
-    public static func save(_ r: NightResult, to journal: Journal, source: String = "replay", startedAt: Date? = nil, startSource: String = "unknown") throws -> Int64 {
-        let configID = try journal.configurationID(json: ConfigurationIdentity.canonicalJSON(r.configuration), hash: ConfigurationIdentity.hash(r.configuration))
+    public static func save(_ r: NightResult, to journal: Journal, source: String = "replay", startedAt: Date? = nil,
+                            startSource: String = "unknown") throws -> Int64 {
+        let configID = try journal.configurationID(json: ConfigurationIdentity.canonicalJSON(r.configuration),
+                                                   hash: ConfigurationIdentity.hash(r.configuration))
         let night = nightRecord(r, configID: configID, source: source, startedAt: startedAt, startSource: startSource)
-        let id = try journal.saveNight(night, device: deviceRecord(r.deviceInfo), recording: recordingRecord(path: r.path, format: r.format.rawValue, size: r.sizeBytes),
+        let id = try journal.saveNight(night, device: deviceRecord(r.deviceInfo),
+                                       recording: recordingRecord(path: r.path, format: r.format.rawValue,
+                                                                  size: r.sizeBytes),
                                        events: eventRecords(r), gaps: r.gaps.map(gapRecord))
-        try journal.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: r.traceEnvelope, activity: r.traceActivity))
+        try journal.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: r.traceEnvelope,
+                                         activity: r.traceActivity))
         try journal.saveFigures(figuresRecord(r.summary, night: id))
         return id
     }
 
-    static func nightRecord(_ r: NightResult, configID: Int64?, source: String, startedAt: Date?, startSource: String) -> NightRecord {
-        NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: configID, startedAt: startedAt, startSource: startSource,
-                    durationSeconds: r.durationSeconds, source: source, framesReceived: r.stats.frames, framesLost: r.stats.framesLost,
-                    corruptFrames: r.stats.corruptFrames, truncatedAtByte: r.truncatedAt.map { Int64($0) }, createdAt: Date())
+    static func nightRecord(_ r: NightResult, configID: Int64?, source: String, startedAt: Date?,
+                            startSource: String) -> NightRecord {
+        NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: configID, startedAt: startedAt,
+                    startSource: startSource,
+                    durationSeconds: r.durationSeconds, source: source, framesReceived: r.stats.frames,
+                    framesLost: r.stats.framesLost,
+                    corruptFrames: r.stats.corruptFrames, truncatedAtByte: r.truncatedAt.map { Int64($0) },
+                    createdAt: Date())
     }
 
     static func deviceRecord(_ d: DeviceInfo) -> DeviceRecord {
@@ -46,19 +55,29 @@ public enum NightStore {
             if let woke { features["woke"] = woke ? "true" : "false" }
             features["accel_activity_after_g"] = String(format: "%.4f", e.accelActivityAfterG)
         }
-        if (e.kind == .cramp || e.kind == .legMovement) && !e.isProvisional { features["median_frequency_hz"] = String(format: "%.1f", e.medianFrequencyHz) }
-        let json = features.isEmpty ? nil : String(decoding: (try? JSONSerialization.data(withJSONObject: features, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+        if (e.kind == .cramp || e.kind == .legMovement) && !e.isProvisional {
+            features["median_frequency_hz"] = String(format: "%.1f", e.medianFrequencyHz)
+        }
+        let json = features.isEmpty
+            ? nil
+            : String(decoding: (try? JSONSerialization.data(withJSONObject: features,
+                                                            options: [.sortedKeys])) ?? Data(),
+                     as: UTF8.self)
         let emg = e.kind == .cramp || e.kind == .legMovement
-        var record = EventRecord(kind: e.kind.rawValue, onsetSeconds: e.onsetSeconds, offsetSeconds: e.isProvisional ? e.onsetSeconds : e.offsetSeconds,
+        var record = EventRecord(kind: e.kind.rawValue, onsetSeconds: e.onsetSeconds,
+                                 offsetSeconds: e.isProvisional ? e.onsetSeconds : e.offsetSeconds,
                                  channel: e.channel >= 0 ? e.channel : nil,
-                                 peakMicrovolts: emg ? Double(e.peakAboveRestMicrovolts) : nil, meanMicrovolts: emg ? Double(e.meanAboveRestMicrovolts) : nil,
-                                 accelActivityG: Double(e.accelActivityG), confidence: Double(e.confidence), featuresJSON: json)
+                                 peakMicrovolts: emg ? Double(e.peakAboveRestMicrovolts) : nil,
+                                 meanMicrovolts: emg ? Double(e.meanAboveRestMicrovolts) : nil,
+                                 accelActivityG: Double(e.accelActivityG), confidence: Double(e.confidence),
+                                 featuresJSON: json)
         record.provisional = e.isProvisional
         return record
     }
 
     static func gapRecord(_ g: NightGap) -> GapRecord {
         GapRecord(onsetSeconds: g.onsetSeconds, offsetSeconds: g.offsetSeconds, framesLost: g.framesLost,
-                  firstLostSequence: g.firstLostSequence.map { Int64($0) }, emgSamplesLost: g.emgSamplesLost, reason: g.reason)
+                  firstLostSequence: g.firstLostSequence.map { Int64($0) }, emgSamplesLost: g.emgSamplesLost,
+                  reason: g.reason)
     }
 }

@@ -35,10 +35,12 @@ public enum FilterDesign {
     public enum Kind: Sendable { case lowPass, highPass }
 
     /// A Butterworth filter of `order` as second-order sections (bilinear transform, pre-warped).
-    public static func butterworth(_ kind: Kind, order: Int, cutoffHz: Double, sampleRateHz fs: Double) throws -> [Biquad] {
+    public static func butterworth(_ kind: Kind, order: Int, cutoffHz: Double,
+                                   sampleRateHz fs: Double) throws -> [Biquad] {
         guard order >= 1 && order <= 12 else { throw ConfigurationError("filter order \(order) is outside 1…12") }
         guard cutoffHz > 0 && cutoffHz < fs / 2 else {
-            throw ConfigurationError("cutoff \(cutoffHz) Hz must lie between 0 and half the sampling rate (\(fs / 2) Hz)")
+            throw ConfigurationError("cutoff \(cutoffHz) Hz must lie between 0 and half the sampling rate (\(fs / 2) "
+                                     + "Hz)")
         }
         let k = Double.tan(Double.pi * cutoffHz / fs)
         var sections: [Biquad] = []
@@ -53,14 +55,16 @@ public enum FilterDesign {
                 let b0 = k * k * norm
                 sections.append(Biquad(b0: Float(b0), b1: Float(2 * b0), b2: Float(b0), a1: Float(a1), a2: Float(a2)))
             case .highPass:
-                sections.append(Biquad(b0: Float(norm), b1: Float(-2 * norm), b2: Float(norm), a1: Float(a1), a2: Float(a2)))
+                sections.append(Biquad(b0: Float(norm), b1: Float(-2 * norm), b2: Float(norm), a1: Float(a1),
+                                       a2: Float(a2)))
             }
         }
         if order % 2 == 1 {
             let norm = 1 / (1 + k)
             let a1 = (k - 1) * norm
             switch kind {
-            case .lowPass: sections.append(Biquad(b0: Float(k * norm), b1: Float(k * norm), b2: 0, a1: Float(a1), a2: 0))
+            case .lowPass: sections.append(Biquad(b0: Float(k * norm), b1: Float(k * norm), b2: 0, a1: Float(a1),
+                                                  a2: 0))
             case .highPass: sections.append(Biquad(b0: Float(norm), b1: Float(-norm), b2: 0, a1: Float(a1), a2: 0))
             }
         }
@@ -69,7 +73,9 @@ public enum FilterDesign {
 
     /// A notch (band-reject) section at `centerHz` with quality factor `q` (RBJ cookbook).
     public static func notch(centerHz: Double, q: Double, sampleRateHz fs: Double) throws -> Biquad {
-        guard centerHz > 0 && centerHz < fs / 2 else { throw ConfigurationError("notch at \(centerHz) Hz is above half the sampling rate") }
+        guard centerHz > 0 && centerHz < fs / 2 else {
+            throw ConfigurationError("notch at \(centerHz) Hz is above half the sampling rate")
+        }
         guard q > 0 else { throw ConfigurationError("notch quality factor must be positive") }
         let w0 = 2 * Double.pi * centerHz / fs
         let alpha = Double.sin(w0) / (2 * q)

@@ -35,7 +35,8 @@ public final class NightDetector {
     /// The most samples `process` hands on at once.
     static let chunkCapacity = 4096
     /// The default chain runs in `cw_cascade5` and the tick envelopes in `cw_window_rms` (true where the CPU has
-    /// AVX). Set it false to run the portable Swift loops instead: both give the same results, and a test holds them to it.
+    /// AVX). Set it false to run the portable Swift loops instead: both give the same results, and a test holds them to
+    /// it.
     public var wavefront = cw_cascade5_available() == 1
     /// The mains frequency in use: from the configuration or the device, or detected (0 until then).
     public private(set) var detectedMainsHz: Double
@@ -108,12 +109,21 @@ public final class NightDetector {
     ///   - clipLevelMicrovolts: |x| at or above this is clipping (the ADC rail); infinity if unknown.
     ///   - sampleRateHz: the EMG sampling rate; without EMG (`emgChannels` 0) it is ignored and the
     ///     accelerometer's rate is the clock.
-    public init(configuration: DetectorConfiguration, sampleRateHz: Int, emgChannels: Int, accelRateHz: Int, accelAxes: Int,
+    public init(configuration: DetectorConfiguration, sampleRateHz: Int, emgChannels: Int, accelRateHz: Int,
+                accelAxes: Int,
                 clipLevelMicrovolts: Float = .infinity) throws {
-        guard (0...4).contains(emgChannels) else { throw ConfigurationError("\(emgChannels) EMG channels: 0 (accelerometer only) to 4 are supported") }
-        guard accelAxes == 0 || accelAxes == 3 else { throw ConfigurationError("accelerometer must have 3 axes or none, not \(accelAxes)") }
-        guard accelAxes == 0 || (1...1000).contains(accelRateHz) else { throw ConfigurationError("accelerometer rate \(accelRateHz) Hz is outside 1…1000 Hz") }
-        guard emgChannels > 0 || accelAxes == 3 else { throw ConfigurationError("no EMG and no accelerometer: nothing to detect from") }
+        guard (0...4).contains(emgChannels) else {
+            throw ConfigurationError("\(emgChannels) EMG channels: 0 (accelerometer only) to 4 are supported")
+        }
+        guard accelAxes == 0 || accelAxes == 3 else {
+            throw ConfigurationError("accelerometer must have 3 axes or none, not \(accelAxes)")
+        }
+        guard accelAxes == 0 || (1...1000).contains(accelRateHz) else {
+            throw ConfigurationError("accelerometer rate \(accelRateHz) Hz is outside 1…1000 Hz")
+        }
+        guard emgChannels > 0 || accelAxes == 3 else {
+            throw ConfigurationError("no EMG and no accelerometer: nothing to detect from")
+        }
         // Without EMG the accelerometer is the clock; the EMG filters are designed (never run) at a nominal 1 kHz
         // so that every other setting is still checked.
         let sampleRateHz = emgChannels > 0 ? sampleRateHz : accelRateHz
@@ -133,16 +143,20 @@ public final class NightDetector {
         ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
 
         let high = min(configuration.bandHighHz, 0.45 * fs)
-        var bandDesign = try FilterDesign.butterworth(.highPass, order: configuration.filterOrder, cutoffHz: configuration.bandLowHz, sampleRateHz: fs)
-        bandDesign += try FilterDesign.butterworth(.lowPass, order: configuration.filterOrder, cutoffHz: high, sampleRateHz: fs)
+        var bandDesign = try FilterDesign.butterworth(.highPass, order: configuration.filterOrder,
+                                                      cutoffHz: configuration.bandLowHz, sampleRateHz: fs)
+        bandDesign += try FilterDesign.butterworth(.lowPass, order: configuration.filterOrder, cutoffHz: high,
+                                                   sampleRateHz: fs)
         // Notches: at the known mains frequency, or (mainsHz 0) at the one found in the first two seconds.
         var notchDesign: [Biquad] = []
         if configuration.notchEnabled && configuration.mainsHz > 0 {
-            notchDesign = try Self.notches(mainsHz: configuration.mainsHz, configuration: configuration, sampleRateHz: fs)
+            notchDesign = try Self.notches(mainsHz: configuration.mainsHz, configuration: configuration,
+                                           sampleRateHz: fs)
         }
         filters = FilterCascade(band: bandDesign, notches: notchDesign, notchCapacity: configuration.notchHarmonics)
         detectedMainsHz = configuration.mainsHz
-        mainsDetectionEnd = configuration.notchEnabled && configuration.mainsHz == 0 && emgChannels > 0 ? 2 * sampleRateHz : 0
+        mainsDetectionEnd = configuration.notchEnabled && configuration.mainsHz == 0
+            && emgChannels > 0 ? 2 * sampleRateHz : 0
         goertzel50 = Goertzel(hz: 50, sampleRateHz: fs)
         goertzel60 = Goertzel(hz: 60, sampleRateHz: fs)
         var fftSize = 64
@@ -153,7 +167,8 @@ public final class NightDetector {
         motion = MotionLevel(ticksPerSecond: max(1, Int((1 / filterTickSeconds).rounded())))
         accel = AccelActivity(sampleRateHz: max(1, accelRateHz))
         if accelAxes == 3 { zAngleEpochs.reserveCapacity(48 * 3600 / Self.epochSeconds) }
-        machines = TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds)
+        machines = TickDetector(configuration: configuration, emgChannels: emgChannels,
+                                hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds)
     }
 
     /// Seconds from the recording's first sample to the start of tick `t`.
@@ -162,11 +177,14 @@ public final class NightDetector {
 
     // MARK: - Input
 
-    static func notches(mainsHz: Double, configuration: DetectorConfiguration, sampleRateHz fs: Double) throws -> [Biquad] {
+    static func notches(mainsHz: Double, configuration: DetectorConfiguration,
+                        sampleRateHz fs: Double) throws -> [Biquad] {
         var design: [Biquad] = []
         for h in 1...max(1, configuration.notchHarmonics) {
             let f = mainsHz * Double(h)
-            if f < 0.45 * fs { design.append(try FilterDesign.notch(centerHz: f, q: configuration.notchQ, sampleRateHz: fs)) }
+            if f < 0.45 * fs {
+                design.append(try FilterDesign.notch(centerHz: f, q: configuration.notchQ, sampleRateHz: fs))
+            }
         }
         return design
     }
@@ -176,13 +194,17 @@ public final class NightDetector {
         mainsDetectionEnd = 0
         let mains: Double = goertzel60.power > goertzel50.power ? 60 : 50
         detectedMainsHz = mains
-        guard let design = try? Self.notches(mainsHz: mains, configuration: configuration, sampleRateHz: Double(sampleRateHz)) else { return }
+        guard let design = try? Self.notches(mainsHz: mains, configuration: configuration,
+                                             sampleRateHz: Double(sampleRateHz)) else {
+            return
+        }
         filters.setNotches(design)
     }
 
     /// Processes interleaved EMG (`emg.count` a multiple of `emgChannels`, µV) and interleaved
     /// accelerometer samples (multiple of 3, g) covering roughly the same time; emits into `events`.
-    public func process(emg: UnsafeBufferPointer<Float>, accel accelSamples: UnsafeBufferPointer<Float>, into events: inout EventBuffer) {
+    public func process(emg: UnsafeBufferPointer<Float>, accel accelSamples: UnsafeBufferPointer<Float>,
+                        into events: inout EventBuffer) {
         if emgChannels == 0 {
             processAccelerometerOnly(accelSamples, events: &events)
             return
@@ -230,7 +252,8 @@ public final class NightDetector {
         }
     }
 
-    private func processEMGChunk(_ emg: UnsafeBufferPointer<Float>, from start: Int, count total: Int, events: inout EventBuffer) {
+    private func processEMGChunk(_ emg: UnsafeBufferPointer<Float>, from start: Int, count total: Int,
+                                 events: inout EventBuffer) {
         let channels = emgChannels
         var offset = 0
         while offset < total {
@@ -372,7 +395,8 @@ public final class NightDetector {
     /// Without EMG, `accelSamples` moves the clock and `emgSamples` is ignored.
     public func skip(emgSamples: Int, accelSamples: Int, into events: inout EventBuffer) {
         let emgSamples = emgChannels > 0 ? emgSamples : accelSamples
-        if Double(emgSamples) <= configuration.maxBridgeSeconds * Double(sampleRateHz) && producedTicks > 0 && emgSamples >= 0 {
+        if Double(emgSamples) <= configuration.maxBridgeSeconds * Double(sampleRateHz) && producedTicks > 0
+            && emgSamples >= 0 {
             bridge(emgSamples: emgSamples, accelSamples: max(0, accelSamples), events: &events)
             return
         }

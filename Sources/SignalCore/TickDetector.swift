@@ -18,7 +18,8 @@ public struct TickFeatures: Sendable, Equatable {
     /// removed (offset, drift, motion).
     public var lowFrequency: SIMD4<Float>
 
-    public init(envelope: SIMD4<Float> = .zero, mains: SIMD4<Float> = .zero, bandRMS: SIMD4<Float> = .zero, clipped: UInt8 = 0, activity: Float = 0,
+    public init(envelope: SIMD4<Float> = .zero, mains: SIMD4<Float> = .zero, bandRMS: SIMD4<Float> = .zero,
+                clipped: UInt8 = 0, activity: Float = 0,
                 medianFrequencyHz: SIMD4<Float> = .zero, lowFrequency: SIMD4<Float> = .zero) {
         self.envelope = envelope
         self.mains = mains
@@ -102,7 +103,8 @@ public final class TickDetector {
         ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
         artifactHoldTicks = Int(configuration.artifactHoldSeconds / tickSeconds)
         stillTicks = Int(configuration.crampStillOnsetSeconds / tickSeconds)
-        baselines = Array(repeating: RestingBaseline(windowSeconds: configuration.baselineWindowSeconds, percentile: configuration.baselinePercentile), count: emgChannels)
+        baselines = Array(repeating: RestingBaseline(windowSeconds: configuration.baselineWindowSeconds,
+                                                     percentile: configuration.baselinePercentile), count: emgChannels)
         secondEnvelopeSum = Array(repeating: 0, count: emgChannels)
         secondClean = Array(repeating: true, count: emgChannels)
         artifacts = Array(repeating: .idle, count: emgChannels)
@@ -151,7 +153,8 @@ public final class TickDetector {
                 cause = .flatLine
             } else if mains[c] > configuration.mainsMinMicrovolts && mains[c] > configuration.mainsRatio * bandRMS[c] {
                 cause = .mains
-            } else if motion[c] > configuration.motionMinMicrovolts && motion[c] > configuration.motionRatio * bandRMS[c] {
+            } else if motion[c] > configuration.motionMinMicrovolts
+                && motion[c] > configuration.motionRatio * bandRMS[c] {
                 cause = .motion
             }
             stepArtifact(channel: c, tick: t, cause: cause, events: &events)
@@ -185,18 +188,24 @@ public final class TickDetector {
         if secondTicks == ticksPerSecond {
             // One point per second for the night's timeline: the strongest channel's mean envelope above rest.
             var strongest: Float = 0
-            for c in 0..<emgChannels { strongest = max(strongest, secondEnvelopeSum[c] / Float(ticksPerSecond) - baselines[c].value) }
+            for c in 0..<emgChannels {
+                strongest = max(strongest, secondEnvelopeSum[c] / Float(ticksPerSecond) - baselines[c].value)
+            }
             while traceEnvelope.count < secondIndex { traceEnvelope.append(.nan); traceActivity.append(.nan) }
             traceEnvelope.append(emgChannels > 0 ? strongest : .nan)  // no EMG: nothing measured, not "at rest"
             traceActivity.append(accelAxes == 3 ? secondMaxActivity : .nan)
             for c in 0..<emgChannels {
-                if secondClean[c] && t >= blankUntilTick - ticksPerSecond / 2 || (secondClean[c] && !baselines[c].isReady) {
+                if secondClean[c] && t >= blankUntilTick - ticksPerSecond / 2
+                    || (secondClean[c] && !baselines[c].isReady) {
                     baselines[c].push(secondEnvelopeSum[c] / Float(ticksPerSecond))
                 }
                 secondEnvelopeSum[c] = 0
                 secondClean[c] = true
             }
-            if accelAxes == 3 { stepWake(secondEndTick: t + 1, moving: secondMaxActivity > configuration.movementThresholdG, activity: secondMaxActivity, events: &events) }
+            if accelAxes == 3 {
+                stepWake(secondEndTick: t + 1, moving: secondMaxActivity > configuration.movementThresholdG,
+                         activity: secondMaxActivity, events: &events)
+            }
             secondMaxActivity = 0
             secondTicks = 0
             secondIndex += 1
@@ -222,15 +231,20 @@ public final class TickDetector {
     func emitArtifact(channel c: Int, onsetTick: Int, endTick: Int, cause: ArtifactCause, events: inout EventBuffer) {
         let onset = time(ofTick: onsetTick), offset = time(ofTick: endTick)
         if trace != nil {
-            trace!.append(TraceItem(index: traceIndex, content: .artifact(DetectedEvent(kind: .artifact, onsetSeconds: onset, offsetSeconds: offset, channel: c, artifactCause: cause))))
+            trace!.append(TraceItem(index: traceIndex,
+                                    content: .artifact(DetectedEvent(kind: .artifact, onsetSeconds: onset,
+                                                                     offsetSeconds: offset, channel: c,
+                                                                     artifactCause: cause))))
             return
         }
         if offset - onset >= configuration.artifactMinSeconds {
-            events.append(DetectedEvent(kind: .artifact, onsetSeconds: onset, offsetSeconds: offset, channel: c, artifactCause: cause))
+            events.append(DetectedEvent(kind: .artifact, onsetSeconds: onset, offsetSeconds: offset, channel: c,
+                                        artifactCause: cause))
         }
     }
 
-    func stepEpisode(tick t: Int, above: Float, channel: Int, artifact: Bool, activity: Float, medianFrequency: Float, events: inout EventBuffer) {
+    func stepEpisode(tick t: Int, above: Float, channel: Int, artifact: Bool, activity: Float, medianFrequency: Float,
+                     events: inout EventBuffer) {
         switch episode {
         case .idle:
             guard above > configuration.legMovementOnsetAboveRestMicrovolts else { return }
@@ -240,7 +254,8 @@ public final class TickDetector {
             for k in 1...back where t - k >= 0 { d.onsetMaxActivity = max(d.onsetMaxActivity, tickActivity[t - k]) }
             d.peakChannel = channel
             episode = .active(d)
-            stepEpisode(tick: t, above: above, channel: channel, artifact: artifact, activity: activity, medianFrequency: medianFrequency, events: &events)
+            stepEpisode(tick: t, above: above, channel: channel, artifact: artifact, activity: activity,
+                        medianFrequency: medianFrequency, events: &events)
         case .active(var d):
             d.ticks += 1
             if artifact { d.artifactTicks += 1 }
@@ -268,14 +283,17 @@ public final class TickDetector {
             }
             let elapsed = time(ofTick: t + 1) - time(ofTick: d.onsetTick)
             // Provisional "cramp started" as soon as the criterion is met.
-            if !d.provisionalSent && d.quietSinceTick == nil && elapsed >= configuration.crampMinSeconds && d.stillOnset == true
-                && Float(d.sumAbove / Double(d.ticks)) >= configuration.crampMinMeanAboveRestMicrovolts && d.artifactTicks * 2 < d.ticks {
+            if !d.provisionalSent && d.quietSinceTick == nil && elapsed >= configuration.crampMinSeconds
+                && d.stillOnset == true
+                && Float(d.sumAbove / Double(d.ticks)) >= configuration.crampMinMeanAboveRestMicrovolts
+                && d.artifactTicks * 2 < d.ticks {
                 d.provisionalSent = true
                 var e = Self.makeEpisodeEvent(d, kind: .cramp, endTick: t + 1, tickSeconds: tickSeconds)
                 e.isProvisional = true
                 events.append(e)
             }
-            if let q = d.quietSinceTick, Double(t + 1 - q) * tickSeconds >= configuration.legMovementOffsetQuietSeconds {
+            if let q = d.quietSinceTick,
+               Double(t + 1 - q) * tickSeconds >= configuration.legMovementOffsetQuietSeconds {
                 episode = .idle
                 closeEpisode(d, endTick: q, events: &events, confidenceScale: 1)
             } else if elapsed > configuration.crampMaxSeconds {
@@ -289,26 +307,32 @@ public final class TickDetector {
         }
     }
 
-    static func makeEpisodeEvent(_ d: EpisodeData, kind: EventKind, endTick: Int, tickSeconds: Double) -> DetectedEvent {
+    static func makeEpisodeEvent(_ d: EpisodeData, kind: EventKind, endTick: Int,
+                                 tickSeconds: Double) -> DetectedEvent {
         let ticks = max(1, d.ticks)
         return DetectedEvent(
-            kind: kind, onsetSeconds: Double(d.onsetTick) * tickSeconds, offsetSeconds: Double(endTick) * tickSeconds, channel: d.peakChannel,
+            kind: kind, onsetSeconds: Double(d.onsetTick) * tickSeconds, offsetSeconds: Double(endTick) * tickSeconds,
+            channel: d.peakChannel,
             peakAboveRestMicrovolts: d.peakAbove, meanAboveRestMicrovolts: Float(d.sumAbove / Double(ticks)),
             accelActivityG: Float(d.activitySum / Double(ticks)), confidence: 1,
-            medianFrequencyHz: d.medianFrequencyTicks > 0 ? Float(d.medianFrequencySum / Double(d.medianFrequencyTicks)) : 0)
+            medianFrequencyHz: d.medianFrequencyTicks > 0
+                ? Float(d.medianFrequencySum / Double(d.medianFrequencyTicks)) : 0)
     }
 
     func closeEpisode(_ d: EpisodeData, endTick: Int, events: inout EventBuffer, confidenceScale: Float) {
         if trace != nil {
-            trace!.append(TraceItem(index: traceIndex, content: .episode(d, endTick: endTick, confidenceScale: confidenceScale)))
+            trace!.append(TraceItem(index: traceIndex,
+                                    content: .episode(d, endTick: endTick, confidenceScale: confidenceScale)))
             return
         }
-        let c = Self.classify(d, endTick: endTick, confidenceScale: confidenceScale, configuration: configuration, tickSeconds: tickSeconds, hasAccelerometer: accelAxes == 3)
+        let c = Self.classify(d, endTick: endTick, confidenceScale: confidenceScale, configuration: configuration,
+                              tickSeconds: tickSeconds, hasAccelerometer: accelAxes == 3)
         if let m = c.muscleActivity { events.append(m) }
         if let l = c.legMovement {
             events.append(l)
         } else if let e = c.cramp {
-            // The final event waits `crampAfterSeconds` to say how much the leg moved afterwards (stretching, getting up).
+            // The final event waits `crampAfterSeconds` to say how much the leg moved afterwards (stretching, getting
+            // up).
             flushPendingCramp(events: &events)
             if configuration.crampAfterSeconds > 0 {
                 pendingCramp = PendingCramp(event: e, endTick: endTick, activitySum: 0, ticks: 0)
@@ -322,8 +346,10 @@ public final class TickDetector {
     /// activity (reported when asked), a leg movement, a cramp, or nothing. Reads only the settings
     /// `DetectorConfiguration.stages` marks as classification, plus legMovementOnsetAboveRestMicrovolts and
     /// movementThresholdG (state-machine settings, equal across configurations that share a pass).
-    static func classify(_ d: EpisodeData, endTick: Int, confidenceScale: Float, configuration: DetectorConfiguration, tickSeconds: Double,
-                         hasAccelerometer: Bool) -> (muscleActivity: DetectedEvent?, legMovement: DetectedEvent?, cramp: DetectedEvent?) {
+    static func classify(_ d: EpisodeData, endTick: Int, confidenceScale: Float, configuration: DetectorConfiguration,
+                         tickSeconds: Double,
+                         hasAccelerometer: Bool) -> (muscleActivity: DetectedEvent?, legMovement: DetectedEvent?,
+                                                     cramp: DetectedEvent?) {
         let duration = Double(endTick) * tickSeconds - Double(d.onsetTick) * tickSeconds
         guard d.artifactTicks * 2 < max(1, d.ticks) else { return (nil, nil, nil) }
         var e = makeEpisodeEvent(d, kind: .legMovement, endTick: endTick, tickSeconds: tickSeconds)
@@ -334,12 +360,16 @@ public final class TickDetector {
         }
         // Muscle activity that starts with the whole leg moving (turning over, getting up) is voluntary.
         let stillAtOnset = !hasAccelerometer || d.onsetMaxActivity < configuration.movementThresholdG
-        if duration >= configuration.legMovementMinSeconds && duration <= configuration.legMovementMaxSeconds && stillAtOnset {
-            e.confidence = min(1, 0.5 + e.peakAboveRestMicrovolts / (4 * configuration.legMovementOnsetAboveRestMicrovolts)) * confidenceScale
+        if duration >= configuration.legMovementMinSeconds && duration <= configuration.legMovementMaxSeconds
+            && stillAtOnset {
+            e.confidence = min(1, 0.5 + e.peakAboveRestMicrovolts
+                                        / (4 * configuration.legMovementOnsetAboveRestMicrovolts)) * confidenceScale
             return (burst, e, nil)
-        } else if duration >= configuration.crampMinSeconds && d.stillOnset != false && e.meanAboveRestMicrovolts >= configuration.crampMinMeanAboveRestMicrovolts {
+        } else if duration >= configuration.crampMinSeconds && d.stillOnset != false
+            && e.meanAboveRestMicrovolts >= configuration.crampMinMeanAboveRestMicrovolts {
             e.kind = .cramp
-            e.confidence = min(1, 0.5 + e.meanAboveRestMicrovolts / (4 * configuration.crampMinMeanAboveRestMicrovolts)) * confidenceScale
+            e.confidence = min(1, 0.5 + e.meanAboveRestMicrovolts
+                                        / (4 * configuration.crampMinMeanAboveRestMicrovolts)) * confidenceScale
             return (burst, nil, e)
         }
         return (burst, nil, nil)
@@ -349,30 +379,38 @@ public final class TickDetector {
         let s = secondIndex
         switch wake {
         case .idle:
-            if moving { wake = .bout(onsetSecond: s, lastMovingSecond: s, activitySum: Double(activity), movingSeconds: 1) }
+            if moving {
+                wake = .bout(onsetSecond: s, lastMovingSecond: s, activitySum: Double(activity), movingSeconds: 1)
+            }
         case .bout(let onset, let last, let sum, let moved):
             if moving {
-                wake = .bout(onsetSecond: onset, lastMovingSecond: s, activitySum: sum + Double(activity), movingSeconds: moved + 1)
+                wake = .bout(onsetSecond: onset, lastMovingSecond: s, activitySum: sum + Double(activity),
+                             movingSeconds: moved + 1)
             } else if Double(s - last) * Double(ticksPerSecond) * tickSeconds >= configuration.wakeEndQuietSeconds {
-                emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved, events: &events)
+                emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved,
+                         events: &events)
                 wake = .idle
             }
         }
     }
 
-    func emitWake(onsetSecond: Int, lastMovingSecond: Int, activitySum: Double, movingSeconds: Int, events: inout EventBuffer) {
+    func emitWake(onsetSecond: Int, lastMovingSecond: Int, activitySum: Double, movingSeconds: Int,
+                  events: inout EventBuffer) {
         let onset = time(ofTick: onsetSecond * ticksPerSecond)
         let offset = time(ofTick: (lastMovingSecond + 1) * ticksPerSecond)
         if trace != nil {
-            trace!.append(TraceItem(index: traceIndex, content: .wake(DetectedEvent(kind: .sleepInterruption, onsetSeconds: onset, offsetSeconds: offset,
-                                    accelActivityG: Float(activitySum / Double(movingSeconds)),
-                                    confidence: min(1, Float(movingSeconds) / Float(max(1, lastMovingSecond - onsetSecond + 1)) + 0.5)))))
+            trace!.append(TraceItem(index: traceIndex, content: .wake(DetectedEvent(
+                kind: .sleepInterruption, onsetSeconds: onset, offsetSeconds: offset,
+                accelActivityG: Float(activitySum / Double(movingSeconds)),
+                confidence: min(1, Float(movingSeconds)
+                                   / Float(max(1, lastMovingSecond - onsetSecond + 1)) + 0.5)))))
             return
         }
         guard offset - onset >= configuration.wakeMinSeconds else { return }
         events.append(DetectedEvent(kind: .sleepInterruption, onsetSeconds: onset, offsetSeconds: offset,
                                     accelActivityG: Float(activitySum / Double(movingSeconds)),
-                                    confidence: min(1, Float(movingSeconds) / Float(max(1, lastMovingSecond - onsetSecond + 1)) + 0.5)))
+                                    confidence: min(1, Float(movingSeconds)
+                                                       / Float(max(1, lastMovingSecond - onsetSecond + 1)) + 0.5)))
     }
 
     struct PendingCramp {
@@ -414,7 +452,8 @@ public final class TickDetector {
             artifacts[c] = .idle
         }
         if case .bout(let onset, let last, let sum, let moved) = wake {
-            emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved, events: &events)
+            emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved,
+                     events: &events)
         }
         wake = .idle
     }

@@ -24,7 +24,8 @@ public struct TickLog: Sendable {
     /// thresholds matter here: filter settings are those the log was computed with.
     public func detect(with configuration: DetectorConfiguration) -> [DetectedEvent] {
         var out: [DetectedEvent]? = []
-        drive(TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: hasAccelerometer, tickSeconds: tickSeconds), into: &out)
+        drive(TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: hasAccelerometer,
+                           tickSeconds: tickSeconds), into: &out)
         out!.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
         return out!
     }
@@ -45,7 +46,8 @@ public struct TickLog: Sendable {
     /// One pass of the state machines that records every closed episode, artifact and wake bout
     /// unclassified and unfiltered, in the order a full pass would emit them.
     public func trace(with configuration: DetectorConfiguration) -> EpisodeTrace {
-        let machine = TickDetector(configuration: configuration, emgChannels: emgChannels, hasAccelerometer: hasAccelerometer, tickSeconds: tickSeconds)
+        let machine = TickDetector(configuration: configuration, emgChannels: emgChannels,
+                                   hasAccelerometer: hasAccelerometer, tickSeconds: tickSeconds)
         machine.trace = []
         machine.trace!.reserveCapacity(4096)
         var ignored: [DetectedEvent]?
@@ -64,7 +66,8 @@ public struct TickLog: Sendable {
         // Ticks after a cramp over which its movement is measured: the first n with n × tick ≥ crampAfterSeconds.
         // (Capped: a setting of 1e300 s must not overflow; such a cramp is flushed at the next boundary.)
         let afterLimit = Int.max / 4
-        var afterTicks = max(1, Int(c.crampAfterSeconds > 0 ? min(c.crampAfterSeconds / tickSeconds, Double(afterLimit)) : 1) - 2)
+        var afterTicks = max(1, Int(c.crampAfterSeconds > 0 ? min(c.crampAfterSeconds / tickSeconds,
+                                                                  Double(afterLimit)) : 1) - 2)
         while afterTicks > 1 && Double(afterTicks - 1) * tickSeconds >= c.crampAfterSeconds { afterTicks -= 1 }
         while afterTicks < afterLimit && Double(afterTicks) * tickSeconds < c.crampAfterSeconds { afterTicks += 1 }
         var pending: (event: DetectedEvent, from: Int, due: Int)?
@@ -89,14 +92,16 @@ public struct TickLog: Sendable {
                 case .wake(let e):
                     if e.offsetSeconds - e.onsetSeconds >= c.wakeMinSeconds { out.append(e) }
                 case .episode(let d, let endTick, let confidenceScale):
-                    let r = TickDetector.classify(d, endTick: endTick, confidenceScale: confidenceScale, configuration: c, tickSeconds: tickSeconds,
+                    let r = TickDetector.classify(d, endTick: endTick, confidenceScale: confidenceScale,
+                                                  configuration: c, tickSeconds: tickSeconds,
                                                   hasAccelerometer: hasAccelerometer)
                     if let m = r.muscleActivity { out.append(m) }
                     if let l = r.legMovement {
                         out.append(l)
                     } else if let e = r.cramp {
                         flush(through: item.index)
-                        if c.crampAfterSeconds > 0 { pending = (e, item.index, item.index + afterTicks) } else { out.append(e) }
+                        if c.crampAfterSeconds > 0 { pending = (e, item.index,
+                                                                item.index + afterTicks) } else { out.append(e) }
                     }
                 case .boundary:
                     flush(through: item.index)
@@ -119,7 +124,9 @@ public struct TickLog: Sendable {
         features.withUnsafeBufferPointer { ticks in
             for i in ticks.indices {
                 while restartIndex < restarts.count && restarts[restartIndex].endTick <= tick {
-                    machine.restart(endTick: restarts[restartIndex].endTick, resumeTick: restarts[restartIndex].resumeTick, settleTicks: settleTicks, into: &buffer)
+                    machine.restart(endTick: restarts[restartIndex].endTick,
+                                    resumeTick: restarts[restartIndex].resumeTick, settleTicks: settleTicks,
+                                    into: &buffer)
                     tick = restarts[restartIndex].resumeTick
                     restartIndex += 1
                 }
@@ -134,7 +141,8 @@ public struct TickLog: Sendable {
         }
         // Gaps after the last tick.
         while restartIndex < restarts.count {
-            machine.restart(endTick: restarts[restartIndex].endTick, resumeTick: restarts[restartIndex].resumeTick, settleTicks: settleTicks, into: &buffer)
+            machine.restart(endTick: restarts[restartIndex].endTick, resumeTick: restarts[restartIndex].resumeTick,
+                            settleTicks: settleTicks, into: &buffer)
             restartIndex += 1
         }
         machine.finish(endTick: endTick, into: &buffer)
@@ -171,7 +179,8 @@ struct TraceItem: Sendable {
 extension NightDetector {
     /// Starts logging every tick's features (for threshold sweeps); call before the first sample.
     public func startTickLog() {
-        var log = TickLog(emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds, settleTicks: settleTicks)
+        var log = TickLog(emgChannels: emgChannels, hasAccelerometer: accelAxes == 3, tickSeconds: tickSeconds,
+                          settleTicks: settleTicks)
         // Room for 12 hours up front: the pages are only touched as ticks are written, so shorter
         // recordings cost nothing more, and a night never pays for copying a growing log (measured:
         // those copies and their page faults were a tenth of a threshold sweep's time).

@@ -46,8 +46,10 @@ public enum AccuracyStudy {
                 let result = try run.finish(sizeBytes: 0)
                 var byKind: [EventKind: (MatchResult, [Double])] = [:]
                 for kind in kinds {
-                    let reference = simulator.labels.filter { $0.kind == kind }.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
-                    let detected = result.events.filter { $0.kind == kind }.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
+                    let reference = simulator.labels.filter { $0.kind == kind }.map { Interval($0.onsetSeconds,
+                                                                                               $0.offsetSeconds) }
+                    let detected = result.events.filter { $0.kind == kind }.map { Interval($0.onsetSeconds,
+                                                                                           $0.offsetSeconds) }
                     let m = EventMatcher.match(reference: reference, detected: detected)
                     byKind[kind] = (m, EventMatcher.onsetErrors(m, reference: reference, detected: detected))
                 }

@@ -34,19 +34,22 @@ while let a = args.popFirst() {
     case "--crampwatch": options.binary = args.popFirst()!
     case "--accuracy": options.accuracyNights = Int(args.popFirst()!)!
     default:
-        FileHandle.standardError.write(Data("usage: crampwatch-bench [--data DIR] [--hours H] [--reference FILE] [--crampwatch BINARY] [--json]\n".utf8))
+        FileHandle.standardError.write(Data(("usage: crampwatch-bench [--data DIR] [--hours H] [--reference FILE] "
+                                             + "[--crampwatch BINARY] [--json]\n").utf8))
         exit(64)
     }
 }
 if options.binary.isEmpty {
-    options.binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("crampwatch").path
+    options.binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("crampwatch").path
 }
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 func cpuSeconds() -> Double {
     var u = rusage()
     getrusage(RUSAGE_SELF.rawValue, &u)
-    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6
+        + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
 }
 func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 
@@ -100,8 +103,11 @@ func decode(_ path: String) throws -> Decoded {
 }
 
 /// Runs the detector over decoded samples, block by block as they arrived.
-func detect(_ d: Decoded, countAllocationsAfterBlocks warmup: Int? = nil, logTicks: Bool = false) throws -> (seconds: Double, allocations: UInt64, blocksCounted: Int, log: TickLog?) {
-    let detector = try NightDetector(configuration: DetectorConfiguration(), sampleRateHz: d.info.emgRateHz, emgChannels: d.info.emgChannels,
+func detect(_ d: Decoded, countAllocationsAfterBlocks warmup: Int? = nil,
+            logTicks: Bool = false) throws -> (seconds: Double, allocations: UInt64, blocksCounted: Int,
+                                               log: TickLog?) {
+    let detector = try NightDetector(configuration: DetectorConfiguration(), sampleRateHz: d.info.emgRateHz,
+                                     emgChannels: d.info.emgChannels,
                                      accelRateHz: d.info.accelRateHz, accelAxes: d.info.accelAxes)
     if logTicks { detector.startTickLog() }
     var events = EventBuffer(capacity: 4096)
@@ -112,7 +118,8 @@ func detect(_ d: Decoded, countAllocationsAfterBlocks warmup: Int? = nil, logTic
         d.accel.withUnsafeBufferPointer { accel in
             for (i, b) in d.blocks.enumerated() {
                 if i == warmup { cw_alloc_counting(1) }
-                detector.process(emg: UnsafeBufferPointer(rebasing: emg[e0..<(e0 + b.emg)]), accel: UnsafeBufferPointer(rebasing: accel[a0..<(a0 + b.accel)]), into: &events)
+                detector.process(emg: UnsafeBufferPointer(rebasing: emg[e0..<(e0 + b.emg)]),
+                                 accel: UnsafeBufferPointer(rebasing: accel[a0..<(a0 + b.accel)]), into: &events)
                 // Draining events is part of the loop: their storage is reserved up front.
                 events.removeAll()
                 e0 += b.emg
@@ -136,7 +143,10 @@ func detect(_ d: Decoded, countAllocationsAfterBlocks warmup: Int? = nil, logTic
     var pid: pid_t = 0
     let rc = posix_spawn(&pid, options.binary, &actions, nil, &cargs, environ)
     posix_spawn_file_actions_destroy(&actions)
-    guard rc == 0 else { throw NSError(domain: "bench", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: "cannot start \(options.binary)"]) }
+    guard rc == 0 else {
+        throw NSError(domain: "bench", code: Int(rc),
+                      userInfo: [NSLocalizedDescriptionKey: "cannot start \(options.binary)"])
+    }
     var status: Int32 = 0
     var usage = rusage()
     _ = wait4(pid, &status, 0, &usage)
@@ -154,12 +164,15 @@ if options.accuracyNights > 0 {
     note("simulating and replaying \(seeds.count) nights of \(options.hours) h (seeds 1000…), on every core…")
     let t0 = now()
     let study = try AccuracyStudy.run(seeds: seeds, hours: options.hours)
-    print("Accuracy on \(seeds.count) simulated \(options.hours)-hour nights (seeds \(seeds.first!)–\(seeds.last!), never used for tuning; \(String(format: "%.0f", now() - t0)) s):\n")
+    print("Accuracy on \(seeds.count) simulated \(options.hours)-hour nights (seeds \(seeds.first!)–\(seeds.last!), "
+          + "never used for tuning; \(String(format: "%.0f", now() - t0)) s):\n")
     print("| event | labelled | detected | sensitivity | precision | F1 | false per night | median onset error |")
     print("|---|---|---|---|---|---|---|---|")
     for k in study {
-        print("| \(k.kind.rawValue) | \(k.match.referenceCount) | \(k.match.detectionCount) | \(String(format: "%.3f", k.match.sensitivity)) | \(String(format: "%.3f", k.match.precision)) | "
-              + "\(String(format: "%.3f", k.match.f1)) | \(String(format: "%.2f", k.falsePerNight)) | \(String(format: "%.2f s", k.medianAbsoluteOnsetError)) |")
+        print("| \(k.kind.rawValue) | \(k.match.referenceCount) | \(k.match.detectionCount) | "
+              + "\(String(format: "%.3f", k.match.sensitivity)) | \(String(format: "%.3f", k.match.precision)) | "
+              + "\(String(format: "%.3f", k.match.f1)) | \(String(format: "%.2f", k.falsePerNight)) | "
+              + "\(String(format: "%.2f s", k.medianAbsoluteOnsetError)) |")
     }
     exit(0)
 }
@@ -208,7 +221,8 @@ do {
     if !FileManager.default.fileExists(atPath: edf) {
         note("writing the night as EDF+ (once)…")
         guard try runCrampwatch(["replay", full, "--no-journal", "--write-edf", edf]).status == 0 else {
-            throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "crampwatch replay --write-edf failed"])
+            throw NSError(domain: "bench", code: 1,
+                          userInfo: [NSLocalizedDescriptionKey: "crampwatch replay --write-edf failed"])
         }
     }
     let (bestEDF, edfNight) = try replayBestOf3(edf)
@@ -241,8 +255,10 @@ do {
     results["ns_per_sample_signal_core"] = coreSeconds / emgSamples * 1e9
     results["ns_per_sample_filters_envelope"] = (coreSeconds - machinesSeconds) / emgSamples * 1e9
     results["ns_per_sample_baseline_detectors"] = machinesSeconds / emgSamples * 1e9
-    row("filters + tick energy + RMS envelope (per sample)", String(format: "%.2f ns/sample", (coreSeconds - machinesSeconds) / emgSamples * 1e9))
-    row("baselines + detectors (per 10-ms tick, per sample)", String(format: "%.2f ns/sample", machinesSeconds / emgSamples * 1e9))
+    row("filters + tick energy + RMS envelope (per sample)",
+        String(format: "%.2f ns/sample", (coreSeconds - machinesSeconds) / emgSamples * 1e9))
+    row("baselines + detectors (per 10-ms tick, per sample)",
+        String(format: "%.2f ns/sample", machinesSeconds / emgSamples * 1e9))
     row("signal core in all", String(format: "%.2f ns/sample", coreSeconds / emgSamples * 1e9))
 
     let journalPath = NSTemporaryDirectory() + "cw-bench-\(getpid()).sqlite"
@@ -253,7 +269,8 @@ do {
     try? FileManager.default.removeItem(atPath: journalPath)
     results["journal_write_ms"] = journalSeconds * 1000
     results["ns_per_sample_journal"] = journalSeconds / emgSamples * 1e9
-    row("journal write of the night (\(night.events.count) events)", String(format: "%.1f ms (%.3f ns/sample)", journalSeconds * 1000, journalSeconds / emgSamples * 1e9))
+    row("journal write of the night (\(night.events.count) events)",
+        String(format: "%.1f ms (%.3f ns/sample)", journalSeconds * 1000, journalSeconds / emgSamples * 1e9))
 
     // 3. Allocations in the sample loop, steady state (after the first minute).
     let oneHour = try decode(hour)
@@ -275,7 +292,8 @@ do {
     let replayAllocations = cw_alloc_count()
     let hourResult = try capture.finish(sizeBytes: UInt64(hourBytes.count))
     results["allocations_replay_path_steady"] = Double(replayAllocations)
-    row("allocations in the whole replay path after minute 1 (\(hourResult.stats.frames) frames)", "\(replayAllocations) in all (events and gaps are stored as they occur)")
+    row("allocations in the whole replay path after minute 1 (\(hourResult.stats.frames) frames)",
+        "\(replayAllocations) in all (events and gaps are stored as they occur)")
 
     // 5. CPU of live monitoring: the monitor's path fed 512-byte USB packets, per hour of device data.
     let live = CaptureRun(path: hour, configuration: DetectorConfiguration())
@@ -291,7 +309,8 @@ do {
     _ = try live.finish(sizeBytes: UInt64(hourBytes.count))
     let cpuPerHour = cpuSeconds() - c0
     results["live_cpu_s_per_hour"] = cpuPerHour
-    row("CPU for live monitoring, per hour of device data (512-byte packets)", String(format: "%.2f s (%.3f %% of a core)", cpuPerHour, cpuPerHour / 36))
+    row("CPU for live monitoring, per hour of device data (512-byte packets)",
+        String(format: "%.2f s (%.3f %% of a core)", cpuPerHour, cpuPerHour / 36))
 
     // 6. The SciPy reference on the same night's EMG.
     let dump = "\(options.data)/emg-\(Int(options.hours))h.f32"
@@ -300,7 +319,8 @@ do {
     }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", options.reference, "--emg", dump, "--fs", "\(info.emgRateHz)", "--channels", "\(info.emgChannels)", "--mains", "\(info.mainsHz)"]
+    p.arguments = ["python3", options.reference, "--emg", dump, "--fs", "\(info.emgRateHz)", "--channels",
+                   "\(info.emgChannels)", "--mains", "\(info.mainsHz)"]
     let pipe = Pipe()
     p.standardOutput = pipe
     try p.run()
@@ -312,14 +332,17 @@ do {
         results["reference_total_s"] = refTotal
         results["speedup_dsp"] = refDSP / coreSeconds
         results["speedup_end_to_end"] = refTotal / best
-        row("signal core on the decoded night vs SciPy sosfilt + RMS + hysteresis", String(format: "%.2f s", coreSeconds),
+        row("signal core on the decoded night vs SciPy sosfilt + RMS + hysteresis",
+            String(format: "%.2f s", coreSeconds),
             String(format: "%.2f s (ours %.1f× faster)", refDSP, refDSP / coreSeconds))
         row("end to end: our replay from raw capture vs SciPy from a float32 file", String(format: "%.2f s", best),
             String(format: "%.2f s (ours %.1f× faster)", refTotal, refTotal / best))
         results["speedup_end_to_end_edf"] = refTotal / bestEDF
-        row("end to end from a sample file: our replay from EDF+ vs SciPy from a float32 file", String(format: "%.2f s", bestEDF),
+        row("end to end from a sample file: our replay from EDF+ vs SciPy from a float32 file",
+            String(format: "%.2f s", bestEDF),
             String(format: "%.2f s (ours %.1f× faster)", refTotal, refTotal / bestEDF))
-        row("  reference detections (cramp-length episodes / leg-movement-length)", "\(events.filter { $0.kind == .cramp }.count) / \(events.filter { $0.kind == .legMovement }.count)",
+        row("  reference detections (cramp-length episodes / leg-movement-length)",
+            "\(events.filter { $0.kind == .cramp }.count) / \(events.filter { $0.kind == .legMovement }.count)",
             String(format: "%.0f / %.0f", ref["long_episodes"] ?? -1, ref["short_episodes"] ?? -1))
     } else {
         row("SciPy reference", "", "failed (exit \(p.terminationStatus)); is scipy installed?")
@@ -336,8 +359,11 @@ if options.json {
 } else {
     var uts = utsname()
     uname(&uts)
-    let machine = withUnsafePointer(to: &uts.machine) { $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) } }
-    let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? machine
+    let machine = withUnsafePointer(to: &uts.machine) { $0.withMemoryRebound(to: CChar.self,
+                                                                             capacity: 65) { String(cString: $0) } }
+    let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+        .first { $0.hasPrefix("model "
+                              + "name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? machine
     print("Machine: \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores; one core used.\n")
     print("| measurement | Crampwatch | NumPy/SciPy reference |")
     print("|---|---|---|")

@@ -10,10 +10,13 @@ import SignalCore
 
 /// Which detector configuration to use: the defaults, a JSON file, or one saved in the journal by name.
 struct DetectorOptions: ParsableArguments {
-    @Option(name: .customLong("config"), help: ArgumentHelp("Use the detector configuration saved under this name (see `crampwatch config list`).", valueName: "name"))
+    @Option(name: .customLong("config"), help: ArgumentHelp("Use the detector configuration saved under this name (see "
+                                                            + "`crampwatch config list`).", valueName: "name"))
     var configName: String?
 
-    @Option(name: .customLong("config-file"), help: ArgumentHelp("Use the detector configuration in this JSON file (see `crampwatch config show`).", valueName: "path"))
+    @Option(name: .customLong("config-file"),
+            help: ArgumentHelp("Use the detector configuration in this JSON file (see `crampwatch config show`).",
+                               valueName: "path"))
     var configFile: String?
 
     func validate() throws {
@@ -23,7 +26,8 @@ struct DetectorOptions: ParsableArguments {
     func resolve(journalPath: String) throws -> DetectorConfiguration {
         if let configFile {
             do {
-                return try JSONDecoder().decode(DetectorConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: configFile)))
+                return try JSONDecoder()
+                    .decode(DetectorConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: configFile)))
             } catch let error as DecodingError {
                 throw ReplayError("\(configFile): not a usable detector configuration: \(describe(error))")
             } catch {
@@ -34,7 +38,9 @@ struct DetectorOptions: ParsableArguments {
             let journal = try Journal(path: journalPath)
             guard let record = try journal.configuration(named: configName) else {
                 let names = (try? journal.namedConfigurations().compactMap(\.name)) ?? []
-                throw ReplayError("no configuration named \"\(configName)\" in \(journalPath)" + (names.isEmpty ? "; save one with `crampwatch validate … --save NAME`" : "; saved ones: \(names.joined(separator: ", "))"))
+                throw ReplayError("no configuration named \"\(configName)\" in \(journalPath)"
+                                  + (names.isEmpty ? "; save one with `crampwatch validate … --save NAME`"
+                                                   : "; saved ones: \(names.joined(separator: ", "))"))
             }
             return try JSONDecoder().decode(DetectorConfiguration.self, from: Data(record.json.utf8))
         }
@@ -46,8 +52,10 @@ func describe(_ error: DecodingError) -> String {
     switch error {
     case .dataCorrupted(let c): return c.debugDescription
     case .keyNotFound(let k, _): return "missing \(k.stringValue)"
-    case .typeMismatch(_, let c): return "\(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)"
-    case .valueNotFound(_, let c): return "\(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)"
+    case .typeMismatch(_, let c): return "\(c.codingPath.map(\.stringValue).joined(separator: ".")): "
+                                         + "\(c.debugDescription)"
+    case .valueNotFound(_, let c): return "\(c.codingPath.map(\.stringValue).joined(separator: ".")): "
+                                          + "\(c.debugDescription)"
     @unknown default: return "\(error)"
     }
 }
@@ -60,8 +68,10 @@ struct ConfigCommand: ParsableCommand {
     )
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Prints a configuration (the defaults unless --config or --config-file).",
-                                                        discussion: "With --json the output is a file you can edit and pass back with --config-file.")
+        static let configuration = CommandConfiguration(abstract: "Prints a configuration (the defaults unless "
+                                                                  + "--config or --config-file).",
+                                                        discussion: "With --json the output is a file you can edit and "
+                                                                    + "pass back with --config-file.")
         @OptionGroup var detector: DetectorOptions
         @OptionGroup var journal: JournalOptions
         @Flag(help: "Print the configuration as JSON.") var json = false
@@ -99,7 +109,8 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Lists the configurations saved in the journal by name.")
+        static let configuration = CommandConfiguration(abstract: "Lists the configurations saved in the journal by "
+                                                                  + "name.")
         @OptionGroup var journal: JournalOptions
 
         func run() throws {

@@ -5,7 +5,8 @@ import Foundation
 struct Crampwatch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crampwatch",
-        abstract: "Finds nocturnal leg cramps, leg movements and the awakenings they cause in a night's EMG and accelerometer data.",
+        abstract: "Finds nocturnal leg cramps, leg movements and the awakenings they cause in a night's EMG and "
+                  + "accelerometer data.",
         discussion: """
             Typical use:
               crampwatch simulate --seed 7 --hours 8 --out night7     make a test night with known answers
@@ -17,7 +18,8 @@ struct Crampwatch: ParsableCommand {
             (~/.local/share/crampwatch/journal.sqlite) unless you give --journal.
             """,
         version: "0.1.0",
-        subcommands: [Simulate.self, Replay.self, Monitor.self, Devices.self, Repair.self, JournalCommand.self, Validate.self, ConfigCommand.self, ReportCommand.self]
+        subcommands: [Simulate.self, Replay.self, Monitor.self, Devices.self, Repair.self, JournalCommand.self,
+                      Validate.self, ConfigCommand.self, ReportCommand.self]
     )
 
     static func main() {
@@ -36,7 +38,9 @@ struct Crampwatch: ParsableCommand {
 
 /// Options shared by the commands that use the journal.
 struct JournalOptions: ParsableArguments {
-    @Option(name: .customLong("journal"), help: ArgumentHelp("The journal file (SQLite). Default: $XDG_DATA_HOME/crampwatch/journal.sqlite.", valueName: "path"))
+    @Option(name: .customLong("journal"),
+            help: ArgumentHelp("The journal file (SQLite). Default: $XDG_DATA_HOME/crampwatch/journal.sqlite.",
+                               valueName: "path"))
     var path: String?
 
     var resolvedPath: String { path ?? Journal.defaultPath() }

@@ -12,11 +12,23 @@ struct CrampNote {
 
     /// Parses `HH:mm,leg,pain`, or says what is wrong with it.
     static func parse(_ argument: String) -> Result<CrampNote, ValidationError> {
-        let f = argument.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard f.count == 3 else { return .failure(ValidationError("--cramp \"\(argument)\" needs three parts separated by commas: time, leg, pain, e.g. 03:10,left,7.")) }
-        guard let (h, m) = parseClock(f[0]) else { return .failure(ValidationError("--cramp \"\(argument)\": the time must be a 24-hour clock time like 03:10.")) }
-        guard ["left", "right", "both"].contains(f[1]) else { return .failure(ValidationError("--cramp \"\(argument)\": the leg must be left, right or both.")) }
-        guard let p = Int(f[2]), (0...10).contains(p) else { return .failure(ValidationError("--cramp \"\(argument)\": the pain must be a whole number from 0 (none) to 10 (worst).")) }
+        let f = argument.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard f.count == 3 else {
+            return .failure(ValidationError("--cramp \"\(argument)\" needs three parts separated by commas: time, leg, "
+                                            + "pain, e.g. 03:10,left,7."))
+        }
+        guard let (h, m) = parseClock(f[0]) else {
+            return .failure(ValidationError("--cramp \"\(argument)\": the time must be a 24-hour clock time like "
+                                            + "03:10."))
+        }
+        guard ["left", "right", "both"].contains(f[1]) else {
+            return .failure(ValidationError("--cramp \"\(argument)\": the leg must be left, right or both."))
+        }
+        guard let p = Int(f[2]), (0...10).contains(p) else {
+            return .failure(ValidationError("--cramp \"\(argument)\": the pain must be a whole number from 0 (none) to "
+                                            + "10 (worst)."))
+        }
         return .success(CrampNote(hour: h, minute: m, leg: f[1], pain: p))
     }
 }
@@ -24,7 +36,10 @@ struct CrampNote {
 /// "HH:mm" → (hour, minute).
 func parseClock(_ s: String) -> (Int, Int)? {
     let p = s.split(separator: ":")
-    guard p.count == 2, p[0].count <= 2, p[1].count == 2, let h = Int(p[0]), let m = Int(p[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+    guard p.count == 2, p[0].count <= 2, p[1].count == 2, let h = Int(p[0]), let m = Int(p[1]), (0..<24).contains(h),
+          (0..<60).contains(m) else {
+        return nil
+    }
     return (h, m)
 }
 
@@ -44,7 +59,10 @@ func moment(evening date: String, hour: Int, minute: Int) -> Date? {
     var cal = Calendar(identifier: .gregorian)
     cal.timeZone = .current
     let p = date.split(separator: "-").compactMap { Int($0) }
-    guard p.count == 3, let day = cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2], hour: hour, minute: minute)) else { return nil }
+    guard p.count == 3, let day = cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2], hour: hour,
+                                                                minute: minute)) else {
+        return nil
+    }
     return hour < 12 ? cal.date(byAdding: .day, value: 1, to: day) : day
 }
 
@@ -62,50 +80,81 @@ extension JournalCommand.Diary {
         static let configuration = CommandConfiguration(
             abstract: "Adds (or amends) the diary entry for one evening.",
             discussion: """
-                The entry belongs to the evening the night began: a cramp at 03:10 goes in the previous evening's entry.
-                Give only what you know; a second `diary add` for the same date fills in or replaces the fields it names.
+                The entry belongs to the evening the night began: a cramp at 03:10 goes in the previous \
+                evening's entry.
+                Give only what you know; a second `diary add` for the same date fills in or replaces the fields it \
+                names.
                 Examples:
                   crampwatch journal diary add --magnesium 300 --magnesium-form citrate
                   crampwatch journal diary add --fluids 1800 --exercise 40 --stretched
                   crampwatch journal diary add --bedtime 23:10 --cramp 03:10,left,7
                 """
         )
-        @Option(help: ArgumentHelp("The evening the night began (default: this evening, or last evening before noon).", valueName: "yyyy-mm-dd")) var date: String?
+        @Option(help: ArgumentHelp("The evening the night began (default: this evening, or last evening before noon).",
+                                   valueName: "yyyy-mm-dd")) var date: String?
         @Option(help: ArgumentHelp("Magnesium taken that day.", valueName: "mg")) var magnesium: Double?
-        @Option(name: .customLong("magnesium-form"), help: ArgumentHelp("Supplement form (citrate, oxide, glycinate, …) or \"food\".", valueName: "form")) var magnesiumForm: String?
+        @Option(name: .customLong("magnesium-form"),
+                help: ArgumentHelp("Supplement form (citrate, oxide, glycinate, …) or \"food\".",
+                                   valueName: "form")) var magnesiumForm: String?
         @Option(help: ArgumentHelp("Calcium taken that day.", valueName: "mg")) var calcium: Double?
         @Option(help: ArgumentHelp("Potassium taken that day.", valueName: "mg")) var potassium: Double?
-        @Option(name: .customLong("vitamin-d"), help: ArgumentHelp("Vitamin D taken that day.", valueName: "IU")) var vitaminD: Double?
+        @Option(name: .customLong("vitamin-d"),
+                help: ArgumentHelp("Vitamin D taken that day.", valueName: "IU")) var vitaminD: Double?
         @Option(help: ArgumentHelp("Fluids drunk that day.", valueName: "ml")) var fluids: Double?
-        @Option(help: ArgumentHelp("Caffeine that day (a cup of coffee is about 95 mg).", valueName: "mg")) var caffeine: Double?
-        @Option(help: ArgumentHelp("Alcohol that day, in units (8 g of alcohol each; a small glass of wine is about 1.5).", valueName: "units")) var alcohol: Double?
+        @Option(help: ArgumentHelp("Caffeine that day (a cup of coffee is about 95 mg).",
+                                   valueName: "mg")) var caffeine: Double?
+        @Option(help: ArgumentHelp("Alcohol that day, in units (8 g of alcohol each; a small glass of wine is about "
+                                   + "1.5).", valueName: "units")) var alcohol: Double?
         @Option(help: ArgumentHelp("Exercise that day.", valueName: "minutes")) var exercise: Double?
         @Flag(inversion: .prefixedNo, help: "Whether you stretched your legs before bed.") var stretched: Bool?
         @Option(help: ArgumentHelp("Stress that day, 0 (none) to 10 (worst).", valueName: "0-10")) var stress: Int?
         @Option(help: ArgumentHelp("When you went to bed.", valueName: "HH:mm")) var bedtime: String?
-        @Option(name: .customLong("wake-time"), help: ArgumentHelp("When you got up.", valueName: "HH:mm")) var wakeTime: String?
-        @Flag(name: .customLong("late-meal"), inversion: .prefixedNo, help: "Whether you ate a meal within 2 hours of bed.") var lateMeal: Bool?
+        @Option(name: .customLong("wake-time"),
+                help: ArgumentHelp("When you got up.", valueName: "HH:mm")) var wakeTime: String?
+        @Flag(name: .customLong("late-meal"), inversion: .prefixedNo,
+              help: "Whether you ate a meal within 2 hours of bed.") var lateMeal: Bool?
         @Option(help: ArgumentHelp("Screen time in the hour before bed.", valueName: "minutes")) var screens: Double?
         @Option(help: ArgumentHelp("Free notes.", valueName: "text")) var note: String?
-        @Option(help: ArgumentHelp("A cramp you noticed: clock time, leg (left, right, both) and pain 0-10, e.g. 03:10,left,7. Repeat for more.", valueName: "HH:mm,leg,pain"))
+        @Option(help: ArgumentHelp("A cramp you noticed: clock time, leg (left, right, both) and pain 0-10, e.g. "
+                                   + "03:10,left,7. Repeat for more.", valueName: "HH:mm,leg,pain"))
         var cramp: [String] = []
         @OptionGroup var journal: JournalOptions
         @Flag(help: "Print the saved entry as JSON.") var json = false
 
         func validate() throws {
-            if let date, !isDate(date) { throw ValidationError("--date must be a calendar date like 2026-05-03 (the evening the night began).") }
-            for (name, value, unit, maxValue) in [("--magnesium", magnesium, "mg", 5000.0), ("--calcium", calcium, "mg", 10000), ("--potassium", potassium, "mg", 20000),
-                                                  ("--vitamin-d", vitaminD, "IU", 100_000), ("--fluids", fluids, "ml", 20000), ("--caffeine", caffeine, "mg", 3000),
-                                                  ("--alcohol", alcohol, "units", 50), ("--exercise", exercise, "minutes", 1440), ("--screens", screens, "minutes", 1440)] {
+            if let date, !isDate(date) {
+                throw ValidationError("--date must be a calendar date like 2026-05-03 (the evening the night began).")
+            }
+            for (name, value, unit, maxValue) in [("--magnesium", magnesium, "mg", 5000.0),
+                                                  ("--calcium", calcium, "mg", 10000),
+                                                  ("--potassium", potassium, "mg", 20000),
+                                                  ("--vitamin-d", vitaminD, "IU", 100_000),
+                                                  ("--fluids", fluids, "ml", 20000),
+                                                  ("--caffeine", caffeine, "mg", 3000),
+                                                  ("--alcohol", alcohol, "units", 50),
+                                                  ("--exercise", exercise, "minutes", 1440),
+                                                  ("--screens", screens, "minutes", 1440)] {
                 if let v = value, !(v >= 0 && v <= maxValue) {
-                    throw ValidationError("\(name) must be between 0 and \(Int(maxValue)) \(unit); give the day's total in \(unit).")
+                    throw ValidationError("\(name) must be between 0 and \(Int(maxValue)) \(unit); give the day's "
+                                          + "total in \(unit).")
                 }
             }
-            if let stress, !(0...10).contains(stress) { throw ValidationError("--stress must be a whole number from 0 (none) to 10 (worst).") }
-            if let bedtime, parseClock(bedtime) == nil { throw ValidationError("--bedtime must be a clock time like 23:15 (24-hour).") }
-            if let wakeTime, parseClock(wakeTime) == nil { throw ValidationError("--wake-time must be a clock time like 06:45 (24-hour).") }
-            if let f = magnesiumForm, f.isEmpty || f.count > 60 { throw ValidationError("--magnesium-form must name the supplement form (e.g. citrate) or say \"food\", in at most 60 characters.") }
-            if magnesiumForm != nil && magnesium == nil { throw ValidationError("--magnesium-form needs --magnesium <mg> too: say how much.") }
+            if let stress, !(0...10).contains(stress) {
+                throw ValidationError("--stress must be a whole number from 0 (none) to 10 (worst).")
+            }
+            if let bedtime, parseClock(bedtime) == nil {
+                throw ValidationError("--bedtime must be a clock time like 23:15 (24-hour).")
+            }
+            if let wakeTime, parseClock(wakeTime) == nil {
+                throw ValidationError("--wake-time must be a clock time like 06:45 (24-hour).")
+            }
+            if let f = magnesiumForm, f.isEmpty || f.count > 60 {
+                throw ValidationError("--magnesium-form must name the supplement form (e.g. citrate) or say \"food\", "
+                                      + "in at most 60 characters.")
+            }
+            if magnesiumForm != nil && magnesium == nil {
+                throw ValidationError("--magnesium-form needs --magnesium <mg> too: say how much.")
+            }
             for c in cramp { if case .failure(let e) = CrampNote.parse(c) { throw e } }
             if let note, note.count > 4000 { throw ValidationError("--note is limited to 4000 characters.") }
         }
@@ -113,10 +162,14 @@ extension JournalCommand.Diary {
         func run() throws {
             let evening = date ?? currentEvening()
             var entry = DiaryEntry(date: evening)
-            entry.magnesiumMg = magnesium; entry.magnesiumForm = magnesiumForm; entry.calciumMg = calcium; entry.potassiumMg = potassium
-            entry.vitaminDIU = vitaminD; entry.fluidsMl = fluids; entry.caffeineMg = caffeine; entry.alcoholUnits = alcohol
-            entry.exerciseMinutes = exercise; entry.stretchedBeforeBed = stretched; entry.stress = stress; entry.bedtime = bedtime
-            entry.wakeTime = wakeTime; entry.lateMeal = lateMeal; entry.screensMinutesBeforeBed = screens; entry.notes = note
+            entry.magnesiumMg = magnesium; entry.magnesiumForm = magnesiumForm; entry.calciumMg = calcium
+            entry.potassiumMg = potassium
+            entry.vitaminDIU = vitaminD; entry.fluidsMl = fluids; entry.caffeineMg = caffeine
+            entry.alcoholUnits = alcohol
+            entry.exerciseMinutes = exercise; entry.stretchedBeforeBed = stretched; entry.stress = stress
+            entry.bedtime = bedtime
+            entry.wakeTime = wakeTime; entry.lateMeal = lateMeal; entry.screensMinutesBeforeBed = screens
+            entry.notes = note
             var reports: [SelfReportedCramp] = []
             for c in cramp.compactMap({ try? CrampNote.parse($0).get() }) {
                 guard let at = moment(evening: evening, hour: c.hour, minute: c.minute) else {
@@ -136,13 +189,17 @@ extension JournalCommand.Diary {
             if json {
                 try printISOJSON(DiaryRow(saved, cramps: reports.map { CrampRow($0, status: nil) }))
             } else {
-                print("Saved the diary for the evening of \(evening) in \(j.path)" + (reports.isEmpty ? "." : ", with \(reports.count) cramp\(reports.count == 1 ? "" : "s") you noticed."))
+                print("Saved the diary for the evening of \(evening) in "
+                      + "\(j.path)" + (reports.isEmpty ? "." : ", with \(reports.count) "
+                                                               + "cramp\(reports.count == 1 ? "" : "s") you noticed."))
             }
         }
     }
 
     struct Cramp: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Writes down a cramp you noticed, with its full date and time; reports compare it with what was detected.")
+        static let configuration = CommandConfiguration(abstract: "Writes down a cramp you noticed, with its full date "
+                                                                  + "and time; reports compare it with what was "
+                                                                  + "detected.")
         @Option(help: ArgumentHelp("When it started, local time.", valueName: "yyyy-mm-ddThh:mm")) var time: String
         @Option(help: ArgumentHelp("left, right or both.", valueName: "leg")) var leg: String
         @Option(help: ArgumentHelp("How much it hurt, 0 (none) to 10 (worst).", valueName: "0-10")) var pain: Int
@@ -159,16 +216,25 @@ extension JournalCommand.Diary {
         }
 
         func validate() throws {
-            guard Self.parse(time) != nil else { throw ValidationError("--time must look like 2026-11-25T02:40 (local time).") }
-            guard ["left", "right", "both"].contains(leg) else { throw ValidationError("--leg must be left, right or both.") }
-            guard (0...10).contains(pain) else { throw ValidationError("--pain must be a whole number from 0 (none) to 10 (worst).") }
-            if let duration, !(duration > 0 && duration <= 600) { throw ValidationError("--duration must be more than 0 and at most 600 minutes.") }
+            guard Self.parse(time) != nil else {
+                throw ValidationError("--time must look like 2026-11-25T02:40 (local time).")
+            }
+            guard ["left", "right", "both"].contains(leg) else {
+                throw ValidationError("--leg must be left, right or both.")
+            }
+            guard (0...10).contains(pain) else {
+                throw ValidationError("--pain must be a whole number from 0 (none) to 10 (worst).")
+            }
+            if let duration, !(duration > 0 && duration <= 600) {
+                throw ValidationError("--duration must be more than 0 and at most 600 minutes.")
+            }
         }
 
         func run() throws {
             let j = try openJournal(journal)
             do {
-                try j.saveSelfReportedCramp(SelfReportedCramp(time: Self.parse(time)!, leg: leg, pain: pain, durationMinutes: duration, notes: notes))
+                try j.saveSelfReportedCramp(SelfReportedCramp(time: Self.parse(time)!, leg: leg, pain: pain,
+                                                              durationMinutes: duration, notes: notes))
             } catch {
                 complain("\(error)")
                 throw Exit.failure
@@ -178,14 +244,18 @@ extension JournalCommand.Diary {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Lists diary entries with the cramps you noticed and whether the detector saw them.")
+        static let configuration = CommandConfiguration(abstract: "Lists diary entries with the cramps you noticed and "
+                                                                  + "whether the detector saw them.")
         @Option(help: ArgumentHelp("First evening to list.", valueName: "yyyy-mm-dd")) var from: String?
         @Option(help: ArgumentHelp("Last evening to list.", valueName: "yyyy-mm-dd")) var to: String?
         @OptionGroup var journal: JournalOptions
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
-            for (name, v) in [("--from", from), ("--to", to)] { if let v, !isDate(v) { throw ValidationError("\(name) must be a calendar date like 2026-05-03.") } }
+            for (name, v) in [("--from", from),
+                              ("--to",
+                               to)] { if let v, !isDate(v) { throw ValidationError("\(name) must be a calendar date "
+                                                                                   + "like 2026-05-03.") } }
         }
 
         func run() throws {
@@ -198,26 +268,34 @@ extension JournalCommand.Diary {
             for r in rec.outsideRecordings { status[r.id!] = "not_recorded" }
             let entries = try j.diaryEntries(from: from, to: to)
             let crampsByDate = Dictionary(grouping: snapshot.selfReports, by: snapshot.evening(of:))
-            let rows = entries.map { e in DiaryRow(e, cramps: (crampsByDate[e.date] ?? []).map { CrampRow($0, status: status[$0.id!]) }) }
+            let rows = entries.map { e in DiaryRow(e, cramps: (crampsByDate[e.date] ?? [])
+                                                       .map { CrampRow($0, status: status[$0.id!]) }) }
             if json {
                 try printISOJSON(rows)
                 return
             }
             if rows.isEmpty {
-                print("No diary entries yet. Add one with `crampwatch journal diary add --magnesium 300 --fluids 1500 …`.")
+                print("No diary entries yet. Add one with `crampwatch journal diary add --magnesium 300 --fluids 1500 "
+                      + "…`.")
                 return
             }
             for (e, r) in zip(entries, rows) {
                 print("\(e.date): " + factorText(e))
                 if let n = e.notes { print("  notes: \(n.replacingOccurrences(of: "\n", with: " / "))") }
                 for c in r.cramps {
-                    let s = ["matched": "detected too", "missed_by_detector": "NOT detected", "not_recorded": "no recording that night"][c.status ?? ""] ?? "not compared"
+                    let s = ["matched": "detected too", "missed_by_detector": "NOT detected",
+                             "not_recorded": "no recording that night"][c.status ?? ""] ?? "not compared"
                     print("  cramp you noticed at \(clockText(c.occurredAt)): \(c.leg) leg, pain \(c.pain)/10 — \(s)")
                 }
             }
             let evenings = Set(entries.map(\.date))
-            let unnoticed = rec.notNoticed.filter { e in snapshot.nights.first { $0.id == e.nightId }?.evening.map(evenings.contains) ?? false }
-            if !unnoticed.isEmpty { print("\(unnoticed.count) detected cramp\(unnoticed.count == 1 ? "" : "s") in these nights you did not note (slept through, or forgot).") }
+            let unnoticed = rec.notNoticed.filter { e in
+                snapshot.nights.first { $0.id == e.nightId }?.evening.map(evenings.contains) ?? false
+            }
+            if !unnoticed.isEmpty {
+                print("\(unnoticed.count) detected cramp\(unnoticed.count == 1 ? "" : "s") in these nights you did not "
+                      + "note (slept through, or forgot).")
+            }
         }
     }
 }
@@ -253,7 +331,8 @@ struct CrampRow: Encodable {
     var pain: Int
     /// matched, missed_by_detector, not_recorded, or nil when not compared.
     var status: String?
-    init(_ r: SelfReportedCramp, status: String?) { occurredAt = r.time; leg = r.leg; pain = r.pain; self.status = status }
+    init(_ r: SelfReportedCramp,
+         status: String?) { occurredAt = r.time; leg = r.leg; pain = r.pain; self.status = status }
     enum CodingKeys: String, CodingKey { case occurredAt = "occurred_at", leg, pain, status }
 }
 
@@ -267,12 +346,15 @@ struct DiaryRow: Encodable {
 extension JournalCommand {
     struct Annotate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Imports reference labels for a night (a labels.csv: kind,onset_s,offset_s), shown beside the detected events in `report night`.",
+            abstract: "Imports reference labels for a night (a labels.csv: kind,onset_s,offset_s), shown beside the "
+                      + "detected events in `report night`.",
             discussion: "Importing the same file again replaces its labels; labels from other sources stay."
         )
         @Argument(help: ArgumentHelp("The night's number.", valueName: "night")) var night: Int64
-        @Argument(help: ArgumentHelp("The labels file: a header line, then kind,onset_s,offset_s per line (seconds from the recording's start).", valueName: "labels.csv")) var file: String
-        @Option(help: ArgumentHelp("Where the labels came from (default: the file's path).", valueName: "name")) var source: String?
+        @Argument(help: ArgumentHelp("The labels file: a header line, then kind,onset_s,offset_s per line (seconds "
+                                     + "from the recording's start).", valueName: "labels.csv")) var file: String
+        @Option(help: ArgumentHelp("Where the labels came from (default: the file's path).",
+                                   valueName: "name")) var source: String?
         @OptionGroup var journal: JournalOptions
 
         func run() throws {
@@ -285,14 +367,18 @@ extension JournalCommand {
             }
             var labels: [ReferenceAnnotationRecord] = []
             for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-                let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                let f = line.split(separator: ",", omittingEmptySubsequences: false)
+                    .map { $0.trimmingCharacters(in: .whitespaces) }
                 if f.allSatisfy(\.isEmpty) { continue }
                 if i == 0 && f.first == "kind" { continue }
-                guard f.count >= 3, !f[0].isEmpty, let on = Double(f[1]), let off = Double(f[2]), on.isFinite, off.isFinite, on >= 0, off >= on else {
-                    complain("\(file): line \(i + 1): expected kind,onset_s,offset_s with 0 ≤ onset ≤ offset, found \"\(line.prefix(80))\".")
+                guard f.count >= 3, !f[0].isEmpty, let on = Double(f[1]), let off = Double(f[2]), on.isFinite,
+                      off.isFinite, on >= 0, off >= on else {
+                    complain("\(file): line \(i + 1): expected kind,onset_s,offset_s with 0 ≤ onset ≤ offset, found "
+                             + "\"\(line.prefix(80))\".")
                     throw Exit.failure
                 }
-                labels.append(ReferenceAnnotationRecord(nightId: night, kind: f[0], onsetSeconds: on, offsetSeconds: off, source: ""))
+                labels.append(ReferenceAnnotationRecord(nightId: night, kind: f[0], onsetSeconds: on,
+                                                        offsetSeconds: off, source: ""))
             }
             let j = try openJournal(journal)
             let name = source ?? file

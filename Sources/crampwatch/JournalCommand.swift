@@ -8,7 +8,8 @@ struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal",
         abstract: "Looks into your journal: saved nights and their events.",
-        subcommands: [Nights.self, Events.self, Show.self, Delete.self, Diary.self, Export.self, Annotate.self, Recover.self]
+        subcommands: [Nights.self, Events.self, Show.self, Delete.self, Diary.self, Export.self, Annotate.self,
+                      Recover.self]
     )
 
     struct Nights: ParsableCommand {
@@ -21,7 +22,8 @@ struct JournalCommand: ParsableCommand {
             let nights = try j.nights()
             let figures = try j.allFigures()
             if json {
-                try printJSON(try nights.map { n in NightRow(n, counts: try j.eventCounts(night: n.id!), figures: figures[n.id!]) })
+                try printJSON(try nights.map { n in NightRow(n, counts: try j.eventCounts(night: n.id!),
+                                                             figures: figures[n.id!]) })
                 return
             }
             if nights.isEmpty {
@@ -32,21 +34,27 @@ struct JournalCommand: ParsableCommand {
             var anyWithoutEMG = false
             for n in nights {
                 let c = try j.eventCounts(night: n.id!)
-                let started = n.startedAt.map { dayTime($0) + (n.startSource == "file_time" ? "~" : " ") } ?? "unknown          "
+                let started = n.startedAt.map { dayTime($0) + (n.startSource == "file_time" ? "~" : " ") } ?? "unknown "
+                                                                                                              + "      "
+                                                                                                              + "   "
                 let emg = try emgMeasured(n, j)
                 if !emg { anyWithoutEMG = true }
-                print([pad("\(n.id!)", 5, right: true), started, pad(duration(n.durationSeconds), 9), pad(emg ? "\(c["cramp"] ?? 0)" : "—", 6, right: true),
-                       pad(emg ? "\(c["leg_movement"] ?? 0)" : "—", 8, right: true), pad("\(figures[n.id!]?.awakenings ?? c["sleep_interruption"] ?? 0)", 10, right: true),
+                print([pad("\(n.id!)", 5, right: true), started, pad(duration(n.durationSeconds), 9),
+                       pad(emg ? "\(c["cramp"] ?? 0)" : "—", 6, right: true),
+                       pad(emg ? "\(c["leg_movement"] ?? 0)" : "—", 8, right: true),
+                       pad("\(figures[n.id!]?.awakenings ?? c["sleep_interruption"] ?? 0)", 10, right: true),
                        pad("\(n.framesLost)", 11, right: true), n.source + statusNote(n)].joined(separator: "  "))
             }
-            if nights.contains(where: { $0.startSource == "file_time" }) { print("~ start estimated from the file's time") }
+            if nights.contains(where: { $0.startSource == "file_time" }) { print("~ start estimated from the file's "
+                                                                                 + "time") }
             if anyWithoutEMG { print("— \(noEMGNote)") }
         }
     }
 
     struct Events: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists one night's events and gaps.")
-        @Argument(help: ArgumentHelp("The night's number (see `crampwatch journal nights`).", valueName: "night")) var night: Int64
+        @Argument(help: ArgumentHelp("The night's number (see `crampwatch journal nights`).",
+                                     valueName: "night")) var night: Int64
         @OptionGroup var journal: JournalOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -78,20 +86,26 @@ struct JournalCommand: ParsableCommand {
             let recording = try n.recordingId.flatMap { try j.recording(id: $0) }
             let config = try n.detectorConfigId.flatMap { try j.configuration(id: $0) }
             if json {
-                try printJSON(ShowJSON(night: NightRow(n, counts: c, figures: figures), device: device?.serial, recording: recording?.path, detectorHash: config?.hash,
-                                       events: try j.events(night: night).map(EventRow.init), gaps: try j.gaps(night: night).map(GapRow.init)))
+                try printJSON(ShowJSON(night: NightRow(n, counts: c, figures: figures), device: device?.serial,
+                                       recording: recording?.path, detectorHash: config?.hash,
+                                       events: try j.events(night: night).map(EventRow.init),
+                                       gaps: try j.gaps(night: night).map(GapRow.init)))
                 return
             }
-            print("Night \(night): \(n.startedAt.map(dayTime) ?? "start unknown")\(n.startSource == "file_time" ? " (estimated)" : ""), \(duration(n.durationSeconds)), \(n.source)"
+            print("Night \(night): \(n.startedAt.map(dayTime) ?? "start unknown")"
+                  + "\(n.startSource == "file_time" ? " (estimated)" : ""), \(duration(n.durationSeconds)), \(n.source)"
                   + (recording.map { " of \($0.path)" } ?? ""))
-            print("  device \(device?.serial ?? "unknown"), detector configuration \(config.map { String($0.hash.prefix(12)) } ?? "unknown")")
+            print("  device \(device?.serial ?? "unknown"), detector configuration "
+                  + "\(config.map { String($0.hash.prefix(12)) } ?? "unknown")")
             if let device, device.emgChannels == 0 {
                 print("  \(noEMGNote); \(c["sleep_interruption"] ?? 0) sleep interruptions (from the accelerometer)")
             } else {
-                print("  \(c["cramp"] ?? 0) cramps, \(c["leg_movement"] ?? 0) leg movements, \(c["sleep_interruption"] ?? 0) sleep interruptions, \(c["artifact"] ?? 0) signal problems")
+                print("  \(c["cramp"] ?? 0) cramps, \(c["leg_movement"] ?? 0) leg movements, "
+                      + "\(c["sleep_interruption"] ?? 0) sleep interruptions, \(c["artifact"] ?? 0) signal problems")
             }
             if let f = figures { print("  " + sleepLine(f, start: n.startedAt)) }
-            print("  \(n.framesReceived) frames received, \(n.framesLost) lost, \(n.corruptFrames) damaged" + (n.truncatedAtByte.map { "; recording cut off at byte \($0)" } ?? ""))
+            print("  \(n.framesReceived) frames received, \(n.framesLost) lost, \(n.corruptFrames) "
+                  + "damaged" + (n.truncatedAtByte.map { "; recording cut off at byte \($0)" } ?? ""))
             print("")
             printEventTable(n, try j.events(night: night), try j.gaps(night: night))
         }
@@ -106,7 +120,8 @@ extension JournalCommand {
                 Your diary entries and the cramps you noted stay: they are your own words. The recording file \
                 itself is not touched; replay it again to bring the night back.
                 """)
-        @Argument(help: ArgumentHelp("The night's number (see `crampwatch journal nights`).", valueName: "night")) var night: Int64
+        @Argument(help: ArgumentHelp("The night's number (see `crampwatch journal nights`).",
+                                     valueName: "night")) var night: Int64
         @OptionGroup var journal: JournalOptions
 
         func run() throws {
@@ -140,7 +155,8 @@ func requireNight(_ id: Int64, in j: Journal) throws -> NightRecord {
     return n
 }
 
-/// Opens the journal; nights saved by an older Crampwatch get their figures computed once (`NightStore.fillMissingFigures`).
+/// Opens the journal; nights saved by an older Crampwatch get their figures computed once
+/// (`NightStore.fillMissingFigures`).
 func openJournal(_ options: JournalOptions) throws -> Journal {
     do {
         let j = try Journal(path: options.resolvedPath)
@@ -174,8 +190,10 @@ struct NightRow: Encodable {
     /// The night's figures as the night analysis computed them (the `summary` of `replay --json`).
     var figures: NightSummary?
     init(_ n: NightRecord, counts: [String: Int], figures: NightFiguresRecord?) {
-        id = n.id!; started_at = n.startedAt; start_source = n.startSource; duration_s = n.durationSeconds; source = n.source
-        frames_received = n.framesReceived; frames_lost = n.framesLost; corrupt_frames = n.corruptFrames; truncated_at_byte = n.truncatedAtByte
+        id = n.id!; started_at = n.startedAt; start_source = n.startSource; duration_s = n.durationSeconds
+        source = n.source
+        frames_received = n.framesReceived; frames_lost = n.framesLost; corrupt_frames = n.corruptFrames
+        truncated_at_byte = n.truncatedAtByte
         status = n.status; clock_drift_ppm = n.clockDriftPPM
         self.counts = counts
         self.figures = figures.map(NightStore.summary)
@@ -198,7 +216,8 @@ struct EventRow: Encodable {
     var features: String?
     var provisional: Bool
     init(_ e: EventRecord) {
-        kind = e.kind; onset_s = e.onsetSeconds; offset_s = e.offsetSeconds; channel = e.channel; peak_uv = e.peakMicrovolts
+        kind = e.kind; onset_s = e.onsetSeconds; offset_s = e.offsetSeconds; channel = e.channel
+        peak_uv = e.peakMicrovolts
         mean_uv = e.meanMicrovolts; confidence = e.confidence; features = e.featuresJSON; provisional = e.provisional
     }
 }
@@ -211,7 +230,8 @@ struct GapRow: Encodable {
     var emg_samples_lost: Int
     var reason: String
     init(_ g: GapRecord) {
-        onset_s = g.onsetSeconds; offset_s = g.offsetSeconds; frames_lost = g.framesLost; first_lost_sequence = g.firstLostSequence
+        onset_s = g.onsetSeconds; offset_s = g.offsetSeconds; frames_lost = g.framesLost
+        first_lost_sequence = g.firstLostSequence
         emg_samples_lost = g.emgSamplesLost; reason = g.reason
     }
 }
@@ -238,13 +258,16 @@ func printEventTable(_ n: NightRecord, _ events: [EventRecord], _ gaps: [GapReco
         if let ch = e.channel { details.append("channel \(ch + 1)") }
         if let p = e.peakMicrovolts { details.append("peak \(Int(p)) µV") }
         if let f = e.featuresJSON { details.append(f) }
-        let cells = [pad(e.kind, 19), pad(clock(e.onsetSeconds, n.startedAt), 9), pad(clock(e.offsetSeconds, n.startedAt), 9),
+        let cells = [pad(e.kind, 19), pad(clock(e.onsetSeconds, n.startedAt), 9),
+                     pad(clock(e.offsetSeconds, n.startedAt), 9),
                      pad(duration(e.offsetSeconds - e.onsetSeconds), 10), details.joined(separator: ", ")]
         return (e.onsetSeconds, cells.joined(separator: "  "))
     }
     rows += gaps.map { g in
-        let cells = [pad("gap", 19), pad(clock(g.onsetSeconds, n.startedAt), 9), pad(clock(g.offsetSeconds, n.startedAt), 9),
-                     pad(duration(g.offsetSeconds - g.onsetSeconds), 10), "\(g.framesLost) frame\(g.framesLost == 1 ? "" : "s") lost (\(g.reason))"]
+        let cells = [pad("gap", 19), pad(clock(g.onsetSeconds, n.startedAt), 9),
+                     pad(clock(g.offsetSeconds, n.startedAt), 9),
+                     pad(duration(g.offsetSeconds - g.onsetSeconds), 10),
+                     "\(g.framesLost) frame\(g.framesLost == 1 ? "" : "s") lost (\(g.reason))"]
         return (g.onsetSeconds, cells.joined(separator: "  "))
     }
     for r in rows.sorted(by: { $0.0 < $1.0 }) { print(r.1) }

@@ -27,33 +27,59 @@ extension Crampwatch {
                 """
         )
 
-        @Option(help: ArgumentHelp("Read a CDC-ACM serial device instead of USB bulk.", valueName: "path")) var serial: String?
-        @Option(name: .customLong("device-serial"), help: ArgumentHelp("Only the USB device with this serial number.", valueName: "serial")) var deviceSerial: String?
-        @Option(help: ArgumentHelp("Where to write the raw capture (created 0600). Default: crampwatch-<date-time>.cwcap here.", valueName: "file")) var capture: String?
+        @Option(help: ArgumentHelp("Read a CDC-ACM serial device instead of USB bulk.",
+                                   valueName: "path")) var serial: String?
+        @Option(name: .customLong("device-serial"), help: ArgumentHelp("Only the USB device with this serial number.",
+                                                                       valueName: "serial")) var deviceSerial: String?
+        @Option(help: ArgumentHelp("Where to write the raw capture (created 0600). Default: "
+                                   + "crampwatch-<date-time>.cwcap here.", valueName: "file")) var capture: String?
         @OptionGroup var journal: JournalOptions
-        @Flag(name: .customLong("no-journal"), help: "Detect and print only; do not save the night.") var noJournal = false
+        @Flag(name: .customLong("no-journal"),
+              help: "Detect and print only; do not save the night.") var noJournal = false
         @Flag(help: "Print the night as one JSON object at the end (live notices go to stderr).") var json = false
         @Option(help: ArgumentHelp("Bulk-IN transfers kept in flight (1 to 32).", valueName: "count")) var transfers = 4
-        @Option(name: .customLong("stop-after-idle"), help: ArgumentHelp("Stop when no data arrived for this long (end of a recording). Default: never.", valueName: "seconds")) var stopAfterIdle: Double?
-        @Option(name: .customLong("silence-warning"), help: ArgumentHelp("Log a line when the device has sent nothing for this long.", valueName: "seconds")) var silenceWarning = 5.0
-        @Option(name: .customLong("fsync-interval"), help: ArgumentHelp("How often the capture is forced to disk.", valueName: "seconds")) var fsyncInterval = 10.0
-        @Option(name: .customLong("write-edf"), help: ArgumentHelp("Also record the night as EDF+ (16-bit, mode 0600) with each event as an annotation, written as it streams; a killed night is repaired with `crampwatch repair`.", valueName: "path")) var writeEDF: String?
-        @Option(name: .customLong("write-bdf"), help: ArgumentHelp("The same as --write-edf, as 24-bit BDF+.", valueName: "path")) var writeBDF: String?
-        @Flag(name: .customLong("no-status"), help: "On a terminal, do not show the one-line live status (log lines only).") var noStatus = false
-        @Option(name: .customLong("emg-rate"), help: ArgumentHelp("Ask the device to sample EMG at this rate (CONFIGURE; 250 to 4000 Hz). Default: its own.", valueName: "Hz")) var emgRate: Int?
-        @Option(name: .customLong("accel-rate"), help: ArgumentHelp("Ask the device to sample its accelerometer at this rate (25 to 200 Hz).", valueName: "Hz")) var accelRate: Int?
-        @Option(name: .customLong("mains"), help: ArgumentHelp("Tell the device the mains frequency here: 50, 60, or 0 to detect it.", valueName: "Hz")) var mains: Int?
-        @Option(name: .customLong("emg-channels"), help: ArgumentHelp("Ask the device to record this many EMG channels (1 to 4).", valueName: "count")) var emgChannels: Int?
+        @Option(name: .customLong("stop-after-idle"),
+                help: ArgumentHelp("Stop when no data arrived for this long (end of a recording). Default: never.",
+                                   valueName: "seconds")) var stopAfterIdle: Double?
+        @Option(name: .customLong("silence-warning"),
+                help: ArgumentHelp("Log a line when the device has sent nothing for this long.",
+                                   valueName: "seconds")) var silenceWarning = 5.0
+        @Option(name: .customLong("fsync-interval"), help: ArgumentHelp("How often the capture is forced to disk.",
+                                                                        valueName: "seconds")) var fsyncInterval = 10.0
+        @Option(name: .customLong("write-edf"),
+                help: ArgumentHelp("Also record the night as EDF+ (16-bit, mode 0600) with each event as an "
+                                   + "annotation, written as it streams; a killed night is repaired with `crampwatch "
+                                   + "repair`.", valueName: "path")) var writeEDF: String?
+        @Option(name: .customLong("write-bdf"),
+                help: ArgumentHelp("The same as --write-edf, as 24-bit BDF+.", valueName: "path")) var writeBDF: String?
+        @Flag(name: .customLong("no-status"),
+              help: "On a terminal, do not show the one-line live status (log lines only).") var noStatus = false
+        @Option(name: .customLong("emg-rate"),
+                help: ArgumentHelp("Ask the device to sample EMG at this rate (CONFIGURE; 250 to 4000 Hz). Default: "
+                                   + "its own.", valueName: "Hz")) var emgRate: Int?
+        @Option(name: .customLong("accel-rate"),
+                help: ArgumentHelp("Ask the device to sample its accelerometer at this rate (25 to 200 Hz).",
+                                   valueName: "Hz")) var accelRate: Int?
+        @Option(name: .customLong("mains"), help: ArgumentHelp("Tell the device the mains frequency here: 50, 60, or 0 "
+                                                               + "to detect it.", valueName: "Hz")) var mains: Int?
+        @Option(name: .customLong("emg-channels"),
+                help: ArgumentHelp("Ask the device to record this many EMG channels (1 to 4).",
+                                   valueName: "count")) var emgChannels: Int?
 
-        var deviceSettings: DeviceSettings { DeviceSettings(emgRateHz: emgRate, accelRateHz: accelRate, mainsHz: mains, emgChannels: emgChannels) }
+        var deviceSettings: DeviceSettings { DeviceSettings(emgRateHz: emgRate, accelRateHz: accelRate, mainsHz: mains,
+                                                            emgChannels: emgChannels) }
         @OptionGroup var detector: DetectorOptions
 
         func validate() throws {
             if !(1...32).contains(transfers) { throw ValidationError("--transfers must be between 1 and 32.") }
-            if let s = stopAfterIdle, s <= 0 { throw ValidationError("--stop-after-idle must be a positive number of seconds.") }
+            if let s = stopAfterIdle, s <= 0 {
+                throw ValidationError("--stop-after-idle must be a positive number of seconds.")
+            }
             if silenceWarning <= 0 { throw ValidationError("--silence-warning must be a positive number of seconds.") }
             if fsyncInterval <= 0 { throw ValidationError("--fsync-interval must be a positive number of seconds.") }
-            if writeEDF != nil && writeBDF != nil { throw ValidationError("Give --write-edf or --write-bdf, not both.") }
+            if writeEDF != nil && writeBDF != nil {
+                throw ValidationError("Give --write-edf or --write-bdf, not both.")
+            }
             if let problem = deviceSettings.problem { throw ValidationError("The device cannot do that: \(problem).") }
         }
 
@@ -73,13 +99,16 @@ extension Crampwatch {
                 throw Exit.failure
             }
             let reader = try connect(capturePath: capture.path, console: console, onFailure: capture.discard)
-            let recorder = liveJournal.map { LiveNightRecorder(journal: $0, capturePath: capture.path, configuration: config, startedAt: startedAt) }
+            let recorder = liveJournal.map { LiveNightRecorder(journal: $0, capturePath: capture.path,
+                                                               configuration: config, startedAt: startedAt) }
             let exporter = (writeEDF ?? writeBDF).map {
-                EDFNightWriter(path: $0, bdf: writeBDF != nil, start: EDFStartTime(unixSeconds: startedAt.timeIntervalSince1970.rounded(.down)))
+                EDFNightWriter(path: $0, bdf: writeBDF != nil,
+                               start: EDFStartTime(unixSeconds: startedAt.timeIntervalSince1970.rounded(.down)))
             }
             let session = LiveSession(reader: reader, capture: capture, configuration: config, recorder: recorder,
                                       observers: exporter.map { [$0] } ?? [], console: console, startedAt: startedAt,
-                                      settings: .init(silenceWarningSeconds: silenceWarning, stopAfterIdleSeconds: stopAfterIdle))
+                                      settings: .init(silenceWarningSeconds: silenceWarning,
+                                                      stopAfterIdleSeconds: stopAfterIdle))
             session.record(until: { stopSignal != 0 })
             if stopSignal != 0 { console.log("stopping (signal)") }
             let outcome: LiveSession.Outcome
@@ -87,7 +116,9 @@ extension Crampwatch {
                 complain("\(error)")
                 throw Exit.failure
             }
-            if let exporter, exporter.writer != nil { console.log("EDF+ recording: \(exporter.path) (\(exporter.annotations) annotations)") }
+            if let exporter, exporter.writer != nil {
+                console.log("EDF+ recording: \(exporter.path) (\(exporter.annotations) annotations)")
+            }
             if let why = outcome.saveFailure { complain(why) }
             try report(outcome)
         }
@@ -116,7 +147,8 @@ extension Crampwatch {
                 return j
             } catch {
                 complain("\(error)")
-                complain("cannot use the journal, so nothing would be saved. Fix the problem above, or run with --no-journal to record the capture only.")
+                complain("cannot use the journal, so nothing would be saved. Fix the problem above, or run with "
+                         + "--no-journal to record the capture only.")
                 throw Exit.failure
             }
         }
@@ -130,13 +162,16 @@ extension Crampwatch {
         }
 
         private func connect(capturePath: String, console: LiveConsole, onFailure: () -> Void) throws -> DeviceReader {
-            let address: DeviceAddress = serial.map { .serial(path: $0) } ?? .usb(serial: deviceSerial, productID: ProtocolV1.usbTestProductID)
+            let address: DeviceAddress = serial.map { .serial(path: $0) }
+                ?? .usb(serial: deviceSerial, productID: ProtocolV1.usbTestProductID)
             let reader = DeviceReader(address: address)
             reader.transfers = transfers
             reader.settings = deviceSettings
             do {
                 if let info = try reader.connect() {
-                    console.log("connected to \(info.serial), firmware \(info.firmwareString), \(info.emgChannels) EMG channel\(info.emgChannels == 1 ? "" : "s") at \(info.emgRateHz) Hz, accelerometer at \(info.accelRateHz) Hz; recording to \(capturePath)")
+                    console.log("connected to \(info.serial), firmware \(info.firmwareString), \(info.emgChannels) EMG "
+                                + "channel\(info.emgChannels == 1 ? "" : "s") at \(info.emgRateHz) Hz, accelerometer "
+                                + "at \(info.accelRateHz) Hz; recording to \(capturePath)")
                 } else {
                     console.log("opened \(serial ?? "?"); recording to \(capturePath)")
                 }
@@ -150,19 +185,23 @@ extension Crampwatch {
 
         private func report(_ o: LiveSession.Outcome) throws {
             if json {
-                var out = NightJSON(result: o.result, nightID: o.nightID, journalPath: noJournal ? nil : journal.resolvedPath)
+                var out = NightJSON(result: o.result, nightID: o.nightID,
+                                    journalPath: noJournal ? nil : journal.resolvedPath)
                 if let fit = o.clock {
-                    out.clock = .init(offset_s: fit.offsetSeconds, drift_ppm: fit.driftPPM, windows: fit.points, median_residual_ms: fit.medianResidualMs)
+                    out.clock = .init(offset_s: fit.offsetSeconds, drift_ppm: fit.driftPPM, windows: fit.points,
+                                      median_residual_ms: fit.medianResidualMs)
                 }
                 try printJSON(out)
             } else {
-                print(NightText.lines(o.result, nightID: o.nightID, startedAt: o.start, journalPath: journal.resolvedPath).joined(separator: "\n"))
+                print(NightText.lines(o.result, nightID: o.nightID, startedAt: o.start,
+                                      journalPath: journal.resolvedPath).joined(separator: "\n"))
             }
         }
     }
 
     struct Devices: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Lists attached Crampwatch USB devices with serial, firmware, channels and rates.")
+        static let configuration = CommandConfiguration(abstract: "Lists attached Crampwatch USB devices with serial, "
+                                                                  + "firmware, channels and rates.")
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
@@ -171,13 +210,16 @@ extension Crampwatch {
                 defer { ctx.close() }
                 let found = try ctx.devices()
                 if found.isEmpty {
-                    complain("no Crampwatch device (USB 1209:c4a3) is attached. Check the cable; without permission to open it, install the udev rule from the README.")
+                    complain("no Crampwatch device (USB 1209:c4a3) is attached. Check the cable; without permission to "
+                             + "open it, install the udev rule from the README.")
                     throw Exit.failure
                 }
                 for d in found {
                     var line = "\(d)"
-                    if let dev = try? ctx.open(serial: d.serial), let info = try? { defer { dev.close() }; return try dev.readInfo() }() {
-                        line += "  firmware \(info.firmwareString), \(info.emgChannels) EMG ch at \(info.emgRateHz) Hz, accel \(info.accelAxes) axes at \(info.accelRateHz) Hz, mains \(info.mainsHz) Hz"
+                    if let dev = try? ctx.open(serial: d.serial),
+                       let info = try? { defer { dev.close() }; return try dev.readInfo() }() {
+                        line += "  firmware \(info.firmwareString), \(info.emgChannels) EMG ch at \(info.emgRateHz) "
+                                + "Hz, accel \(info.accelAxes) axes at \(info.accelRateHz) Hz, mains \(info.mainsHz) Hz"
                     }
                     print(line)
                 }

@@ -10,20 +10,27 @@ enum NightText {
         let s = r.summary
         let d = r.deviceInfo
         var lines: [String] = []
-        lines.append("Night\(nightID.map { " \($0)" } ?? "") — \(r.path): \(duration(s.durationSeconds)) from device \(d.serial), "
-                     + (d.emgChannels > 0 ? "\(d.emgChannels) EMG channel\(d.emgChannels == 1 ? "" : "s") at \(d.emgRateHz) Hz"
+        lines.append("Night\(nightID.map { " \($0)" } ?? "") — \(r.path): \(duration(s.durationSeconds)) from device "
+                     + "\(d.serial), "
+                     + (d.emgChannels > 0 ? "\(d.emgChannels) EMG channel\(d.emgChannels == 1 ? "" : "s") at "
+                                            + "\(d.emgRateHz) Hz"
                                           : "accelerometer only (\(d.accelRateHz) Hz)"))
         lines += cramps(r, s, startedAt: startedAt)
         if s.emgMeasured {
-            lines.append("  Leg movements: \(s.legMovements) (\(s.periodicLegMovements) in periodic series; PLM index \(format1(s.plmIndexPerHour)) per hour)")
+            lines.append("  Leg movements: \(s.legMovements) (\(s.periodicLegMovements) in periodic series; PLM index "
+                         + "\(format1(s.plmIndexPerHour)) per hour)")
         }
         lines.append("  Sleep interruptions: \(s.sleepInterruptions), \(duration(s.wakeSeconds)) awake")
         lines.append(sleep(s, startedAt: startedAt))
         if s.artifacts > 0 {
-            lines.append("  Signal problems: \(s.artifacts) stretch\(s.artifacts == 1 ? "" : "es"), \(duration(s.artifactSeconds)) (electrode off, clipping or mains); no events were counted in them")
+            lines.append("  Signal problems: \(s.artifacts) stretch\(s.artifacts == 1 ? "" : "es"), "
+                         + "\(duration(s.artifactSeconds)) (electrode off, clipping or mains); no events were counted "
+                         + "in them")
         }
         if s.gaps > 0 || s.corruptFrames > 0 {
-            lines.append("  Data gaps: \(s.gaps) (\(s.framesLost) frame\(s.framesLost == 1 ? "" : "s") lost, \(duration(s.gapSeconds)) without data); \(s.corruptFrames) damaged frame\(s.corruptFrames == 1 ? "" : "s") skipped")
+            lines.append("  Data gaps: \(s.gaps) (\(s.framesLost) frame\(s.framesLost == 1 ? "" : "s") lost, "
+                         + "\(duration(s.gapSeconds)) without data); \(s.corruptFrames) damaged "
+                         + "frame\(s.corruptFrames == 1 ? "" : "s") skipped")
         }
         if let nightID { lines.append("Saved to \(journalPath) as night \(nightID).") }
         return lines
@@ -34,18 +41,24 @@ enum NightText {
         let wakes = r.events.filter { $0.kind == .sleepInterruption }
         if !s.emgMeasured { return ["  Cramps and leg movements: not measured (\(NightSummary.notMeasuredNote))."] }
         if cramps.isEmpty { return ["  Cramps: none detected."] }
-        var lines = ["  Cramps: \(cramps.count), \(duration(s.crampSeconds)) in all, longest \(duration(s.longestCrampSeconds)); \(s.crampsThatWoke) woke you."]
+        var lines = ["  Cramps: \(cramps.count), \(duration(s.crampSeconds)) in all, longest "
+                     + "\(duration(s.longestCrampSeconds)); \(s.crampsThatWoke) woke you."]
         for c in cramps {
             let woke = NightSummary.woke(c, wakes)
-            lines.append("    \(clock(c.onsetSeconds, startedAt))  \(duration(c.durationSeconds)), \(site(r.deviceInfo, c.channel)), peak \(Int(c.peakAboveRestMicrovolts)) µV above rest\(woke ? " — woke you" : "")")
+            lines.append("    \(clock(c.onsetSeconds, startedAt))  \(duration(c.durationSeconds)), "
+                         + "\(site(r.deviceInfo, c.channel)), peak \(Int(c.peakAboveRestMicrovolts)) µV above "
+                         + "rest\(woke ? " — woke you" : "")")
         }
         return lines
     }
 
     static func sleep(_ s: NightSummary, startedAt: Date?) -> String {
-        "  Sleep: \(duration(s.totalSleepSeconds)) asleep of \(duration(s.durationSeconds)) recorded (efficiency \(Int((s.sleepEfficiency * 100).rounded())) %), "
-            + "\(s.awakenings) awakening\(s.awakenings == 1 ? "" : "s"), \(duration(s.wasoSeconds)) awake after falling asleep"
-            + (s.sleepWindowDetected ? "; sleep period \(clock(s.sleepWindowOnsetSeconds, startedAt))–\(clock(s.sleepWindowOffsetSeconds, startedAt))"
+        "  Sleep: \(duration(s.totalSleepSeconds)) asleep of \(duration(s.durationSeconds)) recorded (efficiency "
+        + "\(Int((s.sleepEfficiency * 100).rounded())) %), "
+            + "\(s.awakenings) awakening\(s.awakenings == 1 ? "" : "s"), \(duration(s.wasoSeconds)) awake after "
+            + "falling asleep"
+            + (s.sleepWindowDetected ? "; sleep period \(clock(s.sleepWindowOnsetSeconds, startedAt))–"
+                                       + "\(clock(s.sleepWindowOffsetSeconds, startedAt))"
                                      : " (recording too short to find the sleep period: all of it counted)")
     }
 }

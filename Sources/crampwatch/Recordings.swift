@@ -9,21 +9,36 @@ import Recordings
 
 /// Channel choice for EDF/BDF/CSV recordings (shared by replay and export).
 struct ChannelOptions: ParsableArguments {
-    @Option(name: .customLong("emg-channel"), help: ArgumentHelp("EDF/BDF/CSV: the leg EMG signal(s), by label or number (1 = first); repeat or separate with commas, up to 4; \"none\" for an accelerometer-only night. Default: signals labelled tibialis, TA, calf, gastrocnemius, leg or EMG in µV or mV (none found: the accelerometer alone).", valueName: "label"))
+    @Option(name: .customLong("emg-channel"),
+            help: ArgumentHelp("EDF/BDF/CSV: the leg EMG signal(s), by label or number (1 = first); repeat or separate "
+                               + "with commas, up to 4; \"none\" for an accelerometer-only night. Default: signals "
+                               + "labelled tibialis, TA, calf, gastrocnemius, leg or EMG in µV or mV (none found: the "
+                               + "accelerometer alone).", valueName: "label"))
     var emg: [String] = []
-    @Option(name: .customLong("accel-channels"), help: ArgumentHelp("EDF/BDF/CSV: the accelerometer's x,y,z signals, by label or number, comma-separated, or \"none\". Default: three signals in g or m/s².", valueName: "x,y,z"))
+    @Option(name: .customLong("accel-channels"),
+            help: ArgumentHelp("EDF/BDF/CSV: the accelerometer's x,y,z signals, by label or number, comma-separated, "
+                               + "or \"none\". Default: three signals in g or m/s².", valueName: "x,y,z"))
     var accel: String?
-    @Option(name: .customLong("mains"), help: ArgumentHelp("EDF/BDF/CSV: mains frequency to notch out, 50 or 60 (a raw capture says it itself). Default: detected from the signal.", valueName: "Hz"))
+    @Option(name: .customLong("mains"),
+            help: ArgumentHelp("EDF/BDF/CSV: mains frequency to notch out, 50 or 60 (a raw capture says it itself). "
+                               + "Default: detected from the signal.", valueName: "Hz"))
     var mains: Int?
-    @Option(name: .customLong("rate"), help: ArgumentHelp("CSV without a time column: samples per second.", valueName: "Hz"))
+    @Option(name: .customLong("rate"),
+            help: ArgumentHelp("CSV without a time column: samples per second.", valueName: "Hz"))
     var rate: Double?
-    @Option(name: .customLong("time-column"), help: ArgumentHelp("CSV: the column holding time in seconds. Default: a column named time, t, time_s or seconds.", valueName: "name"))
+    @Option(name: .customLong("time-column"),
+            help: ArgumentHelp("CSV: the column holding time in seconds. Default: a column named time, t, time_s or "
+                               + "seconds.", valueName: "name"))
     var timeColumn: String?
 
     func validate() throws {
         if let mains, mains != 50 && mains != 60 { throw ValidationError("--mains must be 50 or 60 (Hz).") }
-        if let rate, !(rate >= 100 && rate <= 20_000) { throw ValidationError("--rate must be between 100 and 20000 samples per second (surface EMG needs at least 100).") }
-        if emg.flatMap({ $0.split(separator: ",") }).count > 4 { throw ValidationError("--emg-channel: at most 4 EMG channels.") }
+        if let rate, !(rate >= 100 && rate <= 20_000) {
+            throw ValidationError("--rate must be between 100 and 20000 samples per second (surface EMG needs at least "
+                                  + "100).")
+        }
+        if emg.flatMap({ $0.split(separator: ",") }).count > 4 { throw ValidationError("--emg-channel: at most 4 EMG "
+                                                                                       + "channels.") }
         if let accel, accel.lowercased() != "none", accel.split(separator: ",").count != 3 {
             throw ValidationError("--accel-channels needs three signals separated by commas (x,y,z), or \"none\".")
         }
@@ -31,8 +46,10 @@ struct ChannelOptions: ParsableArguments {
 
     var recordingOptions: RecordingOptions {
         let emgList = emg.flatMap { $0.split(separator: ",").map(String.init) }
-        let accelList: [String]? = accel.map { $0.lowercased() == "none" ? [] : $0.split(separator: ",").map(String.init) }
-        return RecordingOptions(emgChannels: emgList.isEmpty ? nil : emgList, accelChannels: accelList, mainsHz: mains, csvRateHz: rate, csvTimeColumn: timeColumn)
+        let accelList: [String]? = accel.map { $0.lowercased() == "none" ? [] : $0.split(separator: ",")
+            .map(String.init) }
+        return RecordingOptions(emgChannels: emgList.isEmpty ? nil : emgList, accelChannels: accelList, mainsHz: mains,
+                                csvRateHz: rate, csvTimeColumn: timeColumn)
     }
 }
 
@@ -51,7 +68,9 @@ struct Repair: ParsableCommand {
         do {
             let r = try EDFRepair.repair(path: file)
             if r.changed {
-                print("\(file): repaired: \(r.recordsKept) complete data records kept\(r.bytesDropped > 0 ? ", \(r.bytesDropped) bytes of an incomplete record dropped" : "") (the header said \(r.headerSaid)).")
+                print("\(file): repaired: \(r.recordsKept) complete data records "
+                      + "kept\(r.bytesDropped > 0 ? ", \(r.bytesDropped) bytes of an incomplete record dropped" : "") "
+                      + "(the header said \(r.headerSaid)).")
             } else {
                 print("\(file): nothing to repair (\(r.recordsKept) data records, header agrees).")
             }

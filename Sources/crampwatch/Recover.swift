@@ -14,9 +14,9 @@ extension JournalCommand {
             discussion: """
                 `crampwatch monitor` stores each event as it happens and finishes the night when it stops. If it was \
                 killed instead, the night stays "recording". This replays each such night's capture (everything up to \
-                its last whole frame) with the settings it was recorded with, and replaces what was stored live with the \
-                result: no event twice, none left provisional. Nights still being recorded by a running monitor are left \
-                alone. `monitor` does this by itself when it starts.
+                its last whole frame) with the settings it was recorded with, and replaces what was stored live with \
+                the result: no event twice, none left provisional. Nights still being recorded by a running monitor \
+                are left alone. `monitor` does this by itself when it starts.
                 """
         )
         @OptionGroup var journal: JournalOptions
@@ -37,7 +37,8 @@ extension JournalCommand {
                 throw Exit.failure
             }
             if json {
-                try printJSON(outcomes.map { Row(night: $0.nightID, capture: $0.capturePath, recovered: $0.recovered, message: $0.message) })
+                try printJSON(outcomes.map { Row(night: $0.nightID, capture: $0.capturePath, recovered: $0.recovered,
+                                                 message: $0.message) })
                 return
             }
             if outcomes.isEmpty { print("Every night in \(j.path) is complete; nothing to recover.") }

@@ -30,29 +30,46 @@ struct Replay: ParsableCommand {
     @OptionGroup var journal: JournalOptions
     @Flag(name: .customLong("no-journal"), help: "Detect and print only; do not save the night.") var noJournal = false
     @Flag(help: "Print the night as one JSON object (for scripts).") var json = false
-    @Option(help: ArgumentHelp("Wall-clock time the recording started (ISO 8601, e.g. 2026-11-24T23:10:00Z). Default: the start an EDF/BDF header gives, else estimated from the file's modification time.", valueName: "time"))
+    @Option(help: ArgumentHelp("Wall-clock time the recording started (ISO 8601, e.g. 2026-11-24T23:10:00Z). Default: "
+                               + "the start an EDF/BDF header gives, else estimated from the file's modification time.",
+                               valueName: "time"))
     var start: String?
-    @Option(name: .customLong("min-cramp"), help: ArgumentHelp("Shortest contraction counted as a cramp (default 10, or the configuration's).", valueName: "seconds")) var minCramp: Double?
+    @Option(name: .customLong("min-cramp"),
+            help: ArgumentHelp("Shortest contraction counted as a cramp (default 10, or the configuration's).",
+                               valueName: "seconds")) var minCramp: Double?
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var channels: ChannelOptions
-    @Option(name: .customLong("write-edf"), help: ArgumentHelp("Also write the night, with every detected event as an annotation, to this EDF+ file (16-bit; mode 0600).", valueName: "path"))
+    @Option(name: .customLong("write-edf"),
+            help: ArgumentHelp("Also write the night, with every detected event as an annotation, to this EDF+ file "
+                               + "(16-bit; mode 0600).", valueName: "path"))
     var writeEDF: String?
-    @Option(name: .customLong("export-events"), help: ArgumentHelp("Also write the detected events to this file: CSV if it ends in .csv, else JSON (the replay --json events).", valueName: "path"))
+    @Option(name: .customLong("export-events"),
+            help: ArgumentHelp("Also write the detected events to this file: CSV if it ends in .csv, else JSON (the "
+                               + "replay --json events).", valueName: "path"))
     var exportEvents: String?
-    @Option(name: .customLong("export-signals"), help: ArgumentHelp("Also write the signals the detector saw (EMG in µV, accelerometer in g) to this file: JSON if it ends in .json (channels with name, unit, rate and samples, plus gaps and events), else CSV, which replay reads back.", valueName: "path"))
+    @Option(name: .customLong("export-signals"),
+            help: ArgumentHelp("Also write the signals the detector saw (EMG in µV, accelerometer in g) to this file: "
+                               + "JSON if it ends in .json (channels with name, unit, rate and samples, plus gaps and "
+                               + "events), else CSV, which replay reads back.", valueName: "path"))
     var exportSignals: String?
-    @Option(help: ArgumentHelp("Replay at this many times real time, as if the night were arriving live (demos, crash tests). Default: as fast as possible.", valueName: "factor"))
+    @Option(help: ArgumentHelp("Replay at this many times real time, as if the night were arriving live (demos, crash "
+                               + "tests). Default: as fast as possible.", valueName: "factor"))
     var pace: Double?
-    @Option(name: .customLong("write-bdf"), help: ArgumentHelp("The same as --write-edf, as 24-bit BDF+.", valueName: "path"))
+    @Option(name: .customLong("write-bdf"),
+            help: ArgumentHelp("The same as --write-edf, as 24-bit BDF+.", valueName: "path"))
     var writeBDF: String?
 
     func validate() throws {
         if let start, ISO8601DateFormatter().date(from: start) == nil {
             throw ValidationError("--start must look like 2026-11-24T23:10:00Z (ISO 8601 with a time zone).")
         }
-        if let minCramp, !(1...600).contains(minCramp) { throw ValidationError("--min-cramp must be between 1 and 600 seconds.") }
+        if let minCramp, !(1...600).contains(minCramp) {
+            throw ValidationError("--min-cramp must be between 1 and 600 seconds.")
+        }
         try channels.validate()
-        if let pace, !(pace >= 1 && pace <= 100_000) { throw ValidationError("--pace must be between 1 (real time) and 100000.") }
+        if let pace, !(pace >= 1 && pace <= 100_000) {
+            throw ValidationError("--pace must be between 1 (real time) and 100000.")
+        }
         if writeEDF != nil && writeBDF != nil { throw ValidationError("Give --write-edf or --write-bdf, not both.") }
         if let out = writeEDF ?? writeBDF, (out as NSString).standardizingPath == (file as NSString).standardizingPath {
             throw ValidationError("--write-edf/--write-bdf must name a new file, not the recording being replayed.")
@@ -68,12 +85,14 @@ struct Replay: ParsableCommand {
         if let minCramp { config.crampMinSeconds = minCramp }
         let showProgress = !json && stderrIsTerminal
         var replayer = Replayer(configuration: config, progress: showProgress ? { f in
-            FileHandle.standardError.write(Data("\rreplaying \((file as NSString).lastPathComponent) … \(Int(f * 100))%".utf8))
+            FileHandle.standardError.write(Data(("\rreplaying \((file as NSString).lastPathComponent) … "
+                                                 + "\(Int(f * 100))%").utf8))
         } : nil)
         replayer.recordingOptions = channels.recordingOptions
         let exporter = (writeEDF ?? writeBDF).map { out in
             let start = start.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
-            return EDFNightWriter(path: out, bdf: writeBDF != nil, start: EDFStartTime(unixSeconds: start.timeIntervalSince1970.rounded(.down)))
+            return EDFNightWriter(path: out, bdf: writeBDF != nil,
+                                  start: EDFStartTime(unixSeconds: start.timeIntervalSince1970.rounded(.down)))
         }
         replayer.observers = observers(exporter)
         let result: NightResult
@@ -90,7 +109,8 @@ struct Replay: ParsableCommand {
         let nightID = try save(result, startedAt: startedAt, startSource: startSource)
         if let exporter, start == nil, let startedAt {
             // The true start is known only now: put it in the written file's header.
-            try? EDFWriter.setStart(path: exporter.path, EDFStartTime(unixSeconds: startedAt.timeIntervalSince1970.rounded(.down)))
+            try? EDFWriter.setStart(path: exporter.path,
+                                    EDFStartTime(unixSeconds: startedAt.timeIntervalSince1970.rounded(.down)))
         }
         try finishOutputs(result, nightID: nightID, startedAt: startedAt, exporter: exporter)
     }
@@ -99,7 +119,8 @@ struct Replay: ParsableCommand {
     func observers(_ exporter: EDFNightWriter?) -> [NightObserver] {
         var list: [NightObserver] = exporter.map { [$0] } ?? []
         if let exportSignals {
-            list.append(exportSignals.lowercased().hasSuffix(".json") ? SignalJSONWriter(path: exportSignals) as NightObserver
+            list.append(exportSignals.lowercased()
+                            .hasSuffix(".json") ? SignalJSONWriter(path: exportSignals) as NightObserver
                                                                       : SignalCSVWriter(path: exportSignals))
         }
         if let pace { list.append(PacingObserver(factor: pace)) }
@@ -109,10 +130,12 @@ struct Replay: ParsableCommand {
     /// When the night began: as given, else from an EDF/BDF header, else from the file's modification time.
     func nightStart(_ result: NightResult) -> (Date?, String) {
         if let start { return (ISO8601DateFormatter().date(from: start), "user") }
-        if result.format != .rawCapture && result.format != .csv, let header = try? EDFReader(path: file), let date = headerStart(header) {
+        if result.format != .rawCapture && result.format != .csv, let header = try? EDFReader(path: file),
+           let date = headerStart(header) {
             return (date, "recording_header")
         }
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: file), let modified = attributes[.modificationDate] as? Date {
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+           let modified = attributes[.modificationDate] as? Date {
             return (modified.addingTimeInterval(-result.durationSeconds), "file_time")
         }
         return (nil, "unknown")
@@ -126,7 +149,8 @@ struct Replay: ParsableCommand {
         } catch {
             complain("\(error)")
             complain("the night was detected but NOT saved; the events are printed below.")
-            print(NightText.lines(result, nightID: nil, startedAt: startedAt, journalPath: journal.resolvedPath).joined(separator: "\n"))
+            print(NightText.lines(result, nightID: nil, startedAt: startedAt, journalPath: journal.resolvedPath)
+                      .joined(separator: "\n"))
             throw Exit.failure
         }
     }
@@ -141,15 +165,19 @@ struct Replay: ParsableCommand {
             }
         }
         if let exporter, !json {
-            print("Wrote \(exporter.path) (\(exporter.bdf ? "BDF+" : "EDF+"), \(exporter.writer?.recordsWritten ?? 0) one-second records, \(exporter.annotations) annotations).")
+            print("Wrote \(exporter.path) (\(exporter.bdf ? "BDF+" : "EDF+"), \(exporter.writer?.recordsWritten ?? 0) "
+                  + "one-second records, \(exporter.annotations) annotations).")
         }
         if json {
-            try printJSON(NightJSON(result: result, nightID: nightID, journalPath: noJournal ? nil : journal.resolvedPath))
+            try printJSON(NightJSON(result: result, nightID: nightID,
+                                    journalPath: noJournal ? nil : journal.resolvedPath))
         } else {
-            print(NightText.lines(result, nightID: nightID, startedAt: startedAt, journalPath: journal.resolvedPath).joined(separator: "\n"))
+            print(NightText.lines(result, nightID: nightID, startedAt: startedAt, journalPath: journal.resolvedPath)
+                      .joined(separator: "\n"))
         }
         if let truncated = result.truncatedAt {
-            complain("\(file): at byte offset \(truncated): the file ends in the middle of a frame (was the recording cut off?). "
+            complain("\(file): at byte offset \(truncated): the file ends in the middle of a frame (was the recording "
+                     + "cut off?). "
                      + "Everything before it was replayed" + (nightID.map { " and saved as night \($0)." } ?? "."))
             throw Exit.partial
         }
@@ -162,9 +190,11 @@ func writeEvents(_ r: NightResult, to path: String) throws {
     let data: Data
     if path.lowercased().hasSuffix(".csv") {
         func f(_ v: Double?) -> String { v.map { String($0) } ?? "" }
-        var text = "kind,onset_s,offset_s,duration_s,channel,peak_uv,mean_uv,accel_activity_g,confidence,woke,cause,frames_lost\n"
+        var text = "kind,onset_s,offset_s,duration_s,channel,peak_uv,mean_uv,accel_activity_g,confidence,woke,cause,"
+            + "frames_lost\n"
         for e in events {
-            text += [e.kind, f(e.onset_s), f(e.offset_s), f(e.duration_s), e.channel.map(String.init) ?? "", f(e.peak_uv), f(e.mean_uv),
+            text += [e.kind, f(e.onset_s), f(e.offset_s), f(e.duration_s), e.channel.map(String.init) ?? "",
+                     f(e.peak_uv), f(e.mean_uv),
                      f(e.accel_activity_g), f(e.confidence), e.woke.map { $0 ? "true" : "false" } ?? "", e.cause ?? "",
                      e.frames_lost.map(String.init) ?? ""].joined(separator: ",") + "\n"
         }

@@ -14,7 +14,8 @@ func isoJSON<T: Encodable>(_ value: T, snakeCase: Bool = false) throws -> Data {
     if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                  nan: "nan")
     return try encoder.encode(value)
 }
 
@@ -32,19 +33,24 @@ extension JournalCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Exports journal tables as CSV (one table) or JSON (one table or all).",
-            discussion: "Tables: \(Journal.exportableTables.joined(separator: ", ")). The per-second traces are not exported."
+            discussion: "Tables: \(Journal.exportableTables.joined(separator: ", ")). The per-second traces are not "
+                        + "exported."
         )
         enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json }
         @Option(help: ArgumentHelp("csv or json.", valueName: "format")) var format: Format = .json
-        @Option(help: ArgumentHelp("The table to export (CSV needs one; JSON exports all when omitted).", valueName: "table")) var table: String?
-        @Option(help: ArgumentHelp("Write to this file (mode 0600) instead of standard output.", valueName: "path")) var out: String?
+        @Option(help: ArgumentHelp("The table to export (CSV needs one; JSON exports all when omitted).",
+                                   valueName: "table")) var table: String?
+        @Option(help: ArgumentHelp("Write to this file (mode 0600) instead of standard output.",
+                                   valueName: "path")) var out: String?
         @OptionGroup var journal: JournalOptions
 
         func validate() throws {
             if let table, !Journal.exportableTables.contains(table) {
                 throw ValidationError("--table must be one of \(Journal.exportableTables.joined(separator: ", ")).")
             }
-            if format == .csv && table == nil { throw ValidationError("CSV holds one table: add --table, e.g. --table event.") }
+            if format == .csv && table == nil {
+                throw ValidationError("CSV holds one table: add --table, e.g. --table event.")
+            }
         }
 
         func run() throws {
@@ -82,7 +88,8 @@ extension JournalCommand {
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Writes a report from your journal as one self-contained HTML file (no network needed, private: mode 0600).",
+        abstract: "Writes a report from your journal as one self-contained HTML file (no network needed, private: mode "
+                  + "0600).",
         subcommands: [NightReportCommand.self, TrendReportCommand.self, ClinicianReportCommand.self]
     )
 }
@@ -98,7 +105,9 @@ struct RangeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Last evening to include.", valueName: "yyyy-mm-dd")) var to: String?
 
     func validate() throws {
-        for (name, v) in [("--from", from), ("--to", to)] { if let v, !isDate(v) { throw ValidationError("\(name) must be a calendar date like 2026-05-03.") } }
+        for (name, v) in [("--from", from),
+                          ("--to", to)] { if let v, !isDate(v) { throw ValidationError("\(name) must be a calendar "
+                                                                                       + "date like 2026-05-03.") } }
         if let from, let to, from > to { throw ValidationError("--from (\(from)) is after --to (\(to)); swap them.") }
     }
 }
@@ -134,8 +143,11 @@ func loadSnapshot(_ options: JournalOptions) throws -> (Journal, JournalSnapshot
 }
 
 struct NightReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "night", abstract: "One night's timeline: EMG, movement, sleep and wake, events and gaps.")
-    @Argument(help: ArgumentHelp("The night's number (see `crampwatch journal nights`).", valueName: "night")) var night: Int64
+    static let configuration = CommandConfiguration(commandName: "night",
+                                                    abstract: "One night's timeline: EMG, movement, sleep and wake, "
+                                                              + "events and gaps.")
+    @Argument(help: ArgumentHelp("The night's number (see `crampwatch journal nights`).",
+                                 valueName: "night")) var night: Int64
     @OptionGroup var journal: JournalOptions
     @OptionGroup var options: ReportOptions
 
@@ -148,7 +160,8 @@ struct NightReportCommand: ParsableCommand {
             complain("\(error)")
             throw Exit.failure
         }
-        try finishReport(html, options, defaultName: "crampwatch-night-\(night).html", numbers: s.night(night).map(NightNumbers.init))
+        try finishReport(html, options, defaultName: "crampwatch-night-\(night).html", numbers: s.night(night)
+                             .map(NightNumbers.init))
     }
 }
 
@@ -167,13 +180,16 @@ struct NightNumbers: Encodable {
     /// False for a night without EMG: its cramp and leg-movement fields are null, and `note` says why.
     var emg_measured: Bool
     init(_ n: NightFacts) {
-        night = n.id; cramps = n.cramps; cramp_s = n.crampSeconds; longest_cramp_s = n.longestCrampSeconds; cramps_that_woke = n.crampsThatWoke
-        leg_movements = n.legMovements; awakenings = n.awakenings; wake_s = n.wakeSeconds; sleep_efficiency = n.sleepEfficiency; gaps = n.gaps; gap_s = n.gapSeconds
+        night = n.id; cramps = n.cramps; cramp_s = n.crampSeconds; longest_cramp_s = n.longestCrampSeconds
+        cramps_that_woke = n.crampsThatWoke
+        leg_movements = n.legMovements; awakenings = n.awakenings; wake_s = n.wakeSeconds
+        sleep_efficiency = n.sleepEfficiency; gaps = n.gaps; gap_s = n.gapSeconds
         emg_measured = n.emgMeasured
     }
 
     enum CodingKeys: String, CodingKey {
-        case night, cramps, cramp_s, longest_cramp_s, cramps_that_woke, leg_movements, awakenings, wake_s, sleep_efficiency, gaps, gap_s, emg_measured, note
+        case night, cramps, cramp_s, longest_cramp_s, cramps_that_woke, leg_movements, awakenings, wake_s,
+        sleep_efficiency, gaps, gap_s, emg_measured, note
     }
 
     func encode(to encoder: Encoder) throws {
@@ -187,7 +203,9 @@ struct NightNumbers: Encodable {
             try c.encode(cramps_that_woke, forKey: .cramps_that_woke)
             try c.encode(leg_movements, forKey: .leg_movements)
         } else {
-            for key in [CodingKeys.cramps, .cramp_s, .longest_cramp_s, .cramps_that_woke, .leg_movements] { try c.encodeNil(forKey: key) }
+            for key in [CodingKeys.cramps, .cramp_s, .longest_cramp_s, .cramps_that_woke, .leg_movements] {
+                try c.encodeNil(forKey: key)
+            }
             try c.encode(NightReport.noEMGNote, forKey: .note)
         }
         try c.encode(awakenings, forKey: .awakenings)
@@ -199,20 +217,26 @@ struct NightNumbers: Encodable {
 }
 
 struct TrendReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "trend", abstract: "Weeks of nights: cramps, durations, time of night, sleep, bedtimes, and diary factors beside cramp nights.")
+    static let configuration = CommandConfiguration(commandName: "trend",
+                                                    abstract: "Weeks of nights: cramps, durations, time of night, "
+                                                              + "sleep, bedtimes, and diary factors beside cramp "
+                                                              + "nights.")
     @OptionGroup var range: RangeOptions
     @OptionGroup var journal: JournalOptions
     @OptionGroup var options: ReportOptions
 
     func run() throws {
         let (_, s) = try loadSnapshot(journal)
-        try finishReport(TrendReport.render(snapshot: s, from: range.from, to: range.to), options, defaultName: "crampwatch-trend.html",
+        try finishReport(TrendReport.render(snapshot: s, from: range.from, to: range.to), options,
+                         defaultName: "crampwatch-trend.html",
                          numbers: TrendNumbers.compute(s, from: range.from, to: range.to))
     }
 }
 
 struct ClinicianReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "clinician", abstract: "One printable page for your doctor: how often, how long, how disruptive, and the signs worth a visit.")
+    static let configuration = CommandConfiguration(commandName: "clinician",
+                                                    abstract: "One printable page for your doctor: how often, how "
+                                                              + "long, how disruptive, and the signs worth a visit.")
     @OptionGroup var range: RangeOptions
     @Option(help: ArgumentHelp("A line naming you, printed at the top.", valueName: "text")) var name: String?
     @OptionGroup var journal: JournalOptions
@@ -220,7 +244,8 @@ struct ClinicianReportCommand: ParsableCommand {
 
     func run() throws {
         let (_, s) = try loadSnapshot(journal)
-        try finishReport(ClinicianReport.render(snapshot: s, from: range.from, to: range.to, patient: name), options, defaultName: "crampwatch-clinician.html",
+        try finishReport(ClinicianReport.render(snapshot: s, from: range.from, to: range.to, patient: name), options,
+                         defaultName: "crampwatch-clinician.html",
                          numbers: ClinicianSummary.compute(s, from: range.from, to: range.to))
     }
 }

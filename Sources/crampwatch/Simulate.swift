@@ -21,22 +21,36 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Random seed; the same seed gives the same night.", valueName: "n")) var seed: UInt64 = 1
     @Option(help: ArgumentHelp("Length of the night.", valueName: "hours")) var hours: Double = 8
     @Option(help: ArgumentHelp("Folder to write into (created if missing).", valueName: "folder")) var out: String
-    @Option(name: .customLong("emg-rate"), help: ArgumentHelp("EMG sampling rate, 250–4000.", valueName: "Hz")) var emgRate: Int = 2000
-    @Option(name: .customLong("accel-rate"), help: ArgumentHelp("Accelerometer sampling rate, 25–200.", valueName: "Hz")) var accelRate: Int = 100
-    @Option(name: [.customLong("channels"), .customLong("emg-channels")], help: ArgumentHelp("EMG channels (0: none, an accelerometer-only device; 1: shin; 2: shin and calf).", valueName: "n")) var channels: Int = 2
+    @Option(name: .customLong("emg-rate"),
+            help: ArgumentHelp("EMG sampling rate, 250–4000.", valueName: "Hz")) var emgRate: Int = 2000
+    @Option(name: .customLong("accel-rate"),
+            help: ArgumentHelp("Accelerometer sampling rate, 25–200.", valueName: "Hz")) var accelRate: Int = 100
+    @Option(name: [.customLong("channels"), .customLong("emg-channels")],
+            help: ArgumentHelp("EMG channels (0: none, an accelerometer-only device; 1: shin; 2: shin and calf).",
+                               valueName: "n")) var channels: Int = 2
     @Option(help: ArgumentHelp("Mains frequency of the interference, 50 or 60.", valueName: "Hz")) var mains: Int = 50
-    @Option(help: ArgumentHelp("Number of cramps; default: random, about 0.3 per hour.", valueName: "n")) var cramps: Int?
-    @Option(name: .customLong("max-cramp"), help: ArgumentHelp("Longest cramp.", valueName: "seconds")) var maxCramp: Double = 600
-    @Option(name: .customLong("drop-rate"), help: ArgumentHelp("Fraction of frames lost in transit, 0–0.5.", valueName: "fraction")) var dropRate: Double = 0
-    @Option(name: .customLong("corrupt-rate"), help: ArgumentHelp("Fraction of frames with a corrupted byte, 0–0.5.", valueName: "fraction")) var corruptRate: Double = 0
+    @Option(help: ArgumentHelp("Number of cramps; default: random, about 0.3 per hour.",
+                               valueName: "n")) var cramps: Int?
+    @Option(name: .customLong("max-cramp"),
+            help: ArgumentHelp("Longest cramp.", valueName: "seconds")) var maxCramp: Double = 600
+    @Option(name: .customLong("drop-rate"), help: ArgumentHelp("Fraction of frames lost in transit, 0–0.5.",
+                                                               valueName: "fraction")) var dropRate: Double = 0
+    @Option(name: .customLong("corrupt-rate"), help: ArgumentHelp("Fraction of frames with a corrupted byte, 0–0.5.",
+                                                                  valueName: "fraction")) var corruptRate: Double = 0
     @Flag(help: "Print the result as JSON.") var json = false
 
     func validate() throws {
         guard hours > 0 && hours <= 24 else { throw ValidationError("--hours must be more than 0 and at most 24.") }
-        guard (250...4000).contains(emgRate) else { throw ValidationError("--emg-rate must be between 250 and 4000 Hz.") }
-        guard (0...4).contains(channels) else { throw ValidationError("--channels must be 0 (accelerometer only) to 4.") }
+        guard (250...4000).contains(emgRate) else {
+            throw ValidationError("--emg-rate must be between 250 and 4000 Hz.")
+        }
+        guard (0...4).contains(channels) else {
+            throw ValidationError("--channels must be 0 (accelerometer only) to 4.")
+        }
         guard mains == 50 || mains == 60 else { throw ValidationError("--mains must be 50 or 60.") }
-        guard (0...0.5).contains(dropRate), (0...0.5).contains(corruptRate) else { throw ValidationError("--drop-rate and --corrupt-rate must be between 0 and 0.5.") }
+        guard (0...0.5).contains(dropRate), (0...0.5).contains(corruptRate) else {
+            throw ValidationError("--drop-rate and --corrupt-rate must be between 0 and 0.5.")
+        }
         if let cramps, cramps < 0 { throw ValidationError("--cramps cannot be negative.") }
     }
 
@@ -54,14 +68,17 @@ struct Simulate: ParsableCommand {
         o.corruptProbability = corruptRate
         let report: SimulationReport
         do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
             let simulator = try NightSimulator(options: o)
             let capturePath = out + "/night.cwcap"
             let file = try PrivateFile(path: capturePath)
             report = try simulator.run { try file.write($0) }
             try file.close()
             var csv = "kind,onset_s,offset_s\n"
-            for l in report.labels { csv += "\(l.kind.rawValue),\(format3(l.onsetSeconds)),\(format3(l.offsetSeconds))\n" }
+            for l in report.labels {
+                csv += "\(l.kind.rawValue),\(format3(l.onsetSeconds)),\(format3(l.offsetSeconds))\n"
+            }
             try PrivateFile.write(path: out + "/labels.csv", Data(csv.utf8))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -75,14 +92,18 @@ struct Simulate: ParsableCommand {
         } else {
             let counts = Dictionary(grouping: report.labels, by: \.kind).mapValues(\.count)
             if channels == 0 {
-                print("Simulated \(format1(report.durationSeconds / 3600)) h (seed \(seed)) into \(out)/night.cwcap from an accelerometer-only device: "
-                      + "\(counts[.sleepInterruption] ?? 0) awakenings (no EMG: cramps and leg movements are not in the recording); \(report.framesWritten) frames"
+                print("Simulated \(format1(report.durationSeconds / 3600)) h (seed \(seed)) into \(out)/night.cwcap "
+                      + "from an accelerometer-only device: "
+                      + "\(counts[.sleepInterruption] ?? 0) awakenings (no EMG: cramps and leg movements are not in "
+                      + "the recording); \(report.framesWritten) frames"
                       + (report.droppedSequences.isEmpty ? "" : ", \(report.droppedSequences.count) dropped")
-                      + (report.corruptedSequences.isEmpty ? "" : ", \(report.corruptedSequences.count) corrupted") + ".")
+                      + (report.corruptedSequences.isEmpty ? "" : ", \(report.corruptedSequences.count) "
+                                                                  + "corrupted") + ".")
                 return
             }
             print("Simulated \(format1(report.durationSeconds / 3600)) h (seed \(seed)) into \(out)/night.cwcap: "
-                  + "\(counts[.cramp] ?? 0) cramps, \(counts[.legMovement] ?? 0) leg movements, \(counts[.sleepInterruption] ?? 0) awakenings, "
+                  + "\(counts[.cramp] ?? 0) cramps, \(counts[.legMovement] ?? 0) leg movements, "
+                  + "\(counts[.sleepInterruption] ?? 0) awakenings, "
                   + "\(counts[.artifact] ?? 0) electrode problems; \(report.framesWritten) frames"
                   + (report.droppedSequences.isEmpty ? "" : ", \(report.droppedSequences.count) dropped")
                   + (report.corruptedSequences.isEmpty ? "" : ", \(report.corruptedSequences.count) corrupted") + ".")

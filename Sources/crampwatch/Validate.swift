@@ -11,7 +11,8 @@ import SignalCore
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measures how well a detector configuration finds the events in annotated recordings, and sweeps thresholds.",
+        abstract: "Measures how well a detector configuration finds the events in annotated recordings, and sweeps "
+                  + "thresholds.",
         discussion: """
             Each recording is paired with a labels file (kind,onset_s,offset_s), by default labels.csv in the \
             recording's folder, or with --labels in the same order as the recordings. Metrics follow the \
@@ -26,32 +27,51 @@ struct Validate: ParsableCommand {
     )
 
     @Argument(help: ArgumentHelp("Recordings to validate on.", valueName: "recording")) var recordings: [String]
-    @Option(name: .customLong("labels"), help: ArgumentHelp("Labels file for each recording, in order (default: labels.csv beside it).", valueName: "path"))
+    @Option(name: .customLong("labels"), help: ArgumentHelp("Labels file for each recording, in order (default: "
+                                                            + "labels.csv beside it).", valueName: "path"))
     var labels: [String] = []
     @Option(help: ArgumentHelp("Tolerance around each labelled event.", valueName: "seconds")) var tolerance: Double = 0
-    @Option(help: ArgumentHelp("Event kind the sweep optimises: cramp, leg_movement, sleep_interruption or artifact.", valueName: "kind")) var kind = "cramp"
-    @Option(name: .customLong("sweep"), help: ArgumentHelp("A threshold to vary, NAME=FROM:TO:STEP (repeatable).", valueName: "spec")) var sweeps: [String] = []
-    @Option(help: ArgumentHelp("How to recommend: max-f1, or sensitivity (the most sensitive with at most --max-false-alarms).", valueName: "rule")) var pick = "max-f1"
-    @Option(name: .customLong("max-false-alarms"), help: ArgumentHelp("With --pick sensitivity: false alarms allowed per night.", valueName: "n")) var maxFalseAlarms: Double = 0.5
+    @Option(help: ArgumentHelp("Event kind the sweep optimises: cramp, leg_movement, sleep_interruption or artifact.",
+                               valueName: "kind")) var kind = "cramp"
+    @Option(name: .customLong("sweep"), help: ArgumentHelp("A threshold to vary, NAME=FROM:TO:STEP (repeatable).",
+                                                           valueName: "spec")) var sweeps: [String] = []
+    @Option(help: ArgumentHelp("How to recommend: max-f1, or sensitivity (the most sensitive with at most "
+                               + "--max-false-alarms).", valueName: "rule")) var pick = "max-f1"
+    @Option(name: .customLong("max-false-alarms"),
+            help: ArgumentHelp("With --pick sensitivity: false alarms allowed per night.",
+                               valueName: "n")) var maxFalseAlarms: Double = 0.5
     @Option(help: ArgumentHelp("Folder for sweep.csv, sweep.json and sweep.svg.", valueName: "folder")) var out = "."
-    @Option(help: ArgumentHelp("Save the recommended configuration in the journal under this name.", valueName: "name")) var save: String?
+    @Option(help: ArgumentHelp("Save the recommended configuration in the journal under this name.",
+                               valueName: "name")) var save: String?
     @Flag(help: "With --save, replace a configuration of that name.") var replace = false
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var journal: JournalOptions
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        guard tolerance >= 0 && tolerance <= 600 else { throw ValidationError("--tolerance must be between 0 and 600 seconds.") }
-        guard labels.isEmpty || labels.count == recordings.count else {
-            throw ValidationError("give one --labels per recording (\(recordings.count)), in the same order, or none to use labels.csv beside each.")
+        guard tolerance >= 0 && tolerance <= 600 else {
+            throw ValidationError("--tolerance must be between 0 and 600 seconds.")
         }
-        guard Validator.kinds.contains(kind) else { throw ValidationError("--kind must be one of \(Validator.kinds.joined(separator: ", ")).") }
-        guard pick == "max-f1" || pick == "sensitivity" else { throw ValidationError("--pick must be max-f1 or sensitivity.") }
+        guard labels.isEmpty || labels.count == recordings.count else {
+            throw ValidationError("give one --labels per recording (\(recordings.count)), in the same order, or none "
+                                  + "to use labels.csv beside each.")
+        }
+        guard Validator.kinds.contains(kind) else {
+            throw ValidationError("--kind must be one of \(Validator.kinds.joined(separator: ", ")).")
+        }
+        guard pick == "max-f1" || pick == "sensitivity" else {
+            throw ValidationError("--pick must be max-f1 or sensitivity.")
+        }
     }
 
     func run() throws {
         let inputs = recordings.enumerated().map { i, r in
-            ValidationInput(recordingPath: r, labelsPath: labels.isEmpty ? (r as NSString).deletingLastPathComponent.appending("/labels.csv").replacingOccurrences(of: "^/labels.csv", with: "labels.csv", options: .regularExpression) : labels[i])
+            ValidationInput(recordingPath: r,
+                            labelsPath: labels.isEmpty
+                                ? (r as NSString).deletingLastPathComponent.appending("/labels.csv")
+                                    .replacingOccurrences(of: "^/labels.csv", with: "labels.csv",
+                                                          options: .regularExpression)
+                                : labels[i])
         }
         do {
             let base = try detector.resolve(journalPath: journal.resolvedPath)
@@ -74,23 +94,36 @@ struct Validate: ParsableCommand {
             let names = axes.map(\.name)
             var rows: [SweepRow] = []
             for (g, r) in zip(grid, reports) {
-                rows.append(SweepRow(values: Dictionary(uniqueKeysWithValues: zip(names, g.values)), metrics: r.metrics(kind)!, configuration: g.configuration))
+                rows.append(SweepRow(values: Dictionary(uniqueKeysWithValues: zip(names, g.values)),
+                                     metrics: r.metrics(kind)!, configuration: g.configuration))
             }
             guard let best = recommend(rows) else {
-                complain("no configuration has at most \(maxFalseAlarms) false alarms per night; raise --max-false-alarms or widen the sweep.")
+                complain("no configuration has at most \(maxFalseAlarms) false alarms per night; raise "
+                         + "--max-false-alarms or widen the sweep.")
                 throw Exit.failure
             }
             try writeSweep(rows, axes: axes.map(\.name), best: best)
             if let save { try saveConfiguration(rows[best].configuration, as: save) }
-            let result = SweepResult(kind: kind, tolerance_s: tolerance, configurations: rows.count, seconds: Date().timeIntervalSince(started),
-                                     recommended: rows[best].values, recommended_metrics: rows[best].metrics, rule: pick == "max-f1" ? "max-f1" : "sensitivity with at most \(maxFalseAlarms) false alarms per night",
-                                     saved_as: save, files: ["\(out)/sweep.csv", "\(out)/sweep.json", "\(out)/sweep.svg"])
+            let result = SweepResult(kind: kind, tolerance_s: tolerance, configurations: rows.count, seconds: Date()
+                                         .timeIntervalSince(started),
+                                     recommended: rows[best].values, recommended_metrics: rows[best].metrics,
+                                     rule: pick == "max-f1" ? "max-f1" : "sensitivity with at most \(maxFalseAlarms) "
+                                                                         + "false alarms per night",
+                                     saved_as: save,
+                                     files: ["\(out)/sweep.csv", "\(out)/sweep.json", "\(out)/sweep.svg"])
             if json { try printJSON(result) } else {
                 let m = rows[best].metrics
-                print("Swept \(rows.count) configurations over \(recordings.count) recording\(recordings.count == 1 ? "" : "s") in \(format1(result.seconds)) s.")
-                print("Recommended (\(result.rule)): " + rows[best].values.sorted { $0.key < $1.key }.map { "\($0.key)=\(trimmed($0.value))" }.joined(separator: " "))
-                print("  \(kind): sensitivity \(pct(m.sensitivity)), precision \(pct(m.precision)), F1 \(pct(m.f1)), \(format2(m.false_alarms_per_night)) false alarms per night")
-                print("Tables and plot: \(result.files.joined(separator: ", "))" + (save.map { "\nSaved as \"\($0)\"; use it with `crampwatch replay FILE --config \($0)`." } ?? ""))
+                print("Swept \(rows.count) configurations over \(recordings.count) "
+                      + "recording\(recordings.count == 1 ? "" : "s") in \(format1(result.seconds)) s.")
+                print("Recommended (\(result.rule)): "
+                      + rows[best].values.sorted { $0.key < $1.key }.map { "\($0.key)=\(trimmed($0.value))" }
+                          .joined(separator: " "))
+                print("  \(kind): sensitivity \(pct(m.sensitivity)), precision \(pct(m.precision)), F1 \(pct(m.f1)), "
+                      + "\(format2(m.false_alarms_per_night)) false alarms per night")
+                print("Tables and plot: "
+                      + "\(result.files.joined(separator: ", "))" + (save.map { "\nSaved as \"\($0)\"; use it with "
+                                                                                + "`crampwatch replay FILE --config "
+                                                                                + "\($0)`." } ?? ""))
             }
         } catch let exit as ExitCode {
             throw exit
@@ -123,7 +156,8 @@ struct Validate: ParsableCommand {
         if pick == "max-f1" {
             return indices.max { a, b in
                 let fa = rows[a].metrics.f1 ?? -1, fb = rows[b].metrics.f1 ?? -1
-                return fa != fb ? fa < fb : rows[a].metrics.false_alarms_per_night > rows[b].metrics.false_alarms_per_night
+                return fa != fb
+                    ? fa < fb : rows[a].metrics.false_alarms_per_night > rows[b].metrics.false_alarms_per_night
             }
         }
         return indices.filter { rows[$0].metrics.false_alarms_per_night <= maxFalseAlarms }.max { a, b in
@@ -134,23 +168,31 @@ struct Validate: ParsableCommand {
 
     func saveConfiguration(_ c: DetectorConfiguration, as name: String) throws {
         let j = try Journal(path: journal.resolvedPath)
-        try j.saveConfiguration(name: name, json: ConfigurationIdentity.canonicalJSON(c), hash: ConfigurationIdentity.hash(c), replace: replace)
+        try j.saveConfiguration(name: name, json: ConfigurationIdentity.canonicalJSON(c),
+                                hash: ConfigurationIdentity.hash(c), replace: replace)
     }
 
     func writeSweep(_ rows: [SweepRow], axes: [String], best: Int) throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        var csv = (axes + ["reference", "detected", "true_positives", "false_positives", "sensitivity", "precision", "f1", "false_alarms_per_night", "onset_latency_median_s", "recommended"]).joined(separator: ",") + "\n"
+        var csv = (axes + ["reference", "detected", "true_positives", "false_positives", "sensitivity", "precision",
+                           "f1", "false_alarms_per_night", "onset_latency_median_s", "recommended"])
+                               .joined(separator: ",") + "\n"
         for (i, r) in rows.enumerated() {
             let m = r.metrics
-            csv += (axes.map { trimmed(r.values[$0]!) } + ["\(m.reference)", "\(m.detected)", "\(m.true_positives)", "\(m.false_positives)",
-                     m.sensitivity.map { "\($0)" } ?? "", m.precision.map { "\($0)" } ?? "", m.f1.map { "\($0)" } ?? "", "\(m.false_alarms_per_night)",
-                     m.onset_latency_median_s.map { "\($0)" } ?? "", i == best ? "yes" : ""]).joined(separator: ",") + "\n"
+            csv += (axes.map { trimmed(r.values[$0]!) } + ["\(m.reference)", "\(m.detected)", "\(m.true_positives)",
+                                                           "\(m.false_positives)",
+                     m.sensitivity.map { "\($0)" } ?? "", m.precision.map { "\($0)" } ?? "", m.f1.map { "\($0)" } ?? "",
+                     "\(m.false_alarms_per_night)",
+                     m.onset_latency_median_s.map { "\($0)" } ?? "", i == best ? "yes" : ""])
+                         .joined(separator: ",") + "\n"
         }
         try PrivateFile.write(path: "\(out)/sweep.csv", Data(csv.utf8))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         struct Row: Encodable { var settings: [String: Double]; var metrics: KindMetrics; var recommended: Bool }
-        try PrivateFile.write(path: "\(out)/sweep.json", try encoder.encode(rows.enumerated().map { Row(settings: $1.values, metrics: $1.metrics, recommended: $0 == best) }))
+        try PrivateFile.write(path: "\(out)/sweep.json",
+                              try encoder.encode(rows.enumerated().map { Row(settings: $1.values, metrics: $1.metrics,
+                                                                             recommended: $0 == best) }))
         try PrivateFile.write(path: "\(out)/sweep.svg", Data(svg(rows, best: best).utf8))
     }
 
@@ -160,43 +202,59 @@ struct Validate: ParsableCommand {
         let maxFA = max(0.5, rows.map(\.metrics.false_alarms_per_night).max() ?? 1)
         func x(_ fa: Double) -> Double { left + (right - left) * fa / maxFA }
         func y(_ s: Double) -> Double { bottom - (bottom - top) * s }
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 "
+                  + "\(Int(w)) \(Int(h))\" font-family=\"sans-serif\" font-size=\"12\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        out += "<text x=\"\(left)\" y=\"22\" font-size=\"15\">\(kind): sensitivity against false alarms per night (\(rows.count) configurations)</text>\n"
-        out += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(right)\" y2=\"\(bottom)\" stroke=\"black\"/><line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(bottom)\" stroke=\"black\"/>\n"
+        out += "<text x=\"\(left)\" y=\"22\" font-size=\"15\">\(kind): sensitivity against false alarms per night "
+               + "(\(rows.count) configurations)</text>\n"
+        out += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(right)\" y2=\"\(bottom)\" stroke=\"black\"/><line "
+               + "x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(bottom)\" stroke=\"black\"/>\n"
         for k in 0...4 {
             let s = Double(k) / 4, fa = maxFA * Double(k) / 4
             out += "<text x=\"\(left - 8)\" y=\"\(y(s) + 4)\" text-anchor=\"end\">\(Int(s * 100)) %</text>\n"
             out += "<text x=\"\(x(fa))\" y=\"\(bottom + 18)\" text-anchor=\"middle\">\(format2(fa))</text>\n"
         }
-        out += "<text x=\"\((left + right) / 2)\" y=\"\(bottom + 40)\" text-anchor=\"middle\">false alarms per night</text>\n"
-        out += "<text x=\"18\" y=\"\((top + bottom) / 2)\" transform=\"rotate(-90 18 \((top + bottom) / 2))\" text-anchor=\"middle\">sensitivity</text>\n"
+        out += "<text x=\"\((left + right) / 2)\" y=\"\(bottom + 40)\" text-anchor=\"middle\">false alarms per "
+               + "night</text>\n"
+        out += "<text x=\"18\" y=\"\((top + bottom) / 2)\" transform=\"rotate(-90 18 \((top + bottom) / 2))\" "
+               + "text-anchor=\"middle\">sensitivity</text>\n"
         for r in rows {
-            out += "<circle cx=\"\(x(r.metrics.false_alarms_per_night))\" cy=\"\(y(r.metrics.sensitivity ?? 0))\" r=\"3.5\" fill=\"#3a6ea5\" fill-opacity=\"0.6\"/>\n"
+            out += "<circle cx=\"\(x(r.metrics.false_alarms_per_night))\" cy=\"\(y(r.metrics.sensitivity ?? 0))\" "
+                   + "r=\"3.5\" fill=\"#3a6ea5\" fill-opacity=\"0.6\"/>\n"
         }
         let b = rows[best].metrics
-        out += "<circle cx=\"\(x(b.false_alarms_per_night))\" cy=\"\(y(b.sensitivity ?? 0))\" r=\"9\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2.5\"/>\n"
-        out += "<text x=\"\(x(b.false_alarms_per_night) + 12)\" y=\"\(y(b.sensitivity ?? 0) - 10)\" fill=\"#c0392b\">recommended</text>\n</svg>\n"
+        out += "<circle cx=\"\(x(b.false_alarms_per_night))\" cy=\"\(y(b.sensitivity ?? 0))\" r=\"9\" fill=\"none\" "
+               + "stroke=\"#c0392b\" stroke-width=\"2.5\"/>\n"
+        out += "<text x=\"\(x(b.false_alarms_per_night) + 12)\" y=\"\(y(b.sensitivity ?? 0) - 10)\" "
+               + "fill=\"#c0392b\">recommended</text>\n</svg>\n"
         return out
     }
 
     func printReport(_ r: ValidationReport, configuration: DetectorConfiguration) {
-        print("Validation on \(r.nights) recording\(r.nights == 1 ? "" : "s"), tolerance \(trimmed(r.tolerance_s)) s, configuration \(ConfigurationIdentity.hash(configuration).prefix(12))")
-        print([pad("event", 19), pad("labelled", 8, right: true), pad("found", 6, right: true), pad("false", 6, right: true), pad("sensitivity", 11, right: true),
-               pad("precision", 9, right: true), pad("F1", 6, right: true), pad("FA/night", 8, right: true), pad("onset med/p90", 14, right: true)].joined(separator: "  "))
+        print("Validation on \(r.nights) recording\(r.nights == 1 ? "" : "s"), tolerance \(trimmed(r.tolerance_s)) s, "
+              + "configuration \(ConfigurationIdentity.hash(configuration).prefix(12))")
+        print([pad("event", 19), pad("labelled", 8, right: true), pad("found", 6, right: true),
+               pad("false", 6, right: true), pad("sensitivity", 11, right: true),
+               pad("precision", 9, right: true), pad("F1", 6, right: true), pad("FA/night", 8, right: true),
+               pad("onset med/p90", 14, right: true)].joined(separator: "  "))
         for m in r.pooled {
-            print([pad(m.kind, 19), pad("\(m.reference)", 8, right: true), pad("\(m.true_positives)", 6, right: true), pad("\(m.false_positives)", 6, right: true),
-                   pad(pct(m.sensitivity), 11, right: true), pad(pct(m.precision), 9, right: true), pad(pct(m.f1), 6, right: true),
+            print([pad(m.kind, 19), pad("\(m.reference)", 8, right: true), pad("\(m.true_positives)", 6, right: true),
+                   pad("\(m.false_positives)", 6, right: true),
+                   pad(pct(m.sensitivity), 11, right: true), pad(pct(m.precision), 9, right: true),
+                   pad(pct(m.f1), 6, right: true),
                    pad(format2(m.false_alarms_per_night), 8, right: true),
-                   pad("\(m.onset_latency_median_s.map(format2) ?? "–")/\(m.onset_latency_p90_s.map(format2) ?? "–") s", 14, right: true)].joined(separator: "  "))
+                   pad("\(m.onset_latency_median_s.map(format2) ?? "–")/\(m.onset_latency_p90_s.map(format2) ?? "–") s",
+                       14, right: true)].joined(separator: "  "))
         }
         let w = r.pooled_wake_epochs
         let withoutEMG = r.recordings.filter { !$0.emg_measured }.count
         if withoutEMG > 0 {
-            print("\(withoutEMG) recording\(withoutEMG == 1 ? "" : "s") without EMG (no EMG: cramps and leg movements were not measured): "
+            print("\(withoutEMG) recording\(withoutEMG == 1 ? "" : "s") without EMG (no EMG: cramps and leg movements "
+                  + "were not measured): "
                   + "only sleep interruptions are scored there; its other labels count neither as found nor as missed.")
         }
-        print("Sleep interruptions in 30-s epochs: sensitivity \(pct(w.sensitivity)), specificity \(pct(w.specificity)), Cohen's kappa \(w.kappa.map(format2) ?? "–") (\(w.epochs) epochs)")
+        print("Sleep interruptions in 30-s epochs: sensitivity \(pct(w.sensitivity)), specificity "
+              + "\(pct(w.specificity)), Cohen's kappa \(w.kappa.map(format2) ?? "–") (\(w.epochs) epochs)")
     }
 }
 
