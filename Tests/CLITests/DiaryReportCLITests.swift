@@ -9,24 +9,32 @@ import Testing
 
     @Test func diaryAddListExportAndReportsFromTheCommandLine() async throws {
         let journal = TemporaryFolder.path("j.sqlite")
-        let replay = try await run(["replay", Repository.night("night-a"), "--journal", journal, "--start", "2026-05-03T23:30:00Z"])
+        let replay = try await run(["replay", Repository.night("night-a"), "--journal", journal, "--start",
+                                    "2026-05-03T23:30:00Z"])
         #expect(replay.status == 0, "\(replay.stderr)")
         // The bundled night-a's cramps begin about 2, 5 and 9 minutes in: 23:32, 23:35, 23:39.
-        let add = try await run(["journal", "diary", "add", "--date", "2026-05-03", "--magnesium", "300", "--magnesium-form", "citrate", "--calcium", "500",
-                           "--potassium", "3500", "--vitamin-d", "1000", "--fluids", "1800", "--caffeine", "95", "--alcohol", "1", "--exercise", "40",
-                           "--stretched", "--stress", "4", "--bedtime", "23:20", "--wake-time", "07:05", "--no-late-meal", "--screens", "20",
-                           "--note", "long walk, then stretches", "--cramp", "23:33,left,7", "--cramp", "03:00,right,4", "--journal", journal, "--json"])
+        let add = try await run(["journal", "diary", "add", "--date", "2026-05-03", "--magnesium", "300",
+                                 "--magnesium-form", "citrate", "--calcium", "500", "--potassium", "3500",
+                                 "--vitamin-d", "1000", "--fluids", "1800", "--caffeine", "95", "--alcohol", "1",
+                                 "--exercise", "40", "--stretched", "--stress", "4", "--bedtime", "23:20",
+                                 "--wake-time", "07:05", "--no-late-meal", "--screens", "20",
+                                 "--note", "long walk, then stretches", "--cramp", "23:33,left,7",
+                                 "--cramp", "03:00,right,4", "--journal", journal, "--json"])
         #expect(add.status == 0, "\(add.stderr)")
         let saved = try JSONSerialization.jsonObject(with: Data(add.stdout.utf8)) as! [String: Any]
         let entry = saved["entry"] as! [String: Any]
-        #expect(entry["magnesium_mg"] as? Double == 300 && entry["stretched_before_bed"] as? Bool == true && entry["late_meal"] as? Bool == false)
+        #expect(entry["magnesium_mg"] as? Double == 300 && entry["stretched_before_bed"] as? Bool == true
+                && entry["late_meal"] as? Bool == false)
         #expect(entry["vitamin_diu"] as? Double == 1000 && entry["magnesium_form"] as? String == "citrate")
-        #expect((saved["cramps"] as! [[String: Any]]).map { $0["occurred_at"] as! String } == ["2026-05-03T23:33:00Z", "2026-05-04T03:00:00Z"])
+        #expect((saved["cramps"] as! [[String: Any]]).map { $0["occurred_at"] as! String }
+                == ["2026-05-03T23:33:00Z", "2026-05-04T03:00:00Z"])
 
         // A cramp written down later with its full time (23:39 is the third detected cramp).
-        let later = try await run(["journal", "diary", "cramp", "--time", "2026-05-03T23:39", "--leg", "right", "--pain", "5", "--duration", "1", "--journal", journal])
+        let later = try await run(["journal", "diary", "cramp", "--time", "2026-05-03T23:39", "--leg", "right",
+                                   "--pain", "5", "--duration", "1", "--journal", journal])
         #expect(later.status == 0, "\(later.stderr)")
-        let badTime = try await run(["journal", "diary", "cramp", "--time", "yesterday", "--leg", "right", "--pain", "5", "--journal", journal])
+        let badTime = try await run(["journal", "diary", "cramp", "--time", "yesterday", "--leg", "right", "--pain",
+                                     "5", "--journal", journal])
         #expect(badTime.status == 64 && badTime.stderr.contains("--time must look like 2026-11-25T02:40"))
         let list = try await run(["journal", "diary", "list", "--journal", journal, "--json"])
         #expect(list.status == 0, "\(list.stderr)")
@@ -42,7 +50,8 @@ import Testing
 
         // Export: CSV rows equal the events the journal lists.
         let events = try await run(["journal", "events", "1", "--journal", journal, "--json"])
-        let eventCount = ((try JSONSerialization.jsonObject(with: Data(events.stdout.utf8)) as! [String: Any])["events"] as! [Any]).count
+        let eventCount = ((try JSONSerialization.jsonObject(with: Data(events.stdout.utf8))
+                           as! [String: Any])["events"] as! [Any]).count
         let csv = try await run(["journal", "export", "--format", "csv", "--table", "event", "--journal", journal])
         #expect(csv.status == 0, "\(csv.stderr)")
         let lines = csv.stdout.split(separator: "\n")
@@ -52,13 +61,15 @@ import Testing
         let json = try await run(["journal", "export", "--journal", journal, "--out", out])
         #expect(json.status == 0, "\(json.stderr)")
         #expect(try fileMode(out) == 0o600)
-        let all = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as! [String: [[String: Any]]]
+        let all = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out)))
+                  as! [String: [[String: Any]]]
         #expect(all["event"]?.count == eventCount)
         #expect(all["diaryEntry"]?.first?["notes"] as? String == "long walk, then stretches")
         #expect(all["selfReportedCramp"]?.count == 3)
 
         // Reports: private files, with --json numbers.
-        for (args, name) in [(["night", "1"], "n.html"), (["trend"], "t.html"), (["clinician", "--name", "A. Patient <born 1950>"], "c.html")] {
+        for (args, name) in [(["night", "1"], "n.html"), (["trend"], "t.html"),
+                             (["clinician", "--name", "A. Patient <born 1950>"], "c.html")] {
             let path = TemporaryFolder.path(name)
             let r = try await run(["report"] + args + ["--journal", journal, "--out", path, "--json"])
             #expect(r.status == 0, "\(r.stderr)")
@@ -71,7 +82,8 @@ import Testing
             if name == "c.html" {
                 #expect(html.contains("A. Patient &lt;born 1950&gt;"))
                 let numbers = object["numbers"] as! [String: Any]
-                #expect(numbers["frequent"] as? String == "unknown" && numbers["cramp_nights"] as? Int == 1 && numbers["nights_recorded"] as? Int == 1)
+                #expect(numbers["frequent"] as? String == "unknown" && numbers["cramp_nights"] as? Int == 1
+                        && numbers["nights_recorded"] as? Int == 1)
             }
             if name == "t.html" { #expect((object["numbers"] as! [String: Any])["cramp_nights"] as? Int == 1) }
         }
@@ -83,7 +95,8 @@ import Testing
         let replay = try await run(["replay", night.appendingPathComponent("night.cwcap").path, "--journal", journal])
         #expect(replay.status == 0)
         let labelsPath = night.appendingPathComponent("labels.csv").path
-        let labelCount = try String(contentsOfFile: labelsPath, encoding: .utf8).split(separator: "\n").dropFirst().count
+        let labelCount = try String(contentsOfFile: labelsPath, encoding: .utf8)
+                             .split(separator: "\n").dropFirst().count
         for _ in 0..<2 {
             let r = try await run(
                 ["journal", "annotate", "1", labelsPath, "--source", "simulator", "--journal", journal])
@@ -130,7 +143,8 @@ import Testing
         }
         // Nothing was written by the refused commands.
         let list = try await run(["journal", "diary", "list", "--journal", journal, "--json"])
-        #expect(list.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || list.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+        #expect(list.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]"
+                || list.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
         let csv = try await run(["journal", "export", "--format", "csv", "--journal", journal])
         #expect(csv.status == 64 && csv.stderr.contains("add --table"))
         let missing = try await run(
@@ -140,7 +154,8 @@ import Testing
             ["report", "trend", "--from", "2026-06-01", "--to", "2026-05-01", "--journal", journal])
         #expect(range.status == 64 && range.stderr.contains("swap them"))
         let help = try await run(["journal", "diary", "add", "--help"])
-        for unit in ["--magnesium <mg>", "--vitamin-d <IU>", "--fluids <ml>", "--exercise <minutes>", "--cramp <HH:mm,leg,pain>", "--stretched/--no-stretched"] {
+        for unit in ["--magnesium <mg>", "--vitamin-d <IU>", "--fluids <ml>", "--exercise <minutes>",
+                     "--cramp <HH:mm,leg,pain>", "--stretched/--no-stretched"] {
             #expect(help.stdout.contains(unit), "\(unit)")
         }
     }

@@ -16,7 +16,8 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         // The pinned files name the recording as the repository does; the test runs it by its absolute path.
         let output = r.stdout.replacingOccurrences(of: "\"path\" : \"\(path)\"", with: "\"path\" : \"Samples/\(file)\"")
-        let expected = try String(contentsOf: Self.golden.appendingPathComponent("replay-\(name).json"), encoding: .utf8)
+        let expected = try String(contentsOf: Self.golden.appendingPathComponent("replay-\(name).json"),
+                                  encoding: .utf8)
         #expect(output == expected, "replay --json of \(file) differs from Tests/Golden/replay-\(name).json")
     }
 }

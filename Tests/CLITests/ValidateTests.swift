@@ -12,14 +12,18 @@ import Testing
 
     @Test func savedRecommendationReproducesTheSweepMetrics() async throws {
         let journal = TemporaryFolder.path("j.sqlite"), out = TemporaryFolder.path("sweep")
-        let sweep = try json(try await CLI.run(["validate"] + nights + ["--sweep", "crampMinSeconds=8:20:4", "--sweep", "crampMinMeanAboveRestMicrovolts=10:50:20",
-                                                                  "--tolerance", "1", "--save", "tuned", "--journal", journal, "--out", out, "--json"]))
+        let sweep = try json(try await CLI.run(["validate"] + nights + ["--sweep", "crampMinSeconds=8:20:4", "--sweep",
+                                                                        "crampMinMeanAboveRestMicrovolts=10:50:20",
+                                                                  "--tolerance", "1", "--save", "tuned", "--journal",
+                                                                  journal, "--out", out, "--json"]))
         #expect(sweep["configurations"] as? Int == 12)
         let recommended = try #require(sweep["recommended_metrics"] as? [String: Any])
         // The saved configuration, used by name, gives the same numbers.
-        let again = try json(try await CLI.run(["validate"] + nights + ["--config", "tuned", "--tolerance", "1", "--journal", journal, "--json"]))
+        let again = try json(try await CLI.run(["validate"] + nights + ["--config", "tuned", "--tolerance", "1",
+                                                                        "--journal", journal, "--json"]))
         let pooled = try #require((again["pooled"] as? [[String: Any]])?.first { $0["kind"] as? String == "cramp" })
-        for key in ["reference", "true_positives", "false_positives", "f1", "sensitivity", "precision", "false_alarms_per_night"] {
+        for key in ["reference", "true_positives", "false_positives", "f1", "sensitivity", "precision",
+                    "false_alarms_per_night"] {
             #expect("\(pooled[key] ?? "nil")" == "\(recommended[key] ?? "nil")", "\(key)")
         }
         // And replay --config uses it.

@@ -27,8 +27,10 @@ import Testing
         let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("faults.cwcap").path
         let faults = ["--speed", "20", "--unplug-every", "3000", "--lost", "50", "--replug-ms", "300",
-                      "--duplicate", "1000,7000,15000", "--swap", "2000,9000,16000", "--garbage", "4000:300,11000:1000,20000:57",
-                      "--clock-jump", "12000:3600", "--suspend-at", "18000", "--suspend-ms", "1500", "--device-buffer", "200",
+                      "--duplicate", "1000,7000,15000", "--swap", "2000,9000,16000", "--garbage",
+                      "4000:300,11000:1000,20000:57",
+                      "--clock-jump", "12000:3600", "--suspend-at", "18000", "--suspend-ms", "1500", "--device-buffer",
+                      "200",
                       "--drop", "500", "--corrupt", "600"]
         let live = try await Harness.monitor(faults: faults, capture: capture, in: dir)
         #expect(live.status == 0, "\(live.stderr)")
@@ -67,11 +69,15 @@ import Testing
     @Test func hotplugReconnectsTheMomentTheDeviceReturns() async throws {
         let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("hotplug.cwcap").path
-        let r = try await Harness.run(Harness.sim, ["--capture", Harness.nightA, "--speed", "20", "--unplug-at", "5000", "--lost", "100", "--replug-ms", "4000",
-                                              "--", Harness.crampwatch, "monitor", "--capture", capture, "--no-journal", "--json",
+        let r = try await Harness.run(Harness.sim,
+                                      ["--capture", Harness.nightA, "--speed", "20", "--unplug-at", "5000", "--lost",
+                                       "100", "--replug-ms", "4000",
+                                              "--", Harness.crampwatch, "monitor", "--capture", capture, "--no-journal",
+                                              "--json",
                                               "--stop-after-idle", "8", "--silence-warning", "1"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
-        let line = try #require(r.stderr.components(separatedBy: "\n").first { $0.contains("reconnected (attempt 1) after ") })
+        let line = try #require(r.stderr.components(separatedBy: "\n")
+                                .first { $0.contains("reconnected (attempt 1) after ") })
         #expect(line.contains("(hotplug: the device announced itself)"), "\(line)")
         let seconds = try #require(Double(line.components(separatedBy: "after ")[1].components(separatedBy: " s")[0]))
         #expect(seconds >= 3.9 && seconds < 4.8, "reconnected \(seconds) s after the unplug")

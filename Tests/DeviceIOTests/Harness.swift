@@ -19,8 +19,10 @@ enum Harness {
     /// `crampwatch monitor` under the virtual device with the given faults.
     static func monitor(faults: [String], capture: String, in dir: URL, extra: [String] = ["--no-journal"],
                         source: String = nightA) async throws -> ProcessResult {
-        #expect(FileManager.default.fileExists(atPath: sim), "the virtual device is not built: run `make -C Firmware sim`")
-        let monitor = [crampwatch, "monitor", "--capture", capture, "--json", "--stop-after-idle", "3", "--silence-warning", "1"]
+        #expect(FileManager.default.fileExists(atPath: sim),
+                "the virtual device is not built: run `make -C Firmware sim`")
+        let monitor = [crampwatch, "monitor", "--capture", capture, "--json", "--stop-after-idle", "3",
+                       "--silence-warning", "1"]
         return try await run(sim, ["--capture", source] + faults + ["--"] + monitor + extra, in: dir)
     }
 

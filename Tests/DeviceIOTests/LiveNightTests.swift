@@ -16,7 +16,8 @@ import Testing
     static func monitor(_ monitorArgs: [String], speed: String, in dir: URL, shell: String? = nil,
                         while body: (RunningProcess, _ stderr: URL) async throws -> Void = { _, _ in })
         async throws -> (result: ProcessResult, stdout: URL, stderr: URL) {
-        let out = dir.appendingPathComponent("out-\(UUID().uuidString)"), err = dir.appendingPathComponent("err-\(UUID().uuidString)")
+        let out = dir.appendingPathComponent("out-\(UUID().uuidString)"),
+            err = dir.appendingPathComponent("err-\(UUID().uuidString)")
         let args = ["--capture", Harness.nightA, "--speed", speed, "--", Harness.crampwatch, "monitor"] + monitorArgs
         let (executable, arguments) = shell.map { ("/bin/sh", ["-c", $0 + " exec \"$0\" \"$@\"", Harness.sim] + args) }
             ?? (Harness.sim, args)
@@ -39,18 +40,21 @@ import Testing
     }
 
     static func keys(_ events: [EventRecord]) -> [Key] {
-        events.map { Key(kind: $0.kind, onset: Int(($0.onsetSeconds * 1000).rounded()), offset: Int(($0.offsetSeconds * 1000).rounded())) }.sorted()
+        events.map { Key(kind: $0.kind, onset: Int(($0.onsetSeconds * 1000).rounded()),
+                         offset: Int(($0.offsetSeconds * 1000).rounded())) }.sorted()
     }
 
     static func keys(_ replay: ProcessResult) -> [Key] {
         Harness.events(replay).filter { $0["kind"] as? String != "gap" }.map {
-            Key(kind: $0["kind"] as! String, onset: Int((($0["onset_s"] as! Double) * 1000).rounded()), offset: Int((($0["offset_s"] as! Double) * 1000).rounded()))
+            Key(kind: $0["kind"] as! String, onset: Int((($0["onset_s"] as! Double) * 1000).rounded()),
+                offset: Int((($0["offset_s"] as! Double) * 1000).rounded()))
         }.sorted()
     }
 
     @Test func eachEventIsInTheJournalWithinASecondOfBeingDetected() async throws {
         let dir = try TemporaryFolder.make("live")
-        let capture = dir.appendingPathComponent("live.cwcap").path, journalPath = dir.appendingPathComponent("journal.sqlite").path
+        let capture = dir.appendingPathComponent("live.cwcap").path,
+            journalPath = dir.appendingPathComponent("journal.sqlite").path
         // 720 s of night at 8x: 90 s; the first cramp's criterion is met about 2.5 minutes in (19 s here).
         var noticeLogged: Double?, provisionalStored: Double?, finalStored: Double?
         var sawProvisionalRow = false, sawRecordingStatus = false
@@ -77,8 +81,10 @@ import Testing
         }
         #expect(p.status == 0, "\(Self.text(err))")
         let logged = try #require(noticeLogged), stored = try #require(provisionalStored)
-        // Stored no later than one second after the notice was printed (they happen in the same step; polling adds up to 50 ms).
-        #expect(stored - logged < 1.0, "provisional cramp stored \(stored - logged) s after the notice: \(Self.text(err))")
+        // Stored no later than one second after the notice was printed (they happen in the same step; polling adds up
+        // to 50 ms).
+        #expect(stored - logged < 1.0,
+                "provisional cramp stored \(stored - logged) s after the notice: \(Self.text(err))")
         #expect(sawProvisionalRow, "the provisional notice should be a row of its own until the cramp ends")
         #expect(sawRecordingStatus, "while the monitor runs, its night is marked recording")
         #expect(finalStored != nil)
@@ -114,8 +120,10 @@ import Testing
         var rng = SplitMix64(seed: 2026)
         var bytesCut = 0, eventsRecovered = 0, recordsShort = 0
         for k in 1...kills {
-            let capture = dir.appendingPathComponent("kill-\(k).cwcap").path, edf = dir.appendingPathComponent("kill-\(k).edf").path
-            let arguments = ["--capture", capture, "--journal", journalPath, "--write-edf", edf, "--json", "--no-status"]
+            let capture = dir.appendingPathComponent("kill-\(k).cwcap").path,
+                edf = dir.appendingPathComponent("kill-\(k).edf").path
+            let arguments = ["--capture", capture, "--journal", journalPath, "--write-edf", edf, "--json",
+                             "--no-status"]
             _ = try await Self.monitor(arguments, speed: "40", in: dir) { monitor, err in
                 // Wait until it streams, then kill it at a random moment within the next 5 s (up to 200 s of device
                 // time).
@@ -132,7 +140,8 @@ import Testing
 
             // The capture is what the device sent, in order, cut at most inside the last frame.
             let got = try Data(contentsOf: URL(fileURLWithPath: capture))
-            #expect(got.count > 0 && got == source.prefix(got.count), "kill \(k): the capture is not a prefix of what was sent")
+            #expect(got.count > 0 && got == source.prefix(got.count),
+                    "kill \(k): the capture is not a prefix of what was sent")
             // Recovery.
             let recover = try await Harness.run(
                 Harness.crampwatch, ["journal", "recover", "--journal", journalPath, "--json"], in: dir)
@@ -150,28 +159,35 @@ import Testing
             eventsRecovered += events.count
             let replayed = try Replayer().replay(path: capture)
             bytesCut += got.count - Int(replayed.truncatedAt ?? UInt64(got.count))
-            #expect(Int(replayed.truncatedAt.map { UInt64(got.count) - $0 } ?? 0) < 1100, "kill \(k): more than one frame cut")
+            #expect(Int(replayed.truncatedAt.map { UInt64(got.count) - $0 } ?? 0) < 1100,
+                    "kill \(k): more than one frame cut")
             // The EDF+ file, repaired, holds the capture's whole seconds but at most one.
             let repair = try await Harness.run(Harness.crampwatch, ["repair", edf], in: dir)
             #expect(repair.status == 0, "kill \(k): \(repair.stderr)")
             let edfNight = try Replayer().replay(path: edf)
             let short = Int(replayed.durationSeconds) - Int(edfNight.durationSeconds.rounded())
             recordsShort = max(recordsShort, short)
-            #expect(short >= 0 && short <= 1, "kill \(k): the EDF+ recording is \(short) records short of the capture (\(edfNight.durationSeconds) s vs \(replayed.durationSeconds) s; \(repair.output.count) \(repair.stdout))")
+            #expect(short >= 0 && short <= 1,
+                    Comment(rawValue: "kill \(k): the EDF+ recording is \(short) records short of the capture "
+                            + "(\(edfNight.durationSeconds) s vs \(replayed.durationSeconds) s; "
+                            + "\(repair.output.count) \(repair.stdout))"))
         }
         // No orphans: every event and gap belongs to a night, and every night is finished.
         let j = try Journal(path: journalPath)
         #expect(try j.nights().count == kills)
         #expect(try j.nights().allSatisfy { $0.status == NightStatus.recovered })
         #expect(try j.allEvents().allSatisfy { e in (1...Int64(kills)).contains(e.nightId) })
-        print("SIGKILL: \(kills) kills survived, \(eventsRecovered) events recovered, \(bytesCut) bytes of partial frames cut in all, EDF+ at most \(recordsShort) record short")
+        print("SIGKILL: \(kills) kills survived, \(eventsRecovered) events recovered, "
+              + "\(bytesCut) bytes of partial frames cut in all, "
+              + "EDF+ at most \(recordsShort) record short")
     }
 
     /// Issue 10: the capture's disk fills (here a file-size limit, which fails writes the same way ENOSPC does):
     /// the monitor says so, keeps detecting and saving the night, and the bytes already written stay intact.
     @Test func aFullDiskStopsTheCaptureButNotTheNight() async throws {
         let dir = try TemporaryFolder.make("live")
-        let capture = dir.appendingPathComponent("full.cwcap").path, journalPath = dir.appendingPathComponent("journal.sqlite").path
+        let capture = dir.appendingPathComponent("full.cwcap").path,
+            journalPath = dir.appendingPathComponent("journal.sqlite").path
         // ulimit -f counts 512-byte blocks in dash (Debian's /bin/sh): the capture may not grow past 1 MiB.
         let arguments = ["--capture", capture, "--journal", journalPath, "--json", "--stop-after-idle", "2"]
         let (p, out, err) = try await Self.monitor(arguments, speed: "0", in: dir, shell: "ulimit -f 2048;")
@@ -224,7 +240,8 @@ import Testing
         let text = String(decoding: output, as: UTF8.self)
         let lines = text.components(separatedBy: "\r\u{1B}[K").filter { $0.contains(" recorded · ") }
         #expect(lines.count >= 5, "\(text.suffix(2000))")
-        #expect(lines.contains { $0.contains("EMG ") && $0.contains("µV above rest") && $0.contains("motion ") && $0.contains("frames lost 0") })
+        #expect(lines.contains { $0.contains("EMG ") && $0.contains("µV above rest")
+                                 && $0.contains("motion ") && $0.contains("frames lost 0") })
         #expect(lines.contains { $0.contains("cramps 3") })
         // The summary at the end is not mixed into a status line: it begins a line of its own, after a newline or
         // after the status line was cleared. (Compared as bytes: the terminal turns "\n" into "\r\n", which Swift

@@ -16,7 +16,8 @@ import Glibc
     /// Opens a pty pair with glibc's openpty (looked up at run time: Swift's Glibc module does not declare <pty.h>);
     /// returns the master fd and the slave's path.
     static func openPTY() throws -> (Int32, String) {
-        typealias OpenPTY = @convention(c) (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<CChar>?, UnsafeRawPointer?, UnsafeRawPointer?) -> Int32
+        typealias OpenPTY = @convention(c) (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>,
+                                            UnsafeMutablePointer<CChar>?, UnsafeRawPointer?, UnsafeRawPointer?) -> Int32
         let handle = dlopen(nil, RTLD_NOW)
         let sym = try #require(dlsym(handle, "openpty") ?? dlsym(dlopen("libutil.so.1", RTLD_NOW), "openpty"))
         let openpty = unsafeBitCast(sym, to: OpenPTY.self)
@@ -53,9 +54,15 @@ import Glibc
         #expect(poll(&p, 1, 2000) == 1)
         let n = read(master, &commandBytes, commandBytes.count)
         var commands: [Message] = []
-        FrameDecoder().feed(Array(commandBytes[0..<max(0, n)])) { if case .frame(let v) = $0 { commands.append(v.message()) } }
+        FrameDecoder().feed(Array(commandBytes[0..<max(0, n)])) {
+            if case .frame(let v) = $0 { commands.append(v.message())
+                } }
         #expect(commands.count == 1)
-        if case .command(let c) = commands.first { #expect(c.type == .start) } else { Issue.record("no START command: \(commands)") }
+        if case .command(let c) = commands.first {
+            #expect(c.type == .start)
+        } else {
+            Issue.record("no START command: \(commands)")
+        }
 
         // The device streams the night in odd-sized writes from another thread.
         let writer = Thread { Self.writeAll(master, source, chunk: 777) }
@@ -87,7 +94,9 @@ import Glibc
         close(master)
         var sawDisconnect = false
         for _ in 0..<10 {
-            if case .disconnected(let why) = reader.next(timeoutSeconds: 0.5) { sawDisconnect = true; #expect(why.contains("hung up")); break }
+            if case .disconnected(let why) = reader.next(timeoutSeconds: 0.5) {
+                sawDisconnect = true; #expect(why.contains("hung up")); break
+            }
         }
         #expect(sawDisconnect)
         reader.stop()

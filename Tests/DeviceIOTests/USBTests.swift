@@ -15,7 +15,8 @@ import Testing
     @Test func wholeNightArrivesByteForByteAndReplayEqualsLive() async throws {
         let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("live.cwcap").path
-        let live = try await Harness.monitor(faults: [], capture: capture, in: dir, extra: ["--no-journal", "--transfers", "4"])
+        let live = try await Harness.monitor(faults: [], capture: capture, in: dir,
+                                             extra: ["--no-journal", "--transfers", "4"])
         #expect(live.status == 0, "\(live.stderr)")
         #expect(live.stderr.contains("connected to SIM-11, firmware 1.0.0"))
         #expect(live.stderr.contains("cwsim: START"))
@@ -45,7 +46,8 @@ import Testing
         let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("faults.cwcap").path
         let live = try await Harness.monitor(faults: ["--unplug-at", "5000", "--lost", "300", "--replug-ms", "700",
-                                                "--drop", "100,101,9000", "--corrupt", "200,12000", "--stall-at", "15000"],
+                                                "--drop", "100,101,9000", "--corrupt", "200,12000", "--stall-at",
+                                                "15000"],
                                        capture: capture, in: dir)
         #expect(live.status == 0, "\(live.stderr)")
         #expect(live.stderr.contains("cwsim: unplugged at frame 5000 for 700 ms; 300 frames lost"))
@@ -66,7 +68,8 @@ import Testing
         let replay = try await Harness.replay(capture, in: dir)
         #expect(Harness.events(replay) == Harness.events(live))
         // Events on both sides of the unplug (frame 5000 is about 155 s in).
-        let onsets = Harness.events(live).filter { $0["kind"] as? String != "gap" }.compactMap { $0["onset_s"] as? Double }
+        let onsets = Harness.events(live).filter { $0["kind"] as? String != "gap" }
+                                         .compactMap { $0["onset_s"] as? Double }
         #expect(onsets.contains { $0 < 155 } && onsets.contains { $0 > 165 })
     }
 
@@ -76,7 +79,8 @@ import Testing
         let live = try await Harness.monitor(faults: [], capture: capture, in: dir, source: Harness.nightB)
         #expect(live.status == 0, "\(live.stderr)")
         // Garbage and damaged frames in the source pass through unchanged, and are counted the same way.
-        #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: Harness.nightB)))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: capture))
+                == Data(contentsOf: URL(fileURLWithPath: Harness.nightB)))
         let original = try await Harness.replay(Harness.nightB, in: dir)
         #expect(Harness.events(live) == Harness.events(original))
         let s = Harness.summary(live), o = Harness.summary(original)
@@ -95,18 +99,21 @@ import Testing
         #expect(live.status == 0, "\(live.stderr)")
         #expect(wall >= 7.2)
         #expect(Harness.summary(live)["frames_lost"] as? Int == 0)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: Harness.nightA)))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: capture))
+                == Data(contentsOf: URL(fileURLWithPath: Harness.nightA)))
     }
 
     @Test func silentDeviceIsLoggedAndRecovers() async throws {
         let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("silent.cwcap").path
-        let live = try await Harness.monitor(faults: ["--silent-at", "2000", "--silent-ms", "2500"], capture: capture, in: dir)
+        let live = try await Harness.monitor(faults: ["--silent-at", "2000", "--silent-ms", "2500"], capture: capture,
+                                             in: dir)
         #expect(live.status == 0, "\(live.stderr)")
         #expect(live.stderr.contains("no data from the device for"))
         #expect(live.stderr.contains("data flowing again"))
         #expect(Harness.summary(live)["frames_lost"] as? Int == 0)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: Harness.nightA)))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: capture))
+                == Data(contentsOf: URL(fileURLWithPath: Harness.nightA)))
     }
 
     @Test func noDeviceGivesAClearErrorAndNoCapture() async throws {
@@ -123,7 +130,8 @@ import Testing
         let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("j.cwcap").path
         let journal = dir.appendingPathComponent("journal.sqlite").path
-        let live = try await Harness.monitor(faults: ["--drop", "42"], capture: capture, in: dir, extra: ["--journal", journal])
+        let live = try await Harness.monitor(faults: ["--drop", "42"], capture: capture, in: dir,
+                                             extra: ["--journal", journal])
         #expect(live.status == 0, "\(live.stderr)")
         #expect(live.json["night_id"] as? Int == 1)
         #expect(Harness.summary(live)["frames_lost"] as? Int == 1)
@@ -133,7 +141,9 @@ import Testing
 
     @Test func devicesListsTheVirtualDevice() async throws {
         let dir = try TemporaryFolder.make("deviceio")
-        let r = try await Harness.run(Harness.sim, ["--capture", Harness.nightA, "--serial", "CW-TEST-7", "--", Harness.crampwatch, "devices"], in: dir)
+        let r = try await Harness.run(Harness.sim,
+                                      ["--capture", Harness.nightA, "--serial", "CW-TEST-7", "--", Harness.crampwatch,
+                                       "devices"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         let out = r.stdout
         #expect(out.contains("1209:c4a3"))
@@ -181,10 +191,14 @@ import Testing
     @Test(arguments: ["1", "2"]) func theFirmwareCoreStreamsANightThroughLibusb(outEndpoint: String) async throws {
         let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("core.cwcap").path
-        let r = try await Harness.run(Harness.sim, ["--synthetic", "90", "--out-endpoint", outEndpoint, "--", Harness.crampwatch, "monitor",
-                                              "--capture", capture, "--no-journal", "--json", "--stop-after-idle", "2"], in: dir)
+        let r = try await Harness.run(Harness.sim,
+                                      ["--synthetic", "90", "--out-endpoint", outEndpoint, "--", Harness.crampwatch,
+                                       "monitor",
+                                              "--capture", capture, "--no-journal", "--json", "--stop-after-idle", "2"],
+                                              in: dir)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("cwsim: START (synthetic)"), "START must reach the core on OUT endpoint \(outEndpoint)")
+        #expect(r.stderr.contains("cwsim: START (synthetic)"),
+                "START must reach the core on OUT endpoint \(outEndpoint)")
         #expect(r.stderr.contains("cwsim: STOP (synthetic)"))
         let device = try #require(r.json["device"] as? [String: Any])
         #expect(device["serial"] as? String == "CW-SYNTH-0001")
@@ -193,7 +207,8 @@ import Testing
         #expect(s["duration_s"] as? Double == 90)
         #expect(s["frames_lost"] as? Int == 0)
         #expect(s["corrupt_frames"] as? Int == 0)
-        // Every frame the core produced was received, but the acknowledgement of STOP, which the reader no longer reads.
+        // Every frame the core produced was received, but the acknowledgement of STOP, which the reader no longer
+        // reads.
         let produced = try #require(FaultInjectionTests.number(before: "frames produced by the core", in: r.stderr))
         let night = try Replayer().replay(path: capture)
         #expect(night.stats.frames == produced - 1)
@@ -204,8 +219,11 @@ import Testing
     @Test func configureFromTheCommandLine() async throws {
         let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("configured.cwcap").path
-        let r = try await Harness.run(Harness.sim, ["--synthetic", "30", "--", Harness.crampwatch, "monitor", "--capture", capture, "--no-journal", "--json",
-                                              "--stop-after-idle", "2", "--emg-rate", "1000", "--accel-rate", "50", "--emg-channels", "1"], in: dir)
+        let r = try await Harness.run(Harness.sim,
+                                      ["--synthetic", "30", "--", Harness.crampwatch, "monitor", "--capture", capture,
+                                       "--no-journal", "--json",
+                                              "--stop-after-idle", "2", "--emg-rate", "1000", "--accel-rate", "50",
+                                              "--emg-channels", "1"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("1 EMG channel at 1000 Hz, accelerometer at 50 Hz"))
         let device = try #require(r.json["device"] as? [String: Any])

@@ -9,7 +9,8 @@ import Testing
 /// own file to a temporary path) builds such frames; the Swift codec must encode them byte for byte and decode
 /// them to the same values.
 @Suite(.tags(.python), .temporaryFolder) struct AccelerometerOnlyFrameTests {
-    static let generator = GoldenFile.url.deletingLastPathComponent().appendingPathComponent("gen_golden_vectors.py").path
+    static let generator = GoldenFile.url.deletingLastPathComponent()
+        .appendingPathComponent("gen_golden_vectors.py").path
 
     /// Frames as the Python generator encodes and renders them: (bytes, rendered expectation).
     static func pythonFrames() async throws -> [(name: String, bytes: [UInt8], expect: [String: String])] {
@@ -19,11 +20,15 @@ import Testing
             generator, scratch = sys.argv[1], sys.argv[2]
             sys.argv = ["gen_golden_vectors.py", scratch]  # the generator writes its file here, not over the real one
             g = runpy.run_path(generator)
-            info = dict(g["INFO"]); info.update(channels=0, emg_rate=0, emg_uv_per_lsb=0.0, block=0, sites=[0, 0, 0, 0], serial="CW-ACC1")
+            info = dict(g["INFO"]); info.update(channels=0, emg_rate=0, emg_uv_per_lsb=0.0, block=0,
+                                                sites=[0, 0, 0, 0], serial="CW-ACC1")
             frames = [
                 ("accel_only_info", info),
-                ("accel_only_block", g["sample"](3, 1516000, ch=0, ax=3, n=0, m=4, emg=[], accel=[0, -4096, 4096, 12, -12, 4100, 32767, -32768, 1, 2, 3, 4096], emg_index=0, accel_index=100)),
-                ("accel_only_empty_block", g["sample"](4, 1556000, ch=0, ax=3, n=0, m=0, emg=[], accel=[], emg_index=0, accel_index=104)),
+                ("accel_only_block", g["sample"](3, 1516000, ch=0, ax=3, n=0, m=4, emg=[],
+                                                 accel=[0, -4096, 4096, 12, -12, 4100, 32767, -32768, 1, 2, 3, 4096],
+                                                 emg_index=0, accel_index=100)),
+                ("accel_only_empty_block", g["sample"](4, 1556000, ch=0, ax=3, n=0, m=0, emg=[], accel=[],
+                                                       emg_index=0, accel_index=104)),
             ]
             for name, f in frames:
                 print("case " + name)
@@ -40,7 +45,9 @@ import Testing
             case "case": name = words[1]
             case "bytes":
                 let hex = Array(words[1].utf8)
-                bytes = stride(from: 0, to: hex.count, by: 2).map { UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
+                bytes = stride(from: 0, to: hex.count, by: 2).map {
+                    UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16)!
+                }
             case "expect":
                 var fields = ["outcome": words[1]]
                 for token in words.dropFirst(2) {
@@ -75,7 +82,9 @@ import Testing
         // The decoded block: no EMG, four accelerometer samples.
         let decoder = FrameDecoder()
         var block: SampleBlock?
-        decoder.feed(frames[1].bytes) { if case .frame(let v) = $0, case .sampleBlock(let b) = v.message() { block = b } }
+        decoder.feed(frames[1].bytes) {
+            if case .frame(let v) = $0, case .sampleBlock(let b) = v.message() { block = b }
+        }
         let b = try #require(block)
         #expect(b.emgChannels == 0 && b.emgCount == 0 && b.emg.isEmpty && b.accelCount == 4 && b.accelIndex == 100)
         #expect(b.accel == [0, -4096, 4096, 12, -12, 4100, 32767, -32768, 1, 2, 3, 4096])

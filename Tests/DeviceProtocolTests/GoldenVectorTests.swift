@@ -63,7 +63,8 @@ enum GoldenFile {
     }
 
     static func fields(_ frame: Frame) -> [String: String] {
-        var f = ["outcome": "frame", "type": frame.message.type.name, "seq": "\(frame.sequence)", "ts": "\(frame.timestampMicros)"]
+        var f = ["outcome": "frame", "type": frame.message.type.name, "seq": "\(frame.sequence)",
+                 "ts": "\(frame.timestampMicros)"]
         func list(_ values: [Int16]) -> String { values.isEmpty ? "-" : values.map(String.init).joined(separator: ",") }
         switch frame.message {
         case .sampleBlock(let s):
@@ -100,19 +101,32 @@ enum GoldenFile {
         let message: Message
         switch f["type"]! {
         case "sample_block":
-            message = .sampleBlock(SampleBlock(emgIndex: int("emg_index"), accelIndex: int("accel_index"), emgChannels: int("channels"), accelAxes: int("axes"), flags: int("flags"), emg: list("emg"), accel: list("accel")))
+            message = .sampleBlock(SampleBlock(emgIndex: int("emg_index"), accelIndex: int("accel_index"),
+                                               emgChannels: int("channels"), accelAxes: int("axes"),
+                                               flags: int("flags"), emg: list("emg"), accel: list("accel")))
         case "device_info":
             let fw = f["fw"]!.split(separator: ".").map { UInt8($0)! }
-            message = .deviceInfo(DeviceInfo(serial: f["serial"]!, fwMajor: fw[0], fwMinor: fw[1], fwPatch: fw[2], hwRevision: int("hw"), emgChannels: int("channels"), accelAxes: int("axes"), mainsHz: int("mains"), adcBits: int("adc_bits"), emgRateHz: int("emg_rate"), accelRateHz: int("accel_rate"), emgMicrovoltsPerLSB: Float(f["emg_uv_per_lsb"]!)!, accelGPerLSB: Float(f["accel_g_per_lsb"]!)!, emgBlockSamples: int("block"), bootID: int("boot_id"), emgSites: f["sites"]!.split(separator: ",").map { UInt8($0)! }))
+            message = .deviceInfo(DeviceInfo(serial: f["serial"]!, fwMajor: fw[0], fwMinor: fw[1], fwPatch: fw[2],
+                                             hwRevision: int("hw"), emgChannels: int("channels"),
+                                             accelAxes: int("axes"), mainsHz: int("mains"), adcBits: int("adc_bits"),
+                                             emgRateHz: int("emg_rate"), accelRateHz: int("accel_rate"),
+                                             emgMicrovoltsPerLSB: Float(f["emg_uv_per_lsb"]!)!,
+                                             accelGPerLSB: Float(f["accel_g_per_lsb"]!)!, emgBlockSamples: int("block"),
+                                             bootID: int("boot_id"),
+                                             emgSites: f["sites"]!.split(separator: ",").map { UInt8($0)! }))
         case "status":
-            message = .status(DeviceStatus(batteryMillivolts: int("battery_mv"), batteryPercent: int("battery_percent"), electrodeContact: int("contact"), overflowSamples: int("overflow"), framesDropped: int("dropped"), stateFlags: int("state")))
+            message = .status(DeviceStatus(batteryMillivolts: int("battery_mv"), batteryPercent: int("battery_percent"),
+                                           electrodeContact: int("contact"), overflowSamples: int("overflow"),
+                                           framesDropped: int("dropped"), stateFlags: int("state")))
         case "ack": message = .ack(Ack(command: int("command"), result: int("result"), token: int("token")))
         case "start": message = .command(.start(token: int("token")))
         case "stop": message = .command(.stop(token: int("token")))
         case "identify": message = .command(.identify(token: int("token")))
         case "time_sync": message = .command(.timeSync(token: int("token")))
         case "get_status": message = .command(.getStatus(token: int("token")))
-        case "configure": message = .command(.configure(token: int("token"), emgRateHz: int("emg_rate"), accelRateHz: int("accel_rate"), mainsHz: int("mains"), emgChannels: int("channels")))
+        case "configure": message = .command(.configure(token: int("token"), emgRateHz: int("emg_rate"),
+                                                        accelRateHz: int("accel_rate"), mainsHz: int("mains"),
+                                                        emgChannels: int("channels")))
         default: return nil
         }
         return Frame(sequence: seq, timestampMicros: ts, message: message)
@@ -138,7 +152,8 @@ enum GoldenFile {
     @Test func fileIsPresentAndCoversEveryOutcome() throws {
         let cases = try GoldenFile.load()
         #expect(cases.count >= 30)
-        let outcomes = Set(cases.flatMap { $0.expectations.map { $0["outcome"]! + ($0["kind"].map { ":" + $0 } ?? "") } })
+        let outcomes = Set(cases.flatMap { $0.expectations.map { $0["outcome"]!
+                                                                 + ($0["kind"].map { ":" + $0 } ?? "") } })
         for kind in DecodeErrorKind.allCases {
             #expect(outcomes.contains("error:\(kind.rawValue)"), "no golden case for error kind \(kind)")
         }
@@ -161,9 +176,12 @@ enum GoldenFile {
                 i += size
             }
             decoder.finish { got.append(GoldenFile.fields($0)) }
-            #expect(got.count == c.expectations.count, "case \(c.name): \(got.count) outcomes, expected \(c.expectations.count)")
+            #expect(got.count == c.expectations.count,
+                    "case \(c.name): \(got.count) outcomes, expected \(c.expectations.count)")
             for (g, w) in zip(got, c.expectations) {
-                #expect(GoldenFile.matches(g, w), "case \(c.name) chunk \(chunk): got \(g.sorted { $0.key < $1.key }) expected \(w.sorted { $0.key < $1.key })")
+                #expect(GoldenFile.matches(g, w),
+                        Comment(rawValue: "case \(c.name) chunk \(chunk): got \(g.sorted { $0.key < $1.key })"
+                                + " expected \(w.sorted { $0.key < $1.key })"))
             }
         }
     }
@@ -238,18 +256,25 @@ enum GoldenFile {
             if trial % 2 == 0 {
                 // Valid: data with zeros from never to every byte, long zero-free stretches included.
                 let p = [0.0, 0.002, 0.05, 0.5, 1.0].randomElement(using: &rng)!
-                let input = (0..<length).map { _ in Double.random(in: 0..<1, using: &rng) < p ? 0 : UInt8.random(in: 1...255, using: &rng) }
+                let input = (0..<length).map { _ in
+                    Double.random(in: 0..<1, using: &rng) < p ? 0 : UInt8.random(in: 1...255, using: &rng)
+                }
                 encoded = []
                 input.withUnsafeBytes { COBS.encode($0, into: &encoded) }
-                if Bool.random(using: &rng) && !encoded.isEmpty { encoded[Int.random(in: 0..<encoded.count, using: &rng)] = .random(in: 1...255, using: &rng) }
+                if Bool.random(using: &rng)
+                    && !encoded.isEmpty { encoded[Int.random(in: 0..<encoded.count,
+                                                             using: &rng)] = .random(in: 1...255, using: &rng) }
             } else {
                 encoded = (0..<length).map { _ in UInt8.random(in: 1...255, using: &rng) }
             }
             var out = [UInt8](repeating: 0xAA, count: encoded.count + 8)
             let n = encoded.withUnsafeBytes { e in out.withUnsafeMutableBytes { COBS.decode(e, into: $0) } }
             let expected = reference(encoded)
-            #expect(n == expected?.count, "trial \(trial): \(String(describing: n)) bytes, the definition gives \(String(describing: expected?.count))")
-            if let n, let expected { #expect(Array(out.prefix(n)) == expected, "trial \(trial)") } else { malformed += 1 }
+            #expect(n == expected?.count,
+                    Comment(rawValue: "trial \(trial): \(String(describing: n)) bytes, "
+                            + "the definition gives \(String(describing: expected?.count))"))
+            if let n, let expected { #expect(Array(out.prefix(n)) == expected,
+                                             "trial \(trial)") } else { malformed += 1 }
             checked += 1
         }
         #expect(checked == 4000)
@@ -262,7 +287,9 @@ enum GoldenFile {
             let length = Int.random(in: 0...700, using: &rng)
             if Bool.random(using: &rng) { return (0..<length).map { _ in UInt8.random(in: 1...255, using: &rng) } }
             let p = [0.0, 0.05, 0.5].randomElement(using: &rng)!
-            let raw = (0..<length).map { _ in Double.random(in: 0..<1, using: &rng) < p ? 0 : UInt8.random(in: 1...255, using: &rng) }
+            let raw = (0..<length).map { _ in
+                Double.random(in: 0..<1, using: &rng) < p ? 0 : UInt8.random(in: 1...255, using: &rng)
+            }
             var e: [UInt8] = []
             raw.withUnsafeBytes { COBS.encode($0, into: &e) }
             return e
@@ -275,8 +302,12 @@ enum GoldenFile {
             let na = a.withUnsafeBytes { e in oneA.withUnsafeMutableBytes { COBS.decode(e, into: $0) } }
             let nb = b.withUnsafeBytes { e in oneB.withUnsafeMutableBytes { COBS.decode(e, into: $0) } }
             let (pa, pb) = a.withUnsafeBytes { ea in b.withUnsafeBytes { eb in
-                twoA.withUnsafeMutableBytes { oa in twoB.withUnsafeMutableBytes { ob in COBS.decode(ea, into: oa, eb, into: ob) } } } }
-            #expect(pa == na && pb == nb, "trial \(trial): paired \(String(describing: pa)), \(String(describing: pb)); single \(String(describing: na)), \(String(describing: nb))")
+                twoA.withUnsafeMutableBytes { oa in twoB.withUnsafeMutableBytes { ob in
+                    COBS.decode(ea, into: oa, eb, into: ob)
+                } } } }
+            #expect(pa == na && pb == nb,
+                    Comment(rawValue: "trial \(trial): paired \(String(describing: pa)), \(String(describing: pb)); "
+                            + "single \(String(describing: na)), \(String(describing: nb))"))
             if let na { #expect(twoA.prefix(na) == oneA.prefix(na), "trial \(trial), first") }
             if let nb { #expect(twoB.prefix(nb) == oneB.prefix(nb), "trial \(trial), second") }
             if na == nil || nb == nil { malformed += 1 }
@@ -295,7 +326,8 @@ enum GoldenFile {
                             emg: (0..<64).map { _ in Int16.random(in: -300...300, using: &rng) }, accel: [0, 0, 4096])))
             var bytes = FrameEncoder.encode(frame)
             switch Int.random(in: 0..<10, using: &rng) {
-            case 0: bytes[Int.random(in: 0..<(bytes.count - 1), using: &rng)] = .random(in: 1...255, using: &rng)  // corrupted
+            case 0:  // corrupted
+                bytes[Int.random(in: 0..<(bytes.count - 1), using: &rng)] = .random(in: 1...255, using: &rng)
             case 1: continue  // lost
             case 2: bytes.removeFirst(Int.random(in: 1..<(bytes.count - 1), using: &rng))  // starts mid-frame
             case 3: stream += [0, 0]  // empty frames
@@ -328,7 +360,8 @@ enum GoldenFile {
         let whole = events(chunk: stream.count), single = events(chunk: 1)
         let first = (0..<min(whole.count, single.count)).first { whole[$0] != single[$0] }
         #expect(whole.count == single.count && first == nil,
-                "\(whole.count) vs \(single.count) events; first difference at \(first.map { "\($0): \(whole[$0]) vs \(single[$0])" } ?? "the end")")
+                Comment(rawValue: "\(whole.count) vs \(single.count) events; first difference at "
+                        + "\(first.map { "\($0): \(whole[$0]) vs \(single[$0])" } ?? "the end")"))
         #expect(whole.filter { $0.hasPrefix("frame") }.count > 250)
         #expect(whole.filter { $0.hasPrefix("error") }.count > 40)
         #expect(events(chunk: 700) == single, "fed 700 bytes at a time")
@@ -343,11 +376,13 @@ enum GoldenFile {
             let n = Int.random(in: 0...(channels == 0 ? 0 : 100 / channels), using: &rng)
             let m = Int.random(in: 0...4, using: &rng)
             let block = SampleBlock(
-                emgIndex: .random(in: 0...UInt32.max, using: &rng), accelIndex: .random(in: 0...UInt32.max, using: &rng),
+                emgIndex: .random(in: 0...UInt32.max, using: &rng),
+                accelIndex: .random(in: 0...UInt32.max, using: &rng),
                 emgChannels: channels, accelAxes: axes, flags: UInt16.random(in: 0...3, using: &rng),
                 emg: (0..<(n * channels)).map { _ in Int16.random(in: .min ... .max, using: &rng) },
                 accel: (0..<(m * axes)).map { _ in Int16.random(in: .min ... .max, using: &rng) })
-            let frame = Frame(sequence: sequence, timestampMicros: .random(in: 0...UInt64.max, using: &rng), message: .sampleBlock(block))
+            let frame = Frame(sequence: sequence, timestampMicros: .random(in: 0...UInt64.max, using: &rng),
+                              message: .sampleBlock(block))
             var decoded: [Frame] = []
             decoder.feed(FrameEncoder.encode(frame)) { if case .frame(let v) = $0 { decoded.append(v.frame()) } }
             #expect(decoded == [frame])

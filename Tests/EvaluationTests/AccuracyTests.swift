@@ -12,9 +12,11 @@ import Testing
         let seeds = (0..<20).map { UInt64(5000 + $0) }
         let results = try AccuracyStudy.run(seeds: seeds, hours: 1, emgRateHz: 1000, crampsPerHour: 2)
         let by = Dictionary(uniqueKeysWithValues: results.map { ($0.kind, $0) })
-        let cramp = try #require(by[.cramp]), lm = try #require(by[.legMovement]), wake = try #require(by[.sleepInterruption])
+        let cramp = try #require(by[.cramp]), lm = try #require(by[.legMovement]),
+            wake = try #require(by[.sleepInterruption])
         #expect(cramp.match.referenceCount >= 30)
-        #expect(cramp.match.f1 >= 0.95, "cramp F1 \(cramp.match.f1): \(cramp.match.falseNegatives) missed, \(cramp.match.falsePositives) false")
+        #expect(cramp.match.f1 >= 0.95,
+                "cramp F1 \(cramp.match.f1): \(cramp.match.falseNegatives) missed, \(cramp.match.falsePositives) false")
         #expect(cramp.medianAbsoluteOnsetError <= 2, "median cramp onset error \(cramp.medianAbsoluteOnsetError) s")
         #expect(cramp.falsePerNight <= 0.1)
         #expect(lm.match.referenceCount >= 50)

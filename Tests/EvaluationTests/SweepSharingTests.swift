@@ -18,7 +18,9 @@ import NightAnalysis
         let base = DetectorConfiguration()
         for name in documented {
             let changed = try! perturbed(base, name)
-            #expect((Sweep.filterKey(changed) != Sweep.filterKey(base)) == (DetectorConfiguration.stages[name] == .features), "\(name)")
+            #expect((Sweep.filterKey(changed) != Sweep.filterKey(base))
+                    == (DetectorConfiguration.stages[name] == .features),
+                    "\(name)")
         }
     }
 
@@ -40,15 +42,19 @@ import NightAnalysis
         let log = try #require(result.tickLog)
         let base = result.configuration
         var configurations: [DetectorConfiguration] = [base]
-        for (name, values) in [("crampMinSeconds", [6.0, 14, 24]), ("crampMinMeanAboveRestMicrovolts", [8.0, 22]), ("crampAfterSeconds", [0.0, 0.015, 45, 400, 1e300]),
-                               ("legMovementMinSeconds", [2.0]), ("legMovementMaxSeconds", [4.0, 30]), ("reportMuscleActivity", [1.0]),
+        for (name, values) in [("crampMinSeconds", [6.0, 14, 24]), ("crampMinMeanAboveRestMicrovolts", [8.0, 22]),
+                               ("crampAfterSeconds", [0.0, 0.015, 45, 400, 1e300]),
+                               ("legMovementMinSeconds", [2.0]), ("legMovementMaxSeconds", [4.0, 30]),
+                               ("reportMuscleActivity", [1.0]),
                                ("artifactMinSeconds", [0.0, 3]), ("wakeMinSeconds", [15.0, 200]),
                                // State-machine settings: each needs its own pass.
-                               ("movementThresholdG", [0.05]), ("legMovementOnsetAboveRestMicrovolts", [12.0]), ("artifactHoldSeconds", [3.0])] {
+                               ("movementThresholdG", [0.05]), ("legMovementOnsetAboveRestMicrovolts",
+                                                                [12.0]), ("artifactHoldSeconds", [3.0])] {
             for v in values { configurations.append(try Sweep.apply([name: v], to: base)) }
         }
         // A grid over a classification and a state-machine setting together.
-        for grid in try Sweep.grid([Sweep.Axis(name: "crampMinSeconds", values: [8, 16]), Sweep.Axis(name: "baselinePercentile", values: [0.1, 0.3])], base: base) {
+        for grid in try Sweep.grid([Sweep.Axis(name: "crampMinSeconds", values: [8, 16]),
+                                    Sweep.Axis(name: "baselinePercentile", values: [0.1, 0.3])], base: base) {
             configurations.append(grid.configuration)
         }
         let shared = log.detect(with: configurations)
@@ -105,6 +111,7 @@ import NightAnalysis
             }
         default: Issue.record("\(name): unexpected JSON value")
         }
-        return try JSONDecoder().decode(DetectorConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
+        return try JSONDecoder().decode(DetectorConfiguration.self,
+                                        from: JSONSerialization.data(withJSONObject: object))
     }
 }

@@ -49,13 +49,16 @@ import Testing
                     let duration = 3600.0
                     let ref = events(&rng, count: 20, duration: duration, longest: 60)
                     // Detections: most references, shifted and stretched a little, plus some strays.
-                    var det = ref.filter { _ in rng.uniform(0, 1) < 0.8 }.map { Interval(max(0, $0.onset + rng.uniform(-4, 4)), $0.offset + rng.uniform(-4, 4)) }
+                    var det = ref.filter { _ in rng.uniform(0, 1) < 0.8 }.map {
+                        Interval(max(0, $0.onset + rng.uniform(-4, 4)), $0.offset + rng.uniform(-4, 4))
+                    }
                         .filter { $0.offset > $0.onset }
                     det += events(&rng, count: 5, duration: duration, longest: 20)
                     det.sort { $0.onset < $1.onset }
                     let p = EventScore.Parameters(tolerance: tolerance, minOverlap: minOverlap)
                     ours.append(EventScore(reference: ref, detected: det, durationSeconds: duration, parameters: p))
-                    cases.append(Case(reference: ref.map { [$0.onset, $0.offset] }, detected: det.map { [$0.onset, $0.offset] }, duration: duration,
+                    cases.append(Case(reference: ref.map { [$0.onset, $0.offset] },
+                                      detected: det.map { [$0.onset, $0.offset] }, duration: duration,
                                       toleranceStart: tolerance, toleranceEnd: tolerance, minOverlap: minOverlap,
                                       maxEventDuration: 1e9, minDurationBetweenEvents: 0))
                 }
@@ -69,7 +72,8 @@ import Testing
         var agreeing = 0
         for (t, o) in zip(theirs, ours) {
             #expect(t.tp == o.truePositives && t.fp == o.falsePositives && t.refTrue == o.referenceCount,
-                    "timescoring tp \(t.tp) fp \(t.fp) ref \(t.refTrue); ours tp \(o.truePositives) fp \(o.falsePositives) ref \(o.referenceCount)")
+                    Comment(rawValue: "timescoring tp \(t.tp) fp \(t.fp) ref \(t.refTrue); "
+                            + "ours tp \(o.truePositives) fp \(o.falsePositives) ref \(o.referenceCount)"))
             if let f = t.f1 { #expect(abs(f - o.f1) < 1e-12) }
             if let s = t.sensitivity { #expect(abs(s - o.sensitivity) < 1e-12) }
             if let q = t.precision { #expect(abs(q - o.precision) < 1e-12) }

@@ -24,7 +24,8 @@ import Sessions
         var captureBytes: Int
     }
 
-    /// Simulates and replays one night in memory (the capture path), optionally feeding the bytes in `chunk`-byte pieces.
+    /// Simulates and replays one night in memory (the capture path), optionally feeding the bytes in `chunk`-byte
+    /// pieces.
     static func night(seed: UInt64, emgChannels: Int, hours: Double, cramps: Int? = nil, crampsPerHour: Double = 0.3,
                       drop: Double = 0, corrupt: Double = 0, chunk: Int? = nil) throws -> Night {
         var o = SimulationOptions()
@@ -51,7 +52,8 @@ import Sessions
                 }
             }
         }
-        return Night(result: try run.finish(sizeBytes: UInt64(bytes)), labels: report.labels, report: report, captureBytes: bytes)
+        return Night(result: try run.finish(sizeBytes: UInt64(bytes)), labels: report.labels, report: report,
+                     captureBytes: bytes)
     }
 
     final class Results: @unchecked Sendable {
@@ -66,7 +68,8 @@ import Sessions
     }
 
     /// Runs `body` for every seed on all cores.
-    static func perSeed(_ seeds: [UInt64], _ body: @escaping @Sendable (UInt64) throws -> (Night, Night?)) throws -> [(Night, Night?)] {
+    static func perSeed(_ seeds: [UInt64],
+                        _ body: @escaping @Sendable (UInt64) throws -> (Night, Night?)) throws -> [(Night, Night?)] {
         let box = Results(count: seeds.count)
         DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
             do {
@@ -89,37 +92,47 @@ import Sessions
         }
         var pooled = MatchResult(pairs: [], referenceCount: 0, detectionCount: 0)
         for (accel, _) in nights {
-            #expect(accel.result.deviceInfo.emgChannels == 0 && accel.result.deviceInfo.accelAxes == 3 && accel.result.deviceInfo.accelRateHz == 100)
-            #expect(accel.result.events.allSatisfy { $0.kind == .sleepInterruption }, "\(accel.result.events.filter { $0.kind != .sleepInterruption })")
+            #expect(accel.result.deviceInfo.emgChannels == 0 && accel.result.deviceInfo.accelAxes == 3
+                    && accel.result.deviceInfo.accelRateHz == 100)
+            #expect(accel.result.events.allSatisfy { $0.kind == .sleepInterruption },
+                    "\(accel.result.events.filter { $0.kind != .sleepInterruption })")
             #expect(accel.labels.allSatisfy { NightSimulator.visibleWithoutEMG($0.kind) })
-            let reference = accel.labels.filter { $0.kind == .sleepInterruption }.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
-            let m = EventMatcher.match(reference: reference, detected: Self.intervals(accel.result.events, .sleepInterruption))
+            let reference = accel.labels.filter { $0.kind == .sleepInterruption }
+                               .map { Interval($0.onsetSeconds, $0.offsetSeconds) }
+            let m = EventMatcher.match(reference: reference,
+                                       detected: Self.intervals(accel.result.events, .sleepInterruption))
             pooled.pairs += m.pairs
             pooled.referenceCount += m.referenceCount
             pooled.detectionCount += m.detectionCount
         }
-        print("accelerometer-only sleep interruptions over 12 half-hour nights (seeds 6000-6011): \(pooled.referenceCount) labelled, "
+        print("accelerometer-only sleep interruptions over 12 half-hour nights (seeds 6000-6011): "
+              + "\(pooled.referenceCount) labelled, "
               + "\(pooled.detectionCount) detected, \(pooled.truePositives) matched, F1 \(pooled.f1)")
         #expect(pooled.referenceCount >= 20, "\(pooled.referenceCount) labelled sleep interruptions")
-        #expect(pooled.f1 >= 0.9, "accelerometer-only sleep-interruption F1 \(pooled.f1): \(pooled.falseNegatives) missed, \(pooled.falsePositives) false")
+        #expect(pooled.f1 >= 0.9,
+                Comment(rawValue: "accelerometer-only sleep-interruption F1 \(pooled.f1): "
+                        + "\(pooled.falseNegatives) missed, \(pooled.falsePositives) false"))
     }
 
     /// The same sleeper with and without EMG (same seed): the same sleep events and sleep figures, exactly.
     @Test func theSameSleepEventsAsTheNightWithEMG() throws {
         let seeds = (0..<4).map { UInt64(6000 + $0) }
         let pairs = try Self.perSeed(seeds) { seed in
-            (try Self.night(seed: seed, emgChannels: 2, hours: 0.25, cramps: 2), try Self.night(seed: seed, emgChannels: 0, hours: 0.25, cramps: 2))
+            (try Self.night(seed: seed, emgChannels: 2, hours: 0.25, cramps: 2),
+             try Self.night(seed: seed, emgChannels: 0, hours: 0.25, cramps: 2))
         }
         var compared = 0
         for (seed, (emg, accelOrNil)) in zip(seeds, pairs) {
             let accel = try #require(accelOrNil)
             let a = accel.result, e = emg.result
             #expect(accel.captureBytes * 3 < emg.captureBytes, "\(accel.captureBytes) vs \(emg.captureBytes) bytes")
-            #expect(accel.labels == emg.labels.filter { NightSimulator.visibleWithoutEMG($0.kind) }, "seed \(seed): the sleeper's night differs")
+            #expect(accel.labels == emg.labels.filter { NightSimulator.visibleWithoutEMG($0.kind) },
+                    "seed \(seed): the sleeper's night differs")
             #expect(e.events.contains { $0.kind == .cramp }, "seed \(seed): the night with EMG should have cramps")
             let wakesEMG = e.events.filter { $0.kind == .sleepInterruption }
             #expect(a.events.allSatisfy { $0.kind == .sleepInterruption })
-            #expect(a.events.map(\.onsetSeconds) == wakesEMG.map(\.onsetSeconds) && a.events.map(\.offsetSeconds) == wakesEMG.map(\.offsetSeconds),
+            #expect(a.events.map(\.onsetSeconds) == wakesEMG.map(\.onsetSeconds)
+                    && a.events.map(\.offsetSeconds) == wakesEMG.map(\.offsetSeconds),
                     "seed \(seed): \(a.events.map(\.onsetSeconds)) vs \(wakesEMG.map(\.onsetSeconds))")
             compared += wakesEMG.count
             #expect(a.durationSeconds == e.durationSeconds)
@@ -127,10 +140,13 @@ import Sessions
             #expect(a.traceActivity == e.traceActivity && a.traceActivity.count == 900)
             #expect(a.traceEnvelope.count == 900 && a.traceEnvelope.allSatisfy(\.isNaN))
             let sa = a.summary, se = e.summary
-            #expect(sa.sleepWindowOnsetSeconds == se.sleepWindowOnsetSeconds && sa.sleepWindowOffsetSeconds == se.sleepWindowOffsetSeconds
+            #expect(sa.sleepWindowOnsetSeconds == se.sleepWindowOnsetSeconds
+                    && sa.sleepWindowOffsetSeconds == se.sleepWindowOffsetSeconds
                     && sa.sleepWindowDetected == se.sleepWindowDetected)
-            #expect(sa.totalSleepSeconds == se.totalSleepSeconds && sa.wasoSeconds == se.wasoSeconds && sa.sleepEfficiency == se.sleepEfficiency
-                    && sa.awakenings == se.awakenings && sa.sleepInterruptions == se.sleepInterruptions && sa.wakeSeconds == se.wakeSeconds)
+            #expect(sa.totalSleepSeconds == se.totalSleepSeconds && sa.wasoSeconds == se.wasoSeconds
+                    && sa.sleepEfficiency == se.sleepEfficiency
+                    && sa.awakenings == se.awakenings && sa.sleepInterruptions == se.sleepInterruptions
+                        && sa.wakeSeconds == se.wakeSeconds)
             #expect(!sa.emgMeasured && se.emgMeasured)
         }
         #expect(compared >= 8, "\(compared) sleep interruptions compared")
@@ -144,10 +160,13 @@ import Sessions
         let wakes = accel.result.events.filter { $0.kind == .sleepInterruption }
         #expect(s.sleepWindowDetected && s.sleepWindowOffsetSeconds - s.sleepWindowOnsetSeconds >= 3600, "\(s)")
         #expect(s.awakenings == 3 && wakes.count == 3)
-        let inside = wakes.reduce(0.0) { $0 + max(0, min($1.offsetSeconds, s.sleepWindowOffsetSeconds) - max($1.onsetSeconds, s.sleepWindowOnsetSeconds)) }
-        #expect(abs(s.wasoSeconds - inside) < 1e-9 && abs(s.totalSleepSeconds - (s.sleepWindowOffsetSeconds - s.sleepWindowOnsetSeconds - inside)) < 1e-9)
+        let inside = wakes.reduce(0.0) { $0 + max(0, min($1.offsetSeconds, s.sleepWindowOffsetSeconds)
+                                                     - max($1.onsetSeconds, s.sleepWindowOnsetSeconds)) }
+        #expect(abs(s.wasoSeconds - inside) < 1e-9
+                && abs(s.totalSleepSeconds - (s.sleepWindowOffsetSeconds - s.sleepWindowOnsetSeconds - inside)) < 1e-9)
         #expect(abs(s.sleepEfficiency - s.totalSleepSeconds / 7200) < 1e-12)
-        let truth = accel.labels.filter { $0.kind == .sleepInterruption }.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
+        let truth = accel.labels.filter { $0.kind == .sleepInterruption }
+                       .map { Interval($0.onsetSeconds, $0.offsetSeconds) }
         #expect(EventMatcher.match(reference: truth, detected: Self.intervals(wakes, .sleepInterruption)).f1 == 1)
     }
 
@@ -158,7 +177,8 @@ import Sessions
         encoder.outputFormatting = [.sortedKeys]
         let object = try #require(try JSONSerialization.jsonObject(with: encoder.encode(json)) as? [String: Any])
         let summary = try #require(object["summary"] as? [String: Any])
-        for key in ["cramps", "cramp_s", "longest_cramp_s", "cramps_that_woke", "leg_movements", "periodic_leg_movements", "plm_index_per_h", "artifacts", "artifact_s"] {
+        for key in ["cramps", "cramp_s", "longest_cramp_s", "cramps_that_woke", "leg_movements",
+                    "periodic_leg_movements", "plm_index_per_h", "artifacts", "artifact_s"] {
             #expect(summary[key] is NSNull, "\(key): \(String(describing: summary[key]))")
         }
         #expect(summary["emg_measured"] as? Bool == false)
@@ -166,14 +186,19 @@ import Sessions
         #expect(summary["not_measured"] as? [String] == ["cramps", "leg_movements", "artifacts"])
         #expect(summary["sleep_interruptions"] as? Int == 3 && summary["awakenings"] as? Int == 3)
         let device = try #require(object["device"] as? [String: Any])
-        #expect(device["emg_channels"] as? Int == 0 && device["emg_rate_hz"] as? Int == 0 && device["serial"] as? String == "SIMA-11")
-        // Read back (e.g. by another tool written against NightSummary): the flag survives, the unknown counts read as 0.
+        #expect(device["emg_channels"] as? Int == 0 && device["emg_rate_hz"] as? Int == 0
+                && device["serial"] as? String == "SIMA-11")
+        // Read back (e.g. by another tool written against NightSummary): the flag survives, the unknown counts read as
+        // 0.
         let back = try JSONDecoder().decode(NightSummary.self, from: JSONSerialization.data(withJSONObject: summary))
-        #expect(!back.emgMeasured && back.sleepInterruptions == 3 && back.totalSleepSeconds == accel.result.summary.totalSleepSeconds)
+        #expect(!back.emgMeasured && back.sleepInterruptions == 3
+                && back.totalSleepSeconds == accel.result.summary.totalSleepSeconds)
         // A night with EMG is unchanged: numbers, no note.
         let emg = try Self.night(seed: 11, emgChannels: 2, hours: 0.2, cramps: 3)
-        let emgSummary = try #require(try JSONSerialization.jsonObject(with: encoder.encode(emg.result.summary)) as? [String: Any])
-        #expect(emgSummary["cramps"] as? Int == 3 && emgSummary["emg_measured"] as? Bool == true && emgSummary["note"] == nil)
+        let emgSummary = try #require(try JSONSerialization.jsonObject(with: encoder.encode(emg.result.summary))
+                                      as? [String: Any])
+        #expect(emgSummary["cramps"] as? Int == 3 && emgSummary["emg_measured"] as? Bool == true
+                && emgSummary["note"] == nil)
     }
 
     @Test func eventsDoNotDependOnHowTheBytesArrive() throws {
@@ -182,7 +207,8 @@ import Sessions
         for chunk in [7, 513] {
             let pieces = try Self.night(seed: 21, emgChannels: 0, hours: 0.2, cramps: 2, chunk: chunk)
             #expect(pieces.result.events == whole.result.events, "chunks of \(chunk) bytes")
-            #expect(pieces.result.zAngleEpochs == whole.result.zAngleEpochs && pieces.result.traceActivity == whole.result.traceActivity)
+            #expect(pieces.result.zAngleEpochs == whole.result.zAngleEpochs
+                    && pieces.result.traceActivity == whole.result.traceActivity)
         }
     }
 
@@ -195,12 +221,16 @@ import Sessions
         #expect(r.stats.framesLost == lost, "\(r.stats.framesLost) frames counted lost, \(lost) dropped or corrupted")
         #expect(r.gaps.reduce(0) { $0 + $1.framesLost } == lost)
         // Lost sample blocks are gaps of exactly their samples (a quarter second each at 100 Hz).
-        #expect(r.gaps.filter { $0.emgSamplesLost > 0 }.allSatisfy { $0.emgSamplesLost % 25 == 0 && abs($0.offsetSeconds - $0.onsetSeconds - Double($0.emgSamplesLost) / 100) < 1e-9 })
+        #expect(r.gaps.filter { $0.emgSamplesLost > 0 }.allSatisfy {
+            $0.emgSamplesLost % 25 == 0
+            && abs($0.offsetSeconds - $0.onsetSeconds - Double($0.emgSamplesLost) / 100) < 1e-9
+        })
         #expect(abs(r.durationSeconds - clean.result.durationSeconds) < 1e-9)
         // Short gaps are bridged: the same awakenings as the clean night, within a second.
         #expect(r.events.count == clean.result.events.count)
         for (x, y) in zip(r.events, clean.result.events) {
-            #expect(x.kind == y.kind && abs(x.onsetSeconds - y.onsetSeconds) <= 1 && abs(x.offsetSeconds - y.offsetSeconds) <= 1, "\(x) vs \(y)")
+            #expect(x.kind == y.kind && abs(x.onsetSeconds - y.onsetSeconds) <= 1
+                    && abs(x.offsetSeconds - y.offsetSeconds) <= 1, "\(x) vs \(y)")
         }
     }
 
@@ -222,8 +252,10 @@ import Sessions
         let bdf = dir.appendingPathComponent("night.bdf").path, json = dir.appendingPathComponent("signals.json").path
         var replayer = Replayer()
         replayer.observers = [SignalCSVWriter(path: csv), SignalJSONWriter(path: json),
-                                         EDFNightWriter(path: edf, bdf: false, start: EDFStartTime(unixSeconds: 1_764_025_800)),
-                                         EDFNightWriter(path: bdf, bdf: true, start: EDFStartTime(unixSeconds: 1_764_025_800))]
+                                         EDFNightWriter(path: edf, bdf: false,
+                                                        start: EDFStartTime(unixSeconds: 1_764_025_800)),
+                                         EDFNightWriter(path: bdf, bdf: true,
+                                                        start: EDFStartTime(unixSeconds: 1_764_025_800))]
         let fromCapture = try replayer.replay(path: capture)
         #expect(fromCapture.events.count == 3 && fromCapture.events.allSatisfy { $0.kind == .sleepInterruption })
         let header = try String(contentsOfFile: csv, encoding: .utf8).prefix { $0 != "\n" }
@@ -238,12 +270,15 @@ import Sessions
             #expect(r.events.count == fromCapture.events.count, "\(path): \(r.events.count) events")
             for (x, y) in zip(r.events, fromCapture.events) {
                 // Values go through 16-bit EDF / decimal CSV: the same seconds, within a tick.
-                #expect(x.kind == y.kind && abs(x.onsetSeconds - y.onsetSeconds) <= 0.011 && abs(x.offsetSeconds - y.offsetSeconds) <= 0.011, "\(path): \(x) vs \(y)")
+                #expect(x.kind == y.kind && abs(x.onsetSeconds - y.onsetSeconds) <= 0.011
+                        && abs(x.offsetSeconds - y.offsetSeconds) <= 0.011, "\(path): \(x) vs \(y)")
             }
-            #expect(r.summary.totalSleepSeconds == fromCapture.summary.totalSleepSeconds || abs(r.summary.totalSleepSeconds - fromCapture.summary.totalSleepSeconds) <= 1)
+            #expect(r.summary.totalSleepSeconds == fromCapture.summary.totalSleepSeconds
+                    || abs(r.summary.totalSleepSeconds - fromCapture.summary.totalSleepSeconds) <= 1)
         }
         // The JSON export: three accelerometer channels, no EMG.
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
+                                  as? [String: Any])
         let channels = try #require(object["channels"] as? [[String: Any]])
         #expect(channels.map { $0["name"] as? String ?? "" } == ["accel_x", "accel_y", "accel_z"])
         #expect(channels.allSatisfy { ($0["samples"] as? [Double])?.count == 72_000 && $0["rate_hz"] as? Int == 100 })
@@ -252,21 +287,28 @@ import Sessions
     @Test func aRecordingWithNeitherEMGNorAnAccelerometerIsOneClearError() throws {
         let labels = ["EEG Fpz-Cz", "EMG submental", "Resp"], dims = ["uV", "uV", "uV"]
         do {
-            _ = try ChannelSelector.choose(labels: labels, dimensions: dims, ratesHz: [100, 100, 10], path: "psg.edf", emgRequested: nil, accelRequested: nil)
+            _ = try ChannelSelector.choose(labels: labels, dimensions: dims, ratesHz: [100, 100, 10], path: "psg.edf",
+                                           emgRequested: nil, accelRequested: nil)
             Issue.record("accepted a recording without leg EMG or accelerometer")
         } catch {
-            #expect("\(error)".contains("no leg EMG channel found") && "\(error)".contains("no accelerometer either") && "\(error)".contains("psg.edf"), "\(error)")
+            #expect("\(error)".contains("no leg EMG channel found") && "\(error)".contains("no accelerometer either")
+                    && "\(error)".contains("psg.edf"), "\(error)")
         }
         // Accelerometer only, found by default (with a note) or asked for with --emg-channel none.
-        let withAccel = ["EEG Fpz-Cz", "EMG submental", "Acc X", "Acc Y", "Acc Z"], accelDims = ["uV", "uV", "g", "g", "g"]
-        let c = try ChannelSelector.choose(labels: withAccel, dimensions: accelDims, ratesHz: [100, 100, 50, 50, 50], path: "x.edf", emgRequested: nil, accelRequested: nil)
+        let withAccel = ["EEG Fpz-Cz", "EMG submental", "Acc X", "Acc Y",
+                         "Acc Z"], accelDims = ["uV", "uV", "g", "g", "g"]
+        let c = try ChannelSelector.choose(labels: withAccel, dimensions: accelDims, ratesHz: [100, 100, 50, 50, 50],
+                                           path: "x.edf", emgRequested: nil, accelRequested: nil)
         #expect(c.emg.isEmpty && c.accel == [2, 3, 4])
-        #expect(c.notes.contains { $0.contains("accelerometer only") && $0.contains("\"EMG submental\"") }, "\(c.notes)")
+        #expect(c.notes.contains { $0.contains("accelerometer only") && $0.contains("\"EMG submental\"") },
+                "\(c.notes)")
         let legs = ["EMG LAT", "Acc X", "Acc Y", "Acc Z"], legDims = ["uV", "g", "g", "g"]
-        let none = try ChannelSelector.choose(labels: legs, dimensions: legDims, ratesHz: [500, 50, 50, 50], path: "x.edf", emgRequested: ["none"], accelRequested: nil)
+        let none = try ChannelSelector.choose(labels: legs, dimensions: legDims, ratesHz: [500, 50, 50, 50],
+                                              path: "x.edf", emgRequested: ["none"], accelRequested: nil)
         #expect(none.emg.isEmpty && none.accel == [1, 2, 3])
         #expect(throws: RecordingError.self) {
-            try ChannelSelector.choose(labels: legs, dimensions: legDims, ratesHz: [500, 50, 50, 50], path: "x.edf", emgRequested: ["none"], accelRequested: [])
+            try ChannelSelector.choose(labels: legs, dimensions: legDims, ratesHz: [500, 50, 50, 50], path: "x.edf",
+                                       emgRequested: ["none"], accelRequested: [])
         }
     }
 }

@@ -34,7 +34,8 @@ enum Samples {
     }
 
     static func simulation(_ night: String) throws -> Simulation {
-        try JSONDecoder().decode(Simulation.self, from: Data(contentsOf: root.appendingPathComponent("\(night)/simulation.json")))
+        try JSONDecoder().decode(Simulation.self,
+                                 from: Data(contentsOf: root.appendingPathComponent("\(night)/simulation.json")))
     }
 }
 
@@ -52,14 +53,17 @@ enum Samples {
             pooled.referenceCount += m.referenceCount
             pooled.detectionCount += m.detectionCount
             onsetErrors += EventMatcher.onsetErrors(m, reference: reference, detected: detected)
-            #expect(m.f1 >= 0.9, "\(night): cramp F1 \(m.f1) (\(m.truePositives) found, \(m.falsePositives) false, \(m.falseNegatives) missed)")
+            #expect(m.f1 >= 0.9,
+                    Comment(rawValue: "\(night): cramp F1 \(m.f1) (\(m.truePositives) found, "
+                            + "\(m.falsePositives) false, \(m.falseNegatives) missed)"))
         }
         #expect(pooled.referenceCount >= 7)
         // Motor units fire 6–25 Hz with action potentials a few ms long: surface-EMG median frequencies of 40–200 Hz.
         var movedAfter = 0, cramps = 0
         for night in Samples.nights {
             for c in try Replayer().replay(path: Samples.capture(night)).events where c.kind == .cramp {
-                #expect(c.medianFrequencyHz > 40 && c.medianFrequencyHz < 200, "cramp median frequency \(c.medianFrequencyHz) Hz")
+                #expect(c.medianFrequencyHz > 40 && c.medianFrequencyHz < 200,
+                        "cramp median frequency \(c.medianFrequencyHz) Hz")
                 cramps += 1
                 if c.accelActivityAfterG > 0.02 { movedAfter += 1 }
             }
@@ -126,7 +130,8 @@ enum Samples {
         #expect(events.count == result.events.count)
         #expect(events.filter { $0.kind == "cramp" }.count == result.events.filter { $0.kind == .cramp }.count)
         #expect(try journal.gaps(night: id).count == result.gaps.count)
-        #expect(try journal.configuration(id: night.detectorConfigId!)?.hash == ConfigurationIdentity.hash(result.configuration))
+        #expect(try journal.configuration(id: night.detectorConfigId!)?.hash
+                == ConfigurationIdentity.hash(result.configuration))
     }
 
     @Test func truncatedCaptureKeepsEverythingBeforeTheCut() throws {
@@ -144,7 +149,9 @@ enum Samples {
         #expect(truncatedAt < UInt64(bytes.count) && UInt64(bytes.count) - truncatedAt < 200)
         #expect(result.durationSeconds > 0.7 * full.durationSeconds)
         // Cramps that ended well before the cut are the same.
-        let before = { (r: NightResult) in r.events.filter { $0.kind == .cramp && $0.offsetSeconds < result.durationSeconds - 30 } }
+        let before = { (r: NightResult) in
+            r.events.filter { $0.kind == .cramp && $0.offsetSeconds < result.durationSeconds - 30
+        } }
         #expect(before(result) == before(full))
     }
 

@@ -9,14 +9,18 @@ import Testing
 @Suite(.temporaryFolder) struct DeletionTests {
     func journalWithTwoNights() throws -> (Journal, [Int64]) {
         let j = try Journal(path: TemporaryFolder.path("journal.sqlite"))
-        let night = NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: nil, startedAt: nil, startSource: "unknown",
-                                durationSeconds: 600, source: "replay", framesReceived: 100, framesLost: 3, corruptFrames: 0,
+        let night = NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: nil, startedAt: nil,
+                                startSource: "unknown",
+                                durationSeconds: 600, source: "replay", framesReceived: 100, framesLost: 3,
+                                corruptFrames: 0,
                                 truncatedAtByte: nil, createdAt: Date())
         let events = [EventRecord(kind: "cramp", onsetSeconds: 100, offsetSeconds: 130, channel: 1, peakMicrovolts: 200,
                                   meanMicrovolts: 90, accelActivityG: 0.01, confidence: 0.9, featuresJSON: nil)]
-        let gaps = [GapRecord(onsetSeconds: 50, offsetSeconds: 50.1, framesLost: 3, firstLostSequence: 77, emgSamplesLost: 96,
+        let gaps = [GapRecord(onsetSeconds: 50, offsetSeconds: 50.1, framesLost: 3, firstLostSequence: 77,
+                              emgSamplesLost: 96,
                               reason: "frames lost in transit")]
-        let recording = RecordingRecord(path: "/nights/a.cwcap", format: "raw_capture", sizeBytes: 10, importedAt: Date())
+        let recording = RecordingRecord(path: "/nights/a.cwcap", format: "raw_capture", sizeBytes: 10,
+                                        importedAt: Date())
         let a = try j.saveNight(night, device: nil, recording: recording, events: events, gaps: gaps)
         let b = try j.saveNight(night, device: nil, recording: nil, events: events + events, gaps: gaps)
         try j.saveTrace(NightTrace(nightId: a, secondsPerPoint: 1, envelope: [1, 2], activity: [0, 0]))
@@ -56,8 +60,10 @@ import Testing
         let j = try Journal(path: TemporaryFolder.path("journal.sqlite"))
         let time = Date(timeIntervalSince1970: 1_780_000_200)
         let first = try j.saveSelfReportedCramp(SelfReportedCramp(time: time, leg: "left", pain: 7))
-        let again = try j.saveSelfReportedCramp(SelfReportedCramp(time: time.addingTimeInterval(20), leg: "left", pain: 5))
-        _ = try j.amendDiary(DiaryEntry(date: "2026-05-28"), cramps: [SelfReportedCramp(time: time, leg: "left", pain: 6)])
+        let again = try j.saveSelfReportedCramp(SelfReportedCramp(time: time.addingTimeInterval(20), leg: "left",
+                                                                  pain: 5))
+        _ = try j.amendDiary(DiaryEntry(date: "2026-05-28"),
+                             cramps: [SelfReportedCramp(time: time, leg: "left", pain: 6)])
         #expect(again == first)
         #expect(try j.selfReportedCramps().map(\.pain) == [6])
         // The other leg, or another minute, is another cramp.

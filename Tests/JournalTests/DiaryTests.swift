@@ -9,10 +9,13 @@ import Testing
     func temporaryPath() -> String { TemporaryFolder.path("journal.sqlite") }
 
     func sampleNight(_ j: Journal, start: Date? = nil) throws -> Int64 {
-        let n = NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: nil, startedAt: start, startSource: "user", durationSeconds: 3600, source: "replay",
-                            framesReceived: 10, framesLost: 0, corruptFrames: 0, truncatedAtByte: nil, createdAt: Date())
+        let n = NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: nil, startedAt: start,
+                            startSource: "user", durationSeconds: 3600, source: "replay",
+                            framesReceived: 10, framesLost: 0, corruptFrames: 0, truncatedAtByte: nil,
+                            createdAt: Date())
         return try j.saveNight(n, device: nil, recording: nil, events: [
-            EventRecord(kind: "cramp", onsetSeconds: 100, offsetSeconds: 130, channel: 0, peakMicrovolts: 200, meanMicrovolts: 90, accelActivityG: 0, confidence: 1, featuresJSON: nil),
+            EventRecord(kind: "cramp", onsetSeconds: 100, offsetSeconds: 130, channel: 0, peakMicrovolts: 200,
+                        meanMicrovolts: 90, accelActivityG: 0, confidence: 1, featuresJSON: nil),
         ], gaps: [])
     }
 
@@ -34,7 +37,8 @@ import Testing
     @Test func migratingAVersion1JournalKeepsItsNightsAndAddsTheNewTables() throws {
         // A journal as the first release left it: only the shipped v1 migration, with one night, one event and one gap.
         let path = try journal(upTo: "v1-nights-events-gaps", rows: [
-            "INSERT INTO night (startSource, durationSeconds, source, framesReceived, framesLost, corruptFrames, createdAt)"
+            "INSERT INTO night (startSource, durationSeconds, source, framesReceived, framesLost, corruptFrames, "
+                + "createdAt)"
                 + " VALUES ('unknown', 720, 'replay', 5000, 3, 1, '2026-05-01 08:00:00')",
             "INSERT INTO event (nightId, kind, onsetSeconds, offsetSeconds, confidence) VALUES (1, 'cramp', 10, 40, 1)",
             "INSERT INTO gap (nightId, onsetSeconds, offsetSeconds, framesLost, emgSamplesLost, reason)"
@@ -44,7 +48,9 @@ import Testing
             #expect(applied == ["v1-nights-events-gaps"])
         }
         let j = try Journal(path: path)
-        #expect(Journal.knownMigrations == ["v1-nights-events-gaps", "v2-diary-self-reports-traces", "v3-reference-annotations", "v4-live-nights", "v5-night-figures", "v6-delete-cascades"])
+        #expect(Journal.knownMigrations == ["v1-nights-events-gaps", "v2-diary-self-reports-traces",
+                                            "v3-reference-annotations", "v4-live-nights", "v5-night-figures",
+                                            "v6-delete-cascades"])
         let nights = try j.nights()
         #expect(nights.count == 1)
         #expect(nights[0].framesLost == 3 && nights[0].durationSeconds == 720)
@@ -57,7 +63,8 @@ import Testing
         #expect(try j.diaryEntries().map(\.magnesiumMg) == [250])
         #expect(try fileMode(path) == 0o600)
         #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 6)
-        // Saved before figures were stored: the night analysis fills them in once (Sessions.NightStore.fillMissingFigures).
+        // Saved before figures were stored: the night analysis fills them in once
+        // (Sessions.NightStore.fillMissingFigures).
         #expect(try j.nightsWithoutFigures().map(\.id) == [1])
         #expect(nights[0].status == NightStatus.complete)
         let journalMode = try DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
@@ -66,7 +73,8 @@ import Testing
 
     @Test func migratingAVersion2JournalKeepsItsDiaryAndAddsAnnotations() throws {
         let path = try journal(upTo: "v2-diary-self-reports-traces", rows: [
-            "INSERT INTO night (startSource, durationSeconds, source, framesReceived, framesLost, corruptFrames, createdAt)"
+            "INSERT INTO night (startSource, durationSeconds, source, framesReceived, framesLost, corruptFrames, "
+                + "createdAt)"
                 + " VALUES ('user', 3600, 'replay', 5000, 0, 0, '2026-05-01 08:00:00')",
             "INSERT INTO diaryEntry (date, magnesiumMg, alcoholUnits, createdAt)"
                 + " VALUES ('2026-05-01', 300, 2, '2026-05-01 21:00:00')",
@@ -79,28 +87,34 @@ import Testing
         #expect(try j.diary().map(\.magnesiumMg) == [300])
         #expect(try j.diary().map(\.alcoholUnits) == [2])
         #expect(try j.selfReportedCramps().map(\.pain) == [7])
-        try j.saveAnnotations([ReferenceAnnotationRecord(nightId: 0, kind: "cramp", onsetSeconds: 1, offsetSeconds: 2, source: "")], night: 1, source: "x")
+        try j.saveAnnotations([ReferenceAnnotationRecord(nightId: 0, kind: "cramp", onsetSeconds: 1, offsetSeconds: 2,
+                                                         source: "")], night: 1, source: "x")
         #expect(try j.annotations(night: 1).count == 1)
     }
 
     func db_tables(_ db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name")
+        try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                + "AND name != 'grdb_migrations' ORDER BY name")
     }
 
     @Test func anEmptyFileMigratesToTheWholeSchema() throws {
         let path = temporaryPath()
         _ = try Journal(path: path)
         let tables = try DatabaseQueue(path: path).read { try db_tables($0) }
-        #expect(tables == ["detectorConfig", "device", "diaryEntry", "event", "gap", "night", "nightFigures", "nightTrace", "recording", "referenceAnnotation", "selfReportedCramp"])
+        #expect(tables == ["detectorConfig", "device", "diaryEntry", "event", "gap", "night", "nightFigures",
+                           "nightTrace", "recording", "referenceAnnotation", "selfReportedCramp"])
         #expect(try fileMode(path) == 0o600)
     }
 
     @Test func aDiaryEntryRoundTripsEveryFactorAndASecondAddAmendsIt() throws {
         let j = try Journal(path: temporaryPath())
         var entry = DiaryEntry(date: "2026-05-03")
-        entry.magnesiumMg = 300; entry.magnesiumForm = "citrate"; entry.calciumMg = 500; entry.potassiumMg = 3500; entry.vitaminDIU = 1000
-        entry.fluidsMl = 1800; entry.caffeineMg = 190; entry.alcoholUnits = 1.5; entry.exerciseMinutes = 40; entry.stretchedBeforeBed = true
-        entry.stress = 4; entry.bedtime = "23:10"; entry.wakeTime = "07:00"; entry.lateMeal = false; entry.screensMinutesBeforeBed = 25; entry.notes = "long walk"
+        entry.magnesiumMg = 300; entry.magnesiumForm = "citrate"; entry.calciumMg = 500;
+        entry.potassiumMg = 3500; entry.vitaminDIU = 1000
+        entry.fluidsMl = 1800; entry.caffeineMg = 190; entry.alcoholUnits = 1.5;
+        entry.exerciseMinutes = 40; entry.stretchedBeforeBed = true
+        entry.stress = 4; entry.bedtime = "23:10"; entry.wakeTime = "07:00";
+        entry.lateMeal = false; entry.screensMinutesBeforeBed = 25; entry.notes = "long walk"
         let at = Date(timeIntervalSince1970: 1_777_863_000)  // 2026-05-04 03:10 UTC
         try j.amendDiary(entry, cramps: [SelfReportedCramp(time: at, leg: "left", pain: 7, notes: "woke me")])
         var back = try #require(try j.diaryEntries().first)
@@ -127,7 +141,10 @@ import Testing
 
     @Test func theSchemaRefusesImpossibleValuesAndLeavesNothingHalfWritten() throws {
         let j = try Journal(path: temporaryPath())
-        #expect(throws: DatabaseError.self) { try j.amendDiary(DiaryEntry(date: "2026-05-03"), cramps: [SelfReportedCramp(time: Date(), leg: "left", pain: 11)]) }
+        #expect(throws: DatabaseError.self) {
+            try j.amendDiary(DiaryEntry(date: "2026-05-03"),
+                             cramps: [SelfReportedCramp(time: Date(), leg: "left", pain: 11)])
+        }
         var stressed = DiaryEntry(date: "2026-05-06")
         stressed.stress = 11
         #expect(throws: DatabaseError.self) { try j.amendDiary(stressed) }
@@ -150,8 +167,10 @@ import Testing
     @Test func annotationsAreReplacedBySourceAndRefusedForAMissingNight() throws {
         let j = try Journal(path: temporaryPath())
         let id = try sampleNight(j)
-        let labels = [ReferenceAnnotationRecord(nightId: 0, kind: "cramp", onsetSeconds: 99, offsetSeconds: 131, source: ""),
-                      ReferenceAnnotationRecord(nightId: 0, kind: "leg_movement", onsetSeconds: 5, offsetSeconds: 7, source: "")]
+        let labels = [ReferenceAnnotationRecord(nightId: 0, kind: "cramp", onsetSeconds: 99, offsetSeconds: 131,
+                                                source: ""),
+                      ReferenceAnnotationRecord(nightId: 0, kind: "leg_movement", onsetSeconds: 5, offsetSeconds: 7,
+                                                source: "")]
         try j.saveAnnotations(labels, night: id, source: "labels.csv")
         try j.saveAnnotations(labels, night: id, source: "labels.csv")
         try j.saveAnnotations(Array(labels.prefix(1)), night: id, source: "scorer:AB")
@@ -192,7 +211,8 @@ import Testing
             }
             group.addTask {
                 for _ in 0..<40 {
-                    // Each night is saved with its event in one transaction, so a reader never sees one without the other.
+                    // Each night is saved with its event in one transaction, so a reader never sees one without the
+                    // other.
                     let nights = try reader.scalar("SELECT COUNT(*) FROM night") ?? 0
                     let events = try reader.scalar("SELECT COUNT(*) FROM event") ?? 0
                     #expect(nights <= events)

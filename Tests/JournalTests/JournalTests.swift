@@ -16,14 +16,20 @@ import Testing
         #expect(try fileMode((path as NSString).deletingLastPathComponent) == 0o700)
         let config = try j.configurationID(json: "{\"a\":1}", hash: "abc")
         #expect(try j.configurationID(json: "{\"a\":1}", hash: "abc") == config)
-        let night = NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: config, startedAt: nil, startSource: "unknown", durationSeconds: 600,
-                                source: "replay", framesReceived: 100, framesLost: 3, corruptFrames: 1, truncatedAtByte: nil, createdAt: Date())
-        let device = DeviceRecord(serial: "X1", firmware: "1.0.0", emgChannels: 2, accelAxes: 3, emgRateHz: 2000, accelRateHz: 100, mainsHz: 50, firstSeen: Date())
+        let night = NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: config, startedAt: nil,
+                                startSource: "unknown", durationSeconds: 600,
+                                source: "replay", framesReceived: 100, framesLost: 3, corruptFrames: 1,
+                                truncatedAtByte: nil, createdAt: Date())
+        let device = DeviceRecord(serial: "X1", firmware: "1.0.0", emgChannels: 2, accelAxes: 3, emgRateHz: 2000,
+                                  accelRateHz: 100, mainsHz: 50, firstSeen: Date())
         let events = [
-            EventRecord(kind: "cramp", onsetSeconds: 100, offsetSeconds: 130, channel: 1, peakMicrovolts: 200, meanMicrovolts: 90, accelActivityG: 0.01, confidence: 0.9, featuresJSON: nil),
-            EventRecord(kind: "leg_movement", onsetSeconds: 10, offsetSeconds: 12, channel: 0, peakMicrovolts: 30, meanMicrovolts: 15, accelActivityG: 0, confidence: 0.8, featuresJSON: nil),
+            EventRecord(kind: "cramp", onsetSeconds: 100, offsetSeconds: 130, channel: 1, peakMicrovolts: 200,
+                        meanMicrovolts: 90, accelActivityG: 0.01, confidence: 0.9, featuresJSON: nil),
+            EventRecord(kind: "leg_movement", onsetSeconds: 10, offsetSeconds: 12, channel: 0, peakMicrovolts: 30,
+                        meanMicrovolts: 15, accelActivityG: 0, confidence: 0.8, featuresJSON: nil),
         ]
-        let gaps = [GapRecord(onsetSeconds: 50, offsetSeconds: 50.1, framesLost: 3, firstLostSequence: 77, emgSamplesLost: 96, reason: "frames lost in transit")]
+        let gaps = [GapRecord(onsetSeconds: 50, offsetSeconds: 50.1, framesLost: 3, firstLostSequence: 77,
+                              emgSamplesLost: 96, reason: "frames lost in transit")]
         let id = try j.saveNight(night, device: device, recording: nil, events: events, gaps: gaps)
         let id2 = try j.saveNight(night, device: device, recording: nil, events: [], gaps: [])
         #expect(id2 == id + 1)
@@ -50,15 +56,18 @@ import Testing
 
     @Test func refusesAFileThatIsNotAJournal() throws {
         let path = temporaryPath()
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
         let error = #expect(throws: JournalError.self) { try Journal(path: path) }
         #expect(error?.description.contains("not a Crampwatch journal") == true)
     }
 
     @Test func defaultPathFollowsXDG() {
-        #expect(Journal.defaultPath(environment: ["XDG_DATA_HOME": "/x/data", "HOME": "/home/a"]) == "/x/data/crampwatch/journal.sqlite")
-        #expect(Journal.defaultPath(environment: ["HOME": "/home/a"]) == "/home/a/.local/share/crampwatch/journal.sqlite")
+        #expect(Journal.defaultPath(environment: ["XDG_DATA_HOME": "/x/data",
+                                                  "HOME": "/home/a"]) == "/x/data/crampwatch/journal.sqlite")
+        #expect(Journal.defaultPath(environment: ["HOME": "/home/a"])
+                == "/home/a/.local/share/crampwatch/journal.sqlite")
     }
 }
 

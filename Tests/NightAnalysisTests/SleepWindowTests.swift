@@ -31,7 +31,9 @@ import Testing
     }
 
     @Test func shortRecordingsUseTheWholeRecording() {
-        let w = SleepWindow.find(zAngleEpochs: night(awakeBefore: 0, asleep: 0, awakeAfter: 0) + Array(repeating: 1, count: 100), epochSeconds: 5, durationSeconds: 500)
+        let w = SleepWindow.find(zAngleEpochs: night(awakeBefore: 0, asleep: 0, awakeAfter: 0)
+                                               + Array(repeating: 1, count: 100),
+                                 epochSeconds: 5, durationSeconds: 500)
         #expect(!w.detected && w.onsetSeconds == 0 && w.offsetSeconds == 500)
     }
 
@@ -42,7 +44,8 @@ import Testing
             DetectedEvent(kind: .sleepInterruption, onsetSeconds: 10_000, offsetSeconds: 10_300),
             DetectedEvent(kind: .sleepInterruption, onsetSeconds: 20_000, offsetSeconds: 20_120),
         ]
-        let s = NightSummary(events: wakes, gaps: [], durationSeconds: 8 * 3600, framesLost: 0, corruptFrames: 0, zAngleEpochs: z)
+        let s = NightSummary(events: wakes, gaps: [], durationSeconds: 8 * 3600, framesLost: 0, corruptFrames: 0,
+                             zAngleEpochs: z)
         #expect(s.awakenings == 2)
         #expect(s.wasoSeconds == 420)
         #expect(abs(s.totalSleepSeconds - (s.sleepWindowOffsetSeconds - s.sleepWindowOnsetSeconds - 420)) < 1e-9)

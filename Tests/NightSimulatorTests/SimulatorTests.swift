@@ -78,7 +78,8 @@ import Testing
         #expect(cramps.count == 4)
         for c in cramps {
             #expect(c.offsetSeconds - c.onsetSeconds >= 10)
-            #expect(sim.labels.contains { $0.kind == .sleepInterruption && $0.onsetSeconds > c.onsetSeconds && $0.onsetSeconds < c.offsetSeconds })
+            #expect(sim.labels.contains { $0.kind == .sleepInterruption && $0.onsetSeconds > c.onsetSeconds
+                                          && $0.onsetSeconds < c.offsetSeconds })
         }
     }
 }

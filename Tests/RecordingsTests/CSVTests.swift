@@ -39,7 +39,8 @@ import Testing
         let body = Self.rows(10) + "\n0.05,NaN\n"
         let e = try #require(try Self.failure(head + body))
         #expect(e.offset == UInt64((head + Self.rows(10) + "\n").utf8.count))
-        #expect(e.message.contains("line 12") && e.message.contains("\"emg_uv\"") && e.message.contains("NaN or infinite"), "\(e)")
+        #expect(e.message.contains("line 12") && e.message.contains("\"emg_uv\"")
+                && e.message.contains("NaN or infinite"), "\(e)")
         let inf = try #require(try Self.failure(head + Self.rows(3) + "\n0.015,-inf\n"))
         #expect(inf.message.contains("line 5") && inf.message.contains("-inf"))
         let word = try #require(try Self.failure(head + Self.rows(3) + "\n0.015,abc\n"))
@@ -51,8 +52,10 @@ import Testing
         #expect(e.message.contains("line 5 has 1 fields but the header names 2 columns"), "\(e)")
         let none = try #require(try Self.failure("time,temperature_C\n0,36.5\n0.005,36.5\n"))
         #expect(none.message.contains("no leg EMG channel") && none.message.contains("--emg-channel"), "\(none)")
-        let named = try #require(try Self.failure("time,emg_uv\n" + Self.rows(3), options: RecordingOptions(emgChannels: ["calf"])))
-        #expect(named.message.contains("--emg-channel \"calf\": no such signal") && named.message.contains("\"emg_uv\""), "\(named)")
+        let named = try #require(try Self.failure("time,emg_uv\n" + Self.rows(3),
+                                                  options: RecordingOptions(emgChannels: ["calf"])))
+        #expect(named.message.contains("--emg-channel \"calf\": no such signal")
+                && named.message.contains("\"emg_uv\""), "\(named)")
         let noTime = try #require(try Self.failure("emg_uv\n1\n2\n"))
         #expect(noTime.message.contains("no time column") && noTime.message.contains("--rate"), "\(noTime)")
         let headerOnly = try #require(try Self.failure("time,emg_uv\n"))
@@ -64,7 +67,8 @@ import Testing
         let odd = try #require(try Self.failure("time,emg_uv\n0,1\n0.003,1\n0.006,1\n"))
         #expect(odd.message.contains("not a whole number") && odd.message.contains("--rate"), "\(odd)")
         let slow = try #require(try Self.failure("time,emg_uv\n0,1\n0.1,1\n"))
-        #expect(slow.message.contains("10.0 Hz cannot be used") || slow.message.contains("from 100 to 20000"), "\(slow)")
+        #expect(slow.message.contains("10.0 Hz cannot be used") || slow.message.contains("from 100 to 20000"),
+                "\(slow)")
         let back = try #require(try Self.failure("time,emg_uv\n0,1\n0.005,1\n0.01,1\n0.002,1\n"))
         #expect(back.message.contains("line 5") && back.message.contains("goes back"), "\(back)")
     }
@@ -96,7 +100,8 @@ import Testing
         let fromCapture = try replayer.replay(path: Repository.night("night-a"))
         #expect(try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int == 0o600)
         let fromCSV = try Replayer().replay(path: out)
-        #expect(CrashAndReplayTests.same(fromCSV.events, fromCapture.events), "\(fromCSV.events.count) vs \(fromCapture.events.count)")
+        #expect(CrashAndReplayTests.same(fromCSV.events, fromCapture.events),
+                "\(fromCSV.events.count) vs \(fromCapture.events.count)")
         #expect(fromCSV.events.filter { $0.kind == .cramp }.count == 3)
     }
 }

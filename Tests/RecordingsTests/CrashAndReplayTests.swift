@@ -17,16 +17,19 @@ import Testing
         let full = dir.appendingPathComponent("full.edf").path
         let partial = dir.appendingPathComponent("killed.edf").path
         let start = "2026-11-24T23:10:00Z"
-        let whole = try await CLI.run(["replay", Repository.night("night-a"), "--no-journal", "--write-edf", full, "--start", start])
+        let whole = try await CLI.run(["replay", Repository.night("night-a"), "--no-journal", "--write-edf", full,
+                                       "--start", start])
         #expect(whole.status == 0, "\(whole.stderr)")
 
         let reference = try EDFReader(path: full)
         let recordBytes = reference.header.recordBytes
         let headerBytes = reference.header.headerBytes
-        let arguments = ["replay", Repository.night("night-a"), "--no-journal", "--write-edf", partial, "--start", start,
+        let arguments = ["replay", Repository.night("night-a"), "--no-journal", "--write-edf", partial, "--start",
+                         start,
                          "--pace", "150"]
         let (killed, _) = try await Processes.start(Binary.crampwatch, arguments) { child in
-            // Wait until it has written at least 250 of the 720 one-second records (past the first cramp), then kill it.
+            // Wait until it has written at least 250 of the 720 one-second records (past the first cramp), then kill
+            // it.
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
                 let size = (try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0
@@ -74,7 +77,9 @@ import Testing
                 a.removeAll(keepingCapacity: true); b.removeAll(keepingCapacity: true)
                 fixed.appendDigital(signal: s, to: &a)
                 reference.appendDigital(signal: s, to: &b)
-                if a != b { Issue.record("record \(r + 1), signal \(s + 1) differs from the undisturbed recording"); return }
+                if a != b {
+                    Issue.record("record \(r + 1), signal \(s + 1) differs from the undisturbed recording"); return
+                }
             }
         }
         // Annotations written before the kill are all there, and are the undisturbed file's first ones.
@@ -101,7 +106,8 @@ import Testing
 
     static func same(_ a: [DetectedEvent], _ b: [DetectedEvent]) -> Bool {
         a.count == b.count && zip(a, b).allSatisfy { x, y in
-            x.kind == y.kind && abs(x.onsetSeconds - y.onsetSeconds) < 1e-6 && abs(x.offsetSeconds - y.offsetSeconds) < 1e-6 && x.channel == y.channel
+            x.kind == y.kind && abs(x.onsetSeconds - y.onsetSeconds) < 1e-6
+                && abs(x.offsetSeconds - y.offsetSeconds) < 1e-6 && x.channel == y.channel
         }
     }
 
@@ -111,20 +117,26 @@ import Testing
         let dir = try TemporaryFolder.make("eq")
         let out = dir.appendingPathComponent(bdf ? "a.bdf" : "a.edf").path
         var replayer = Replayer()
-        let writer = EDFNightWriter(path: out, bdf: bdf, start: EDFStartTime(year: 2026, month: 11, day: 24, hour: 23, minute: 10, second: 0))
+        let writer = EDFNightWriter(path: out, bdf: bdf,
+                                    start: EDFStartTime(year: 2026, month: 11, day: 24, hour: 23, minute: 10,
+                                                        second: 0))
         replayer.observers = [writer]
         let fromCapture = try replayer.replay(path: Repository.night("night-a"))
         #expect(fromCapture.events.filter { $0.kind == .cramp }.count == 3)
         let fromFile = try Replayer().replay(path: out)
         #expect(fromFile.format == (bdf ? .bdfPlus : .edfPlus))
-        #expect(fromFile.deviceInfo.emgRateHz == fromCapture.deviceInfo.emgRateHz && fromFile.deviceInfo.emgChannels == 2 && fromFile.deviceInfo.accelAxes == 3)
+        #expect(fromFile.deviceInfo.emgRateHz == fromCapture.deviceInfo.emgRateHz
+                && fromFile.deviceInfo.emgChannels == 2 && fromFile.deviceInfo.accelAxes == 3)
         #expect(abs(fromFile.durationSeconds - fromCapture.durationSeconds) < 1)
         #expect(Self.same(fromFile.events, fromCapture.events),
-                "capture: \(fromCapture.events.map { "\($0.kind) \($0.onsetSeconds)-\($0.offsetSeconds)" })\nfile: \(fromFile.events.map { "\($0.kind) \($0.onsetSeconds)-\($0.offsetSeconds)" })")
+                Comment(rawValue: "capture: "
+                        + "\(fromCapture.events.map { "\($0.kind) \($0.onsetSeconds)-\($0.offsetSeconds)" })"
+                        + "\nfile: \(fromFile.events.map { "\($0.kind) \($0.onsetSeconds)-\($0.offsetSeconds)" })"))
         // Every final event is in the file as an annotation.
         let anns = try EDFReader(path: out).allAnnotations().annotations
         #expect(anns.count == fromCapture.events.count)
-        #expect(anns.filter { $0.text.hasPrefix("Cramp") }.map(\.onsetSeconds) == fromCapture.events.filter { $0.kind == .cramp }.map(\.onsetSeconds))
+        #expect(anns.filter { $0.text.hasPrefix("Cramp") }.map(\.onsetSeconds)
+                == fromCapture.events.filter { $0.kind == .cramp }.map(\.onsetSeconds))
     }
 
     /// The bundled EDF+ night (Samples/night-a/night.edf, see Samples/README.md) replays to the capture's events.
@@ -133,7 +145,8 @@ import Testing
         let fromFile = try Replayer().replay(path: edf)
         let fromCapture = try Replayer().replay(path: Repository.night("night-a"))
         #expect(fromFile.format == .edfPlus)
-        #expect(Self.same(fromFile.events, fromCapture.events), "\(fromFile.events.count) vs \(fromCapture.events.count)")
+        #expect(Self.same(fromFile.events, fromCapture.events),
+                "\(fromFile.events.count) vs \(fromCapture.events.count)")
         #expect(fromFile.events.filter { $0.kind == .cramp }.count == 3)
     }
 
@@ -141,8 +154,12 @@ import Testing
     @Test func discontinuousRecordsBecomeGaps() throws {
         let dir = try TemporaryFolder.make("gap")
         let path = dir.appendingPathComponent("d.edf").path
-        let w = try EDFWriter(path: path, bdf: false, signals: [EDFSignal(label: "EMG LAT", physicalDimension: "mV", physicalMinimum: -5, physicalMaximum: 5, digitalMinimum: 0, digitalMaximum: 0, samplesPerRecord: 500)],
-                              recordDurationSeconds: 1, start: EDFStartTime(year: 2026, month: 1, day: 2, hour: 3, minute: 4, second: 5))
+        let w = try EDFWriter(path: path, bdf: false,
+                              signals: [EDFSignal(label: "EMG LAT", physicalDimension: "mV", physicalMinimum: -5,
+                                                  physicalMaximum: 5, digitalMinimum: 0, digitalMaximum: 0,
+                                                  samplesPerRecord: 500)],
+                              recordDurationSeconds: 1,
+                              start: EDFStartTime(year: 2026, month: 1, day: 2, hour: 3, minute: 4, second: 5))
         var rng = SplitMix64(seed: 3)
         let noise = (0..<(60 * 500)).map { _ in Float.random(in: -0.005...0.005, using: &rng) }
         try noise.withUnsafeBufferPointer { try w.append(channel: 0, $0) }
@@ -151,7 +168,8 @@ import Testing
         try w.close()
         let result = try Replayer().replay(path: path)
         #expect(result.gaps.count == 1)
-        #expect(result.gaps.first.map { abs($0.onsetSeconds - 60) < 1e-9 && abs($0.offsetSeconds - 90) < 1e-9 } == true, "\(result.gaps)")
+        #expect(result.gaps.first.map { abs($0.onsetSeconds - 60) < 1e-9 && abs($0.offsetSeconds - 90) < 1e-9 } == true,
+                "\(result.gaps)")
         #expect(result.deviceInfo.emgRateHz == 500 && result.deviceInfo.accelAxes == 0)
         #expect(abs(result.durationSeconds - 150) < 1e-9)
     }
@@ -160,21 +178,27 @@ import Testing
         let labels = ["EEG Fpz-Cz", "EMG submental", "EMG LAT", "EMG RAT", "Acc X", "Acc Y", "Acc Z", "Resp"]
         let dims = ["uV", "uV", "mV", "mV", "m/s^2", "m/s^2", "m/s^2", "uV"]
         let rates: [Double] = [100, 100, 500, 500, 50, 50, 50, 10]
-        let c = try ChannelSelector.choose(labels: labels, dimensions: dims, ratesHz: rates, path: "x.edf", emgRequested: nil, accelRequested: nil)
+        let c = try ChannelSelector.choose(labels: labels, dimensions: dims, ratesHz: rates, path: "x.edf",
+                                           emgRequested: nil, accelRequested: nil)
         #expect(c.emg == [2, 3] && c.emgToMicrovolts == [1000, 1000])
         #expect(c.accel == [4, 5, 6] && abs(c.accelToG[0] - 1 / 9.80665) < 1e-12)
-        let chosen = try ChannelSelector.choose(labels: labels, dimensions: dims, ratesHz: rates, path: "x.edf", emgRequested: ["4"], accelRequested: [])
+        let chosen = try ChannelSelector.choose(labels: labels, dimensions: dims, ratesHz: rates, path: "x.edf",
+                                                emgRequested: ["4"], accelRequested: [])
         #expect(chosen.emg == [3] && chosen.accel.isEmpty)
         #expect(throws: RecordingError.self) {
-            try ChannelSelector.choose(labels: ["EEG Fpz-Cz", "EMG submental"], dimensions: ["uV", "uV"], ratesHz: [100, 100], path: "psg.edf", emgRequested: nil, accelRequested: nil)
+            try ChannelSelector.choose(labels: ["EEG Fpz-Cz", "EMG submental"], dimensions: ["uV", "uV"],
+                                       ratesHz: [100, 100], path: "psg.edf", emgRequested: nil, accelRequested: nil)
         }
         do {
-            _ = try ChannelSelector.choose(labels: ["EEG Fpz-Cz", "EMG submental"], dimensions: ["uV", "uV"], ratesHz: [100, 100], path: "psg.edf", emgRequested: nil, accelRequested: nil)
+            _ = try ChannelSelector.choose(labels: ["EEG Fpz-Cz", "EMG submental"], dimensions: ["uV", "uV"],
+                                           ratesHz: [100, 100], path: "psg.edf", emgRequested: nil, accelRequested: nil)
         } catch {
-            #expect("\(error)".contains("no leg EMG channel") && "\(error)".contains("\"EMG submental\"") && "\(error)".contains("--emg-channel"))
+            #expect("\(error)".contains("no leg EMG channel") && "\(error)".contains("\"EMG submental\"")
+                    && "\(error)".contains("--emg-channel"))
         }
         do {
-            _ = try ChannelSelector.choose(labels: labels, dimensions: dims, ratesHz: rates, path: "x.edf", emgRequested: ["Resp", "EMG LAT"], accelRequested: nil)
+            _ = try ChannelSelector.choose(labels: labels, dimensions: dims, ratesHz: rates, path: "x.edf",
+                                           emgRequested: ["Resp", "EMG LAT"], accelRequested: nil)
             Issue.record("mixed rates accepted")
         } catch {
             #expect("\(error)".contains("share one sampling rate"))

@@ -46,7 +46,8 @@ func writeManifest(_ values: [[Double]], signals: [EDFSignal], annotations: [EDF
 }
 
 /// Writes what our reader reads (physical values of every data signal, and every annotation) for the checker.
-func dumpWithOurReader(_ path: String, to dir: URL) throws -> (signals: Int, samples: Int, annotations: [EDFAnnotation]) {
+func dumpWithOurReader(_ path: String, to dir: URL) throws -> (signals: Int, samples: Int,
+                                                               annotations: [EDFAnnotation]) {
     let reader = try EDFReader(path: path)
     let h = reader.header
     let data = h.signals.indices.filter { !h.signals[$0].isAnnotations }

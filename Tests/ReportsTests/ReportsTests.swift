@@ -22,9 +22,10 @@ enum Fixture {
 
     static func date(_ s: String) -> Date { ISO8601DateFormatter().date(from: s)! }
 
-    /// Four weeks (28 evenings from 2026-05-01) of nights made from the bundled recordings, starting 23:00 UTC each evening:
-    /// every 4th evening (0, 4, …) is night-a with its cramps, every 4th + 1 is night-b-faulty, the others are a quiet night
-    /// (night-c with its cramps removed). A diary entry on the even evenings: magnesium on evenings divisible by 4.
+    /// Four weeks (28 evenings from 2026-05-01) of nights made from the bundled recordings, starting 23:00 UTC each
+    /// evening: every 4th evening (0, 4, …) is night-a with its cramps, every 4th + 1 is night-b-faulty, the others are
+    /// a quiet night (night-c with its cramps removed). A diary entry on the even evenings: magnesium on evenings
+    /// divisible by 4.
     static func fourWeeks() throws -> (Journal, path: String) {
         let path = temporaryPath()
         let j = try Journal(path: path)
@@ -47,7 +48,8 @@ enum Fixture {
         return (j, path)
     }
 
-    /// Checks HTML with Python's html.parser (tags balance, nothing left open) and as XML (ElementTree). Returns problems, empty when fine.
+    /// Checks HTML with Python's html.parser (tags balance, nothing left open) and as XML (ElementTree). Returns
+    /// problems, empty when fine.
     static func wellFormedProblems(_ html: String) async throws -> String {
         let file = temporaryPath("report.html")
         try html.write(toFile: file, atomically: true, encoding: .utf8)
@@ -62,14 +64,16 @@ enum Fixture {
                     if tag not in VOID: self.stack.append(tag)
                 def handle_startendtag(self, tag, attrs): pass
                 def handle_endtag(self, tag):
-                    if not self.stack or self.stack[-1] != tag: self.problems.append("unexpected </%s> at %s, open: %s" % (tag, self.getpos(), self.stack[-3:]))
+                    if not self.stack or self.stack[-1] != tag:
+                        self.problems.append("unexpected </%s> at %s, open: %s" % (tag, self.getpos(), self.stack[-3:]))
                     else: self.stack.pop()
             text = open(sys.argv[1], encoding="utf-8").read()
             p = P(); p.feed(text); p.close()
             if p.stack: p.problems.append("left open: %s" % p.stack)
             try: ET.fromstring(text.replace("<!DOCTYPE html>", "", 1))
             except ET.ParseError as e: p.problems.append("not well-formed XML: %s" % e)
-            if "http://" in text.replace("http://www.w3.org/2000/svg", "") or "https://" in text or "<script" in text: p.problems.append("refers to the network or has a script")
+            if "http://" in text.replace("http://www.w3.org/2000/svg", "") or "https://" in text or "<script" in text:
+                p.problems.append("refers to the network or has a script")
             print("\\n".join(p.problems))
             """
         let p = try await Python.run(["-c", script, file])
@@ -119,12 +123,15 @@ enum Fixture {
         let j = try Journal(path: Fixture.temporaryPath())
         let start = Fixture.date("2026-05-03T23:00:00Z")
         func cramp(_ hours: Double) -> EventRecord {
-            EventRecord(kind: "cramp", onsetSeconds: hours * 3600, offsetSeconds: hours * 3600 + 30, channel: 0, peakMicrovolts: 200, meanMicrovolts: 100,
+            EventRecord(kind: "cramp", onsetSeconds: hours * 3600, offsetSeconds: hours * 3600 + 30, channel: 0,
+                        peakMicrovolts: 200, meanMicrovolts: 100,
                         accelActivityG: 0, confidence: 1, featuresJSON: "{\"woke\":\"true\"}")
         }
         func night(_ start: Date, _ events: [EventRecord]) throws -> Int64 {
-            try j.saveNight(NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: nil, startedAt: start, startSource: "user", durationSeconds: 8 * 3600,
-                                        source: "replay", framesReceived: 1, framesLost: 0, corruptFrames: 0, truncatedAtByte: nil, createdAt: Date()),
+            try j.saveNight(NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: nil, startedAt: start,
+                                        startSource: "user", durationSeconds: 8 * 3600,
+                                        source: "replay", framesReceived: 1, framesLost: 0, corruptFrames: 0,
+                                        truncatedAtByte: nil, createdAt: Date()),
                             device: nil, recording: nil, events: events, gaps: [])
         }
         let first = try night(start, [cramp(1), cramp(3), cramp(5)])
@@ -133,12 +140,16 @@ enum Fixture {
         var entry = DiaryEntry(date: "2026-05-03")
         entry.stress = 3
         try j.amendDiary(entry, cramps: [
-            SelfReportedCramp(time: start.addingTimeInterval(3600 + 5 * 60), leg: "left", pain: 6),   // matches the 1 h cramp
-            SelfReportedCramp(time: start.addingTimeInterval(3 * 3600 + 40 * 60), leg: "right", pain: 4),  // 40 min off: missed
-            SelfReportedCramp(time: start.addingTimeInterval(6.5 * 3600), leg: "both", pain: 8),  // nothing detected: missed
+            // matches the 1 h cramp
+            SelfReportedCramp(time: start.addingTimeInterval(3600 + 5 * 60), leg: "left", pain: 6),
+            // 40 min off: missed
+            SelfReportedCramp(time: start.addingTimeInterval(3 * 3600 + 40 * 60), leg: "right", pain: 4),
+            // nothing detected: missed
+            SelfReportedCramp(time: start.addingTimeInterval(6.5 * 3600), leg: "both", pain: 8),
         ])
         // A cramp noticed on an evening nothing was recorded.
-        try j.amendDiary(DiaryEntry(date: "2026-05-10"), cramps: [SelfReportedCramp(time: Fixture.date("2026-05-11T02:00:00Z"), leg: "left", pain: 5)])
+        try j.amendDiary(DiaryEntry(date: "2026-05-10"),
+                         cramps: [SelfReportedCramp(time: Fixture.date("2026-05-11T02:00:00Z"), leg: "left", pain: 5)])
         let s = try JournalSnapshot(journal: j, timeZone: Fixture.utc)
         #expect(s.nights.map(\.evening) == ["2026-05-03", "2026-05-04"])
         let r = s.reconcile()
@@ -169,9 +180,12 @@ enum Fixture {
         for id: Int64 in [1, 2] {
             let html = try NightReport.render(snapshot: s, journal: j, night: id)
             #expect(try await Fixture.wellFormedProblems(html) == "")
-            let cramps = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'cramp'", arguments: [id])!)
-            let lms = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'leg_movement'", arguments: [id])!)
-            let wakes = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'sleep_interruption'", arguments: [id])!)
+            let cramps = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'cramp'",
+                                          arguments: [id])!)
+            let lms = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'leg_movement'",
+                                       arguments: [id])!)
+            let wakes = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE nightId = ? AND kind = 'sleep_interruption'",
+                                         arguments: [id])!)
             let gaps = Int(try j.scalar("SELECT COUNT(*) FROM gap WHERE nightId = ?", arguments: [id])!)
             #expect(cramps > 0)
             #expect(Fixture.metric(html, "cramps") == "\(cramps)")
@@ -206,7 +220,8 @@ enum Fixture {
         #expect(t.weeks.map(\.weekStarting) == ["2026-05-01", "2026-05-08", "2026-05-15", "2026-05-22"])
         #expect(t.weeks.map(\.crampNights).reduce(0, +) == crampNights)
         #expect(t.onsetsByHour.reduce(0, +) == cramps)
-        // Magnesium: recorded on the 14 even evenings; taken on the 7 divisible by 4 (all night-a, all with cramps), not on the other 7 (all quiet).
+        // Magnesium: recorded on the 14 even evenings; taken on the 7 divisible by 4 (all night-a, all with cramps),
+        // not on the other 7 (all quiet).
         let mg = try #require(t.factors.first { $0.factor.hasPrefix("magnesium") })
         #expect(mg.nightsWith == 7 && mg.crampNightsWith == 7 && mg.nightsWithout == 7 && mg.crampNightsWithout == 0)
         #expect(abs(mg.rateWithLow! - Stats.wilson(7, 7).low) < 1e-12)
@@ -222,7 +237,8 @@ enum Fixture {
         #expect(abs(c.crampNightsPerWeek - 3.5) < 1e-9)
         #expect(Fixture.metric(clin, "cramp_nights") == "14 of 28")
         #expect(Fixture.metric(clin, "cramp_nights_per_week")?.hasPrefix("3.5 (") == true)
-        let woke = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE kind = 'cramp' AND featuresJSON LIKE '%\"woke\":\"true\"%'")!)
+        let woke = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE kind = 'cramp' "
+                                    + "AND featuresJSON LIKE '%\"woke\":\"true\"%'")!)
         #expect(Fixture.metric(clin, "cramps_that_woke") == "\(woke) of \(cramps)")
         let longest = try j.scalar("SELECT MAX(offsetSeconds - onsetSeconds) FROM event WHERE kind = 'cramp'")!
         #expect(Fixture.metric(clin, "longest_cramp_s") == String(format: "%.0f s", longest))
@@ -259,9 +275,11 @@ enum Fixture {
 
 /// Renders the reports in a real browser when Chromium is installed (the Debian package `chromium`).
 @Suite(.tags(.browser), .temporaryFolder) struct BrowserRenderingTests {
-    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+                          .first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    /// Fraction of pixels that are not (near) white, and the number of distinct colours, in a PNG (read with Python's PIL).
+    /// Fraction of pixels that are not (near) white, and the number of distinct colours, in a PNG (read with Python's
+    /// PIL).
     static func inkAndColours(_ png: String) async throws -> (ink: Double, colours: Int) {
         let p = try await Python.run(["-c", """
             import sys
@@ -280,12 +298,14 @@ enum Fixture {
     func reportsRenderInHeadlessChromiumWithoutErrors() async throws {
         let (j, _) = try Fixture.fourWeeks()
         let s = try JournalSnapshot(journal: j, timeZone: Fixture.utc)
-        let pages = [("night", try NightReport.render(snapshot: s, journal: j, night: 2)), ("trend", TrendReport.render(snapshot: s)), ("clinician", ClinicianReport.render(snapshot: s))]
+        let pages = [("night", try NightReport.render(snapshot: s, journal: j, night: 2)),
+                     ("trend", TrendReport.render(snapshot: s)), ("clinician", ClinicianReport.render(snapshot: s))]
         for (name, html) in pages {
             let file = Fixture.temporaryPath("\(name).html")
             try ReportFile.write(html, to: file)
             let png = file + ".png"
-            let arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+            let arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                             "--enable-logging=stderr", "--v=0",
                              "--user-data-dir=" + (file as NSString).deletingLastPathComponent + "/chromium-profile",
                              "--window-size=1100,1400", "--screenshot=" + png, "file://" + file]
             let p = try await Processes.run(Self.chromium!, arguments)

@@ -21,7 +21,8 @@ import Testing
         #expect(stored.computedFrom == "saved")
         // The summary read back from the journal is the one the replay computed, figure for figure.
         #expect(NightStore.summary(stored) == result.summary)
-        #expect(stored.awakenings == result.summary.awakenings && stored.sleepEfficiency == result.summary.sleepEfficiency)
+        #expect(stored.awakenings == result.summary.awakenings
+                && stored.sleepEfficiency == result.summary.sleepEfficiency)
         #expect(try j.nightsWithoutFigures().isEmpty)
     }
 
@@ -30,7 +31,8 @@ import Testing
         let j = try temporaryJournal()
         let id = try NightStore.save(result, to: j)
         let q = try DatabaseQueue(path: j.path)
-        try q.write { db in try db.execute(sql: "PRAGMA foreign_keys = ON; DELETE FROM night WHERE id = ?", arguments: [id]) }
+        try q.write { db in try db.execute(sql: "PRAGMA foreign_keys = ON; DELETE FROM night WHERE id = ?",
+                                           arguments: [id]) }
         #expect(try j.figures(night: id) == nil)
     }
 
@@ -47,7 +49,8 @@ import Testing
         #expect(filled.computedFrom == "rows")
         // Counts are the same; without the accelerometer's angles the sleep period is the whole recording.
         let s = result.summary
-        #expect(filled.cramps == s.cramps && filled.crampsThatWoke == s.crampsThatWoke && filled.legMovements == s.legMovements)
+        #expect(filled.cramps == s.cramps && filled.crampsThatWoke == s.crampsThatWoke
+                && filled.legMovements == s.legMovements)
         #expect(filled.sleepInterruptions == s.sleepInterruptions && filled.gaps == s.gaps)
         #expect(filled.sleepWindowOnsetSeconds == 0 && filled.sleepWindowOffsetSeconds == result.durationSeconds)
     }

@@ -25,7 +25,8 @@ import Testing
         let emg = night.flatMap { [$0, $0 * 0.5] }
         var accel: [Float] = []
         for i in 0..<(60 * 100) { accel += [0, Float(i % 7) * 0.001, 1] }
-        let detector = try NightDetector(configuration: DetectorConfiguration(), sampleRateHz: fs, emgChannels: channels, accelRateHz: 100, accelAxes: 3)
+        let detector = try NightDetector(configuration: DetectorConfiguration(), sampleRateHz: fs,
+                                         emgChannels: channels, accelRateHz: 100, accelAxes: 3)
         var events = EventBuffer(capacity: 64)
         let blocks = night.count / block
         var allocations: UInt64 = 0
@@ -38,7 +39,8 @@ import Testing
                         cw_alloc_counting(1)
                     }
                     let a0 = b * block * 100 / fs, a1 = (b + 1) * block * 100 / fs
-                    detector.process(emg: UnsafeBufferPointer(rebasing: e[(b * block * channels)..<((b + 1) * block * channels)]),
+                    detector.process(emg: UnsafeBufferPointer(
+                                         rebasing: e[(b * block * channels)..<((b + 1) * block * channels)]),
                                      accel: UnsafeBufferPointer(rebasing: a[(3 * a0)..<(3 * a1)]), into: &events)
                     emitted += events.events.count
                     events.removeAll()
@@ -62,7 +64,8 @@ import Testing
             let swing: Float = t >= 100 && t < 160 ? Float(0.2 * sin(2 * Double.pi * 1.5 * t)) : 0
             accel += [swing, Float(i % 7) * 0.0005, 1]
         }
-        let detector = try NightDetector(configuration: DetectorConfiguration(), sampleRateHz: 0, emgChannels: 0, accelRateHz: fa, accelAxes: 3)
+        let detector = try NightDetector(configuration: DetectorConfiguration(), sampleRateHz: 0, emgChannels: 0,
+                                         accelRateHz: fa, accelAxes: 3)
         #expect(detector.sampleRateHz == fa && detector.tickSeconds == 0.01)
         var events = EventBuffer(capacity: 64)
         var allocations: UInt64 = 0
@@ -75,7 +78,9 @@ import Testing
                         cw_alloc_reset()
                         cw_alloc_counting(1)
                     }
-                    detector.process(emg: e, accel: UnsafeBufferPointer(rebasing: a[(3 * b * block)..<(3 * (b + 1) * block)]), into: &events)
+                    detector.process(emg: e,
+                                     accel: UnsafeBufferPointer(rebasing: a[(3 * b * block)..<(3 * (b + 1) * block)]),
+                                     into: &events)
                     if !events.isEmpty {
                         cw_alloc_counting(0)
                         wakes += events.events
@@ -91,7 +96,9 @@ import Testing
         wakes += events.events
         #expect(allocations == 0, "\(allocations) allocations")
         #expect(wakes.count == 1 && wakes.allSatisfy { $0.kind == .sleepInterruption }, "\(wakes)")
-        #expect(abs((wakes.first?.onsetSeconds ?? 0) - 100) <= 1 && abs((wakes.first?.offsetSeconds ?? 0) - 160) <= 1, "\(wakes)")
-        #expect(abs(detector.recordedSeconds - Double(seconds)) < 1e-9 && detector.zAngleEpochs.count == seconds / NightDetector.epochSeconds)
+        #expect(abs((wakes.first?.onsetSeconds ?? 0) - 100) <= 1 && abs((wakes.first?.offsetSeconds ?? 0) - 160) <= 1,
+                "\(wakes)")
+        #expect(abs(detector.recordedSeconds - Double(seconds)) < 1e-9
+                && detector.zAngleEpochs.count == seconds / NightDetector.epochSeconds)
     }
 }

@@ -17,8 +17,10 @@ import Testing
             // The bilinear Butterworth response: |H|² = 1 / (1 + (tan(πf/fs) / tan(πfc/fs))^(±2n)).
             for f in [0.02, 0.05, 0.2, 0.3, 0.45].map({ $0 * fs }) {
                 let r = tan(Double.pi * f / fs) / tan(Double.pi * 0.1)
-                #expect(abs(low.gain(atHz: f, sampleRateHz: fs) - 1 / (1 + pow(r, Double(2 * order))).squareRoot()) < 1e-4)
-                #expect(abs(high.gain(atHz: f, sampleRateHz: fs) - 1 / (1 + pow(r, Double(-2 * order))).squareRoot()) < 1e-4)
+                #expect(abs(low.gain(atHz: f, sampleRateHz: fs)
+                            - 1 / (1 + pow(r, Double(2 * order))).squareRoot()) < 1e-4)
+                #expect(abs(high.gain(atHz: f, sampleRateHz: fs)
+                            - 1 / (1 + pow(r, Double(-2 * order))).squareRoot()) < 1e-4)
             }
             #expect(low.sections.allSatisfy(\.isStable) && high.sections.allSatisfy(\.isStable))
         }
@@ -45,9 +47,14 @@ import Testing
     }
 
     @Test func badDesignsAreRefusedWithReasons() {
-        #expect(throws: ConfigurationError.self) { try FilterDesign.butterworth(.lowPass, order: 2, cutoffHz: 600, sampleRateHz: 1000) }
-        #expect(throws: ConfigurationError.self) { try FilterDesign.butterworth(.lowPass, order: 0, cutoffHz: 10, sampleRateHz: 1000) }
-        #expect(throws: ConfigurationError.self) { try NightDetector(configuration: .init(), sampleRateHz: 10, emgChannels: 1, accelRateHz: 0, accelAxes: 0) }
+        #expect(throws: ConfigurationError.self) {
+            try FilterDesign.butterworth(.lowPass, order: 2, cutoffHz: 600, sampleRateHz: 1000)
+        }
+        #expect(throws: ConfigurationError.self) {
+            try FilterDesign.butterworth(.lowPass, order: 0, cutoffHz: 10, sampleRateHz: 1000)
+        }
+        #expect(throws: ConfigurationError.self) { try NightDetector(configuration: .init(), sampleRateHz: 10,
+                                                                     emgChannels: 1, accelRateHz: 0, accelAxes: 0) }
     }
 
     @Test func medianFrequencyOfKnownSpectra() {
@@ -56,7 +63,8 @@ import Testing
         let tone = est.medianFrequency { Float(sin(2 * Double.pi * 80 * Double($0) / 2000)) }
         #expect(abs(tone - 80) <= 4)
         // Two equal tones at 50 and 200 Hz: the median lies between them.
-        let two = est.medianFrequency { Float(sin(2 * Double.pi * 50 * Double($0) / 2000) + sin(2 * Double.pi * 200 * Double($0) / 2000)) }
+        let two = est.medianFrequency { Float(sin(2 * Double.pi * 50 * Double($0) / 2000)
+                                              + sin(2 * Double.pi * 200 * Double($0) / 2000)) }
         #expect(two >= 50 && two <= 200)
         // White noise: about a quarter of the sampling rate.
         var state: UInt64 = 99
@@ -78,7 +86,8 @@ import Testing
 
 /// A deterministic synthetic recording: resting noise, 50 Hz mains, and contractions at known times.
 struct SyntheticNight {
-    static func make(fs: Int, seconds: Int, bursts: [(onset: Double, length: Double, microvolts: Float)], mainsHz: Double = 50) -> [Float] {
+    static func make(fs: Int, seconds: Int, bursts: [(onset: Double, length: Double,
+                                                      microvolts: Float)], mainsHz: Double = 50) -> [Float] {
         var state: UInt64 = 12345
         func noise() -> Float {
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -97,7 +106,8 @@ struct SyntheticNight {
 }
 
 @Suite struct DetectorTests {
-    func run(_ samples: [Float], fs: Int, chunk: Int, config: DetectorConfiguration = .init()) throws -> [DetectedEvent] {
+    func run(_ samples: [Float], fs: Int, chunk: Int,
+             config: DetectorConfiguration = .init()) throws -> [DetectedEvent] {
         let d = try NightDetector(configuration: config, sampleRateHz: fs, emgChannels: 1, accelRateHz: 0, accelAxes: 0)
         var events = EventBuffer()
         var out: [DetectedEvent] = []
@@ -105,7 +115,8 @@ struct SyntheticNight {
             var i = 0
             while i < all.count {
                 let n = min(chunk, all.count - i)
-                d.process(emg: UnsafeBufferPointer(rebasing: all[i..<(i + n)]), accel: UnsafeBufferPointer(start: nil, count: 0), into: &events)
+                d.process(emg: UnsafeBufferPointer(rebasing: all[i..<(i + n)]),
+                          accel: UnsafeBufferPointer(start: nil, count: 0), into: &events)
                 out += events.events
                 events.removeAll()
                 i += n
@@ -152,9 +163,11 @@ struct SyntheticNight {
         var config = DetectorConfiguration()
         config.mainsHz = 0
         let night = SyntheticNight.make(fs: 1000, seconds: 30, bursts: [(12, 3, 40)], mainsHz: mains)
-        let d = try NightDetector(configuration: config, sampleRateHz: 1000, emgChannels: 1, accelRateHz: 0, accelAxes: 0)
+        let d = try NightDetector(configuration: config, sampleRateHz: 1000, emgChannels: 1, accelRateHz: 0,
+                                  accelAxes: 0)
         var events = EventBuffer()
-        night.withUnsafeBufferPointer { d.process(emg: $0, accel: UnsafeBufferPointer(start: nil, count: 0), into: &events) }
+        night.withUnsafeBufferPointer { d.process(emg: $0, accel: UnsafeBufferPointer(start: nil, count: 0),
+                                                  into: &events) }
         #expect(d.detectedMainsHz == mains)
         // And detection does not depend on chunking even across the switch to the notches.
         var known = config

@@ -21,7 +21,8 @@ enum SharedData {
                 if line.isEmpty { pastHeader = true }
                 continue
             }
-            let fields = raw.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let fields = raw.split(separator: "\t", omittingEmptySubsequences: false)
+                            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             for c in 0..<min(5, fields.count) where !fields[c].isEmpty {
                 if let v = Double(fields[c]) { columns[c].append(v) }
             }
@@ -36,7 +37,8 @@ struct BurstRun {
         config.reportMuscleActivity = true
         config.mainsHz = 50
         let channels = emg.count
-        let detector = try NightDetector(configuration: config, sampleRateHz: fs, emgChannels: channels, accelRateHz: 0, accelAxes: 0)
+        let detector = try NightDetector(configuration: config, sampleRateHz: fs, emgChannels: channels, accelRateHz: 0,
+                                         accelAxes: 0)
         let n = emg.map(\.count).min()!
         var interleaved = [Float](repeating: 0, count: n * channels)
         for i in 0..<n { for c in 0..<channels { interleaved[i * channels + c] = emg[c][i] } }
@@ -46,7 +48,8 @@ struct BurstRun {
             var i = 0
             while i < buf.count {
                 let m = min(channels * 256, buf.count - i)
-                detector.process(emg: UnsafeBufferPointer(rebasing: buf[i..<(i + m)]), accel: UnsafeBufferPointer(start: nil, count: 0), into: &events)
+                detector.process(emg: UnsafeBufferPointer(rebasing: buf[i..<(i + m)]),
+                                 accel: UnsafeBufferPointer(start: nil, count: 0), into: &events)
                 all += events.events
                 events.removeAll()
                 i += m
@@ -65,7 +68,9 @@ struct BurstRun {
         var report: [String] = []
         for group in ["N_TXT", "A_TXT"] {
             let folder = SharedData.root.appendingPathComponent("lowerlimb_semg_uci/\(group)")
-            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix("sen.txt") && $0 != "2Nsen.txt" }.sorted()
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+                            .filter { $0.hasSuffix("sen.txt") && $0 != "2Nsen.txt" }
+                            .sorted()
             for file in files {
                 let cols = try SharedData.uci(folder.appendingPathComponent(file))
                 // Rectus femoris and vastus medialis (the knee extensors), mV → µV.
@@ -84,29 +89,40 @@ struct BurstRun {
                 }
                 if let s = start, fx.count - s > 300 { reps.append((Double(s) / 1000, Double(fx.count) / 1000)) }
                 let bursts = try BurstRun.bursts(emg: emg, fs: 1000)
-                let hit = reps.filter { r in bursts.contains { $0.onsetSeconds < r.1 + 0.5 && $0.offsetSeconds > r.0 - 0.5 } }.count
-                let stray = bursts.filter { b in !reps.contains { b.onsetSeconds < $0.1 + 1 && b.offsetSeconds > $0.0 - 1 } }.count
+                let hit = reps.filter { r in bursts.contains { $0.onsetSeconds < r.1 + 0.5
+                                                               && $0.offsetSeconds > r.0 - 0.5 } }.count
+                let stray = bursts.filter { b in !reps.contains { b.onsetSeconds < $0.1 + 1
+                                                                  && b.offsetSeconds > $0.0 - 1 } }.count
                 let duration = Double(emg[0].count) / 1000
                 restSeconds += max(0, duration - reps.reduce(0) { $0 + $1.1 - $1.0 } - 1)
                 repetitions += reps.count
                 found += hit
                 falseBursts += stray
-                report.append("\(file): \(hit)/\(reps.count) repetitions, \(stray) stray bursts, \(bursts.count) bursts")
+                report.append("\(file): \(hit)/\(reps.count) repetitions, "
+                              + "\(stray) stray bursts, \(bursts.count) bursts")
             }
         }
-        print("UCI sitting knee extension: \(found)/\(repetitions) repetitions found, \(falseBursts) bursts outside them in \(Int(restSeconds)) s of rest\n  " + report.joined(separator: "\n  "))
+        print("UCI sitting knee extension: \(found)/\(repetitions) repetitions found, "
+              + "\(falseBursts) bursts outside them in \(Int(restSeconds)) s of rest\n  "
+              + report.joined(separator: "\n  "))
         #expect(repetitions >= 80)
         #expect(Double(found) >= 0.95 * Double(repetitions), "\(found) of \(repetitions) repetitions found")
-        #expect(Double(falseBursts) <= restSeconds / 60, "\(falseBursts) false bursts in \(restSeconds / 60) minutes of rest")
+        #expect(Double(falseBursts) <= restSeconds / 60,
+                "\(falseBursts) false bursts in \(restSeconds / 60) minutes of rest")
     }
 
     @Test func bitalinoRecordingHasItsActivationBursts() throws {
-        let text = try String(contentsOf: SharedData.root.appendingPathComponent("biosppy_emg_bursts/emg_1.txt"), encoding: .utf8)
-        let counts = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        // 12-bit ADC centred near 2048; the scale is not documented, so treat one count as 1 µV (relative thresholds only matter).
+        let text = try String(contentsOf: SharedData.root.appendingPathComponent("biosppy_emg_bursts/emg_1.txt"),
+                              encoding: .utf8)
+        let counts = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+                         .compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        // 12-bit ADC centred near 2048; the scale is not documented, so treat one count as 1 µV (relative thresholds
+        // only matter).
         let mean = counts.reduce(0, +) / Double(counts.count)
         let bursts = try BurstRun.bursts(emg: [counts.map { Float($0 - mean) }], fs: 1000)
-        print("BITalino emg_1: \(bursts.count) bursts: " + bursts.map { "\(Int($0.onsetSeconds))-\(Int($0.offsetSeconds)) s (\(Int($0.peakAboveRestMicrovolts)))" }.joined(separator: ", "))
+        print("BITalino emg_1: \(bursts.count) bursts: " + bursts.map {
+            "\(Int($0.onsetSeconds))-\(Int($0.offsetSeconds)) s (\(Int($0.peakAboveRestMicrovolts)))"
+        }.joined(separator: ", "))
         // Its README: "about 4–5 clear activation bursts separated by rest".
         #expect((4...5).contains(bursts.count))
         #expect(bursts.allSatisfy { $0.peakAboveRestMicrovolts > 8 })
@@ -114,14 +130,19 @@ struct BurstRun {
 
     @Test func tibialisNeedleRecordingsShowContractionAndRelaxation() throws {
         for record in ["emg_healthy", "emg_myopathy", "emg_neuropathy"] {
-            let data = try Data(contentsOf: SharedData.root.appendingPathComponent("emgdb_tibialis_needle/\(record).dat"))
+            let data = try Data(contentsOf: SharedData.root
+                                            .appendingPathComponent("emgdb_tibialis_needle/\(record).dat"))
             let microvolts: [Float] = data.withUnsafeBytes { raw in
-                (0..<(data.count / 2)).map { Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: Int16.self))) / 10 }  // 10000 adu/mV
+                // 10000 adu/mV
+                (0..<(data.count / 2)).map {
+                    Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: Int16.self))) / 10
+                }
             }
             let bursts = try BurstRun.bursts(emg: [microvolts], fs: 4000)
             let active = bursts.reduce(0) { $0 + $1.durationSeconds }
             let duration = Double(microvolts.count) / 4000
-            print("emgdb \(record): \(bursts.count) bursts, active \(String(format: "%.1f", active)) of \(String(format: "%.1f", duration)) s")
+            print("emgdb \(record): \(bursts.count) bursts, active \(String(format: "%.1f", active)) "
+                  + "of \(String(format: "%.1f", duration)) s")
             #expect(!bursts.isEmpty)
             #expect(active < duration)
         }

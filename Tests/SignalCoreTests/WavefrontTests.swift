@@ -28,7 +28,9 @@ import Testing
 
     /// Where two sequences first differ, with both values (nil: equal), so a failure names one sample, not thousands.
     static func firstDifference<T: Equatable>(_ a: [T], _ b: [T]) -> String? {
-        if let i = a.indices.first(where: { $0 < b.count && a[$0] != b[$0] }) { return "at \(i): \(a[i]) against \(b[i])" }
+        if let i = a.indices.first(where: { $0 < b.count && a[$0] != b[$0] }) {
+            return "at \(i): \(a[i]) against \(b[i])"
+        }
         return a.count == b.count ? nil : "\(a.count) values against \(b.count)"
     }
 
@@ -110,7 +112,8 @@ import Testing
         let seconds = 40
         let x = Self.signal(count: fs * seconds, channels: channels, seed: 99)
         func run(wavefront: Bool, chunk: Int) throws -> ([TickFeatures], [DetectedEvent]) {
-            let d = try NightDetector(configuration: DetectorConfiguration(), sampleRateHz: fs, emgChannels: channels, accelRateHz: 0, accelAxes: 0)
+            let d = try NightDetector(configuration: DetectorConfiguration(), sampleRateHz: fs, emgChannels: channels,
+                                      accelRateHz: 0, accelAxes: 0)
             d.wavefront = wavefront && cw_cascade5_available() == 1
             d.startTickLog()
             var events = EventBuffer()
@@ -119,7 +122,8 @@ import Testing
                 var i = 0
                 while i < x.count {
                     let m = min(chunk * channels, x.count - i)
-                    d.process(emg: UnsafeBufferPointer(rebasing: p[i..<(i + m)]), accel: UnsafeBufferPointer(start: nil, count: 0), into: &events)
+                    d.process(emg: UnsafeBufferPointer(rebasing: p[i..<(i + m)]),
+                              accel: UnsafeBufferPointer(start: nil, count: 0), into: &events)
                     all += events.events
                     events.removeAll()
                     i += m
