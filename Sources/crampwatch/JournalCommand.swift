@@ -13,13 +13,22 @@ struct JournalCommand: ParsableCommand {
     )
 
     struct Nights: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Lists the saved nights, oldest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "Lists the saved nights in the order they were slept (nights whose start is unknown last).")
         @OptionGroup var journal: JournalOptions
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             let j = try openJournal(journal)
-            let nights = try j.nights()
+            // By when they were slept, not when they were saved: a night replayed late still lands in its place.
+            let nights = try j.nights().sorted { a, b in
+                switch (a.startedAt, b.startedAt) {
+                case let (x?, y?): return x != y ? x < y : a.id! < b.id!
+                case (.some, nil): return true
+                case (nil, .some): return false
+                case (nil, nil): return a.id! < b.id!
+                }
+            }
             let figures = try j.allFigures()
             if json {
                 try printJSON(try nights.map { n in NightRow(n, counts: try j.eventCounts(night: n.id!),

@@ -36,3 +36,22 @@ import Testing
         #expect(again.stderr.split(separator: "\n").count == 1)
     }
 }
+
+@Suite(.tags(.cli), .temporaryFolder) struct JournalNightsOrderTests {
+    /// Nights are listed by when they were slept, whatever order they were saved in.
+    @Test func nightsAreListedInDateOrder() async throws {
+        let journal = TemporaryFolder.path("j.sqlite")
+        for (night, start) in [("night-a", "2026-11-24T23:10:00Z"), ("night-b-faulty", "2026-11-22T22:40:00Z"),
+                               ("night-c-60hz", "2026-11-23T23:00:00Z")] {
+            let r = try await CLI.run(["replay", Repository.night(night), "--journal", journal, "--start", start])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let list = try await CLI.run(["journal", "nights", "--journal", journal, "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.compactMap { $0["id"] as? Int } == [2, 3, 1])
+        let text = try await CLI.run(["journal", "nights", "--journal", journal])
+        let ids = text.stdout.split(separator: "\n").dropFirst()
+            .compactMap { Int($0.split(separator: " ").first ?? "") }
+        #expect(ids == [2, 3, 1], "\(text.stdout)")
+    }
+}
