@@ -25,36 +25,68 @@ public struct FrameStats: Sendable, Equatable {
     }
 }
 
-/// Everything a night produced, replayed or live: built in one place, `NightRunner.finish`.
+/// Everything a night produced, replayed or live: built in one place, `NightRunner.finish`. What the figures are
+/// computed from is fixed once built, so `summary` is computed once, with the result, and never goes stale.
 public struct NightResult: Sendable {
-    public var path: String
-    public var format: RecordingFormat
-    public var sizeBytes: UInt64
-    public var deviceInfo: DeviceInfo
-    public var configuration: DetectorConfiguration
-    public var durationSeconds: Double
+    public let path: String
+    public let format: RecordingFormat
+    public let sizeBytes: UInt64
+    public let deviceInfo: DeviceInfo
+    public let configuration: DetectorConfiguration
+    public let durationSeconds: Double
     /// Final events, sorted by onset (provisional notices are counted, not kept).
-    public var events: [DetectedEvent]
-    public var provisionalCrampNotices: Int
-    public var gaps: [NightGap]
-    public var stats: FrameStats
+    public let events: [DetectedEvent]
+    public let provisionalCrampNotices: Int
+    public let gaps: [NightGap]
+    public let stats: FrameStats
     /// Set when the file ended inside a frame: the byte offset of that frame.
-    public var truncatedAt: UInt64?
+    public let truncatedAt: UInt64?
     /// Set when an EDF/BDF left unclosed by a crash was repaired before it was read: what was done, in words.
     public var repairNote: String?
     /// Every tick's features, when asked for (`recordTicks`): replay them through other thresholds.
-    public var tickLog: TickLog?
+    public let tickLog: TickLog?
     /// Mean z-angle of the accelerometer per 5-s epoch (degrees; NaN where lost), for the sleep window.
-    public var zAngleEpochs: [Float] = []
+    public let zAngleEpochs: [Float]
     /// Per second: EMG envelope above rest (µV) and accelerometer activity (g), for the timeline.
-    public var traceEnvelope: [Float] = []
-    public var traceActivity: [Float] = []
-
+    public let traceEnvelope: [Float]
+    public let traceActivity: [Float]
     /// The night's figures, computed by the night analysis (the only place that computes them).
-    public var summary: NightSummary {
-        NightSummary(events: events, gaps: gaps, durationSeconds: durationSeconds, framesLost: stats.framesLost,
-                     corruptFrames: stats.corruptFrames, zAngleEpochs: zAngleEpochs,
-                     epochSeconds: Double(NightDetector.epochSeconds), emgMeasured: deviceInfo.emgChannels > 0)
+    public let summary: NightSummary
+
+    init(path: String, format: RecordingFormat, sizeBytes: UInt64, deviceInfo: DeviceInfo,
+         configuration: DetectorConfiguration, durationSeconds: Double, events: [DetectedEvent],
+         provisionalCrampNotices: Int, gaps: [NightGap], stats: FrameStats, truncatedAt: UInt64?, tickLog: TickLog?,
+         zAngleEpochs: [Float], traceEnvelope: [Float], traceActivity: [Float]) {
+        self.path = path
+        self.format = format
+        self.sizeBytes = sizeBytes
+        self.deviceInfo = deviceInfo
+        self.configuration = configuration
+        self.durationSeconds = durationSeconds
+        self.events = events
+        self.provisionalCrampNotices = provisionalCrampNotices
+        self.gaps = gaps
+        self.stats = stats
+        self.truncatedAt = truncatedAt
+        self.tickLog = tickLog
+        self.zAngleEpochs = zAngleEpochs
+        self.traceEnvelope = traceEnvelope
+        self.traceActivity = traceActivity
+        summary = NightSummary(events: events, gaps: gaps, durationSeconds: durationSeconds,
+                               framesLost: stats.framesLost, corruptFrames: stats.corruptFrames,
+                               zAngleEpochs: zAngleEpochs, epochSeconds: Double(NightDetector.epochSeconds),
+                               emgMeasured: deviceInfo.emgChannels > 0)
+    }
+
+    /// The same night with other events (say, some left out), its figures computed again from them.
+    public func with(events: [DetectedEvent]) -> NightResult {
+        var copy = NightResult(path: path, format: format, sizeBytes: sizeBytes, deviceInfo: deviceInfo,
+                               configuration: configuration, durationSeconds: durationSeconds, events: events,
+                               provisionalCrampNotices: provisionalCrampNotices, gaps: gaps, stats: stats,
+                               truncatedAt: truncatedAt, tickLog: tickLog, zAngleEpochs: zAngleEpochs,
+                               traceEnvelope: traceEnvelope, traceActivity: traceActivity)
+        copy.repairNote = repairNote
+        return copy
     }
 }
 

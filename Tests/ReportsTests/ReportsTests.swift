@@ -30,8 +30,7 @@ enum Fixture {
         let path = temporaryPath()
         let j = try Journal(path: path)
         let a = replayed[0], b = replayed[1]
-        var quiet = replayed[2]
-        quiet.events = quiet.events.filter { $0.kind != .cramp }
+        let quiet = replayed[2].with(events: replayed[2].events.filter { $0.kind != .cramp })
         for day in 0..<28 {
             let evening = String(format: "2026-05-%02d", day + 1)
             let start = date("\(evening)T23:00:00Z")
