@@ -2,6 +2,7 @@ import Foundation
 import DeviceProtocol
 import Exports
 import NightAnalysis
+import Recordings
 import SignalCore
 
 /// The monitor's voice on a terminal: timestamped log lines, and a one-line live status redrawn in place
@@ -44,7 +45,7 @@ final class LiveEventLog: NightObserver {
             return
         }
         counts[e.kind, default: 0] += 1
-        let peak = e.kind == .cramp ? ", peak \(Int(e.peakAboveRestMicrovolts)) µV above rest" : ""
+        let peak = e.kind == .cramp ? ", peak \(Words.whole(e.peakAboveRestMicrovolts)) µV above rest" : ""
         console.log("\(e.kind.rawValue) \(t), \(Words.duration(e.durationSeconds))\(peak)")
     }
 }
@@ -73,9 +74,9 @@ final class StatusLine {
 
     func show(_ f: Figures) {
         guard enabled else { return }
-        let s = Int(f.seconds)
+        let s = f.seconds.isFinite ? Int(min(max(0, f.seconds), 1e9)) : 0
         var parts = [String(format: "%d:%02d:%02d recorded", s / 3600, s / 60 % 60, s % 60)]
-        if let e = f.emgAboveRest, e.isFinite { parts.append("EMG \(Int(e.rounded())) µV above rest") }
+        if let e = f.emgAboveRest, e.isFinite { parts.append("EMG \(Words.whole(e)) µV above rest") }
         if let a = f.activity, a.isFinite { parts.append(String(format: "motion %.2f g", a)) }
         parts.append("cramps \(f.counts[.cramp, default: 0])")
         parts.append("leg movements \(f.counts[.legMovement, default: 0])")
@@ -89,7 +90,19 @@ final class StatusLine {
 
 /// Times and durations in words, the same in every line a person reads.
 public enum Words {
+    /// A figure as a whole number ("347"); one no night can have (not finite, or beyond ±1e15, e.g. a row changed
+    /// by hand in the journal) is shown as what it is ("infinity", "NaN", "1e300"), never a trap.
+    public static func whole(_ v: Double) -> String {
+        v.isFinite && abs(v) < 1e15 ? String(Int(v.rounded())) : InputBounds.readable(v)
+    }
+
+    public static func whole(_ v: Float) -> String { whole(Double(v)) }
+
+    /// A fraction as a whole percentage ("66 %").
+    public static func percent(_ fraction: Double) -> String { "\(whole(fraction * 100)) %" }
+
     public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e12 else { return "\(InputBounds.readable(seconds)) s" }
         let s = Int(seconds.rounded())
         if s < 60 { return "\(s) s" }
         if s < 3600 { return s % 60 == 0 ? "\(s / 60) min" : "\(s / 60) min \(s % 60) s" }
@@ -98,6 +111,8 @@ public enum Words {
 
     /// A moment of the night: the clock time when the start is known, else the time since the start.
     public static func clock(_ offset: Double, _ start: Date?) -> String {
+        // No night lasts a billion seconds: such a time is shown as the number it is.
+        guard offset.isFinite, abs(offset) < 1e9 else { return "+\(InputBounds.readable(offset)) s" }
         if let start {
             let f = DateFormatter()
             f.dateFormat = "HH:mm:ss"

@@ -175,7 +175,7 @@ public enum LiveNightRecovery {
             let tail = result.truncatedAt.map { " (its last \(result.sizeBytes - $0) bytes were a partial "
                                                 + "frame)" } ?? ""
             outcomes.append(Outcome(nightID: id, capturePath: path, recovered: true,
-                                    message: "night \(id): recovered \(Int(result.durationSeconds)) s and "
+                                    message: "night \(id): recovered \(Words.whole(result.durationSeconds)) s and "
                                              + "\(result.events.count) events from \(path)\(tail)"))
         }
         return outcomes

@@ -172,7 +172,7 @@ func openJournal(_ options: JournalOptions) throws -> Journal {
         try NightStore.fillMissingFigures(in: j)
         return j
     } catch {
-        complain("\(error)")
+        complain(error)
         throw Exit.failure
     }
 }
@@ -265,7 +265,7 @@ func printEventTable(_ n: NightRecord, _ events: [EventRecord], _ gaps: [GapReco
     var rows: [(Double, String)] = events.map { e in
         var details: [String] = []
         if let ch = e.channel { details.append("channel \(ch + 1)") }
-        if let p = e.peakMicrovolts { details.append("peak \(Int(p)) µV") }
+        if let p = e.peakMicrovolts { details.append("peak \(Words.whole(p)) µV") }
         if let f = e.featuresJSON { details.append(f) }
         let cells = [pad(e.kind, 19), pad(clock(e.onsetSeconds, n.startedAt), 9),
                      pad(clock(e.offsetSeconds, n.startedAt), 9),

@@ -79,7 +79,7 @@ struct Replay: ParsableCommand {
     func run() throws {
         var config: DetectorConfiguration
         do { config = try detector.resolve(journalPath: journal.resolvedPath) } catch {
-            complain("\(error)")
+            complain(error)
             throw Exit.failure
         }
         if let minCramp { config.crampMinSeconds = minCramp }
@@ -100,7 +100,7 @@ struct Replay: ParsableCommand {
             result = try replayer.replay(path: file)
         } catch {
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            complain("\(error)")
+            complain(error)
             throw Exit.failure
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
@@ -147,7 +147,7 @@ struct Replay: ParsableCommand {
             let j = try Journal(path: journal.resolvedPath)
             return try NightStore.save(result, to: j, source: "replay", startedAt: startedAt, startSource: startSource)
         } catch {
-            complain("\(error)")
+            complain(error)
             complain("the night was detected but NOT saved; the events are printed below.")
             print(NightText.lines(result, nightID: nil, startedAt: startedAt, journalPath: journal.resolvedPath)
                       .joined(separator: "\n"))
@@ -160,7 +160,7 @@ struct Replay: ParsableCommand {
             do {
                 try writeEvents(result, to: exportEvents)
             } catch {
-                complain("\(exportEvents): cannot write the events: \(error)")
+                complain(error, "\(exportEvents): cannot write the events")
                 throw Exit.failure
             }
         }

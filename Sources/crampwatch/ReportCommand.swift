@@ -24,7 +24,7 @@ func writePrivate(_ data: Data, to path: String) throws {
     do {
         try ReportFile.write(String(decoding: data, as: UTF8.self), to: path)
     } catch {
-        complain("\(error)")
+        complain(error)
         throw Exit.failure
     }
 }
@@ -72,7 +72,7 @@ extension JournalCommand {
                     data = try isoJSON(object) + Data("\n".utf8)
                 }
             } catch {
-                complain("\(error)")
+                complain(error)
                 throw Exit.failure
             }
             if let out {
@@ -122,7 +122,7 @@ func finishReport<T: Encodable>(_ html: String, _ options: ReportOptions, defaul
     do {
         try ReportFile.write(html, to: path)
     } catch {
-        complain("\(error)")
+        complain(error)
         throw Exit.failure
     }
     if options.json {
@@ -137,7 +137,7 @@ func loadSnapshot(_ options: JournalOptions) throws -> (Journal, JournalSnapshot
     do {
         return (j, try JournalSnapshot(journal: j))
     } catch {
-        complain("\(error)")
+        complain(error)
         throw Exit.failure
     }
 }
@@ -157,7 +157,7 @@ struct NightReportCommand: ParsableCommand {
         do {
             html = try NightReport.render(snapshot: s, journal: j, night: night)
         } catch {
-            complain("\(error)")
+            complain(error)
             throw Exit.failure
         }
         try finishReport(html, options, defaultName: "crampwatch-night-\(night).html", numbers: s.night(night)

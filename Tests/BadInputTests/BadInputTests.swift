@@ -48,7 +48,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
                         "99999999 samples per data record is impossible"]),
         BadInput(file: "bad-input/edf-record-duration-1e9.edf",
                  says: ["edf-record-duration-1e9.edf", "at byte offset 244", "duration of a data record",
-                        "expected 0 to 86400 s"]),
+                        "expected 0 or 0.001 to 86400 s"]),
         BadInput(file: "bad-input/edf-physical-range-1e308.edf",
                  says: ["edf-physical-range-1e308.edf", "at byte offset 360", "physical minimum", "beyond ±1e20"]),
         BadInput(file: "bad-input/edf-digital-range-inverted.edf",
