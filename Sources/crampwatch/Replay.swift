@@ -83,6 +83,12 @@ struct Replay: ParsableCommand {
             throw Exit.failure
         }
         if let minCramp { config.crampMinSeconds = minCramp }
+        if !noJournal {
+            do { try Journal.checkUsable(path: journal.resolvedPath) } catch {
+                complain(error)
+                throw Exit.failure
+            }
+        }
         let showProgress = !json && stderrIsTerminal
         var replayer = Replayer(configuration: config, progress: showProgress ? { f in
             FileHandle.standardError.write(Data(("\rreplaying \((file as NSString).lastPathComponent) … "

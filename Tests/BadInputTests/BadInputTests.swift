@@ -57,7 +57,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(file: "bad-input/edf-emg-rate-1hz.edf",
                  says: ["edf-emg-rate-1hz.edf", "EMG \"EMG tibialis\" is sampled at 1.0 Hz", "at least 100 Hz"]),
         BadInput(file: "bad-input/edf-emg-rate-absurd.edf",
-                 says: ["edf-emg-rate-absurd.edf", "sampling rate 10000000000.0 Hz is outside 20…20000 Hz"]),
+                 says: ["edf-emg-rate-absurd.edf", "at byte offset 244", "duration of a data record is 1e-5 s"]),
         BadInput(file: "bad-input/bdf-cut-in-record.bdf",
                  says: ["bdf-cut-in-record.bdf", "at byte offset 236", "number of data records says 3",
                         "holds only 2 complete records"]),
@@ -87,8 +87,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
                         "nothing was changed"]),
         BadInput(file: "bad-input/journal-future-schema.sqlite",
                  arguments: ["replay", "CORPUS/bad-input/capture-garbage-inside.cwcap", "--journal", "FILE"],
-                 says: ["journal-future-schema.sqlite", "newer version of Crampwatch", "nothing was changed",
-                        "NOT saved"], lines: 2),
+                 says: ["journal-future-schema.sqlite", "newer version of Crampwatch", "nothing was changed"]),
         BadInput(file: "bad-input/journal-not-sqlite.sqlite", arguments: ["journal", "nights", "--journal", "FILE"],
                  says: ["journal-not-sqlite.sqlite", "not a Crampwatch journal"]),
         // Found by the fuzzers (Fuzz/): damaged text is quoted on one line, control bytes shown as \u{..}.
