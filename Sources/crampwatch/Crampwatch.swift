@@ -35,8 +35,9 @@ struct Crampwatch: ParsableCommand {
             try command.run()
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
-        } catch let error as ValidationError {
-            exit(withError: error)
+        } catch where error is ValidationError || error is CleanExit
+                        || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            exit(withError: error)  // --help (run by the parser's own help command) and usage errors
         } catch {
             // Anything a command did not catch itself: one line in words, never a raw Swift error.
             complain(error)

@@ -30,6 +30,10 @@ struct Replay: ParsableCommand {
     @OptionGroup var journal: JournalOptions
     @Flag(name: .customLong("no-journal"), help: "Detect and print only; do not save the night.") var noJournal = false
     @Flag(help: "Print the night as one JSON object (for scripts).") var json = false
+    @Option(name: .customLong("min-night"),
+            help: ArgumentHelp("Shortest recording saved as a night, in minutes (default 10; 0 saves any). A shorter "
+                               + "one is detected and printed, not saved.", valueName: "minutes"))
+    var minNightMinutes: Double = 10
     @Option(help: ArgumentHelp("Wall-clock time the recording started (ISO 8601, e.g. 2026-11-24T23:10:00Z). Default: "
                                + "the start an EDF/BDF header gives, else estimated from the file's modification time.",
                                valueName: "time"))
@@ -62,6 +66,9 @@ struct Replay: ParsableCommand {
     func validate() throws {
         if let start, ISO8601DateFormatter().date(from: start) == nil {
             throw ValidationError("--start must look like 2026-11-24T23:10:00Z (ISO 8601 with a time zone).")
+        }
+        if !(0...1440).contains(minNightMinutes) {
+            throw ValidationError("--min-night must be between 0 and 1440 minutes.")
         }
         if let minCramp, !(1...600).contains(minCramp) {
             throw ValidationError("--min-cramp must be between 1 and 600 seconds.")
@@ -149,6 +156,14 @@ struct Replay: ParsableCommand {
 
     func save(_ result: NightResult, startedAt: Date?, startSource: String) throws -> Int64? {
         guard !noJournal else { return nil }
+        // A few minutes of signal (a test of the electrodes, a file cut short) is not a night: saved, it would
+        // count as a cramp-free night in every report.
+        guard result.durationSeconds >= minNightMinutes * 60 else {
+            complain("\(file): only \(duration(result.durationSeconds)) recorded, under the "
+                     + "\(Words.whole(minNightMinutes)) min a night needs, so it was not saved in the journal; give "
+                     + "--min-night 0 to save it anyway")
+            return nil
+        }
         do {
             let j = try Journal(path: journal.resolvedPath)
             return try NightStore.save(result, to: j, source: "replay", startedAt: startedAt, startSource: startSource)

@@ -137,6 +137,26 @@ import Testing
         #expect(try interruptions(gapped.stdout) == expected)
     }
 
+    @Test func anEDFCutInsideItsFirstRecordIsNotSavedAsANight() async throws {
+        // Repaired, it holds no complete record: a 0-s recording, which the reports used to count as a
+        // cramp-free night. Recordings under 10 minutes are printed, not saved, unless --min-night says so.
+        let source = try Data(contentsOf: URL(fileURLWithPath: Repository.samples.path + "/night-a/night.edf"))
+        let path = TemporaryFolder.path("cut.edf")
+        try source.prefix(1792 + 3000).write(to: URL(fileURLWithPath: path))
+        let repair = try await CLI.run(["repair", path])
+        #expect(repair.status == 0, "\(repair.stderr)")
+        let journal = TemporaryFolder.path("j.sqlite")
+        let r = try await CLI.run(["replay", path, "--journal", journal])
+        #expect(r.status == 0 && !r.signalled, "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("only 0 s recorded") && r.stderr.contains("not saved"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: journal), "nothing to save, so no journal was made")
+        // A 9-minute night is saved when asked.
+        let short = try await CLI.run(["replay", Repository.night("night-c-60hz"), "--journal", journal,
+                                       "--min-night", "5"])
+        #expect(short.status == 0 && short.stdout.contains("as night 1"), "\(short.stdout) \(short.stderr)")
+    }
+
     @Test func aTextFileGivenAsTheJournalIsOneLine() async throws {
         let notes = TemporaryFolder.path("notes.txt")
         try String(repeating: "my notes\n", count: 50).write(toFile: notes, atomically: false, encoding: .utf8)
