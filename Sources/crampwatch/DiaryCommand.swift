@@ -314,7 +314,7 @@ func factorText(_ e: DiaryEntry) -> String {
     if let v = e.vitaminDIU { p.append("vitamin D \(Int(v)) IU") }
     if let v = e.fluidsMl { p.append("fluids \(Int(v)) ml") }
     if let v = e.caffeineMg { p.append("caffeine \(Int(v)) mg") }
-    if let v = e.alcoholUnits { p.append("alcohol \(v.formatted()) units") }
+    if let v = e.alcoholUnits { p.append("alcohol " + Words.amount(v, "unit")) }
     if let v = e.exerciseMinutes { p.append("exercise \(Int(v)) min") }
     if let v = e.stretchedBeforeBed { p.append(v ? "stretched" : "no stretching") }
     if let v = e.stress { p.append("stress \(v)/10") }
