@@ -227,7 +227,7 @@ public enum ClinicianReport {
                            backdrop: Double(w.nightsWithEMG))
         }
         return "<h2>Cramp nights per week</h2>\n"
-            + SVG.bars(slots, title: "Cramp nights (red) of nights recorded (grey), by week starting", unit: "nights",
+            + SVG.bars(slots, title: "Cramp nights (red) among the nights recorded (grey), weeks starting", unit: "",
                        cssClass: "bar-week-cramp-nights", width: 420, height: 120, color: "#c62828", maxValue: 7)
     }
 

@@ -57,8 +57,9 @@ func page(title: String, body: String, paper: Paper? = nil) -> String {
     .sign-present { color: #a00000; font-weight: bold; } .sign-absent { color: #1b5e20; } .sign-unknown { color: #555; }
     svg { display: block; margin: 0.5em 0; max-width: 100%; height: auto; } svg text { font-size: 11px; fill: #333; }
     pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.8em; }
-    .thresholds { columns: 3 16em; column-gap: 2em; font-size: 0.8em; margin: 0.3em 0 0.8em; padding: 0; \
-    list-style: none; } .thresholds li { break-inside: avoid; } .thresholds code { font-size: 1em; }
+    .thresholds { columns: 3 16em; column-gap: 2em; font: 0.75em/1.3 monospace, monospace; margin: 0.3em 0 0.8em; \
+    padding: 0; list-style: none; } .thresholds li { break-inside: avoid; } \
+    .thresholds code { font: inherit; color: #555; }
     .columns { display: grid; grid-template-columns: 1fr 1fr; column-gap: 2em; }
     @media print {
     body { margin: 0; max-width: none; padding: 0; }
@@ -167,7 +168,7 @@ enum SVG {
             + "width=\"\(num(width, 0))\" height=\"\(num(height, 0))\" "
             + "viewBox=\"0 0 \(num(width, 0)) \(num(height, 0))\" role=\"img\" aria-label=\"\(esc(title))\">"
         s += "<title>\(esc(title))</title>"
-        s += "<text x=\"\(left)\" y=\"11\">\(esc(title)) (\(esc(unit)))</text>"
+        s += "<text x=\"\(left)\" y=\"11\">\(esc(title))\(unit.isEmpty ? "" : " (\(esc(unit)))")</text>"
         s += "<line x1=\"\(left)\" y1=\"\(base)\" x2=\"\(left + plotW)\" y2=\"\(base)\" stroke=\"#999\" />"
         let whole = heights.allSatisfy { $0 == $0.rounded() } || maxV >= 10
         s += "<text x=\"\(left - 4)\" y=\"\(top + 8)\" text-anchor=\"end\">\(esc(num(maxV, whole ? 0 : 1)))</text>"
