@@ -87,38 +87,3 @@ final class StatusLine {
         shown = true
     }
 }
-
-/// Times and durations in words, the same in every line a person reads.
-public enum Words {
-    /// A figure as a whole number ("347"); one no night can have (not finite, or beyond ±1e15, e.g. a row changed
-    /// by hand in the journal) is shown as what it is ("infinity", "NaN", "1e300"), never a trap.
-    public static func whole(_ v: Double) -> String {
-        v.isFinite && abs(v) < 1e15 ? String(Int(v.rounded())) : InputBounds.readable(v)
-    }
-
-    public static func whole(_ v: Float) -> String { whole(Double(v)) }
-
-    /// A fraction as a whole percentage ("66 %").
-    public static func percent(_ fraction: Double) -> String { "\(whole(fraction * 100)) %" }
-
-    public static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite, abs(seconds) < 1e12 else { return "\(InputBounds.readable(seconds)) s" }
-        let s = Int(seconds.rounded())
-        if s < 60 { return "\(s) s" }
-        if s < 3600 { return s % 60 == 0 ? "\(s / 60) min" : "\(s / 60) min \(s % 60) s" }
-        return "\(s / 3600) h \((s % 3600) / 60) min"
-    }
-
-    /// A moment of the night: the clock time when the start is known, else the time since the start.
-    public static func clock(_ offset: Double, _ start: Date?) -> String {
-        // No night lasts a billion seconds: such a time is shown as the number it is.
-        guard offset.isFinite, abs(offset) < 1e9 else { return "+\(InputBounds.readable(offset)) s" }
-        if let start {
-            let f = DateFormatter()
-            f.dateFormat = "HH:mm:ss"
-            return f.string(from: start.addingTimeInterval(offset))
-        }
-        let s = Int(offset)
-        return String(format: "+%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60)
-    }
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NightAnalysis
 import Journal
 import Recordings
 import Reports
@@ -316,7 +317,7 @@ func factorText(_ e: DiaryEntry) -> String {
     if let v = e.vitaminDIU { p.append("vitamin D \(Words.whole(v)) IU") }
     if let v = e.fluidsMl { p.append("fluids \(Words.whole(v)) ml") }
     if let v = e.caffeineMg { p.append("caffeine \(Words.whole(v)) mg") }
-    if let v = e.alcoholUnits { p.append("alcohol \(v.formatted()) units") }
+    if let v = e.alcoholUnits { p.append("alcohol " + Words.amount(v, "unit")) }
     if let v = e.exerciseMinutes { p.append("exercise \(Words.whole(v)) min") }
     if let v = e.stretchedBeforeBed { p.append(v ? "stretched" : "no stretching") }
     if let v = e.stress { p.append("stress \(v)/10") }

@@ -233,18 +233,23 @@ struct TrendReportCommand: ParsableCommand {
     }
 }
 
+extension Paper: ExpressibleByArgument {}
+
 struct ClinicianReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "clinician",
                                                     abstract: "One printable page for your doctor: how often, how "
                                                               + "long, how disruptive, and the signs worth a visit.")
     @OptionGroup var range: RangeOptions
     @Option(help: ArgumentHelp("A line naming you, printed at the top.", valueName: "text")) var name: String?
+    @Option(help: ArgumentHelp("The paper it is printed on: a4 or letter (default: the printer's; the page fits "
+                               + "either).", valueName: "paper")) var paper: Paper?
     @OptionGroup var journal: JournalOptions
     @OptionGroup var options: ReportOptions
 
     func run() throws {
         let (_, s) = try loadSnapshot(journal)
-        try finishReport(ClinicianReport.render(snapshot: s, from: range.from, to: range.to, patient: name), options,
+        try finishReport(ClinicianReport.render(snapshot: s, from: range.from, to: range.to, patient: name,
+                                                paper: paper), options,
                          defaultName: "crampwatch-clinician.html",
                          numbers: ClinicianSummary.compute(s, from: range.from, to: range.to))
     }
