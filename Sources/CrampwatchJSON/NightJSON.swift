@@ -62,6 +62,12 @@ public struct NightJSON: Codable, Sendable {
 
     public var night_id: Int64?
     public var journal: String?
+    /// When the night began, local time with its offset ("2026-11-24T23:10:00+01:00"); `null` when nobody knows.
+    public var started_at: Nullable<String>
+    /// How the start is known: "device", "monitor", "user", "recording_header", "file_time" or "unknown".
+    public var start_source: String
+    /// Set when the start is unknown: what to do about it.
+    public var start_note: String?
     public var clock: Clock?
     public var recording: Recording
     public var device: Device
@@ -69,9 +75,13 @@ public struct NightJSON: Codable, Sendable {
     public var summary: NightSummary
     public var events: [Event]
 
-    public init(result r: NightResult, nightID: Int64?, journalPath: String?) {
+    public init(result r: NightResult, nightID: Int64?, journalPath: String?, startedAt: Date? = nil,
+                startSource: String = "unknown") {
         night_id = nightID
         journal = journalPath
+        started_at = Nullable(startedAt.map { Self.localTime($0) })
+        start_source = startedAt == nil ? "unknown" : startSource
+        start_note = startedAt == nil ? Words.startUnknown : nil
         recording = Recording(path: r.path, format: r.format.rawValue, bytes: r.sizeBytes,
                               truncated_at_byte: r.truncatedAt)
         let d = r.deviceInfo
@@ -104,6 +114,34 @@ public struct NightJSON: Codable, Sendable {
         }
         list.sort { ($0.onset_s, $0.kind) < ($1.onset_s, $1.kind) }
         events = list
+    }
+}
+
+extension NightJSON {
+    /// ISO 8601 in the local time zone, to the second, with its offset: "2026-11-24T23:10:00+01:00".
+    public static func localTime(_ date: Date, timeZone: TimeZone = .current) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = timeZone
+        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
+        return f.string(from: date)
+    }
+}
+
+/// A value written as JSON `null` when absent rather than left out, so a script always finds the key.
+public struct Nullable<Wrapped: Codable & Sendable>: Codable, Sendable {
+    public var value: Wrapped?
+
+    public init(_ value: Wrapped?) { self.value = value }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        value = c.decodeNil() ? nil : try c.decode(Wrapped.self)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let value { try c.encode(value) } else { try c.encodeNil() }
     }
 }
 
