@@ -34,10 +34,11 @@ struct Replay: ParsableCommand {
             help: ArgumentHelp("Shortest recording saved as a night, in minutes (default 10; 0 saves any). A shorter "
                                + "one is detected and printed, not saved.", valueName: "minutes"))
     var minNightMinutes: Double = 10
-    @Option(help: ArgumentHelp("When the recording started: local time (\"2026-11-24 23:10\"), ISO 8601 with its offset "
-                               + "(2026-11-24T23:10:00+01:00), or file-time (the file's modification time minus the "
-                               + "recording's length, a guess). Default: the start the monitor kept beside its capture "
-                               + "(<capture>.times.json) or an EDF/BDF header gives; else the start is unknown.",
+    @Option(help: ArgumentHelp("When the recording started: local time (\"2026-11-24 23:10\"), ISO 8601 with its "
+                               + "offset (2026-11-24T23:10:00+01:00), or file-time (the file's modification time "
+                               + "minus the recording's length, a guess). Default: the start the monitor kept beside "
+                               + "its capture (<capture>.times.json) or an EDF/BDF header gives; else the start is "
+                               + "unknown.",
                                valueName: "time"))
     var start: String?
 

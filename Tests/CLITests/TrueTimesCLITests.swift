@@ -87,7 +87,8 @@ import Testing
     func startIsReadAsLocalTimeOrWithItsOffset() async throws {
         let capture = try plainCapture()
         let newYork = "America/New_York"
-        for (given, utc) in [("2026-11-24 23:10", "2026-11-25T04:10:00Z"), ("2026-11-24T23:10:05", "2026-11-25T04:10:05Z"),
+        for (given, utc) in [("2026-11-24 23:10", "2026-11-25T04:10:00Z"),
+                             ("2026-11-24T23:10:05", "2026-11-25T04:10:05Z"),
                              ("2026-11-24T23:10:00+01:00", "2026-11-24T22:10:00Z"),
                              ("2026-11-24T22:10:00Z", "2026-11-24T22:10:00Z"),
                              ("2026-11-24T23:10+0100", "2026-11-24T22:10:00Z")] {
@@ -143,7 +144,8 @@ import Testing
         #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
         #expect(r.stdout.contains("Started 2026-11-24 23:10:01 (the device clock, fitted to the monitor's)"),
                 "\(r.stdout)")
-        #expect(try await sqlite(journal, "SELECT startedAt, startSource FROM night") == "2026-11-24 22:10:01.250|device")
+        #expect(try await sqlite(journal, "SELECT startedAt, startSource FROM night")
+                == "2026-11-24 22:10:01.250|device")
         let json = try object(try await run(["replay", capture, "--no-journal", "--json"], zone: "Europe/Berlin"))
         #expect(json["started_at"] as? String == "2026-11-24T23:10:01+01:00")
 

@@ -134,7 +134,8 @@ import Testing
         let (start, source) = try Self.nightStart(times)
         #expect(source == "device")
 
-        let recover = try await CLI.run(["journal", "recover", "--journal", journalPath], environment: ["TZ": Self.zone])
+        let recover = try await CLI.run(["journal", "recover", "--journal", journalPath],
+                                        environment: ["TZ": Self.zone])
         #expect(recover.status == 0, "\(recover.stderr)")
         let recovered = try #require(try Journal(path: journalPath).night(id: 1))
         #expect(recovered.status == NightStatus.recovered && recovered.startSource == "device")
