@@ -12,6 +12,7 @@ extension Journal {
         m.registerMigration("v4-live-nights", migrate: migrateV4LiveNights)
         m.registerMigration("v5-night-figures", migrate: NightFiguresRecord.migrateV5)
         m.registerMigration("v6-delete-cascades", migrate: migrateV6DeleteCascades)
+        m.registerMigration("v7-recording-content", migrate: migrateV7RecordingContent)
         return m
     }
 
@@ -130,6 +131,15 @@ extension Journal {
             t.column("source", .text).notNull()
             t.check(sql: "offsetSeconds >= onsetSeconds")
         }
+    }
+
+    /// Recordings known by content: the SHA-256 of the file, so the same recording is one night however often it
+    /// is replayed (NULL for recordings saved before, and for a live capture until its night is finished).
+    static func migrateV7RecordingContent(_ db: Database) throws {
+        try db.alter(table: "recording") { t in
+            t.add(column: "contentSHA256", .text)
+        }
+        try db.create(index: "recording_on_contentSHA256", on: "recording", columns: ["contentSHA256"])
     }
 
     /// Live nights: written event by event while the monitor runs, finished (or recovered) at the end.

@@ -42,13 +42,17 @@ public struct RecordingRecord: Codable, FetchableRecord, MutablePersistableRecor
     public var format: String
     public var sizeBytes: Int64
     public var importedAt: Date
+    /// The SHA-256 of the file's bytes (hex): the recording's identity. Nil if unknown.
+    public var contentSHA256: String?
 
-    public init(id: Int64? = nil, path: String, format: String, sizeBytes: Int64, importedAt: Date) {
+    public init(id: Int64? = nil, path: String, format: String, sizeBytes: Int64, importedAt: Date,
+                contentSHA256: String? = nil) {
         self.id = id
         self.path = path
         self.format = format
         self.sizeBytes = sizeBytes
         self.importedAt = importedAt
+        self.contentSHA256 = contentSHA256
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -7,20 +7,38 @@ import SignalCore
 
 /// Writes a replayed or live night into the journal.
 public enum NightStore {
+    /// Saves the night, or with `replacing`, re-analyses that saved night in place (its number kept).
+    /// - Parameter contentSHA256: the recording's identity (`RecordingIdentity.sha256`), nil if not known.
     @discardableResult
     public static func save(_ r: NightResult, to journal: Journal, source: String = "replay", startedAt: Date? = nil,
-                            startSource: String = "unknown") throws -> Int64 {
+                            startSource: String = "unknown", contentSHA256: String? = nil,
+                            replacing: Int64? = nil) throws -> Int64 {
         let configID = try journal.configurationID(json: ConfigurationIdentity.canonicalJSON(r.configuration),
                                                    hash: ConfigurationIdentity.hash(r.configuration))
         let night = nightRecord(r, configID: configID, source: source, startedAt: startedAt, startSource: startSource)
-        let id = try journal.saveNight(night, device: deviceRecord(r.deviceInfo),
-                                       recording: recordingRecord(path: r.path, format: r.format.rawValue,
-                                                                  size: r.sizeBytes),
+        var recording = recordingRecord(path: absolute(r.path), format: r.format.rawValue, size: r.sizeBytes)
+        recording.contentSHA256 = contentSHA256
+        let id: Int64
+        if let replacing {
+            try journal.replaceNight(replacing, with: night, device: deviceRecord(r.deviceInfo), recording: recording,
+                                     events: eventRecords(r), gaps: r.gaps.map(gapRecord))
+            id = replacing
+        } else {
+            id = try journal.saveNight(night, device: deviceRecord(r.deviceInfo), recording: recording,
                                        events: eventRecords(r), gaps: r.gaps.map(gapRecord))
+        }
         try journal.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: r.traceEnvelope,
                                          activity: r.traceActivity))
         try journal.saveFigures(figuresRecord(r.summary, night: id))
         return id
+    }
+
+    /// Once a live capture is closed, what it holds becomes its identity: a later `replay` of it (or of a copy)
+    /// finds this night instead of saving a twin. A capture that cannot be read now keeps no identity.
+    static func recordContent(of path: String, night: Int64, in journal: Journal) throws {
+        guard let sha = try? RecordingIdentity.sha256(path: path),
+              let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int else { return }
+        try journal.setRecordingContent(night: night, sha256: sha, sizeBytes: Int64(size))
     }
 
     static func nightRecord(_ r: NightResult, configID: Int64?, source: String, startedAt: Date?,
