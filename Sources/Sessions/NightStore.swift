@@ -48,7 +48,7 @@ public enum NightStore {
                     durationSeconds: r.durationSeconds, source: source, framesReceived: r.stats.frames,
                     framesLost: r.stats.framesLost,
                     corruptFrames: r.stats.corruptFrames, truncatedAtByte: r.truncatedAt.map { Int64($0) },
-                    createdAt: Date())
+                    createdAt: Date(), mainsHz: r.deviceInfo.mainsHz > 0 ? r.deviceInfo.mainsHz : nil)
     }
 
     static func deviceRecord(_ d: DeviceInfo) -> DeviceRecord {
@@ -67,28 +67,18 @@ public enum NightStore {
 
     /// One event as the journal stores it. `woke` is known only once the night's sleep interruptions are (nil live).
     static func eventRecord(_ e: DetectedEvent, woke: Bool?) -> EventRecord {
-        var features: [String: String] = [:]
-        if e.kind == .artifact { features["cause"] = e.artifactCause.name }
-        if e.kind == .cramp && !e.isProvisional {
-            if let woke { features["woke"] = woke ? "true" : "false" }
-            features["accel_activity_after_g"] = String(format: "%.4f", e.accelActivityAfterG)
-        }
-        if (e.kind == .cramp || e.kind == .legMovement) && !e.isProvisional {
-            features["median_frequency_hz"] = String(format: "%.1f", e.medianFrequencyHz)
-        }
-        let json = features.isEmpty
-            ? nil
-            : String(decoding: (try? JSONSerialization.data(withJSONObject: features,
-                                                            options: [.sortedKeys])) ?? Data(),
-                     as: UTF8.self)
         let emg = e.kind == .cramp || e.kind == .legMovement
+        let cramp = e.kind == .cramp && !e.isProvisional
         var record = EventRecord(kind: e.kind.rawValue, onsetSeconds: e.onsetSeconds,
                                  offsetSeconds: e.isProvisional ? e.onsetSeconds : e.offsetSeconds,
                                  channel: e.channel >= 0 ? e.channel : nil,
                                  peakMicrovolts: emg ? Double(e.peakAboveRestMicrovolts) : nil,
                                  meanMicrovolts: emg ? Double(e.meanAboveRestMicrovolts) : nil,
                                  accelActivityG: Double(e.accelActivityG), confidence: Double(e.confidence),
-                                 featuresJSON: json)
+                                 woke: cramp ? woke : nil,
+                                 accelActivityAfterG: cramp ? Double(e.accelActivityAfterG) : nil,
+                                 medianFrequencyHz: emg && !e.isProvisional ? Double(e.medianFrequencyHz) : nil,
+                                 artifactCause: e.kind == .artifact ? e.artifactCause.name : nil)
         record.provisional = e.isProvisional
         return record
     }
