@@ -6,12 +6,6 @@ import Testing
 /// an offset, every count present (0 as 0), an event's features as typed fields and columns, absolute paths, and
 /// the mains frequency kept with each night, so a 50-Hz and a 60-Hz night share one detector configuration.
 @Suite(.tags(.cli), .temporaryFolder) struct JSONAndSQLTests {
-    func sql(_ journal: String, _ query: String) async throws -> String {
-        let r = try await Processes.run("/usr/bin/sqlite3", [journal, query])
-        #expect(r.status == 0, "\(r.stderr)")
-        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     @Test func theJournalReadsAsDataATimeAndAColumnEach() async throws {
         let journal = TemporaryFolder.path("j.sqlite")
         for (night, start) in [("night-a", "2026-11-24T23:10:00+01:00"), ("night-c-60hz", "2026-11-25T23:40:00Z")] {
@@ -20,14 +14,14 @@ import Testing
             #expect(r.status == 0, "\(r.stderr)")
         }
         // One configuration: the mains frequency is each night's, not part of the thresholds' identity.
-        #expect(try await sql(journal, "SELECT COUNT(*) FROM detectorConfig") == "1")
-        #expect(try await sql(journal, "SELECT group_concat(mainsHz) FROM (SELECT mainsHz FROM night ORDER BY id)")
+        #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM detectorConfig") == "1")
+        #expect(try await SQLiteShell.run(journal, "SELECT group_concat(mainsHz) FROM (SELECT mainsHz FROM night ORDER BY id)")
                 == "50,60")
         // Features are columns: the cramps that woke the sleeper, by SQL alone.
-        #expect(try await sql(journal, "SELECT COUNT(*) FROM event WHERE kind = 'cramp' AND woke") == "5")
-        #expect(try await sql(journal, "SELECT COUNT(*) FROM event WHERE kind = 'leg_movement' "
+        #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM event WHERE kind = 'cramp' AND woke") == "5")
+        #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM event WHERE kind = 'leg_movement' "
                                        + "AND medianFrequencyHz > 100") == "5")
-        #expect(try await sql(journal, "SELECT COUNT(*) FROM recording WHERE path LIKE '/%'") == "2")
+        #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM recording WHERE path LIKE '/%'") == "2")
 
         let nights = try await CLI.run(["journal", "nights", "--journal", journal, "--json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: nights.output) as? [[String: Any]])

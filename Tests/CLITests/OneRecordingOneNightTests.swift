@@ -12,12 +12,6 @@ import Testing
         }
     }
 
-    func sql(_ journal: String, _ query: String) async throws -> String {
-        let r = try await Processes.run("/usr/bin/sqlite3", [journal, query])
-        #expect(r.status == 0, "\(r.stderr)")
-        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     @Test func theSameRecordingIsOneNight() async throws {
         let journal = TemporaryFolder.path("j.sqlite")
         let first = try await CLI.run(["replay", Repository.night("night-a"), "--journal", journal])
@@ -26,8 +20,8 @@ import Testing
         // absolute path.
         let sum = try await Processes.run("/usr/bin/sha256sum", [Repository.night("night-a")])
         let expected = String(sum.stdout.prefix(64))
-        #expect(try await sql(journal, "SELECT contentSHA256 FROM recording") == expected)
-        #expect(try await sql(journal, "SELECT path FROM recording").hasPrefix("/"))
+        #expect(try await SQLiteShell.run(journal, "SELECT contentSHA256 FROM recording") == expected)
+        #expect(try await SQLiteShell.run(journal, "SELECT path FROM recording").hasPrefix("/"))
 
         // A renamed copy, replayed again: nothing analysed, nothing written, and it says where the night is.
         let copy = TemporaryFolder.path("renamed.cwcap")
@@ -41,7 +35,7 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: json.output) as? [String: String])
         #expect(object["already_saved"] == "true" && object["night_id"] == "1", "\(object)")
         #expect(try bytes(journal) == before, "a second replay changed the journal")
-        #expect(try await sql(journal, "SELECT COUNT(*) FROM night") == "1")
+        #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM night") == "1")
     }
 
     @Test func replaceAnalysesTheNightAgainInPlace() async throws {
@@ -52,17 +46,17 @@ import Testing
         try "kind,onset_s,offset_s\ncramp,126,150\n".write(toFile: labels, atomically: false, encoding: .utf8)
         let annotate = try await CLI.run(["journal", "annotate", "1", labels, "--journal", journal])
         #expect(annotate.status == 0, "\(annotate.stderr)")
-        let events = try await sql(journal, "SELECT COUNT(*) FROM event WHERE nightId = 1")
+        let events = try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM event WHERE nightId = 1")
         // Damage the saved analysis by hand, then analyse the recording again.
-        _ = try await sql(journal, "DELETE FROM event WHERE kind = 'cramp'; DELETE FROM nightFigures;")
+        _ = try await SQLiteShell.run(journal, "DELETE FROM event WHERE kind = 'cramp'; DELETE FROM nightFigures;")
         let r = try await CLI.run(["replay", capture, "--journal", journal, "--replace"])
         #expect(r.status == 0 && r.stdout.contains("as night 1"), "\(r.stdout) \(r.stderr)")
-        #expect(try await sql(journal, "SELECT COUNT(*) FROM night") == "1")
-        #expect(try await sql(journal, "SELECT COUNT(*) FROM event WHERE nightId = 1") == events)
-        #expect(try await sql(journal, "SELECT cramps FROM nightFigures WHERE nightId = 1") == "3")
-        #expect(try await sql(journal, "SELECT COUNT(*) FROM referenceAnnotation WHERE nightId = 1") == "1")
-        #expect(try await sql(journal, "SELECT COUNT(*) FROM recording") == "1")
+        #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM night") == "1")
+        #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM event WHERE nightId = 1") == events)
+        #expect(try await SQLiteShell.run(journal, "SELECT cramps FROM nightFigures WHERE nightId = 1") == "3")
+        #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM referenceAnnotation WHERE nightId = 1") == "1")
+        #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM recording") == "1")
         // The start given the first time stays when the new analysis knows none better.
-        #expect(try await sql(journal, "SELECT startSource FROM night WHERE id = 1") == "user")
+        #expect(try await SQLiteShell.run(journal, "SELECT startSource FROM night WHERE id = 1") == "user")
     }
 }
