@@ -62,8 +62,9 @@ public struct NightJSON: Codable, Sendable {
 
     public var night_id: Int64?
     public var journal: String?
-    /// When the night began, local time with its offset ("2026-11-24T23:10:00+01:00"); `null` when nobody knows.
-    public var started_at: Nullable<String>
+    /// When the night began (the CLI writes it in ISO 8601 with the local offset, "2026-11-24T23:10:00+01:00");
+    /// `null` when nobody knows.
+    public var started_at: Nullable<Date>
     /// How the start is known: "device", "monitor", "user", "recording_header", "file_time" or "unknown".
     public var start_source: String
     /// Set when the start is unknown: what to do about it.
@@ -79,7 +80,7 @@ public struct NightJSON: Codable, Sendable {
                 startSource: String = "unknown") {
         night_id = nightID
         journal = journalPath
-        started_at = Nullable(startedAt.map { Self.localTime($0) })
+        started_at = Nullable(startedAt)
         start_source = startedAt == nil ? "unknown" : startSource
         start_note = startedAt == nil ? Words.startUnknown : nil
         recording = Recording(path: r.path, format: r.format.rawValue, bytes: r.sizeBytes,
@@ -88,7 +89,8 @@ public struct NightJSON: Codable, Sendable {
         device = Device(serial: d.serial, firmware: d.firmwareString, emg_channels: d.emgChannels,
                         emg_rate_hz: d.emgRateHz,
                         accel_axes: d.accelAxes, accel_rate_hz: d.accelRateHz, mains_hz: d.mainsHz)
-        detector = Detector(hash: ConfigurationIdentity.hash(r.configuration), configuration: r.configuration)
+        detector = Detector(hash: ConfigurationIdentity.hash(r.configuration),
+                            configuration: ConfigurationIdentity.identified(r.configuration))
         summary = r.summary
         let wakes = r.events.filter { $0.kind == .sleepInterruption }
         var list = r.events.map { e in
@@ -114,17 +116,6 @@ public struct NightJSON: Codable, Sendable {
         }
         list.sort { ($0.onset_s, $0.kind) < ($1.onset_s, $1.kind) }
         events = list
-    }
-}
-
-extension NightJSON {
-    /// ISO 8601 in the local time zone, to the second, with its offset: "2026-11-24T23:10:00+01:00".
-    public static func localTime(_ date: Date, timeZone: TimeZone = .current) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = timeZone
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
-        return f.string(from: date)
     }
 }
 

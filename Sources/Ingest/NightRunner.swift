@@ -65,6 +65,9 @@ public final class NightRunner {
         try drain()
         for o in observers { try o.nightFinished() }
         finalEvents.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
+        // The mains frequency the night was filtered at belongs to the recording: where it was detected, say so.
+        var info = self.info
+        if info.mainsHz == 0 && detector.detectedMainsHz > 0 { info.mainsHz = Int(detector.detectedMainsHz) }
         let result = NightResult(
             path: path, format: format, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,
             durationSeconds: detector.recordedSeconds, events: finalEvents, provisionalCrampNotices: provisionalNotices,

@@ -191,30 +191,14 @@ public final class Journal: Sendable {
                           events: [EventRecord], gaps: [GapRecord]) throws -> Int64 {
         try write { db in
             var night = night
-            if var d = device {
-                if let existing = try DeviceRecord.filter(DeviceRecord.Columns.serial == d.serial).fetchOne(db) {
-                    night.deviceId = existing.id
-                } else {
-                    try d.insert(db)
-                    night.deviceId = d.id
-                }
-            }
+            if let d = device { night.deviceId = try Self.deviceID(db, d) }
             if var r = recording {
                 try r.insert(db)
                 night.recordingId = r.id
             }
             try night.insert(db)
-            let id = night.id!
-            for var e in events {
-                e.nightId = id
-                e.detectorConfigId = e.detectorConfigId ?? night.detectorConfigId
-                try e.insert(db)
-            }
-            for var g in gaps {
-                g.nightId = id
-                try g.insert(db)
-            }
-            return id
+            try Self.insert(events: events, gaps: gaps, night: night, db)
+            return night.id!
         }
     }
 

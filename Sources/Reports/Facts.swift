@@ -143,7 +143,7 @@ public struct JournalSnapshot: Sendable {
             durationSeconds: n.durationSeconds, cramps: cramps.count,
             crampSeconds: cramps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds },
             longestCrampSeconds: cramps.map { $0.offsetSeconds - $0.onsetSeconds }.max() ?? 0,
-            crampsThatWoke: cramps.filter { features($0)["woke"] == "true" }.count,
+            crampsThatWoke: cramps.filter { $0.woke == true }.count,
             crampOnsets: cramps.map(\.onsetSeconds), crampDurations: cramps.map { $0.offsetSeconds - $0.onsetSeconds },
             legMovements: events.filter { $0.kind == "leg_movement" }.count, awakenings: wakes.count,
             wakeSeconds: wakes.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, artifacts: artifacts.count,
@@ -157,18 +157,6 @@ public struct JournalSnapshot: Sendable {
     static func plausible(_ d: Date?) -> Date? {
         guard let t = d?.timeIntervalSince1970, t.isFinite, t >= -2_208_988_800, t < 7_258_118_400 else { return nil }
         return d
-    }
-
-    /// An event's extra features (`featuresJSON`) as strings; empty when there are none or they cannot be read.
-    public static func features(_ e: EventRecord) -> [String: String] {
-        guard let json = e.featuresJSON,
-              let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
-            return [:]
-        }
-        return object.mapValues { v in
-            if let b = v as? Bool { return b ? "true" : "false" }
-            return "\(v)"
-        }
     }
 
     /// The evening a moment belongs to: before noon counts as the night that began the day before.

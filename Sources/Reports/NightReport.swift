@@ -55,7 +55,10 @@ enum Common {
     /// A configuration's settings as (name, value) in name order; nil when its JSON is not an object.
     static func thresholds(_ json: String) -> [(String, String)]? {
         guard let object = try? JSONDecoder().decode([String: Setting].self, from: Data(json.utf8)) else { return nil }
-        return object.keys.sorted().map { ($0, object[$0]!.text) }
+        // mainsHz 0 in a stored configuration: each night was filtered at its own recording's mains frequency.
+        return object.keys.sorted().map { key in
+            (key, key == "mainsHz" && object[key]!.text == "0" ? "from each recording" : object[key]!.text)
+        }
     }
 
     /// One setting's value. Decoded strictly (a JSON `true` is never the number 1, nor 1 `true`).
@@ -179,9 +182,8 @@ public enum NightReport {
             var details: [String] = []
             if let c = e.channel { details.append("channel \(c + 1)") }
             if let p = e.peakMicrovolts { details.append("peak \(Words.number(p, decimals: 0)) µV above rest") }
-            let features = JournalSnapshot.features(e)
-            if features["woke"] == "true" { details.append("woke you") }
-            if let cause = features["cause"] {
+            if e.woke == true { details.append("woke you") }
+            if let cause = e.artifactCause {
                 details.append("cause: " + cause.replacingOccurrences(of: "_", with: " "))
             }
             let kind = e.kind.replacingOccurrences(of: "_", with: " ")

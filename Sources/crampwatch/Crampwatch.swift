@@ -103,14 +103,34 @@ private func fileWords(_ e: CocoaError) -> String {
     }
 }
 
-func printJSON<T: Encodable>(_ value: T) throws {
+/// One JSON object on stdout, as every command prints it for scripts.
+func printJSON<T: Encodable>(_ value: T, snakeCase: Bool = false) throws {
+    FileHandle.standardOutput.write(try isoJSON(value, snakeCase: snakeCase))
+    FileHandle.standardOutput.write(Data("\n".utf8))
+}
+
+/// JSON as every command writes it: sorted keys, times in ISO 8601 with the local offset
+/// ("2026-11-24T23:10:00+01:00"), and a number that is not finite (a journal row changed by hand) as the string
+/// "inf", "-inf" or "nan" instead of a failure.
+func isoJSON<T: Encodable>(_ value: T, snakeCase: Bool = false) throws -> Data {
     let encoder = JSONEncoder()
+    if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    // A journal row changed by hand may hold any number: shown as what it is, not a failure.
+    encoder.dateEncodingStrategy = .custom { date, encoder in
+        var c = encoder.singleValueContainer()
+        try c.encode(isoLocalTime(date))
+    }
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
                                                                   nan: "nan")
-    FileHandle.standardOutput.write(try encoder.encode(value))
-    FileHandle.standardOutput.write(Data("\n".utf8))
+    return try encoder.encode(value)
+}
+
+/// A moment in ISO 8601 with this machine's offset from UTC.
+func isoLocalTime(_ date: Date) -> String {
+    let f = ISO8601DateFormatter()
+    f.timeZone = .current
+    f.formatOptions = [.withInternetDateTime]
+    return f.string(from: date)
 }
 
 var stderrIsTerminal: Bool { isatty(2) != 0 }

@@ -3,21 +3,8 @@ import Foundation
 import Journal
 import Reports
 
-/// JSON with ISO 8601 dates and snake_case keys, like `replay --json` (for the diary and report commands).
-func printISOJSON<T: Encodable>(_ value: T) throws {
-    FileHandle.standardOutput.write(try isoJSON(value, snakeCase: true))
-    FileHandle.standardOutput.write(Data("\n".utf8))
-}
-
-func isoJSON<T: Encodable>(_ value: T, snakeCase: Bool = false) throws -> Data {
-    let encoder = JSONEncoder()
-    if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                  nan: "nan")
-    return try encoder.encode(value)
-}
+/// JSON with snake_case keys, like `replay --json` (for the diary and report commands).
+func printISOJSON<T: Encodable>(_ value: T) throws { try printJSON(value, snakeCase: true) }
 
 /// Writes a file only its owner can read.
 func writePrivate(_ data: Data, to path: String) throws {

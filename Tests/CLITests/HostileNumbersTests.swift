@@ -192,8 +192,7 @@ import Testing
             + "UPDATE event SET onsetSeconds = -1e300 WHERE id = 2; "
             + "UPDATE nightFigures SET sleepEfficiency = 9e999, totalSleepSeconds = -9e999, durationSeconds = 1e300; "
             + "UPDATE night SET durationSeconds = 1e300;"
-        let edit = try await Processes.run("/usr/bin/sqlite3", [journal, sql])
-        #expect(edit.status == 0, "\(edit.stderr)")
+        _ = try await SQLiteShell.run(journal, sql)
         for command in [["journal", "show", "1"], ["journal", "show", "1", "--json"], ["journal", "nights"],
                         ["journal", "nights", "--json"]] {
             let r = try await CLI.run(command + ["--journal", journal])

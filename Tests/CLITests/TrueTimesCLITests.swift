@@ -12,11 +12,7 @@ import Testing
         try await CLI.run(args, environment: ["TZ": zone])
     }
 
-    func sqlite(_ journal: String, _ sql: String) async throws -> String {
-        let r = try await Processes.run("/usr/bin/sqlite3", [journal, sql])
-        #expect(r.status == 0, "\(r.stderr)")
-        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    func sqlite(_ journal: String, _ sql: String) async throws -> String { try await SQLiteShell.run(journal, sql) }
 
     func object(_ r: ProcessResult) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: r.output) as? [String: Any], "\(r.stdout) \(r.stderr)")
@@ -59,6 +55,11 @@ import Testing
         #expect(report.status == 0, "\(report.stderr)")
         let html = try String(contentsOfFile: page, encoding: .utf8)
         #expect(html.contains("<h1>Night 1</h1>\n<p>12 min recorded; \(Self.unknown)"), "the night report's header")
+        // Given later, the start puts the same night (same number) on the clock.
+        let given = try await run(["replay", capture, "--journal", journal, "--start", "2026-11-24 23:10", "--replace"])
+        #expect(given.status == 0, "\(given.stderr)")
+        #expect(try await sqlite(journal, "SELECT id, startedAt, startSource FROM night")
+                == "1|2026-11-24 23:10:00.000|user")
 
         // The file's time only when asked for: modified at 10:00, 12 minutes long, so it began at 09:48.
         let guessed = TemporaryFolder.path("g.sqlite")
@@ -201,7 +202,7 @@ import Testing
         let back = try object(try await run(["replay", edf, "--no-journal", "--json"]))
         #expect(back["start_source"] as? String == "unknown" && back["started_at"] is NSNull)
         let knownBack = try object(try await run(["replay", known, "--no-journal", "--json"]))
-        #expect(knownBack["started_at"] as? String == "2026-11-24T23:10:00+00:00")
+        #expect(knownBack["started_at"] as? String == "2026-11-24T23:10:00Z")
         #expect(knownBack["start_source"] as? String == "recording_header")
     }
 }

@@ -27,11 +27,11 @@ enum Constructed {
         let start = ISO8601DateFormatter().date(from: "\(n.evening)T23:00:00Z")!
         let events = n.cramps.map { c in
             EventRecord(kind: "cramp", onsetSeconds: c.0, offsetSeconds: c.0 + c.1, channel: 0, peakMicrovolts: 150,
-                        meanMicrovolts: 90, accelActivityG: 0, confidence: 1, featuresJSON: "{\"woke\":\"true\"}")
+                        meanMicrovolts: 90, accelActivityG: 0, confidence: 1, woke: true)
         } + (n.wakeSeconds > 0 ? [EventRecord(kind: "sleep_interruption", onsetSeconds: 2 * 3600,
                                                 offsetSeconds: 2 * 3600 + n.wakeSeconds, channel: nil,
                                                 peakMicrovolts: nil, meanMicrovolts: nil, accelActivityG: 0.1,
-                                                confidence: 1, featuresJSON: nil)] : [])
+                                                confidence: 1)] : [])
         // Short gaps of 32 ms every 2.5 minutes from 01:10, then the long ones.
         let short = (0..<n.shortGaps).map { i -> GapRecord in
             let t = 7800 + Double(i) * 150
