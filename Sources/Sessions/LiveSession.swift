@@ -55,6 +55,9 @@ public final class LiveSession {
     var times: CaptureTimes
     var lastTimesWrite = Date.distantPast
     var timesFailed = false
+    /// The start the first line gave, kept when the device clock later jumps: the lines fitted after a jump place the
+    /// device times after it, not the night's first sample (an hour's step would move the start by an hour).
+    var startBeforeJump: Date?
 
     /// - observers: told of the night before the journal and the log are (e.g. an EDF+ export).
     public init(reader: DeviceReader, capture: CaptureFile, configuration: DetectorConfiguration,
@@ -128,21 +131,28 @@ public final class LiveSession {
     private func fitClock() {
         guard let device = run.newestSampleDeviceMicros, device != lastDeviceMicros else { return }
         lastDeviceMicros = device
-        let resets = clockFit.resets
+        let before = clockFit
         clockFit.add(deviceSeconds: Double(device) / 1e6, hostSeconds: Date().timeIntervalSince1970)
-        if clockFit.resets > resets {
+        if clockFit.resets > before.resets {
+            if before.resets == 0 { startBeforeJump = Self.deviceStart(before, run.firstSampleDeviceMicros) }
             console.log("the device clock jumped (the device restarted or its clock was reset); fitting it to the host "
                         + "clock again from here")
         }
     }
 
-    /// The night's wall-clock start as known now: from the device clock once the fit has two windows (the first
-    /// sample's device time placed on the host's clock), else when monitoring began.
+    /// The night's wall-clock start as known now: the first sample's device time placed on the host's clock by the
+    /// line fitted through it (once it has two windows), else when monitoring began.
     private func nightStart() -> (Date, String) {
-        if let fit = clockFit.result, fit.points >= 2, let first = run.firstSampleDeviceMicros {
-            return (Date(timeIntervalSince1970: fit.hostSeconds(device: Double(first) / 1e6)), "device")
+        if let start = clockFit.resets == 0 ? Self.deviceStart(clockFit, run.firstSampleDeviceMicros)
+                                            : startBeforeJump {
+            return (start, "device")
         }
         return (startedAt, "monitor")
+    }
+
+    static func deviceStart(_ fit: ClockFit, _ firstSampleMicros: UInt64?) -> Date? {
+        guard let line = fit.result, line.points >= 2, let first = firstSampleMicros else { return nil }
+        return Date(timeIntervalSince1970: line.hostSeconds(device: Double(first) / 1e6))
     }
 
     /// Writes the capture's times file with the clock fit so far; says once if it cannot (the night goes on, but a

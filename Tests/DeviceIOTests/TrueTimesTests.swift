@@ -12,14 +12,15 @@ import Testing
     static func now() -> Double { Date().timeIntervalSince1970 }
 
     /// `crampwatch monitor` under the virtual device playing night-a at `speed`, in `zone`; `body` runs meanwhile.
-    static func monitor(_ arguments: [String], speed: String, in dir: URL,
+    static func monitor(_ arguments: [String], speed: String, faults: [String] = [], in dir: URL,
                         while body: (RunningProcess, _ stderr: URL) async throws -> Void = { _, _ in })
         async throws -> (result: ProcessResult, stdout: URL, stderr: URL) {
         #expect(FileManager.default.fileExists(atPath: Harness.sim),
                 "the virtual device is not built: run `make -C Firmware sim`")
         let out = dir.appendingPathComponent("out-\(UUID().uuidString)"),
             err = dir.appendingPathComponent("err-\(UUID().uuidString)")
-        let args = ["--capture", Harness.nightA, "--speed", speed, "--", Harness.crampwatch, "monitor"] + arguments
+        let args = ["--capture", Harness.nightA, "--speed", speed] + faults + ["--", Harness.crampwatch, "monitor"]
+            + arguments
         let (result, _) = try await Processes.start(Harness.sim, args, environment: ["TZ": zone], in: dir,
                                                     stdout: .file(out), stderr: .file(err)) { try await body($0, err) }
         return (result, out, err)
@@ -145,5 +146,31 @@ import Testing
         let (night, _) = try await Self.replayed(capture, in: dir)
         #expect(night.startSource == "device")
         #expect(abs(try #require(night.startedAt).timeIntervalSince1970 - recoveredStart) < 0.001)
+    }
+
+    /// The device clock steps by an hour mid-night: the line fitted after the step does not reach back to the first
+    /// sample, so the night keeps the start the first line gave (at 8x an hour's step would otherwise move it by
+    /// 450 s), live, in the times file and in a replay.
+    @Test func aDeviceClockJumpDoesNotMoveTheStart() async throws {
+        let dir = try TemporaryFolder.make("times")
+        let capture = dir.appendingPathComponent("jump.cwcap").path,
+            journalPath = dir.appendingPathComponent("journal.sqlite").path
+        let (p, _, err) = try await Self.monitor(["--capture", capture, "--journal", journalPath, "--json",
+                                                  "--stop-after-idle", "2", "--no-status"], speed: "8",
+                                                 faults: ["--clock-jump", "4000:3600"], in: dir)
+        #expect(p.status == 0, "\(Self.text(err))")
+        #expect(Self.text(err).contains("the device clock jumped"))
+        let times = try Self.times(capture)
+        #expect((times["clock_fit"] as? [String: Any])?["resets"] as? Int == 1)
+        let host = try #require((times["host_start"] as? [String: Any])?["unix_s"] as? Double)
+        let (start, source) = try Self.nightStart(times)
+        #expect(source == "device")
+        // The first sample arrives within a second or two of the monitor starting.
+        #expect(start - host > -1 && start - host < 3, "start \(start - host) s after the host's start")
+        let live = try #require(try Journal(path: journalPath).night(id: 1))
+        #expect(abs(try #require(live.startedAt).timeIntervalSince1970 - start) < 0.001)
+        let (night, _) = try await Self.replayed(capture, in: dir)
+        #expect(abs(try #require(night.startedAt).timeIntervalSince1970 - start) < 0.001)
+        #expect(night.startSource == "device")
     }
 }
