@@ -56,8 +56,7 @@ struct JournalCommand: ParsableCommand {
             if nights.contains(where: { $0.startSource == "file_time" }) { print("~ start estimated from the file's "
                                                                                  + "time") }
             if nights.contains(where: { $0.startedAt == nil }) {
-                print("? \(Words.startUnknown): replay the recording again with --start and --replace (its times "
-                      + "count from its start)")
+                print("? \(Words.startUnknown) (replay the recording again with --start and --replace)")
             }
             if anyWithoutEMG { print("— \(noEMGNote)") }
         }
