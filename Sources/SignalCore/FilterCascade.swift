@@ -91,6 +91,15 @@ struct FilterCascade: ~Copyable {
                        input: input.base, banded: banded.base, output: output.base)
     }
 
+    /// A sample as the filters take it: within ±`CW_EMG_LIMIT_UV`, NaN as +limit. The same two comparisons, in
+    /// the same order, as `minps` then `maxps` in `cw_cascade5`, so both paths give the same bits.
+    @inline(__always)
+    static func bounded(_ x: SIMD4<Float>) -> SIMD4<Float> {
+        let high = SIMD4<Float>(repeating: CW_EMG_LIMIT_UV), low = -high
+        let below = x.replacing(with: high, where: .!(x .< high))
+        return below.replacing(with: low, where: .!(below .> low))
+    }
+
     /// The reference cascade: each sample through the band-pass sections (`banded` is their output) and
     /// then the notches (`output`), one after another. The fallback without AVX, and what tests hold
     /// `cw_cascade5` to, bit for bit.
@@ -103,6 +112,7 @@ struct FilterCascade: ~Copyable {
         for i in 0..<n {
             let q = p + i * channels
             for c in 0..<channels { x[c] = q[c] }
+            x = bounded(x)
             xs[i] = x
             var y = x
             for k in 0..<bandCount { y = s[k].process(y) }

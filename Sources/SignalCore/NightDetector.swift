@@ -29,8 +29,6 @@ public final class NightDetector {
 
     // The signal chain, all channels at once: lane c of every SIMD4 is EMG channel c.
     var filters: FilterCascade
-    /// A block of input with values past `SampleLimits`, clipped before it reaches the filters.
-    let clippedInput = Block<Float>(repeating: 0, count: FilterCascade.blockCapacity * 4)
     /// Blocks after which a filter's state was no longer finite, so the cascade was restarted (should stay 0:
     /// inputs are clipped first; counted so a test and the bench can tell).
     public private(set) var filterResets = 0
@@ -283,12 +281,9 @@ public final class NightDetector {
         var offset = 0
         while offset < total {
             let n = min(FilterCascade.blockCapacity, total - offset)
-            var p = emg.baseAddress! + (start + offset) * channels
-            if !SampleLimits.allWithin(p, count: n * channels, limit: SampleLimits.emgMicrovolts) {
-                for k in 0..<(n * channels) { clippedInput[k] = SampleLimits.clip(p[k], limit: SampleLimits.emgMicrovolts) }
-                p = UnsafePointer(clippedInput.base)
-            }
-            filters.run(p, count: n, channels: channels, kernel: wavefront)
+            // The cascade bounds every sample by SampleLimits.emgMicrovolts as it takes it in (no pass of its own).
+            filters.run(emg.baseAddress! + (start + offset) * channels, count: n, channels: channels,
+                        kernel: wavefront)
             if !filters.isFinite { restartFilters(count: n) }
             processFilteredBlock(count: n, events: &events)
             offset += n
