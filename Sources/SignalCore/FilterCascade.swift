@@ -67,11 +67,13 @@ struct FilterCascade: ~Copyable {
         notchCount = min(design.count, room)
     }
 
-    /// Whether every section's state is finite (checked after each block: one sum per section).
-    var isFinite: Bool {
-        var sum = SIMD4<Float>.zero
-        for k in 0..<(bandCount + notchCount) { sum += sections[k].z1 + sections[k].z2 }
-        return sum.x.isFinite && sum.y.isFinite && sum.z.isFinite && sum.w.isFinite
+    /// Whether the last block of `n` samples left the chain finite. A section whose state stops being finite
+    /// makes its own output, and so every later section's, non-finite at once, so the block's last band-passed
+    /// and notched samples tell (a state that turns at the very last sample shows in the next block).
+    @inline(__always)
+    func isFinite(afterBlockOf n: Int) -> Bool {
+        let b = banded[n - 1], y = output[n - 1]
+        return all((b - b .== .zero) .& (y - y .== .zero))  // x − x is 0 exactly when x is finite
     }
 
     /// Restarts every section from zero state (after a gap).

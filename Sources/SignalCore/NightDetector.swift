@@ -284,7 +284,7 @@ public final class NightDetector {
             // The cascade bounds every sample by SampleLimits.emgMicrovolts as it takes it in (no pass of its own).
             filters.run(emg.baseAddress! + (start + offset) * channels, count: n, channels: channels,
                         kernel: wavefront)
-            if !filters.isFinite { restartFilters(count: n) }
+            if !filters.isFinite(afterBlockOf: n) { restartFilters(count: n) }
             processFilteredBlock(count: n, events: &events)
             offset += n
         }

@@ -27,10 +27,11 @@ public enum SampleLimits {
         Float(g.isNaN ? Double(accelG) : min(max(g, -Double(accelG)), Double(accelG)))
     }
 
-    /// `x` clipped to ±`limit`; NaN becomes +`limit` (a value nobody can trust, marked as clipping).
+    /// `x` clipped to ±`limit`; NaN becomes +`limit` (a value nobody can trust, marked as clipping). Two compares
+    /// and two selects: `x < limit` is false for NaN.
     @inline(__always)
     static func clip(_ x: Float, limit: Float) -> Float {
-        x.isNaN ? limit : min(max(x, -limit), limit)
+        x < limit ? (x > -limit ? x : -limit) : limit
     }
 
     /// The accelerometer sample clipped to ±`accelG` per axis, NaN to +`accelG`.
