@@ -12,6 +12,7 @@ extension Journal {
         m.registerMigration("v4-live-nights", migrate: migrateV4LiveNights)
         m.registerMigration("v5-night-figures", migrate: NightFiguresRecord.migrateV5)
         m.registerMigration("v6-delete-cascades", migrate: migrateV6DeleteCascades)
+        m.registerMigration("v7-capture-retention", migrate: migrateV7CaptureRetention)
         return m
     }
 
