@@ -96,4 +96,72 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: capture))
         #expect(try Journal(path: journal).nights().isEmpty)
     }
+
+    /// A unit's ExecStart= from contrib/ (the template `make install` fills in), with the placeholders given.
+    static func execStart(_ unit: String, _ values: [String: String]) throws -> [String] {
+        let text = try String(contentsOf: Repository.root.appendingPathComponent("contrib/\(unit)"), encoding: .utf8)
+        var line = try #require(text.components(separatedBy: "\n").first { $0.hasPrefix("ExecStart=") })
+        line.removeFirst("ExecStart=".count)
+        for (key, value) in values { line = line.replacingOccurrences(of: "@\(key)@", with: value) }
+        #expect(!line.contains("@"), "a placeholder left in \(line)")
+        return line.split(separator: " ").map(String.init)
+    }
+
+    /// One night as systemd runs it: the monitor unit's own command line in its state folder (WorkingDirectory=),
+    /// the journal at its default place, the device plugged in `plugInMs` after bedtime (0: already there), and
+    /// the morning stop's SIGTERM once `seconds` of streaming have passed. Returns the exit status and the log.
+    static func serviceNight(in state: URL, data: URL, plugInMs: Int, seconds: Double) async throws
+        -> (status: Int32, signalled: Bool, log: String) {
+        let monitor = try execStart("crampwatch-monitor.service", ["CRAMPWATCH": Harness.crampwatch])
+        let out = state.appendingPathComponent("out-\(UUID().uuidString).txt"),
+            err = state.appendingPathComponent("err-\(UUID().uuidString).txt")
+        let plug = plugInMs > 0 ? ["--plug-in-ms", "\(plugInMs)"] : []
+        let args = ["--capture", Harness.nightA, "--speed", "20"] + plug + ["--"] + monitor
+        let (p, _) = try await Processes.start(Harness.sim, args, environment: ["XDG_DATA_HOME": data.path],
+                                               in: state, stdout: .file(out), stderr: .file(err)) { sim in
+            let streaming = try await waitFor("connected to", in: out, seconds: 60)
+            try await Task.sleep(for: .seconds(seconds))
+            let kids = sim.children
+            if !streaming || kids.count != 1 { sim.send(SIGKILL) }
+            try #require(streaming && kids.count == 1, "\(text(out))\(text(err))")
+            kill(kids[0], SIGTERM)
+        }
+        let log = text(out) + text(err)
+        try FileManager.default.removeItem(at: out)
+        try FileManager.default.removeItem(at: err)
+        return (p.status, p.signalled, log)
+    }
+
+    /// Two nights and a morning, each with the command line its unit gives: the first night the device comes
+    /// 1.5 s after bedtime, the second it is there; each morning stop ends with status 0 and a saved night; the
+    /// morning service, once the monitor has stopped, converts all but the newest night's capture.
+    @Test func theUnitsCommandLinesRecordTwoNightsAndPruneInTheMorning() async throws {
+        let state = try TemporaryFolder.make("state"), data = try TemporaryFolder.make("data")
+        let first = try await Self.serviceNight(in: state, data: data, plugInMs: 1500, seconds: 3)
+        #expect(first.status == 0 && !first.signalled, "\(first.log)")
+        #expect(first.log.components(separatedBy: "to be plugged in").count == 2, "\(first.log)")
+        #expect(first.log.contains("stopping (signal)"))
+        let second = try await Self.serviceNight(in: state, data: data, plugInMs: 0, seconds: 3)
+        #expect(second.status == 0 && !second.signalled, "\(second.log)")
+        #expect(!second.log.contains("to be plugged in"), "a device already there is not waited for")
+        // Both nights are complete in the journal at its default place, and each capture is in the state folder.
+        let env = ["XDG_DATA_HOME": data.path]
+        let nights = try await Processes.run(Harness.crampwatch, ["journal", "nights", "--json"], environment: env)
+        let rows = try #require(try JSONSerialization.jsonObject(with: nights.output) as? [[String: Any]],
+                                "\(nights.stderr)")
+        #expect(rows.map { $0["status"] as? String } == ["complete", "complete"])
+        #expect(rows.allSatisfy { ($0["duration_s"] as? Double ?? 0) >= 40 }, "\(rows)")
+        let captures = try FileManager.default.contentsOfDirectory(atPath: state.path).filter { $0.hasSuffix(".cwcap") }
+        #expect(captures.count == 2, "\(captures)")
+        // The morning: the morning unit's command line, keeping one night.
+        let morning = try Self.execStart("crampwatch-morning.service",
+                                         ["CRAMPWATCH": Harness.crampwatch, "PRUNE": "--keep 1 --convert bdf"])
+        let prune = try await Processes.run(morning[0], Array(morning.dropFirst()), environment: env)
+        #expect(prune.status == 0, "\(prune.stdout)\(prune.stderr)")
+        #expect(prune.stdout.contains("captures: 1 kept, 1 converted"), "\(prune.stdout)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: state.path).sorted()
+        #expect(left == [captures.sorted()[0].replacingOccurrences(of: ".cwcap", with: ".bdf.gz"),
+                         captures.sorted()[1]], "\(left)")
+    }
 }
+
