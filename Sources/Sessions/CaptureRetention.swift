@@ -47,24 +47,28 @@ public enum CaptureRetention {
     /// The monitor's captures, newest night first, with the decision for each: the newest `keep` are kept, and
     /// so is any whose night is unfinished, that a monitor is writing, or that is not there any more.
     public static func plan(journal: Journal, keep: Int) throws -> [Item] {
-        var byPath: [String: Item] = [:]
+        // Every row naming the file (a monitor capture replayed later has a row of its own) is grouped, so that
+        // all of them are updated; the file is the monitor's when one of its nights is a monitor night, and its
+        // age is that night's.
+        var byPath: [String: Item] = [:], monitors: Set<String> = []
         for use in try journal.recordingUses() where use.retention == nil
-            && use.recording.format == RecordingFormat.rawCapture.rawValue
-            && use.nights.contains(where: { $0.source == "monitor" }) {
+            && use.recording.format == RecordingFormat.rawCapture.rawValue {
             let path = (use.recording.path as NSString).standardizingPath
-            let start = use.nights.map { $0.startedAt ?? $0.createdAt }.max() ?? use.recording.importedAt
             var item = byPath[path] ?? Item(path: path, nights: [], recordings: [], sizeBytes: use.recording.sizeBytes,
-                                            nightStart: start, keptBecause: nil)
+                                            nightStart: .distantPast, keptBecause: nil)
             item.nights += use.nights.compactMap(\.id)
             item.recordings.append(use.recording.id!)
-            item.nightStart = max(item.nightStart, start)
+            for night in use.nights where night.source == "monitor" {
+                monitors.insert(path)
+                item.nightStart = max(item.nightStart, night.startedAt ?? night.createdAt)
+            }
             if let open = use.nights.first(where: { $0.status == NightStatus.recording }) {
                 item.keptBecause = "night \(open.id!) is not finished; `crampwatch journal recover` needs its capture"
             }
             byPath[path] = item
         }
-        let newestFirst = byPath.values.sorted { ($0.nightStart, $0.nights.max() ?? 0) > ($1.nightStart,
-                                                                                         $1.nights.max() ?? 0) }
+        let newestFirst = byPath.values.filter { monitors.contains($0.path) }
+            .sorted { ($0.nightStart, $0.nights.max() ?? 0) > ($1.nightStart, $1.nights.max() ?? 0) }
         return newestFirst.enumerated().map { index, item in
             var item = item
             item.nights.sort()

@@ -72,6 +72,11 @@ import Testing
             device: nil,
             recording: RecordingRecord(path: open, format: "raw_capture", sizeBytes: 0, importedAt: Date()))
         let captureSize = try Self.size(d0.path)
+        // Day 0's capture replayed later, as the newest night of all: it stays day 0's age, and its row follows
+        // the file.
+        let replayOfDay0 = try NightStore.save(try Replayer().replay(path: d0.path), to: j, source: "replay",
+                                               startedAt: Self.firstNight.addingTimeInterval(9 * Self.day),
+                                               startSource: "user")
 
         let r = try await CLI.run(["captures", "prune", "--keep", "2", "--convert", "bdf", "--journal", j.path])
         #expect(r.status == 0, "\(r.stderr)")
@@ -109,7 +114,8 @@ import Testing
             #expect(Self.keys(try j.events(night: night.id)) == replayedKeys)
             #expect(try j.events(night: night.id).filter { $0.kind == "cramp" }.count == 3)
         }
-        #expect(try Self.retention(j).count == 2)
+        #expect(uses[replayOfDay0]?.recording.path == String(d0.path.dropLast(6)) + ".bdf.gz")
+        #expect(try Self.retention(j).count == 3)
         // Run again: nothing more to do.
         let twice = try await CLI.run(["captures", "prune", "--keep", "2", "--convert", "bdf", "--journal", j.path])
         #expect(twice.status == 0 && twice.stdout.contains("captures: 3 kept, 0 converted"), "\(twice.stdout)")
