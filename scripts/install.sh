@@ -88,7 +88,7 @@ install_files() {
     echo "installed the systemd user units in $DESTDIR$SYSTEMD_USER_DIR (monitor at $BEDTIME, morning stop at $MORNING)"
     enable="systemctl --user enable --now crampwatch-monitor.timer crampwatch-morning.timer"
     if ! searched "$SYSTEMD_USER_DIR"; then
-        echo "note: systemd does not look for user units in $SYSTEMD_USER_DIR; to use them from there:"
+        echo "note: systemd does not look for user units in $SYSTEMD_USER_DIR: the command below links them from there"
         enable="systemctl --user link $SYSTEMD_USER_DIR/crampwatch-monitor.service $SYSTEMD_USER_DIR/crampwatch-morning.service && systemctl --user enable --now $SYSTEMD_USER_DIR/crampwatch-monitor.timer $SYSTEMD_USER_DIR/crampwatch-morning.timer"
     fi
 

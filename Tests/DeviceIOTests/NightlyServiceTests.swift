@@ -36,9 +36,11 @@ import Testing
         return Double(line.components(separatedBy: "plugged in after ")[1].components(separatedBy: " s")[0])
     }
 
-    /// Plugged in 4 s after the monitor started: one line says it waits, libusb's hotplug event ends the wait
-    /// within a fraction of a second of the arrival (polling alone, 50 ms doubling, would try at 3.15 s and then
-    /// 6.35 s), and the whole night is recorded and saved.
+    /// Plugged in 4 s after the virtual device started the monitor: one line says it waits, libusb's hotplug event
+    /// ends the wait (the monitor says so only when its arrival callback fired), and the whole night is recorded
+    /// and saved. The monitor's own clock starts once it is up (0.1 s after its launch here alone, 0.5 s with the
+    /// other device suites running), so it waits a little under 4 s; polling alone (50 ms doubling to 5 s) would
+    /// have connected only at 6.35 s of its waiting, unless a poll happened to fall just after the arrival.
     @Test func waitsForTheDeviceAndRecordsTheNightOnceItIsPluggedIn() async throws {
         let dir = try TemporaryFolder.make("nightly")
         let capture = dir.appendingPathComponent("late.cwcap").path,
@@ -54,7 +56,7 @@ import Testing
                                          + "Ctrl-C or SIGTERM ends the wait") == true, "\(waiting)")
         #expect(r.stderr.contains("cwsim: plugged in after 4000 ms"))
         let seconds = try #require(Self.waited(r.stderr), "\(r.stderr)")
-        #expect(seconds >= 3.9 && seconds < 4.8, "connected \(seconds) s after the monitor began waiting")
+        #expect(seconds >= 2.5 && seconds < 4.5, "connected \(seconds) s after the monitor began waiting")
         #expect(r.stderr.contains("of waiting (hotplug: the device announced itself)"), "\(r.stderr)")
         // The whole night arrived after the wait, and is in the journal.
         #expect(try Data(contentsOf: URL(fileURLWithPath: capture))

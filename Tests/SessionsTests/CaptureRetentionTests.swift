@@ -10,7 +10,7 @@ import Testing
 /// that replays to the very night the journal holds, or deleted with the night kept. What the journal does not
 /// know as a finished monitor night (an unknown file, a replayed file, a night still recording, a capture a monitor
 /// holds) is never touched.
-@Suite(.tags(.cli), .temporaryFolder) struct CaptureRetentionTests {
+@Suite(.serialized, .tags(.cli), .temporaryFolder) struct CaptureRetentionTests {
     static let day: TimeInterval = 86_400
     /// 2026-11-20 22:30 UTC.
     static let firstNight = Date(timeIntervalSince1970: 1_795_213_800)
