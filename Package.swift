@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["DeviceProtocol", "SignalCore", "Recordings", "NightAnalysis", "Exports"],
                 swiftSettings: hotPath),
         // Scorings, matching and metrics; validation of recordings against them and threshold sweeps.
-        .target(name: "Evaluation", dependencies: ["SignalCore", "NightAnalysis", "Ingest"]),
+        .target(name: "Evaluation", dependencies: ["SignalCore", "NightAnalysis", "Ingest", "Recordings"]),
         // Nights kept: saving a night in the journal, recording a live night into it, recovering killed ones.
         .target(name: "Sessions", dependencies: ["DeviceIO", "DeviceProtocol", "SignalCore", "NightAnalysis", "Recordings", "Exports", "Ingest",
                                                 "Journal", systemPackage]),

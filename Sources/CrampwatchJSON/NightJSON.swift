@@ -78,7 +78,8 @@ public struct NightJSON: Codable, Sendable {
         device = Device(serial: d.serial, firmware: d.firmwareString, emg_channels: d.emgChannels,
                         emg_rate_hz: d.emgRateHz,
                         accel_axes: d.accelAxes, accel_rate_hz: d.accelRateHz, mains_hz: d.mainsHz)
-        detector = Detector(hash: ConfigurationIdentity.hash(r.configuration), configuration: r.configuration)
+        detector = Detector(hash: ConfigurationIdentity.hash(r.configuration),
+                            configuration: ConfigurationIdentity.identified(r.configuration))
         summary = r.summary
         let wakes = r.events.filter { $0.kind == .sleepInterruption }
         var list = r.events.map { e in

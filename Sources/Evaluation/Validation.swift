@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Ingest
+import Recordings
 import NightAnalysis
 import SignalCore
 
@@ -81,14 +82,7 @@ public enum Validator {
                 let input = inputs[i]
                 let result = try Replayer(configuration: configuration, recordTicks: true)
                     .replay(path: input.recordingPath)
-                let text: String
-                do {
-                    text = try String(contentsOfFile: input.labelsPath, encoding: .utf8)
-                } catch {
-                    throw LabelsError(description: "\(input.labelsPath): cannot read the labels file "
-                                                   + "(\((error as NSError).localizedDescription)); give it with "
-                                                   + "--labels")
-                }
+                let text = try TextFile.read(path: input.labelsPath, what: "the labels file")
                 let labels = try ReferenceLabels.parse(text, path: input.labelsPath,
                                                        recordingSeconds: result.durationSeconds)
                 box.set(i, PreparedRecording(input: input, labels: labels, durationSeconds: result.durationSeconds,

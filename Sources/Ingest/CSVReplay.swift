@@ -213,7 +213,7 @@ final class CSVRowFeeder {
                 throw RecordingError(path: s.path, offset: offset,
                                      "line \(line), column \"\(s.names[i])\": the EMG cell is empty")
             }
-            emgBuf.append(Float(x * s.choice.emgToMicrovolts[c]))
+            emgBuf.append(SampleLimits.emg(x * s.choice.emgToMicrovolts[c]))
         }
         if !s.accel.isEmpty { try takeAccel(v, line: line, offset: offset) }
         row += 1
@@ -235,8 +235,16 @@ final class CSVRowFeeder {
         }
         if lateBy > 1.5 / Double(fs) {
             try flush()
-            let n = Int((lateBy * Double(fs)).rounded())
-            try runner.gap(seconds: Double(n) / Double(fs), reason: "no rows in the CSV file")
+            // A jump of days is a damaged time column, not a gap: refused before anything is done with it.
+            let room = InputBounds.longestSeconds - (expected - t0)
+            let n = try InputBounds.whole(lateBy * Double(fs), in: 0...max(0, room * Double(fs)), path: s.path,
+                                          offset: offset,
+                                          otherwise: "line \(line): time \(InputBounds.readable(t)) s is "
+                                              + "\(InputBounds.readable(lateBy)) s after the row before; "
+                                              + "a recording cannot be longer than 48 h, so the time column is "
+                                              + "damaged here — correct or remove this line")
+            try runner.gap(seconds: Double(n) / Double(fs), reason: "no rows in the CSV file", path: s.path,
+                           offset: offset, place: "line \(line)")
             row += n
             accelRows = 0
             accelPhase = -1  // resynchronise on the next row with accelerometer values
@@ -254,7 +262,7 @@ final class CSVRowFeeder {
                                      "line \(line): an accelerometer value where none was due (they came every "
                                      + "\(accelEvery) rows before); rows may be missing or duplicated")
             }
-            for (c, x) in present.enumerated() { accelBuf.append(Float(x! * s.choice.accelToG[c])) }
+            for (c, x) in present.enumerated() { accelBuf.append(SampleLimits.accel(x! * s.choice.accelToG[c])) }
         } else if present.contains(where: { $0 != nil }) {
             throw RecordingError(path: s.path, offset: offset, "line \(line): some accelerometer cells are empty and "
                                                                + "others are not; give all three axes or none")

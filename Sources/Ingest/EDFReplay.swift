@@ -33,9 +33,11 @@ struct EDFSource {
         accelRateHz = try accel.first.map { try Self.accelRate(reader, signal: $0, path: path) } ?? 0
     }
 
+    /// The rate as a whole number of Hz, if it is one (within 1e-9) and inside `InputBounds.sampleRatesHz`.
     static func wholeRate(_ hz: Double) -> Int? {
         let r = hz.rounded()
-        return abs(hz - r) < 1e-9 && r >= 1 ? Int(r) : nil
+        guard abs(hz - r) < 1e-9, r >= 1 else { return nil }
+        return try? InputBounds.whole(r, "", in: InputBounds.sampleRatesHz, path: "", offset: nil)
     }
 
     static func emgRate(_ reader: EDFReader, signal s: Int, path: String) throws -> Int {
@@ -132,7 +134,8 @@ struct EDFSource {
                       runner: NightRunner) throws {
         let jump = onset - expected
         if jump > 0.5 / clockRate {
-            try runner.gap(seconds: jump, reason: "no data between EDF+D records")
+            try runner.gap(seconds: jump, reason: "no data between EDF+D records", path: path,
+                           offset: reader.offset(ofRecord: r), place: "data record \(r + 1), which starts at \(onset) s")
         } else if jump < -0.5 / clockRate {
             throw RecordingError(path: path, offset: reader.offset(ofRecord: r),
                                  "data record \(r + 1) starts at \(onset) s, before the previous one ended "

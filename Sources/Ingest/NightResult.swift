@@ -95,3 +95,39 @@ public struct ReplayError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ d: String) { description = d }
 }
+
+/// A night whose analysis gave a value no night can have (not finite, or an event outside the recording). Never
+/// expected — inputs are bounded and clipped before the detector — so it is refused before anything is saved.
+public struct AnalysisError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let what: String
+    public var description: String {
+        "\(path): the analysis gave \(what), which no night can have; nothing was saved. This is a fault in "
+        + "Crampwatch, not in you: please report it with the recording"
+    }
+}
+
+extension NightResult {
+    /// The first figure that no night can have: a non-finite time, level or summary value, or an event outside
+    /// the recording. Nil for every night the detector can produce.
+    public var impossibleFigure: String? {
+        guard durationSeconds.isFinite, durationSeconds >= 0 else { return "a length of \(durationSeconds) s" }
+        let end = durationSeconds + 1  // an event may end on the last tick's boundary
+        for e in events {
+            let values = [e.onsetSeconds, e.offsetSeconds, Double(e.peakAboveRestMicrovolts),
+                          Double(e.meanAboveRestMicrovolts), Double(e.accelActivityG), Double(e.accelActivityAfterG),
+                          Double(e.confidence)]
+            if let bad = values.first(where: { !$0.isFinite }) {
+                return "a \(e.kind.rawValue) at \(e.onsetSeconds) s with the value \(bad)"
+            }
+            if e.onsetSeconds < 0 || e.offsetSeconds > end || e.offsetSeconds < e.onsetSeconds {
+                return "a \(e.kind.rawValue) from \(e.onsetSeconds) s to \(e.offsetSeconds) s of a "
+                    + "\(durationSeconds)-s recording"
+            }
+        }
+        for case let (label?, value as Double) in Mirror(reflecting: summary).children where !value.isFinite {
+            return "\(label) = \(value) in the summary"
+        }
+        return nil
+    }
+}

@@ -65,25 +65,38 @@ public final class NightRunner {
         try drain()
         for o in observers { try o.nightFinished() }
         finalEvents.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
-        return NightResult(
+        // The mains frequency the night was filtered at belongs to the recording: where it was detected, say so.
+        var info = self.info
+        if info.mainsHz == 0 && detector.detectedMainsHz > 0 { info.mainsHz = Int(detector.detectedMainsHz) }
+        let result = NightResult(
             path: path, format: format, sizeBytes: sizeBytes, deviceInfo: info, configuration: detector.configuration,
             durationSeconds: detector.recordedSeconds, events: finalEvents, provisionalCrampNotices: provisionalNotices,
             gaps: gaps, stats: stats, truncatedAt: truncatedAt, tickLog: detector.tickLog,
             zAngleEpochs: detector.zAngleEpochs, traceEnvelope: detector.machines.traceEnvelope,
             traceActivity: detector.machines.traceActivity)
+        // Refused here, before any caller saves or prints it.
+        if let what = result.impossibleFigure { throw AnalysisError(path: path, what: what) }
+        return result
     }
 }
 
 extension NightRunner {
     /// A gap in a recording of physical samples (EDF+D, CSV): `seconds` rounded to whole samples of the clock.
-    public func gap(seconds: Double, reason: String) throws {
+    /// A gap that would take the night past `InputBounds.longestSeconds` is refused, naming `place` in `path`.
+    public func gap(seconds: Double, reason: String, path: String, offset: UInt64?, place: String) throws {
         let fs = Double(detector.sampleRateHz)
-        let n = Int((seconds * fs).rounded())
-        guard n > 0 else { return }
         let onset = Double(detector.emgSampleIndex) / fs
+        let refusal = "\(place): a gap of \(InputBounds.readable(seconds)) s would make the recording longer than 48 h, so its times "
+            + "are damaged here"
+        let n = try InputBounds.whole(seconds * fs, in: 0...max(0, (InputBounds.longestSeconds - onset) * fs),
+                                      path: path, offset: offset, otherwise: refusal)
+        guard n > 0 else { return }
         let g = NightGap(onsetSeconds: onset, offsetSeconds: onset + Double(n) / fs, framesLost: 0,
                          firstLostSequence: nil,
                          emgSamplesLost: n, reason: reason)
-        try gap(g, emgSamples: n, accelSamples: Int((seconds * Double(detector.accelRateHz)).rounded()))
+        let accel = try InputBounds.whole(seconds * Double(detector.accelRateHz),
+                                          in: 0...(InputBounds.longestSeconds * 1000), path: path, offset: offset,
+                                          otherwise: refusal)
+        try gap(g, emgSamples: n, accelSamples: accel)
     }
 }

@@ -38,7 +38,7 @@ public struct RecordingUse: Sendable, Equatable {
 extension Journal {
     /// One row per recording retention acted on; gone with its recording, whoever deletes that (a trigger, as
     /// for a night's rows: foreign keys are off in a plain `sqlite3` shell).
-    static func migrateV7CaptureRetention(_ db: Database) throws {
+    static func migrateV9CaptureRetention(_ db: Database) throws {
         try db.create(table: "captureRetention") { t in
             t.primaryKey("recordingId", .integer).references("recording", onDelete: .cascade)
             t.column("action", .text).notNull()

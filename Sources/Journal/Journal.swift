@@ -112,6 +112,28 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Refuses a journal that cannot take a night — not SQLite, or from a newer Crampwatch — without writing a byte,
+    /// so that `replay` says so before it spends minutes on the recording. A missing file is fine (it is created
+    /// when the night is saved); other problems are left to `init`, which reports them when the night is saved.
+    public static func checkUsable(path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: readOnly)
+            let newer = try queue.read { db in
+                try migrator.hasBeenSuperseded(db) ? try migrator.appliedIdentifiers(db) : nil
+            }
+            if let newer { throw JournalError.newerVersion(path, schema: newer) }
+        } catch let error as JournalError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw JournalError.notAJournal(path)
+        } catch {
+            return
+        }
+    }
+
     /// The migrations this build knows, in order.
     public static var knownMigrations: [String] { migrator.migrations }
 
@@ -169,30 +191,14 @@ public final class Journal: Sendable {
                           events: [EventRecord], gaps: [GapRecord]) throws -> Int64 {
         try write { db in
             var night = night
-            if var d = device {
-                if let existing = try DeviceRecord.filter(DeviceRecord.Columns.serial == d.serial).fetchOne(db) {
-                    night.deviceId = existing.id
-                } else {
-                    try d.insert(db)
-                    night.deviceId = d.id
-                }
-            }
+            if let d = device { night.deviceId = try Self.deviceID(db, d) }
             if var r = recording {
                 try r.insert(db)
                 night.recordingId = r.id
             }
             try night.insert(db)
-            let id = night.id!
-            for var e in events {
-                e.nightId = id
-                e.detectorConfigId = e.detectorConfigId ?? night.detectorConfigId
-                try e.insert(db)
-            }
-            for var g in gaps {
-                g.nightId = id
-                try g.insert(db)
-            }
-            return id
+            try Self.insert(events: events, gaps: gaps, night: night, db)
+            return night.id!
         }
     }
 

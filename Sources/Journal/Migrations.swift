@@ -12,7 +12,9 @@ extension Journal {
         m.registerMigration("v4-live-nights", migrate: migrateV4LiveNights)
         m.registerMigration("v5-night-figures", migrate: NightFiguresRecord.migrateV5)
         m.registerMigration("v6-delete-cascades", migrate: migrateV6DeleteCascades)
-        m.registerMigration("v7-capture-retention", migrate: migrateV7CaptureRetention)
+        m.registerMigration("v7-recording-content", migrate: migrateV7RecordingContent)
+        m.registerMigration("v8-event-columns-night-mains", migrate: migrateV8EventColumnsNightMains)
+        m.registerMigration("v9-capture-retention", migrate: migrateV9CaptureRetention)
         return m
     }
 
@@ -131,6 +133,37 @@ extension Journal {
             t.column("source", .text).notNull()
             t.check(sql: "offsetSeconds >= onsetSeconds")
         }
+    }
+
+    /// Recordings known by content: the SHA-256 of the file, so the same recording is one night however often it
+    /// is replayed (NULL for recordings saved before, and for a live capture until its night is finished).
+    static func migrateV7RecordingContent(_ db: Database) throws {
+        try db.alter(table: "recording") { t in
+            t.add(column: "contentSHA256", .text)
+        }
+        try db.create(index: "recording_on_contentSHA256", on: "recording", columns: ["contentSHA256"])
+    }
+
+    /// What an event's features say, as columns a tool can query (`WHERE woke`), instead of a JSON string of
+    /// strings; and the mains frequency a night was filtered at, kept with the night rather than in the detector
+    /// configuration's identity (a person who changed nothing has one configuration, at 50 or at 60 Hz).
+    static func migrateV8EventColumnsNightMains(_ db: Database) throws {
+        try db.alter(table: "event") { t in
+            t.add(column: "woke", .boolean)
+            t.add(column: "accelActivityAfterG", .double)
+            t.add(column: "medianFrequencyHz", .double)
+            t.add(column: "artifactCause", .text)
+        }
+        try db.execute(sql: """
+            UPDATE event SET
+              woke = CASE json_extract(featuresJSON, '$.woke') WHEN 'true' THEN 1 WHEN 'false' THEN 0 END,
+              accelActivityAfterG = CAST(json_extract(featuresJSON, '$.accel_activity_after_g') AS REAL),
+              medianFrequencyHz = CAST(json_extract(featuresJSON, '$.median_frequency_hz') AS REAL),
+              artifactCause = json_extract(featuresJSON, '$.cause')
+            WHERE json_valid(featuresJSON)
+            """)
+        try db.alter(table: "event") { t in t.drop(column: "featuresJSON") }
+        try db.alter(table: "night") { t in t.add(column: "mainsHz", .integer) }
     }
 
     /// Live nights: written event by event while the monitor runs, finished (or recovered) at the end.

@@ -42,13 +42,17 @@ public struct RecordingRecord: Codable, FetchableRecord, MutablePersistableRecor
     public var format: String
     public var sizeBytes: Int64
     public var importedAt: Date
+    /// The SHA-256 of the file's bytes (hex): the recording's identity. Nil if unknown.
+    public var contentSHA256: String?
 
-    public init(id: Int64? = nil, path: String, format: String, sizeBytes: Int64, importedAt: Date) {
+    public init(id: Int64? = nil, path: String, format: String, sizeBytes: Int64, importedAt: Date,
+                contentSHA256: String? = nil) {
         self.id = id
         self.path = path
         self.format = format
         self.sizeBytes = sizeBytes
         self.importedAt = importedAt
+        self.contentSHA256 = contentSHA256
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -116,6 +120,9 @@ public struct NightRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     public var clockFitPoints: Int?
     /// How far the received frames lie above the fitted line, median, in milliseconds (USB and scheduling latency).
     public var clockResidualMs: Double?
+    /// The mains frequency the night was filtered at (50 or 60 Hz: the device's, the one given, or the one
+    /// detected); nil when unknown. Kept with the night, not in the detector configuration's identity.
+    public var mainsHz: Int?
 
     public enum Columns {
         public static let startedAt = Column(CodingKeys.startedAt)
@@ -127,7 +134,7 @@ public struct NightRecord: Codable, FetchableRecord, MutablePersistableRecord, S
                 startSource: String,
                 durationSeconds: Double, source: String, framesReceived: Int, framesLost: Int, corruptFrames: Int,
                 truncatedAtByte: Int64?, createdAt: Date,
-                status: String = NightStatus.complete) {
+                status: String = NightStatus.complete, mainsHz: Int? = nil) {
         self.id = id
         self.deviceId = deviceId
         self.recordingId = recordingId
@@ -142,6 +149,7 @@ public struct NightRecord: Codable, FetchableRecord, MutablePersistableRecord, S
         self.truncatedAtByte = truncatedAtByte
         self.createdAt = createdAt
         self.status = status
+        self.mainsHz = mainsHz
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -160,8 +168,14 @@ public struct EventRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     public var meanMicrovolts: Double?
     public var accelActivityG: Double?
     public var confidence: Double
-    /// Extra features as JSON (cause of an artifact, whether a cramp woke the sleeper, …).
-    public var featuresJSON: String?
+    /// A cramp: whether a sleep interruption followed it (nil while a live night is still open).
+    public var woke: Bool?
+    /// A cramp: the accelerometer's activity just after it (g).
+    public var accelActivityAfterG: Double?
+    /// A cramp or leg movement: the EMG's median frequency (Hz; falls as a muscle tires).
+    public var medianFrequencyHz: Double?
+    /// An artifact: clipping, flat_line, mains or motion.
+    public var artifactCause: String?
     public var detectorConfigId: Int64?
     /// A live "cramp started" notice, stored the moment the criterion is met; the final cramp replaces it.
     public var provisional: Bool = false
@@ -176,7 +190,8 @@ public struct EventRecord: Codable, FetchableRecord, MutablePersistableRecord, S
 
     public init(id: Int64? = nil, nightId: Int64 = 0, kind: String, onsetSeconds: Double, offsetSeconds: Double,
                 channel: Int?, peakMicrovolts: Double?,
-                meanMicrovolts: Double?, accelActivityG: Double?, confidence: Double, featuresJSON: String?,
+                meanMicrovolts: Double?, accelActivityG: Double?, confidence: Double, woke: Bool? = nil,
+                accelActivityAfterG: Double? = nil, medianFrequencyHz: Double? = nil, artifactCause: String? = nil,
                 detectorConfigId: Int64? = nil) {
         self.id = id
         self.nightId = nightId
@@ -188,7 +203,10 @@ public struct EventRecord: Codable, FetchableRecord, MutablePersistableRecord, S
         self.meanMicrovolts = meanMicrovolts
         self.accelActivityG = accelActivityG
         self.confidence = confidence
-        self.featuresJSON = featuresJSON
+        self.woke = woke
+        self.accelActivityAfterG = accelActivityAfterG
+        self.medianFrequencyHz = medianFrequencyHz
+        self.artifactCause = artifactCause
         self.detectorConfigId = detectorConfigId
     }
 

@@ -41,7 +41,7 @@ public struct NightSummary: Sendable, Equatable, Codable {
     public var totalSleepSeconds: Double
     /// Wake after sleep onset: wake bouts inside the sleep period.
     public var wasoSeconds: Double
-    /// Total sleep time over the whole recording (time in bed).
+    /// Total sleep time over the time with data (the recording minus its gaps: a gap is neither sleep nor wake).
     public var sleepEfficiency: Double
     /// Wake bouts inside the sleep period (bouts, not every short gap).
     public var awakenings: Int
@@ -166,6 +166,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
         awakenings = wakeInside.count
         let gapInside = gaps.reduce(0) { $0 + inside($1.onsetSeconds, $1.offsetSeconds) }
         totalSleepSeconds = max(0, window.offsetSeconds - window.onsetSeconds - wasoSeconds - gapInside)
-        sleepEfficiency = durationSeconds > 0 ? totalSleepSeconds / durationSeconds : 0
+        // Of the time with data: a gap is neither sleep nor wake, so it counts on neither side.
+        let measured = durationSeconds - gapSeconds
+        sleepEfficiency = measured > 0 ? totalSleepSeconds / measured : 0
     }
 }

@@ -33,13 +33,16 @@ public enum SleepWindow {
             scratch.sort()
             rolling[i] = scratch[scratch.count / 2]
         }
-        let sorted = rolling.sorted()
+        // Epochs without data (a gap: z is NaN) are neither still nor moving: they set no threshold and end a run,
+        // so a long gap is never read as a long sleep.
+        let sorted = z.indices.filter { !z[$0].isNaN }.map { rolling[$0] }.sorted()
+        guard !sorted.isEmpty else { return whole }
         let threshold = max(0.2, 15 * sorted[sorted.count / 10])
         // Runs below the threshold of at least 30 minutes.
         var runs: [(Int, Int)] = []
         var start: Int?
         for i in 0...z.count {
-            let below = i < z.count && rolling[i] < threshold
+            let below = i < z.count && rolling[i] < threshold && !z[i].isNaN
             if below, start == nil { start = i }
             if !below, let s = start {
                 if i - s >= minRun { runs.append((s, i)) }

@@ -202,7 +202,7 @@ public enum ChannelSelector {
         }
     }
 
-    static func format(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+    static func format(_ v: Double) -> String { InputBounds.number(v) }
 }
 
 extension String {

@@ -161,9 +161,11 @@ extension EDFHeader {
             throw RecordingError(path: path, offset: 236, "number of data records is \(records); expected "
                                  + "-1 (still recording) or more")
         }
-        guard duration >= 0, duration.isFinite, duration <= 86_400 else {
+        // 0 is allowed (EDF+ files of annotations only); anything under a millisecond would make rates absurd.
+        guard duration == 0 || (duration.isFinite && duration >= InputBounds.shortestRecordSeconds
+                                && duration <= 86_400) else {
             throw RecordingError(path: path, offset: 244, "duration of a data record is "
-                                 + "\(duration) s; expected 0 to 86400 s")
+                                 + "\(InputBounds.readable(duration)) s; expected 0 or 0.001 to 86400 s")
         }
         for (field, offset) in [(startDate, 168), (startTime, 176)] {
             let parts = field.split(separator: ".", omittingEmptySubsequences: false)

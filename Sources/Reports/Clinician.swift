@@ -1,4 +1,5 @@
 import Foundation
+import NightAnalysis
 import Journal
 import SystemPackage
 
@@ -40,6 +41,11 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
     public var matched: Int
     public var missedByDetector: Int
     public var notNoticed: Int
+    /// Cramps the person noted on evenings in the range that no recording covers (counted in
+    /// `selfReportedCramps` too).
+    public var reportedWhenNothingWasRecording: Int
+    /// The recorded weeks (seven evenings from the first recorded one), for the cramp-nights-per-week chart.
+    public var weeks: [WeekRow]
     public var weeksRecorded: Int
     public var weeksWithCramps: Int
     public var lastWeekHadCramps: Bool
@@ -54,7 +60,7 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
     public static func compute(_ s: JournalSnapshot, from: String? = nil, to: String? = nil) -> ClinicianSummary {
         let nights = s.nights(from: from, to: to)
         let t = TrendNumbers.compute(s, from: from, to: to)
-        let rec = s.reconcile(nights: nights)
+        let rec = s.reconcile(nights: nights, from: from, to: to)
         // Cramps were measured only in nights with EMG: the frequency and the signs are over those.
         let measured = nights.filter(\.emgMeasured)
         let n = measured.count
@@ -64,9 +70,8 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
         let woken = measured.filter { $0.crampsThatWoke > 0 }.count
         let days = nights.compactMap { $0.evening.flatMap(TrendNumbers.day) }
         let span = days.isEmpty ? 0 : days.max()! - days.min()! + 1
-        let reports = s.selfReports.filter { r in
-            from == nil && to == nil || nights.contains { $0.evening == s.evening(of: r) }
-        }
+        // Every cramp noted in the range, recorded or not: before, only those on evenings with a night counted.
+        let reports = s.selfReports.filter { JournalSnapshot.evening(s.evening(of: $0), from: from, to: to) }
         let enough = n >= minimumNights
         let frequent: SignStatus = !enough ? .unknown : perWeek >= frequentCrampNightsPerWeek ? .present : .absent
         let disrupt: SignStatus = !enough ? .unknown
@@ -81,43 +86,51 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
             crampNightsPerWeekLow: ci.low * 7, crampNightsPerWeekHigh: ci.high * 7,
             medianCrampSeconds: t.medianCrampSeconds,
             longestCrampSeconds: nights.map(\.longestCrampSeconds).max() ?? 0,
-            crampsThatWoke: nights.reduce(0) { $0 + $1.crampsThatWoke },
+            crampsThatWoke: nights.map(\.crampsThatWoke).saturatingSum,
             nightsWokenByCramp: woken, meanWakeMinutesPerNight: Stats.mean(nights.map { $0.wakeSeconds / 60 }),
             meanSleepEfficiency: t.meanSleepEfficiency,
             selfReportedCramps: reports.count, medianPain: Stats.median(reports.map { Double($0.pain) }),
             matched: rec.matched.count, missedByDetector: rec.missedByDetector.count, notNoticed: rec.notNoticed.count,
+            reportedWhenNothingWasRecording: rec.outsideRecordings.count, weeks: t.weeks,
             weeksRecorded: t.weeks.count, weeksWithCramps: weeksWith, lastWeekHadCramps: lastHad,
             gapSeconds: t.gapSeconds, recordedSeconds: nights.reduce(0) { $0 + $1.durationSeconds },
             frequent: frequent, persistent: persistent, disruptsSleep: disrupt)
     }
 }
 
-/// One printable page for a doctor, nurse or physiotherapist.
+/// One printable page for a doctor, nurse or physiotherapist: it prints on one A4 or one US Letter page.
 public enum ClinicianReport {
+    /// - Parameter paper: the paper the page declares when printed; nil leaves it to the printer's settings
+    ///   (the page fits either A4 or Letter).
     public static func render(snapshot s: JournalSnapshot, from: String? = nil, to: String? = nil,
-                              patient: String? = nil, generated: Date = Date()) -> String {
+                              patient: String? = nil, paper: Paper? = nil, generated: Date = Date()) -> String {
         let c = ClinicianSummary.compute(s, from: from, to: to)
         let nights = s.nights(from: from, to: to)
-        let evenings = nights.compactMap(\.evening).sorted()
-        var b = "<h1>Night-time leg cramps — summary for a clinician</h1>\n"
+        var b = "<div class=\"one-page\">\n<h1>Night-time leg cramps — summary for a clinician</h1>\n"
         if let patient { b += "<p class=\"patient\">\(esc(patient))</p>\n" }
-        b += "<p>\(c.nightsRecorded) night\(c.nightsRecorded == 1 ? "" : "s") recorded"
-        if let first = evenings.first, let last = evenings.last {
-            b += " between \(esc(first)) and \(esc(last)) (\(c.spanDays) days)"
-        }
-        b += ", \(esc(num(c.recordedSeconds / 3600, 1))) hours in all, \(esc(num(c.gapSeconds / 60, 1))) "
-            + "minutes of it without data.</p>\n"
+        b += "<p>" + esc(recordedLine(c, evenings: nights.compactMap(\.evening).sorted())) + "</p>\n"
         if c.nightsWithoutEMG > 0 {
             b += "<p class=\"note\" data-metric=\"nights_without_emg\">\(c.nightsWithoutEMG) of these nights were "
                 + "recorded without EMG (\(esc(NightReport.noEMGNote))): "
                 + "they count for sleep, and are left out of every cramp figure and sign below.</p>\n"
         }
         b += signsSection(c)
-        b += figuresSections(c)
+        b += "<div class=\"columns\">\n<div>\n" + frequencySection(c) + sleepSection(c) + "</div>\n<div>\n"
+            + weeklyChart(c) + noticedSection(c) + "</div>\n</div>\n"
         b += limitsSection
         b += Common.configurationSection(nights.map(\.detectorConfigId), s)
         b += Common.footer(s, generated: generated)
-        return page(title: "Crampwatch — clinician summary", body: b)
+        return page(title: "Crampwatch — clinician summary", body: b + "</div>\n", paper: paper)
+    }
+
+    /// "3 nights recorded between 2026-05-03 and 2026-05-06 (4 days), 33 min in all, 3 s of it without data."
+    static func recordedLine(_ c: ClinicianSummary, evenings: [String]) -> String {
+        var line = Words.count(c.nightsRecorded, "night") + " recorded"
+        if let first = evenings.first, let last = evenings.last {
+            line += " between \(first) and \(last) (\(Words.count(c.spanDays, "day")))"
+        }
+        return line + ", \(Words.duration(c.recordedSeconds)) in all, \(Words.duration(c.gapSeconds)) of it "
+            + "without data."
     }
 
     /// The signs the usual advice names for seeing a professional, and whether these nights show them.
@@ -133,16 +146,17 @@ public enum ClinicianReport {
             let css = st == .present ? "present" : st == .absent ? "absent" : "unknown"
             return [cell(label), "<td class=\"sign-\(css)\" data-sign=\"\(key)\">\(esc(text))</td>", cell(rule)]
         }
+        let enough = "needs ≥ \(Words.count(ClinicianSummary.minimumNights, "night"))"
         b += table(["sign", "in these nights", "how Crampwatch decides"], [
             sign("Frequent", c.frequent,
                  "cramps on ≥ \(num(ClinicianSummary.frequentCrampNightsPerWeek, 0)) nights per week on average "
-                     + "(needs ≥ \(ClinicianSummary.minimumNights) nights)", "frequent"),
+                     + "(\(enough))", "frequent"),
             sign("Persistent", c.persistent,
                  "cramps in ≥ \(ClinicianSummary.persistentWeeks) recorded weeks, including the most recent "
-                     + "(\(c.weeksWithCramps) of \(c.weeksRecorded) weeks)", "persistent"),
+                     + "(\(c.weeksWithCramps) of \(Words.count(c.weeksRecorded, "week")))", "persistent"),
             sign("Disrupting sleep", c.disruptsSleep,
                  "a cramp woke the person on ≥ \(num(ClinicianSummary.disruptiveNightsPerWeek, 0)) night per week "
-                     + "on average (needs ≥ \(ClinicianSummary.minimumNights) nights)", "disrupts_sleep"),
+                     + "on average (\(enough))", "disrupts_sleep"),
         ])
         b += "<p class=\"caveat\">" + (c.anySignPresent
             ? "At least one sign is present: worth discussing with a doctor. "
@@ -151,39 +165,71 @@ public enum ClinicianReport {
         return b
     }
 
-    /// How often and how long, how the sleep was disrupted, and what the person noticed.
-    static func figuresSections(_ c: ClinicianSummary) -> String {
+    /// How often and how long.
+    static func frequencySection(_ c: ClinicianSummary) -> String {
         let cn = c.nightsRecorded - c.nightsWithoutEMG
-        var b = "<h2>Frequency and duration</h2>\n"
-        b += table(["", "value"], [
+        return "<h2>Frequency and duration</h2>\n" + table(["", "value"], [
             [cell("Nights with a cramp"),
              metric("cramp_nights", "\(c.crampNights) of \(cn)" + (c.nightsWithoutEMG > 0 ? " with EMG" : ""))],
             [cell("Cramp nights per week (95 % CI)"),
-             metric("cramp_nights_per_week", "\(num(c.crampNightsPerWeek, 1)) "
-                        + "(\(num(c.crampNightsPerWeekLow, 1))–\(num(c.crampNightsPerWeekHigh, 1)))")],
+             metric("cramp_nights_per_week", "\(Words.number(c.crampNightsPerWeek)) "
+                        + "(\(Words.number(c.crampNightsPerWeekLow))–\(Words.number(c.crampNightsPerWeekHigh)))")],
             [cell("Cramps detected"), metric("cramps", "\(c.cramps)")],
-            [cell("Median duration"), metric("median_cramp_s", c.medianCrampSeconds.map { num($0, 0) + " s" } ?? "—")],
-            [cell("Longest"), metric("longest_cramp_s", num(c.longestCrampSeconds, 0) + " s")],
+            [cell("Median duration"), durationMetric("median_cramp_s", c.medianCrampSeconds)],
+            [cell("Longest"), durationMetric("longest_cramp_s", c.longestCrampSeconds)],
         ])
-        b += "<h2>Sleep disruption</h2>\n"
-        b += table(["", "value"], [
+    }
+
+    /// How the sleep was disrupted.
+    static func sleepSection(_ c: ClinicianSummary) -> String {
+        "<h2>Sleep disruption</h2>\n" + table(["", "value"], [
             [cell("Cramps followed by waking (within 1 min)"),
              metric("cramps_that_woke", "\(c.crampsThatWoke) of \(c.cramps)")],
             [cell("Nights woken by a cramp"), metric("nights_woken", "\(c.nightsWokenByCramp)")],
             [cell("Time awake per night (mean, from movement)"),
-             metric("wake_min_per_night", c.meanWakeMinutesPerNight.map { num($0, 1) + " min" } ?? "—")],
+             durationMetric("wake_min_per_night", c.meanWakeMinutesPerNight.map { $0 * 60 })],
             [cell("Sleep efficiency (mean, from movement)"),
-             metric("mean_sleep_efficiency", c.meanSleepEfficiency.map(pct) ?? "—")],
+             metric("mean_sleep_efficiency", c.meanSleepEfficiency.map(Words.percent) ?? "—")],
         ])
-        b += "<h2>What the person noticed</h2>\n"
-        b += table(["", "value"], [
+    }
+
+    /// What the person noticed, and how it matched.
+    static func noticedSection(_ c: ClinicianSummary) -> String {
+        "<h2>What the person noticed</h2>\n" + table(["", "value"], [
             [cell("Cramps written in the diary"), metric("self_reported", "\(c.selfReportedCramps)")],
-            [cell("Median pain (0–10)"), metric("median_pain", c.medianPain.map { num($0, 1) } ?? "—")],
+            [cell("… of them while nothing was recording"),
+             metric("reported_outside", "\(c.reportedWhenNothingWasRecording)")],
+            [cell("Median pain (0–10)"), metric("median_pain", c.medianPain.map { Words.number($0) } ?? "—")],
             [cell("Reported and detected"), metric("matched", "\(c.matched)")],
             [cell("Reported, not detected"), metric("missed_by_detector", "\(c.missedByDetector)")],
             [cell("Detected, not reported"), metric("not_noticed", "\(c.notNoticed)")],
         ])
-        return b
+    }
+
+    /// The most weeks the chart holds (a year).
+    static let chartWeeks = 53
+
+    /// Cramp nights per week, over the nights recorded with EMG that week (pale behind), one slot per week
+    /// from the first recorded to the last; a week with nothing recorded is a pale dashed column.
+    static func weeklyChart(_ c: ClinicianSummary) -> String {
+        let rows = c.weeks.compactMap { w in TrendNumbers.day(w.weekStarting).map { ($0, w) } }
+        guard let first = rows.first?.0, let last = rows.last?.0 else { return "" }
+        let byDay = Dictionary(rows, uniquingKeysWith: { a, _ in a })
+        let start = max(first, last - (chartWeeks - 1) * 7)
+        let slots = stride(from: start, through: last, by: 7).map { d -> BarSlot in
+            let date = TrendNumbers.dateString(d)
+            guard let w = byDay[d] else {
+                return BarSlot(label: String(date.suffix(5)), value: nil, title: "week of \(date): no recording",
+                               empty: "no recording")
+            }
+            return BarSlot(label: String(date.suffix(5)), value: Double(w.crampNights),
+                           title: "week of \(date): \(Words.count(w.crampNights, "cramp night")) of "
+                               + "\(Words.count(w.nightsWithEMG, "night")) recorded with EMG",
+                           backdrop: Double(w.nightsWithEMG))
+        }
+        return "<h2>Cramp nights per week</h2>\n"
+            + SVG.bars(slots, title: "Cramp nights (red) among the nights recorded (grey), weeks starting", unit: "",
+                       cssClass: "bar-week-cramp-nights", width: 420, height: 120, color: "#c62828", maxValue: 7)
     }
 
     /// What the page does not say: the limits of what was measured.

@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import NightAnalysis
 import Journal
 
 /// One saved night reduced to the numbers the reports show. Everything here is computed from journal rows.
@@ -135,13 +136,14 @@ public struct JournalSnapshot: Sendable {
         let cramps = events.filter { $0.kind == "cramp" }
         let wakes = events.filter { $0.kind == "sleep_interruption" }
         let artifacts = events.filter { $0.kind == "artifact" }
+        let start = plausible(n.startedAt)
         return NightFacts(
-            id: n.id!, startedAt: n.startedAt, startSource: n.startSource,
-            evening: n.startedAt.map { eveningDate($0, timeZone: timeZone) },
+            id: n.id!, startedAt: start, startSource: n.startSource,
+            evening: start.map { eveningDate($0, timeZone: timeZone) },
             durationSeconds: n.durationSeconds, cramps: cramps.count,
             crampSeconds: cramps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds },
             longestCrampSeconds: cramps.map { $0.offsetSeconds - $0.onsetSeconds }.max() ?? 0,
-            crampsThatWoke: cramps.filter { features($0)["woke"] == "true" }.count,
+            crampsThatWoke: cramps.filter { $0.woke == true }.count,
             crampOnsets: cramps.map(\.onsetSeconds), crampDurations: cramps.map { $0.offsetSeconds - $0.onsetSeconds },
             legMovements: events.filter { $0.kind == "leg_movement" }.count, awakenings: wakes.count,
             wakeSeconds: wakes.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, artifacts: artifacts.count,
@@ -150,25 +152,23 @@ public struct JournalSnapshot: Sendable {
             detectorConfigId: n.detectorConfigId)
     }
 
-    /// An event's extra features (`featuresJSON`) as strings; empty when there are none or they cannot be read.
-    public static func features(_ e: EventRecord) -> [String: String] {
-        guard let json = e.featuresJSON,
-              let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
-            return [:]
-        }
-        return object.mapValues { v in
-            if let b = v as? Bool { return b ? "true" : "false" }
-            return "\(v)"
-        }
+    /// A start the calendar can hold (the years 1900 to 2199); any other comes from a damaged row and is
+    /// treated as unknown, so no report draws a night in the year 506713.
+    static func plausible(_ d: Date?) -> Date? {
+        guard let t = d?.timeIntervalSince1970, t.isFinite, t >= -2_208_988_800, t < 7_258_118_400 else { return nil }
+        return d
     }
 
     /// The evening a moment belongs to: before noon counts as the night that began the day before.
+    /// A moment the calendar cannot hold (see ``plausible(_:)``) belongs to the evening "unknown".
     public static func eveningDate(_ d: Date, timeZone: TimeZone) -> String {
+        guard plausible(d) != nil else { return Words.unknown }
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = timeZone
         let shifted = cal.component(.hour, from: d) < 12 ? d.addingTimeInterval(-86400) : d
         let c = cal.dateComponents([.year, .month, .day], from: shifted)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        guard let year = c.year, let month = c.month, let day = c.day else { return Words.unknown }
+        return String(format: "%04d-%02d-%02d", year, month, day)
     }
 
     /// The diary evening a noticed cramp belongs to.
@@ -180,14 +180,25 @@ public struct JournalSnapshot: Sendable {
     /// kept only when no range is given).
     public func nights(from: String?, to: String?) -> [NightFacts] {
         guard from != nil || to != nil else { return nights }
-        return nights.filter { n in
-            guard let e = n.evening else { return false }
-            return (from.map { e >= $0 } ?? true) && (to.map { e <= $0 } ?? true)
-        }
+        return nights.filter { n in n.evening.map { Self.evening($0, from: from, to: to) } ?? false }
+    }
+
+    /// Whether an evening lies in an inclusive range (open where a bound is nil). "unknown" lies only in the
+    /// range without bounds.
+    static func evening(_ e: String, from: String?, to: String?) -> Bool {
+        guard from != nil || to != nil else { return true }
+        guard e != Words.unknown else { return false }
+        return (from.map { e >= $0 } ?? true) && (to.map { e <= $0 } ?? true)
     }
 
     /// Reconciles self-reported cramps with detected ones, for the given nights (all by default).
-    public func reconcile(nights subset: [NightFacts]? = nil) -> Reconciliation {
+    ///
+    /// A cramp the person noted that none of these nights covers counts as reported while nothing was
+    /// recording (`outsideRecordings`) when its evening lies between `from` and `to` (every evening when
+    /// neither is given), whether or not anything was recorded that evening: that is what a person noted
+    /// on a night without the device.
+    public func reconcile(nights subset: [NightFacts]? = nil, from: String? = nil,
+                          to: String? = nil) -> Reconciliation {
         let chosen = subset ?? nights
         var r = Reconciliation()
         var usedReports = Set<Int64>()
@@ -221,13 +232,10 @@ public struct JournalSnapshot: Sendable {
             let asked = n.evening.map { diary[$0] != nil } ?? false || !reports.isEmpty
             if asked { r.notNoticed += unmatched } else { r.noDiary += unmatched }
         }
-        if subset == nil {
-            r.outsideRecordings = selfReports.filter { !usedReports.contains($0.id!) }
-        } else {
-            let evenings = Set(chosen.compactMap(\.evening))
-            r.outsideRecordings = selfReports.filter {
-                !usedReports.contains($0.id!) && evenings.contains(evening(of: $0))
-            }
+        // Before, a subset kept only the reports on the evenings of its nights: an evening without a
+        // recording has no night, so its cramps were never counted.
+        r.outsideRecordings = selfReports.filter {
+            !usedReports.contains($0.id!) && Self.evening(evening(of: $0), from: from, to: to)
         }
         return r
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NightAnalysis
 import Journal
 
 /// A problem making a report, said for a person.
@@ -17,29 +18,74 @@ enum Common {
         return f.string(from: d)
     }
 
+    /// The detector configurations behind the nights shown, with their thresholds printed (not folded away,
+    /// so they are on paper too): the one used most in full, any other by what it changes.
     static func configurationSection(_ ids: [Int64?], _ snapshot: JournalSnapshot) -> String {
-        let used = Array(Set(ids.compactMap { $0 })).sorted()
+        var uses: [Int64: Int] = [:]
+        for id in ids.compactMap({ $0 }) { uses[id, default: 0] += 1 }
+        let used = uses.keys.sorted { (uses[$0]!, $1) > (uses[$1]!, $0) }
         var s = "<h2>Detector configuration</h2>\n"
         s += "<p class=\"note\">Every number here comes from the detector with the configuration below "
             + "(identified by the SHA-256 of its thresholds). "
         s += "Nights analysed with different configurations are not strictly comparable.</p>\n"
         if used.isEmpty { return s + "<p>No configuration recorded.</p>\n" }
+        var first: (hash: String, settings: [(String, String)])?
         for id in used {
             guard let c = snapshot.configurations[id] else { continue }
-            let nights = snapshot.nights.filter { $0.detectorConfigId == id }.count
-            s += "<details><summary>Configuration <code data-config-hash=\"\(esc(c.hash))\">"
-                + "\(esc(String(c.hash.prefix(12))))</code>, "
-                + "used for \(nights) night\(nights == 1 ? "" : "s")</summary>"
-                + "<pre>\(esc(prettyJSON(c.json)))</pre></details>\n"
+            let settings = thresholds(c.json)
+            s += "<p class=\"config\">Configuration <code data-config-hash=\"\(esc(c.hash))\">"
+                + "\(esc(String(c.hash.prefix(12))))</code>, used for \(esc(Words.count(uses[id]!, "night")))"
+            guard let settings else {
+                s += ":</p>\n<pre>\(esc(c.json))</pre>\n"
+                continue
+            }
+            if let base = first {
+                let before = Dictionary(base.settings, uniquingKeysWith: { a, _ in a })
+                let changed = settings.filter { before[$0.0] != $0.1 }
+                s += ", differs from <code>\(esc(String(base.hash.prefix(12))))</code> in:</p>\n"
+                    + thresholdList(changed)
+            } else {
+                s += ":</p>\n" + thresholdList(settings)
+                first = (c.hash, settings)
+            }
         }
         return s
     }
 
-    static func prettyJSON(_ json: String) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)),
-              let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        else { return json }
-        return String(decoding: data, as: UTF8.self)
+    /// A configuration's settings as (name, value) in name order; nil when its JSON is not an object.
+    static func thresholds(_ json: String) -> [(String, String)]? {
+        guard let object = try? JSONDecoder().decode([String: Setting].self, from: Data(json.utf8)) else { return nil }
+        // mainsHz 0 in a stored configuration: each night was filtered at its own recording's mains frequency.
+        return object.keys.sorted().map { key in
+            (key, key == "mainsHz" && object[key]!.text == "0" ? "from each recording" : object[key]!.text)
+        }
+    }
+
+    /// One setting's value. Decoded strictly (a JSON `true` is never the number 1, nor 1 `true`).
+    enum Setting: Decodable {
+        case flag(Bool), number(Double), text(String), other
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let b = try? c.decode(Bool.self) { self = .flag(b) }
+            else if let x = try? c.decode(Double.self) { self = .number(x) }
+            else if let t = try? c.decode(String.self) { self = .text(t) }
+            else { self = .other }
+        }
+
+        var text: String {
+            switch self {
+            case .flag(let b): return b ? "yes" : "no"
+            case .number(let x): return x.isFinite ? String(format: "%g", x) : Words.unknown
+            case .text(let t): return t
+            case .other: return "(nested)"
+            }
+        }
+    }
+
+    static func thresholdList(_ settings: [(String, String)]) -> String {
+        "<ul class=\"thresholds\">" + settings.map { "<li><code>\(esc($0.0))</code> \(esc($0.1))</li>" }.joined()
+            + "</ul>\n"
     }
 
     static func footer(_ snapshot: JournalSnapshot, generated: Date) -> String {
@@ -63,16 +109,11 @@ public enum NightReport {
         let gaps = snapshot.gaps[id] ?? []
         let trace = try journal.trace(night: id)
         let annotations = try journal.annotations(night: id)
-        let rec = snapshot.reconcile(nights: [n])
+        let rec = snapshot.reconcile(nights: [n], from: n.evening, to: n.evening)
         let tz = snapshot.timeZone
         let title = "Night \(id)" + (n.startedAt.map { " — " + Common.clock($0, tz) } ?? "")
         var b = "<h1>\(esc(title))</h1>\n"
-        b += "<p>\(esc(minutesText(n.durationSeconds))) recorded"
-        if let s = n.startedAt {
-            b += ", from \(esc(Common.clock(s, tz, "HH:mm"))) to \(esc(Common.clock(n.end!, tz, "HH:mm")))"
-                + (n.startSource == "file_time" ? " (start estimated from the file's time)" : "")
-        }
-        b += ".</p>\n"
+        b += "<p>" + esc(recordedLine(n, tz)) + ".</p>\n"
         b += summarySection(n)
         let noticed = (rec.matched.map(\.report) + rec.missedByDetector).sorted { $0.time < $1.time }
         b += "<h2>Timeline</h2>\n"
@@ -82,9 +123,9 @@ public enum NightReport {
         if !annotations.isEmpty {
             b += "<h2>Reference annotations</h2>\n<p class=\"note\">Imported labels (not detected events), "
                 + "shown as a separate row on the timeline.</p>\n"
-            b += table(["kind", "onset", "offset", "source"], annotations.map {
-                [cell($0.kind), cell(num($0.onsetSeconds, 1) + " s"), cell(num($0.offsetSeconds, 1) + " s"),
-                 cell($0.source)]
+            b += table(["kind", "from", "to", "source"], annotations.map {
+                [cell($0.kind), cell(at($0.onsetSeconds, n, tz), nowrap: true),
+                 cell(at($0.offsetSeconds, n, tz), nowrap: true), cell($0.source)]
             })
         }
         b += gapsSection(gaps, n, tz, night: id)
@@ -93,26 +134,42 @@ public enum NightReport {
         return page(title: "Crampwatch — " + title, body: b)
     }
 
+    /// "12 min recorded, from 23:10 to 23:22": how long, and when when it is known.
+    static func recordedLine(_ n: NightFacts, _ tz: TimeZone) -> String {
+        let known = Words.isKnownDuration(n.durationSeconds)
+        var line = known ? "\(Words.duration(n.durationSeconds)) recorded" : "Recorded for an unknown length of time"
+        if let s = n.startedAt {
+            line += ", from \(Common.clock(s, tz, "HH:mm"))"
+            if known, let end = n.end { line += " to \(Common.clock(end, tz, "HH:mm"))" }
+            if n.startSource == "file_time" { line += " (start estimated from the file's time)" }
+        }
+        return line
+    }
+
     /// The night's figures; without EMG the EMG ones say "not measured", never "0".
     static func summarySection(_ n: NightFacts) -> String {
         var b = ""
-        let emg = { (value: String) -> String in n.emgMeasured ? value : "not measured" }
+        let emg = { (name: String, value: String) -> String in metric(name, n.emgMeasured ? value : "not measured") }
+        let emgDuration = { (name: String, seconds: Double) -> String in
+            n.emgMeasured ? durationMetric(name, seconds) : metric(name, "not measured")
+        }
         if !n.emgMeasured {
             b += "<p class=\"caveat\" data-emg=\"none\">This night was recorded without EMG (an accelerometer only): "
                 + "\(esc(noEMGNote)). Sleep, awakenings and time awake come from movement as on any night.</p>\n"
         }
         b += table(["", "this night"], [
-            [cell("Cramps"), metric("cramps", emg("\(n.cramps)"))],
-            [cell("Time in cramp"), metric("cramp_s", emg(num(n.crampSeconds, 0) + " s"))],
-            [cell("Longest cramp"), metric("longest_cramp_s", emg(num(n.longestCrampSeconds, 0) + " s"))],
-            [cell("Cramps that woke you"), metric("cramps_that_woke", emg("\(n.crampsThatWoke)"))],
-            [cell("Leg movements"), metric("leg_movements", emg("\(n.legMovements)"))],
+            [cell("Cramps"), emg("cramps", "\(n.cramps)")],
+            [cell("Time in cramp"), emgDuration("cramp_s", n.crampSeconds)],
+            [cell("Longest cramp"), emgDuration("longest_cramp_s", n.longestCrampSeconds)],
+            [cell("Cramps that woke you"), emg("cramps_that_woke", "\(n.crampsThatWoke)")],
+            [cell("Leg movements"), emg("leg_movements", "\(n.legMovements)")],
             [cell("Awakenings (wake bouts in the sleep period)"), metric("awakenings", "\(n.awakenings)")],
-            [cell("Time awake"), metric("wake_s", num(n.wakeSeconds, 0) + " s")],
-            [cell("Sleep efficiency (from movement)"), metric("sleep_efficiency", n.sleepEfficiency.map(pct) ?? "—")],
+            [cell("Time awake"), durationMetric("wake_s", n.wakeSeconds)],
+            [cell("Sleep efficiency (from movement)"),
+             metric("sleep_efficiency", n.sleepEfficiency.map(Words.percent) ?? "—")],
             [cell("Data gaps"), metric("gaps", "\(n.gaps)")],
-            [cell("Time without data"), metric("gap_s", num(n.gapSeconds, 1) + " s")],
-            [cell("Signal problems (artifacts)"), metric("artifacts", emg("\(n.artifacts)"))],
+            [cell("Time without data"), durationMetric("gap_s", n.gapSeconds)],
+            [cell("Signal problems (artifacts)"), emg("artifacts", "\(n.artifacts)")],
         ])
         return b
     }
@@ -120,21 +177,22 @@ public enum NightReport {
     /// Every detected event with its time, length and details, in time order.
     static func eventsSection(_ events: [EventRecord], _ n: NightFacts, _ tz: TimeZone) -> String {
         let rows: [(Double, [String])] = events.map { e in
-            let offset = e.offsetSeconds - e.onsetSeconds
             var details: [String] = []
             if let c = e.channel { details.append("channel \(c + 1)") }
-            if let p = e.peakMicrovolts { details.append("peak \(Int(p)) µV above rest") }
-            let features = JournalSnapshot.features(e)
-            if features["woke"] == "true" { details.append("woke you") }
-            if let cause = features["cause"] {
+            if let p = e.peakMicrovolts { details.append("peak \(Words.number(p, decimals: 0)) µV above rest") }
+            if e.woke == true { details.append("woke you") }
+            if let cause = e.artifactCause {
                 details.append("cause: " + cause.replacingOccurrences(of: "_", with: " "))
             }
             let kind = e.kind.replacingOccurrences(of: "_", with: " ")
-            return (e.onsetSeconds, [cell(kind), cell(at(e.onsetSeconds, n, tz)), cell(minutesText(offset)),
+            return (e.onsetSeconds, [cell(kind), cell(at(e.onsetSeconds, n, tz), nowrap: true),
+                                     cell(Words.duration(e.offsetSeconds - e.onsetSeconds), nowrap: true),
                                      cell(details.joined(separator: ", "))])
         }
+        // A damaged onset (not a number) sorts last instead of upsetting the order.
+        let order = { (t: Double) -> Double in t.isNaN ? .infinity : t }
         return "<h2>Events</h2>\n" + (rows.isEmpty ? "<p>No events detected.</p>\n"
-            : table(["kind", "at", "lasting", "details"], rows.sorted { $0.0 < $1.0 }.map(\.1)))
+            : table(["kind", "at", "lasting", "details"], rows.sorted { order($0.0) < order($1.0) }.map(\.1)))
     }
 
     /// The cramps the person noted against the detected ones.
@@ -157,32 +215,32 @@ public enum NightReport {
             [cell("Detected, no diary to compare with"), metric("no_diary", "\(rec.noDiary.count)")],
         ])
         b += "<p class=\"note\">A report counts as the same cramp when it is within "
-            + "\(Int(Reconciliation.toleranceSeconds / 60)) minutes of a detected one.</p>\n"
+            + "\(esc(Words.duration(Reconciliation.toleranceSeconds))) of a detected one.</p>\n"
         return b
     }
 
-    /// The gaps in the data: how many, how long, and the first 20 one by one.
+    /// The gaps in the data: how many, how long, then one line per long gap and one per run of short ones.
     static func gapsSection(_ gaps: [GapRecord], _ n: NightFacts, _ tz: TimeZone, night id: Int64) -> String {
-        var b = "<h2>Data gaps</h2>\n<p>\(gaps.count) gap\(gaps.count == 1 ? "" : "s"), "
-            + "\(esc(num(n.gapSeconds, 1))) s without data, \(n.framesLost) frames lost. "
+        var b = "<h2>Data gaps</h2>\n<p>\(esc(Words.count(gaps.count, "gap"))), "
+            + "\(esc(Words.duration(n.gapSeconds))) without data, \(esc(Words.count(n.framesLost, "frame"))) lost. "
         b += "Events cannot be detected where there is no data; nothing is drawn there.</p>\n"
-        let shown = 20
-        if !gaps.isEmpty {
-            b += table(["at", "lasting", "frames lost", "why"], gaps.prefix(shown).map { g in
-                [cell(at(g.onsetSeconds, n, tz)), cell(num(g.offsetSeconds - g.onsetSeconds, 3) + " s"),
-                 cell("\(g.framesLost)"), cell(g.reason)]
-            })
-            if gaps.count > shown {
-                b += "<p class=\"note\">… and \(gaps.count - shown) more; `crampwatch journal events \(id)` "
-                    + "lists them all.</p>\n"
+        let lines = GapLine.lines(gaps), shown = 20
+        if !lines.isEmpty {
+            b += table(["at", "lasting", "frames lost", "why"], lines.prefix(shown).map { $0.cells(n, tz) })
+            if lines.count > shown {
+                b += "<p class=\"note\">… and \(lines.count - shown) more; `crampwatch journal events \(id)` "
+                    + "lists every gap.</p>\n"
             }
         }
         return b
     }
 
-    static func at(_ offset: Double, _ n: NightFacts, _ tz: TimeZone) -> String {
-        if let s = n.startedAt { return Common.clock(s.addingTimeInterval(offset), tz, "HH:mm:ss") }
-        let s = Int(offset)
+    /// A moment of the night: its clock time, or "+h:mm:ss" from the start when the start is unknown.
+    static func at(_ offset: Double, _ n: NightFacts, _ tz: TimeZone, _ format: String = "HH:mm:ss") -> String {
+        guard Words.isKnownDuration(offset) else { return Words.unknown }
+        if let s = n.startedAt { return Common.clock(s.addingTimeInterval(offset), tz, format) }
+        // Checked above: at most ten years of seconds, so the conversion fits.
+        let s = Int(max(0, offset))
         return String(format: "+%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60)
     }
 
@@ -198,5 +256,66 @@ public enum NightReport {
         drawing.drawReferences(annotations)
         drawing.drawGaps(gaps)
         return drawing.finished()
+    }
+}
+
+/// One line of the gaps table: a gap of a second or more on its own, or a run of shorter gaps with no long
+/// one between them as one line ("106 short gaps of under 1 s"), so a flaky cable does not fill pages.
+struct GapLine: Equatable {
+    /// Gaps shorter than this are short: a lost frame or a few, each too short to hide an event.
+    static let shortSeconds = 1.0
+
+    var onsetSeconds: Double
+    var offsetSeconds: Double
+    var gaps: Int
+    var seconds: Double
+    var framesLost: Int
+    var reasons: [String]
+
+    static func isShort(_ g: GapRecord) -> Bool {
+        let d = g.offsetSeconds - g.onsetSeconds
+        return d.isFinite && d > -0.5 && d < shortSeconds
+    }
+
+    /// The lines for a night's gaps, in time order.
+    static func lines(_ gaps: [GapRecord]) -> [GapLine] {
+        let order = { (t: Double) -> Double in t.isNaN ? .infinity : t }
+        var lines: [GapLine] = [], runOpen = false
+        for g in gaps.sorted(by: { order($0.onsetSeconds) < order($1.onsetSeconds) }) {
+            let line = GapLine(onsetSeconds: g.onsetSeconds, offsetSeconds: g.offsetSeconds, gaps: 1,
+                               seconds: g.offsetSeconds - g.onsetSeconds, framesLost: g.framesLost,
+                               reasons: [g.reason])
+            guard isShort(g) else {
+                lines.append(line)
+                runOpen = false
+                continue
+            }
+            if runOpen, var run = lines.popLast() {
+                run.offsetSeconds = max(run.offsetSeconds, g.offsetSeconds)
+                run.gaps += 1
+                run.seconds += line.seconds
+                run.framesLost = [run.framesLost, g.framesLost].saturatingSum
+                if !run.reasons.contains(g.reason) { run.reasons.append(g.reason) }
+                lines.append(run)
+            } else {
+                lines.append(line)
+                runOpen = true
+            }
+        }
+        return lines
+    }
+
+    /// The table cells: when, how long, frames lost, why.
+    func cells(_ n: NightFacts, _ tz: TimeZone) -> [String] {
+        let why = cell(reasons.joined(separator: "; "))
+        guard gaps > 1 else {
+            return [cell(NightReport.at(onsetSeconds, n, tz), nowrap: true),
+                    cell(Words.duration(seconds), nowrap: true), cell("\(framesLost)"), why]
+        }
+        let from = NightReport.at(onsetSeconds, n, tz, "HH:mm"), to = NightReport.at(offsetSeconds, n, tz, "HH:mm")
+        return ["<td class=\"nw\" data-gap-run=\"\(gaps)\">\(esc(from == to ? from : "\(from)–\(to)"))</td>",
+                cell("\(gaps) short gaps of under \(Words.duration(Self.shortSeconds)), "
+                     + "\(Words.duration(seconds)) in all"),
+                cell("\(framesLost) in all"), why]
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NightAnalysis
 import Journal
 
 /// The night report's timeline: rows drawn from the top down (EMG envelope, accelerometer activity, a sleep/wake
@@ -6,9 +7,14 @@ import Journal
 struct TimelineDrawing {
     let night: NightFacts
     let tz: TimeZone
-    let width = 960.0, left = 92.0, right = 10.0
+    /// The plot's width in pixels, and one trace bin per pixel.
+    static let plotPixels = 858
+    let left = 92.0, right = 10.0
     let rowH = 60.0, gapBetween = 10.0
-    let plotW: Double
+    let plotW = Double(Self.plotPixels)
+    var width: Double { left + plotW + right }
+    /// The seconds the time axis spans: the night's length, or an hour when its stored length cannot be true
+    /// (the events are then drawn at the edges rather than not at all).
     let duration: Double
     /// Top of the next row.
     private(set) var y = 18.0
@@ -18,18 +24,21 @@ struct TimelineDrawing {
     init(night: NightFacts, tz: TimeZone) {
         self.night = night
         self.tz = tz
-        plotW = width - left - right
-        duration = max(night.durationSeconds, 1)
+        duration = Words.isKnownDuration(night.durationSeconds) ? max(night.durationSeconds, 1) : 3600
     }
 
-    /// The horizontal position of `t` seconds from the start, clamped to the plot.
-    func x(_ t: Double) -> Double { left + min(max(t / duration, 0), 1) * plotW }
+    /// The horizontal position of `t` seconds from the start, clamped to the plot (a time that is not a
+    /// number goes to the start).
+    func x(_ t: Double) -> Double {
+        let f = t / duration
+        return left + (f.isNaN ? 0 : min(max(f, 0), 1)) * plotW
+    }
 
     private func at(_ offset: Double) -> String { NightReport.at(offset, night, tz) }
 
     /// The per-second traces: EMG envelope and accelerometer activity (or why they are missing).
     mutating func drawTraces(_ trace: NightTrace?) {
-        let bins = Int(plotW)
+        let bins = Self.plotPixels
         let envelope = trace?.envelopeValues ?? [], activity = trace?.activityValues ?? []
         // Both traces are one value per `secondsPerPoint` from the start; drawn over the same time axis as the events.
         let plotW = plotW, duration = duration
@@ -38,7 +47,7 @@ struct TimelineDrawing {
         if envelope.contains(where: { $0.isFinite }) {
             let values = SVG.maxBins(envelope, bins: bins)
             let finite = values.filter { $0.isFinite }.sorted()
-            let top = max(1, Double(finite[min(finite.count - 1, Int(Double(finite.count) * 0.995))]) * 1.1)
+            let top = max(1, Double(finite[min(finite.count - 1, finite.count * 995 / 1000)]) * 1.1)
             body += SVG.polylines(values, x0: left, y0: y, w: span(envelope.count), h: rowH, maxValue: top,
                                   cssClass: "emg", color: "#3b6aa0")
             body += "<text x=\"\(left - 4)\" y=\"\(y + 10)\" text-anchor=\"end\">\(esc(num(top, 0))) µV</text>"
@@ -76,7 +85,7 @@ struct TimelineDrawing {
             let w = max(1, x(e.offsetSeconds) - x(e.onsetSeconds))
             body += "<rect class=\"wake\" x=\"\(num(x(e.onsetSeconds), 1))\" y=\"\(bandY)\" width=\"\(num(w, 1))\" "
                 + "height=\"\(bandH)\" fill=\"#f4a259\"><title>awake \(esc(at(e.onsetSeconds))), "
-                + "\(esc(minutesText(e.offsetSeconds - e.onsetSeconds)))</title></rect>"
+                + "\(esc(Words.duration(e.offsetSeconds - e.onsetSeconds)))</title></rect>"
         }
         rows.append(("sleep / wake", bandY, bandH))
         y += bandH + gapBetween
@@ -111,7 +120,7 @@ struct TimelineDrawing {
         case "cramp":
             return "<rect class=\"cramp\" x=\"\(num(x0, 1))\" y=\"\(markY)\" width=\"\(num(w, 1))\" "
                 + "height=\"\(markH)\" fill=\"#c62828\"><title>cramp \(when), "
-                + "\(esc(minutesText(e.offsetSeconds - e.onsetSeconds)))</title></rect>"
+                + "\(esc(Words.duration(e.offsetSeconds - e.onsetSeconds)))</title></rect>"
         case "leg_movement":
             return "<line class=\"leg-movement\" x1=\"\(num(x0, 1))\" y1=\"\(markY + markH + 2)\" x2=\"\(num(x0, 1))\" "
                 + "y2=\"\(markY + markH + 12)\" stroke=\"#2e7d32\" stroke-width=\"1.5\"><title>leg movement "
@@ -148,7 +157,8 @@ struct TimelineDrawing {
             + "<title>data received</title></rect>"
         for g in gaps {
             let x0 = x(g.onsetSeconds), w = x(g.offsetSeconds) - x0
-            let what = "no data: \(num(g.offsetSeconds - g.onsetSeconds, 3)) s, \(g.framesLost) frames lost"
+            let what = "no data: \(Words.duration(g.offsetSeconds - g.onsetSeconds)), "
+                + "\(Words.count(g.framesLost, "frame")) lost"
             body += "<rect class=\"gap\" x=\"\(num(x0, 1))\" y=\"\(dataY)\" width=\"\(num(max(1, w), 1))\" "
                 + "height=\"8\" fill=\"#424242\"><title>\(esc(what))</title></rect>"
             if w >= 1 {
@@ -166,15 +176,16 @@ struct TimelineDrawing {
         var body = body
         let axisY = y + 4
         body += "<line x1=\"\(left)\" y1=\"\(axisY)\" x2=\"\(left + plotW)\" y2=\"\(axisY)\" stroke=\"#999\" />"
-        let step = [60.0, 300, 600, 1800, 3600, 7200].first { duration / $0 <= 10 } ?? 7200
-        var t = 0.0
-        while t <= duration + 0.001 {
+        // At most about ten ticks, whatever the length: a whole hour per tick beyond 20 hours.
+        let step = [60.0, 300, 600, 1800, 3600, 7200].first { duration / $0 <= 10 }
+            ?? (duration / 10 / 3600).rounded(.up) * 3600
+        // `duration` is at most ten years and `step` a tenth of it or more: the count fits an Int.
+        for i in 0...max(0, min(40, Int((duration / step).rounded(.down)))) {
+            let t = Double(i) * step
             let label = night.startedAt.map { Common.clock($0.addingTimeInterval(t), tz, "HH:mm") }
-                ?? "+\(Int(t / 60)) min"
+                ?? "+" + Words.duration(t)
             body += "<line x1=\"\(num(x(t), 1))\" y1=\"\(axisY)\" x2=\"\(num(x(t), 1))\" y2=\"\(axisY + 4)\" "
-                + "stroke=\"#999\" /><text x=\"\(num(x(t), 1))\" y=\"\(axisY + 16)\" text-anchor=\"middle\">"
-                + "\(esc(label))</text>"
-            t += step
+                + "stroke=\"#999\" />" + SVG.label(label, x: x(t), y: axisY + 16, width: width, cssClass: "tick")
         }
         let height = axisY + 24
         var labels = ""
@@ -184,7 +195,8 @@ struct TimelineDrawing {
         }
         let defs = "<defs><pattern id=\"hatch\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\" "
             + "patternTransform=\"rotate(45)\"><rect width=\"2\" height=\"4\" fill=\"#bdbdbd\" /></pattern></defs>"
-        let size = "width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\""
+        let size = "width=\"\(num(width, 0))\" height=\"\(num(height, 0))\" "
+            + "viewBox=\"0 0 \(num(width, 0)) \(num(height, 0))\""
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" font-size=\"11\" "
             + "font-family=\"sans-serif\" " + size + " role=\"img\" aria-label=\"night timeline\">"
             + "<title>Night timeline</title>"

@@ -1,24 +1,31 @@
 import Foundation
+import NightAnalysis
 import Journal
 
 /// A diary factor, as a yes/no question asked of each diary entry (nil: not recorded that evening).
 public struct DiaryFactor: Sendable {
     public var name: String
+    /// The factor as "nights with …" and "nights without …" say it ("magnesium", "a late meal").
+    public var subject: String
     public var test: @Sendable (DiaryEntry) -> Bool?
 
     public static let all: [DiaryFactor] = [
-        DiaryFactor(name: "magnesium taken (> 0 mg)") { $0.magnesiumMg.map { $0 > 0 } },
-        DiaryFactor(name: "calcium taken (> 0 mg)") { $0.calciumMg.map { $0 > 0 } },
-        DiaryFactor(name: "potassium taken (> 0 mg)") { $0.potassiumMg.map { $0 > 0 } },
-        DiaryFactor(name: "vitamin D taken (> 0 IU)") { $0.vitaminDIU.map { $0 > 0 } },
-        DiaryFactor(name: "fluids ≥ 1500 ml") { $0.fluidsMl.map { $0 >= 1500 } },
-        DiaryFactor(name: "caffeine ≥ 200 mg") { $0.caffeineMg.map { $0 >= 200 } },
-        DiaryFactor(name: "any alcohol") { $0.alcoholUnits.map { $0 > 0 } },
-        DiaryFactor(name: "exercise ≥ 30 min") { $0.exerciseMinutes.map { $0 >= 30 } },
-        DiaryFactor(name: "stretched before bed") { $0.stretchedBeforeBed },
-        DiaryFactor(name: "stress ≥ 6 of 10") { $0.stress.map { $0 >= 6 } },
-        DiaryFactor(name: "late meal") { $0.lateMeal },
-        DiaryFactor(name: "screens ≥ 30 min before bed") { $0.screensMinutesBeforeBed.map { $0 >= 30 } },
+        DiaryFactor(name: "magnesium taken (> 0 mg)", subject: "magnesium") { $0.magnesiumMg.map { $0 > 0 } },
+        DiaryFactor(name: "calcium taken (> 0 mg)", subject: "calcium") { $0.calciumMg.map { $0 > 0 } },
+        DiaryFactor(name: "potassium taken (> 0 mg)", subject: "potassium") { $0.potassiumMg.map { $0 > 0 } },
+        DiaryFactor(name: "vitamin D taken (> 0 IU)", subject: "vitamin D") { $0.vitaminDIU.map { $0 > 0 } },
+        DiaryFactor(name: "fluids ≥ 1500 ml", subject: "1500 ml of fluids") { $0.fluidsMl.map { $0 >= 1500 } },
+        DiaryFactor(name: "caffeine ≥ 200 mg", subject: "200 mg of caffeine") { $0.caffeineMg.map { $0 >= 200 } },
+        DiaryFactor(name: "any alcohol", subject: "alcohol") { $0.alcoholUnits.map { $0 > 0 } },
+        DiaryFactor(name: "exercise ≥ 30 min", subject: "30 min of exercise") {
+            $0.exerciseMinutes.map { $0 >= 30 }
+        },
+        DiaryFactor(name: "stretched before bed", subject: "stretching before bed") { $0.stretchedBeforeBed },
+        DiaryFactor(name: "stress ≥ 6 of 10", subject: "stress of 6 or more") { $0.stress.map { $0 >= 6 } },
+        DiaryFactor(name: "late meal", subject: "a late meal") { $0.lateMeal },
+        DiaryFactor(name: "screens ≥ 30 min before bed", subject: "30 min of screens before bed") {
+            $0.screensMinutesBeforeBed.map { $0 >= 30 }
+        },
     ]
 }
 
@@ -35,8 +42,45 @@ public struct FactorRow: Sendable, Codable, Equatable {
     public var rateWithout: Double?
     public var rateWithoutLow: Double?
     public var rateWithoutHigh: Double?
-    /// True when the two intervals overlap: the data do not show a difference.
+    /// True when the two intervals overlap: the data do not show a difference. Also true when one side has
+    /// no nights (its interval is 0–100 %); `comparable` tells that case apart.
     public var intervalsOverlap: Bool
+    /// False when one side has no nights: there is nothing to compare, whatever the other side shows.
+    public var comparable: Bool
+    /// The factor as the verdict names it ("magnesium").
+    public var subject: String
+
+    /// Whether the nights show a difference, in words: "cannot tell (no nights without magnesium)" when a
+    /// side is empty, never "no" for a comparison that was not made.
+    public var verdict: String {
+        if nightsWith == 0 && nightsWithout == 0 { return "cannot tell (no nights with a diary answer)" }
+        if nightsWith == 0 { return "cannot tell (no nights with \(subject))" }
+        if nightsWithout == 0 { return "cannot tell (no nights without \(subject))" }
+        return intervalsOverlap ? "no (intervals overlap)" : "the intervals do not overlap — still not a cause"
+    }
+}
+
+/// One calendar date (an evening) between the first and the last shown: what was recorded, or that nothing
+/// was, and the cramps noted while nothing was recording.
+public struct DateRow: Sendable, Codable, Equatable {
+    /// The evening, `yyyy-MM-dd`.
+    public var date: String
+    /// The nights that began that evening; empty when nothing was recorded.
+    public var nights: [Int64]
+    /// Among them, the nights recorded with EMG (their cramps were measured).
+    public var nightsWithEMG: Int
+    /// Detected cramps over the nights with EMG; nil when none had EMG (or nothing was recorded).
+    public var cramps: Int?
+    public var crampSeconds: Double?
+    /// Over every night of the date; nil when nothing was recorded.
+    public var awakenings: Int?
+    public var meanSleepEfficiency: Double?
+    /// The earliest recording start that evening.
+    public var firstStart: Date?
+    /// Cramps the person noted that evening that no recording covers.
+    public var reportedWhenNothingWasRecording: Int
+
+    public var recorded: Bool { !nights.isEmpty }
 }
 
 /// One calendar week (seven evenings from the first recorded one).
@@ -82,42 +126,88 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
     public var reportedOutsideRecordings: Int
     /// Cramps the person noted in nights recorded without EMG (nothing to compare them with).
     public var reportedInNightsWithoutEMG: Int
-    /// Cramp onsets per hour after the recording started (index 0: first hour).
+    /// Cramp onsets per hour after the recording started (index 0: first hour; onsets beyond a day or
+    /// not a number are left out).
     public var onsetsByHour: [Int]
+    /// One row per evening from the first to the last shown (nights, and cramps noted without a recording),
+    /// the most recent ``maximumDates`` at most; nights of unknown start are not on it.
+    public var dates: [DateRow]
+    /// Evenings left off `dates` because the span is longer than ``maximumDates``.
+    public var datesLeftOff: Int
+
+    /// The most evenings the date-by-date rows and charts hold (a year and a day).
+    public static let maximumDates = 366
 
     public static func compute(_ s: JournalSnapshot, from: String? = nil, to: String? = nil) -> TrendNumbers {
         let nights = s.nights(from: from, to: to)
         let emgNights = nights.filter(\.emgMeasured)
         let cramps = emgNights.flatMap(\.crampDurations)
-        let rec = s.reconcile(nights: nights)
+        let rec = s.reconcile(nights: nights, from: from, to: to)
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = s.timeZone
-        let startMinutes = nights.compactMap { n in n.startedAt.map { d -> Double in
-            let c = cal.dateComponents([.hour, .minute], from: d); return Double(c.hour! * 60 + c.minute!) } }
+        let startMinutes = nights.compactMap { n in n.startedAt.flatMap { minuteOfDay($0, cal) } }
         let evenings = Set(nights.compactMap(\.evening))
         let bedtimes = s.diary.values.filter { evenings.contains($0.date) || (from == nil && to == nil) }
             .compactMap { $0.bedtime.flatMap(clockMinutes) }
-        var byHour: [Int] = []
-        for n in nights {
-            for t in n.crampOnsets {
-                let h = Int(t / 3600)
-                if byHour.count <= h { byHour += Array(repeating: 0, count: h + 1 - byHour.count) }
-                byHour[h] += 1
-            }
-        }
+        let (dates, leftOff) = Self.dates(nights, outside: rec.outsideRecordings, snapshot: s)
         return TrendNumbers(
             from: from, to: to, nights: nights.count, nightsWithKnownStart: nights.filter { $0.startedAt != nil }.count,
             nightsWithoutEMG: nights.count - emgNights.count, crampNights: emgNights.filter(\.hasCramp).count,
             cramps: cramps.count, crampSeconds: cramps.reduce(0, +),
-            medianCrampSeconds: Stats.median(cramps), awakenings: nights.reduce(0) { $0 + $1.awakenings },
+            medianCrampSeconds: Stats.median(cramps), awakenings: nights.map(\.awakenings).saturatingSum,
             meanSleepEfficiency: Stats.mean(nights.compactMap(\.sleepEfficiency)),
             recordingStartSpreadMinutes: Stats.clockSpreadMinutes(startMinutes),
             diaryBedtimeSpreadMinutes: Stats.clockSpreadMinutes(bedtimes),
-            gaps: nights.reduce(0) { $0 + $1.gaps }, gapSeconds: nights.reduce(0) { $0 + $1.gapSeconds },
+            gaps: nights.map(\.gaps).saturatingSum, gapSeconds: nights.reduce(0) { $0 + $1.gapSeconds },
             weeks: weeks(nights), factors: factors(emgNights, diary: s.diary),
             matched: rec.matched.count, missedByDetector: rec.missedByDetector.count, notNoticed: rec.notNoticed.count,
             noDiary: rec.noDiary.count, reportedOutsideRecordings: rec.outsideRecordings.count,
-            reportedInNightsWithoutEMG: rec.inNightsWithoutEMG.count, onsetsByHour: byHour)
+            reportedInNightsWithoutEMG: rec.inNightsWithoutEMG.count, onsetsByHour: onsetsByHour(emgNights),
+            dates: dates, datesLeftOff: leftOff)
+    }
+
+    /// Minutes since midnight of a moment, on the calendar given.
+    static func minuteOfDay(_ d: Date, _ cal: Calendar) -> Double? {
+        let c = cal.dateComponents([.hour, .minute], from: d)
+        guard let h = c.hour, let m = c.minute else { return nil }
+        return Double(h * 60 + m)
+    }
+
+    /// Cramp onsets counted by the hour of the night they began in; an onset that is not a number, before the
+    /// start or a day or more after it comes from a damaged row and is left out.
+    static func onsetsByHour(_ nights: [NightFacts]) -> [Int] {
+        var byHour: [Int] = []
+        for t in nights.flatMap(\.crampOnsets) where t.isFinite && t >= 0 && t < 86_400 {
+            let h = Int(t / 3600)  // 0 ... 23: checked above
+            if byHour.count <= h { byHour += Array(repeating: 0, count: h + 1 - byHour.count) }
+            byHour[h] += 1
+        }
+        return byHour
+    }
+
+    /// One row per evening from the first to the last that has a night or a cramp noted while nothing was
+    /// recording; the most recent ``maximumDates`` when the span is longer, with how many were left off.
+    static func dates(_ nights: [NightFacts], outside: [SelfReportedCramp],
+                      snapshot s: JournalSnapshot) -> ([DateRow], Int) {
+        let byEvening = Dictionary(grouping: nights.filter { $0.evening != nil }, by: { $0.evening! })
+        let noted = Dictionary(grouping: outside.map(s.evening(of:)).filter { day($0) != nil }, by: { $0 })
+        let days = (Array(byEvening.keys) + Array(noted.keys)).compactMap(day)
+        guard let first = days.min(), let last = days.max() else { return ([], 0) }
+        let start = max(first, last - maximumDates + 1)
+        let rows = (start...last).map { d -> DateRow in
+            let date = dateString(d)
+            let ns = (byEvening[date] ?? []).sorted { $0.id < $1.id }
+            let measured = ns.filter(\.emgMeasured)
+            return DateRow(
+                date: date, nights: ns.map(\.id), nightsWithEMG: measured.count,
+                cramps: measured.isEmpty ? nil : measured.map(\.cramps).saturatingSum,
+                crampSeconds: measured.isEmpty ? nil : measured.reduce(0) { $0 + $1.crampSeconds },
+                awakenings: ns.isEmpty ? nil : ns.map(\.awakenings).saturatingSum,
+                meanSleepEfficiency: Stats.mean(ns.compactMap(\.sleepEfficiency)),
+                firstStart: ns.compactMap(\.startedAt).min(),
+                reportedWhenNothingWasRecording: noted[date]?.count ?? 0)
+        }
+        return (rows, start - first)
     }
 
     /// "HH:mm" to minutes of the day.
@@ -139,9 +229,9 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
             let measured = ns.filter(\.emgMeasured)
             return WeekRow(weekStarting: dateString(firstDay + w * 7), nights: ns.count, nightsWithEMG: measured.count,
                            crampNights: measured.filter(\.hasCramp).count,
-                           cramps: measured.reduce(0) { $0 + $1.cramps },
+                           cramps: measured.map(\.cramps).saturatingSum,
                            medianCrampSeconds: Stats.median(measured.flatMap(\.crampDurations)),
-                           awakeningsPerNight: Double(ns.reduce(0) { $0 + $1.awakenings }) / Double(ns.count),
+                           awakeningsPerNight: Double(ns.map(\.awakenings).saturatingSum) / Double(ns.count),
                            meanSleepEfficiency: Stats.mean(ns.compactMap(\.sleepEfficiency)))
         }
     }
@@ -185,7 +275,8 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
                              rateWithHigh: nw > 0 ? a.high : nil,
                              rateWithout: no > 0 ? Double(ko) / Double(no) : nil, rateWithoutLow: no > 0 ? b.low : nil,
                              rateWithoutHigh: no > 0 ? b.high : nil,
-                             intervalsOverlap: nw == 0 || no == 0 || !(a.high < b.low || b.high < a.low))
+                             intervalsOverlap: nw == 0 || no == 0 || !(a.high < b.low || b.high < a.low),
+                             comparable: nw > 0 && no > 0, subject: f.subject)
         }
     }
 }
@@ -200,10 +291,13 @@ public enum TrendReport {
         var b = "<h1>Crampwatch — trends\(range.isEmpty ? "" : " " + esc(range))</h1>\n"
         if nights.isEmpty {
             b += "<p>No nights in this range. Replay or record a night first.</p>\n"
+            if t.reportedOutsideRecordings > 0 {
+                b += "<p data-metric=\"reported_outside\">\(esc(noted(t.reportedOutsideRecordings)))</p>\n"
+            }
             return page(title: "Crampwatch — trends", body: b + Common.footer(s, generated: generated))
         }
         b += overviewSection(t)
-        b += nightByNightSection(nights, timeZone: s.timeZone)
+        b += DateCharts.section(t, undated: nights.filter { $0.evening == nil }, timeZone: s.timeZone)
         b += "<h2>Time of night</h2>\n"
         b += SVG.bars(t.onsetsByHour.map(Double.init), labels: t.onsetsByHour.indices.map { "\($0)–\($0 + 1) h" },
                       title: "Cramp onsets by hour after the recording started", unit: "count",
@@ -211,10 +305,11 @@ public enum TrendReport {
         b += "<h2>Week by week</h2>\n"
         b += table(["week starting", "nights", "cramp nights", "cramps", "median duration", "awakenings / night",
                     "sleep efficiency"], t.weeks.map { w in
-            [cell(w.weekStarting), metric("week_nights", "\(w.nights)"),
+            [cell(w.weekStarting, nowrap: true), metric("week_nights", "\(w.nights)"),
              metric("week_cramp_nights", "\(w.crampNights)"), metric("week_cramps", "\(w.cramps)"),
-             cell(w.medianCrampSeconds.map { num($0, 0) + " s" } ?? "—"), cell(num(w.awakeningsPerNight, 1)),
-             cell(w.meanSleepEfficiency.map(pct) ?? "—")]
+             cell(w.medianCrampSeconds.map { Words.duration($0) } ?? "—", nowrap: true),
+             cell(Words.number(w.awakeningsPerNight, decimals: 1)),
+             cell(w.meanSleepEfficiency.map(Words.percent) ?? "—")]
         })
         b += factorSection(t)
         b += "<h2>Detected and reported</h2>\n"
@@ -234,22 +329,27 @@ public enum TrendReport {
         return page(title: "Crampwatch — trends", body: b)
     }
 
+    /// "2 cramps you noted while nothing was recording".
+    static func noted(_ n: Int) -> String { Words.count(n, "cramp") + " you noted while nothing was recording" }
+
     /// The figures over all the nights shown; without EMG, cramp figures count only the nights with it.
     static func overviewSection(_ t: TrendNumbers) -> String {
         var overview = [
             [cell("Nights recorded"), metric("nights", "\(t.nights)")],
             [cell("Nights with a cramp"), metric("cramp_nights", "\(t.crampNights)")],
             [cell("Cramps"), metric("cramps", "\(t.cramps)")],
-            [cell("Median cramp duration"),
-             metric("median_cramp_s", t.medianCrampSeconds.map { num($0, 0) + " s" } ?? "—")],
+            [cell("Cramps you noted while nothing was recording (not in the figures above)"),
+             metric("noted_without_recording", "\(t.reportedOutsideRecordings)")],
+            [cell("Median cramp duration"), durationMetric("median_cramp_s", t.medianCrampSeconds)],
             [cell("Awakenings"), metric("awakenings", "\(t.awakenings)")],
             [cell("Mean sleep efficiency (from movement)"),
-             metric("mean_sleep_efficiency", t.meanSleepEfficiency.map(pct) ?? "—")],
+             metric("mean_sleep_efficiency", t.meanSleepEfficiency.map(Words.percent) ?? "—")],
             [cell("Spread of recording start times (SD)"),
-             metric("start_spread_min", t.recordingStartSpreadMinutes.map { num($0, 0) + " min" } ?? "—")],
+             metric("start_spread_min", t.recordingStartSpreadMinutes.map { Words.duration(minutes: $0) } ?? "—")],
             [cell("Spread of diary bedtimes (SD)"),
-             metric("bedtime_spread_min", t.diaryBedtimeSpreadMinutes.map { num($0, 0) + " min" } ?? "—")],
-            [cell("Data gaps / time without data"), metric("gaps", "\(t.gaps) / \(num(t.gapSeconds, 1)) s")],
+             metric("bedtime_spread_min", t.diaryBedtimeSpreadMinutes.map { Words.duration(minutes: $0) } ?? "—")],
+            [cell("Data gaps"), metric("gaps", "\(t.gaps)")],
+            [cell("Time without data"), durationMetric("gap_s", t.gapSeconds)],
         ]
         if t.nightsWithoutEMG > 0 {
             overview.insert([cell("Nights without EMG (\(NightReport.noEMGNote); they count for sleep only)"),
@@ -257,35 +357,10 @@ public enum TrendReport {
         }
         var b = table(["", "all nights shown"], overview)
         if t.nightsWithoutEMG > 0 {
-            b += "<p class=\"note\">Cramp figures are over the \(t.nights - t.nightsWithoutEMG) "
-                + "night\(t.nights - t.nightsWithoutEMG == 1 ? "" : "s") recorded with EMG; "
-                + "a night without EMG is not a night without cramps. Its bars below are left empty.</p>\n"
+            let withEMG = t.nights - t.nightsWithoutEMG
+            b += "<p class=\"note\">Cramp figures are over the \(esc(Words.count(withEMG, "night"))) recorded with "
+                + "EMG; a night without EMG is not a night without cramps. Its bars below are left empty.</p>\n"
         }
-        return b
-    }
-
-    /// One bar per night: cramps, time in cramp, awakenings, sleep efficiency, and when the recording started.
-    static func nightByNightSection(_ nights: [NightFacts], timeZone: TimeZone) -> String {
-        let labels = nights.map { $0.evening.map { String($0.suffix(5)) } ?? "#\($0.id)" }
-        var b = "<h2>Night by night</h2>\n"
-        b += SVG.bars(nights.map { $0.emgMeasured ? Double($0.cramps) : .nan }, labels: labels,
-                      title: "Cramps per night", unit: "count", cssClass: "bar-cramps", color: "#c62828")
-        b += SVG.bars(nights.map { $0.emgMeasured ? $0.crampSeconds / 60 : .nan }, labels: labels,
-                      title: "Time in cramp per night", unit: "min", cssClass: "bar-cramp-minutes", color: "#ef6c00")
-        b += SVG.bars(nights.map { Double($0.awakenings) }, labels: labels,
-                      title: "Awakenings per night", unit: "count", cssClass: "bar-awakenings", color: "#f4a259")
-        b += SVG.bars(nights.map { ($0.sleepEfficiency ?? .nan) * 100 }, labels: labels,
-                      title: "Sleep efficiency (from movement)", unit: "%", cssClass: "bar-efficiency",
-                      color: "#4a78b5")
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = timeZone
-        let starts = nights.map { n -> Double in
-            guard let d = n.startedAt else { return .nan }
-            let c = cal.dateComponents([.hour, .minute], from: d)
-            return (Double(c.hour! * 60 + c.minute!) - 18 * 60 + 1440).truncatingRemainder(dividingBy: 1440)
-        }
-        b += SVG.bars(starts, labels: labels, title: "Recording start (bedtime), minutes after 18:00", unit: "min",
-                      cssClass: "bar-bedtime", color: "#6d4c9f")
         return b
     }
 
@@ -304,7 +379,7 @@ public enum TrendReport {
         }
         func rate(_ r: Double?, _ lo: Double?, _ hi: Double?) -> String {
             guard let r, let lo, let hi else { return "—" }
-            return "\(pct(r)) (\(pct(lo))–\(pct(hi)))"
+            return "\(Words.percent(r)) (\(Words.percent(lo))–\(Words.percent(hi)))"
         }
         b += table(["factor", "cramp nights / nights with", "share with (95 % CI)", "cramp nights / nights without",
                     "share without (95 % CI)", "difference shown?"], rows.map { f in
@@ -312,8 +387,95 @@ public enum TrendReport {
              cell(rate(f.rateWith, f.rateWithLow, f.rateWithHigh)),
              metric("factor_without", "\(f.crampNightsWithout) / \(f.nightsWithout)"),
              cell(rate(f.rateWithout, f.rateWithoutLow, f.rateWithoutHigh)),
-             cell(f.intervalsOverlap ? "no (intervals overlap)" : "the intervals do not overlap — still not a cause")]
+             "<td data-verdict=\"\(f.comparable ? "compared" : "cannot_tell")\">\(esc(f.verdict))</td>"]
         })
         return b
+    }
+}
+
+/// The date-by-date charts of the trend report: one slot per evening, so a missing night shows as a gap in
+/// the row of slots instead of being skipped.
+enum DateCharts {
+    /// One chart: what it draws for a date (its height and its words), and what for a night of unknown date.
+    struct Chart {
+        var title: String, unit: String, cssClass: String, color: String
+        /// True when the figure needs EMG (cramps): a date whose nights had none is drawn as "no EMG".
+        var needsEMG = false
+        /// True on the cramps chart: cramps noted while nothing was recording are drawn as diamonds.
+        var showsNoted = false
+        var date: (DateRow) -> (Double, String)?
+        var night: (NightFacts) -> (Double, String)?
+    }
+
+    static func section(_ t: TrendNumbers, undated: [NightFacts], timeZone: TimeZone) -> String {
+        guard let first = t.dates.first?.date, let last = t.dates.last?.date else { return "" }
+        var b = "<h2>Date by date</h2>\n"
+        b += "<p class=\"note\">One slot per evening from \(esc(first)) to \(esc(last))"
+            + (undated.isEmpty ? "" : ", then the nights whose start is unknown (#number)")
+            + ". A pale dashed column: nothing recorded that evening (on the cramp charts also: recorded without "
+            + "EMG). A yellow diamond: cramps you noted while nothing was recording, at the height of their "
+            + "count.</p>\n"
+        if t.datesLeftOff > 0 {
+            b += "<p class=\"note\">The \(esc(Words.count(t.datesLeftOff, "earliest evening", "earliest evenings"))) "
+                + "are left off these charts; choose a range with --from and --to.</p>\n"
+        }
+        for chart in charts(timeZone) {
+            b += SVG.bars(slots(chart, t.dates, undated), title: chart.title, unit: chart.unit,
+                          cssClass: chart.cssClass, color: chart.color)
+        }
+        return b
+    }
+
+    static func slots(_ chart: Chart, _ dates: [DateRow], _ undated: [NightFacts]) -> [BarSlot] {
+        var slots = dates.map { row -> BarSlot in
+            let noted = chart.showsNoted ? row.reportedWhenNothingWasRecording : 0
+            let notedText = noted > 0 ? "; " + TrendReport.noted(noted) : ""
+            var slot = BarSlot(label: String(row.date.suffix(5)), value: nil, title: "", noted: noted)
+            if !row.recorded {
+                slot.empty = "no recording"
+                slot.title = "\(row.date): no recording" + notedText
+            } else if chart.needsEMG && row.nightsWithEMG == 0 {
+                slot.empty = "no EMG"
+                slot.title = "\(row.date): recorded without EMG, cramps not measured" + notedText
+            } else {
+                let v = chart.date(row)
+                slot.value = v?.0
+                let several = row.nights.count > 1 ? " (\(Words.count(row.nights.count, "recording")))" : ""
+                slot.title = "\(row.date): \(v?.1 ?? Words.unknown)\(several)" + notedText
+            }
+            return slot
+        }
+        for n in undated {
+            let v = chart.needsEMG && !n.emgMeasured ? nil : chart.night(n)
+            slots.append(BarSlot(label: "#\(n.id)", value: v?.0,
+                                 title: "night \(n.id), start unknown: \(v?.1 ?? "not measured")"))
+        }
+        return slots
+    }
+
+    static func charts(_ tz: TimeZone) -> [Chart] {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = tz
+        let after18 = { (d: Date) -> (Double, String)? in
+            TrendNumbers.minuteOfDay(d, cal).map {
+                ((($0 - 18 * 60) + 1440).truncatingRemainder(dividingBy: 1440), Common.clock(d, tz, "HH:mm"))
+            }
+        }
+        let cramps = { (n: Int) in (Double(n), Words.count(n, "cramp")) }
+        let minutes = { (s: Double) in (s / 60, Words.duration(s)) }
+        let wakes = { (n: Int) in (Double(n), Words.count(n, "awakening")) }
+        let efficiency = { (e: Double) in (e * 100, Words.percent(e)) }
+        return [
+            Chart(title: "Cramps per night", unit: "count", cssClass: "bar-cramps", color: "#c62828",
+                  needsEMG: true, showsNoted: true, date: { $0.cramps.map(cramps) }, night: { cramps($0.cramps) }),
+            Chart(title: "Time in cramp per night", unit: "min", cssClass: "bar-cramp-minutes", color: "#ef6c00",
+                  needsEMG: true, date: { $0.crampSeconds.map(minutes) }, night: { minutes($0.crampSeconds) }),
+            Chart(title: "Awakenings per night", unit: "count", cssClass: "bar-awakenings", color: "#f4a259",
+                  date: { $0.awakenings.map(wakes) }, night: { wakes($0.awakenings) }),
+            Chart(title: "Sleep efficiency (from movement)", unit: "%", cssClass: "bar-efficiency", color: "#4a78b5",
+                  date: { $0.meanSleepEfficiency.map(efficiency) }, night: { $0.sleepEfficiency.map(efficiency) }),
+            Chart(title: "Recording start (bedtime), minutes after 18:00", unit: "min", cssClass: "bar-bedtime",
+                  color: "#6d4c9f", date: { $0.firstStart.flatMap(after18) }, night: { _ in nil }),
+        ]
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import DeviceProtocol
 import Exports
 import NightAnalysis
+import Recordings
 import SignalCore
 
 /// The monitor's voice on a terminal: timestamped log lines, and a one-line live status redrawn in place
@@ -44,7 +45,7 @@ final class LiveEventLog: NightObserver {
             return
         }
         counts[e.kind, default: 0] += 1
-        let peak = e.kind == .cramp ? ", peak \(Int(e.peakAboveRestMicrovolts)) µV above rest" : ""
+        let peak = e.kind == .cramp ? ", peak \(Words.whole(e.peakAboveRestMicrovolts)) µV above rest" : ""
         console.log("\(e.kind.rawValue) \(t), \(Words.duration(e.durationSeconds))\(peak)")
     }
 }
@@ -73,9 +74,9 @@ final class StatusLine {
 
     func show(_ f: Figures) {
         guard enabled else { return }
-        let s = Int(f.seconds)
+        let s = f.seconds.isFinite ? Int(min(max(0, f.seconds), 1e9)) : 0
         var parts = [String(format: "%d:%02d:%02d recorded", s / 3600, s / 60 % 60, s % 60)]
-        if let e = f.emgAboveRest, e.isFinite { parts.append("EMG \(Int(e.rounded())) µV above rest") }
+        if let e = f.emgAboveRest, e.isFinite { parts.append("EMG \(Words.whole(e)) µV above rest") }
         if let a = f.activity, a.isFinite { parts.append(String(format: "motion %.2f g", a)) }
         parts.append("cramps \(f.counts[.cramp, default: 0])")
         parts.append("leg movements \(f.counts[.legMovement, default: 0])")
@@ -84,26 +85,5 @@ final class StatusLine {
         if !f.recording { parts.append("CAPTURE STOPPED (disk full)") }
         FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + parts.joined(separator: " · ")).utf8))
         shown = true
-    }
-}
-
-/// Times and durations in words, the same in every line a person reads.
-public enum Words {
-    public static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        if s < 60 { return "\(s) s" }
-        if s < 3600 { return s % 60 == 0 ? "\(s / 60) min" : "\(s / 60) min \(s % 60) s" }
-        return "\(s / 3600) h \((s % 3600) / 60) min"
-    }
-
-    /// A moment of the night: the clock time when the start is known, else the time since the start.
-    public static func clock(_ offset: Double, _ start: Date?) -> String {
-        if let start {
-            let f = DateFormatter()
-            f.dateFormat = "HH:mm:ss"
-            return f.string(from: start.addingTimeInterval(offset))
-        }
-        let s = Int(offset)
-        return String(format: "+%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60)
     }
 }

@@ -76,7 +76,7 @@ public final class LiveNightRecorder: NightObserver {
         guard let nightID else {
             // The journal was unavailable when the night began: save it whole now.
             return try NightStore.save(r, to: journal, source: "monitor", startedAt: startedAt,
-                                       startSource: startSource)
+                                       startSource: startSource, contentSHA256: try? RecordingIdentity.sha256(path: r.path))
         }
         var night = NightStore.nightRecord(r, configID: nil, source: "monitor", startedAt: startedAt,
                                            startSource: startSource)
@@ -90,6 +90,7 @@ public final class LiveNightRecorder: NightObserver {
         try journal.saveTrace(NightTrace(nightId: nightID, secondsPerPoint: 1, envelope: r.traceEnvelope,
                                          activity: r.traceActivity))
         try journal.saveFigures(NightStore.figuresRecord(r.summary, night: nightID))
+        try NightStore.recordContent(of: r.path, night: nightID, in: journal)
         return nightID
     }
 }
@@ -172,10 +173,11 @@ public enum LiveNightRecovery {
             try journal.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: result.traceEnvelope,
                                              activity: result.traceActivity))
             try journal.saveFigures(NightStore.figuresRecord(result.summary, night: id))
+            try NightStore.recordContent(of: path, night: id, in: journal)
             let tail = result.truncatedAt.map { " (its last \(result.sizeBytes - $0) bytes were a partial "
                                                 + "frame)" } ?? ""
             outcomes.append(Outcome(nightID: id, capturePath: path, recovered: true,
-                                    message: "night \(id): recovered \(Int(result.durationSeconds)) s and "
+                                    message: "night \(id): recovered \(Words.whole(result.durationSeconds)) s and "
                                              + "\(result.events.count) events from \(path)\(tail)"))
         }
         return outcomes

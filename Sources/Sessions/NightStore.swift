@@ -7,20 +7,38 @@ import SignalCore
 
 /// Writes a replayed or live night into the journal.
 public enum NightStore {
+    /// Saves the night, or with `replacing`, re-analyses that saved night in place (its number kept).
+    /// - Parameter contentSHA256: the recording's identity (`RecordingIdentity.sha256`), nil if not known.
     @discardableResult
     public static func save(_ r: NightResult, to journal: Journal, source: String = "replay", startedAt: Date? = nil,
-                            startSource: String = "unknown") throws -> Int64 {
+                            startSource: String = "unknown", contentSHA256: String? = nil,
+                            replacing: Int64? = nil) throws -> Int64 {
         let configID = try journal.configurationID(json: ConfigurationIdentity.canonicalJSON(r.configuration),
                                                    hash: ConfigurationIdentity.hash(r.configuration))
         let night = nightRecord(r, configID: configID, source: source, startedAt: startedAt, startSource: startSource)
-        let id = try journal.saveNight(night, device: deviceRecord(r.deviceInfo),
-                                       recording: recordingRecord(path: r.path, format: r.format.rawValue,
-                                                                  size: r.sizeBytes),
+        var recording = recordingRecord(path: absolute(r.path), format: r.format.rawValue, size: r.sizeBytes)
+        recording.contentSHA256 = contentSHA256
+        let id: Int64
+        if let replacing {
+            try journal.replaceNight(replacing, with: night, device: deviceRecord(r.deviceInfo), recording: recording,
+                                     events: eventRecords(r), gaps: r.gaps.map(gapRecord))
+            id = replacing
+        } else {
+            id = try journal.saveNight(night, device: deviceRecord(r.deviceInfo), recording: recording,
                                        events: eventRecords(r), gaps: r.gaps.map(gapRecord))
+        }
         try journal.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: r.traceEnvelope,
                                          activity: r.traceActivity))
         try journal.saveFigures(figuresRecord(r.summary, night: id))
         return id
+    }
+
+    /// Once a live capture is closed, what it holds becomes its identity: a later `replay` of it (or of a copy)
+    /// finds this night instead of saving a twin. A capture that cannot be read now keeps no identity.
+    static func recordContent(of path: String, night: Int64, in journal: Journal) throws {
+        guard let sha = try? RecordingIdentity.sha256(path: path),
+              let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int else { return }
+        try journal.setRecordingContent(night: night, sha256: sha, sizeBytes: Int64(size))
     }
 
     static func nightRecord(_ r: NightResult, configID: Int64?, source: String, startedAt: Date?,
@@ -30,7 +48,7 @@ public enum NightStore {
                     durationSeconds: r.durationSeconds, source: source, framesReceived: r.stats.frames,
                     framesLost: r.stats.framesLost,
                     corruptFrames: r.stats.corruptFrames, truncatedAtByte: r.truncatedAt.map { Int64($0) },
-                    createdAt: Date())
+                    createdAt: Date(), mainsHz: r.deviceInfo.mainsHz > 0 ? r.deviceInfo.mainsHz : nil)
     }
 
     static func deviceRecord(_ d: DeviceInfo) -> DeviceRecord {
@@ -49,28 +67,18 @@ public enum NightStore {
 
     /// One event as the journal stores it. `woke` is known only once the night's sleep interruptions are (nil live).
     static func eventRecord(_ e: DetectedEvent, woke: Bool?) -> EventRecord {
-        var features: [String: String] = [:]
-        if e.kind == .artifact { features["cause"] = e.artifactCause.name }
-        if e.kind == .cramp && !e.isProvisional {
-            if let woke { features["woke"] = woke ? "true" : "false" }
-            features["accel_activity_after_g"] = String(format: "%.4f", e.accelActivityAfterG)
-        }
-        if (e.kind == .cramp || e.kind == .legMovement) && !e.isProvisional {
-            features["median_frequency_hz"] = String(format: "%.1f", e.medianFrequencyHz)
-        }
-        let json = features.isEmpty
-            ? nil
-            : String(decoding: (try? JSONSerialization.data(withJSONObject: features,
-                                                            options: [.sortedKeys])) ?? Data(),
-                     as: UTF8.self)
         let emg = e.kind == .cramp || e.kind == .legMovement
+        let cramp = e.kind == .cramp && !e.isProvisional
         var record = EventRecord(kind: e.kind.rawValue, onsetSeconds: e.onsetSeconds,
                                  offsetSeconds: e.isProvisional ? e.onsetSeconds : e.offsetSeconds,
                                  channel: e.channel >= 0 ? e.channel : nil,
                                  peakMicrovolts: emg ? Double(e.peakAboveRestMicrovolts) : nil,
                                  meanMicrovolts: emg ? Double(e.meanAboveRestMicrovolts) : nil,
                                  accelActivityG: Double(e.accelActivityG), confidence: Double(e.confidence),
-                                 featuresJSON: json)
+                                 woke: cramp ? woke : nil,
+                                 accelActivityAfterG: cramp ? Double(e.accelActivityAfterG) : nil,
+                                 medianFrequencyHz: emg && !e.isProvisional ? Double(e.medianFrequencyHz) : nil,
+                                 artifactCause: e.kind == .artifact ? e.artifactCause.name : nil)
         record.provisional = e.isProvisional
         return record
     }

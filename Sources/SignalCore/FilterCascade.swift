@@ -67,6 +67,13 @@ struct FilterCascade: ~Copyable {
         notchCount = min(design.count, room)
     }
 
+    /// Whether every section's state is finite (checked after each block: one sum per section).
+    var isFinite: Bool {
+        var sum = SIMD4<Float>.zero
+        for k in 0..<(bandCount + notchCount) { sum += sections[k].z1 + sections[k].z2 }
+        return sum.x.isFinite && sum.y.isFinite && sum.z.isFinite && sum.w.isFinite
+    }
+
     /// Restarts every section from zero state (after a gap).
     func reset() {
         for k in sections.indices { sections[k].reset() }

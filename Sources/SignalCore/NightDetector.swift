@@ -29,6 +29,11 @@ public final class NightDetector {
 
     // The signal chain, all channels at once: lane c of every SIMD4 is EMG channel c.
     var filters: FilterCascade
+    /// A block of input with values past `SampleLimits`, clipped before it reaches the filters.
+    let clippedInput = Block<Float>(repeating: 0, count: FilterCascade.blockCapacity * 4)
+    /// Blocks after which a filter's state was no longer finite, so the cascade was restarted (should stay 0:
+    /// inputs are clipped first; counted so a test and the bench can tell).
+    public private(set) var filterResets = 0
     let envRing = Ring<SIMD4<Double>>(repeating: .zero, capacity: 256)  // tick energies, for the RMS window
     var sums = TickSums()
     var motion: MotionLevel
@@ -101,6 +106,25 @@ public final class NightDetector {
         }
     }
 
+    /// `n` lost accelerometer samples, as `n` calls of `addToEpoch(NaN)` would count them, but in a few steps
+    /// whatever `n` is: a gap costs one record, not a loop over its samples.
+    func addLostToEpochs(_ n: Int) {
+        let size = Self.epochSeconds * accelRateHz
+        guard size > 0 else { return }
+        var left = n
+        if epochFill > 0 {
+            let take = min(left, size - epochFill - 1)
+            epochFill += take
+            left -= take
+            guard left > 0 else { return }
+            addToEpoch(SIMD3(repeating: .nan))  // ends the epoch as the sample-by-sample count would have
+            left -= 1
+        }
+        let whole = left / size
+        zAngleEpochs.append(contentsOf: repeatElement(Float.nan, count: whole))
+        epochFill = left - whole * size  // no sample of the new epoch was present
+    }
+
     // The state machines, and (optionally) a log of every tick for threshold sweeps.
     public let machines: TickDetector
     public var tickLog: TickLog?
@@ -134,7 +158,8 @@ public final class NightDetector {
         self.accelRateHz = accelRateHz
         self.emgChannels = emgChannels
         self.accelAxes = accelAxes
-        self.clipLevelMicrovolts = clipLevelMicrovolts
+        // Values clipped to `SampleLimits` must read as clipping whatever rail the device states.
+        self.clipLevelMicrovolts = min(clipLevelMicrovolts, SampleLimits.emgMicrovolts)
         let fs = filterRateHz
         samplesPerTick = max(1, Int((Double(sampleRateHz) * 0.01).rounded()))
         tickSeconds = Double(samplesPerTick) / Double(sampleRateHz)
@@ -222,7 +247,7 @@ public final class NightDetector {
         if accelAxes == 3 {
             let m = accelSamples.count / 3
             for j in 0..<m {
-                let a = SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2])
+                let a = SampleLimits.clip(SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2]))
                 let v = accel.push(a)
                 accelHistory[accelSampleIndex] = v
                 addToEpoch(a)
@@ -237,7 +262,7 @@ public final class NightDetector {
     private func processAccelerometerOnly(_ accelSamples: UnsafeBufferPointer<Float>, events: inout EventBuffer) {
         let m = accelSamples.count / 3
         for j in 0..<m {
-            let a = SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2])
+            let a = SampleLimits.clip(SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2]))
             let v = accel.push(a)
             accelHistory[accelSampleIndex] = v
             addToEpoch(a)
@@ -258,10 +283,30 @@ public final class NightDetector {
         var offset = 0
         while offset < total {
             let n = min(FilterCascade.blockCapacity, total - offset)
-            filters.run(emg.baseAddress! + (start + offset) * channels, count: n, channels: channels, kernel: wavefront)
+            var p = emg.baseAddress! + (start + offset) * channels
+            if !SampleLimits.allWithin(p, count: n * channels, limit: SampleLimits.emgMicrovolts) {
+                for k in 0..<(n * channels) { clippedInput[k] = SampleLimits.clip(p[k], limit: SampleLimits.emgMicrovolts) }
+                p = UnsafePointer(clippedInput.base)
+            }
+            filters.run(p, count: n, channels: channels, kernel: wavefront)
+            if !filters.isFinite { restartFilters(count: n) }
             processFilteredBlock(count: n, events: &events)
             offset += n
         }
+    }
+
+    /// Defence in depth: a filter whose state is no longer finite would stay so for the rest of the night. The
+    /// cascade restarts from zero, and the block is handed on as clipped (input at the clip level, nothing through
+    /// the filters), so that stretch becomes a clipping artifact and detection carries on after it.
+    private func restartFilters(count n: Int) {
+        filters.reset()
+        let rail = SIMD4<Float>(repeating: clipLevelMicrovolts)
+        for i in 0..<n {
+            filters.input[i] = rail
+            filters.banded[i] = .zero
+            filters.output[i] = .zero
+        }
+        filterResets += 1
     }
 
     /// Per sample of a filtered block: clipping, the energies of the tick, the spectrum ring; per tick, its features.
@@ -414,7 +459,7 @@ public final class NightDetector {
         tickFill = emgSampleIndex % samplesPerTick
         resolvedTicks = producedTicks
         accel.reset()
-        for _ in 0..<max(0, accelSamples) { addToEpoch(SIMD3(repeating: .nan)) }  // lost: the epochs say so
+        addLostToEpochs(max(0, accelSamples))
         accelSampleIndex += max(0, accelSamples)
         // Let the filters settle for half a second before detecting again.
         machines.restart(endTick: endTick, resumeTick: producedTicks, settleTicks: settleTicks, into: &events)

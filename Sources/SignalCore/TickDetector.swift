@@ -48,6 +48,9 @@ public final class TickDetector {
     var baselines: [RestingBaseline]
     var secondEnvelopeSum: [Float]
     var secondTicks = 0
+    /// Ticks of the current second that passed before it began (a gap ended inside that second): its means are
+    /// over the rest, and it still ends on the whole second, so events after a gap keep their true times.
+    var secondTicksMissed = 0
     var secondClean: [Bool]
     var blankUntilTick = 0
     var episode = Episode.idle
@@ -124,7 +127,8 @@ public final class TickDetector {
             secondEnvelopeSum[c] = 0
             secondClean[c] = true
         }
-        secondTicks = 0
+        secondTicks = resumeTick % ticksPerSecond
+        secondTicksMissed = secondTicks
         secondMaxActivity = 0
         blankUntilTick = resumeTick + settleTicks
         secondIndex = resumeTick / ticksPerSecond
@@ -187,9 +191,10 @@ public final class TickDetector {
         secondTicks += 1
         if secondTicks == ticksPerSecond {
             // One point per second for the night's timeline: the strongest channel's mean envelope above rest.
+            let ticks = Float(ticksPerSecond - secondTicksMissed)
             var strongest: Float = 0
             for c in 0..<emgChannels {
-                strongest = max(strongest, secondEnvelopeSum[c] / Float(ticksPerSecond) - baselines[c].value)
+                strongest = max(strongest, secondEnvelopeSum[c] / ticks - baselines[c].value)
             }
             while traceEnvelope.count < secondIndex { traceEnvelope.append(.nan); traceActivity.append(.nan) }
             traceEnvelope.append(emgChannels > 0 ? strongest : .nan)  // no EMG: nothing measured, not "at rest"
@@ -197,7 +202,7 @@ public final class TickDetector {
             for c in 0..<emgChannels {
                 if secondClean[c] && t >= blankUntilTick - ticksPerSecond / 2
                     || (secondClean[c] && !baselines[c].isReady) {
-                    baselines[c].push(secondEnvelopeSum[c] / Float(ticksPerSecond))
+                    baselines[c].push(secondEnvelopeSum[c] / ticks)
                 }
                 secondEnvelopeSum[c] = 0
                 secondClean[c] = true
@@ -208,6 +213,7 @@ public final class TickDetector {
             }
             secondMaxActivity = 0
             secondTicks = 0
+            secondTicksMissed = 0
             secondIndex += 1
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Journal
+import Recordings
 import CrampwatchJSON
 import Exports
 import Ingest
@@ -25,13 +26,11 @@ struct DetectorOptions: ParsableArguments {
 
     func resolve(journalPath: String) throws -> DetectorConfiguration {
         if let configFile {
+            let text = try TextFile.read(path: configFile, what: "the detector configuration")
             do {
-                return try JSONDecoder()
-                    .decode(DetectorConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: configFile)))
+                return try JSONDecoder().decode(DetectorConfiguration.self, from: Data(text.utf8))
             } catch let error as DecodingError {
                 throw ReplayError("\(configFile): not a usable detector configuration: \(describe(error))")
-            } catch {
-                throw ReplayError("\(configFile): cannot read it: \((error as NSError).localizedDescription)")
             }
         }
         if let configName {
@@ -92,7 +91,7 @@ struct ConfigCommand: ParsableCommand {
             }
             let c: DetectorConfiguration
             do { c = try detector.resolve(journalPath: journal.resolvedPath) } catch {
-                complain("\(error)")
+                complain(error)
                 throw Exit.failure
             }
             if json {

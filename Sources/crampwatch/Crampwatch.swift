@@ -25,13 +25,23 @@ struct Crampwatch: ParsableCommand {
     static func main() {
         // Health data: nothing we create is readable by others.
         umask(0o077)
+        var command: ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)  // usage, help and version, as the argument parser words them
+        }
+        do {
             try command.run()
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
+        } catch where error is ValidationError || error is CleanExit
+                        || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            exit(withError: error)  // --help (run by the parser's own help command) and usage errors
         } catch {
-            exit(withError: error)
+            // Anything a command did not catch itself: one line in words, never a raw Swift error.
+            complain(error)
+            Foundation.exit(Exit.failure.rawValue)
         }
     }
 }
@@ -56,14 +66,71 @@ enum Exit {
 
 /// One line on stderr, for a person.
 func complain(_ message: String) {
-    FileHandle.standardError.write(Data("crampwatch: \(message)\n".utf8))
+    let line = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+    FileHandle.standardError.write(Data("crampwatch: \(line)\n".utf8))
 }
 
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    FileHandle.standardOutput.write(try encoder.encode(value))
+/// An error as one line for a person: ours say what happened and where; one from Foundation or the standard
+/// library is put in plain words, never shown as its raw Swift description.
+func complain(_ error: Error, _ context: String? = nil) {
+    complain((context.map { "\($0): " } ?? "") + words(for: error))
+}
+
+func words(for error: Error) -> String {
+    if let e = error as? CocoaError { return fileWords(e) }
+    if let e = error as? DecodingError { return "the JSON cannot be read (\(describe(e)))" }
+    if error is EncodingError {
+        return "a value could not be written as JSON (a number that is not finite?); please report this"
+    }
+    let type = String(reflecting: Swift.type(of: error))
+    if type.hasPrefix("Foundation.") || type.hasPrefix("Swift.") || type.hasPrefix("__C.") {
+        return "an unexpected problem (\(type)); please report it with the command you ran"
+    }
+    return "\(error)"
+}
+
+/// A Foundation file error in words.
+private func fileWords(_ e: CocoaError) -> String {
+    let path = (e.userInfo[NSFilePathErrorKey] as? String).map { "\($0): " } ?? ""
+    switch e.code {
+    case .fileNoSuchFile, .fileReadNoSuchFile: return path + "no such file; check the path"
+    case .fileReadNoPermission, .fileWriteNoPermission: return path + "permission denied; check who owns it"
+    case .fileWriteOutOfSpace: return path + "the disk is full; free some space and try again"
+    case .fileReadInapplicableStringEncoding, .fileReadUnknownStringEncoding:
+        return path + "not UTF-8 text; save it as UTF-8"
+    case .fileWriteFileExists: return path + "already exists; give another name"
+    default: return path + "cannot be read or written (file error \(e.code.rawValue))"
+    }
+}
+
+/// One JSON object on stdout, as every command prints it for scripts.
+func printJSON<T: Encodable>(_ value: T, snakeCase: Bool = false) throws {
+    FileHandle.standardOutput.write(try isoJSON(value, snakeCase: snakeCase))
     FileHandle.standardOutput.write(Data("\n".utf8))
+}
+
+/// JSON as every command writes it: sorted keys, times in ISO 8601 with the local offset
+/// ("2026-11-24T23:10:00+01:00"), and a number that is not finite (a journal row changed by hand) as the string
+/// "inf", "-inf" or "nan" instead of a failure.
+func isoJSON<T: Encodable>(_ value: T, snakeCase: Bool = false) throws -> Data {
+    let encoder = JSONEncoder()
+    if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .custom { date, encoder in
+        var c = encoder.singleValueContainer()
+        try c.encode(isoLocalTime(date))
+    }
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                  nan: "nan")
+    return try encoder.encode(value)
+}
+
+/// A moment in ISO 8601 with this machine's offset from UTC.
+func isoLocalTime(_ date: Date) -> String {
+    let f = ISO8601DateFormatter()
+    f.timeZone = .current
+    f.formatOptions = [.withInternetDateTime]
+    return f.string(from: date)
 }
 
 var stderrIsTerminal: Bool { isatty(2) != 0 }

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import NightAnalysis
 import Journal
+import Recordings
 import Reports
+import Sessions
 
 /// A cramp written on the command line: `HH:mm,leg,pain`.
 struct CrampNote {
@@ -183,7 +186,7 @@ extension JournalCommand.Diary {
             do {
                 saved = try j.amendDiary(entry, cramps: reports)
             } catch {
-                complain("\(error)")
+                complain(error)
                 throw Exit.failure
             }
             if json {
@@ -236,7 +239,7 @@ extension JournalCommand.Diary {
                 try j.saveSelfReportedCramp(SelfReportedCramp(time: Self.parse(time)!, leg: leg, pain: pain,
                                                               durationMinutes: duration, notes: notes))
             } catch {
-                complain("\(error)")
+                complain(error)
                 throw Exit.failure
             }
             print("Cramp at \(time) (\(leg) leg, pain \(pain)/10) written down.")
@@ -308,20 +311,20 @@ func clockText(_ d: Date) -> String {
 
 func factorText(_ e: DiaryEntry) -> String {
     var p: [String] = []
-    if let v = e.magnesiumMg { p.append("magnesium \(Int(v)) mg" + (e.magnesiumForm.map { " (\($0))" } ?? "")) }
-    if let v = e.calciumMg { p.append("calcium \(Int(v)) mg") }
-    if let v = e.potassiumMg { p.append("potassium \(Int(v)) mg") }
-    if let v = e.vitaminDIU { p.append("vitamin D \(Int(v)) IU") }
-    if let v = e.fluidsMl { p.append("fluids \(Int(v)) ml") }
-    if let v = e.caffeineMg { p.append("caffeine \(Int(v)) mg") }
-    if let v = e.alcoholUnits { p.append("alcohol \(v.formatted()) units") }
-    if let v = e.exerciseMinutes { p.append("exercise \(Int(v)) min") }
+    if let v = e.magnesiumMg { p.append("magnesium \(Words.whole(v)) mg" + (e.magnesiumForm.map { " (\($0))" } ?? "")) }
+    if let v = e.calciumMg { p.append("calcium \(Words.whole(v)) mg") }
+    if let v = e.potassiumMg { p.append("potassium \(Words.whole(v)) mg") }
+    if let v = e.vitaminDIU { p.append("vitamin D \(Words.whole(v)) IU") }
+    if let v = e.fluidsMl { p.append("fluids \(Words.whole(v)) ml") }
+    if let v = e.caffeineMg { p.append("caffeine \(Words.whole(v)) mg") }
+    if let v = e.alcoholUnits { p.append("alcohol " + Words.amount(v, "unit")) }
+    if let v = e.exerciseMinutes { p.append("exercise \(Words.whole(v)) min") }
     if let v = e.stretchedBeforeBed { p.append(v ? "stretched" : "no stretching") }
     if let v = e.stress { p.append("stress \(v)/10") }
     if let v = e.bedtime { p.append("bed \(v)") }
     if let v = e.wakeTime { p.append("up \(v)") }
     if let v = e.lateMeal { p.append(v ? "late meal" : "no late meal") }
-    if let v = e.screensMinutesBeforeBed { p.append("screens \(Int(v)) min") }
+    if let v = e.screensMinutesBeforeBed { p.append("screens \(Words.whole(v)) min") }
     return p.isEmpty ? "(no factors)" : p.joined(separator: ", ")
 }
 
@@ -360,9 +363,9 @@ extension JournalCommand {
         func run() throws {
             let text: String
             do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
+                text = try TextFile.read(path: file, what: "the labels file")
             } catch {
-                complain("\(file): cannot read it as UTF-8 text: \(error.localizedDescription)")
+                complain(error)
                 throw Exit.failure
             }
             var labels: [ReferenceAnnotationRecord] = []
@@ -385,7 +388,7 @@ extension JournalCommand {
             do {
                 try j.saveAnnotations(labels, night: night, source: name)
             } catch {
-                complain("\(error)")
+                complain(error)
                 throw Exit.failure
             }
             print("Imported \(labels.count) label\(labels.count == 1 ? "" : "s") for night \(night) from \(name).")

@@ -172,7 +172,7 @@ func openJournal(_ options: JournalOptions) throws -> Journal {
         try NightStore.fillMissingFigures(in: j)
         return j
     } catch {
-        complain("\(error)")
+        complain(error)
         throw Exit.failure
     }
 }
@@ -195,6 +195,8 @@ struct NightRow: Encodable {
     var truncated_at_byte: Int64?
     var status: String
     var clock_drift_ppm: Double?
+    /// The mains frequency the night was filtered at (nil: saved before it was kept).
+    var mains_hz: Int?
     var counts: [String: Int]
     /// The night's figures as the night analysis computed them (the `summary` of `replay --json`).
     var figures: NightSummary?
@@ -203,8 +205,10 @@ struct NightRow: Encodable {
         source = n.source
         frames_received = n.framesReceived; frames_lost = n.framesLost; corrupt_frames = n.corruptFrames
         truncated_at_byte = n.truncatedAtByte
-        status = n.status; clock_drift_ppm = n.clockDriftPPM
-        self.counts = counts
+        status = n.status; clock_drift_ppm = n.clockDriftPPM; mains_hz = n.mainsHz
+        // Every kind is present, a zero as 0: a tool should not have to know which kinds can be missing.
+        self.counts = Dictionary(uniqueKeysWithValues: ["cramp", "leg_movement", "sleep_interruption", "artifact"]
+                                     .map { ($0, 0) }).merging(counts) { $1 }
         self.figures = figures.map(NightStore.summary)
     }
 }
@@ -222,12 +226,17 @@ struct EventRow: Encodable {
     var peak_uv: Double?
     var mean_uv: Double?
     var confidence: Double
-    var features: String?
+    var woke: Bool?
+    var accel_activity_after_g: Double?
+    var median_frequency_hz: Double?
+    var cause: String?
     var provisional: Bool
     init(_ e: EventRecord) {
         kind = e.kind; onset_s = e.onsetSeconds; offset_s = e.offsetSeconds; channel = e.channel
         peak_uv = e.peakMicrovolts
-        mean_uv = e.meanMicrovolts; confidence = e.confidence; features = e.featuresJSON; provisional = e.provisional
+        mean_uv = e.meanMicrovolts; confidence = e.confidence; provisional = e.provisional
+        woke = e.woke; accel_activity_after_g = e.accelActivityAfterG; median_frequency_hz = e.medianFrequencyHz
+        cause = e.artifactCause
     }
 }
 
@@ -265,8 +274,10 @@ func printEventTable(_ n: NightRecord, _ events: [EventRecord], _ gaps: [GapReco
     var rows: [(Double, String)] = events.map { e in
         var details: [String] = []
         if let ch = e.channel { details.append("channel \(ch + 1)") }
-        if let p = e.peakMicrovolts { details.append("peak \(Int(p)) µV") }
-        if let f = e.featuresJSON { details.append(f) }
+        if let p = e.peakMicrovolts { details.append("peak \(Words.whole(p)) µV") }
+        if let w = e.woke { details.append(w ? "woke you" : "did not wake you") }
+        if let f = e.medianFrequencyHz { details.append("median \(Words.number(f)) Hz") }
+        if let c = e.artifactCause { details.append(c.replacingOccurrences(of: "_", with: " ")) }
         let cells = [pad(e.kind, 19), pad(clock(e.onsetSeconds, n.startedAt), 9),
                      pad(clock(e.offsetSeconds, n.startedAt), 9),
                      pad(duration(e.offsetSeconds - e.onsetSeconds), 10), details.joined(separator: ", ")]

@@ -95,13 +95,13 @@ extension Crampwatch {
             let console = LiveConsole(statusLine: !json && !noStatus && isatty(STDOUT_FILENO) == 1, linesToStderr: json)
             let config: DetectorConfiguration
             do { config = try detector.resolve(journalPath: journal.resolvedPath) } catch {
-                complain("\(error)")
+                complain(error)
                 throw Exit.failure
             }
             let liveJournal = try openJournal(console)
             let capture: CaptureFile
             do { capture = try CaptureFile(path: capturePath(Date()), fsyncIntervalSeconds: fsyncInterval) } catch {
-                complain("\(error)")
+                complain(error)
                 throw Exit.failure
             }
             guard let reader = try connect(capturePath: capture.path, console: console, onFailure: capture.discard)
@@ -126,7 +126,7 @@ extension Crampwatch {
             if stopSignal != 0 { console.log("stopping (signal)") }
             let outcome: LiveSession.Outcome
             do { outcome = try session.finish() } catch {
-                complain("\(error)")
+                complain(error)
                 throw Exit.failure
             }
             if let exporter, exporter.writer != nil {
@@ -159,7 +159,7 @@ extension Crampwatch {
                 for outcome in try LiveNightRecovery.recover(journal: j) { console.log(outcome.message) }
                 return j
             } catch {
-                complain("\(error)")
+                complain(error)
                 complain("cannot use the journal, so nothing would be saved. Fix the problem above, or run with "
                          + "--no-journal to record the capture only.")
                 throw Exit.failure
@@ -206,7 +206,7 @@ extension Crampwatch {
                 }
             } catch {
                 onFailure()
-                complain("cannot start monitoring: \(error)")
+                complain(error, "cannot start monitoring")
                 throw Exit.failure
             }
             return reader

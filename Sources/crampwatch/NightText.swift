@@ -2,6 +2,7 @@ import DeviceProtocol
 import Foundation
 import Ingest
 import NightAnalysis
+import Sessions
 import SignalCore
 
 /// A night in words, as `replay` and `monitor` print it: every figure from the night's summary.
@@ -46,7 +47,7 @@ enum NightText {
         for c in cramps {
             let woke = NightSummary.woke(c, wakes)
             lines.append("    \(clock(c.onsetSeconds, startedAt))  \(duration(c.durationSeconds)), "
-                         + "\(site(r.deviceInfo, c.channel)), peak \(Int(c.peakAboveRestMicrovolts)) µV above "
+                         + "\(site(r.deviceInfo, c.channel)), peak \(Words.whole(c.peakAboveRestMicrovolts)) µV above "
                          + "rest\(woke ? " — woke you" : "")")
         }
         return lines
@@ -54,7 +55,7 @@ enum NightText {
 
     static func sleep(_ s: NightSummary, startedAt: Date?) -> String {
         "  Sleep: \(duration(s.totalSleepSeconds)) asleep of \(duration(s.durationSeconds)) recorded (efficiency "
-        + "\(Int((s.sleepEfficiency * 100).rounded())) %), "
+        + "\(Words.percent(s.sleepEfficiency))), "
             + "\(s.awakenings) awakening\(s.awakenings == 1 ? "" : "s"), \(duration(s.wasoSeconds)) awake after "
             + "falling asleep"
             + (s.sleepWindowDetected ? "; sleep period \(clock(s.sleepWindowOnsetSeconds, startedAt))–"

@@ -75,7 +75,7 @@ struct Repair: ParsableCommand {
                 print("\(file): nothing to repair (\(r.recordsKept) data records, header agrees).")
             }
         } catch {
-            complain("\(error)")
+            complain(error)
             throw Exit.failure
         }
     }

@@ -33,7 +33,7 @@ extension JournalCommand {
             let j = try openJournal(journal)
             let outcomes: [LiveNightRecovery.Outcome]
             do { outcomes = try LiveNightRecovery.recover(journal: j) } catch {
-                complain("\(error)")
+                complain(error)
                 throw Exit.failure
             }
             if json {

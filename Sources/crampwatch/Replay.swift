@@ -30,6 +30,13 @@ struct Replay: ParsableCommand {
     @OptionGroup var journal: JournalOptions
     @Flag(name: .customLong("no-journal"), help: "Detect and print only; do not save the night.") var noJournal = false
     @Flag(help: "Print the night as one JSON object (for scripts).") var json = false
+    @Flag(help: ArgumentHelp("Analyse a recording already in the journal again, replacing that night's events and "
+                             + "figures in place (its number, diary and labels kept)."))
+    var replace = false
+    @Option(name: .customLong("min-night"),
+            help: ArgumentHelp("Shortest recording saved as a night, in minutes (default 10; 0 saves any). A shorter "
+                               + "one is detected and printed, not saved.", valueName: "minutes"))
+    var minNightMinutes: Double = 10
     @Option(help: ArgumentHelp("Wall-clock time the recording started (ISO 8601, e.g. 2026-11-24T23:10:00Z). Default: "
                                + "the start an EDF/BDF header gives, else estimated from the file's modification time.",
                                valueName: "time"))
@@ -63,6 +70,9 @@ struct Replay: ParsableCommand {
         if let start, ISO8601DateFormatter().date(from: start) == nil {
             throw ValidationError("--start must look like 2026-11-24T23:10:00Z (ISO 8601 with a time zone).")
         }
+        if !(0...1440).contains(minNightMinutes) {
+            throw ValidationError("--min-night must be between 0 and 1440 minutes.")
+        }
         if let minCramp, !(1...600).contains(minCramp) {
             throw ValidationError("--min-cramp must be between 1 and 600 seconds.")
         }
@@ -79,10 +89,24 @@ struct Replay: ParsableCommand {
     func run() throws {
         var config: DetectorConfiguration
         do { config = try detector.resolve(journalPath: journal.resolvedPath) } catch {
-            complain("\(error)")
+            complain(error)
             throw Exit.failure
         }
         if let minCramp { config.crampMinSeconds = minCramp }
+        var content: String?
+        if !noJournal {
+            do {
+                try Journal.checkUsable(path: journal.resolvedPath)
+                content = try RecordingIdentity.sha256(path: file)
+            } catch {
+                complain(error)
+                throw Exit.failure
+            }
+            if let content, !replace, let night = Journal.nightID(path: journal.resolvedPath, recordingSHA256: content) {
+                try sayAlreadySaved(night)
+                return
+            }
+        }
         let showProgress = !json && stderrIsTerminal
         var replayer = Replayer(configuration: config, progress: showProgress ? { f in
             FileHandle.standardError.write(Data(("\rreplaying \((file as NSString).lastPathComponent) … "
@@ -100,13 +124,13 @@ struct Replay: ParsableCommand {
             result = try replayer.replay(path: file)
         } catch {
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            complain("\(error)")
+            complain(error)
             throw Exit.failure
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if let note = result.repairNote { complain(note) }
         let (startedAt, startSource) = nightStart(result)
-        let nightID = try save(result, startedAt: startedAt, startSource: startSource)
+        let nightID = try save(result, startedAt: startedAt, startSource: startSource, content: content)
         if let exporter, start == nil, let startedAt {
             // The true start is known only now: put it in the written file's header.
             try? EDFWriter.setStart(path: exporter.path,
@@ -141,13 +165,33 @@ struct Replay: ParsableCommand {
         return (nil, "unknown")
     }
 
-    func save(_ result: NightResult, startedAt: Date?, startSource: String) throws -> Int64? {
+    /// The recording is a night of the journal already: nothing is analysed or changed.
+    func sayAlreadySaved(_ night: Int64) throws {
+        if json {
+            try printJSON(["already_saved": "true", "night_id": String(night), "journal": journal.resolvedPath])
+        } else {
+            print("\(file) is already in \(journal.resolvedPath) as night \(night) (the same bytes); nothing was "
+                  + "changed. See it with `crampwatch journal show \(night)`, or give --replace to analyse it again.")
+        }
+    }
+
+    func save(_ result: NightResult, startedAt: Date?, startSource: String, content: String?) throws -> Int64? {
         guard !noJournal else { return nil }
+        // A few minutes of signal (a test of the electrodes, a file cut short) is not a night: saved, it would
+        // count as a cramp-free night in every report.
+        guard result.durationSeconds >= minNightMinutes * 60 else {
+            complain("\(file): only \(duration(result.durationSeconds)) recorded, under the "
+                     + "\(Words.whole(minNightMinutes)) min a night needs, so it was not saved in the journal; give "
+                     + "--min-night 0 to save it anyway")
+            return nil
+        }
         do {
             let j = try Journal(path: journal.resolvedPath)
-            return try NightStore.save(result, to: j, source: "replay", startedAt: startedAt, startSource: startSource)
+            let replacing = replace ? content.flatMap { try? j.nightID(recordingSHA256: $0) } : nil
+            return try NightStore.save(result, to: j, source: "replay", startedAt: startedAt, startSource: startSource,
+                                       contentSHA256: content, replacing: replacing)
         } catch {
-            complain("\(error)")
+            complain(error)
             complain("the night was detected but NOT saved; the events are printed below.")
             print(NightText.lines(result, nightID: nil, startedAt: startedAt, journalPath: journal.resolvedPath)
                       .joined(separator: "\n"))
@@ -160,7 +204,7 @@ struct Replay: ParsableCommand {
             do {
                 try writeEvents(result, to: exportEvents)
             } catch {
-                complain("\(exportEvents): cannot write the events: \(error)")
+                complain(error, "\(exportEvents): cannot write the events")
                 throw Exit.failure
             }
         }

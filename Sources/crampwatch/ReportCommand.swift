@@ -3,28 +3,15 @@ import Foundation
 import Journal
 import Reports
 
-/// JSON with ISO 8601 dates and snake_case keys, like `replay --json` (for the diary and report commands).
-func printISOJSON<T: Encodable>(_ value: T) throws {
-    FileHandle.standardOutput.write(try isoJSON(value, snakeCase: true))
-    FileHandle.standardOutput.write(Data("\n".utf8))
-}
-
-func isoJSON<T: Encodable>(_ value: T, snakeCase: Bool = false) throws -> Data {
-    let encoder = JSONEncoder()
-    if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                  nan: "nan")
-    return try encoder.encode(value)
-}
+/// JSON with snake_case keys, like `replay --json` (for the diary and report commands).
+func printISOJSON<T: Encodable>(_ value: T) throws { try printJSON(value, snakeCase: true) }
 
 /// Writes a file only its owner can read.
 func writePrivate(_ data: Data, to path: String) throws {
     do {
         try ReportFile.write(String(decoding: data, as: UTF8.self), to: path)
     } catch {
-        complain("\(error)")
+        complain(error)
         throw Exit.failure
     }
 }
@@ -72,7 +59,7 @@ extension JournalCommand {
                     data = try isoJSON(object) + Data("\n".utf8)
                 }
             } catch {
-                complain("\(error)")
+                complain(error)
                 throw Exit.failure
             }
             if let out {
@@ -122,7 +109,7 @@ func finishReport<T: Encodable>(_ html: String, _ options: ReportOptions, defaul
     do {
         try ReportFile.write(html, to: path)
     } catch {
-        complain("\(error)")
+        complain(error)
         throw Exit.failure
     }
     if options.json {
@@ -137,7 +124,7 @@ func loadSnapshot(_ options: JournalOptions) throws -> (Journal, JournalSnapshot
     do {
         return (j, try JournalSnapshot(journal: j))
     } catch {
-        complain("\(error)")
+        complain(error)
         throw Exit.failure
     }
 }
@@ -157,7 +144,7 @@ struct NightReportCommand: ParsableCommand {
         do {
             html = try NightReport.render(snapshot: s, journal: j, night: night)
         } catch {
-            complain("\(error)")
+            complain(error)
             throw Exit.failure
         }
         try finishReport(html, options, defaultName: "crampwatch-night-\(night).html", numbers: s.night(night)
@@ -233,18 +220,23 @@ struct TrendReportCommand: ParsableCommand {
     }
 }
 
+extension Paper: ExpressibleByArgument {}
+
 struct ClinicianReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "clinician",
                                                     abstract: "One printable page for your doctor: how often, how "
                                                               + "long, how disruptive, and the signs worth a visit.")
     @OptionGroup var range: RangeOptions
     @Option(help: ArgumentHelp("A line naming you, printed at the top.", valueName: "text")) var name: String?
+    @Option(help: ArgumentHelp("The paper it is printed on: a4 or letter (default: the printer's; the page fits "
+                               + "either).", valueName: "paper")) var paper: Paper?
     @OptionGroup var journal: JournalOptions
     @OptionGroup var options: ReportOptions
 
     func run() throws {
         let (_, s) = try loadSnapshot(journal)
-        try finishReport(ClinicianReport.render(snapshot: s, from: range.from, to: range.to, patient: name), options,
+        try finishReport(ClinicianReport.render(snapshot: s, from: range.from, to: range.to, patient: name,
+                                                paper: paper), options,
                          defaultName: "crampwatch-clinician.html",
                          numbers: ClinicianSummary.compute(s, from: range.from, to: range.to))
     }

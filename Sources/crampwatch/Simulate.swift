@@ -84,7 +84,7 @@ struct Simulate: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             try PrivateFile.write(path: out + "/simulation.json", try encoder.encode(report))
         } catch {
-            complain("could not simulate into \(out): \(error)")
+            complain(error, "could not simulate into \(out)")
             throw Exit.failure
         }
         if json {

@@ -73,6 +73,12 @@ struct Validate: ParsableCommand {
                                                           options: .regularExpression)
                                 : labels[i])
         }
+        // The default labels file is a guess: when it is not there, say how to give one.
+        for input in inputs where labels.isEmpty && !FileManager.default.fileExists(atPath: input.labelsPath) {
+            complain("\(input.recordingPath): no labels.csv beside it (looked for \(input.labelsPath)); give the "
+                     + "labels file with --labels")
+            throw Exit.failure
+        }
         do {
             let base = try detector.resolve(journalPath: journal.resolvedPath)
             if sweeps.isEmpty {
@@ -128,7 +134,7 @@ struct Validate: ParsableCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            complain("\(error)")
+            complain(error)
             throw Exit.failure
         }
     }
@@ -258,6 +264,6 @@ struct Validate: ParsableCommand {
     }
 }
 
-func pct(_ x: Double?) -> String { x.map { "\(Int(($0 * 100).rounded())) %" } ?? "–" }
+func pct(_ x: Double?) -> String { x.map(Words.percent) ?? "–" }
 func format2(_ x: Double) -> String { String(format: "%.2f", x) }
-func trimmed(_ x: Double) -> String { x == x.rounded() ? "\(Int(x))" : "\(x)" }
+func trimmed(_ x: Double) -> String { x == x.rounded() ? Words.whole(x) : "\(x)" }

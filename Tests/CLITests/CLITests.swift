@@ -66,7 +66,7 @@ import Testing
         let path = TemporaryFolder.path("cut.cwcap")
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let journal = TemporaryFolder.path("j.sqlite")
-        let r = try await CLI.run(["replay", path, "--journal", journal])
+        let r = try await CLI.run(["replay", path, "--journal", journal, "--min-night", "0"])
         #expect(r.status == 3)
         #expect(r.stderr.split(separator: "\n").count == 1)
         #expect(r.stderr.contains(path) && r.stderr.contains("byte offset"))

@@ -43,7 +43,8 @@ import Testing
         let journal = TemporaryFolder.path("j.sqlite")
         for (night, start) in [("night-a", "2026-11-24T23:10:00Z"), ("night-b-faulty", "2026-11-22T22:40:00Z"),
                                ("night-c-60hz", "2026-11-23T23:00:00Z")] {
-            let r = try await CLI.run(["replay", Repository.night(night), "--journal", journal, "--start", start])
+            let r = try await CLI.run(["replay", Repository.night(night), "--journal", journal, "--start", start,
+                                       "--min-night", "0"])
             #expect(r.status == 0, "\(r.stderr)")
         }
         let list = try await CLI.run(["journal", "nights", "--journal", journal, "--json"])

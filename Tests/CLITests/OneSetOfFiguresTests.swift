@@ -13,7 +13,7 @@ import Testing
     func sleepEfficiencyAndAwakeningsAgreeEverywhere(night: String) async throws {
         let journal = TemporaryFolder.path("j.sqlite")
         let capture = Repository.night(night)
-        let replay = try await CLI.run(["replay", capture, "--journal", journal, "--json"])
+        let replay = try await CLI.run(["replay", capture, "--journal", journal, "--json", "--min-night", "0"])
         #expect(replay.status == 0, "\(replay.stderr)")
         let summary = try #require(try object(replay.stdout)["summary"] as? [String: Any])
         let efficiency = try #require(summary["sleep_efficiency"] as? Double)

@@ -15,7 +15,7 @@ import Testing
                                 corruptFrames: 0,
                                 truncatedAtByte: nil, createdAt: Date())
         let events = [EventRecord(kind: "cramp", onsetSeconds: 100, offsetSeconds: 130, channel: 1, peakMicrovolts: 200,
-                                  meanMicrovolts: 90, accelActivityG: 0.01, confidence: 0.9, featuresJSON: nil)]
+                                  meanMicrovolts: 90, accelActivityG: 0.01, confidence: 0.9)]
         let gaps = [GapRecord(onsetSeconds: 50, offsetSeconds: 50.1, framesLost: 3, firstLostSequence: 77,
                               emgSamplesLost: 96,
                               reason: "frames lost in transit")]

@@ -15,7 +15,7 @@ import Testing
                             createdAt: Date())
         return try j.saveNight(n, device: nil, recording: nil, events: [
             EventRecord(kind: "cramp", onsetSeconds: 100, offsetSeconds: 130, channel: 0, peakMicrovolts: 200,
-                        meanMicrovolts: 90, accelActivityG: 0, confidence: 1, featuresJSON: nil),
+                        meanMicrovolts: 90, accelActivityG: 0, confidence: 1),
         ], gaps: [])
     }
 
@@ -50,7 +50,8 @@ import Testing
         let j = try Journal(path: path)
         #expect(Journal.knownMigrations == ["v1-nights-events-gaps", "v2-diary-self-reports-traces",
                                             "v3-reference-annotations", "v4-live-nights", "v5-night-figures",
-                                            "v6-delete-cascades", "v7-capture-retention"])
+                                            "v6-delete-cascades", "v7-recording-content",
+                                            "v8-event-columns-night-mains", "v9-capture-retention"])
         let nights = try j.nights()
         #expect(nights.count == 1)
         #expect(nights[0].framesLost == 3 && nights[0].durationSeconds == 720)
@@ -62,7 +63,7 @@ import Testing
         try j.amendDiary(e)
         #expect(try j.diaryEntries().map(\.magnesiumMg) == [250])
         #expect(try fileMode(path) == 0o600)
-        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 7)
+        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 9)
         // Saved before figures were stored: the night analysis fills them in once
         // (Sessions.NightStore.fillMissingFigures).
         #expect(try j.nightsWithoutFigures().map(\.id) == [1])

@@ -24,9 +24,9 @@ import Testing
                                   accelRateHz: 100, mainsHz: 50, firstSeen: Date())
         let events = [
             EventRecord(kind: "cramp", onsetSeconds: 100, offsetSeconds: 130, channel: 1, peakMicrovolts: 200,
-                        meanMicrovolts: 90, accelActivityG: 0.01, confidence: 0.9, featuresJSON: nil),
+                        meanMicrovolts: 90, accelActivityG: 0.01, confidence: 0.9),
             EventRecord(kind: "leg_movement", onsetSeconds: 10, offsetSeconds: 12, channel: 0, peakMicrovolts: 30,
-                        meanMicrovolts: 15, accelActivityG: 0, confidence: 0.8, featuresJSON: nil),
+                        meanMicrovolts: 15, accelActivityG: 0, confidence: 0.8),
         ]
         let gaps = [GapRecord(onsetSeconds: 50, offsetSeconds: 50.1, framesLost: 3, firstLostSequence: 77,
                               emgSamplesLost: 96, reason: "frames lost in transit")]

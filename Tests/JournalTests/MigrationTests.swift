@@ -63,6 +63,36 @@ import Testing
         #expect(try columns("event", upTo: "v4-live-nights") == eventBefore + ["provisional"])
     }
 
+    @Test func recordingsGetTheirContentAndEventsTheirFeaturesAsColumns() throws {
+        #expect(try columns("recording", upTo: "v7-recording-content").last == "contentSHA256")
+        // v8: an event's features, once a JSON string of strings, become typed columns with the same values.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cw-migrations-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let q = try DatabaseQueue(path: folder.appendingPathComponent("journal.sqlite").path)
+        try Journal.migrator.migrate(q, upTo: "v7-recording-content")
+        try q.write { db in
+            try db.execute(sql: "INSERT INTO night (startSource, durationSeconds, source, framesReceived, framesLost, "
+                                + "corruptFrames, createdAt) VALUES ('user', 600, 'replay', 1, 0, 0, '2026-12-01')")
+            for features in [#"{"woke":"true","accel_activity_after_g":"0.1391","median_frequency_hz":"174.3"}"#,
+                             #"{"cause":"flat_line"}"#, "not json"] {
+                try db.execute(sql: "INSERT INTO event (nightId, kind, onsetSeconds, offsetSeconds, confidence, "
+                                    + "featuresJSON) VALUES (1, 'cramp', 1, 2, 1, ?)", arguments: [features])
+            }
+        }
+        try Journal.migrator.migrate(q)
+        let rows = try q.read { db in
+            try Row.fetchAll(db, sql: "SELECT woke, accelActivityAfterG, medianFrequencyHz, artifactCause FROM event")
+        }
+        #expect(rows[0]["woke"] as Bool? == true && rows[0]["accelActivityAfterG"] as Double? == 0.1391)
+        #expect(rows[0]["medianFrequencyHz"] as Double? == 174.3 && rows[0]["artifactCause"] as String? == nil)
+        #expect(rows[1]["artifactCause"] as String? == "flat_line" && rows[1]["woke"] as Bool? == nil)
+        #expect(rows[2]["woke"] as Bool? == nil && rows[2]["medianFrequencyHz"] as Double? == nil)
+        let eventColumns = try q.read { db in try db.columns(in: "event").map(\.name) }
+        #expect(!eventColumns.contains("featuresJSON"))
+        #expect(try q.read { db in try db.columns(in: "night").map(\.name) }.last == "mainsHz")
+    }
+
     @Test func theSchemaAfterEveryMigrationIsTheShippedOne() throws {
         let got = try schema(upTo: "v4-live-nights")
         for (name, sql) in Self.schemaAfterEveryMigration {

@@ -67,3 +67,30 @@ import Testing
         #expect(abs(r.offsetSeconds - (500 - 3600)) < 1e-6)
     }
 }
+
+/// The SHA-256 that names recordings and configurations: FIPS 180-4's vectors, fed in pieces of any size.
+@Suite struct SHA256Tests {
+    func digest(_ bytes: [UInt8], pieces: Int) -> String {
+        var h = SHA256()
+        var i = 0
+        var size = 1
+        while i < bytes.count {
+            let n = min(size, bytes.count - i)
+            bytes[i..<(i + n)].withUnsafeBytes { h.update($0) }
+            i += n
+            size = size % pieces + 1
+        }
+        return h.finish()
+    }
+
+    @Test(arguments: [1, 7, 63, 64, 65, 1000])
+    func knownVectorsWhateverThePieces(pieces: Int) {
+        #expect(digest([], pieces: pieces) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(digest(Array("abc".utf8), pieces: pieces)
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(digest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8), pieces: pieces)
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(digest([UInt8](repeating: 0x61, count: 1_000_000), pieces: pieces)
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}

@@ -30,6 +30,30 @@ import Testing
         #expect(abs(w.offsetSeconds - 7 * 3600) < 300, "offset \(w.offsetSeconds)")
     }
 
+    @Test func aLongGapIsNotReadAsSleep() {
+        // One hour awake, a 40-h gap (no data: NaN epochs), one hour awake. The gap used to count as perfectly
+        // still, so the "sleep period" lay inside it.
+        let gapEpochs = 40 * 720
+        let z = night(awakeBefore: 1, asleep: 0, awakeAfter: 0) + Array(repeating: .nan, count: gapEpochs)
+            + night(awakeBefore: 1, asleep: 0, awakeAfter: 0)
+        let w = SleepWindow.find(zAngleEpochs: z, epochSeconds: 5, durationSeconds: 42 * 3600)
+        #expect(w.offsetSeconds <= 3600 || w.onsetSeconds >= 41 * 3600, "a sleep period inside the gap: \(w)")
+        // A real sleep after a gap is still found, where it is.
+        let after = night(awakeBefore: 1, asleep: 0, awakeAfter: 0) + Array(repeating: .nan, count: 720)
+            + night(awakeBefore: 1, asleep: 6, awakeAfter: 1)
+        let found = SleepWindow.find(zAngleEpochs: after, epochSeconds: 5, durationSeconds: 10 * 3600)
+        #expect(found.detected && abs(found.onsetSeconds - 3 * 3600) < 300, "\(found)")
+    }
+
+    @Test func efficiencyLeavesTimeWithoutDataOut() {
+        // 8 h recorded, 2 h of it a gap, no wake bout: whatever was recorded was asleep, so the efficiency is 100 %.
+        let gap = NightGap(onsetSeconds: 3600, offsetSeconds: 3 * 3600, framesLost: 10, firstLostSequence: nil,
+                           emgSamplesLost: 0, reason: "unplugged")
+        let s = NightSummary(events: [], gaps: [gap], durationSeconds: 8 * 3600, framesLost: 10, corruptFrames: 0)
+        #expect(s.totalSleepSeconds == 6 * 3600)
+        #expect(s.sleepEfficiency == 1)
+    }
+
     @Test func shortRecordingsUseTheWholeRecording() {
         let w = SleepWindow.find(zAngleEpochs: night(awakeBefore: 0, asleep: 0, awakeAfter: 0)
                                                + Array(repeating: 1, count: 100),

@@ -79,7 +79,7 @@ import Testing
         try Self.expectError(Self.replacing(b, at: dmax2, "-40000  "), offset: dminField,
                              mentions: ["signal 2", "digital range"])
         try Self.expectError(Self.replacing(b, at: 244, "-1      "), offset: 244,
-                             mentions: ["duration of a data record is -1.0 s"])
+                             mentions: ["duration of a data record is -1 s"])
     }
 
     @Test func damagedAnnotationIsReportedWithItsOffset() throws {

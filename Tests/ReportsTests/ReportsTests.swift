@@ -124,7 +124,7 @@ enum Fixture {
         func cramp(_ hours: Double) -> EventRecord {
             EventRecord(kind: "cramp", onsetSeconds: hours * 3600, offsetSeconds: hours * 3600 + 30, channel: 0,
                         peakMicrovolts: 200, meanMicrovolts: 100,
-                        accelActivityG: 0, confidence: 1, featuresJSON: "{\"woke\":\"true\"}")
+                        accelActivityG: 0, confidence: 1, woke: true)
         }
         func night(_ start: Date, _ events: [EventRecord]) throws -> Int64 {
             try j.saveNight(NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: nil, startedAt: start,
@@ -237,7 +237,7 @@ enum Fixture {
         #expect(Fixture.metric(clin, "cramp_nights") == "14 of 28")
         #expect(Fixture.metric(clin, "cramp_nights_per_week")?.hasPrefix("3.5 (") == true)
         let woke = Int(try j.scalar("SELECT COUNT(*) FROM event WHERE kind = 'cramp' "
-                                    + "AND featuresJSON LIKE '%\"woke\":\"true\"%'")!)
+                                    + "AND woke")!)
         #expect(Fixture.metric(clin, "cramps_that_woke") == "\(woke) of \(cramps)")
         let longest = try j.scalar("SELECT MAX(offsetSeconds - onsetSeconds) FROM event WHERE kind = 'cramp'")!
         #expect(Fixture.metric(clin, "longest_cramp_s") == String(format: "%.0f s", longest))
