@@ -244,15 +244,19 @@ public final class NightDetector {
         }
         if accelAxes == 3 {
             let m = accelSamples.count / 3
-            for j in 0..<m {
-                let a = SampleLimits.clip(SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2]))
-                let v = accel.push(a)
-                accelHistory[accelSampleIndex] = v
-                addToEpoch(a)
-                accelSampleIndex += 1
-            }
+            for j in 0..<m { takeAccel(accelSamples, at: j) }
         }
         resolveReadyTicks(force: false, events: &events)
+    }
+
+    /// Accelerometer sample `j` of the interleaved x,y,z `samples`, clipped to `SampleLimits.accelG`: its activity
+    /// into the history, its direction into the 5-s epoch.
+    @inline(__always)
+    private func takeAccel(_ samples: UnsafeBufferPointer<Float>, at j: Int) {
+        let a = SampleLimits.clip(SIMD3(samples[3 * j], samples[3 * j + 1], samples[3 * j + 2]))
+        accelHistory[accelSampleIndex] = accel.push(a)
+        addToEpoch(a)
+        accelSampleIndex += 1
     }
 
     /// Without EMG every accelerometer sample advances the clock; a tick carries only the activity
@@ -260,11 +264,7 @@ public final class NightDetector {
     private func processAccelerometerOnly(_ accelSamples: UnsafeBufferPointer<Float>, events: inout EventBuffer) {
         let m = accelSamples.count / 3
         for j in 0..<m {
-            let a = SampleLimits.clip(SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2]))
-            let v = accel.push(a)
-            accelHistory[accelSampleIndex] = v
-            addToEpoch(a)
-            accelSampleIndex += 1
+            takeAccel(accelSamples, at: j)
             emgSampleIndex += 1
             tickFill += 1
             if tickFill == samplesPerTick {
