@@ -4,7 +4,7 @@ SWIFT ?= swift
 JOURNAL ?=
 DEMO_NIGHT ?= Samples/night-a/night.cwcap
 
-.PHONY: setup build demo check test test-swift lint format-lint test-firmware firmware-avr firmware-qemu test-usb clean bench accuracy bench-sweep bench-monitor fuzz-build fuzz-smoke fuzz
+.PHONY: setup build install uninstall test-install demo check test test-swift lint format-lint test-firmware firmware-avr firmware-qemu test-usb clean bench accuracy bench-sweep bench-monitor fuzz-build fuzz-smoke fuzz
 
 setup:
 	@./scripts/setup-system.sh
@@ -12,12 +12,36 @@ setup:
 build: setup
 	$(SWIFT) build -c release --product crampwatch
 
+# The release binary, the udev rule and the systemd user units that run the monitor every night (docs/install.md):
+# `make install` puts them under PREFIX (default ~/.local); DESTDIR stages them for a package. BEDTIME and MORNING
+# (HH:MM) set the timers; the morning keeps the raw captures of KEEP_NIGHTS nights and makes older ones
+# OLD_CAPTURES: bdf or edf (converted, gzip-compressed) or delete. scripts/install.sh does the work.
+PREFIX ?= $(HOME)/.local
+DESTDIR ?=
+BEDTIME ?= 22:30
+MORNING ?= 07:00
+KEEP_NIGHTS ?= 14
+OLD_CAPTURES ?= bdf
+INSTALL_ENV = PREFIX='$(PREFIX)' DESTDIR='$(DESTDIR)' BEDTIME='$(BEDTIME)' MORNING='$(MORNING)' \
+	KEEP_NIGHTS='$(KEEP_NIGHTS)' OLD_CAPTURES='$(OLD_CAPTURES)' BINARY=.build/release/crampwatch \
+	$(if $(SYSTEMD_USER_DIR),SYSTEMD_USER_DIR='$(SYSTEMD_USER_DIR)') $(if $(UDEV_RULES_DIR),UDEV_RULES_DIR='$(UDEV_RULES_DIR)')
+install: build
+	@$(INSTALL_ENV) ./scripts/install.sh install
+
+uninstall:
+	@$(INSTALL_ENV) ./scripts/install.sh uninstall
+
+# Installs into a temporary PREFIX and DESTDIR as a person would, checks files, modes and substituted paths, runs the
+# installed binary, `systemd-analyze verify`s the installed units (warnings fail too), then uninstalls.
+test-install: build
+	python3 scripts/test-install.py
+
 # Replays a bundled night through the whole pipeline into the journal and prints its summary.
 demo: build
 	.build/release/crampwatch replay $(DEMO_NIGHT) $(if $(JOURNAL),--journal $(JOURNAL),)
 
 # Every test: Swift (all modules, the real CLI, a real SQLite file) and the C firmware core.
-test: setup test-firmware test-swift fuzz-smoke
+test: setup test-firmware test-swift fuzz-smoke test-install
 
 # The device tests run on their own: they time signals to a live monitor (SIGTERM after 4 s, SIGKILL mid-night)
 # with Task.sleep, and on 2 cores the long synchronous suites would hold both of the concurrency pool's threads

@@ -2,7 +2,8 @@
 # Installs the Debian/Ubuntu packages Crampwatch needs, only those missing.
 # Needs root or sudo the first time; afterwards it only checks.
 set -eu
-PACKAGES="libusb-1.0-0-dev libsqlite3-dev sqlite3 pkg-config python3 python3-pip umockdev libumockdev-dev libglib2.0-dev ${EXTRA_APT_PACKAGES:-}"
+# systemd: `systemd-analyze verify` checks the installed user units in `make test` (scripts/verify-units.sh).
+PACKAGES="libusb-1.0-0-dev libsqlite3-dev sqlite3 pkg-config python3 python3-pip umockdev libumockdev-dev libglib2.0-dev systemd ${EXTRA_APT_PACKAGES:-}"
 missing=""
 for p in $PACKAGES; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

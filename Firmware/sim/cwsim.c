@@ -52,6 +52,7 @@ static struct {
     const char *serial;
     long info_frame;
     unsigned out_endpoint;                               /* bulk OUT: 0x01, or 0x02 as on the ATmega32U4 */
+    long plug_in_ms;                                     /* absent when the program starts; plugged in after */
 } opt = { .info_frame = -1, .speed = 0, .unplug_at = -1, .replug_ms = 500, .stall_at = -1, .silent_at = -1, .silent_ms = 2000, .serial = "0001",
             .clock_jump_at = -1, .suspend_at = -1, .suspend_ms = 30000, .device_buffer = 256, .out_endpoint = CW_USB_EP_BULK_OUT };
 
@@ -292,6 +293,22 @@ static void replug_if_due(gint64 now) {
     }
 }
 
+/* --plug-in-ms: nobody plugged the device in before bed. It enters the testbed after MS, with an "add" uevent
+   as the kernel sends when a cable goes in (libusb's hotplug sees it through udev). */
+static gchar *plug_in_description;
+static gpointer plug_in_thread(gpointer unused) {
+    (void)unused;
+    g_usleep((gulong)opt.plug_in_ms * 1000);
+    GError *err = NULL;
+    if (!umockdev_testbed_add_from_string(testbed, plug_in_description, &err)) {
+        fprintf(stderr, "cwsim: device description: %s\n", err->message);
+        exit(2);
+    }
+    fprintf(stderr, "cwsim: plugged in after %ld ms\n", opt.plug_in_ms);
+    umockdev_testbed_uevent(testbed, uevent_path, "add");
+    return NULL;
+}
+
 static gpointer replug_thread(gpointer unused) {
     (void)unused;
     for (;;) { g_usleep(5000); replug_if_due(g_get_monotonic_time()); }
@@ -456,6 +473,7 @@ static void usage(void) {
         "             [--unplug-every FRAMES] [--duplicate F,F..] [--swap F,F..] [--garbage F:BYTES,..]\n"
         "             [--clock-jump FRAME:SECONDS] [--suspend-at FRAME --suspend-ms MS --device-buffer FRAMES]\n"
         "             -- PROGRAM ARGS...\n"
+        "       (either mode: [--plug-in-ms MS] starts with no device, plugged in after MS)\n"
         "       cwsim --synthetic SECONDS [--device FILE.umockdev] [--speed X] [--serial S] -- PROGRAM ARGS...\n"
         "             (the firmware core on the synthetic board; the fault options need --capture)\n");
     exit(2);
@@ -511,6 +529,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--suspend-at")) opt.suspend_at = atol(v);
         else if (!strcmp(a, "--suspend-ms")) opt.suspend_ms = atol(v);
         else if (!strcmp(a, "--device-buffer")) opt.device_buffer = atol(v);
+        else if (!strcmp(a, "--plug-in-ms")) opt.plug_in_ms = atol(v);
         else usage();
         i++;
     }
@@ -544,7 +563,8 @@ int main(int argc, char **argv) {
         "A: manufacturer=Crampwatch\nA: product=Crampwatch EMG-Accel (virtual)\nA: serial=%s\n"
         "H: descriptors=12010002FF0000400912A3C40001010203010902200001010080320904000002FF000000070581020002000705%02X02000200\n"
         "L: driver=../../../../../bus/usb/drivers/usb\n", opt.out_endpoint, opt.serial, opt.out_endpoint);
-    if (!umockdev_testbed_add_from_string(tb, desc, &err)) { fprintf(stderr, "cwsim: device description: %s\n", err->message); return 2; }
+    if (opt.plug_in_ms > 0) plug_in_description = desc;
+    else if (!umockdev_testbed_add_from_string(tb, desc, &err)) { fprintf(stderr, "cwsim: device description: %s\n", err->message); return 2; }
     UMockdevIoctlBase *h = umockdev_ioctl_base_new();
     g_signal_connect(h, "handle-ioctl", G_CALLBACK(on_ioctl), NULL);
     if (!umockdev_testbed_attach_ioctl(tb, DEVNODE, h, &err)) { fprintf(stderr, "cwsim: %s\n", err->message); return 2; }
@@ -552,6 +572,7 @@ int main(int argc, char **argv) {
     envp = g_environ_setenv(envp, "UMOCKDEV_DIR", umockdev_testbed_get_root_dir(tb), TRUE);
     int status = 0;
     if (opt.unplug_at >= 0 || opt.unplug_every > 0) g_thread_new("replug", replug_thread, NULL);
+    if (opt.plug_in_ms > 0) g_thread_new("plug-in", plug_in_thread, NULL);
     if (!g_spawn_sync(NULL, argv + i + 1, envp, G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL, NULL, &status, &err)) {
         fprintf(stderr, "cwsim: cannot start %s: %s\n", argv[i + 1], err->message); return 2;
     }

@@ -14,13 +14,17 @@
         Z2 = _mm256_sub_ps(_mm256_mul_ps(B2, X), _mm256_mul_ps(A2, Y));        \
     } while (0)
 
+// One interleaved sample, bounded by ±CW_EMG_LIMIT_UV: minps returns its second operand when either is NaN, so NaN
+// becomes +limit; the reference cascade does the same two comparisons (`FilterCascade.bounded`).
 __attribute__((target("avx"))) static inline __m128 load_sample(const float *x, int channels) {
+    __m128 v;
     switch (channels) {
-    case 1: return _mm_set_ss(x[0]);
-    case 2: return _mm_castpd_ps(_mm_load_sd((const double *)x));
-    case 3: return _mm_setr_ps(x[0], x[1], x[2], 0);
-    default: return _mm_loadu_ps(x);
+    case 1: v = _mm_set_ss(x[0]); break;
+    case 2: v = _mm_castpd_ps(_mm_load_sd((const double *)x)); break;
+    case 3: v = _mm_setr_ps(x[0], x[1], x[2], 0); break;
+    default: v = _mm_loadu_ps(x); break;
     }
+    return _mm_max_ps(_mm_min_ps(v, _mm_set1_ps(CW_EMG_LIMIT_UV)), _mm_set1_ps(-CW_EMG_LIMIT_UV));
 }
 
 __attribute__((target("avx"))) static inline __m256 halves(__m128 lo, __m128 hi) {

@@ -149,6 +149,53 @@ public final class DeviceReader {
         }
     }
 
+    /// What `connectWhenPresent` came to.
+    public enum Arrival: Sendable, Equatable {
+        /// Connected and streaming: the device info over USB (nil over serial, where it arrives in the stream),
+        /// how long it was waited for (0 when it was there at once), and whether libusb's hotplug event ended the
+        /// wait.
+        case connected(DeviceInfo?, waitedSeconds: Double, hotplug: Bool)
+        /// `stop` said so before a device could be used.
+        case stopped
+    }
+
+    /// Connects, waiting as long as it takes for the device to be plugged in (at bedtime it may not be yet).
+    /// The wait ends the moment libusb's hotplug event reports the device, as a reconnect does, with polling with
+    /// backoff (up to `backoffMaxSeconds`) underneath for serial ports and systems without udev. `waiting` is told
+    /// each distinct reason once, the first being that nothing is plugged in; `stop` is asked four times a second.
+    public func connectWhenPresent(until stop: () -> Bool, waiting: (any Error) -> Void) -> Arrival {
+        var said: Set<String> = []
+        var delay = backoffStartSeconds
+        var arrived = false
+        let began = Date()
+        while !stop() {
+            let seen = context?.arrivalCount ?? 0
+            do {
+                let info = try connect()
+                return .connected(info, waitedSeconds: said.isEmpty ? 0 : Date().timeIntervalSince(began),
+                                  hotplug: arrived)
+            } catch {
+                if said.insert("\(error)").inserted { waiting(error) }
+            }
+            if let context, !context.watchingArrivals, case .usb = address {
+                _ = context.watchArrivals(vendorID: ProtocolV1.usbVendorID, productID: usbProductID)
+            }
+            let deadline = Date(timeIntervalSinceNow: delay)
+            arrived = false
+            while !arrived && !stop() && deadline.timeIntervalSinceNow > 0 {
+                let slice = min(0.25, deadline.timeIntervalSinceNow)
+                if let context, context.watchingArrivals {
+                    arrived = context.waitForArrival(after: seen, seconds: slice)
+                } else {
+                    Thread.sleep(forTimeInterval: max(0, slice))
+                }
+            }
+            // Just plugged in, a device may need a moment before it can be opened: try again soon after an arrival.
+            delay = arrived ? backoffStartSeconds : min(backoffMaxSeconds, delay * 2)
+        }
+        return .stopped
+    }
+
     /// Waits up to `timeoutSeconds` and reports what happened; reconnects by itself.
     public func next(timeoutSeconds: Double) -> ReaderEvent {
         guard let source else {

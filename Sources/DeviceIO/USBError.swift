@@ -14,6 +14,8 @@ public struct USBError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var isNoDevice: Bool { code == LIBUSB_ERROR_NO_DEVICE.rawValue }
     public var isTimeout: Bool { code == LIBUSB_ERROR_TIMEOUT.rawValue }
+    /// No such device is attached (or it has no such interface).
+    public var isNotFound: Bool { code == LIBUSB_ERROR_NOT_FOUND.rawValue }
 
     public var description: String {
         let name = String(cString: libusb_error_name(code))

@@ -135,7 +135,8 @@ struct EDFSource {
         let jump = onset - expected
         if jump > 0.5 / clockRate {
             try runner.gap(seconds: jump, reason: "no data between EDF+D records", path: path,
-                           offset: reader.offset(ofRecord: r), place: "data record \(r + 1), which starts at \(onset) s")
+                           offset: reader.offset(ofRecord: r),
+                           place: "data record \(r + 1), which starts at \(onset) s")
         } else if jump < -0.5 / clockRate {
             throw RecordingError(path: path, offset: reader.offset(ofRecord: r),
                                  "data record \(r + 1) starts at \(onset) s, before the previous one ended "

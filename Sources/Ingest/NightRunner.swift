@@ -86,7 +86,8 @@ extension NightRunner {
     public func gap(seconds: Double, reason: String, path: String, offset: UInt64?, place: String) throws {
         let fs = Double(detector.sampleRateHz)
         let onset = Double(detector.emgSampleIndex) / fs
-        let refusal = "\(place): a gap of \(InputBounds.readable(seconds)) s would make the recording longer than 48 h, so its times "
+        let refusal = "\(place): a gap of \(InputBounds.readable(seconds)) s would make the recording longer than "
+            + "48 h, so its times "
             + "are damaged here"
         let n = try InputBounds.whole(seconds * fs, in: 0...max(0, (InputBounds.longestSeconds - onset) * fs),
                                       path: path, offset: offset, otherwise: refusal)

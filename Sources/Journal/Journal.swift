@@ -51,14 +51,21 @@ public final class Journal: Sendable {
                                                         attributes: [.posixPermissions: 0o700])
             }
         } catch {
-            throw JournalError(path: path, "cannot create the folder \(folder): \(error.localizedDescription). "
-                               + "Choose another place with --journal.")
+            throw JournalError(path: path, "cannot create the folder \(folder) (does its parent exist, and is it "
+                               + "yours?). Choose another place with --journal.")
         }
-        // Create the file ourselves so it is private from its first byte; SQLite gives -wal and -shm the same mode.
-        let fd: FileDescriptor
+        // Create the file ourselves so it is private from its first byte (SQLite gives -wal and -shm the same mode),
+        // but never open the database itself otherwise: closing any descriptor of a file drops every POSIX lock this
+        // process holds on it, SQLite's included, which another Journal on the same file may be relying on.
         do {
-            fd = try path.withCString {
-                try FileDescriptor.open($0, .readWrite, options: [.create, .closeOnExec], permissions: .ownerReadWrite)
+            try path.withCString { p in
+                if access(p, F_OK) != 0 {
+                    let fd = try FileDescriptor.open(p, .readWrite, options: [.create, .closeOnExec],
+                                                     permissions: .ownerReadWrite)
+                    try fd.close()
+                } else if access(p, R_OK | W_OK) != 0 {
+                    throw Errno(rawValue: errno)
+                }
             }
         } catch {
             let reason = (error as? Errno).map { String(cString: strerror($0.rawValue)) } ?? "\(error)"
@@ -66,10 +73,13 @@ public final class Journal: Sendable {
                                + "or choose another place with --journal.")
         }
         // Two commands opening a new journal at once (the monitor starting while `journal nights` runs) must not
-        // both create its tables: the schema check and migrations run under an exclusive flock on the file
-        // (independent of SQLite's own fcntl locks), released when this initializer returns.
-        try? fd.lockExclusively()
-        defer { try? fd.close() }
+        // both create its tables: the schema check and migrations run under an exclusive flock on a lock file beside
+        // it (`<journal>-lock`, never the database, see above), released when this initializer returns.
+        let lock = try? (path + "-lock").withCString {
+            try FileDescriptor.open($0, .readWrite, options: [.create, .closeOnExec], permissions: .ownerReadWrite)
+        }
+        try? lock?.lockExclusively()
+        defer { try? lock?.close() }
         // A journal from a newer Crampwatch is refused through a read-only connection first: opening a pool
         // already writes (GRDB creates and drops a table to start the WAL), and such a file must stay untouched.
         var readOnly = Configuration()

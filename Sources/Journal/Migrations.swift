@@ -14,6 +14,7 @@ extension Journal {
         m.registerMigration("v6-delete-cascades", migrate: migrateV6DeleteCascades)
         m.registerMigration("v7-recording-content", migrate: migrateV7RecordingContent)
         m.registerMigration("v8-event-columns-night-mains", migrate: migrateV8EventColumnsNightMains)
+        m.registerMigration("v9-capture-retention", migrate: migrateV9CaptureRetention)
         return m
     }
 

@@ -20,7 +20,8 @@ public enum InputBounds {
                              path: String, offset: UInt64?) throws -> Int {
         let u = unit.isEmpty ? "" : " \(unit)"
         return try whole(value, in: range, path: path, offset: offset,
-                         otherwise: "\(field) is \(readable(value))\(u); it must be from \(number(range.lowerBound)) to "
+                         otherwise: "\(field) is \(readable(value))\(u); it must be from "
+                             + "\(number(range.lowerBound)) to "
                              + "\(number(range.upperBound))\(u), so the file is damaged or not what it says")
     }
 

@@ -76,7 +76,8 @@ public final class LiveNightRecorder: NightObserver {
         guard let nightID else {
             // The journal was unavailable when the night began: save it whole now.
             return try NightStore.save(r, to: journal, source: "monitor", startedAt: startedAt,
-                                       startSource: startSource, contentSHA256: try? RecordingIdentity.sha256(path: r.path))
+                                       startSource: startSource,
+                                       contentSHA256: try? RecordingIdentity.sha256(path: r.path))
         }
         var night = NightStore.nightRecord(r, configID: nil, source: "monitor", startedAt: startedAt,
                                            startSource: startSource)

@@ -67,11 +67,13 @@ struct FilterCascade: ~Copyable {
         notchCount = min(design.count, room)
     }
 
-    /// Whether every section's state is finite (checked after each block: one sum per section).
-    var isFinite: Bool {
-        var sum = SIMD4<Float>.zero
-        for k in 0..<(bandCount + notchCount) { sum += sections[k].z1 + sections[k].z2 }
-        return sum.x.isFinite && sum.y.isFinite && sum.z.isFinite && sum.w.isFinite
+    /// Whether the last block of `n` samples left the chain finite. A section whose state stops being finite
+    /// makes its own output, and so every later section's, non-finite at once, so the block's last band-passed
+    /// and notched samples tell (a state that turns at the very last sample shows in the next block).
+    @inline(__always)
+    func isFinite(afterBlockOf n: Int) -> Bool {
+        let b = banded[n - 1], y = output[n - 1]
+        return all((b - b .== .zero) .& (y - y .== .zero))  // x − x is 0 exactly when x is finite
     }
 
     /// Restarts every section from zero state (after a gap).
@@ -91,6 +93,15 @@ struct FilterCascade: ~Copyable {
                        input: input.base, banded: banded.base, output: output.base)
     }
 
+    /// A sample as the filters take it: within ±`CW_EMG_LIMIT_UV`, NaN as +limit. The same two comparisons, in
+    /// the same order, as `minps` then `maxps` in `cw_cascade5`, so both paths give the same bits.
+    @inline(__always)
+    static func bounded(_ x: SIMD4<Float>) -> SIMD4<Float> {
+        let high = SIMD4<Float>(repeating: CW_EMG_LIMIT_UV), low = -high
+        let below = x.replacing(with: high, where: .!(x .< high))
+        return below.replacing(with: low, where: .!(below .> low))
+    }
+
     /// The reference cascade: each sample through the band-pass sections (`banded` is their output) and
     /// then the notches (`output`), one after another. The fallback without AVX, and what tests hold
     /// `cw_cascade5` to, bit for bit.
@@ -103,6 +114,7 @@ struct FilterCascade: ~Copyable {
         for i in 0..<n {
             let q = p + i * channels
             for c in 0..<channels { x[c] = q[c] }
+            x = bounded(x)
             xs[i] = x
             var y = x
             for k in 0..<bandCount { y = s[k].process(y) }

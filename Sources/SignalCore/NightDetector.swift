@@ -29,8 +29,6 @@ public final class NightDetector {
 
     // The signal chain, all channels at once: lane c of every SIMD4 is EMG channel c.
     var filters: FilterCascade
-    /// A block of input with values past `SampleLimits`, clipped before it reaches the filters.
-    let clippedInput = Block<Float>(repeating: 0, count: FilterCascade.blockCapacity * 4)
     /// Blocks after which a filter's state was no longer finite, so the cascade was restarted (should stay 0:
     /// inputs are clipped first; counted so a test and the bench can tell).
     public private(set) var filterResets = 0
@@ -246,15 +244,19 @@ public final class NightDetector {
         }
         if accelAxes == 3 {
             let m = accelSamples.count / 3
-            for j in 0..<m {
-                let a = SampleLimits.clip(SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2]))
-                let v = accel.push(a)
-                accelHistory[accelSampleIndex] = v
-                addToEpoch(a)
-                accelSampleIndex += 1
-            }
+            for j in 0..<m { takeAccel(accelSamples, at: j) }
         }
         resolveReadyTicks(force: false, events: &events)
+    }
+
+    /// Accelerometer sample `j` of the interleaved x,y,z `samples`, clipped to `SampleLimits.accelG`: its activity
+    /// into the history, its direction into the 5-s epoch.
+    @inline(__always)
+    private func takeAccel(_ samples: UnsafeBufferPointer<Float>, at j: Int) {
+        let a = SampleLimits.clip(SIMD3(samples[3 * j], samples[3 * j + 1], samples[3 * j + 2]))
+        accelHistory[accelSampleIndex] = accel.push(a)
+        addToEpoch(a)
+        accelSampleIndex += 1
     }
 
     /// Without EMG every accelerometer sample advances the clock; a tick carries only the activity
@@ -262,11 +264,7 @@ public final class NightDetector {
     private func processAccelerometerOnly(_ accelSamples: UnsafeBufferPointer<Float>, events: inout EventBuffer) {
         let m = accelSamples.count / 3
         for j in 0..<m {
-            let a = SampleLimits.clip(SIMD3(accelSamples[3 * j], accelSamples[3 * j + 1], accelSamples[3 * j + 2]))
-            let v = accel.push(a)
-            accelHistory[accelSampleIndex] = v
-            addToEpoch(a)
-            accelSampleIndex += 1
+            takeAccel(accelSamples, at: j)
             emgSampleIndex += 1
             tickFill += 1
             if tickFill == samplesPerTick {
@@ -283,13 +281,10 @@ public final class NightDetector {
         var offset = 0
         while offset < total {
             let n = min(FilterCascade.blockCapacity, total - offset)
-            var p = emg.baseAddress! + (start + offset) * channels
-            if !SampleLimits.allWithin(p, count: n * channels, limit: SampleLimits.emgMicrovolts) {
-                for k in 0..<(n * channels) { clippedInput[k] = SampleLimits.clip(p[k], limit: SampleLimits.emgMicrovolts) }
-                p = UnsafePointer(clippedInput.base)
-            }
-            filters.run(p, count: n, channels: channels, kernel: wavefront)
-            if !filters.isFinite { restartFilters(count: n) }
+            // The cascade bounds every sample by SampleLimits.emgMicrovolts as it takes it in (no pass of its own).
+            filters.run(emg.baseAddress! + (start + offset) * channels, count: n, channels: channels,
+                        kernel: wavefront)
+            if !filters.isFinite(afterBlockOf: n) { restartFilters(count: n) }
             processFilteredBlock(count: n, events: &events)
             offset += n
         }

@@ -1,11 +1,15 @@
+import CSignalKernels
+
 /// The largest values the detector takes in. A recording may hold anything (a CSV cell of 1e39, an EDF whose
 /// physical range is ±1e20): past these limits a sample is clipped to the limit, and for EMG the stretch is then
 /// reported as a clipping artifact, so no value that could overflow a filter (and stay non-finite for the rest
-/// of the night) ever reaches one. Nothing is lost: the rest of the night is detected as usual.
+/// of the night) ever reaches one. Nothing is lost: the rest of the night is detected as usual. EMG is bounded
+/// where the filter cascade loads each sample (`CW_EMG_LIMIT_UV`, in the AVX kernel and the reference alike), so
+/// the bound costs two instructions per sample and no pass of its own.
 public enum SampleLimits {
     /// 1 V: far beyond any surface EMG (a few mV) and any amplifier's rail, far below where a squared value
     /// overflows `Float`.
-    public static let emgMicrovolts: Float = 1_000_000
+    public static let emgMicrovolts: Float = CW_EMG_LIMIT_UV
     /// 1000 g: beyond any accelerometer a sleeper wears (they saturate at 2 to 16 g).
     public static let accelG: Float = 1000
 
@@ -23,21 +27,11 @@ public enum SampleLimits {
         Float(g.isNaN ? Double(accelG) : min(max(g, -Double(accelG)), Double(accelG)))
     }
 
-    /// Whether every value of `p[0 ..< n]` is finite and strictly inside ±`limit`. Written as a branch-free
-    /// reduction, which the compiler vectorises: the sample loop pays about one instruction per sample.
-    @inline(__always)
-    static func allWithin(_ p: UnsafePointer<Float>, count n: Int, limit: Float) -> Bool {
-        var outside: UInt32 = 0
-        for i in 0..<n {
-            outside |= p[i].magnitude < limit ? 0 : 1  // NaN compares false: outside
-        }
-        return outside == 0
-    }
-
-    /// `x` clipped to ±`limit`; NaN becomes +`limit` (a value nobody can trust, marked as clipping).
+    /// `x` clipped to ±`limit`; NaN becomes +`limit` (a value nobody can trust, marked as clipping). Two compares
+    /// and two selects: `x < limit` is false for NaN.
     @inline(__always)
     static func clip(_ x: Float, limit: Float) -> Float {
-        x.isNaN ? limit : min(max(x, -limit), limit)
+        x < limit ? (x > -limit ? x : -limit) : limit
     }
 
     /// The accelerometer sample clipped to ±`accelG` per axis, NaN to +`accelG`.

@@ -23,7 +23,11 @@ extension Crampwatch {
                 CDC-ACM serial port (--serial /dev/ttyACM0). The bytes go through the same decoder and detector as \
                 `replay`, so replaying the capture it writes gives the same events. It survives unplugging: it \
                 reconnects by itself and records the gap. Stop it with Ctrl-C (SIGINT) or SIGTERM: the capture is \
-                flushed, the night saved to the journal and its summary printed.
+                flushed, the night saved to the journal and its summary printed, and the exit status is 0.
+
+                With --wait-for-device (as the nightly service runs it) a device not yet plugged in is waited for, \
+                however long it takes, instead of ending with status 1; a stop before it arrives records nothing \
+                and also exits with 0.
                 """
         )
 
@@ -39,6 +43,9 @@ extension Crampwatch {
         @Flag(name: .customLong("no-journal"),
               help: "Detect and print only; do not save the night.") var noJournal = false
         @Flag(help: "Print the night as one JSON object at the end (live notices go to stderr).") var json = false
+        @Flag(name: .customLong("wait-for-device"),
+              help: ArgumentHelp("If no device is plugged in, wait for one (libusb hotplug, polling underneath) "
+                                 + "instead of stopping with status 1.")) var waitForDevice = false
         @Option(help: ArgumentHelp("Bulk-IN transfers kept in flight (1 to 32).", valueName: "count")) var transfers = 4
         @Option(name: .customLong("stop-after-idle"),
                 help: ArgumentHelp("Stop when no data arrived for this long (end of a recording). Default: never.",
@@ -101,13 +108,19 @@ extension Crampwatch {
                 throw Exit.failure
             }
             let liveJournal = try openJournal(console)
-            let startedAt = Date()
             let capture: CaptureFile
-            do { capture = try CaptureFile(path: capturePath(startedAt), fsyncIntervalSeconds: fsyncInterval) } catch {
+            do { capture = try CaptureFile(path: capturePath(Date()), fsyncIntervalSeconds: fsyncInterval) } catch {
                 complain(error)
                 throw Exit.failure
             }
-            let reader = try connect(capturePath: capture.path, console: console, onFailure: capture.discard)
+            guard let reader = try connect(capturePath: capture.path, console: console, onFailure: capture.discard)
+            else {
+                capture.discard()
+                console.log("stopping (signal) before a device was plugged in: nothing was recorded")
+                return
+            }
+            // The night begins when the device does: with --wait-for-device that may be hours after the launch.
+            let startedAt = Date()
             let recorder = liveJournal.map { LiveNightRecorder(journal: $0, capturePath: capture.path,
                                                                configuration: config, startedAt: startedAt) }
             let exporter = (writeEDF ?? writeBDF).map {
@@ -163,22 +176,38 @@ extension Crampwatch {
             }
         }
 
+        /// Absolute, so that whatever stores it (the journal, even when it saves the night only at the end) names
+        /// the file for a command run elsewhere (`captures prune` in the morning has another working directory).
         private func capturePath(_ startedAt: Date) -> String {
-            capture ?? {
+            let path = capture ?? {
                 let f = DateFormatter()
                 f.dateFormat = "yyyyMMdd-HHmmss"
                 return "crampwatch-\(f.string(from: startedAt)).cwcap"
             }()
+            return path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         }
 
-        private func connect(capturePath: String, console: LiveConsole, onFailure: () -> Void) throws -> DeviceReader {
+        /// The reader, streaming; nil when a stop signal came while waiting for the device.
+        private func connect(capturePath: String, console: LiveConsole, onFailure: () -> Void) throws -> DeviceReader? {
             let address: DeviceAddress = serial.map { .serial(path: $0) }
                 ?? .usb(serial: deviceSerial, productID: ProtocolV1.usbTestProductID)
             let reader = DeviceReader(address: address)
             reader.transfers = transfers
             reader.settings = deviceSettings
             do {
-                if let info = try reader.connect() {
+                let connected: DeviceInfo?
+                if waitForDevice {
+                    guard case .connected(let info, let waited, let hotplug) = waitForTheDevice(reader, console)
+                    else { return nil }
+                    if waited > 0 {
+                        console.log("the device was plugged in after \(String(format: "%.1f", waited)) s of waiting"
+                                    + (hotplug ? " (hotplug: the device announced itself)" : ""))
+                    }
+                    connected = info
+                } else {
+                    connected = try reader.connect()
+                }
+                if let info = connected {
                     console.log("connected to \(info.serial), firmware \(info.firmwareString), \(info.emgChannels) EMG "
                                 + "channel\(info.emgChannels == 1 ? "" : "s") at \(info.emgRateHz) Hz, accelerometer "
                                 + "at \(info.accelRateHz) Hz; recording to \(capturePath)")
@@ -191,6 +220,20 @@ extension Crampwatch {
                 throw Exit.failure
             }
             return reader
+        }
+
+        /// Says once that it waits, and again only for a new reason (a device there that cannot be used yet).
+        private func waitForTheDevice(_ reader: DeviceReader, _ console: LiveConsole) -> DeviceReader.Arrival {
+            var first = true
+            return reader.connectWhenPresent(until: { stopSignal != 0 }, waiting: { error in
+                let absent = (error as? USBError)?.isNotFound == true || (error as? SerialError)?.errno == ENOENT
+                let device = serial
+                    ?? "a Crampwatch device (USB 1209:c4a3\(deviceSerial.map { ", serial \($0)" } ?? ""))"
+                let why = absent ? "" : " (\(error))"
+                console.log(first ? "waiting for \(device) to be plugged in\(why); Ctrl-C or SIGTERM ends the wait"
+                                  : "still waiting: \(error)")
+                first = false
+            })
         }
 
         private func report(_ o: LiveSession.Outcome) throws {

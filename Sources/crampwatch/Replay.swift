@@ -114,7 +114,8 @@ struct Replay: ParsableCommand {
                 complain(error)
                 throw Exit.failure
             }
-            if let content, !replace, let night = Journal.nightID(path: journal.resolvedPath, recordingSHA256: content) {
+            if let content, !replace,
+               let night = Journal.nightID(path: journal.resolvedPath, recordingSHA256: content) {
                 try sayAlreadySaved(night)
                 return
             }

@@ -15,7 +15,8 @@ import Testing
         }
         // One configuration: the mains frequency is each night's, not part of the thresholds' identity.
         #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM detectorConfig") == "1")
-        #expect(try await SQLiteShell.run(journal, "SELECT group_concat(mainsHz) FROM (SELECT mainsHz FROM night ORDER BY id)")
+        #expect(try await SQLiteShell.run(journal,
+                                          "SELECT group_concat(mainsHz) FROM (SELECT mainsHz FROM night ORDER BY id)")
                 == "50,60")
         // Features are columns: the cramps that woke the sleeper, by SQL alone.
         #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM event WHERE kind = 'cramp' AND woke") == "5")

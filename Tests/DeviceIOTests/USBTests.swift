@@ -181,6 +181,13 @@ import Testing
         let source = try Data(contentsOf: URL(fileURLWithPath: Harness.nightA))
         #expect(got.count > 100_000 && got.count < source.count)
         #expect(got == source.prefix(got.count))
+        // The night as any SQLite client reads it: finished (not left "recording" for `journal recover`), as long
+        // as the JSON said, with its capture's path.
+        let row = try await Processes.run("/usr/bin/env", [
+            "sqlite3", journal, "SELECT n.status, n.durationSeconds, r.path FROM night n JOIN recording r "
+                + "ON r.id = n.recordingId WHERE n.id = 1",
+        ])
+        #expect(row.stdout.trimmingCharacters(in: .newlines) == "complete|\(duration)|\(capture)", "\(row.stderr)")
     }
 }
 

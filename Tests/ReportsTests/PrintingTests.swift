@@ -78,7 +78,8 @@ import Testing
             let page = printed.text.first ?? ""
             // Everything is on that page: the chart, the thresholds (printed, not folded), the limits, the footer.
             for words in ["A. Patient, born 1950", "\(nights) nights recorded", "Cramp nights per week",
-                          "crampMinSeconds 10", "mainsHz from each recording", "What this page does not say", "Made by Crampwatch"] {
+                          "crampMinSeconds 10", "mainsHz from each recording", "What this page does not say",
+                          "Made by Crampwatch"] {
                 #expect(page.contains(words), "\(nights) nights, \(paper?.rawValue ?? "default"): \(words)")
             }
         }

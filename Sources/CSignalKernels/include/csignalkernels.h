@@ -14,6 +14,11 @@ typedef struct cw_section4 {
     cw_float4 z1, z2;
 } cw_section4;
 
+/// The largest EMG value (µV) a filter takes in: 1 V, far past any surface EMG and far below where a squared value
+/// overflows a float. A sample past ±it, or NaN, enters the cascade (and `xs`) as the limit — +limit for NaN — so
+/// no value from a damaged recording can leave a filter's state non-finite; `SampleLimits` in SignalCore says so.
+#define CW_EMG_LIMIT_UV 1000000.0f
+
 /// Five sections in cascade, for 1 to 4 channels at once, run as a wavefront: one step
 /// advances section k on sample i − k, so the five recurrences of a step are independent and their
 /// latencies overlap (the per-sample cascade is latency-bound). The arithmetic of every section, and
@@ -23,7 +28,8 @@ typedef struct cw_section4 {
 /// - sections: the band-pass (high-pass, then low-pass, order 2 each), then three notches, in that
 ///   order; coefficients read, state (z1, z2) read at the start and written back at the end.
 /// - x: `n` interleaved samples of `channels` channels.
-/// - xs, banded, out: `n` each (lane c = channel c, unused lanes 0): the input, the output of
+/// - xs, banded, out: `n` each (lane c = channel c, unused lanes 0): the input (bounded by CW_EMG_LIMIT_UV), the
+///   output of
 ///   section 1 (after the band-pass), and the output of section 4.
 ///
 /// Returns 1 when done, 0 when this CPU cannot run it (no AVX, or not x86-64): the caller then
