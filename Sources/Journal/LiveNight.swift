@@ -59,37 +59,17 @@ extension Journal {
     public func completeNight(_ id: Int64, _ night: NightRecord, events: [EventRecord], gaps: [GapRecord],
                               recordingSizeBytes: Int64?) throws {
         try writeTransaction { db in
-            guard var row = try NightRecord.fetchOne(db, key: id) else {
+            guard let old = try NightRecord.fetchOne(db, key: id) else {
                 throw JournalError(path: path, "night \(id) is not in the journal (was it deleted while recording?)")
             }
-            row.detectorConfigId = night.detectorConfigId ?? row.detectorConfigId
-            row.startedAt = night.startedAt ?? row.startedAt
-            row.startSource = night.startSource
-            row.durationSeconds = night.durationSeconds
-            row.framesReceived = night.framesReceived
-            row.framesLost = night.framesLost
-            row.corruptFrames = night.corruptFrames
-            row.truncatedAtByte = night.truncatedAtByte
-            row.status = night.status
-            row.clockOffsetSeconds = night.clockOffsetSeconds ?? row.clockOffsetSeconds
-            row.clockDriftPPM = night.clockDriftPPM ?? row.clockDriftPPM
-            row.clockFitPoints = night.clockFitPoints ?? row.clockFitPoints
-            row.clockResidualMs = night.clockResidualMs ?? row.clockResidualMs
+            let row = old.taking(night)
             try row.update(db)
             if let size = recordingSizeBytes, let rec = row.recordingId {
                 try db.execute(sql: "UPDATE recording SET sizeBytes = ? WHERE id = ?", arguments: [size, rec])
             }
             try EventRecord.filter(EventRecord.Columns.nightId == id).deleteAll(db)
             try GapRecord.filter(GapRecord.Columns.nightId == id).deleteAll(db)
-            for var e in events {
-                e.nightId = id
-                e.detectorConfigId = e.detectorConfigId ?? row.detectorConfigId
-                try e.insert(db)
-            }
-            for var g in gaps {
-                g.nightId = id
-                try g.insert(db)
-            }
+            try Self.insert(events: events, gaps: gaps, night: row, db)
         }
     }
 

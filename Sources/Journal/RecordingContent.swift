@@ -34,16 +34,8 @@ extension Journal {
             guard let old = try NightRecord.fetchOne(db, key: id) else {
                 throw JournalError(path: path, "there is no night \(id) to replace")
             }
-            var row = night
-            row.id = id
-            row.createdAt = old.createdAt
-            // An unknown or guessed start does not wipe a known one (the night's diary stays linked to its date).
-            if row.startedAt == nil || (row.startSource == "file_time" && old.startedAt != nil) {
-                row.startedAt = old.startedAt
-                row.startSource = old.startSource
-            }
+            var row = old.taking(night)
             row.deviceId = try device.map { try Self.deviceID(db, $0) } ?? old.deviceId
-            row.recordingId = old.recordingId
             if var r = recording {
                 if let existing = old.recordingId { r.id = existing; try r.update(db) } else { try r.insert(db) }
                 row.recordingId = r.id
@@ -86,5 +78,30 @@ extension Journal {
             g.nightId = night.id!
             try g.insert(db)
         }
+    }
+}
+
+extension NightRecord {
+    /// This saved night with what a new analysis of it says (a live night finished, or a recording replayed with
+    /// `--replace`): every figure from `night`, but its identity kept (number, device, recording, creation time),
+    /// and a known value kept where the new one is unknown. An unknown or guessed start does not wipe a known one,
+    /// so the night's diary stays linked to its date.
+    func taking(_ night: NightRecord) -> NightRecord {
+        var row = night
+        row.id = id
+        row.createdAt = createdAt
+        row.deviceId = deviceId
+        row.recordingId = recordingId
+        row.detectorConfigId = night.detectorConfigId ?? detectorConfigId
+        if night.startedAt == nil || (night.startSource == "file_time" && startedAt != nil) {
+            row.startedAt = startedAt
+            row.startSource = startSource
+        }
+        row.clockOffsetSeconds = night.clockOffsetSeconds ?? clockOffsetSeconds
+        row.clockDriftPPM = night.clockDriftPPM ?? clockDriftPPM
+        row.clockFitPoints = night.clockFitPoints ?? clockFitPoints
+        row.clockResidualMs = night.clockResidualMs ?? clockResidualMs
+        row.mainsHz = night.mainsHz ?? mainsHz
+        return row
     }
 }
