@@ -62,6 +62,13 @@ public struct NightJSON: Codable, Sendable {
 
     public var night_id: Int64?
     public var journal: String?
+    /// When the night began (the CLI writes it in ISO 8601 with the local offset, "2026-11-24T23:10:00+01:00");
+    /// `null` when nobody knows.
+    public var started_at: Nullable<Date>
+    /// How the start is known: "device", "monitor", "user", "recording_header", "file_time" or "unknown".
+    public var start_source: String
+    /// Set when the start is unknown: what to do about it.
+    public var start_note: String?
     public var clock: Clock?
     public var recording: Recording
     public var device: Device
@@ -69,9 +76,13 @@ public struct NightJSON: Codable, Sendable {
     public var summary: NightSummary
     public var events: [Event]
 
-    public init(result r: NightResult, nightID: Int64?, journalPath: String?) {
+    public init(result r: NightResult, nightID: Int64?, journalPath: String?, startedAt: Date? = nil,
+                startSource: String = "unknown") {
         night_id = nightID
         journal = journalPath
+        started_at = Nullable(startedAt)
+        start_source = startedAt == nil ? "unknown" : startSource
+        start_note = startedAt == nil ? Words.startUnknown : nil
         recording = Recording(path: r.path, format: r.format.rawValue, bytes: r.sizeBytes,
                               truncated_at_byte: r.truncatedAt)
         let d = r.deviceInfo
@@ -105,6 +116,23 @@ public struct NightJSON: Codable, Sendable {
         }
         list.sort { ($0.onset_s, $0.kind) < ($1.onset_s, $1.kind) }
         events = list
+    }
+}
+
+/// A value written as JSON `null` when absent rather than left out, so a script always finds the key.
+public struct Nullable<Wrapped: Codable & Sendable>: Codable, Sendable {
+    public var value: Wrapped?
+
+    public init(_ value: Wrapped?) { self.value = value }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        value = c.decodeNil() ? nil : try c.decode(Wrapped.self)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let value { try c.encode(value) } else { try c.encodeNil() }
     }
 }
 

@@ -74,6 +74,13 @@ public struct ClockFit: Sendable {
         windowMin = nil
     }
 
+    /// The readings the line is fitted through, oldest first: each window's earliest arrival (and the open
+    /// window's so far), as the device time of the newest sample then received and the host time (Unix seconds)
+    /// it arrived. Kept beside the capture (`<capture>.times.json`) so the fit can be checked or redone later.
+    public var points: [(deviceSeconds: Double, hostSeconds: Double)] {
+        (minima + (windowMin.map { [$0] } ?? [])).map { (deviceSeconds: $0.x, hostSeconds: $0.y + $0.x) }
+    }
+
     /// The fitted line, or nil before two windows have data.
     public var result: Result? {
         var pts = minima

@@ -92,6 +92,22 @@ public enum Words {
         return String(format: "+%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60)
     }
 
+    /// Said wherever a night's start is not known (a raw capture without its times file, a CSV, an EDF+ whose
+    /// header says "Startdate X"), instead of a guessed clock time.
+    public static let startUnknown = "start time unknown — give --start"
+
+    /// How a night's start is known, from the journal's `startSource`: "the device clock, fitted to the monitor's".
+    public static func startSource(_ source: String) -> String {
+        switch source {
+        case "device": return "the device clock, fitted to the monitor's"
+        case "monitor": return "the monitor's clock"
+        case "user": return "given with --start"
+        case "recording_header": return "the recording's header"
+        case "file_time": return "estimated from the file's time"
+        default: return startUnknown
+        }
+    }
+
     /// A number with fixed decimals ("3.5"), or "unknown" when it is not finite.
     public static func number(_ x: Double, decimals: Int = 1) -> String {
         x.isFinite ? String(format: "%.\(max(0, min(decimals, 6)))f", x) : unknown

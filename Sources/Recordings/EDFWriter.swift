@@ -5,11 +5,22 @@ import Glibc
 import Darwin
 #endif
 
-/// When a recording started, in local civil time (EDF has no time zone).
+/// When a recording started, in local civil time (EDF has no time zone), or `unknown`.
 public struct EDFStartTime: Sendable, Equatable {
     public var year, month, day, hour, minute, second: Int
     /// 0 ≤ fraction < 1: written as the first record's onset (EDF+ sub-second start).
     public var fraction: Double
+    /// False for `unknown`.
+    public private(set) var isKnown = true
+
+    /// A start nobody knows, written as EDF+ says: "Startdate X" in the recording field (section 2.1.3.2 of the
+    /// EDF+ specification: an unknown subfield is "X"), and the clipping date 01.01.85 00.00.00 in the old date and
+    /// time fields, which must hold some date (as EDFlib and edfio write for an anonymised or unknown start).
+    public static let unknown: EDFStartTime = {
+        var s = EDFStartTime(year: 1985, month: 1, day: 1, hour: 0, minute: 0, second: 0)
+        s.isKnown = false
+        return s
+    }()
 
     public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, fraction: Double = 0) {
         (self.year, self.month, self.day) = (year, month, day)
@@ -29,6 +40,7 @@ public struct EDFStartTime: Sendable, Equatable {
     var dateField: String { "\(Self.two(day)).\(Self.two(month)).\(Self.two(year % 100))" }
     var timeField: String { "\(Self.two(hour)).\(Self.two(minute)).\(Self.two(second))" }
     var edfPlusDate: String {
+        guard isKnown else { return "X" }
         let months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
         return "\(Self.two(day))-\(months[max(0, min(11, month - 1))])-\(year)"
     }
@@ -274,8 +286,8 @@ extension EDFHeader {
 }
 
 extension EDFWriter {
-    /// Changes the start date and time of a closed file (when the true start is known only at the end, as in a replay).
-    /// The sub-second part (the first record's onset) is unchanged.
+    /// Changes the start date and time of a closed file (when the true start is known only at the end, as in a replay;
+    /// `.unknown` marks it unknown). The sub-second part (the first record's onset) is unchanged.
     public static func setStart(path: String, _ start: EDFStartTime) throws {
         let reader = try EDFReader(path: path)
         var h = reader.header

@@ -134,7 +134,7 @@ public enum NightReport {
         return page(title: "Crampwatch — " + title, body: b)
     }
 
-    /// "12 min recorded, from 23:10 to 23:22": how long, and when when it is known.
+    /// "12 min recorded, from 23:10 to 23:22": how long, and when when it is known; else that it is not.
     static func recordedLine(_ n: NightFacts, _ tz: TimeZone) -> String {
         let known = Words.isKnownDuration(n.durationSeconds)
         var line = known ? "\(Words.duration(n.durationSeconds)) recorded" : "Recorded for an unknown length of time"
@@ -142,6 +142,8 @@ public enum NightReport {
             line += ", from \(Common.clock(s, tz, "HH:mm"))"
             if known, let end = n.end { line += " to \(Common.clock(end, tz, "HH:mm"))" }
             if n.startSource == "file_time" { line += " (start estimated from the file's time)" }
+        } else {
+            line += "; \(Words.startUnknown) (the times below count from the recording's start)"
         }
         return line
     }

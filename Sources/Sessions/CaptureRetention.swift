@@ -128,6 +128,8 @@ public enum CaptureRetention {
             try journal.unmarkCaptureDeleted(recordings: item.recordings)
             throw SessionError("cannot delete it: \(why)")
         }
+        // Its times file goes with it: the journal keeps the night's start.
+        unlink(CaptureTimes.path(forCapture: item.path))
         return Done(item: item, newPath: nil, newSizeBytes: 0,
                     message: "\(item.path): deleted (\(megabytes(item.sizeBytes)); \(nightList(item)) stay in the "
                              + "journal)")
@@ -150,10 +152,10 @@ public enum CaptureRetention {
             unlink(gzPath)
         }
         let night = try journal.night(id: item.nights.last!)
-        let start = night.map { $0.startedAt ?? $0.createdAt.addingTimeInterval(-$0.durationSeconds) }
-            ?? item.nightStart
-        let writer = EDFNightWriter(path: edfPath, bdf: bdf,
-                                    start: EDFStartTime(unixSeconds: start.timeIntervalSince1970.rounded(.down)))
+        // The night's start as the journal knows it; none is "Startdate X", never a time made up from its saving.
+        let start = night?.startedAt.map { EDFStartTime(unixSeconds: $0.timeIntervalSince1970.rounded(.down)) }
+            ?? .unknown
+        let writer = EDFNightWriter(path: edfPath, bdf: bdf, start: start)
         var replayer = Replayer(configuration: try configuration(of: night, journal: journal))
         replayer.observers = [writer]
         let result = try replayer.replay(path: item.path)
@@ -169,6 +171,8 @@ public enum CaptureRetention {
         let format = (bdf ? RecordingFormat.bdfPlus : RecordingFormat.edfPlus).rawValue + ".gz"
         try journal.markCaptureConverted(recordings: item.recordings, to: final, format: format, sizeBytes: size)
         unlink(item.path)
+        // The converted file's header holds the night's start; the times file has nothing left to describe.
+        unlink(CaptureTimes.path(forCapture: item.path))
         return Done(item: item, newPath: final, newSizeBytes: size,
                     message: "\(item.path): converted to \(final) (\(bdf ? "BDF+" : "EDF+"), \(records) s, "
                              + "\(result.events.filter { $0.kind != .gap }.count) events as annotations; "

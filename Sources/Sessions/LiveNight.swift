@@ -165,8 +165,11 @@ public enum LiveNightRecovery {
                                         message: "night \(id): cannot replay \(path): \(error)"))
                 continue
             }
+            // The capture's times file holds the start the monitor would have saved (the clock fit so far).
+            let start = (try? CaptureTimes.read(capturePath: path))?.nightStart
             var n = NightStore.nightRecord(result, configID: night.detectorConfigId, source: night.source,
-                                           startedAt: night.startedAt, startSource: night.startSource)
+                                           startedAt: start?.date ?? night.startedAt,
+                                           startSource: start?.source ?? night.startSource)
             n.status = NightStatus.recovered
             try journal.completeNight(id, n, events: NightStore.eventRecords(result),
                                       gaps: result.gaps.map(NightStore.gapRecord),

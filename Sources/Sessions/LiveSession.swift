@@ -13,9 +13,12 @@ public final class LiveSession {
     public struct Settings: Sendable {
         public var silenceWarningSeconds: Double
         public var stopAfterIdleSeconds: Double?
-        public init(silenceWarningSeconds: Double, stopAfterIdleSeconds: Double?) {
+        /// How often the capture's times file is rewritten with the clock fit so far (and once at the end).
+        public var timesIntervalSeconds: Double
+        public init(silenceWarningSeconds: Double, stopAfterIdleSeconds: Double?, timesIntervalSeconds: Double = 120) {
             self.silenceWarningSeconds = silenceWarningSeconds
             self.stopAfterIdleSeconds = stopAfterIdleSeconds
+            self.timesIntervalSeconds = timesIntervalSeconds
         }
     }
 
@@ -48,6 +51,13 @@ public final class LiveSession {
     var lastLost = 0
     var journalFailuresLogged = 0
     var lastProgress = Date()
+    /// The capture's wall-clock times (`<capture>.times.json`), rewritten every few minutes and at the end.
+    var times: CaptureTimes
+    var lastTimesWrite = Date.distantPast
+    var timesFailed = false
+    /// The start the first line gave, kept when the device clock later jumps: the lines fitted after a jump place the
+    /// device times after it, not the night's first sample (an hour's step would move the start by an hour).
+    var startBeforeJump: Date?
 
     /// - observers: told of the night before the journal and the log are (e.g. an EDF+ export).
     public init(reader: DeviceReader, capture: CaptureFile, configuration: DetectorConfiguration,
@@ -60,6 +70,7 @@ public final class LiveSession {
         self.settings = settings
         self.startedAt = startedAt
         eventLog = LiveEventLog(console: console, startedAt: startedAt)
+        times = CaptureTimes(capturePath: capture.path, startedAt: startedAt)
         let journalNotice = JournalNotice(recorder: recorder, console: console)
         run = CaptureRun(path: capture.path, configuration: configuration,
                          observers: observers + ([recorder, journalNotice] as [NightObserver?])
@@ -69,6 +80,7 @@ public final class LiveSession {
     /// Reads the device until `stop()` says so, the device stays silent past `stopAfterIdleSeconds`, or the bytes
     /// cannot be used. Returns false in that last case (see `finish`).
     public func record(until stop: () -> Bool) {
+        writeTimes()
         loop: while !stop() {
             switch reader.next(timeoutSeconds: 0.25) {
             case .bytes(let b):
@@ -91,6 +103,7 @@ public final class LiveSession {
             }
             capture.syncIfDue()
             refreshOncePerSecond()
+            if Date().timeIntervalSince(lastTimesWrite) >= settings.timesIntervalSeconds { writeTimes() }
         }
         console.clearStatus()
     }
@@ -118,11 +131,46 @@ public final class LiveSession {
     private func fitClock() {
         guard let device = run.newestSampleDeviceMicros, device != lastDeviceMicros else { return }
         lastDeviceMicros = device
-        let resets = clockFit.resets
+        let before = clockFit
         clockFit.add(deviceSeconds: Double(device) / 1e6, hostSeconds: Date().timeIntervalSince1970)
-        if clockFit.resets > resets {
+        if clockFit.resets > before.resets {
+            if before.resets == 0 { startBeforeJump = Self.deviceStart(before, run.firstSampleDeviceMicros) }
             console.log("the device clock jumped (the device restarted or its clock was reset); fitting it to the host "
                         + "clock again from here")
+        }
+    }
+
+    /// The night's wall-clock start as known now: the first sample's device time placed on the host's clock by the
+    /// line fitted through it (once it has two windows), else when monitoring began.
+    private func nightStart() -> (Date, String) {
+        if let start = clockFit.resets == 0 ? Self.deviceStart(clockFit, run.firstSampleDeviceMicros)
+                                            : startBeforeJump {
+            return (start, "device")
+        }
+        return (startedAt, "monitor")
+    }
+
+    static func deviceStart(_ fit: ClockFit, _ firstSampleMicros: UInt64?) -> Date? {
+        guard let line = fit.result, line.points >= 2, let first = firstSampleMicros else { return nil }
+        return Date(timeIntervalSince1970: line.hostSeconds(device: Double(first) / 1e6))
+    }
+
+    /// Writes the capture's times file with the clock fit so far; says once if it cannot (the night goes on, but a
+    /// later replay of the capture will not know when it was).
+    private func writeTimes(complete: Bool = false) {
+        lastTimesWrite = Date()
+        let (start, source) = nightStart()
+        times.firstSampleDeviceMicros = run.firstSampleDeviceMicros
+        times.clockFit = clockFit.points.isEmpty ? nil : CaptureTimes.Fit(clockFit)
+        times.nightStart = CaptureTimes.Start(start, source: source)
+        times.captureBytes = capture.written
+        times.complete = complete
+        times.writtenAt = CaptureTimes.HostClock(lastTimesWrite).utc
+        do { try times.write(capturePath: capture.path) } catch {
+            guard !timesFailed else { return }
+            timesFailed = true
+            console.log("cannot keep the capture's times: \(error). The night is recorded, but a later replay of the "
+                        + "capture will not know when it began (give it --start).")
         }
     }
 
@@ -181,11 +229,11 @@ public final class LiveSession {
         do { result = try run.finish(sizeBytes: capture.written) } catch {
             throw SessionError("\(error)\ncrampwatch: nothing usable was received; the capture is \(capture.path).")
         }
-        var outcome = Outcome(result: result, nightID: nil, clock: clockFit.result, start: startedAt,
-                              startSource: "monitor")
-        if let fit = outcome.clock, fit.points >= 2, let first = run.firstSampleDeviceMicros {
-            outcome.start = Date(timeIntervalSince1970: fit.hostSeconds(device: Double(first) / 1e6))
-            outcome.startSource = "device"
+        let (start, startSource) = nightStart()
+        var outcome = Outcome(result: result, nightID: nil, clock: clockFit.result, start: start,
+                              startSource: startSource)
+        writeTimes(complete: true)
+        if let fit = outcome.clock, startSource == "device" {
             console.log(String(format: "device clock: %+.1f ppm against the host over %d windows, arrivals within %.1f "
                                        + "ms of the fit (median)",
                                fit.driftPPM, fit.points, fit.medianResidualMs))

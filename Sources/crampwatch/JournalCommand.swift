@@ -43,9 +43,8 @@ struct JournalCommand: ParsableCommand {
             var anyWithoutEMG = false
             for n in nights {
                 let c = try j.eventCounts(night: n.id!)
-                let started = n.startedAt.map { dayTime($0) + (n.startSource == "file_time" ? "~" : " ") } ?? "unknown "
-                                                                                                              + "      "
-                                                                                                              + "   "
+                let started = n.startedAt.map { dayTime($0) + (n.startSource == "file_time" ? "~" : " ") }
+                    ?? pad("unknown?", 17)
                 let emg = try emgMeasured(n, j)
                 if !emg { anyWithoutEMG = true }
                 print([pad("\(n.id!)", 5, right: true), started, pad(duration(n.durationSeconds), 9),
@@ -56,6 +55,9 @@ struct JournalCommand: ParsableCommand {
             }
             if nights.contains(where: { $0.startSource == "file_time" }) { print("~ start estimated from the file's "
                                                                                  + "time") }
+            if nights.contains(where: { $0.startedAt == nil }) {
+                print("? \(Words.startUnknown) (replay the recording again with --start and --replace)")
+            }
             if anyWithoutEMG { print("— \(noEMGNote)") }
         }
     }
@@ -101,7 +103,7 @@ struct JournalCommand: ParsableCommand {
                                        gaps: try j.gaps(night: night).map(GapRow.init)))
                 return
             }
-            print("Night \(night): \(n.startedAt.map(dayTime) ?? "start unknown")"
+            print("Night \(night): \(n.startedAt.map(dayTime) ?? Words.startUnknown)"
                   + "\(n.startSource == "file_time" ? " (estimated)" : ""), \(duration(n.durationSeconds)), \(n.source)"
                   + (recording.map { " of \($0.path)" } ?? ""))
             print("  device \(device?.serial ?? "unknown"), detector configuration "

@@ -36,7 +36,9 @@ extension Crampwatch {
         @Option(name: .customLong("device-serial"), help: ArgumentHelp("Only the USB device with this serial number.",
                                                                        valueName: "serial")) var deviceSerial: String?
         @Option(help: ArgumentHelp("Where to write the raw capture (created 0600). Default: "
-                                   + "crampwatch-<date-time>.cwcap here.", valueName: "file")) var capture: String?
+                                   + "crampwatch-<date-time>.cwcap here. Its wall-clock times (the host's clock at the "
+                                   + "start, its zone, the device clock's fit) go beside it in <file>.times.json.",
+                                   valueName: "file")) var capture: String?
         @OptionGroup var journal: JournalOptions
         @Flag(name: .customLong("no-journal"),
               help: "Detect and print only; do not save the night.") var noJournal = false
@@ -53,6 +55,10 @@ extension Crampwatch {
                                    valueName: "seconds")) var silenceWarning = 5.0
         @Option(name: .customLong("fsync-interval"), help: ArgumentHelp("How often the capture is forced to disk.",
                                                                         valueName: "seconds")) var fsyncInterval = 10.0
+        // For tests: a night killed before the first two-minute rewrite would not show that the times file is kept.
+        @Option(name: .customLong("times-interval"),
+                help: ArgumentHelp("How often the capture's times file is rewritten.", valueName: "seconds",
+                                   visibility: .hidden)) var timesInterval = 120.0
         @Option(name: .customLong("write-edf"),
                 help: ArgumentHelp("Also record the night as EDF+ (16-bit, mode 0600) with each event as an "
                                    + "annotation, written as it streams; a killed night is repaired with `crampwatch "
@@ -84,6 +90,9 @@ extension Crampwatch {
             }
             if silenceWarning <= 0 { throw ValidationError("--silence-warning must be a positive number of seconds.") }
             if fsyncInterval <= 0 { throw ValidationError("--fsync-interval must be a positive number of seconds.") }
+            if !(timesInterval >= 1 && timesInterval <= 3600) {
+                throw ValidationError("--times-interval must be between 1 and 3600 seconds.")
+            }
             if writeEDF != nil && writeBDF != nil {
                 throw ValidationError("Give --write-edf or --write-bdf, not both.")
             }
@@ -121,7 +130,8 @@ extension Crampwatch {
             let session = LiveSession(reader: reader, capture: capture, configuration: config, recorder: recorder,
                                       observers: exporter.map { [$0] } ?? [], console: console, startedAt: startedAt,
                                       settings: .init(silenceWarningSeconds: silenceWarning,
-                                                      stopAfterIdleSeconds: stopAfterIdle))
+                                                      stopAfterIdleSeconds: stopAfterIdle,
+                                                      timesIntervalSeconds: timesInterval))
             session.record(until: { stopSignal != 0 })
             if stopSignal != 0 { console.log("stopping (signal)") }
             let outcome: LiveSession.Outcome
@@ -229,7 +239,8 @@ extension Crampwatch {
         private func report(_ o: LiveSession.Outcome) throws {
             if json {
                 var out = NightJSON(result: o.result, nightID: o.nightID,
-                                    journalPath: noJournal ? nil : journal.resolvedPath)
+                                    journalPath: noJournal ? nil : journal.resolvedPath, startedAt: o.start,
+                                    startSource: o.startSource)
                 if let fit = o.clock {
                     out.clock = .init(offset_s: fit.offsetSeconds, drift_ppm: fit.driftPPM, windows: fit.points,
                                       median_residual_ms: fit.medianResidualMs)
@@ -237,7 +248,8 @@ extension Crampwatch {
                 try printJSON(out)
             } else {
                 print(NightText.lines(o.result, nightID: o.nightID, startedAt: o.start,
-                                      journalPath: journal.resolvedPath).joined(separator: "\n"))
+                                      journalPath: journal.resolvedPath, startSource: o.startSource)
+                          .joined(separator: "\n"))
             }
         }
     }

@@ -7,7 +7,8 @@ import SignalCore
 
 /// A night in words, as `replay` and `monitor` print it: every figure from the night's summary.
 enum NightText {
-    static func lines(_ r: NightResult, nightID: Int64?, startedAt: Date?, journalPath: String) -> [String] {
+    static func lines(_ r: NightResult, nightID: Int64?, startedAt: Date?, journalPath: String,
+                      startSource: String? = nil) -> [String] {
         let s = r.summary
         let d = r.deviceInfo
         var lines: [String] = []
@@ -16,6 +17,7 @@ enum NightText {
                      + (d.emgChannels > 0 ? "\(d.emgChannels) EMG channel\(d.emgChannels == 1 ? "" : "s") at "
                                             + "\(d.emgRateHz) Hz"
                                           : "accelerometer only (\(d.accelRateHz) Hz)"))
+        lines.append("  " + start(startedAt, startSource))
         lines += cramps(r, s, startedAt: startedAt)
         if s.emgMeasured {
             lines.append("  Leg movements: \(s.legMovements) (\(s.periodicLegMovements) in periodic series; PLM index "
@@ -35,6 +37,17 @@ enum NightText {
         }
         if let nightID { lines.append("Saved to \(journalPath) as night \(nightID).") }
         return lines
+    }
+
+    /// "Started 2026-11-24 23:10:00 (the monitor's clock)", or that nobody knows and the times below count from the
+    /// first sample.
+    static func start(_ startedAt: Date?, _ source: String?) -> String {
+        guard let startedAt else {
+            return sentence(Words.startUnknown) + "; the times below count from the recording's first sample."
+        }
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return "Started \(f.string(from: startedAt))" + (source.map { " (\(Words.startSource($0)))" } ?? "")
     }
 
     static func cramps(_ r: NightResult, _ s: NightSummary, startedAt: Date?) -> [String] {
@@ -63,3 +76,6 @@ enum NightText {
                                      : " (recording too short to find the sleep period: all of it counted)")
     }
 }
+
+/// The text with its first letter a capital, to begin a line.
+func sentence(_ s: String) -> String { s.prefix(1).uppercased() + s.dropFirst() }

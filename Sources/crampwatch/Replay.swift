@@ -37,10 +37,18 @@ struct Replay: ParsableCommand {
             help: ArgumentHelp("Shortest recording saved as a night, in minutes (default 10; 0 saves any). A shorter "
                                + "one is detected and printed, not saved.", valueName: "minutes"))
     var minNightMinutes: Double = 10
-    @Option(help: ArgumentHelp("Wall-clock time the recording started (ISO 8601, e.g. 2026-11-24T23:10:00Z). Default: "
-                               + "the start an EDF/BDF header gives, else estimated from the file's modification time.",
+    @Option(help: ArgumentHelp("When the recording started: local time (\"2026-11-24 23:10\"), ISO 8601 with its "
+                               + "offset (2026-11-24T23:10:00+01:00), or file-time (the file's modification time "
+                               + "minus the recording's length, a guess). Default: the start the monitor kept beside "
+                               + "its capture (<capture>.times.json) or an EDF/BDF header gives; else the start is "
+                               + "unknown.",
                                valueName: "time"))
     var start: String?
+
+    /// `--start` as read (validated before `run`).
+    var startChoice: StartChoice? { start.flatMap { StartChoice.parse($0) } }
+    /// The wall-clock start given with `--start`, if one was.
+    var givenStart: Date? { if case .at(let d) = startChoice { d } else { nil } }
     @Option(name: .customLong("min-cramp"),
             help: ArgumentHelp("Shortest contraction counted as a cramp (default 10, or the configuration's).",
                                valueName: "seconds")) var minCramp: Double?
@@ -67,8 +75,12 @@ struct Replay: ParsableCommand {
     var writeBDF: String?
 
     func validate() throws {
-        if let start, ISO8601DateFormatter().date(from: start) == nil {
-            throw ValidationError("--start must look like 2026-11-24T23:10:00Z (ISO 8601 with a time zone).")
+        if start != nil && startChoice == nil { throw ValidationError(StartChoice.help) }
+        if let given = givenStart, given > Date() {
+            // One line, not the usage: the time was understood, it just cannot be a recording's start.
+            complain("--start \(start ?? ""): \(StartChoice.describe(given)) is in the future; give the time the "
+                     + "recording started.")
+            throw Exit.failure
         }
         if !(0...1440).contains(minNightMinutes) {
             throw ValidationError("--min-night must be between 0 and 1440 minutes.")
@@ -115,9 +127,10 @@ struct Replay: ParsableCommand {
         } : nil)
         replayer.recordingOptions = channels.recordingOptions
         let exporter = (writeEDF ?? writeBDF).map { out in
-            let start = start.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
-            return EDFNightWriter(path: out, bdf: writeBDF != nil,
-                                  start: EDFStartTime(unixSeconds: start.timeIntervalSince1970.rounded(.down)))
+            // Unknown until the replay says otherwise ("Startdate X"), never the time of the replay.
+            EDFNightWriter(path: out, bdf: writeBDF != nil,
+                           start: givenStart.map { EDFStartTime(unixSeconds: $0.timeIntervalSince1970.rounded(.down)) }
+                               ?? .unknown)
         }
         replayer.observers = observers(exporter)
         let result: NightResult
@@ -132,12 +145,12 @@ struct Replay: ParsableCommand {
         if let note = result.repairNote { complain(note) }
         let (startedAt, startSource) = nightStart(result)
         let nightID = try save(result, startedAt: startedAt, startSource: startSource, content: content)
-        if let exporter, start == nil, let startedAt {
+        if let exporter, givenStart == nil, let startedAt {
             // The true start is known only now: put it in the written file's header.
             try? EDFWriter.setStart(path: exporter.path,
                                     EDFStartTime(unixSeconds: startedAt.timeIntervalSince1970.rounded(.down)))
         }
-        try finishOutputs(result, nightID: nightID, startedAt: startedAt, exporter: exporter)
+        try finishOutputs(result, nightID: nightID, startedAt: startedAt, startSource: startSource, exporter: exporter)
     }
 
     /// The export writers asked for, and pacing last (so the writers see each block before it waits).
@@ -152,16 +165,32 @@ struct Replay: ParsableCommand {
         return list
     }
 
-    /// When the night began: as given, else from an EDF/BDF header, else from the file's modification time.
+    /// When the night began: as given with --start; else as the recording says (a monitor's capture: the start kept
+    /// in its times file, the very one the live night was saved with; an EDF/BDF: its header); else unknown. The
+    /// file's modification time only when asked for (`--start file-time`): a copy or a download changes it.
     func nightStart(_ result: NightResult) -> (Date?, String) {
-        if let start { return (ISO8601DateFormatter().date(from: start), "user") }
-        if result.format != .rawCapture && result.format != .csv, let header = try? EDFReader(path: file),
-           let date = headerStart(header) {
-            return (date, "recording_header")
-        }
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: file),
-           let modified = attributes[.modificationDate] as? Date {
+        switch startChoice {
+        case .at(let date): return (date, "user")
+        case .fileTime:
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+                  let modified = attributes[.modificationDate] as? Date else { return (nil, "unknown") }
             return (modified.addingTimeInterval(-result.durationSeconds), "file_time")
+        case nil: break
+        }
+        switch result.format {
+        case .rawCapture:
+            do {
+                if let times = try CaptureTimes.read(capturePath: file) {
+                    return (times.nightStart.date, times.nightStart.source)
+                }
+            } catch {
+                complain("\(error); the night's start is unknown (give --start)")
+            }
+        case .edf, .edfPlus, .bdf, .bdfPlus:
+            if let header = try? EDFReader(path: file), let date = headerStart(header) {
+                return (date, "recording_header")
+            }
+        case .csv: break
         }
         return (nil, "unknown")
     }
@@ -200,7 +229,8 @@ struct Replay: ParsableCommand {
         }
     }
 
-    func finishOutputs(_ result: NightResult, nightID: Int64?, startedAt: Date?, exporter: EDFNightWriter?) throws {
+    func finishOutputs(_ result: NightResult, nightID: Int64?, startedAt: Date?, startSource: String,
+                       exporter: EDFNightWriter?) throws {
         if let exportEvents {
             do {
                 try writeEvents(result, to: exportEvents)
@@ -215,9 +245,11 @@ struct Replay: ParsableCommand {
         }
         if json {
             try printJSON(NightJSON(result: result, nightID: nightID,
-                                    journalPath: noJournal ? nil : journal.resolvedPath))
+                                    journalPath: noJournal ? nil : journal.resolvedPath, startedAt: startedAt,
+                                    startSource: startSource))
         } else {
-            print(NightText.lines(result, nightID: nightID, startedAt: startedAt, journalPath: journal.resolvedPath)
+            print(NightText.lines(result, nightID: nightID, startedAt: startedAt, journalPath: journal.resolvedPath,
+                                  startSource: startSource)
                       .joined(separator: "\n"))
         }
         if let truncated = result.truncatedAt {
@@ -256,8 +288,15 @@ func writeEvents(_ r: NightResult, to path: String) throws {
     try handle.close()
 }
 
-/// The start an EDF header gives (local time; "yy" 85–99 is 19yy, else 20yy, as the EDF spec says).
+/// The start an EDF header gives (local time; "yy" 85–99 is 19yy, else 20yy, as the EDF spec says); nil when it
+/// says it is unknown: EDF+ "Startdate X", or a plain EDF's 01.01.85 00.00.00, the clipping date writers put there
+/// when they do not know.
 func headerStart(_ r: EDFReader) -> Date? {
+    let recording = r.header.recording.split(separator: " ")
+    if recording.first == "Startdate" && (recording.count < 2 || recording[1] == "X") { return nil }
+    if recording.first != "Startdate" && r.header.startDate == "01.01.85" && r.header.startTime == "00.00.00" {
+        return nil
+    }
     let d = r.header.startDate.split(separator: ".").compactMap { Int($0) }
     let t = r.header.startTime.split(separator: ".").compactMap { Int($0) }
     guard d.count == 3, t.count == 3 else { return nil }

@@ -6,7 +6,9 @@ import Testing
 /// in every nested object, with its type. Fields may be added, never renamed or removed, so the check is that
 /// each documented key is there, not that nothing else is.
 enum ReplayJSONContract {
-    static let top: Set = ["night_id", "journal", "recording", "device", "detector", "summary", "events"]
+    static let top: Set = ["night_id", "journal", "recording", "device", "detector", "summary", "events", "started_at",
+                           "start_source"]
+    static let startSources: Set = ["device", "monitor", "user", "recording_header", "file_time", "unknown"]
     static let recording: Set = ["path", "format", "bytes", "truncated_at_byte"]
     static let device: Set = [
         "serial", "firmware", "emg_channels", "emg_rate_hz", "accel_axes", "accel_rate_hz", "mains_hz",
@@ -46,6 +48,17 @@ enum ReplayJSONContract {
         #expect(missing(top, in: object, at: "") == [], sourceLocation: sourceLocation)
         if journaled {
             #expect(object["night_id"] is Int && object["journal"] is String, sourceLocation: sourceLocation)
+        }
+        // The start: a time with its offset, or null with a note saying what to do.
+        #expect(startSources.contains(object["start_source"] as? String ?? ""), sourceLocation: sourceLocation)
+        if object["started_at"] is NSNull {
+            #expect(object["start_source"] as? String == "unknown"
+                    && object["start_note"] as? String == "start time unknown — give --start",
+                    sourceLocation: sourceLocation)
+        } else {
+            let at = object["started_at"] as? String ?? ""
+            #expect(ISO8601DateFormatter().date(from: at) != nil && object["start_note"] == nil, "\(at)",
+                    sourceLocation: sourceLocation)
         }
         try checkRecording(object, sourceLocation: sourceLocation)
         try checkDevice(object, sourceLocation: sourceLocation)

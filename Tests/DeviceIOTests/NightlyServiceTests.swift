@@ -161,9 +161,10 @@ import Testing
         let prune = try await Processes.run(morning[0], Array(morning.dropFirst()), environment: env)
         #expect(prune.status == 0, "\(prune.stdout)\(prune.stderr)")
         #expect(prune.stdout.contains("captures: 1 kept, 1 converted"), "\(prune.stdout)")
+        // The kept capture keeps its times file; the converted one's start is in the BDF+ header now.
         let left = try FileManager.default.contentsOfDirectory(atPath: state.path).sorted()
         #expect(left == [captures.sorted()[0].replacingOccurrences(of: ".cwcap", with: ".bdf.gz"),
-                         captures.sorted()[1]], "\(left)")
+                         captures.sorted()[1], captures.sorted()[1] + ".times.json"], "\(left)")
     }
 }
 
