@@ -37,7 +37,8 @@ import Testing
         var words: [String] = []
         for w in bare.replacingOccurrences(of: "/tmp/cwtour", with: tour).split(separator: " ") {
             if w.contains("*") {
-                let (folder, file) = (String(w.split(separator: "*").first ?? ""), String(w.split(separator: "/").last!))
+                let folder = String(w.split(separator: "*").first ?? "")
+                let file = String(w.split(separator: "/").last!)
                 let base = Repository.root.appendingPathComponent(folder)
                 let names = try FileManager.default.contentsOfDirectory(atPath: base.path).sorted()
                 words += names.map { "\(folder)\($0)/\(file)" }
@@ -59,7 +60,9 @@ import Testing
             #expect(words.first == "crampwatch", "\(step.command)")
             let r = try await CLI.run(Array(words.dropFirst()), in: Repository.root)
             #expect(!r.signalled && r.status == 0, "\(step.command): \(r.stderr)")
+            // Paths as the README writes them: the tour folder as /tmp/cwtour, the checkout's own as relative.
             let printed = (r.stdout + r.stderr).replacingOccurrences(of: tour, with: "/tmp/cwtour")
+                .replacingOccurrences(of: Repository.root.path + "/", with: "")
                 .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             var next = 0
             for line in step.shown {

@@ -88,7 +88,8 @@ import Testing
         #expect(kept.count >= 1 && Array(all.prefix(kept.count)) == kept, "kept \(kept.map(\.text))")
         // The journal agrees with the repaired file: the night saved from it lasts exactly its complete records.
         let journal = dir.appendingPathComponent("journal.sqlite").path
-        let saved = try await CLI.run(["replay", partial, "--journal", journal, "--json"])
+        // A night cut short by the kill: shorter than a night, so saved only when asked.
+        let saved = try await CLI.run(["replay", partial, "--journal", journal, "--json", "--min-night", "0"])
         #expect(saved.status == 0, "\(saved.stderr)")
         let night = try JSONSerialization.jsonObject(with: Data(saved.stdout.utf8)) as? [String: Any]
         let summary = night?["summary"] as? [String: Any]
