@@ -142,6 +142,21 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         #expect((summary["gaps"] as? Int ?? 0) >= 1, "\(summary)")
     }
 
+    @Test func aGapDuringMainsDetectionKeepsTheNightsLength() async throws {
+        // 0.3 s of a 500-Hz CSV, then rows from 10 s to 10.04 s: the gap crosses the end of mains detection (2 s).
+        // Found by the whole-pipeline fuzzer (ASan: a read before the samples): the detector went on to filter
+        // 4000 samples of whatever memory lay before them, a night of 18.04 s with a flat-line artifact in it.
+        let path = Repository.corpus.appendingPathComponent("replay-csv/fuzz-gap-during-mains-detection.tsv").path
+        let r = try await CLI.run(["replay", path, "--no-journal", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let summary = try #require(object["summary"] as? [String: Any])
+        #expect(summary["duration_s"] as? Double == 10.04, "\(summary)")
+        #expect(summary["gap_s"] as? Double == 9.7, "\(summary)")
+        let kinds = (object["events"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+        #expect(kinds == ["gap"], "\(kinds)")
+    }
+
     @Test func aFolderInsteadOfAFile() async throws {
         let dir = try TemporaryFolder.make()
         let folder = dir.appendingPathComponent("night.cwcap")
