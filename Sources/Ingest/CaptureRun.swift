@@ -184,7 +184,8 @@ public final class CaptureRun {
             stats.outOfOrderFrames += 1
             return
         }
-        recordMissing(before: emgIndex, accelIndex: Int(b.accelIndex), runner: runner)
+        recordMissing(before: emgIndex, accelIndex: Int(b.accelIndex), runner: runner, frame: view)
+        guard failure == nil else { return }
         let uv = info.emgMicrovoltsPerLSB, g = info.accelGPerLSB
         let emgValues = accelOnly ? 0 : b.emgCount * b.emgChannels
         let accelValues = b.accelCount * b.accelAxes
@@ -203,11 +204,12 @@ public final class CaptureRun {
     }
 
     /// Records the gap before a block: frames lost in transit, or the start of the recording missing.
-    private func recordMissing(before emgIndex: Int, accelIndex: Int, runner: NightRunner) {
+    private func recordMissing(before emgIndex: Int, accelIndex: Int, runner: NightRunner, frame view: FrameView) {
         let fs = Double(runner.clockRateHz)
         guard let expected = nextEMGIndex else {
             // The first blocks never arrived (or the capture starts after the device's first block).
             guard emgIndex > 0 || pendingLost > 0 else { return }
+            guard !refusesGap(endingAt: emgIndex, accelIndex: accelIndex, runner: runner, frame: view) else { return }
             reportGap(NightGap(onsetSeconds: 0, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost,
                                firstLostSequence: pendingFirstLost, emgSamplesLost: emgIndex,
                                reason: "the start of the recording is missing"),
@@ -215,12 +217,28 @@ public final class CaptureRun {
             return
         }
         guard emgIndex > expected || pendingLost > 0 else { return }
+        guard !refusesGap(endingAt: emgIndex, accelIndex: accelIndex, runner: runner, frame: view) else { return }
         let lostSamples = emgIndex - expected
         reportGap(NightGap(onsetSeconds: Double(expected) / fs, offsetSeconds: Double(emgIndex) / fs,
                            framesLost: pendingLost,
                            firstLostSequence: pendingFirstLost, emgSamplesLost: lostSamples,
                            reason: lostSamples > 0 ? NightGap.framesLostInTransit : "non-sample frames lost"),
                   emgSamples: lostSamples, accelSamples: accelIndex - nextAccelIndex)
+    }
+
+    /// A gap ending past 48 h into the night (a sample index damaged in a way its checksum did not catch) is
+    /// refused, like a CSV time or an EDF+D onset that far: read as a gap, it would cost memory and time in
+    /// proportion to the jump. Sets `failure` and returns true when it does.
+    private func refusesGap(endingAt emgIndex: Int, accelIndex: Int, runner: NightRunner,
+                            frame view: FrameView) -> Bool {
+        let seconds = Double(emgIndex) / Double(runner.clockRateHz)
+        let accelHz = Double(runner.info.accelRateHz)
+        let accelSeconds = accelHz > 0 ? Double(accelIndex) / accelHz : 0
+        guard max(seconds, accelSeconds) > InputBounds.longestSeconds else { return false }
+        failure = ReplayError("\(path): at byte offset \(view.offset): frame \(view.sequence) says its samples start "
+                              + "\(InputBounds.readable(max(seconds, accelSeconds))) s into the night; a recording "
+                              + "cannot be longer than 48 h, so the capture is damaged here")
+        return true
     }
 
     private func reportGap(_ g: NightGap, emgSamples: Int, accelSamples: Int) {

@@ -103,6 +103,10 @@ struct BadInput: Sendable, CustomTestStringConvertible {
                  says: ["fuzz-nan-with-nul-bytes.csv", "at byte offset 0", "not a recording Crampwatch knows"]),
         BadInput(file: "csv/fuzz-carriage-return-in-field.csv",
                  says: ["fuzz-carriage-return-in-field.csv", "line 20", "\\u{d}", "is not a number"]),
+        // Found by the whole-pipeline fuzzer: a sample index 2^28 samples on (74.6 h) was read as a gap that long.
+        BadInput(file: "replay-capture/fuzz-sample-index-past-48h.cwcap",
+                 says: ["fuzz-sample-index-past-48h.cwcap", "at byte offset 70", "frame 154",
+                        "268435.456 s into the night", "longer than 48 h"]),
     ]
 
     @Test(arguments: cases)
