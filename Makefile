@@ -62,8 +62,8 @@ firmware-avr: setup
 firmware-qemu: setup
 	$(MAKE) -C Firmware qemu
 
-# libFuzzer (swiftc -sanitize=fuzzer,address) on the frame decoder, the EDF/BDF reader and the CSV importer;
-# built into .build-fuzz, apart from the normal build. See docs/reliability.md.
+# libFuzzer on the frame decoder, the EDF/BDF reader and the CSV importer: the package in Fuzz/, built by SwiftPM
+# with --sanitize fuzzer --sanitize address into .build-fuzz, apart from the normal build. See docs/reliability.md.
 FUZZ_SECONDS ?= 60
 FUZZ_LONG_SECONDS ?= 3600
 fuzz-build: setup

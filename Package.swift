@@ -13,6 +13,10 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "crampwatch", targets: ["crampwatch"]),
+        // For the fuzz package (Fuzz/Package.swift), which depends on this one by path: the wire format and the
+        // file formats.
+        .library(name: "DeviceProtocol", targets: ["DeviceProtocol"]),
+        .library(name: "Recordings", targets: ["Recordings"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
