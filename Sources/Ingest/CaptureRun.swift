@@ -184,6 +184,7 @@ public final class CaptureRun {
             stats.outOfOrderFrames += 1
             return
         }
+        guard !refusesTiming(of: b, frame: view, info: info) else { return }
         recordMissing(before: emgIndex, accelIndex: Int(b.accelIndex), runner: runner, frame: view)
         guard failure == nil else { return }
         let uv = info.emgMicrovoltsPerLSB, g = info.accelGPerLSB
@@ -238,6 +239,27 @@ public final class CaptureRun {
         failure = ReplayError("\(path): at byte offset \(view.offset): frame \(view.sequence) says its samples start "
                               + "\(InputBounds.readable(max(seconds, accelSeconds))) s into the night; a recording "
                               + "cannot be longer than 48 h, so the capture is damaged here")
+        return true
+    }
+
+    /// The device takes its EMG and accelerometer samples on one clock, so in a block both start, and end, within a
+    /// second of each other, and no accelerometer sample comes twice. A block that says otherwise is damaged in a
+    /// way its checksum did not catch; read as it says, the accelerometer's 5-s epochs (the sleep window) would drift
+    /// away from the night's time, by as much as the numbers say. Sets `failure` and returns true when it refuses.
+    private func refusesTiming(of b: SampleBlockView, frame view: FrameView, info: DeviceInfo) -> Bool {
+        guard info.emgChannels > 0, info.accelAxes == 3, info.emgRateHz > 0, info.accelRateHz > 0 else {
+            return false
+        }
+        let fs = Double(info.emgRateHz), fa = Double(info.accelRateHz)
+        let emg = (Double(b.emgIndex) / fs, Double(Int(b.emgIndex) + b.emgCount) / fs)
+        let accel = (Double(b.accelIndex) / fa, Double(Int(b.accelIndex) + b.accelCount) / fa)
+        let again = nextEMGIndex != nil && Int(b.accelIndex) < nextAccelIndex
+        guard abs(emg.0 - accel.0) > 1 || abs(emg.1 - accel.1) > 1 || again else { return false }
+        let r = InputBounds.readable
+        failure = ReplayError("\(path): at byte offset \(view.offset): frame \(view.sequence) says its EMG runs from "
+                              + "\(r(emg.0)) to \(r(emg.1)) s and its accelerometer from \(r(accel.0)) to \(r(accel.1)) s"
+                              + (again ? ", again over accelerometer samples already read" : "")
+                              + "; the device takes both on one clock, so the capture is damaged here")
         return true
     }
 

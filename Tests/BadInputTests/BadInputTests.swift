@@ -107,6 +107,11 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(file: "replay-capture/fuzz-sample-index-past-48h.cwcap",
                  says: ["fuzz-sample-index-past-48h.cwcap", "at byte offset 70", "frame 154",
                         "268435.456 s into the night", "longer than 48 h"]),
+        // The same fuzzer: EMG 32.5 s in, the accelerometer 1966 s in; read so, the 5-s epochs of the sleep window
+        // ran 1934 s ahead of the night (393 epochs for 32.5 s).
+        BadInput(file: "replay-capture/fuzz-accelerometer-index-ahead-of-emg.cwcap",
+                 says: ["fuzz-accelerometer-index-ahead-of-emg.cwcap", "at byte offset 70", "frame 279",
+                        "EMG runs from 32.512 to 32.544 s", "accelerometer from 1966.08 to 1966.12 s", "one clock"]),
     ]
 
     @Test(arguments: cases)
