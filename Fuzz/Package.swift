@@ -18,7 +18,8 @@ let sanitizers = ["-sanitize=fuzzer,address"]
 
 func fuzzTarget(_ name: String, _ modules: [String]) -> Target {
     .executableTarget(name: name,
-                      dependencies: ["FuzzSupport", "CFuzzDriver"] + modules.map { .product(name: $0, package: "Crampwatch") },
+                      dependencies: ["FuzzSupport", "CFuzzDriver"]
+                          + modules.map { .product(name: $0, package: "Crampwatch") },
                       swiftSettings: [.unsafeFlags(sanitizers + ["-parse-as-library"])],
                       // lld (shipped with Swift) links quietly; gold warns about an ASan symbol in every link.
                       linkerSettings: [.unsafeFlags(sanitizers + ["-use-ld=lld"])])
@@ -34,6 +35,8 @@ let package = Package(
         fuzzTarget("fuzz-frame-decoder", ["DeviceProtocol"]),
         fuzzTarget("fuzz-edf", ["Recordings"]),
         fuzzTarget("fuzz-csv", ["Recordings"]),
+        // The whole pipeline: format detection, the sources, the night runner, the detector, the night's figures.
+        fuzzTarget("fuzz-replay", ["DeviceProtocol", "Recordings", "Ingest", "NightAnalysis"]),
     ],
     swiftLanguageModes: [.v6]
 )

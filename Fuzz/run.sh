@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs one fuzz target for a bounded time: Fuzz/run.sh TARGET SECONDS [libFuzzer options…]
-# TARGET is frame-decoder, edf or csv. New interesting inputs accumulate in
+# TARGET is frame-decoder, edf or csv (the parsers), or replay-capture, replay-edf or replay-csv (the whole
+# pipeline: one binary, fuzz-replay, with each format's seeds and dictionary). New interesting inputs accumulate in
 # .build-fuzz/corpus/TARGET (kept between runs); seeds come from .build-fuzz/seeds/TARGET (Fuzz/seeds.py). A crash,
 # an invariant broken, a memory error, an input over the memory limits or slower than the timeout stops the run,
 # saves the input as .build-fuzz/artifacts/TARGET/crash-* (or oom-*, timeout-*, slow-unit-*), and exits non-zero.
@@ -8,12 +9,15 @@
 set -eu
 cd "$(dirname "$0")/.."
 target=$1; seconds=$2; shift 2
+# Memory: libFuzzer stops at a process of 2 GiB (ASan's shadow and quarantine included) and, for the pipeline,
+# at any single allocation of 256 MiB, whatever the input says (a length, a rate, a gap) within its 1 MiB.
 limits="-rss_limit_mb=2048"
 case $target in
     frame-decoder) maxlen=8192; bin=fuzz-$target ;;
     edf) maxlen=65536; bin=fuzz-$target ;;
     csv) maxlen=16384; bin=fuzz-$target ;;
-    *) echo "unknown fuzz target $target (frame-decoder, edf, csv)" >&2
+    replay-capture|replay-edf|replay-csv) maxlen=1048576; bin=fuzz-replay; limits="$limits -malloc_limit_mb=256" ;;
+    *) echo "unknown fuzz target $target (frame-decoder, edf, csv, replay-capture, replay-edf, replay-csv)" >&2
        exit 64 ;;
 esac
 bin=.build-fuzz/release/$bin
