@@ -86,25 +86,25 @@ firmware-avr: setup
 firmware-qemu: setup
 	$(MAKE) -C Firmware qemu
 
-# libFuzzer (swiftc -sanitize=fuzzer,address) on the frame decoder, the EDF/BDF reader and the CSV importer;
-# built into .build-fuzz, apart from the normal build. See docs/reliability.md.
+# libFuzzer on the frame decoder, the EDF/BDF reader and the CSV importer, and on the whole pipeline (a capture, an
+# EDF/BDF or a CSV file through format detection, the night runner and the detector to the night's figures): the
+# package in Fuzz/, built by SwiftPM with the fuzzer and ASan into .build-fuzz, apart from the normal build.
+# See docs/reliability.md.
 FUZZ_SECONDS ?= 60
 FUZZ_LONG_SECONDS ?= 3600
+FUZZ_TARGETS ?= frame-decoder edf csv replay-capture replay-edf replay-csv
 fuzz-build: setup
 	./Fuzz/build.sh
 	python3 Fuzz/seeds.py
 
-# Bounded run of each target (part of `make test`): fails on any crash, memory error or broken invariant.
+# Bounded run of each target, one after another (part of `make test`): fails on any crash, memory error, broken
+# invariant, input over the memory limits or slower than 10 s.
 fuzz-smoke: fuzz-build
-	./Fuzz/run.sh frame-decoder $(FUZZ_SECONDS)
-	./Fuzz/run.sh edf $(FUZZ_SECONDS)
-	./Fuzz/run.sh csv $(FUZZ_SECONDS)
+	set -e; for t in $(FUZZ_TARGETS); do ./Fuzz/run.sh $$t $(FUZZ_SECONDS); done
 
 # Long runs (not in CI): `make fuzz FUZZ_LONG_SECONDS=28800`; the corpus in .build-fuzz/corpus grows between runs.
 fuzz: fuzz-build
-	./Fuzz/run.sh frame-decoder $(FUZZ_LONG_SECONDS)
-	./Fuzz/run.sh edf $(FUZZ_LONG_SECONDS)
-	./Fuzz/run.sh csv $(FUZZ_LONG_SECONDS)
+	set -e; for t in $(FUZZ_TARGETS); do ./Fuzz/run.sh $$t $(FUZZ_LONG_SECONDS); done
 
 clean:
 	rm -rf .build .build-fuzz

@@ -13,6 +13,12 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "crampwatch", targets: ["crampwatch"]),
+        // For the fuzz package (Fuzz/Package.swift), which depends on this one by path: the wire format, the
+        // file formats, the night runner and the night's figures.
+        .library(name: "DeviceProtocol", targets: ["DeviceProtocol"]),
+        .library(name: "Recordings", targets: ["Recordings"]),
+        .library(name: "Ingest", targets: ["Ingest"]),
+        .library(name: "NightAnalysis", targets: ["NightAnalysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -184,7 +184,9 @@ public final class CaptureRun {
             stats.outOfOrderFrames += 1
             return
         }
-        recordMissing(before: emgIndex, accelIndex: Int(b.accelIndex), runner: runner)
+        guard !refusesTiming(of: b, frame: view, info: info) else { return }
+        recordMissing(before: emgIndex, accelIndex: Int(b.accelIndex), runner: runner, frame: view)
+        guard failure == nil else { return }
         let uv = info.emgMicrovoltsPerLSB, g = info.accelGPerLSB
         let emgValues = accelOnly ? 0 : b.emgCount * b.emgChannels
         let accelValues = b.accelCount * b.accelAxes
@@ -203,11 +205,12 @@ public final class CaptureRun {
     }
 
     /// Records the gap before a block: frames lost in transit, or the start of the recording missing.
-    private func recordMissing(before emgIndex: Int, accelIndex: Int, runner: NightRunner) {
+    private func recordMissing(before emgIndex: Int, accelIndex: Int, runner: NightRunner, frame view: FrameView) {
         let fs = Double(runner.clockRateHz)
         guard let expected = nextEMGIndex else {
             // The first blocks never arrived (or the capture starts after the device's first block).
             guard emgIndex > 0 || pendingLost > 0 else { return }
+            guard !refusesGap(endingAt: emgIndex, accelIndex: accelIndex, runner: runner, frame: view) else { return }
             reportGap(NightGap(onsetSeconds: 0, offsetSeconds: Double(emgIndex) / fs, framesLost: pendingLost,
                                firstLostSequence: pendingFirstLost, emgSamplesLost: emgIndex,
                                reason: "the start of the recording is missing"),
@@ -215,12 +218,49 @@ public final class CaptureRun {
             return
         }
         guard emgIndex > expected || pendingLost > 0 else { return }
+        guard !refusesGap(endingAt: emgIndex, accelIndex: accelIndex, runner: runner, frame: view) else { return }
         let lostSamples = emgIndex - expected
         reportGap(NightGap(onsetSeconds: Double(expected) / fs, offsetSeconds: Double(emgIndex) / fs,
                            framesLost: pendingLost,
                            firstLostSequence: pendingFirstLost, emgSamplesLost: lostSamples,
                            reason: lostSamples > 0 ? NightGap.framesLostInTransit : "non-sample frames lost"),
                   emgSamples: lostSamples, accelSamples: accelIndex - nextAccelIndex)
+    }
+
+    /// A gap ending past 48 h into the night (a sample index damaged in a way its checksum did not catch) is
+    /// refused, like a CSV time or an EDF+D onset that far: read as a gap, it would cost memory and time in
+    /// proportion to the jump. Sets `failure` and returns true when it does.
+    private func refusesGap(endingAt emgIndex: Int, accelIndex: Int, runner: NightRunner,
+                            frame view: FrameView) -> Bool {
+        let seconds = Double(emgIndex) / Double(runner.clockRateHz)
+        let accelHz = Double(runner.info.accelRateHz)
+        let accelSeconds = accelHz > 0 ? Double(accelIndex) / accelHz : 0
+        guard max(seconds, accelSeconds) > InputBounds.longestSeconds else { return false }
+        failure = ReplayError("\(path): at byte offset \(view.offset): frame \(view.sequence) says its samples start "
+                              + "\(InputBounds.readable(max(seconds, accelSeconds))) s into the night; a recording "
+                              + "cannot be longer than 48 h, so the capture is damaged here")
+        return true
+    }
+
+    /// The device takes its EMG and accelerometer samples on one clock, so in a block both start, and end, within a
+    /// second of each other, and no accelerometer sample comes twice. A block that says otherwise is damaged in a
+    /// way its checksum did not catch; read as it says, the accelerometer's 5-s epochs (the sleep window) would drift
+    /// away from the night's time, by as much as the numbers say. Sets `failure` and returns true when it refuses.
+    private func refusesTiming(of b: SampleBlockView, frame view: FrameView, info: DeviceInfo) -> Bool {
+        guard info.emgChannels > 0, info.accelAxes == 3, info.emgRateHz > 0, info.accelRateHz > 0 else {
+            return false
+        }
+        let fs = Double(info.emgRateHz), fa = Double(info.accelRateHz)
+        let emg = (Double(b.emgIndex) / fs, Double(Int(b.emgIndex) + b.emgCount) / fs)
+        let accel = (Double(b.accelIndex) / fa, Double(Int(b.accelIndex) + b.accelCount) / fa)
+        let again = nextEMGIndex != nil && Int(b.accelIndex) < nextAccelIndex
+        guard abs(emg.0 - accel.0) > 1 || abs(emg.1 - accel.1) > 1 || again else { return false }
+        let r = InputBounds.readable
+        failure = ReplayError("\(path): at byte offset \(view.offset): frame \(view.sequence) says its EMG runs from "
+                              + "\(r(emg.0)) to \(r(emg.1)) s and its accelerometer from \(r(accel.0)) to \(r(accel.1)) s"
+                              + (again ? ", again over accelerometer samples already read" : "")
+                              + "; the device takes both on one clock, so the capture is damaged here")
+        return true
     }
 
     private func reportGap(_ g: NightGap, emgSamples: Int, accelSamples: Int) {

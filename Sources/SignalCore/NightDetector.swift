@@ -434,6 +434,9 @@ public final class NightDetector {
     /// a cramp in two. The gap itself is still recorded by the caller.
     /// Without EMG, `accelSamples` moves the clock and `emgSamples` is ignored.
     public func skip(emgSamples: Int, accelSamples: Int, into events: inout EventBuffer) {
+        // Mains detection ends at a fixed sample: a gap across it ends it too, or `process` would be left with a
+        // negative stretch to the end (and read before its samples).
+        defer { if mainsDetectionEnd > 0 && emgSampleIndex >= mainsDetectionEnd { finishMainsDetection() } }
         let emgSamples = emgChannels > 0 ? emgSamples : accelSamples
         if Double(emgSamples) <= configuration.maxBridgeSeconds * Double(sampleRateHz) && producedTicks > 0
             && emgSamples >= 0 {

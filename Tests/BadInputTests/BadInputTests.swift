@@ -103,6 +103,15 @@ struct BadInput: Sendable, CustomTestStringConvertible {
                  says: ["fuzz-nan-with-nul-bytes.csv", "at byte offset 0", "not a recording Crampwatch knows"]),
         BadInput(file: "csv/fuzz-carriage-return-in-field.csv",
                  says: ["fuzz-carriage-return-in-field.csv", "line 20", "\\u{d}", "is not a number"]),
+        // Found by the whole-pipeline fuzzer: a sample index 2^28 samples on (74.6 h) was read as a gap that long.
+        BadInput(file: "replay-capture/fuzz-sample-index-past-48h.cwcap",
+                 says: ["fuzz-sample-index-past-48h.cwcap", "at byte offset 70", "frame 154",
+                        "268435.456 s into the night", "longer than 48 h"]),
+        // The same fuzzer: EMG 32.5 s in, the accelerometer 1966 s in; read so, the 5-s epochs of the sleep window
+        // ran 1934 s ahead of the night (393 epochs for 32.5 s).
+        BadInput(file: "replay-capture/fuzz-accelerometer-index-ahead-of-emg.cwcap",
+                 says: ["fuzz-accelerometer-index-ahead-of-emg.cwcap", "at byte offset 70", "frame 279",
+                        "EMG runs from 32.512 to 32.544 s", "accelerometer from 1966.08 to 1966.12 s", "one clock"]),
     ]
 
     @Test(arguments: cases)
@@ -140,6 +149,21 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         let summary = try #require(object["summary"] as? [String: Any])
         #expect((summary["corrupt_frames"] as? Int ?? 0) >= 1, "\(summary)")
         #expect((summary["gaps"] as? Int ?? 0) >= 1, "\(summary)")
+    }
+
+    @Test func aGapDuringMainsDetectionKeepsTheNightsLength() async throws {
+        // 0.3 s of a 500-Hz CSV, then rows from 10 s to 10.04 s: the gap crosses the end of mains detection (2 s).
+        // Found by the whole-pipeline fuzzer (ASan: a read before the samples): the detector went on to filter
+        // 4000 samples of whatever memory lay before them, a night of 18.04 s with a flat-line artifact in it.
+        let path = Repository.corpus.appendingPathComponent("replay-csv/fuzz-gap-during-mains-detection.tsv").path
+        let r = try await CLI.run(["replay", path, "--no-journal", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let summary = try #require(object["summary"] as? [String: Any])
+        #expect(summary["duration_s"] as? Double == 10.04, "\(summary)")
+        #expect(summary["gap_s"] as? Double == 9.7, "\(summary)")
+        let kinds = (object["events"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+        #expect(kinds == ["gap"], "\(kinds)")
     }
 
     @Test func aFolderInsteadOfAFile() async throws {

@@ -1,20 +1,21 @@
 // Shared by the fuzz targets: invariant checks that stop the run with a readable reason
-// (libFuzzer then saves the input as crash-<sha1>), and a deterministic chunking.
+// (libFuzzer then saves the input as crash-<sha1>), a deterministic chunking, and scratch files.
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Fails the run when an invariant does not hold.
 @inline(__always)
-func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
+public func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
     if !condition() {
-        fputs("fuzz invariant broken: \(message())\n", stderr)
+        let line = Array("fuzz invariant broken: \(message())\n".utf8)
+        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
         abort()
     }
 }
 
 /// Chunk sizes derived from the input itself, so a saved crash reproduces exactly.
-func chunkSizes(for bytes: UnsafeRawBufferPointer) -> [Int] {
+public func chunkSizes(for bytes: UnsafeRawBufferPointer) -> [Int] {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a over the first bytes
     for b in bytes.prefix(64) { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
     h ^= UInt64(bytes.count)
@@ -46,7 +47,7 @@ func removeScratch() {
     rmdir(String(scratchPath.dropLast(6)))
 }
 
-func writeScratch(_ bytes: UnsafeRawBufferPointer, name: String = "input") -> String {
+public func writeScratch(_ bytes: UnsafeRawBufferPointer, name: String = "input") -> String {
     let path = scratchPath.dropLast(5) + name
     let fd = open(String(path), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     require(fd >= 0, "cannot create \(path)")

@@ -9,6 +9,7 @@
 // The same bytes are also wrapped as frame bodies with valid CRC and COBS, so the checks after the
 // checksum (version, length, type, payload consistency) are reached by most inputs, not a lucky few.
 import DeviceProtocol
+import FuzzSupport
 
 enum Outcome: Equatable {
     case frame(type: UInt8, sequence: UInt32, timestamp: UInt64, offset: UInt64, payload: [UInt8])

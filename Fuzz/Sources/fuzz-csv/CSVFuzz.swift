@@ -3,6 +3,7 @@
 // Arbitrary file bytes must give either a RecordingError naming the file, on one line, with a byte offset
 // inside the file, or rows whose every value is finite (NaN and infinities are refused), with line numbers
 // that only go up and line offsets inside the file.
+import FuzzSupport
 import Recordings
 
 func checkError(_ error: Error, path: String, fileSize: Int, _ context: String) {

@@ -8,6 +8,7 @@
 //    physical values of the format's full integer range;
 //  * annotations parse or fail with an offset inside the annotation signal of a record;
 // and a file that needs repair (record count -1) is repaired to exactly its complete records.
+import FuzzSupport
 import Recordings
 
 func checkError(_ error: Error, path: String, fileSize: Int, _ context: String) {
