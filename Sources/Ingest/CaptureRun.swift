@@ -257,7 +257,8 @@ public final class CaptureRun {
         guard abs(emg.0 - accel.0) > 1 || abs(emg.1 - accel.1) > 1 || again else { return false }
         let r = InputBounds.readable
         failure = ReplayError("\(path): at byte offset \(view.offset): frame \(view.sequence) says its EMG runs from "
-                              + "\(r(emg.0)) to \(r(emg.1)) s and its accelerometer from \(r(accel.0)) to \(r(accel.1)) s"
+                              + "\(r(emg.0)) to \(r(emg.1)) s and its accelerometer from \(r(accel.0)) to "
+                              + "\(r(accel.1)) s"
                               + (again ? ", again over accelerometer samples already read" : "")
                               + "; the device takes both on one clock, so the capture is damaged here")
         return true
