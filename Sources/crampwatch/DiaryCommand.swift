@@ -117,7 +117,7 @@ extension JournalCommand.Diary {
         @Flag(name: .customLong("late-meal"), inversion: .prefixedNo,
               help: "Whether you ate a meal within 2 hours of bed.") var lateMeal: Bool?
         @Option(help: ArgumentHelp("Screen time in the hour before bed.", valueName: "minutes")) var screens: Double?
-        @Option(help: ArgumentHelp("Free notes.", valueName: "text")) var note: String?
+        @Option(help: ArgumentHelp("Free notes.", valueName: "text")) var notes: String?
         @Option(help: ArgumentHelp("A cramp you noticed: clock time, leg (left, right, both) and pain 0-10, e.g. "
                                    + "03:10,left,7. Repeat for more.", valueName: "HH:mm,leg,pain"))
         var cramp: [String] = []
@@ -127,6 +127,10 @@ extension JournalCommand.Diary {
         func validate() throws {
             if let date, !isDate(date) {
                 throw ValidationError("--date must be a calendar date like 2026-05-03 (the evening the night began).")
+            }
+            // Dates in this format sort as text: an evening after this one has not happened yet.
+            if let date, date > currentEvening() {
+                throw ValidationError("--date \(date) is in the future; write the entry on that evening or after.")
             }
             for (name, value, unit, maxValue) in [("--magnesium", magnesium, "mg", 5000.0),
                                                   ("--calcium", calcium, "mg", 10000),
@@ -159,7 +163,7 @@ extension JournalCommand.Diary {
                 throw ValidationError("--magnesium-form needs --magnesium <mg> too: say how much.")
             }
             for c in cramp { if case .failure(let e) = CrampNote.parse(c) { throw e } }
-            if let note, note.count > 4000 { throw ValidationError("--note is limited to 4000 characters.") }
+            if let notes, notes.count > 4000 { throw ValidationError("--notes is limited to 4000 characters.") }
         }
 
         func run() throws {
@@ -172,7 +176,7 @@ extension JournalCommand.Diary {
             entry.exerciseMinutes = exercise; entry.stretchedBeforeBed = stretched; entry.stress = stress
             entry.bedtime = bedtime
             entry.wakeTime = wakeTime; entry.lateMeal = lateMeal; entry.screensMinutesBeforeBed = screens
-            entry.notes = note
+            entry.notes = notes
             var reports: [SelfReportedCramp] = []
             for c in cramp.compactMap({ try? CrampNote.parse($0).get() }) {
                 guard let at = moment(evening: evening, hour: c.hour, minute: c.minute) else {
@@ -219,8 +223,11 @@ extension JournalCommand.Diary {
         }
 
         func validate() throws {
-            guard Self.parse(time) != nil else {
+            guard let when = Self.parse(time) else {
                 throw ValidationError("--time must look like 2026-11-25T02:40 (local time).")
+            }
+            guard when.timeIntervalSinceNow < 300 else {
+                throw ValidationError("--time \(time) is in the future; give the time the cramp started.")
             }
             guard ["left", "right", "both"].contains(leg) else {
                 throw ValidationError("--leg must be left, right or both.")

@@ -18,7 +18,7 @@ import Testing
                                  "--vitamin-d", "1000", "--fluids", "1800", "--caffeine", "95", "--alcohol", "1",
                                  "--exercise", "40", "--stretched", "--stress", "4", "--bedtime", "23:20",
                                  "--wake-time", "07:05", "--no-late-meal", "--screens", "20",
-                                 "--note", "long walk, then stretches", "--cramp", "23:33,left,7",
+                                 "--notes", "long walk, then stretches", "--cramp", "23:33,left,7",
                                  "--cramp", "03:00,right,4", "--journal", journal, "--json"])
         #expect(add.status == 0, "\(add.stderr)")
         let saved = try JSONSerialization.jsonObject(with: Data(add.stdout.utf8)) as! [String: Any]
@@ -124,6 +124,28 @@ import Testing
             let o = check.stdout
             #expect(o == "ok\n\(labelCount)\n")
         }
+    }
+
+    @Test func theFutureIsRefusedAndNotesHaveOneName() async throws {
+        let journal = TemporaryFolder.path("future.sqlite")
+        let tomorrow = Date().addingTimeInterval(2 * 86_400)
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd"
+        let day = f.string(from: tomorrow)
+        let add = try await run(["journal", "diary", "add", "--date", day, "--fluids", "1500", "--journal", journal])
+        #expect(add.status == 64 && add.stderr.contains("--date \(day) is in the future"), "\(add.stderr)")
+        let cramp = try await run(["journal", "diary", "cramp", "--time", "\(day)T02:40", "--leg", "left", "--pain", "5",
+                                   "--journal", journal])
+        #expect(cramp.status == 64 && cramp.stderr.contains("is in the future"), "\(cramp.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: journal), "nothing was written")
+        // --notes on both commands (diary add said --note).
+        let noted = try await run(["journal", "diary", "add", "--date", "2026-05-03", "--notes", "walked",
+                                   "--journal", journal])
+        #expect(noted.status == 0, "\(noted.stderr)")
+        let noticed = try await run(["journal", "diary", "cramp", "--time", "2026-05-04T02:40", "--leg", "left",
+                                     "--pain", "5", "--notes", "calf", "--journal", journal])
+        #expect(noticed.status == 0, "\(noticed.stderr)")
     }
 
     @Test func badDiaryInputSaysWhatToDo() async throws {
