@@ -125,6 +125,16 @@ func isoJSON<T: Encodable>(_ value: T, snakeCase: Bool = false) throws -> Data {
     return try encoder.encode(value)
 }
 
+/// An optional value that JSON gives as `null` when absent, instead of leaving the key out.
+struct Nullable<T: Encodable>: Encodable {
+    var value: T?
+    init(_ value: T?) { self.value = value }
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let value { try c.encode(value) } else { try c.encodeNil() }
+    }
+}
+
 /// A moment in ISO 8601 with this machine's offset from UTC.
 func isoLocalTime(_ date: Date) -> String {
     let f = ISO8601DateFormatter()

@@ -187,7 +187,8 @@ func dayTime(_ d: Date) -> String {
 
 struct NightRow: Encodable {
     var id: Int64
-    var started_at: Date?
+    /// null when the start is unknown (said, not left out, as `replay --json` says it).
+    var started_at: Nullable<Date>
     var start_source: String
     var duration_s: Double
     var source: String
@@ -203,7 +204,7 @@ struct NightRow: Encodable {
     /// The night's figures as the night analysis computed them (the `summary` of `replay --json`).
     var figures: NightSummary?
     init(_ n: NightRecord, counts: [String: Int], figures: NightFiguresRecord?) {
-        id = n.id!; started_at = n.startedAt; start_source = n.startSource; duration_s = n.durationSeconds
+        id = n.id!; started_at = Nullable(n.startedAt); start_source = n.startSource; duration_s = n.durationSeconds
         source = n.source
         frames_received = n.framesReceived; frames_lost = n.framesLost; corrupt_frames = n.corruptFrames
         truncated_at_byte = n.truncatedAtByte

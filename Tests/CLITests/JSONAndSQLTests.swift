@@ -24,9 +24,15 @@ import Testing
                                        + "AND medianFrequencyHz > 100") == "5")
         #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM recording WHERE path LIKE '/%'") == "2")
 
+        let unknown = try await CLI.run(["replay", Repository.night("night-b-faulty"), "--journal", journal])
+        #expect(unknown.status == 0, "\(unknown.stderr)")
         let nights = try await CLI.run(["journal", "nights", "--journal", journal, "--json"])
-        let rows = try #require(try JSONSerialization.jsonObject(with: nights.output) as? [[String: Any]])
-        #expect(rows.count == 2)
+        var rows = try #require(try JSONSerialization.jsonObject(with: nights.output) as? [[String: Any]])
+        #expect(rows.count == 3)
+        // A start nobody knows is said as null, not left out.
+        let unknownRow = try #require(rows.first { $0["start_source"] as? String == "unknown" }, "\(rows)")
+        #expect(unknownRow["started_at"] is NSNull, "\(unknownRow)")
+        rows.removeAll { $0["start_source"] as? String == "unknown" }
         let iso = try Regex(#"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$"#)
         for row in rows {
             let started = try #require(row["started_at"] as? String, "\(row)")
