@@ -10,7 +10,10 @@ public struct RecordingError: Error, CustomStringConvertible, Sendable {
     public init(path: String, offset: UInt64?, _ message: String) {
         self.path = path
         self.offset = offset
-        self.message = message
+        // Always one line: text quoted from a damaged file (a channel label with a carriage return in it) shows its
+        // control bytes as \u{..} here, whichever message quoted it.
+        self.message = message.unicodeScalars.contains { $0.value < 32 || $0.value == 127 }
+            ? Self.quoting(message, limit: Int.max) : message
     }
 
     /// Text from a damaged file, fit to quote in a one-line message: control bytes shown as

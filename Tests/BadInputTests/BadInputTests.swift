@@ -101,6 +101,8 @@ struct BadInput: Sendable, CustomTestStringConvertible {
                         "\"2\\u{0}5\" is not a number"]),
         BadInput(file: "csv/fuzz-nan-with-nul-bytes.csv",
                  says: ["fuzz-nan-with-nul-bytes.csv", "at byte offset 0", "not a recording Crampwatch knows"]),
+        BadInput(file: "csv/fuzz-carriage-return-in-label.csv",
+                 says: ["fuzz-carriage-return-in-label.csv", "no leg EMG channel found", ".5\\u{d}Arr041"]),
         BadInput(file: "csv/fuzz-carriage-return-in-field.csv",
                  says: ["fuzz-carriage-return-in-field.csv", "line 20", "\\u{d}", "is not a number"]),
         // Found by the whole-pipeline fuzzer: a sample index 2^28 samples on (74.6 h) was read as a gap that long.
