@@ -37,7 +37,7 @@ struct EDFSource {
     static func wholeRate(_ hz: Double) -> Int? {
         let r = hz.rounded()
         guard abs(hz - r) < 1e-9, r >= 1 else { return nil }
-        return try? InputBounds.whole(r, "", in: InputBounds.sampleRatesHz, path: "", offset: nil)
+        return InputBounds.wholeIfInside(r, InputBounds.sampleRatesHz)
     }
 
     static func emgRate(_ reader: EDFReader, signal s: Int, path: String) throws -> Int {

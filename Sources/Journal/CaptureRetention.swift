@@ -67,30 +67,31 @@ extension Journal {
 
     /// Notes, in one transaction, that these recordings' capture was deleted; their rows keep its path.
     public func markCaptureDeleted(recordings ids: [Int64], at date: Date = Date()) throws {
-        try writeTransaction { db in
-            for id in ids {
-                guard let r = try RecordingRecord.fetchOne(db, key: id) else { continue }
-                try CaptureRetentionRecord(recordingId: id, action: CaptureRetentionAction.deleted,
-                                           originalPath: r.path, originalSizeBytes: r.sizeBytes, doneAt: date)
-                    .insert(db)
-            }
-        }
+        try markCapture(CaptureRetentionAction.deleted, recordings: ids, at: date) { _ in }
     }
 
     /// Notes, in one transaction, that these recordings' capture was converted: each row then names the new
     /// file (`path`, `format`, `sizeBytes`), and its retention row the capture's own path and size.
     public func markCaptureConverted(recordings ids: [Int64], to path: String, format: String, sizeBytes: Int64,
                                      at date: Date = Date()) throws {
+        try markCapture(CaptureRetentionAction.converted, recordings: ids, at: date) { r in
+            r.path = path
+            r.format = format
+            r.sizeBytes = sizeBytes
+        }
+    }
+
+    /// One retention row per recording, with the capture's own path and size, and `change` made to the recording.
+    private func markCapture(_ action: String, recordings ids: [Int64], at date: Date,
+                             change: (inout RecordingRecord) -> Void) throws {
         try writeTransaction { db in
             for id in ids {
                 guard var r = try RecordingRecord.fetchOne(db, key: id) else { continue }
-                try CaptureRetentionRecord(recordingId: id, action: CaptureRetentionAction.converted,
-                                           originalPath: r.path, originalSizeBytes: r.sizeBytes, doneAt: date)
-                    .insert(db)
-                r.path = path
-                r.format = format
-                r.sizeBytes = sizeBytes
-                try r.update(db)
+                try CaptureRetentionRecord(recordingId: id, action: action, originalPath: r.path,
+                                           originalSizeBytes: r.sizeBytes, doneAt: date).insert(db)
+                let before = r
+                change(&r)
+                if r != before { try r.update(db) }
             }
         }
     }

@@ -116,7 +116,7 @@ public enum Words {
 
 public extension Sequence where Element == Int {
     /// The sum, held at `Int.max` / `Int.min` instead of trapping when damaged rows hold huge counts.
-    public var saturatingSum: Int {
+    var saturatingSum: Int {
         reduce(0) { total, x in
             let (sum, overflow) = total.addingReportingOverflow(x)
             return overflow ? (x > 0 ? Int.max : Int.min) : sum

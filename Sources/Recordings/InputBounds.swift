@@ -11,29 +11,19 @@ public enum InputBounds {
     /// The shortest EDF/BDF data record (except 0, which EDF+ allows for annotation-only files).
     public static let shortestRecordSeconds: Double = 0.001
 
-    /// `value` rounded to a whole number, if it is finite and inside `range`; else the error saying which field of
-    /// which file holds what, and the range it must keep.
-    /// - Parameters:
-    ///   - field: what the number is, in words ("sampling rate of \"EMG\"", "time column").
-    ///   - unit: appended to the numbers in the message ("Hz", "s"), or empty.
-    public static func whole(_ value: Double, _ field: String, in range: ClosedRange<Double>, unit: String = "",
-                             path: String, offset: UInt64?) throws -> Int {
-        let u = unit.isEmpty ? "" : " \(unit)"
-        return try whole(value, in: range, path: path, offset: offset,
-                         otherwise: "\(field) is \(readable(value))\(u); it must be from "
-                             + "\(number(range.lowerBound)) to "
-                             + "\(number(range.upperBound))\(u), so the file is damaged or not what it says")
+    /// `value` rounded to a whole number, if it is finite and inside `range`; nil otherwise.
+    public static func wholeIfInside(_ value: Double, _ range: ClosedRange<Double>) -> Int? {
+        // 9e18 keeps every accepted value inside Int, whatever range a caller gives.
+        guard value.isFinite, range.contains(value), abs(value) < 9e18 else { return nil }
+        return Int(value.rounded())
     }
 
     /// `value` rounded to a whole number, if it is finite and inside `range`; else a `RecordingError` saying
     /// `otherwise` at `offset` of `path`.
     public static func whole(_ value: Double, in range: ClosedRange<Double>, path: String, offset: UInt64?,
                              otherwise message: @autoclosure () -> String) throws -> Int {
-        // 9e18 keeps every accepted value inside Int, whatever range a caller gives.
-        guard value.isFinite, range.contains(value), abs(value) < 9e18 else {
-            throw RecordingError(path: path, offset: offset, message())
-        }
-        return Int(value.rounded())
+        guard let n = wholeIfInside(value, range) else { throw RecordingError(path: path, offset: offset, message()) }
+        return n
     }
 
     /// A bound as a person writes it: 172800, not 172800.0.

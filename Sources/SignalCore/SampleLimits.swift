@@ -16,20 +16,15 @@ public enum SampleLimits {
     /// A source's EMG value in µV as the detector and the exports take it: clipped to ±`emgMicrovolts` (a CSV
     /// cell of 1e39 would otherwise become an infinite `Float`).
     @inlinable
-    public static func emg(_ microvolts: Double) -> Float {
-        Float(microvolts.isNaN ? Double(emgMicrovolts) : min(max(microvolts, -Double(emgMicrovolts)),
-                                                             Double(emgMicrovolts)))
-    }
+    public static func emg(_ microvolts: Double) -> Float { clip(Float(microvolts), limit: emgMicrovolts) }
 
     /// A source's accelerometer value in g, clipped to ±`accelG`.
     @inlinable
-    public static func accel(_ g: Double) -> Float {
-        Float(g.isNaN ? Double(accelG) : min(max(g, -Double(accelG)), Double(accelG)))
-    }
+    public static func accel(_ g: Double) -> Float { clip(Float(g), limit: accelG) }
 
     /// `x` clipped to ±`limit`; NaN becomes +`limit` (a value nobody can trust, marked as clipping). Two compares
     /// and two selects: `x < limit` is false for NaN.
-    @inline(__always)
+    @inlinable
     static func clip(_ x: Float, limit: Float) -> Float {
         x < limit ? (x > -limit ? x : -limit) : limit
     }

@@ -8,7 +8,7 @@ import Testing
 @Suite(.tags(.fuzz)) struct HostileSamplesTests {
     static let rate = 1000
     static let extremes: [Float] = [.nan, .infinity, -.infinity, 1e38, -1e38, .greatestFiniteMagnitude,
-                                    1e-40, -0.0, 1e6, -1e6, 999_999, .leastNonzeroMagnitude]
+                                    Float(bitPattern: 0x0001_16C2), -0.0, 1e6, -1e6, 999_999, .leastNonzeroMagnitude]
 
     /// A quiet night of `seconds` with one EMG channel: 5 µV noise; `burst` (start, seconds) adds a 150 µV
     /// 90-Hz contraction, a leg movement by any reading of WASM 2016. The accelerometer lies still.
