@@ -111,7 +111,7 @@ def walk_scene(rng, night, t0):
     night.motions.append(Motion(round(l0 - 0.2, 3), round(l0 + 3.5, 3), u(rng, 0.4, 0.8), "B", "turn",
                                 new_posture=lying))
     night.postures.append((round(l0 - 0.2, 3), lying))
-    night.voluntary.append(("getting up and walking", round(g0, 3), round(l0 + 3.5, 3)))
+    night.voluntary.append(("walking", round(g0, 3), round(l0 + 3.5, 3)))
     end = l0 + 3.5 + u(rng, 30, 120)
     night.wake_intervals.append((round(t0, 3), round(end, 3)))
     return end

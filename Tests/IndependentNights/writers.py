@@ -33,6 +33,7 @@ def annotations(night, scored):
         out.append((a, b - a, "Arousal"))
     for kind, a, b in night.voluntary:
         out.append((a, b - a, "Voluntary movement ({})".format(kind)))
+    assert all(len(t) <= 40 for _, _, t in out), "EDFlib keeps 40 characters of an annotation"
     return sorted(out, key=lambda x: (x[0], x[2]))
 
 
