@@ -66,6 +66,20 @@ def wasm_from_annotations(lms):
     return sum(1 for _, c in events if c), plm
 
 
+def wake_bouts(stages):
+    """Runs of >= 2 W epochs (>= 60 s) after the first and before the last sleep epoch."""
+    sleep = [i for i, s in enumerate(stages) if s != "W"]
+    out, i = [], sleep[0] if sleep else len(stages)
+    while sleep and i < sleep[-1]:
+        j = i
+        while stages[j] == "W":
+            j += 1
+        if j - i >= 2:
+            out.append((i * 30.0, j * 30.0))
+        i = j + 1 if j == i else j
+    return out
+
+
 def rms(x):
     return float(np.sqrt(np.mean(np.square(x)))) if len(x) else 0.0
 
@@ -92,6 +106,9 @@ def check_edf(ck, folder, truth):
             n_clm, truth["leg_movements"]["clm"]))
         ck.expect(n_plm == truth["plm"]["plm"] == got.get("Periodic leg movement", 0), where,
                   "PLMs from annotations {} != {}".format(n_plm, truth["plm"]["plm"]))
+        stages = [t[len("Sleep stage "):] for o, t in sorted(zip(onsets, texts)) if t.startswith("Sleep stage ")]
+        ck.expect(wake_bouts(stages) == [(b["onset_s"], b["offset_s"]) for b in truth["sleep_interruptions"]],
+                  where, "wake bouts from the stage annotations differ from truth")
         check_signals(ck, where, r, truth)
     finally:
         r.close()
@@ -200,8 +217,12 @@ def main(argv):
     nights = 0
     for set_name in sorted(os.listdir(argv[0])):
         base = os.path.join(argv[0], set_name)
+        if not os.path.isdir(base):
+            continue
         for name in sorted(os.listdir(base)):
             folder = os.path.join(base, name)
+            if not os.path.isfile(os.path.join(folder, "truth.json")):
+                continue
             with open(os.path.join(folder, "truth.json")) as f:
                 truth = json.load(f)
             check_edf(ck, folder, truth)
