@@ -90,7 +90,8 @@ def check_edf(ck, folder, truth):
     try:
         labels = r.getSignalLabels()
         sig = truth["signals"]
-        ck.expect(labels == [s["label"] for s in sig], where, "labels {} != {}".format(labels, [s["label"] for s in sig]))
+        want = [s["label"] for s in sig]
+        ck.expect(labels == want, where, "labels {} != {}".format(labels, want))
         for k, s in enumerate(sig):
             ck.expect(abs(r.getSampleFrequency(k) - s["rate_hz"]) < 1e-9, where, "rate of " + s["label"])
             ck.expect(r.getPhysicalDimension(k).strip() == s["unit"], where, "unit of " + s["label"])
@@ -173,7 +174,8 @@ def check_xml(ck, folder, truth):
     ck.expect(root.tag == "PSGAnnotation", folder, "XML root")
     events = root.findall("./ScoredEvents/ScoredEvent")
     got = counts(e.findtext("EventConcept") for e in events)
-    ck.expect(got == truth["annotations"]["xml"], folder, "XML concepts {} != {}".format(got, truth["annotations"]["xml"]))
+    want = truth["annotations"]["xml"]
+    ck.expect(got == want, folder, "XML concepts {} != {}".format(got, want))
     stage_s = sum(float(e.findtext("Duration")) for e in events if e.findtext("EventType") == "Stages|Stages")
     ck.expect(abs(stage_s - truth["duration_s"]) < 1e-6, folder, "XML stages cover {} s".format(stage_s))
     for e in events:
