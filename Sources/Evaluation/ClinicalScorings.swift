@@ -61,10 +61,11 @@ extension ScoringFiles {
         let parser = XMLParser(data: Data(bytes))
         let collector = NSRRCollector(path: path)
         parser.delegate = collector
-        guard parser.parse() else {
-            let e = parser.parserError.map { "\($0.localizedDescription)" } ?? "unknown error"
-            throw LabelsError(description: "\(path) line \(parser.lineNumber): not well-formed XML (\(e)); is it an "
-                              + "NSRR scoring file?")
+        // On Linux parse() may return true after libxml2 reported an error: the delegate's record decides.
+        if !parser.parse() && collector.errorLine == nil { collector.errorLine = parser.lineNumber }
+        if let line = collector.errorLine {
+            throw LabelsError(description: "\(path) line \(line): not well-formed XML (an unclosed or misspelt tag?); "
+                              + "is it an NSRR scoring file?")
         }
         guard collector.sawScoredEvents else {
             throw LabelsError(description: "\(path): XML without <ScoredEvents>; an NSRR scoring file has "
@@ -79,6 +80,8 @@ final class NSRRCollector: NSObject, XMLParserDelegate {
     let path: String
     var items: [ScoredItem] = [], problems: [String] = []
     var sawScoredEvents = false
+    /// The line of the first XML error, if any.
+    var errorLine: Int?
     private var fields: [String: String] = [:]
     private var text = ""
     private var eventLine = 0, eventNumber = 0, inEvent = false
@@ -95,6 +98,10 @@ final class NSRRCollector: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+        if errorLine == nil { errorLine = parser.lineNumber }
+    }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
         if inEvent && name != "ScoredEvent" { fields[name] = text.trimmingCharacters(in: .whitespacesAndNewlines) }

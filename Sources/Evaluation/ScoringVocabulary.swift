@@ -18,8 +18,9 @@ public enum ScoredMeaning: String, Sendable, CaseIterable {
 /// Maps the labels of clinical scorings (AASM/NSRR vocabulary, Noxturnal in English and French) to
 /// `ScoredMeaning`, case and accents aside; a `--label-map` file adds to it or overrides it.
 public struct LabelMap: Sendable {
-    /// Normalised label → meaning.
+    /// Normalised label → meaning: the built-in vocabulary, and a `--label-map` file's, which is asked first.
     public private(set) var entries: [String: ScoredMeaning]
+    public private(set) var userEntries: [String: ScoredMeaning] = [:]
 
     /// The built-in vocabulary (docs/formats.md shows it as a table).
     public static let builtIn: [(labels: [String], meaning: ScoredMeaning)] = [
@@ -32,7 +33,7 @@ public struct LabelMap: Sendable {
           "limb_movement", "leg_movement"], .legMovement),
         (["Cramp", "Leg cramp", "Muscle cramp", "Nocturnal leg cramp", "Crampe", "Crampe musculaire",
           "Crampe de jambe", "cramp"], .cramp),
-        (["Sleep stage W", "Wake", "Wake|0", "W", "Stage W", "Éveil", "Eveil", "Wake (W)", "0"], .wake),
+        (["Sleep stage W", "Wake", "Wake|0", "W", "Stage W", "Éveil", "Eveil", "Wake (W)"], .wake),
         (["Sleep stage 1", "Sleep stage 2", "Sleep stage 3", "Sleep stage 4", "Sleep stage N1", "Sleep stage N2",
           "Sleep stage N3", "Sleep stage R", "Sleep stage REM", "N1", "N2", "N3", "N4", "R", "REM", "S1", "S2",
           "S3", "S4", "Stage 1 sleep|1", "Stage 2 sleep|2", "Stage 3 sleep|3", "Stage 4 sleep|4",
@@ -58,10 +59,14 @@ public struct LabelMap: Sendable {
     /// The meaning of `label`: the whole label, then (NSRR "Name|Display") each part, then the part
     /// before "@@" (Sleep-EDF style "Lights off@@EEG F4-A1").
     public func meaning(of label: String) -> ScoredMeaning? {
-        if let m = entries[Self.key(label)] { return m }
-        if let at = label.range(of: "@@"), let m = entries[Self.key(String(label[..<at.lowerBound]))] { return m }
+        Self.lookUp(label, in: userEntries) ?? Self.lookUp(label, in: entries)
+    }
+
+    static func lookUp(_ label: String, in table: [String: ScoredMeaning]) -> ScoredMeaning? {
+        if let m = table[key(label)] { return m }
+        if let at = label.range(of: "@@"), let m = table[key(String(label[..<at.lowerBound]))] { return m }
         for part in label.split(separator: "|") where part.count < label.count {
-            if let m = entries[Self.key(String(part))] { return m }
+            if let m = table[key(String(part))] { return m }
         }
         return nil
     }
@@ -79,11 +84,14 @@ public struct LabelMap: Sendable {
             }
             let label = line[..<eq].trimmingCharacters(in: .whitespaces)
             let name = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces).lowercased()
-            guard !label.isEmpty, let meaning = ScoredMeaning(rawValue: name) else {
+            guard !label.isEmpty else {
+                throw LabelsError(description: "\(path) line \(i + 1): no label before \"=\"; write `label = meaning`")
+            }
+            guard let meaning = ScoredMeaning(rawValue: name) else {
                 throw LabelsError(description: "\(path) line \(i + 1): \"\(name)\" is not a meaning; use one of "
                                   + "\(names.joined(separator: ", ")) (ignore = count it, score nothing)")
             }
-            entries[Self.key(label)] = meaning
+            userEntries[Self.key(label)] = meaning
         }
     }
 }

@@ -133,8 +133,9 @@ def score():
         det = c["detected"].get(kind, [])
         p = scoring.EventScoring.Parameters(toleranceStart=c["tolerance"], toleranceEnd=c["tolerance"],
                                             minOverlap=0, maxEventDuration=1e9, minDurationBetweenEvents=0)
-        s = scoring.EventScoring(Annotation([tuple(e) for e in ref], 10, n),
-                                 Annotation([tuple(e) for e in det], 10, n), p)
+        # timescoring expects events in time order (it merges neighbours pairwise as given).
+        s = scoring.EventScoring(Annotation(sorted(tuple(e) for e in ref), 10, n),
+                                 Annotation(sorted(tuple(e) for e in det), 10, n), p)
         out[kind] = {"tp": int(s.tp), "fp": int(s.fp), "refTrue": int(s.refTrue), "sensitivity": clean(s.sensitivity),
                      "precision": clean(s.precision), "f1": clean(s.f1)}
     print(json.dumps(out))
