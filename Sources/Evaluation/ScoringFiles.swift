@@ -30,8 +30,10 @@ public enum ScoringFormat: String, Sendable, Codable {
     /// (Noxturnal), else labels.csv.
     public static func detect(_ bytes: [UInt8]) -> ScoringFormat {
         if bytes.count >= 256 && bytes.starts(with: Array("0       ".utf8)) { return .edfAnnotations }
-        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { return .noxturnalCSV }
-        let head = String(decoding: bytes.prefix(4096), as: UTF8.self)
+        // UTF-16 is how Noxturnal exports; a labels.csv saved as UTF-16 stays labels.csv (and is told to be UTF-8).
+        let utf16 = bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF])
+        let head = utf16 ? ScoringFiles.text(Array(bytes.prefix(8192)))
+            : String(decoding: bytes.prefix(4096), as: UTF8.self)
         let trimmed = head.drop { $0 == "\u{FEFF}" || $0.isWhitespace }
         if trimmed.hasPrefix("<") { return .nsrrXML }
         let firstLines = head.split(whereSeparator: \.isNewline).prefix(4).joined(separator: "\n")

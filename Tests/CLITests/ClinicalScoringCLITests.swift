@@ -90,7 +90,8 @@ import Testing
                                                   tolerance: tolerance))
         let r = try await Python.run([Self.script, "score"], input: input)
         try #require(r.status == 0, "\(r.stderr)")
-        let theirs = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: [String: Any]])
+        let theirs = try #require(
+            try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: [String: Any]])
         #expect(theirs.count == 3)
         for (kind, t) in theirs {
             let o = try pooled(ours, kind)

@@ -47,7 +47,8 @@ import Testing
         // The first MJ: 26/07/2018 00:21:35, 2155 s after the start, 2.722 s long (the duration column's fraction).
         let first = try #require(r.labels.first { $0.kind == "leg_movement" })
         #expect(first.interval == Interval(2155, 2155 + 2.722))
-        #expect(r.unmapped == ["Désat": 191, "A. Obstructive": 114, "Hypopnée": 89, "Micro-éveil": 76, "Artefact": 22,
+        #expect(r.unmapped == ["Désat": 191, "A. Obstructive": 114, "Hypopnée": 89, "Micro-éveil": 76,
+                               "Artefact": 22,
                                "Dos": 18, "Gauche": 12, "Droite": 4, "Debout": 3, "Notification": 2,
                                "Avertissement": 1, "A. Mixte": 1])
         // Stages: sleep from 2120 s to 24410 s, 64 wake epochs in it in 18 bouts, 8 of them at least 60 s.
@@ -77,7 +78,12 @@ import Testing
         #expect(ScoringFormat.detect(Array("cramp,1,2\n".utf8)) == .labelsCSV)
         #expect(ScoringFormat.detect(Array("<?xml version=\"1.0\"?>\n<PSGAnnotation>".utf8)) == .nsrrXML)
         #expect(ScoringFormat.detect(Array("\u{FEFF}Start Time,End Time,Event,Duration\n".utf8)) == .noxturnalCSV)
-        #expect(ScoringFormat.detect([0xFF, 0xFE] + Array("H\0".utf8)) == .noxturnalCSV)
+        let utf16 = { (text: String) in
+            [UInt8]([0xFF, 0xFE]) + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        }
+        #expect(ScoringFormat.detect(utf16("Heure de début,Heure de fin,Événement,Durée,\r\n")) == .noxturnalCSV)
+        // A labels.csv saved as UTF-16 stays labels.csv, whose reader asks for UTF-8.
+        #expect(ScoringFormat.detect(utf16("kind,onset_s,offset_s\r\ncramp,1,2\r\n")) == .labelsCSV)
         #expect(ScoringFormat.detect(Array("0       ".utf8) + [UInt8](repeating: 32, count: 248)) == .edfAnnotations)
         if Self.haveNox {
             let bytes = try TextFile.bytes(path: Self.noxExport, what: "x")
