@@ -238,6 +238,25 @@ import Testing
         #expect(r.sleepPeriod == Interval(30, 60))
     }
 
+    static let hypnogram = Repository.sharedData
+        .appendingPathComponent("edf_format_samples/sleepedf_SC4001EC_hypnogram.edf").path
+
+    /// A Sleep-EDF hypnogram: an annotation-only EDF+ file whose stages are runs of any length, starting
+    /// 24.04.89 16.13.00.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: hypnogram), "needs ../shared/data/edf_format_samples"))
+    func aSeparateHypnogramEDFIsShiftedByItsStart() throws {
+        let start = try #require(RecordingClock.seconds(day: 24, month: 4, year: 1989, hour: 16, minute: 13, second: 0))
+        let r = try load(Self.hypnogram, clock: RecordingClock(durationSeconds: 86_400, startSeconds: start))
+        #expect(r.format == .edfAnnotations)
+        #expect(r.counts == ["wake": 12, "sleep": 141, "ignore": 1])
+        #expect(r.sleepPeriod == Interval(30_630, 52_260))
+        #expect(r.stageWake?.count == 10)
+        #expect(r.labels.filter { $0.kind == "sleep_interruption" }.count == 5)
+        // A recording that started 30 s before the hypnogram: every time moves 30 s later.
+        let earlier = try load(Self.hypnogram, clock: RecordingClock(durationSeconds: 86_430, startSeconds: start - 30))
+        #expect(earlier.sleepPeriod == Interval(30_660, 52_290))
+    }
+
     @Test func theVocabularyIsCaseAccentAndPartInsensitive() {
         let m = LabelMap()
         #expect(m.meaning(of: "limb movement - RIGHT") == .legMovement)
