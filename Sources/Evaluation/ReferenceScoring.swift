@@ -157,6 +157,10 @@ extension ReferenceScoring {
                             wakeMinSeconds: Double) throws -> ReferenceScoring {
         guard let path = labelsPath else {
             let items = try ScoringFiles.edfAnnotations(path: recordingPath, clock: clock)
+            guard !items.isEmpty else {
+                throw LabelsError(description: "\(recordingPath): its EDF+ annotations hold no scored event (only "
+                                  + "time-keeping), so there is no reference; give the scoring with --labels FILE")
+            }
             return try build(items, problems: [], format: .edfAnnotations, path: recordingPath, map: map,
                              clock: clock, wakeMinSeconds: wakeMinSeconds)
         }
@@ -174,6 +178,10 @@ extension ReferenceScoring {
         case .edfAnnotations: read = (try ScoringFiles.edfAnnotations(path: path, clock: clock), [])
         case .nsrrXML: read = try ScoringFiles.nsrr(bytes: bytes, path: path)
         case .noxturnalCSV: read = try ScoringFiles.noxturnal(bytes: bytes, path: path, clock: clock)
+        }
+        guard !read.items.isEmpty || !read.problems.isEmpty else {
+            throw LabelsError(description: "\(path): the \(format.rawValue) scoring holds no entry, so there is no "
+                              + "reference; is it the right file?")
         }
         return try build(read.items, problems: read.problems, format: format, path: path, map: map, clock: clock,
                          wakeMinSeconds: wakeMinSeconds)

@@ -139,6 +139,11 @@ import Testing
         let recording = try #require((report["recordings"] as? [[String: Any]])?.first)
         #expect((recording["channel_notes"] as? [String])?.count == 3)
         #expect(recording["emg_measured"] as? Bool == false)
+        // Its own annotations are only time-keeping: no reference, said so, rather than scoring against nothing.
+        let bare = try await CLI.run(["validate", Self.noxEDF])
+        #expect(bare.status == 1)
+        #expect(bare.stderr == "crampwatch: \(Self.noxEDF): its EDF+ annotations hold no scored event (only "
+                + "time-keeping), so there is no reference; give the scoring with --labels FILE\n", "\(bare.stderr)")
     }
 
     /// An accelerometer-only EDF of the export's night: 25/07/2018 23:45:40 for 25,510 s, so every entry fits.

@@ -210,6 +210,8 @@ import Testing
          "not well-formed XML"),
         ("plain.xml", "<Annotations><Event/></Annotations>\n",
          "plain.xml: XML without <ScoredEvents>"),
+        ("empty.xml", "<PSGAnnotation><ScoredEvents>\n</ScoredEvents></PSGAnnotation>\n",
+         "empty.xml: the NSRR XML scoring holds no entry, so there is no reference; is it the right file?"),
     ])
     func aScoringThatDisagreesWithTheRecordingIsRefusedWithItsPlace(name: String, content: String,
                                                                     message: String) throws {
