@@ -56,6 +56,7 @@ class Board:
         self.args, self.master = args, master
         self.pending = b""
         self.streaming = False
+        self.started = False
         self.commands = []
 
     def answer(self, data):
@@ -81,10 +82,11 @@ class Board:
             elif c == b"d":
                 self.write(b"updating channel settings to default$$$")
             elif c == b"b":
-                self.streaming = True
+                self.streaming = self.started = True
             elif c == b"s":
+                # A reader sends `s` first in case the board was left streaming: only a stop after `b` ends it.
+                stop = self.started
                 self.streaming = False
-                stop = True
         return stop
 
     def write(self, data):
@@ -173,7 +175,7 @@ def main():
     with open(args.out or os.devnull, "wb") as out:
         sent = stream(board, args, out)
     end = time.monotonic() + (0 if args.hangup else args.linger)
-    while time.monotonic() < end and "s" not in board.commands[-1:]:
+    while time.monotonic() < end and not (board.started and "s" in board.commands[-1:]):
         readable, _, _ = select.select([master], [], [], 0.05)
         if readable:
             board.answer(read(master))

@@ -35,7 +35,9 @@ public struct Replayer {
 
     func replayCapture(path: String) throws -> NightResult {
         let reader = try ChunkedFileReader(path: path)
-        let run = CaptureRun(path: path, configuration: configuration, observers: observers, recordTicks: recordTicks)
+        let run: LiveRun = CytonCapture.recognises(try reader.peek(CytonCapture.magic.utf8.count))
+            ? CytonRun(path: path, configuration: configuration, observers: observers, recordTicks: recordTicks)
+            : CaptureRun(path: path, configuration: configuration, observers: observers, recordTicks: recordTicks)
         var lastReported = 0.0
         while true {
             let chunk = try reader.next()

@@ -32,6 +32,8 @@ public enum FormatDetector {
             let reserved = String(decoding: head[192..<236], as: UTF8.self)
             return reserved.hasPrefix("BDF+") ? .bdfPlus : .bdf
         }
+        // A Cyton night's capture (monitor --cyton): its own header, replayed through the Cyton's decoder.
+        if CytonCapture.recognises(head) { return .rawCapture }
         // A capture: protocol frames with valid checksums.
         let decoder = FrameDecoder()
         var frames = 0

@@ -31,6 +31,7 @@ extension Crampwatch {
                 """
         )
 
+        @OptionGroup var cyton: CytonOptions
         @Option(help: ArgumentHelp("Read a CDC-ACM serial device instead of USB bulk.",
                                    valueName: "path")) var serial: String?
         @Option(name: .customLong("device-serial"), help: ArgumentHelp("Only the USB device with this serial number.",
@@ -97,6 +98,14 @@ extension Crampwatch {
                 throw ValidationError("Give --write-edf or --write-bdf, not both.")
             }
             if let problem = deviceSettings.problem { throw ValidationError("The device cannot do that: \(problem).") }
+            if cyton.cyton != nil {
+                _ = try cyton.settings
+                if serial != nil || deviceSerial != nil || !deviceSettings.isEmpty || waitForDevice {
+                    throw ValidationError("--cyton reads an OpenBCI board: --serial, --device-serial, --emg-rate, "
+                                          + "--accel-rate, --mains, --emg-channels and --wait-for-device are for "
+                                          + "the Crampwatch device.")
+                }
+            }
         }
 
         func run() throws {
@@ -113,7 +122,9 @@ extension Crampwatch {
                 complain(error)
                 throw Exit.failure
             }
-            guard let reader = try connect(capturePath: capture.path, console: console, onFailure: capture.discard)
+            guard let reader = try cyton.cyton != nil
+                    ? connectCyton(capturePath: capture.path, console: console, onFailure: capture.discard)
+                    : connect(capturePath: capture.path, console: console, onFailure: capture.discard)
             else {
                 capture.discard()
                 console.log("stopping (signal) before a device was plugged in: nothing was recorded")
@@ -131,7 +142,8 @@ extension Crampwatch {
                                       observers: exporter.map { [$0] } ?? [], console: console, startedAt: startedAt,
                                       settings: .init(silenceWarningSeconds: silenceWarning,
                                                       stopAfterIdleSeconds: stopAfterIdle,
-                                                      timesIntervalSeconds: timesInterval))
+                                                      timesIntervalSeconds: timesInterval),
+                                      cyton: cyton.cyton != nil)
             session.record(until: { stopSignal != 0 })
             if stopSignal != 0 { console.log("stopping (signal)") }
             let outcome: LiveSession.Outcome
@@ -188,7 +200,7 @@ extension Crampwatch {
         }
 
         /// The reader, streaming; nil when a stop signal came while waiting for the device.
-        private func connect(capturePath: String, console: LiveConsole, onFailure: () -> Void) throws -> DeviceReader? {
+        private func connect(capturePath: String, console: LiveConsole, onFailure: () -> Void) throws -> LiveReader? {
             let address: DeviceAddress = serial.map { .serial(path: $0) }
                 ?? .usb(serial: deviceSerial, productID: ProtocolV1.usbTestProductID)
             let reader = DeviceReader(address: address)
@@ -214,6 +226,26 @@ extension Crampwatch {
                 } else {
                     console.log("opened \(serial ?? "?"); recording to \(capturePath)")
                 }
+            } catch {
+                onFailure()
+                complain(error, "cannot start monitoring")
+                throw Exit.failure
+            }
+            return reader
+        }
+
+        /// The Cyton's reader, set up and streaming; a board that cannot be used ends the command with what to do.
+        private func connectCyton(capturePath: String, console: LiveConsole, onFailure: () -> Void) throws
+            -> LiveReader? {
+            guard let port = cyton.cyton else { return nil }
+            let settings = try cyton.settings
+            let reader = CytonReader(path: port, settings: settings)
+            do {
+                let board = try reader.connect()
+                console.log("connected to an OpenBCI Cyton on \(port) (firmware \(board.firmware ?? "unknown")), "
+                            + "EMG on channel\(settings.channels.count == 1 ? "" : "s") "
+                            + "\(settings.channels.map(String.init).joined(separator: ", ")) at gain \(settings.gain), "
+                            + "250 Hz, accelerometer 25 Hz; recording to \(capturePath)")
             } catch {
                 onFailure()
                 complain(error, "cannot start monitoring")
