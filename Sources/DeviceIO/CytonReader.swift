@@ -44,7 +44,8 @@ public struct CytonSettings: Sendable, Equatable {
     public var commands: [String] {
         let g = Cyton.gains.firstIndex(of: gain) ?? 6
         return (1...8).map { ch in
-            guard channels.contains(ch) else { return "x\(ch)1\(g)0000X" }
+            // Powered down, at the board's default gain (24), out of bias and SRB2.
+            guard channels.contains(ch) else { return "x\(ch)160000X" }
             return "x\(ch)0\(g)\(input.rawValue)\(bias ? 1 : 0)\(srb2 ? 1 : 0)\(srb1 ? 1 : 0)X"
         }
     }

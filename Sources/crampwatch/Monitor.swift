@@ -288,17 +288,22 @@ extension Crampwatch {
 
     struct Devices: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists attached Crampwatch USB devices with serial, "
-                                                                  + "firmware, channels and rates.")
+                                                                  + "firmware, channels and rates, and OpenBCI "
+                                                                  + "dongles with their serial port.")
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
+            // OpenBCI Cyton dongles first: they need no libusb (`monitor --cyton <port>` reads them).
+            let dongles = CytonDongles.list()
+            for d in dongles { print("\(d)  (crampwatch monitor --cyton \(d.port))") }
             do {
                 let ctx = try USBContext()
                 defer { ctx.close() }
                 let found = try ctx.devices()
-                if found.isEmpty {
-                    complain("no Crampwatch device (USB 1209:c4a3) is attached. Check the cable; without permission to "
-                             + "open it, install the udev rule from the README.")
+                if found.isEmpty && dongles.isEmpty {
+                    complain("no Crampwatch device (USB 1209:c4a3) and no OpenBCI dongle (FTDI 0403:6015) is "
+                             + "attached. Check the cable (and the dongle's switch); without permission to open it, "
+                             + "install the udev rule from the README.")
                     throw Exit.failure
                 }
                 for d in found {
@@ -311,6 +316,7 @@ extension Crampwatch {
                     print(line)
                 }
             } catch let e as USBError {
+                guard dongles.isEmpty else { return }
                 complain("\(e)")
                 throw Exit.failure
             }

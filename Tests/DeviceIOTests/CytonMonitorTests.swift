@@ -46,8 +46,8 @@ import Testing
         #expect(live.stderr.contains("connected to an OpenBCI Cyton on \(link) (firmware v3.1.2)"))
         let sent = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: commands))) as? [String]
         // Stop, reset, the two channels at gain 12 (code 5), bias on, SRB2 and SRB1 off; the rest powered down.
-        #expect(sent == ["s", "v", "x1050100X", "x2050100X", "x3150000X", "x4150000X", "x5150000X", "x6150000X",
-                         "x7150000X", "x8150000X", "b", "s"])
+        #expect(sent == ["s", "v", "x1050100X", "x2050100X", "x3160000X", "x4160000X", "x5160000X", "x6160000X",
+                         "x7160000X", "x8160000X", "b", "s"])
         let summary = live.json["summary"] as? [String: Any] ?? [:]
         #expect(summary["frames_lost"] as? Int == 5)
         #expect(summary["corrupt_frames"] as? Int == 1)
