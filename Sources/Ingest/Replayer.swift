@@ -96,6 +96,10 @@ public struct Replayer {
 
     /// Replays a CSV file (see `CSVSource` for the layouts it reads).
     func replayCSV(path: String) throws -> NightResult {
+        if OpenBCITextSource.recognises(try ChunkedFileReader(path: path).peek(OpenBCITextSource.magic.utf8.count)) {
+            return try OpenBCITextSource(path: path, options: recordingOptions)
+                .replay(configuration: effectiveConfiguration, observers: observers, recordTicks: recordTicks)
+        }
         let source = try CSVSource(path: path, options: recordingOptions)
         let layout = try source.layout(rateHz: recordingOptions.csvRateHz)
         let cfg = effectiveConfiguration
