@@ -40,29 +40,23 @@ struct OpenBCITextSource {
         var choice: (emg: [Int], accel: [Int])?
         var lastNumber: UInt8?
         var line = 0
-        var pending: [UInt8] = []
-        func row(_ text: Substring) throws {
+        func row(_ text: Substring) throws -> Bool {
             line += 1
-            if text.hasPrefix("%") { return header(text, into: &layout) }
+            if text.hasPrefix("%") {
+                header(text, into: &layout)
+                return true
+            }
             let fields = text.split(separator: ",", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters() }
             if choice == nil {
                 choice = try columns(fields, layout: &layout, night: night)
-                if fields.first?.lowercased() == "sample index" { return }
+                if fields.first?.lowercased() == "sample index" { return true }
             }
-            guard let c = choice, !fields.allSatisfy({ $0.isEmpty }) else { return }
+            guard let c = choice, !fields.allSatisfy({ $0.isEmpty }) else { return true }
             try packet(fields, choice: c, line: line, lastNumber: &lastNumber, night: night)
+            return true
         }
-        while true {
-            let chunk = try reader.next()
-            if chunk.isEmpty { break }
-            pending += chunk
-            guard let lastNewline = pending.lastIndex(of: 10) else { continue }
-            let text = String(decoding: pending[...lastNewline], as: UTF8.self)
-            pending.removeSubrange(...lastNewline)
-            for l in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { try row(l) }
-        }
-        if !pending.isEmpty { try row(Substring(String(decoding: pending, as: UTF8.self))) }
+        try forEachLine(reader, row)
         return try night.finish(sizeBytes: reader.size, format: .csv, truncatedAt: nil)
     }
 
@@ -130,8 +124,25 @@ struct OpenBCITextSource {
     }
 }
 
+/// Hands `body` the file's lines (without their newline) until it returns false.
+func forEachLine(_ reader: ChunkedFileReader, _ body: (Substring) throws -> Bool) throws {
+    var pending: [UInt8] = []
+    while true {
+        let chunk = try reader.next()
+        if chunk.isEmpty { break }
+        pending += chunk
+        guard let lastNewline = pending.lastIndex(of: 10) else { continue }
+        let text = String(decoding: pending[...lastNewline], as: UTF8.self)
+        pending.removeSubrange(...lastNewline)
+        for l in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() where try !body(l) {
+            return
+        }
+    }
+    if !pending.isEmpty { _ = try body(Substring(String(decoding: pending, as: UTF8.self))) }
+}
+
 extension Substring {
-    fileprivate func trimmingCharacters() -> String {
+    func trimmingCharacters() -> String {
         String(drop(while: { $0 == " " || $0 == "\r" || $0 == "\t" }).reversed()
             .drop(while: { $0 == " " || $0 == "\r" || $0 == "\t" }).reversed())
     }

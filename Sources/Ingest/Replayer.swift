@@ -100,6 +100,10 @@ public struct Replayer {
             return try OpenBCITextSource(path: path, options: recordingOptions)
                 .replay(configuration: effectiveConfiguration, observers: observers, recordTicks: recordTicks)
         }
+        if OpenBCISDSource.recognises(try ChunkedFileReader(path: path).peek(16)) {
+            return try OpenBCISDSource(path: path, options: recordingOptions)
+                .replay(configuration: effectiveConfiguration, observers: observers, recordTicks: recordTicks)
+        }
         let source = try CSVSource(path: path, options: recordingOptions)
         let layout = try source.layout(rateHz: recordingOptions.csvRateHz)
         let cfg = effectiveConfiguration
