@@ -96,12 +96,12 @@ install_files() {
         install -d -m 0755 "$DESTDIR$UDEV_RULES_DIR"
         install -m 0644 "$here/contrib/$RULE" "$DESTDIR$UDEV_RULES_DIR/$RULE"
         echo "installed the udev rule $DESTDIR$UDEV_RULES_DIR/$RULE"
-        [ -n "$DESTDIR" ] || echo "then: sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb --subsystem-match=tty"
+        [ -n "$DESTDIR" ] || echo "then: sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb --subsystem-match=tty --subsystem-match=usb-serial"
     elif cmp -s "$here/contrib/$RULE" "/etc/udev/rules.d/$RULE" || cmp -s "$here/contrib/$RULE" "/usr/lib/udev/rules.d/$RULE"; then
         echo "the udev rule is already installed"
     else
         echo "the udev rule is not installed: udev reads /etc/udev/rules.d, not $PREFIX. Install it once, as root:"
-        echo "  sudo install -m 0644 $datadir/$RULE /etc/udev/rules.d/$RULE && sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb --subsystem-match=tty"
+        echo "  sudo install -m 0644 $datadir/$RULE /etc/udev/rules.d/$RULE && sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb --subsystem-match=tty --subsystem-match=usb-serial"
     fi
     if [ -z "$DESTDIR" ]; then
         echo "to run it every night:"

@@ -52,3 +52,14 @@ if ! python3 -c "import numpy, pytest" >/dev/null 2>&1; then
     python3 -m pip install --quiet numpy pytest 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages numpy pytest
 fi
+
+# BrainFlow, the reference the Cyton reader is checked against (Tests/DeviceProtocolTests/CytonBrainFlowTests.swift):
+# pinned to 5.23 so a change of BrainFlow cannot change what "agrees" means.
+if ! python3 -c "import brainflow, sys; sys.exit(not brainflow.board_shim.BoardShim.get_version().startswith('5.23'))" \
+        >/dev/null 2>&1; then
+    echo "crampwatch setup: installing the Python package brainflow 5.23 (for the Cyton tests)"
+    python3 -m pip install --quiet "brainflow==5.23.*" 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages "brainflow==5.23.*" \
+        || echo "crampwatch setup: could not install brainflow 5.23 with pip;" \
+                "the Cyton test against BrainFlow will be skipped until it is installed." >&2
+fi

@@ -44,7 +44,9 @@ public final class SerialPort: ByteSource, @unchecked Sendable {
     private var buffer = [UInt8](repeating: 0, count: 16_384)
     private var closed = false
 
-    public init(path: String) throws(SerialError) {
+    /// - baud: CDC-ACM ignores it (921600 is set for real UART bridges); an FTDI bridge such as the Cyton's
+    ///   dongle needs its own (115200).
+    public init(path: String, baud: speed_t = speed_t(B921600)) throws(SerialError) {
         self.path = path
         do {
             fd = try path.withCString {
@@ -58,9 +60,10 @@ public final class SerialPort: ByteSource, @unchecked Sendable {
             var tio = termios()
             try sysCall("tcgetattr", path) { tcgetattr(fd.rawValue, &tio) }
             cfmakeraw(&tio)
-            // CDC-ACM ignores the baud rate; set one anyway for real UART bridges.
-            cfsetispeed(&tio, speed_t(B921600))
-            cfsetospeed(&tio, speed_t(B921600))
+            // 8N1: cfmakeraw sets 8 bits and no parity; one stop bit.
+            tio.c_cflag &= ~tcflag_t(CSTOPB)
+            cfsetispeed(&tio, baud)
+            cfsetospeed(&tio, baud)
             tio.c_cflag |= tcflag_t(CLOCAL | CREAD)
             try sysCall("tcsetattr", path) { tcsetattr(fd.rawValue, TCSANOW, &tio) }
             _ = tcflush(fd.rawValue, TCIFLUSH)
@@ -96,7 +99,11 @@ public final class SerialPort: ByteSource, @unchecked Sendable {
     }
 
     public func send(_ command: Command) throws {
-        let bytes = commands.encode(command)
+        try write(commands.encode(command))
+    }
+
+    /// Writes raw bytes (a Cyton's text commands), waiting while the port is full.
+    public func write(_ bytes: [UInt8]) throws {
         var off = 0
         while off < bytes.count {
             do {

@@ -185,14 +185,13 @@ final class CSVRowFeeder {
     var accelBuf: [Float] = []
     /// Sample index of the next row.
     var row = 0
-    var accelRows = 0
-    var accelPhase: Int
+    /// The row (sample index) of the last accelerometer value; nil before the first and after a gap in time.
+    var lastAccelRow: Int?
 
     init(source: CSVSource, layout l: CSVLayout, runner: NightRunner) {
         s = source
         self.runner = runner
         (t0, fs, accelEvery) = (l.t0, l.fs, l.accelEvery)
-        accelPhase = l.accelRowsSeen.first ?? 0
         emgBuf.reserveCapacity(Self.block * source.emg.count)
         accelBuf.reserveCapacity(Self.block * 3)
     }
@@ -246,30 +245,48 @@ final class CSVRowFeeder {
             try runner.gap(seconds: Double(n) / Double(fs), reason: "no rows in the CSV file", path: s.path,
                            offset: offset, place: "line \(line)")
             row += n
-            accelRows = 0
-            accelPhase = -1  // resynchronise on the next row with accelerometer values
+            lastAccelRow = nil  // resynchronise on the next row with accelerometer values
         }
     }
 
+    /// The accelerometer's values come every `accelEvery` rows. Fewer rows than that between two of them means
+    /// rows are missing (a lost packet in an OpenBCI file): the night gets a gap of the missing rows (and of the
+    /// accelerometer values among them) before this row — the rows were lost somewhere in the last `accelEvery`,
+    /// so the gap is placed up to that many samples late. A whole multiple of `accelEvery` rows with empty cells
+    /// on the due rows is an accelerometer that stopped while the EMG went on: refused, as before.
     private func takeAccel(_ v: [Double?], line: Int, offset: UInt64) throws {
         let present = s.accel.map { v[$0] }
         let all = present.allSatisfy { $0 != nil }
-        if accelPhase < 0 && all { accelPhase = accelRows % accelEvery }
-        let due = accelPhase >= 0 && (accelRows - accelPhase) % accelEvery == 0
-        if all {
-            guard due else {
-                throw RecordingError(path: s.path, offset: offset,
-                                     "line \(line): an accelerometer value where none was due (they came every "
-                                     + "\(accelEvery) rows before); rows may be missing or duplicated")
-            }
-            for (c, x) in present.enumerated() { accelBuf.append(SampleLimits.accel(x! * s.choice.accelToG[c])) }
-        } else if present.contains(where: { $0 != nil }) {
+        if !all && present.contains(where: { $0 != nil }) {
             throw RecordingError(path: s.path, offset: offset, "line \(line): some accelerometer cells are empty and "
                                                                + "others are not; give all three axes or none")
-        } else if due {
-            throw RecordingError(path: s.path, offset: offset, "line \(line): the accelerometer cells are empty where "
-                                                               + "a value was due (every \(accelEvery) rows)")
         }
-        accelRows += 1
+        if let last = lastAccelRow {
+            let n = row - last
+            if all && n % accelEvery != 0 {
+                try missingRows(n, line: line, offset: offset)
+            } else if n >= accelEvery && (all ? n > accelEvery : n >= 2 * accelEvery) {
+                throw RecordingError(path: s.path, offset: offset, "line \(line): the accelerometer cells are empty "
+                                     + "where a value was due (every \(accelEvery) rows) while the EMG goes on")
+            }
+        }
+        guard all else { return }
+        for (c, x) in present.enumerated() { accelBuf.append(SampleLimits.accel(x! * s.choice.accelToG[c])) }
+        lastAccelRow = row
+    }
+
+    /// `n` rows since the last accelerometer value, not a multiple of `accelEvery`: the rows to the next multiple
+    /// are missing, with the accelerometer values due among them.
+    private func missingRows(_ n: Int, line: Int, offset: UInt64) throws {
+        let m = (n + accelEvery - 1) / accelEvery
+        let k = m * accelEvery - n
+        try flush()
+        let fs = Double(self.fs), onset = Double(row) / fs
+        let g = NightGap(onsetSeconds: onset, offsetSeconds: onset + Double(k) / fs, framesLost: 0,
+                         firstLostSequence: nil, emgSamplesLost: k,
+                         reason: "\(k) row\(k == 1 ? "" : "s") missing before line \(line) (the accelerometer's "
+                                 + "values came \(n) rows apart instead of \(accelEvery))")
+        try runner.gap(g, emgSamples: s.accelOnly ? m - 1 : k, accelSamples: m - 1)
+        row += k
     }
 }

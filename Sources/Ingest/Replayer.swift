@@ -35,7 +35,9 @@ public struct Replayer {
 
     func replayCapture(path: String) throws -> NightResult {
         let reader = try ChunkedFileReader(path: path)
-        let run = CaptureRun(path: path, configuration: configuration, observers: observers, recordTicks: recordTicks)
+        let run: LiveRun = CytonCapture.recognises(try reader.peek(CytonCapture.magic.utf8.count))
+            ? CytonRun(path: path, configuration: configuration, observers: observers, recordTicks: recordTicks)
+            : CaptureRun(path: path, configuration: configuration, observers: observers, recordTicks: recordTicks)
         var lastReported = 0.0
         while true {
             let chunk = try reader.next()
@@ -95,6 +97,14 @@ public struct Replayer {
 
     /// Replays a CSV file (see `CSVSource` for the layouts it reads).
     func replayCSV(path: String) throws -> NightResult {
+        if OpenBCITextSource.recognises(try ChunkedFileReader(path: path).peek(OpenBCITextSource.magic.utf8.count)) {
+            return try OpenBCITextSource(path: path, options: recordingOptions)
+                .replay(configuration: effectiveConfiguration, observers: observers, recordTicks: recordTicks)
+        }
+        if OpenBCISDSource.recognises(try ChunkedFileReader(path: path).peek(16)) {
+            return try OpenBCISDSource(path: path, options: recordingOptions)
+                .replay(configuration: effectiveConfiguration, observers: observers, recordTicks: recordTicks)
+        }
         let source = try CSVSource(path: path, options: recordingOptions)
         let layout = try source.layout(rateHz: recordingOptions.csvRateHz)
         let cfg = effectiveConfiguration

@@ -32,14 +32,26 @@ public enum FormatDetector {
             let reserved = String(decoding: head[192..<236], as: UTF8.self)
             return reserved.hasPrefix("BDF+") ? .bdfPlus : .bdf
         }
+        // A Cyton night's capture (monitor --cyton): its own header, replayed through the Cyton's decoder.
+        if CytonCapture.recognises(head) { return .rawCapture }
         // A capture: protocol frames with valid checksums.
         let decoder = FrameDecoder()
         var frames = 0
         decoder.feed(head) { if case .frame = $0 { frames += 1 } }
         if frames > 0 { return .rawCapture }
-        if looksLikeText(head) { return .csv }
+        if looksLikeText(head) || isOpenBCISDCard(head) { return .csv }
         throw RecordingError(path: path, offset: 0, "not a recording Crampwatch knows: no device frame with a valid "
                              + "checksum in the first \(head.count) bytes, and not EDF, BDF or CSV")
+    }
+
+    /// An OpenBCI Cyton's SD card file: a first line of two hex digits, a comma and six (a packet), or the
+    /// board's start stamp. Its unused space is NUL bytes, so it may not look like text as a whole.
+    public static func isOpenBCISDCard(_ head: [UInt8]) -> Bool {
+        if head.starts(with: "%START AT".utf8) { return true }
+        let hex = Set("0123456789ABCDEF".utf8)
+        let pattern = [true, true, false, true, true, true, true, true, true, false]
+        guard head.count > pattern.count else { return false }
+        return zip(head, pattern).allSatisfy { byte, isHex in isHex ? hex.contains(byte) : byte == UInt8(ascii: ",") }
     }
 
     static func looksLikeText(_ bytes: [UInt8]) -> Bool {

@@ -39,9 +39,9 @@ public final class LiveSession {
         public var saveFailure: String?
     }
 
-    let reader: DeviceReader
+    let reader: LiveReader
     public let capture: CaptureFile
-    let run: CaptureRun
+    let run: LiveRun
     let recorder: LiveNightRecorder?
     let console: LiveConsole
     let eventLog: LiveEventLog
@@ -64,9 +64,11 @@ public final class LiveSession {
     var startBeforeJump: Date?
 
     /// - observers: told of the night before the journal and the log are (e.g. an EDF+ export).
-    public init(reader: DeviceReader, capture: CaptureFile, configuration: DetectorConfiguration,
+    /// - cyton: the reader is a Cyton's (`CytonReader`): its capture is a Cyton capture, read by `CytonRun`.
+    public init(reader: LiveReader, capture: CaptureFile, configuration: DetectorConfiguration,
                 recorder: LiveNightRecorder?,
-                observers: [NightObserver], console: LiveConsole, startedAt: Date, settings: Settings) {
+                observers: [NightObserver], console: LiveConsole, startedAt: Date, settings: Settings,
+                cyton: Bool = false) {
         self.reader = reader
         self.capture = capture
         self.recorder = recorder
@@ -76,9 +78,9 @@ public final class LiveSession {
         eventLog = LiveEventLog(console: console, startedAt: startedAt)
         times = CaptureTimes(capturePath: capture.path, startedAt: startedAt)
         let journalNotice = JournalNotice(recorder: recorder, console: console)
-        run = CaptureRun(path: capture.path, configuration: configuration,
-                         observers: observers + ([recorder, journalNotice] as [NightObserver?])
-                             .compactMap { $0 } + [eventLog])
+        let all = observers + ([recorder, journalNotice] as [NightObserver?]).compactMap { $0 } + [eventLog]
+        run = cyton ? CytonRun(path: capture.path, configuration: configuration, observers: all)
+                    : CaptureRun(path: capture.path, configuration: configuration, observers: all)
     }
 
     /// Reads the device until `stop()` says so, the device stays silent past `stopAfterIdleSeconds`, or the bytes
@@ -100,8 +102,9 @@ public final class LiveSession {
                             + "\(String(format: "%.1f", reader.lastOutageSeconds)) s"
                             + "\(reader.lastReconnectByHotplug ? " (hotplug: the device announced itself)" : ""); the "
                             + "night continues")
-                // A leading 0x00 ends any partial frame from before the unplug (PROTOCOL.md section 1).
-                guard take([0]) else { break loop }
+                // A leading 0x00 ends any partial frame from before the unplug (PROTOCOL.md section 1); a Cyton's
+                // reader says what to write instead (the gap's record).
+                guard take(reader.reconnectMarker) else { break loop }
             case .log(let line):
                 console.log(line)
             }
@@ -181,7 +184,8 @@ public final class LiveSession {
     private func reportLostFrames() {
         let lost = run.statsSoFar.framesLost
         guard lost > lastLost else { return }
-        console.log("\(lost - lastLost) frame\(lost - lastLost == 1 ? "" : "s") lost (gap recorded; \(lost) in all)")
+        let n = lost - lastLost
+        console.log("\(n) \(reader.unit)\(n == 1 ? "" : "s") lost (gap recorded; \(lost) in all)")
         lastLost = lost
     }
 
@@ -283,4 +287,28 @@ final class JournalNotice: NightObserver {
             console.log("the journal cannot be written (\(why)); the night will be saved at the end if it can")
         }
     }
+}
+
+/// What `LiveSession` reads a night from: our device (`DeviceReader`) or a Cyton (`CytonReader`).
+public protocol LiveReader: AnyObject {
+    func next(timeoutSeconds: Double) -> ReaderEvent
+    func stop()
+    var reconnects: Int { get }
+    var lastOutageSeconds: Double { get }
+    var lastReconnectByHotplug: Bool { get }
+    var usbStats: USBStreamStats? { get }
+    /// Bytes for the capture and the run when the device is back after an unplug.
+    var reconnectMarker: [UInt8] { get }
+    /// What a lost unit is called in the log ("frame", "packet").
+    var unit: String { get }
+}
+
+extension DeviceReader: LiveReader {
+    public var reconnectMarker: [UInt8] { [0] }
+    public var unit: String { "frame" }
+}
+
+extension CytonReader: LiveReader {
+    public var usbStats: USBStreamStats? { nil }
+    public var unit: String { "packet" }
 }

@@ -29,7 +29,9 @@ public enum AccuracyStudy {
 
     /// - Parameters:
     ///   - seeds: one night per seed; mains alternates 50/60 Hz with the seed's parity.
-    public static func run(seeds: [UInt64], hours: Double, emgRateHz: Int = 2000, crampsPerHour: Double = 0.3,
+    ///   - accelRateHz: the accelerometer's rate; nil keeps the simulator's own (100 Hz). The Cyton's is 25.
+    public static func run(seeds: [UInt64], hours: Double, emgRateHz: Int = 2000, accelRateHz: Int? = nil,
+                           crampsPerHour: Double = 0.3,
                            configuration: DetectorConfiguration = DetectorConfiguration()) throws -> [KindAccuracy] {
         let box = Box(count: seeds.count)
         DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
@@ -38,6 +40,7 @@ public enum AccuracyStudy {
                 o.seed = seeds[i]
                 o.hours = hours
                 o.emgRateHz = emgRateHz
+                if let accelRateHz { o.accelRateHz = accelRateHz }
                 o.mainsHz = seeds[i] % 2 == 0 ? 50 : 60
                 o.crampsPerHour = crampsPerHour
                 let simulator = try NightSimulator(options: o)

@@ -31,6 +31,7 @@ extension Crampwatch {
                 """
         )
 
+        @OptionGroup var cyton: CytonOptions
         @Option(help: ArgumentHelp("Read a CDC-ACM serial device instead of USB bulk.",
                                    valueName: "path")) var serial: String?
         @Option(name: .customLong("device-serial"), help: ArgumentHelp("Only the USB device with this serial number.",
@@ -98,6 +99,14 @@ extension Crampwatch {
                 throw ValidationError("Give --write-edf or --write-bdf, not both.")
             }
             if let problem = deviceSettings.problem { throw ValidationError("The device cannot do that: \(problem).") }
+            if cyton.cyton != nil {
+                _ = try cyton.settings
+                if serial != nil || deviceSerial != nil || !deviceSettings.isEmpty || waitForDevice {
+                    throw ValidationError("--cyton reads an OpenBCI board: --serial, --device-serial, --emg-rate, "
+                                          + "--accel-rate, --mains, --emg-channels and --wait-for-device are for "
+                                          + "the Crampwatch device.")
+                }
+            }
         }
 
         func run() throws {
@@ -114,7 +123,9 @@ extension Crampwatch {
                 complain(error)
                 throw Exit.failure
             }
-            guard let reader = try connect(capturePath: capture.path, console: console, onFailure: capture.discard)
+            guard let reader = try cyton.cyton != nil
+                    ? connectCyton(capturePath: capture.path, console: console, onFailure: capture.discard)
+                    : connect(capturePath: capture.path, console: console, onFailure: capture.discard)
             else {
                 capture.discard()
                 console.log("stopping (signal) before a device was plugged in: nothing was recorded")
@@ -133,7 +144,8 @@ extension Crampwatch {
                                       settings: .init(silenceWarningSeconds: silenceWarning,
                                                       stopAfterIdleSeconds: stopAfterIdle,
                                                       timesIntervalSeconds: timesInterval,
-                                                      minimumNight: minimumNight.rule))
+                                                      minimumNight: minimumNight.rule),
+                                      cyton: cyton.cyton != nil)
             session.record(until: { stopSignal != 0 })
             if stopSignal != 0 { console.log("stopping (signal)") }
             let outcome: LiveSession.Outcome
@@ -192,7 +204,7 @@ extension Crampwatch {
         }
 
         /// The reader, streaming; nil when a stop signal came while waiting for the device.
-        private func connect(capturePath: String, console: LiveConsole, onFailure: () -> Void) throws -> DeviceReader? {
+        private func connect(capturePath: String, console: LiveConsole, onFailure: () -> Void) throws -> LiveReader? {
             let address: DeviceAddress = serial.map { .serial(path: $0) }
                 ?? .usb(serial: deviceSerial, productID: ProtocolV1.usbTestProductID)
             let reader = DeviceReader(address: address)
@@ -218,6 +230,26 @@ extension Crampwatch {
                 } else {
                     console.log("opened \(serial ?? "?"); recording to \(capturePath)")
                 }
+            } catch {
+                onFailure()
+                complain(error, "cannot start monitoring")
+                throw Exit.failure
+            }
+            return reader
+        }
+
+        /// The Cyton's reader, set up and streaming; a board that cannot be used ends the command with what to do.
+        private func connectCyton(capturePath: String, console: LiveConsole, onFailure: () -> Void) throws
+            -> LiveReader? {
+            guard let port = cyton.cyton else { return nil }
+            let settings = try cyton.settings
+            let reader = CytonReader(path: port, settings: settings)
+            do {
+                let board = try reader.connect()
+                console.log("connected to an OpenBCI Cyton on \(port) (firmware \(board.firmware ?? "unknown")), "
+                            + "EMG on channel\(settings.channels.count == 1 ? "" : "s") "
+                            + "\(settings.channels.map(String.init).joined(separator: ", ")) at gain \(settings.gain), "
+                            + "250 Hz, accelerometer 25 Hz; recording to \(capturePath)")
             } catch {
                 onFailure()
                 complain(error, "cannot start monitoring")
@@ -260,17 +292,22 @@ extension Crampwatch {
 
     struct Devices: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists attached Crampwatch USB devices with serial, "
-                                                                  + "firmware, channels and rates.")
+                                                                  + "firmware, channels and rates, and OpenBCI "
+                                                                  + "dongles with their serial port.")
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
+            // OpenBCI Cyton dongles first: they need no libusb (`monitor --cyton <port>` reads them).
+            let dongles = CytonDongles.list()
+            for d in dongles { print("\(d)  (crampwatch monitor --cyton \(d.port))") }
             do {
                 let ctx = try USBContext()
                 defer { ctx.close() }
                 let found = try ctx.devices()
-                if found.isEmpty {
-                    complain("no Crampwatch device (USB 1209:c4a3) is attached. Check the cable; without permission to "
-                             + "open it, install the udev rule from the README.")
+                if found.isEmpty && dongles.isEmpty {
+                    complain("no Crampwatch device (USB 1209:c4a3) and no OpenBCI dongle (FTDI 0403:6015) is "
+                             + "attached. Check the cable (and the dongle's switch); without permission to open it, "
+                             + "install the udev rule from the README.")
                     throw Exit.failure
                 }
                 for d in found {
@@ -283,6 +320,7 @@ extension Crampwatch {
                     print(line)
                 }
             } catch let e as USBError {
+                guard dongles.isEmpty else { return }
                 complain("\(e)")
                 throw Exit.failure
             }

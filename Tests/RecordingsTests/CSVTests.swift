@@ -73,6 +73,41 @@ import Testing
         #expect(back.message.contains("line 5") && back.message.contains("goes back"), "\(back)")
     }
 
+    /// An OpenBCI file with one lost packet: 250 Hz, no time column (--rate), the accelerometer every 10th row,
+    /// one row missing. It replays with the loss as a gap of one sample instead of being refused.
+    @Test func aMissingRowAtTwoHundredFiftyHertzIsAGap() throws {
+        var lines = ["emg1,emg2,ax,ay,az"]
+        for k in 0..<(60 * 250) where k != 7_777 {
+            let e = String(format: "%.3f", 20 * sin(Double(k) * 0.7))
+            lines.append(k % 10 == 0 ? "\(e),\(e),0.01,0.02,0.98" : "\(e),\(e),,,")
+        }
+        var options = RecordingOptions()
+        options.csvRateHz = 250
+        var replayer = Replayer()
+        replayer.recordingOptions = options
+        let r = try replayer.replay(path: try Self.write(lines.joined(separator: "\n") + "\n"))
+        #expect(r.deviceInfo.emgRateHz == 250 && r.deviceInfo.accelRateHz == 25)
+        #expect(r.gaps.count == 1)
+        // Row 7777 is missing; the accelerometer's next value (row 7780) shows it, 3 rows later: 31.108 s → 31.112 s.
+        #expect(abs((r.gaps.first?.onsetSeconds ?? 0) - 7_779.0 / 250) < 1e-9, "\(r.gaps)")
+        #expect(r.gaps.first?.emgSamplesLost == 1)
+        #expect(abs(r.durationSeconds - 60) < 1e-9)
+        // Samples 199 and 200 missing (200 carried the accelerometer), then sample 1001 (line 1002 of the file,
+        // line 1000 once two are gone): gaps of 2, 1 and 1 samples.
+        var two = lines
+        two.removeSubrange(200...201)
+        two.remove(at: 1_000)
+        let r2 = try replayer.replay(path: try Self.write(two.joined(separator: "\n") + "\n"))
+        #expect(r2.gaps.map(\.emgSamplesLost) == [2, 1, 1], "\(r2.gaps)")
+        #expect(abs(r2.durationSeconds - 60) < 1e-9)
+        // The accelerometer stopping while the EMG goes on is still refused.
+        var stopped = lines
+        for i in 2_000..<2_100 { stopped[i] = stopped[i].replacingOccurrences(of: ",0.01,0.02,0.98", with: ",,,") }
+        #expect(throws: RecordingError.self) {
+            try replayer.replay(path: try Self.write(stopped.joined(separator: "\n") + "\n"))
+        }
+    }
+
     @Test func rateGivenTimeJumpsAsGapsAndUnitsFromColumnNames() throws {
         // 200 Hz, EMG in mV, accelerometer in m/s² every 4th row (50 Hz); a 10-s jump in time after 30 s.
         var rng = SplitMix64(seed: 5)

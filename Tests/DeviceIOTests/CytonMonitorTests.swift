@@ -1,0 +1,99 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `crampwatch monitor --cyton` against the Cyton generator on a pty (scripts/cyton-sim.py): the handshake the
+/// board receives, the night it records, and that replaying its capture gives that night.
+@Suite(.tags(.cli, .python, .slow), .temporaryFolder, .serialized) struct CytonMonitorTests {
+    static let generator = Repository.root.appendingPathComponent("scripts/cyton-sim.py").path
+
+    /// Starts the generator at `link` with `arguments` and waits until the link exists.
+    static func board(_ link: String, _ arguments: [String], log: String,
+                      body: @escaping @Sendable () async throws -> ProcessResult) async throws -> ProcessResult {
+        let args = [generator, "--link", link] + arguments
+        let (_, live) = try await Processes.start("/usr/bin/env", ["python3"] + args,
+                                                  stdout: .file(URL(fileURLWithPath: log))) { _ in
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: link) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return try await body()
+        }
+        return live
+    }
+
+    /// The night's JSON without the capture's path (the monitor names it absolutely, replay as given).
+    static func night(_ r: ProcessResult) -> NSDictionary {
+        var j = r.json
+        if var rec = j["recording"] as? [String: Any] {
+            rec["path"] = nil
+            j["recording"] = rec
+        }
+        return j as NSDictionary
+    }
+
+    @Test func aNightFromTheBoardEqualsReplayingItsCapture() async throws {
+        let link = TemporaryFolder.path("ttyUSB0")
+        let capture = TemporaryFolder.path("night.cwcap")
+        let commands = TemporaryFolder.path("commands.json")
+        // 60 s of packets: 4 dropped (a run of three), 1 damaged, noise before one.
+        let faults = ["--packets", "15000", "--drop", "1000,1001,1002,9000", "--damage", "5000", "--garbage", "300",
+                      "--commands-json", commands]
+        let live = try await Self.board(link, faults, log: TemporaryFolder.path("sim.log")) {
+            try await CLI.run(["monitor", "--cyton", link, "--cyton-channels", "2,1", "--cyton-gain", "12",
+                               "--capture", capture, "--no-journal", "--json", "--stop-after-idle", "2"])
+        }
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(live.stderr.contains("connected to an OpenBCI Cyton on \(link) (firmware v3.1.2)"))
+        let sent = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: commands))) as? [String]
+        // Stop, reset, the two channels at gain 12 (code 5), bias on, SRB2 and SRB1 off; the rest powered down.
+        #expect(sent == ["s", "v", "x1050100X", "x2050100X", "x3160000X", "x4160000X", "x5160000X", "x6160000X",
+                         "x7160000X", "x8160000X", "b", "s"])
+        let summary = live.json["summary"] as? [String: Any] ?? [:]
+        #expect(summary["frames_lost"] as? Int == 5)
+        #expect(summary["corrupt_frames"] as? Int == 1)
+        #expect(summary["gaps"] as? Int == 3)
+        // 14,995 packets arrived; the night starts at the first with an accelerometer reading (packet 0).
+        #expect(summary["duration_s"] as? Double == 60)
+        let device = live.json["device"] as? [String: Any] ?? [:]
+        #expect(device["emg_rate_hz"] as? Int == 250)
+        #expect(device["accel_rate_hz"] as? Int == 25)
+        #expect(device["emg_channels"] as? Int == 2)
+
+        let replay = try await CLI.run(["replay", capture, "--no-journal", "--json"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(Self.night(replay) == Self.night(live))
+    }
+
+    @Test func anUnplugIsAGapAndTheNightGoesOn() async throws {
+        let link = TemporaryFolder.path("ttyUSB0")
+        let capture = TemporaryFolder.path("night.cwcap")
+        // The first board streams 5000 packets at 4x real time and hangs up (the pty closes, the link goes); the
+        // second appears at the same path 3 s later and streams 5000 more.
+        async let first = Python.run([Self.generator, "--link", link, "--packets", "5000", "--speed", "4",
+                                      "--hangup"])
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: link) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // The reconnect's backoff doubles to 5 s: its attempts come 6.35 s and 11.35 s after the hang-up, so on a
+        // busy machine the dongle may be back only at the second; the idle limit must outlast it.
+        async let monitor = CLI.run(["monitor", "--cyton", link, "--capture", capture, "--no-journal", "--json",
+                                     "--stop-after-idle", "20"])
+        #expect(try await first.status == 0)
+        try await Task.sleep(for: .seconds(3))
+        let second = try await Python.run([Self.generator, "--link", link, "--packets", "5000", "--speed", "4",
+                                           "--linger", "25"])
+        let live = try await monitor
+        #expect(second.status == 0)
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(live.stderr.contains("reconnected (attempt 1)"))
+        let lost = (live.json["summary"] as? [String: Any])?["frames_lost"] as? Int ?? 0
+        let gaps = (live.json["summary"] as? [String: Any])?["gaps"] as? Int ?? 0
+        // Gone 3 s and then some (the reconnect's backoff, the handshake), by the host's clock: one gap.
+        #expect((750...2000).contains(lost), "lost \(lost)")
+        #expect(gaps == 1)
+        let duration = (live.json["summary"] as? [String: Any])?["duration_s"] as? Double ?? 0
+        #expect(abs(duration - Double(10_000 + lost) / 250) < 0.05, "duration \(duration) s")
+        let replay = try await CLI.run(["replay", capture, "--no-journal", "--json"])
+        #expect(Self.night(replay) == Self.night(live))
+    }
+}
