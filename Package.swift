@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Ingest", "NightAnalysis", "Journal", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
         // `crampwatch serve` over HTTP on loopback (the real binary), and in a real browser (.browser).
-        .testTarget(name: "WebAppTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "WebAppTests", dependencies: ["TestSupport"], exclude: ["browser_check.py"]),
         // The bad-input corpus (Tests/Corpus) through the real CLI: exit codes and one clear line each.
         .testTarget(name: "BadInputTests", dependencies: ["TestSupport"]),
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "Ingest", "Exports", "NightAnalysis", "Sessions", "CrampwatchJSON", "SignalCore", "TestSupport"], exclude: ["edf_check.py"]),
