@@ -37,7 +37,7 @@ enum Handlers {
     }
 
     static func tonight(_ app: App, _ q: Request, _ c: WebContext) async throws -> Response {
-        let status = try TonightStatus.read(app.views.journal, tz: app.views.timeZone)
+        let status = try TonightStatus.read(app.views.journal, tz: app.views.timeZone, now: app.views.now())
         var b = "<h1>Tonight</h1>\n"
         if let noted = q.uri.queryParameters["noted"] {
             b += Parts.message("Written down: a cramp at \(noted). Sleep well.")
@@ -56,6 +56,7 @@ enum Handlers {
         let now = app.views.now()
         do {
             _ = try app.views.journal.saveSelfReportedCramp(try CrampForm.cramp(f, now: now))
+            app.cache.clear()
         } catch let p as FormProblem {
             return page(frame(app), "Not written down", .tonight, Parts.problem("Not written down", p.message),
                         status: .badRequest)
@@ -64,25 +65,26 @@ enum Handlers {
     }
 
     /// Last night (`number` nil) or the night with that number.
-    static func night(_ app: App, _ number: String?, _ c: WebContext) async throws -> Response {
+    static func night(_ app: App, _ number: String?, _ c: WebContext) async throws -> Page {
         let id = number.flatMap { Int64($0) }
         guard number == nil || id != nil, let n = try app.views.night(id, csrf: c.session?.csrf ?? "") else {
-            return page(frame(app), "No such night", .lastNight, Parts.problem("No such night",
+            return Page(title: "No such night", section: .lastNight, body: Parts.problem("No such night",
                 "There is no night \(number ?? "") in the journal. The Nights page shows the ones there are."),
                 status: .notFound)
         }
-        return page(frame(app), n.title, number == nil ? .lastNight : nil, n.html)
+        return Page(title: n.title, section: number == nil ? .lastNight : nil, body: n.html)
     }
 
-    static func nights(_ app: App, _ q: Request, _ c: WebContext) async throws -> Response {
+    static func nights(_ app: App, _ q: Request, _ c: WebContext) async throws -> Page {
         let s = try app.views.snapshot()
         let latest = s.nights.compactMap(\.evening).filter { $0 != "unknown" }.max() ?? app.views.today
         let asked = q.uri.queryParameters["month"].map(String.init) ?? String(latest.prefix(7))
         guard let m = MonthCalendar.month(asked) else {
-            return page(frame(app), "Not a month", .nights, Parts.problem("Not a month",
+            return Page(title: "Not a month", section: .nights, body: Parts.problem("Not a month",
                 "Months look like 2026-11."), status: .badRequest)
         }
-        return page(frame(app), "Crampwatch — nights", .nights, MonthCalendar.render(s, year: m.year, month: m.month))
+        return Page(title: "Crampwatch — nights", section: .nights,
+                    body: MonthCalendar.render(s, year: m.year, month: m.month))
     }
 
     static func diary(_ app: App, _ q: Request, _ c: WebContext) async throws -> Response {
@@ -100,6 +102,7 @@ enum Handlers {
         do {
             let entry = try DiaryForm.entry(f, today: app.views.today)
             let saved = try app.views.journal.amendDiary(entry)
+            app.cache.clear()
             return redirect("/diary?saved=" + saved.date)
         } catch let p as FormProblem {
             // The form comes back as it was typed, with what to correct above it.
@@ -109,10 +112,36 @@ enum Handlers {
         }
     }
 
-    static func report(_ app: App, _ section: Section, _ c: WebContext,
-                       _ make: () throws -> ReportBody) async throws -> Response {
-        let b = try make()
-        return page(frame(app), b.title, section, "<div class=\"table-wrap\">\n" + b.html + "</div>\n")
+    static func report(_ app: App, _ q: Request, _ section: Section,
+                       _ make: @escaping () throws -> ReportBody) async throws -> Response {
+        try await shared(app, q) {
+            let b = try make()
+            return Page(title: b.title, section: section, body: "<div class=\"table-wrap\">\n" + b.html + "</div>\n")
+        }
+    }
+
+    /// A page before its frame.
+    struct Page {
+        var title: String
+        var section: Section?
+        var body: String
+        var status: HTTPResponse.Status = .ok
+    }
+
+    /// A page the same for every browser, through the one-second cache (see ``PageCache``); only a 200 is kept.
+    static func shared(_ app: App, _ q: Request, _ make: () async throws -> Page) async throws -> Response {
+        let f = frame(app)
+        let key = "\(f.night) \(q.uri)"
+        let html: String, status: HTTPResponse.Status
+        if let hit = app.cache.fresh(key) {
+            (html, status) = (hit, .ok)
+        } else {
+            let p = try await make()
+            (html, status) = (f.render(title: p.title, section: p.section, body: p.body), p.status)
+            if status == .ok { app.cache.store(key, html) }
+        }
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     static func pairPage(_ app: App, _ c: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws

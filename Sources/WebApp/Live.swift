@@ -34,7 +34,8 @@ enum Live {
             var quiet = 0
             // Ends within a second of SIGTERM or SIGINT, so the server stops promptly with a browser watching.
             for _ in 0..<streamSeconds where !Task.isShuttingDownGracefully {
-                guard let html = try? TonightStatus.read(views.journal, tz: views.timeZone).html(views.timeZone)
+                guard let html = try? TonightStatus.read(views.journal, tz: views.timeZone, now: views.now())
+                    .html(views.timeZone)
                 else { break }
                 var message = ""
                 if html != last {

@@ -17,6 +17,7 @@ struct App: Sendable {
     let views: Views
     let gate: Gate
     let options: ServeOptions
+    let cache = PageCache()
 }
 
 /// Every path the server answers; anything else is "not found". Read top to bottom, it is the whole app.
@@ -31,14 +32,16 @@ enum Routes {
         r.get("/") { q, c in try await Handlers.tonight(app, q, c) }
         r.get("/events") { _, c in Live.stream(app, c) }
         r.post("/cramp") { q, c in try await Handlers.cramp(app, q, c) }
-        r.get("/night") { _, c in try await Handlers.night(app, nil, c) }
-        r.get("/night/{id}") { _, c in try await Handlers.night(app, c.parameters.get("id"), c) }
-        r.get("/nights") { q, c in try await Handlers.nights(app, q, c) }
+        r.get("/night") { q, c in try await Handlers.shared(app, q) { try await Handlers.night(app, nil, c) } }
+        r.get("/night/{id}") { q, c in
+            try await Handlers.shared(app, q) { try await Handlers.night(app, c.parameters.get("id"), c) }
+        }
+        r.get("/nights") { q, c in try await Handlers.shared(app, q) { try await Handlers.nights(app, q, c) } }
         r.get("/diary") { q, c in try await Handlers.diary(app, q, c) }
         r.post("/diary") { q, c in try await Handlers.saveDiary(app, q, c) }
-        r.get("/trends") { _, c in try await Handlers.report(app, .trends, c) { try app.views.trends() } }
-        r.get("/doctor") { _, c in try await Handlers.report(app, .doctor, c) { try app.views.doctor() } }
-        r.get("/device") { _, c in try await Handlers.report(app, .device, c) { try app.views.device() } }
+        r.get("/trends") { q, c in try await Handlers.report(app, q, .trends) { try app.views.trends() } }
+        r.get("/doctor") { q, c in try await Handlers.report(app, q, .doctor) { try app.views.doctor() } }
+        r.get("/device") { q, c in try await Handlers.report(app, q, .device) { try app.views.device() } }
         return r
     }
 

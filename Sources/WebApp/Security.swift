@@ -14,10 +14,13 @@ final class Gate: @unchecked Sendable {
     /// Wrong codes allowed within `window` before pairing is refused until the window has passed.
     static let attemptsAllowed = 5
     static let window: TimeInterval = 60
+    /// Sessions kept; past this the oldest goes (a script hammering loopback cannot fill the memory).
+    static let sessionsKept = 1000
 
     let pairingRequired: Bool
     private let lock = NSLock()
     private var sessions: [String: Session] = [:]
+    private var order: [String] = []
     private var code: String
     private var failures: [Date] = []
     private let announce: @Sendable (String) -> Void
@@ -39,8 +42,19 @@ final class Gate: @unchecked Sendable {
     /// A new session (loopback, or after pairing).
     func openSession() -> Session {
         let s = Session(id: Self.token(), csrf: Self.token())
-        lock.withLock { sessions[s.id] = s }
+        lock.withLock { keep(s) }
         return s
+    }
+
+    /// Stores a session, dropping the oldest past ``sessionsKept``. Called with the lock held.
+    private func keep(_ s: Session) {
+        sessions[s.id] = s
+        order.append(s.id)
+        if order.count > Self.sessionsKept {
+            let gone = order.prefix(order.count - Self.sessionsKept)
+            for id in gone { sessions[id] = nil }
+            order.removeFirst(gone.count)
+        }
     }
 
     enum PairingOutcome: Equatable { case paired(String), wrongCode, tooManyAttempts(retryAfter: Int) }
@@ -60,7 +74,7 @@ final class Gate: @unchecked Sendable {
             }
             code = Self.newCode()
             let s = Session(id: Self.token(), csrf: Self.token())
-            sessions[s.id] = s
+            keep(s)
             return .paired(s.id)
         }
         if case .paired = result { announce(lock.withLock { code }) }

@@ -76,7 +76,16 @@ public enum WebServer {
             },
             logger: quietLogger()
         )
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch let e as IOError where e.errnoCode == EADDRINUSE {
+            throw ServeError("port \(options.port) on \(options.host) is already in use (is another crampwatch serve "
+                             + "running?). Stop it, or choose another port with --listen.")
+        } catch let e as IOError where e.errnoCode == EADDRNOTAVAIL || e.errnoCode == EACCES {
+            let reason = String(cString: strerror(e.errnoCode))
+            throw ServeError("cannot listen on \(options.host):\(options.port) (\(reason)). Use an address of this "
+                             + "computer, e.g. 0.0.0.0:8780, and a port above 1023.")
+        }
     }
 
     static func serverBuilder(_ o: ServeOptions) throws -> HTTPServerBuilder {

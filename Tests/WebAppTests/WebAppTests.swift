@@ -160,6 +160,17 @@ import TestSupport
         }
     }
 
+    @Test func aPortInUseIsSaidInWords() async throws {
+        let journal = TemporaryFolder.path("journal.sqlite")
+        try await Served.with(journal: journal) { s in
+            let port = try #require(s.base.split(separator: ":").last)
+            let r = try await CLI.run(["serve", "--journal", journal, "--listen", "127.0.0.1:\(port)"])
+            #expect(r.status == 1)
+            #expect(r.stderr == "crampwatch: port \(port) on 127.0.0.1 is already in use (is another crampwatch serve "
+                    + "running?). Stop it, or choose another port with --listen.\n")
+        }
+    }
+
     @Test func byDefaultItListensOnLoopbackOnly() async throws {
         let journal = TemporaryFolder.path("journal.sqlite")
         let output = URL(fileURLWithPath: TemporaryFolder.path("serve.out"))
