@@ -40,7 +40,7 @@ enum Assets {
     padding: 0 1em; border: 1px solid var(--line); border-radius: 24px; font-weight: normal; }
     .choices input { width: auto; min-height: 0; }
     .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(10em, 1fr)); column-gap: 1em; }
-    button, .button { display: inline-block; min-height: 48px; padding: 0.5em 1.4em; border-radius: 24px; \
+    button, .button { display: inline-flex; align-items: center; justify-content: center; min-height: 48px; padding: 0.5em 1.4em; border-radius: 24px; \
     border: none; background: var(--accent); color: var(--bg); cursor: pointer; text-decoration: none; }
     .cramp-now button { display: block; width: 100%; min-height: 96px; font-size: 1.5rem; font-weight: 700; \
     background: #b71c1c; color: #fff; border-radius: 16px; margin: 0.4em 0; }
@@ -50,7 +50,7 @@ enum Assets {
     table.calendar { width: 100%; table-layout: fixed; } table.calendar td, table.calendar th { text-align: center; \
     padding: 0; } table.calendar a, table.calendar span { display: flex; align-items: center; \
     justify-content: center; min-height: 48px; text-decoration: none; }
-    table.calendar .cramp { background: var(--danger); color: #fff; border-radius: 50%; font-weight: 700; }
+    table.calendar .cramp { background: #b71c1c; color: #fff; border-radius: 50%; font-weight: 700; }
     table.calendar .recorded { border: 2px solid var(--accent); border-radius: 50%; }
     .month-nav { display: flex; justify-content: space-between; gap: 1em; }
     @media print { :root, html.night { --bg: #fff; --fg: #1b1b1b; --muted: #555; --card: #fff; --line: #ddd; } \
