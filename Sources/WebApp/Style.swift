@@ -40,7 +40,8 @@ enum Assets {
     padding: 0 1em; border: 1px solid var(--line); border-radius: 24px; font-weight: normal; }
     .choices input { width: auto; min-height: 0; }
     .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(10em, 1fr)); column-gap: 1em; }
-    button, .button { display: inline-flex; align-items: center; justify-content: center; min-height: 48px; padding: 0.5em 1.4em; border-radius: 24px; \
+    button, .button { display: inline-flex; align-items: center; justify-content: center; min-height: 48px; \
+    padding: 0.5em 1.4em; border-radius: 24px; \
     border: none; background: var(--accent); color: var(--bg); cursor: pointer; text-decoration: none; }
     .cramp-now button { display: block; width: 100%; min-height: 96px; font-size: 1.5rem; font-weight: 700; \
     background: #b71c1c; color: #fff; border-radius: 16px; margin: 0.4em 0; }

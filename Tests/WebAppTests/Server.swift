@@ -64,6 +64,8 @@ struct Served: Sendable {
         let head = folder.appendingPathComponent("head").path, body = folder.appendingPathComponent("body").path
         var args = ["-s", "-S", "-X", method, "-D", head, "-o", body, "--max-time", "20"]
         if rawPath { args.append("--path-as-is") }
+        // The TLS test's certificate is its own, self-signed.
+        if base.hasPrefix("https:") { args.append("-k") }
         if let cookies { args += ["-b", cookies, "-c", cookies] }
         if let host { args += ["-H", "Host: \(host)"] }
         if let form {

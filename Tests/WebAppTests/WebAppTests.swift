@@ -145,6 +145,35 @@ import TestSupport
         }
     }
 
+    @Test func underTLSTheSessionCookieIsSecure() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") else {
+            return reportSkipped("openssl is not installed: no certificate to serve HTTPS with")
+        }
+        let folder = try TemporaryFolder.make("tls")
+        let cert = folder.appendingPathComponent("cert.pem").path, key = folder.appendingPathComponent("key.pem").path
+        let made = try await Processes.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                                                "-keyout", key, "-out", cert, "-days", "2",
+                                                                "-subj", "/CN=localhost"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let journal = TemporaryFolder.path("journal.sqlite")
+        try await Served.with(journal: journal, listen: "0.0.0.0:0", extra: ["--tls-cert", cert, "--tls-key", key]) {
+            let s = Served(base: $0.base.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"), journal: $0.journal,
+                           process: $0.process, output: $0.output)
+            #expect(s.base.hasPrefix("https://"))
+            let code = try #require(s.pairingCode)
+            let paired = try await s.request("/pair", method: "POST", form: ["code": code])
+            #expect(paired.status == 303)
+            let cookie = paired.header("set-cookie") ?? ""
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Secure"))
+            let http = s.base.replacingOccurrences(of: "https:", with: "http:")
+            let plain = try await Processes.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                                                  "--max-time", "5", http])
+            #expect(plain.stdout != "200", "plain HTTP must not be answered on the TLS port")
+        }
+        let bad = try await CLI.run(["serve", "--journal", journal, "--tls-cert", cert])
+        #expect(bad.status != 0 && bad.stderr.contains("--tls-cert and --tls-key go together"))
+    }
+
     @Test func pairingAttemptsAreRateLimited() async throws {
         let journal = TemporaryFolder.path("journal.sqlite")
         try await Served.with(journal: journal, listen: "0.0.0.0:0") { s in
