@@ -55,6 +55,26 @@ import TestSupport
         #expect(lost.trimmingCharacters(in: .whitespacesAndNewlines) == "0|complete|0")
     }
 
+    @Test(.tags(.browser)) func tonightUpdatesInTheBrowserWhileTheMonitorRecords() async throws {
+        guard Self.ready else { return reportSkipped("the virtual device is not built: make -C Firmware sim") }
+        guard WebAppBrowserTests.browserReady else {
+            return reportSkipped("chromium-driver is not installed (scripts/setup-system.sh installs it)")
+        }
+        let journal = TemporaryFolder.path("journal.sqlite")
+        let script = Repository.tests.appendingPathComponent("WebAppTests/browser_check.py").path
+        try await Served.with(journal: journal) { s in
+            let (result, stderr, watched) = try await Self.monitor(journal: journal, speed: "8") {
+                for _ in 0..<200 where !(try await s.request("/").body.contains("Recording:")) {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return try await Processes.run("/usr/bin/python3", [script, "--watch", s.base])
+            }
+            #expect(result.status == 0, "monitor: \(stderr)")
+            #expect(watched.status == 0, "\(watched.stdout) \(watched.stderr.suffix(600))")
+            #expect((watched.json["seen"] as? [String])?.count ?? 0 >= 2, "\(watched.stdout)")
+        }
+    }
+
     /// wrk's latency line for a percentile ("99%   35.52ms") in milliseconds.
     static func percentile(_ wrk: String, _ p: String) -> Double? {
         guard let line = wrk.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces)

@@ -4,10 +4,12 @@ desktop size with a screenshot that must not be blank and axe-core's A/AA rules,
 button as a thumb would use them. Prints one JSON object; exits 1 on any failure.
 
 usage: browser_check.py BASE_URL SCREENSHOT_DIR
+       browser_check.py --watch BASE_URL   (Tonight while a monitor records: the page updates by itself)
 """
 import json
 import struct
 import sys
+import time
 import zlib
 
 from axe_selenium_python import Axe
@@ -93,7 +95,34 @@ def use_forms(d, base, failures, report):
         failures.append(f"the cramp button did not say it was written down: {status!r}")
 
 
+def watch(base):
+    """Tonight, left open while the monitor records: the status must change without the page being loaded again."""
+    d = driver(SIZES["phone"])
+    failures, seen = [], []
+    try:
+        d.get(base + "/")
+        d.execute_script("window.cwSamePage = true;")
+        deadline = time.time() + 12
+        while time.time() < deadline:
+            text = d.find_element(By.ID, "status").text
+            if not seen or seen[-1] != text:
+                seen.append(text)
+            time.sleep(0.5)
+        if not d.execute_script("return window.cwSamePage === true;"):
+            failures.append("the page was loaded again instead of updated")
+        if len([t for t in seen if t.startswith("Recording:")]) < 2:
+            failures.append(f"Tonight did not update while recording: {seen}")
+        if not d.find_elements(By.CSS_SELECTOR, "#live svg"):
+            failures.append("no drawing of the last seconds on Tonight")
+    finally:
+        d.quit()
+    print(json.dumps({"seen": seen, "failures": failures}))
+    sys.exit(1 if failures else 0)
+
+
 def main():
+    if sys.argv[1] == "--watch":
+        return watch(sys.argv[2])
     base, shots = sys.argv[1], sys.argv[2]
     failures, report = [], {}
     for name, size in SIZES.items():
