@@ -67,7 +67,7 @@ enum Handlers {
     /// Last night (`number` nil) or the night with that number.
     static func night(_ app: App, _ number: String?, _ c: WebContext) async throws -> Page {
         let id = number.flatMap { Int64($0) }
-        guard number == nil || id != nil, let n = try app.views.night(id, csrf: c.session?.csrf ?? "") else {
+        guard number == nil || id != nil, let n = try app.views.night(id) else {
             return Page(title: "No such night", section: .lastNight, body: Parts.problem("No such night",
                 "There is no night \(number ?? "") in the journal. The Nights page shows the ones there are."),
                 status: .notFound)

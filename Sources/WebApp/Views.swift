@@ -23,12 +23,14 @@ struct Views: Sendable {
     }
 
     /// One night: what the diary said that evening, then the night's report (timeline, events in words, gaps).
-    func night(_ id: Int64?, csrf: String) throws -> (title: String, html: String)? {
+    /// The same for every browser (it is cached), so it holds no form: the cramp button is on Tonight.
+    func night(_ id: Int64?) throws -> (title: String, html: String)? {
         let s = try snapshot()
         let records = try journal.nights()
         guard let id = id ?? lastNightID(s, records: records) else {
             return ("No nights yet", "<h1>No nights yet</h1>\n<p>Nothing has been recorded yet. When the monitor has "
-                    + "run for a night, it shows here in the morning.</p>\n" + Parts.crampButton(csrf: csrf))
+                    + "run for a night, it shows here in the morning. The cramp button is on "
+                    + "<a href=\"/\">Tonight</a>.</p>\n")
         }
         guard let n = s.night(id) else { return nil }
         let report = try NightReport.body(snapshot: s, journal: journal, night: id, generated: now())

@@ -38,7 +38,8 @@ struct Served: Sendable {
         ) { p in
             defer { p.send(SIGTERM) }
             var base: String?
-            for _ in 0..<400 where base == nil {
+            // Up to a minute: `make test` runs many suites at once on two cores.
+            for _ in 0..<1200 where base == nil {
                 let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
                 if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Listening on ") }) {
                     base = line.dropFirst("Listening on ".count).split(separator: " ").first.map {
