@@ -45,11 +45,13 @@ test: setup test-firmware test-swift fuzz-smoke test-install
 
 # The device tests run on their own: they time signals to a live monitor (SIGTERM after 4 s, SIGKILL mid-night)
 # with Task.sleep, and on 2 cores the long synchronous suites would hold both of the concurrency pool's threads
-# for minutes, so a "4 s" wait could end after the night had streamed to its end.
+# for minutes, so a "4 s" wait could end after the night had streamed to its end. The web app's live suite
+# (TonightLiveTests) runs alone too: its wrk load test measures latency, which the other suites would set.
 test-swift:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip DeviceIOTests
+	$(SWIFT) test --skip-build --skip 'DeviceIOTests|TonightLiveTests'
 	$(SWIFT) test --skip-build --filter DeviceIOTests
+	$(SWIFT) test --skip-build --filter TonightLiveTests
 
 # The edit-compile-test loop: a debug build and the fast tests. Left out (they run in `make test`): the suites
 # tagged .slow, .usb and .browser (Tests/TestSupport/Tags.swift) — this toolchain's `swift test` cannot select
