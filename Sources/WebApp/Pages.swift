@@ -99,12 +99,13 @@ enum Parts {
     /// The big button: a noticed cramp, stored with the time it was pressed.
     static func crampButton(csrf token: String) -> String {
         var s = "<form class=\"cramp-now\" method=\"post\" action=\"/cramp\">\n" + csrf(token)
-        s += "<fieldset><legend>I have a cramp now</legend>\n<label for=\"pain\">How much it hurts (0–10)</label>\n"
+        s += "<fieldset><legend>I have a cramp now: which leg?</legend>\n"
+            + "<label for=\"pain\">How much it hurts (0–10)</label>\n"
         s += "<select id=\"pain\" name=\"pain\">"
             + (0...10).map { "<option value=\"\($0)\"\($0 == 5 ? " selected" : "")>\($0)</option>" }.joined()
             + "</select>\n"
         for (leg, text) in [("left", "Left leg"), ("right", "Right leg"), ("both", "Both legs")] {
-            s += "<button type=\"submit\" name=\"leg\" value=\"\(leg)\">Cramp now — \(text)</button>\n"
+            s += "<button type=\"submit\" name=\"leg\" value=\"\(leg)\">\(text)</button>\n"
         }
         return s + "</fieldset></form>\n"
     }
