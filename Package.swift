@@ -27,6 +27,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         // Tests only (TestSupport): child processes whose stdout and stderr are read together, so none can block.
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // `crampwatch serve`: the bedside web app (WebApp), HTTP and HTTPS.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Tonight's live stream ends when the server is asked to stop (graceful shutdown), not at its next tick.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // The crc32 instruction for CRC-32C (C, because Swift cannot reach it); DeviceProtocol has a table fallback.
@@ -64,13 +69,20 @@ let package = Package(
                                                 "Journal", systemPackage]),
         // SVG drawings and self-contained HTML pages.
         .target(name: "Reports", dependencies: ["Journal", "Evaluation", "NightAnalysis", systemPackage]),
+        // `crampwatch serve`: the bedside web app over the journal, with the reports' drawings; pairing and CSRF.
+        .target(name: "WebApp", dependencies: ["Journal", "Reports", "NightAnalysis",
+                                               .product(name: "Hummingbird", package: "hummingbird"),
+                                               .product(name: "HummingbirdCore", package: "hummingbird"),
+                                               .product(name: "HummingbirdTLS", package: "hummingbird"),
+                                               .product(name: "HTTPTypes", package: "swift-http-types"),
+                                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         // The CLI's JSON contract (replay --json, monitor --json, --export-events): the shapes scripts read.
         .target(name: "CrampwatchJSON", dependencies: ["DeviceProtocol", "SignalCore", "NightAnalysis", "Ingest"]),
         .executableTarget(
             name: "crampwatch",
             dependencies: [
                 "DeviceProtocol", "DeviceIO", "SignalCore", "NightSimulator", "Recordings", "Journal", "NightAnalysis", "Exports",
-                "Ingest", "Evaluation", "Sessions", "Reports", "CrampwatchJSON",
+                "Ingest", "Evaluation", "Sessions", "Reports", "CrampwatchJSON", "WebApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), systemPackage,
             ]
         ),
@@ -105,6 +117,8 @@ let package = Package(
         .testTarget(name: "DeviceIOTests", dependencies: ["DeviceIO", "DeviceProtocol", "Ingest", "NightAnalysis", "Exports", "Sessions", "CrampwatchJSON", "TestSupport"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Ingest", "NightAnalysis", "Journal", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        // `crampwatch serve` over HTTP on loopback (the real binary), and in a real browser (.browser).
+        .testTarget(name: "WebAppTests", dependencies: ["TestSupport"], exclude: ["browser_check.py"]),
         // The bad-input corpus (Tests/Corpus) through the real CLI: exit codes and one clear line each.
         .testTarget(name: "BadInputTests", dependencies: ["TestSupport"]),
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "Ingest", "Exports", "NightAnalysis", "Sessions", "CrampwatchJSON", "SignalCore", "TestSupport"], exclude: ["edf_check.py"]),

@@ -19,7 +19,7 @@ BEDTIME=${BEDTIME:-22:30}
 MORNING=${MORNING:-07:00}
 KEEP_NIGHTS=${KEEP_NIGHTS:-14}
 OLD_CAPTURES=${OLD_CAPTURES:-bdf}
-UNITS="crampwatch-monitor.service crampwatch-monitor.timer crampwatch-morning.service crampwatch-morning.timer"
+UNITS="crampwatch-monitor.service crampwatch-monitor.timer crampwatch-morning.service crampwatch-morning.timer crampwatch-serve.service"
 RULE=70-crampwatch.rules
 here=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -118,6 +118,8 @@ uninstall_files() {
         # Stopping a running monitor saves its night first (SIGTERM), as the morning stop does.
         if systemctl --user disable --now crampwatch-monitor.timer crampwatch-morning.timer >/dev/null 2>&1; then
             systemctl --user stop crampwatch-monitor.service >/dev/null 2>&1 || true
+            # The web app, if it was enabled at boot (README: "At the bedside").
+            systemctl --user disable --now crampwatch-serve.service >/dev/null 2>&1 || true
         else
             echo "note: the user's systemd did not answer; if the timers were enabled, run:"
             echo "  systemctl --user disable --now crampwatch-monitor.timer crampwatch-morning.timer"

@@ -3,7 +3,9 @@
 # Needs root or sudo the first time; afterwards it only checks.
 set -eu
 # systemd: `systemd-analyze verify` checks the installed user units in `make test` (scripts/verify-units.sh).
-PACKAGES="libusb-1.0-0-dev libsqlite3-dev sqlite3 pkg-config python3 python3-pip umockdev libumockdev-dev libglib2.0-dev systemd ${EXTRA_APT_PACKAGES:-}"
+# chromium-driver, python3-selenium: the web app in a real browser (Tests/WebAppTests); wrk: its load test; curl: its
+# HTTP tests.
+PACKAGES="libusb-1.0-0-dev libsqlite3-dev sqlite3 pkg-config python3 python3-pip umockdev libumockdev-dev libglib2.0-dev systemd chromium-driver python3-selenium wrk curl ${EXTRA_APT_PACKAGES:-}"
 missing=""
 for p in $PACKAGES; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -62,4 +64,12 @@ if ! python3 -c "import brainflow, sys; sys.exit(not brainflow.board_shim.BoardS
         || python3 -m pip install --quiet --break-system-packages "brainflow==5.23.*" \
         || echo "crampwatch setup: could not install brainflow 5.23 with pip;" \
                 "the Cyton test against BrainFlow will be skipped until it is installed." >&2
+fi
+
+# axe-core for the web app's accessibility check, for Debian's python3 (where python3-selenium is).
+if ! /usr/bin/python3 -c "import axe_selenium_python" >/dev/null 2>&1; then
+    echo "crampwatch setup: installing the Python package axe-selenium-python (for the browser tests)"
+    /usr/bin/python3 -m pip install --quiet axe-selenium-python 2>/dev/null \
+        || /usr/bin/python3 -m pip install --quiet --break-system-packages axe-selenium-python \
+        || { echo "crampwatch setup: could not install axe-selenium-python; the browser tests will fail." >&2; exit 1; }
 fi

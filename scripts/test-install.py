@@ -23,7 +23,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, ".build/release/crampwatch")
 UNITS = ["crampwatch-monitor.service", "crampwatch-monitor.timer", "crampwatch-morning.service",
-         "crampwatch-morning.timer"]
+         "crampwatch-morning.timer", "crampwatch-serve.service"]
 failures = []
 
 
@@ -83,6 +83,10 @@ def check_prefix_install(tmp):
           == [f"{binary} monitor --wait-for-device"], "monitor ExecStart= is the installed binary's path")
     check(unit_value(os.path.join(units, "crampwatch-morning.service"), "ExecStart")
           == [f"{binary} captures prune --keep 10 --convert edf"], "morning ExecStart= prunes as asked")
+    check(unit_value(os.path.join(units, "crampwatch-serve.service"), "ExecStart") == [f"{binary} serve"],
+          "serve ExecStart= is the installed binary's path")
+    check("Listening on" not in run([binary, "serve", "--help"]).stdout
+          and "--listen" in run([binary, "serve", "--help"]).stdout, "installed serve --help lists --listen")
     check(unit_value(os.path.join(units, "crampwatch-monitor.timer"), "OnCalendar") == ["*-*-* 23:15:00"],
           "BEDTIME=23:15 is the monitor timer's OnCalendar=")
     check(unit_value(os.path.join(units, "crampwatch-morning.timer"), "OnCalendar") == ["*-*-* 06:45:00"],

@@ -53,6 +53,12 @@ public final class CaptureRun {
         return (e, a)
     }
 
+    /// The last `seconds` whole seconds of the same two series, oldest first (a web page watching tonight).
+    public func recentLevels(seconds: Int) -> (envelope: [Float], activity: [Float])? {
+        guard let m = runner?.detector.machines, !m.traceEnvelope.isEmpty else { return nil }
+        return (Array(m.traceEnvelope.suffix(seconds)), Array(m.traceActivity.suffix(seconds)))
+    }
+
     /// - observers: told of the night as it unfolds (writers, the live journal, the status line), in this order.
     /// - recordTicks: keep every tick's features (threshold sweeps).
     public init(path: String, configuration: DetectorConfiguration, observers: [NightObserver] = [],

@@ -44,14 +44,24 @@ extension Journal {
         }
     }
 
-    /// Updates the running totals of a night being recorded (so a killed night still says how long it ran).
+    /// Updates the running totals of a night being recorded (so a killed night still says how long it ran), and
+    /// the last seconds of its EMG level and movement (`recent`) for a web page watching tonight.
     public func updateProgress(night: Int64, durationSeconds: Double, framesReceived: Int, framesLost: Int,
-                               corruptFrames: Int) throws {
+                               corruptFrames: Int, recent: LiveLevelsRecord? = nil) throws {
         try writeTransaction { db in
             try db.execute(sql: "UPDATE night SET durationSeconds = ?, framesReceived = ?, framesLost = ?, "
                                + "corruptFrames = ? WHERE id = ?",
                            arguments: [durationSeconds, framesReceived, framesLost, corruptFrames, night])
+            if var recent {
+                recent.nightId = night
+                try recent.save(db)
+            }
         }
+    }
+
+    /// The last seconds of EMG level and movement of a night being recorded, as the monitor last wrote them.
+    public func liveLevels(night: Int64) throws -> LiveLevelsRecord? {
+        try readTransaction { db in try LiveLevelsRecord.fetchOne(db, key: night) }
     }
 
     /// Finishes a night in one transaction: its totals, clock fit and status from `night`, and exactly `events`
@@ -69,6 +79,7 @@ extension Journal {
             }
             try EventRecord.filter(EventRecord.Columns.nightId == id).deleteAll(db)
             try GapRecord.filter(GapRecord.Columns.nightId == id).deleteAll(db)
+            _ = try LiveLevelsRecord.deleteOne(db, key: id)
             try Self.insert(events: events, gaps: gaps, night: row, db)
         }
     }
@@ -80,6 +91,41 @@ extension Journal {
             return try NightRecord.filter(stillRecording).order(Column("id")).fetchAll(db).map { n in
                 (n, try n.recordingId.flatMap { try RecordingRecord.fetchOne(db, key: $0) })
             }
+        }
+    }
+}
+
+/// The last seconds of a night being recorded, one point a second: the strongest channel's EMG envelope above
+/// rest (µV) and the accelerometer's activity (g). One row per night, replaced each time the monitor writes its
+/// totals and removed when the night is finished.
+public struct LiveLevelsRecord: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "liveLevels"
+    public var nightId: Int64
+    /// Seconds from the night's start at the end of the newest point.
+    public var endSeconds: Double
+    public var envelope: Data
+    public var activity: Data
+    public var updatedAt: Date
+
+    public init(nightId: Int64 = 0, endSeconds: Double, envelope: [Float], activity: [Float],
+                updatedAt: Date = Date()) {
+        self.nightId = nightId
+        self.endSeconds = endSeconds
+        self.envelope = envelope.withUnsafeBytes { Data($0) }
+        self.activity = activity.withUnsafeBytes { Data($0) }
+        self.updatedAt = updatedAt
+    }
+
+    public var envelopeValues: [Float] { NightTrace.floats(envelope) }
+    public var activityValues: [Float] { NightTrace.floats(activity) }
+
+    static func migrateV10(_ db: Database) throws {
+        try db.create(table: databaseTableName) { t in
+            t.primaryKey("nightId", .integer).references("night", onDelete: .cascade)
+            t.column("endSeconds", .double).notNull()
+            t.column("envelope", .blob).notNull()
+            t.column("activity", .blob).notNull()
+            t.column("updatedAt", .datetime).notNull()
         }
     }
 }

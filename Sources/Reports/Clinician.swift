@@ -104,6 +104,12 @@ public enum ClinicianReport {
     ///   (the page fits either A4 or Letter).
     public static func render(snapshot s: JournalSnapshot, from: String? = nil, to: String? = nil,
                               patient: String? = nil, paper: Paper? = nil, generated: Date = Date()) -> String {
+        page(body(snapshot: s, from: from, to: to, patient: patient, paper: paper, generated: generated))
+    }
+
+    /// The page's body, for a frame of its own (the web app's "For my doctor"); it prints the same.
+    public static func body(snapshot s: JournalSnapshot, from: String? = nil, to: String? = nil,
+                            patient: String? = nil, paper: Paper? = nil, generated: Date = Date()) -> ReportBody {
         let c = ClinicianSummary.compute(s, from: from, to: to)
         let nights = s.nights(from: from, to: to)
         var b = "<div class=\"one-page\">\n<h1>Night-time leg cramps — summary for a clinician</h1>\n"
@@ -120,7 +126,7 @@ public enum ClinicianReport {
         b += limitsSection
         b += Common.configurationSection(nights.map(\.detectorConfigId), s)
         b += Common.footer(s, generated: generated)
-        return page(title: "Crampwatch — clinician summary", body: b + "</div>\n", paper: paper)
+        return ReportBody(title: "Crampwatch — clinician summary", html: b + "</div>\n", paper: paper)
     }
 
     /// "3 nights recorded between 2026-05-03 and 2026-05-06 (4 days), 33 min in all, 3 s of it without data."

@@ -31,21 +31,25 @@ public enum Paper: String, Sendable, CaseIterable {
     var cssSize: String { self == .a4 ? "A4" : "letter" }
 }
 
-/// A whole self-contained page: inline CSS, inline SVG, no scripts, nothing fetched from a network.
-///
-/// Printing keeps every table, drawing and figure whole on one page and every heading with what follows it;
-/// drawings shrink to the paper's width.
-func page(title: String, body: String, paper: Paper? = nil) -> String {
-    let size = paper.map { "size: \($0.cssSize); " } ?? ""
-    return """
-    <!DOCTYPE html>
-    <html lang="en">
-    <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title>\(esc(title))</title>
-    <style>
-    @page { \(size)margin: 12mm 13mm; }
+/// A report's page before it is framed: its title, its body and the paper it declares. The web app
+/// (`crampwatch serve`) sets the same body in its own frame, so a page and its report share one drawing code.
+public struct ReportBody: Sendable {
+    public var title: String
+    /// Escaped HTML, ready to go inside `<body>`.
+    public var html: String
+    public var paper: Paper?
+
+    public init(title: String, html: String, paper: Paper? = nil) {
+        self.title = title
+        self.html = html
+        self.paper = paper
+    }
+}
+
+/// The reports' style sheet: the web app serves it too, so a report prints the same from either.
+public enum ReportStyle {
+    /// The rules every report page carries (without `@page`, which depends on the paper).
+    public static let css = """
     body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto; \
     max-width: 62em; color: #1b1b1b; line-height: 1.4; padding: 0 1em; }
     h1 { font-size: 1.5em; margin-bottom: 0.2em; } \
@@ -72,14 +76,41 @@ func page(title: String, body: String, paper: Paper? = nil) -> String {
     .one-page p, .one-page ul { margin: 0.3em 0; } .one-page table { margin: 0.2em 0; }
     .one-page th, .one-page td { padding: 0.05em 0.5em; } .one-page li { margin: 0; }
     @media print { .one-page { font-size: 9pt; line-height: 1.25; } .one-page .caveat { padding: 0.25em 0.7em; } }
+    """
+
+    /// `@page` for a paper (nil: the printer's).
+    public static func pageRule(_ paper: Paper?) -> String {
+        "@page { \(paper.map { "size: \($0.cssSize); " } ?? "")margin: 12mm 13mm; }"
+    }
+}
+
+/// A whole self-contained page: inline CSS, inline SVG, no scripts, nothing fetched from a network.
+///
+/// Printing keeps every table, drawing and figure whole on one page and every heading with what follows it;
+/// drawings shrink to the paper's width.
+func page(_ b: ReportBody) -> String {
+    """
+    <!DOCTYPE html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>\(esc(b.title))</title>
+    <style>
+    \(ReportStyle.pageRule(b.paper))
+    \(ReportStyle.css)
     </style>
     </head>
     <body>
-    \(body)
+    \(b.html)
     </body>
     </html>
 
     """
+}
+
+func page(title: String, body: String, paper: Paper? = nil) -> String {
+    page(ReportBody(title: title, html: body, paper: paper))
 }
 
 /// A table from a header and rows of already-escaped cells.

@@ -102,6 +102,12 @@ public enum NightReport {
 
     public static func render(snapshot: JournalSnapshot, journal: Journal, night id: Int64,
                               generated: Date = Date()) throws -> String {
+        page(try body(snapshot: snapshot, journal: journal, night: id, generated: generated))
+    }
+
+    /// The report's body, for a frame of its own (the web app's night page).
+    public static func body(snapshot: JournalSnapshot, journal: Journal, night id: Int64,
+                            generated: Date = Date()) throws -> ReportBody {
         guard let n = snapshot.night(id) else {
             throw ReportError("there is no night \(id) in \(snapshot.path); `crampwatch journal nights` lists them.")
         }
@@ -131,7 +137,7 @@ public enum NightReport {
         b += gapsSection(gaps, n, tz, night: id)
         b += Common.configurationSection([n.detectorConfigId], snapshot)
         b += Common.footer(snapshot, generated: generated)
-        return page(title: "Crampwatch — " + title, body: b)
+        return ReportBody(title: "Crampwatch — " + title, html: b, paper: nil)
     }
 
     /// "12 min recorded, from 23:10 to 23:22": how long, and when when it is known; else that it is not.

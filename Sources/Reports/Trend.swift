@@ -285,6 +285,12 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
 public enum TrendReport {
     public static func render(snapshot s: JournalSnapshot, from: String? = nil, to: String? = nil,
                               generated: Date = Date()) -> String {
+        page(body(snapshot: s, from: from, to: to, generated: generated))
+    }
+
+    /// The report's body, for a frame of its own (the web app's Trends page).
+    public static func body(snapshot s: JournalSnapshot, from: String? = nil, to: String? = nil,
+                            generated: Date = Date()) -> ReportBody {
         let t = TrendNumbers.compute(s, from: from, to: to)
         let nights = s.nights(from: from, to: to).sorted { ($0.evening ?? "~", $0.id) < ($1.evening ?? "~", $1.id) }
         let range = [from.map { "from \($0)" }, to.map { "to \($0)" }].compactMap { $0 }.joined(separator: " ")
@@ -294,7 +300,7 @@ public enum TrendReport {
             if t.reportedOutsideRecordings > 0 {
                 b += "<p data-metric=\"reported_outside\">\(esc(noted(t.reportedOutsideRecordings)))</p>\n"
             }
-            return page(title: "Crampwatch — trends", body: b + Common.footer(s, generated: generated))
+            return ReportBody(title: "Crampwatch — trends", html: b + Common.footer(s, generated: generated))
         }
         b += overviewSection(t)
         b += DateCharts.section(t, undated: nights.filter { $0.evening == nil }, timeZone: s.timeZone)
@@ -326,7 +332,7 @@ public enum TrendReport {
         ] + withoutEMG)
         b += Common.configurationSection(nights.map(\.detectorConfigId), s)
         b += Common.footer(s, generated: generated)
-        return page(title: "Crampwatch — trends", body: b)
+        return ReportBody(title: "Crampwatch — trends", html: b)
     }
 
     /// "2 cramps you noted while nothing was recording".

@@ -64,10 +64,15 @@ public final class LiveNightRecorder: NightObserver {
         attempt { try journal.appendGap(NightStore.gapRecord(g), night: nightID) }
     }
 
-    public func progress(seconds: Double, stats: FrameStats) {
+    /// Seconds of EMG level and movement kept in the journal while recording (`crampwatch serve`'s Tonight).
+    public static let recentSeconds = 60
+
+    public func progress(seconds: Double, stats: FrameStats, recent: (envelope: [Float], activity: [Float])? = nil) {
         guard let nightID else { return }
+        let levels = recent.map { LiveLevelsRecord(endSeconds: seconds, envelope: $0.envelope, activity: $0.activity) }
         attempt { try journal.updateProgress(night: nightID, durationSeconds: seconds, framesReceived: stats.frames,
-                                             framesLost: stats.framesLost, corruptFrames: stats.corruptFrames) }
+                                             framesLost: stats.framesLost, corruptFrames: stats.corruptFrames,
+                                             recent: levels) }
     }
 
     /// Finishes the night with its final events, gaps, totals and clock fit; returns its id.

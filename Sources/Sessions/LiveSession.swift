@@ -207,7 +207,8 @@ public final class LiveSession {
         let now = Date()
         guard now.timeIntervalSince(lastProgress) >= 1 else { return }
         lastProgress = now
-        recorder?.progress(seconds: run.secondsSoFar, stats: run.statsSoFar)
+        recorder?.progress(seconds: run.secondsSoFar, stats: run.statsSoFar,
+                           recent: run.recentLevels(seconds: LiveNightRecorder.recentSeconds))
         if let r = recorder, r.failures > journalFailuresLogged {
             journalFailuresLogged = r.failures
             console.log("could not write to the journal: \(r.lastFailure ?? "?"). The capture keeps everything; the "

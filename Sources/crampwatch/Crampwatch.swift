@@ -21,7 +21,7 @@ struct Crampwatch: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Simulate.self, Replay.self, Monitor.self, Devices.self, Repair.self, JournalCommand.self,
-                      Validate.self, ConfigCommand.self, ReportCommand.self, CapturesCommand.self]
+                      Validate.self, ConfigCommand.self, ReportCommand.self, CapturesCommand.self, Serve.self]
     )
 
     static func main() {

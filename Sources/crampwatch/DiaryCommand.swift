@@ -316,24 +316,7 @@ func clockText(_ d: Date) -> String {
     return f.string(from: d)
 }
 
-func factorText(_ e: DiaryEntry) -> String {
-    var p: [String] = []
-    if let v = e.magnesiumMg { p.append("magnesium \(Words.whole(v)) mg" + (e.magnesiumForm.map { " (\($0))" } ?? "")) }
-    if let v = e.calciumMg { p.append("calcium \(Words.whole(v)) mg") }
-    if let v = e.potassiumMg { p.append("potassium \(Words.whole(v)) mg") }
-    if let v = e.vitaminDIU { p.append("vitamin D \(Words.whole(v)) IU") }
-    if let v = e.fluidsMl { p.append("fluids \(Words.whole(v)) ml") }
-    if let v = e.caffeineMg { p.append("caffeine \(Words.whole(v)) mg") }
-    if let v = e.alcoholUnits { p.append("alcohol " + Words.amount(v, "unit")) }
-    if let v = e.exerciseMinutes { p.append("exercise \(Words.whole(v)) min") }
-    if let v = e.stretchedBeforeBed { p.append(v ? "stretched" : "no stretching") }
-    if let v = e.stress { p.append("stress \(v)/10") }
-    if let v = e.bedtime { p.append("bed \(v)") }
-    if let v = e.wakeTime { p.append("up \(v)") }
-    if let v = e.lateMeal { p.append(v ? "late meal" : "no late meal") }
-    if let v = e.screensMinutesBeforeBed { p.append("screens \(Words.whole(v)) min") }
-    return p.isEmpty ? "(no factors)" : p.joined(separator: ", ")
-}
+func factorText(_ e: DiaryEntry) -> String { DiaryText.factors(e) }
 
 struct CrampRow: Encodable {
     var occurredAt: Date

@@ -51,7 +51,8 @@ import Testing
         #expect(Journal.knownMigrations == ["v1-nights-events-gaps", "v2-diary-self-reports-traces",
                                             "v3-reference-annotations", "v4-live-nights", "v5-night-figures",
                                             "v6-delete-cascades", "v7-recording-content",
-                                            "v8-event-columns-night-mains", "v9-capture-retention"])
+                                            "v8-event-columns-night-mains", "v9-capture-retention",
+                                            "v10-live-levels"])
         let nights = try j.nights()
         #expect(nights.count == 1)
         #expect(nights[0].framesLost == 3 && nights[0].durationSeconds == 720)
@@ -63,7 +64,7 @@ import Testing
         try j.amendDiary(e)
         #expect(try j.diaryEntries().map(\.magnesiumMg) == [250])
         #expect(try fileMode(path) == 0o600)
-        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 9)
+        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 10)
         // Saved before figures were stored: the night analysis fills them in once
         // (Sessions.NightStore.fillMissingFigures).
         #expect(try j.nightsWithoutFigures().map(\.id) == [1])
@@ -102,8 +103,9 @@ import Testing
         let path = temporaryPath()
         _ = try Journal(path: path)
         let tables = try DatabaseQueue(path: path).read { try db_tables($0) }
-        #expect(tables == ["captureRetention", "detectorConfig", "device", "diaryEntry", "event", "gap", "night",
-                           "nightFigures", "nightTrace", "recording", "referenceAnnotation", "selfReportedCramp"])
+        #expect(tables == ["captureRetention", "detectorConfig", "device", "diaryEntry", "event", "gap", "liveLevels",
+                           "night", "nightFigures", "nightTrace", "recording", "referenceAnnotation",
+                           "selfReportedCramp"])
         #expect(try fileMode(path) == 0o600)
     }
 
