@@ -45,20 +45,6 @@ public final class CaptureRun {
     public private(set) var firstSampleDeviceMicros: UInt64?
     /// Seconds of signal so far.
     public var secondsSoFar: Double { runner?.recordedSeconds ?? 0 }
-    /// The last whole second: the strongest channel's EMG envelope above rest (µV) and accelerometer activity (g).
-    public var lastSecondLevels: (emgAboveRestMicrovolts: Float, activityG: Float)? {
-        guard let m = runner?.detector.machines, let e = m.traceEnvelope.last, let a = m.traceActivity.last else {
-            return nil
-        }
-        return (e, a)
-    }
-
-    /// The last `seconds` whole seconds of the same two series, oldest first (a web page watching tonight).
-    public func recentLevels(seconds: Int) -> (envelope: [Float], activity: [Float])? {
-        guard let m = runner?.detector.machines, !m.traceEnvelope.isEmpty else { return nil }
-        return (Array(m.traceEnvelope.suffix(seconds)), Array(m.traceActivity.suffix(seconds)))
-    }
-
     /// - observers: told of the night as it unfolds (writers, the live journal, the status line), in this order.
     /// - recordTicks: keep every tick's features (threshold sweeps).
     public init(path: String, configuration: DetectorConfiguration, observers: [NightObserver] = [],

@@ -17,11 +17,7 @@ public final class CytonRun: LiveRun {
 
     public var statsSoFar: FrameStats { night.stats }
     public var secondsSoFar: Double { night.runner?.recordedSeconds ?? 0 }
-    public var lastSecondLevels: (emgAboveRestMicrovolts: Float, activityG: Float)? {
-        guard let m = night.runner?.detector.machines, let e = m.traceEnvelope.last, let a = m.traceActivity.last
-        else { return nil }
-        return (e, a)
-    }
+    public var liveRunner: NightRunner? { night.runner }
     /// The Cyton sends no clock of its own: the night is placed by the host's.
     public var newestSampleDeviceMicros: UInt64? { nil }
     public var firstSampleDeviceMicros: UInt64? { nil }
@@ -221,9 +217,28 @@ public protocol LiveRun: AnyObject {
     func finish(sizeBytes: UInt64) throws -> NightResult
     var statsSoFar: FrameStats { get }
     var secondsSoFar: Double { get }
-    var lastSecondLevels: (emgAboveRestMicrovolts: Float, activityG: Float)? { get }
     var newestSampleDeviceMicros: UInt64? { get }
     var firstSampleDeviceMicros: UInt64? { get }
+    /// The night runner, once the source has said what it streams (nil before).
+    var liveRunner: NightRunner? { get }
 }
 
-extension CaptureRun: LiveRun {}
+extension LiveRun {
+    /// The last whole second: the strongest channel's EMG envelope above rest (µV) and accelerometer activity (g).
+    public var lastSecondLevels: (emgAboveRestMicrovolts: Float, activityG: Float)? {
+        guard let m = liveRunner?.detector.machines, let e = m.traceEnvelope.last, let a = m.traceActivity.last else {
+            return nil
+        }
+        return (e, a)
+    }
+
+    /// The last `seconds` whole seconds of the same two series, oldest first (a web page watching tonight).
+    public func recentLevels(seconds: Int) -> (envelope: [Float], activity: [Float])? {
+        guard let m = liveRunner?.detector.machines, !m.traceEnvelope.isEmpty else { return nil }
+        return (Array(m.traceEnvelope.suffix(seconds)), Array(m.traceActivity.suffix(seconds)))
+    }
+}
+
+extension CaptureRun: LiveRun {
+    public var liveRunner: NightRunner? { runner }
+}

@@ -127,5 +127,9 @@ public struct LiveLevelsRecord: Codable, FetchableRecord, PersistableRecord, Sen
             t.column("activity", .blob).notNull()
             t.column("updatedAt", .datetime).notNull()
         }
+        // Gone with its night whoever deletes it, as v6 does for the other rows a night owns: foreign keys are off
+        // in a plain `sqlite3` shell.
+        try db.execute(sql: "CREATE TRIGGER night_delete_live_levels AFTER DELETE ON night "
+                           + "BEGIN DELETE FROM liveLevels WHERE nightId = OLD.id; END")
     }
 }

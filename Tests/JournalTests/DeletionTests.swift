@@ -24,6 +24,10 @@ import Testing
         let a = try j.saveNight(night, device: nil, recording: recording, events: events, gaps: gaps)
         let b = try j.saveNight(night, device: nil, recording: nil, events: events + events, gaps: gaps)
         try j.saveTrace(NightTrace(nightId: a, secondsPerPoint: 1, envelope: [1, 2], activity: [0, 0]))
+        for id in [a, b] {
+            try j.updateProgress(night: id, durationSeconds: 600, framesReceived: 100, framesLost: 3, corruptFrames: 0,
+                                 recent: LiveLevelsRecord(endSeconds: 600, envelope: [3, 4], activity: [0.1, 0.2]))
+        }
         return (j, [a, b])
     }
 
@@ -37,7 +41,9 @@ import Testing
         let (j, ids) = try journalWithTwoNights()
         let d = try #require(try j.deleteNight(ids[0]))
         #expect(d.events == 1 && d.gaps == 1 && d.recordingForgotten)
-        for table in ["event", "gap", "nightTrace"] { #expect(try count(j, table, night: ids[0]) == 0, "\(table)") }
+        for table in ["event", "gap", "nightTrace", "liveLevels"] {
+            #expect(try count(j, table, night: ids[0]) == 0, "\(table)")
+        }
         #expect(try count(j, "event", night: ids[1]) == 2)
         #expect(try j.nights().map(\.id) == [ids[1]])
         #expect(try j.deleteNight(ids[0]) == nil)
@@ -53,7 +59,8 @@ import Testing
             try db.execute(sql: "DELETE FROM night WHERE id = ?", arguments: [ids[1]])
         }
         #expect(try count(j, "event", night: ids[1]) == 0 && count(j, "gap", night: ids[1]) == 0)
-        #expect(try count(j, "event", night: ids[0]) == 1)
+        #expect(try count(j, "liveLevels", night: ids[1]) == 0)
+        #expect(try count(j, "event", night: ids[0]) == 1 && count(j, "liveLevels", night: ids[0]) == 1)
     }
 
     @Test func aNoticedCrampWrittenAgainIsTheSameCramp() throws {
