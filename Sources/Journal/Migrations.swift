@@ -15,6 +15,7 @@ extension Journal {
         m.registerMigration("v7-recording-content", migrate: migrateV7RecordingContent)
         m.registerMigration("v8-event-columns-night-mains", migrate: migrateV8EventColumnsNightMains)
         m.registerMigration("v9-capture-retention", migrate: migrateV9CaptureRetention)
+        m.registerMigration("v10-periodic-in-wake", migrate: NightFiguresRecord.migrateV10PeriodicInWake)
         return m
     }
 

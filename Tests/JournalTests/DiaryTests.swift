@@ -51,7 +51,8 @@ import Testing
         #expect(Journal.knownMigrations == ["v1-nights-events-gaps", "v2-diary-self-reports-traces",
                                             "v3-reference-annotations", "v4-live-nights", "v5-night-figures",
                                             "v6-delete-cascades", "v7-recording-content",
-                                            "v8-event-columns-night-mains", "v9-capture-retention"])
+                                            "v8-event-columns-night-mains", "v9-capture-retention",
+                                            "v10-periodic-in-wake"])
         let nights = try j.nights()
         #expect(nights.count == 1)
         #expect(nights[0].framesLost == 3 && nights[0].durationSeconds == 720)
