@@ -45,3 +45,10 @@ if ! python3 -c "import pyedflib, edfio, mne" >/dev/null 2>&1; then
         || python3 -m pip install --quiet --break-system-packages $PY_PACKAGES \
         || { echo "crampwatch setup: could not install $PY_PACKAGES with pip; the EDF tests will fail until they are installed." >&2; exit 1; }
 fi
+
+# The independent test nights (Tests/IndependentNights): numpy to generate them, pytest to check the generator.
+if ! python3 -c "import numpy, pytest" >/dev/null 2>&1; then
+    echo "crampwatch setup: installing the Python packages numpy and pytest (independent test nights)"
+    python3 -m pip install --quiet numpy pytest 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages numpy pytest
+fi

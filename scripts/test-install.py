@@ -90,7 +90,8 @@ def check_prefix_install(tmp):
     for u in UNITS:
         with open(os.path.join(units, u), encoding="utf-8") as f:
             text = f.read()
-        check(not re.search(r"@[A-Z_]+@", text) and "%h/.local" not in text, f"{u}: no placeholder left")
+        # %h/.local/bin was the old, never-installed binary path; %h/.local/state (the captures' folder) is meant.
+        check(not re.search(r"@[A-Z_]+@", text) and "%h/.local/bin" not in text, f"{u}: no placeholder left")
     morning = os.path.join(units, "crampwatch-morning.service")
     # systemd accepts a Conflicts=/After= naming a unit that does not exist, and a timer without its service.
     for name in unit_value(morning, "Conflicts") + unit_value(morning, "After"):

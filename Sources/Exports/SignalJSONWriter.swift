@@ -18,7 +18,7 @@ import SignalCore
 /// "count": 357536}],
 ///     "samples": [1.25, -3.5, …]},
 ///    {"name": "accel_x", "kind": "accel", "unit": "g", "rate_hz": 100, …}, …],
-///  "gaps": [{"onset_s": 301.232, "offset_s": 301.248, "note": "1 frames lost in transit"}],
+///  "gaps": [{"onset_s": 301.232, "offset_s": 301.248, "note": "1 frame lost in transit"}],
 ///  "events": [{"kind": "cramp", "onset_s": 126.4, "offset_s": 149.6, "channel": 1}, …]}
 /// ```
 ///

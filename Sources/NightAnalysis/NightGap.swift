@@ -21,7 +21,7 @@ public struct NightGap: Sendable, Equatable {
 
     /// The gap in words for an annotation: the reason, with the count of frames when frames were lost.
     public var note: String {
-        reason == Self.framesLostInTransit ? "\(framesLost) frames lost in transit" : reason
+        reason == Self.framesLostInTransit ? "\(Words.count(framesLost, "frame")) lost in transit" : reason
     }
 
     /// The reason of a gap left by frames that never arrived.

@@ -96,6 +96,15 @@ public final class LiveNightRecorder: NightObserver {
     }
 }
 
+extension LiveNightRecorder {
+    /// Takes the night out of the journal again (too short to be a night: `MinimumNight`); the capture stays.
+    public func discard() throws {
+        guard let id = nightID else { return }
+        _ = try journal.deleteNight(id)
+        nightID = nil
+    }
+}
+
 func absolute(_ path: String) -> String {
     path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
 }
@@ -128,7 +137,9 @@ public enum LiveNightRecovery {
         public var message: String
     }
 
-    public static func recover(journal: Journal) throws -> [Outcome] {
+    /// Finishes every unfinished night whose capture is not being recorded; one that turns out shorter than
+    /// `minimum` is taken out of the journal (its capture stays), as the monitor would have done.
+    public static func recover(journal: Journal, minimum: MinimumNight = MinimumNight()) throws -> [Outcome] {
         var outcomes: [Outcome] = []
         for (night, recording) in try journal.unfinishedNights() {
             let id = night.id!
@@ -163,6 +174,14 @@ public enum LiveNightRecovery {
             } catch {
                 outcomes.append(Outcome(nightID: id, capturePath: path, recovered: false,
                                         message: "night \(id): cannot replay \(path): \(error)"))
+                continue
+            }
+            guard minimum.admits(result.durationSeconds) else {
+                _ = try journal.deleteNight(id)
+                let short = minimum.shortfall(recordedSeconds: result.durationSeconds)
+                outcomes.append(Outcome(nightID: id, capturePath: path, recovered: false,
+                                        message: "night \(id): \(short) in \(path), so it was taken out of the "
+                                                 + "journal; the capture stays"))
                 continue
             }
             // The capture's times file holds the start the monitor would have saved (the clock fit so far).

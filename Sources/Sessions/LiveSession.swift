@@ -15,10 +15,14 @@ public final class LiveSession {
         public var stopAfterIdleSeconds: Double?
         /// How often the capture's times file is rewritten with the clock fit so far (and once at the end).
         public var timesIntervalSeconds: Double
-        public init(silenceWarningSeconds: Double, stopAfterIdleSeconds: Double?, timesIntervalSeconds: Double = 120) {
+        /// A shorter recording is taken out of the journal when it ends; its capture stays.
+        public var minimumNight: MinimumNight
+        public init(silenceWarningSeconds: Double, stopAfterIdleSeconds: Double?, timesIntervalSeconds: Double = 120,
+                    minimumNight: MinimumNight = MinimumNight()) {
             self.silenceWarningSeconds = silenceWarningSeconds
             self.stopAfterIdleSeconds = stopAfterIdleSeconds
             self.timesIntervalSeconds = timesIntervalSeconds
+            self.minimumNight = minimumNight
         }
     }
 
@@ -242,16 +246,26 @@ public final class LiveSession {
             console.log("the capture \(capture.path) stopped at byte \(stoppedAt) of \(received) received (disk full); "
                         + "the night below was detected from all of them.")
         }
-        if let recorder {
-            do {
-                outcome.nightID = try recorder.complete(result, clock: outcome.clock, startedAt: outcome.start,
-                                                        startSource: outcome.startSource)
-            } catch {
-                outcome.saveFailure = "\(error)\ncrampwatch: the night was NOT saved; replay \(capture.path) later to "
-                                      + "save it."
-            }
-        }
+        if let recorder { save(result, with: recorder, into: &outcome) }
         return outcome
+    }
+
+    /// Finishes the night the recorder began, or takes it out again when it was too short to be a night.
+    private func save(_ result: NightResult, with recorder: LiveNightRecorder, into outcome: inout Outcome) {
+        do {
+            guard settings.minimumNight.admits(result.durationSeconds) else {
+                try recorder.discard()
+                console.log("\(settings.minimumNight.shortfall(recordedSeconds: result.durationSeconds)), so it was "
+                            + "not kept in the journal; the capture \(capture.path) stays (`crampwatch replay "
+                            + "\(capture.path) --min-night 0` saves it)")
+                return
+            }
+            outcome.nightID = try recorder.complete(result, clock: outcome.clock, startedAt: outcome.start,
+                                                    startSource: outcome.startSource)
+        } catch {
+            outcome.saveFailure = "\(error)\ncrampwatch: the night was NOT saved; replay \(capture.path) later to "
+                                  + "save it."
+        }
     }
 }
 

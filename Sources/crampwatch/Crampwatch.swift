@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Journal
+import Sessions
 
 @main
 struct Crampwatch: ParsableCommand {
@@ -54,6 +56,22 @@ struct JournalOptions: ParsableArguments {
     var path: String?
 
     var resolvedPath: String { path ?? Journal.defaultPath() }
+}
+
+/// `--min-night`, for every command that saves a night (replay, monitor, journal recover): Sessions' one rule.
+struct MinimumNightOption: ParsableArguments {
+    @Option(name: .customLong("min-night"),
+            help: ArgumentHelp("Shortest recording saved as a night, in minutes (default 10; 0 saves any). A shorter "
+                               + "one is printed, not saved; its recording is kept.", valueName: "minutes"))
+    var minutes: Double = MinimumNight.defaultMinutes
+
+    var rule: MinimumNight { MinimumNight(minutes: minutes) }
+
+    func validate() throws {
+        if !MinimumNight.allowedMinutes.contains(minutes) {
+            throw ValidationError("--min-night must be between 0 and 1440 minutes.")
+        }
+    }
 }
 
 /// Exit codes, documented in the README.
@@ -144,5 +162,3 @@ func isoLocalTime(_ date: Date) -> String {
 }
 
 var stderrIsTerminal: Bool { isatty(2) != 0 }
-
-import Journal

@@ -40,6 +40,7 @@ extension Crampwatch {
                                    + "start, its zone, the device clock's fit) go beside it in <file>.times.json.",
                                    valueName: "file")) var capture: String?
         @OptionGroup var journal: JournalOptions
+        @OptionGroup var minimumNight: MinimumNightOption
         @Flag(name: .customLong("no-journal"),
               help: "Detect and print only; do not save the night.") var noJournal = false
         @Flag(help: "Print the night as one JSON object at the end (live notices go to stderr).") var json = false
@@ -131,7 +132,8 @@ extension Crampwatch {
                                       observers: exporter.map { [$0] } ?? [], console: console, startedAt: startedAt,
                                       settings: .init(silenceWarningSeconds: silenceWarning,
                                                       stopAfterIdleSeconds: stopAfterIdle,
-                                                      timesIntervalSeconds: timesInterval))
+                                                      timesIntervalSeconds: timesInterval,
+                                                      minimumNight: minimumNight.rule))
             session.record(until: { stopSignal != 0 })
             if stopSignal != 0 { console.log("stopping (signal)") }
             let outcome: LiveSession.Outcome
@@ -166,7 +168,9 @@ extension Crampwatch {
             guard !noJournal else { return nil }
             do {
                 let j = try Journal(path: journal.resolvedPath)
-                for outcome in try LiveNightRecovery.recover(journal: j) { console.log(outcome.message) }
+                for outcome in try LiveNightRecovery.recover(journal: j, minimum: minimumNight.rule) {
+                    console.log(outcome.message)
+                }
                 return j
             } catch {
                 complain(error)

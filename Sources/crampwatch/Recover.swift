@@ -20,6 +20,7 @@ extension JournalCommand {
                 """
         )
         @OptionGroup var journal: JournalOptions
+        @OptionGroup var minimumNight: MinimumNightOption
         @Flag(help: "Print JSON.") var json = false
 
         struct Row: Encodable {
@@ -32,7 +33,7 @@ extension JournalCommand {
         func run() throws {
             let j = try openJournal(journal)
             let outcomes: [LiveNightRecovery.Outcome]
-            do { outcomes = try LiveNightRecovery.recover(journal: j) } catch {
+            do { outcomes = try LiveNightRecovery.recover(journal: j, minimum: minimumNight.rule) } catch {
                 complain(error)
                 throw Exit.failure
             }

@@ -33,10 +33,7 @@ struct Replay: ParsableCommand {
     @Flag(help: ArgumentHelp("Analyse a recording already in the journal again, replacing that night's events and "
                              + "figures in place (its number, diary and labels kept)."))
     var replace = false
-    @Option(name: .customLong("min-night"),
-            help: ArgumentHelp("Shortest recording saved as a night, in minutes (default 10; 0 saves any). A shorter "
-                               + "one is detected and printed, not saved.", valueName: "minutes"))
-    var minNightMinutes: Double = 10
+    @OptionGroup var minimumNight: MinimumNightOption
     @Option(help: ArgumentHelp("When the recording started: local time (\"2026-11-24 23:10\"), ISO 8601 with its "
                                + "offset (2026-11-24T23:10:00+01:00), or file-time (the file's modification time "
                                + "minus the recording's length, a guess). Default: the start the monitor kept beside "
@@ -81,9 +78,6 @@ struct Replay: ParsableCommand {
             complain("--start \(start ?? ""): \(StartChoice.describe(given)) is in the future; give the time the "
                      + "recording started.")
             throw Exit.failure
-        }
-        if !(0...1440).contains(minNightMinutes) {
-            throw ValidationError("--min-night must be between 0 and 1440 minutes.")
         }
         if let minCramp, !(1...600).contains(minCramp) {
             throw ValidationError("--min-cramp must be between 1 and 600 seconds.")
@@ -207,12 +201,9 @@ struct Replay: ParsableCommand {
 
     func save(_ result: NightResult, startedAt: Date?, startSource: String, content: String?) throws -> Int64? {
         guard !noJournal else { return nil }
-        // A few minutes of signal (a test of the electrodes, a file cut short) is not a night: saved, it would
-        // count as a cramp-free night in every report.
-        guard result.durationSeconds >= minNightMinutes * 60 else {
-            complain("\(file): only \(duration(result.durationSeconds)) recorded, under the "
-                     + "\(Words.whole(minNightMinutes)) min a night needs, so it was not saved in the journal; give "
-                     + "--min-night 0 to save it anyway")
+        guard minimumNight.rule.admits(result.durationSeconds) else {
+            complain("\(file): \(minimumNight.rule.shortfall(recordedSeconds: result.durationSeconds)), so it was "
+                     + "not saved in the journal; give --min-night 0 to save it anyway")
             return nil
         }
         do {

@@ -135,8 +135,8 @@ import Testing
         let day = f.string(from: tomorrow)
         let add = try await run(["journal", "diary", "add", "--date", day, "--fluids", "1500", "--journal", journal])
         #expect(add.status == 64 && add.stderr.contains("--date \(day) is in the future"), "\(add.stderr)")
-        let cramp = try await run(["journal", "diary", "cramp", "--time", "\(day)T02:40", "--leg", "left", "--pain", "5",
-                                   "--journal", journal])
+        let cramp = try await run(["journal", "diary", "cramp", "--time", "\(day)T02:40", "--leg", "left",
+                                   "--pain", "5", "--journal", journal])
         #expect(cramp.status == 64 && cramp.stderr.contains("is in the future"), "\(cramp.stderr)")
         #expect(!FileManager.default.fileExists(atPath: journal), "nothing was written")
         // --notes on both commands (diary add said --note).

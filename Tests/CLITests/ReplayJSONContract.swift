@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The `replay --json` contract as README.md documents it ("`replay --json`: a contract"): every documented key,
+/// The `replay --json` contract as docs/formats.md documents it ("`replay --json`: a contract"): every documented key,
 /// in every nested object, with its type. Fields may be added, never renamed or removed, so the check is that
 /// each documented key is there, not that nothing else is.
 enum ReplayJSONContract {

@@ -143,8 +143,8 @@ import Testing
             #expect(got.count > 0 && got == source.prefix(got.count),
                     "kill \(k): the capture is not a prefix of what was sent")
             // Recovery.
-            let recover = try await Harness.run(
-                Harness.crampwatch, ["journal", "recover", "--journal", journalPath, "--json"], in: dir)
+            let recover = try await Harness.run(Harness.crampwatch, ["journal", "recover", "--journal", journalPath,
+                                                                     "--json", "--min-night", "0"], in: dir)
             #expect(recover.status == 0, "\(recover.stderr)")
             let rows = (try JSONSerialization.jsonObject(with: recover.output) as? [[String: Any]]) ?? []
             #expect(rows.count == 1 && rows.first?["recovered"] as? Bool == true, "kill \(k): \(recover.stdout)")

@@ -118,7 +118,9 @@ import Testing
         let out = state.appendingPathComponent("out-\(UUID().uuidString).txt"),
             err = state.appendingPathComponent("err-\(UUID().uuidString).txt")
         let plug = plugInMs > 0 ? ["--plug-in-ms", "\(plugInMs)"] : []
-        let args = ["--capture", Harness.nightA, "--speed", "20"] + plug + ["--"] + monitor
+        // As fast as the device goes: the whole 12-minute night is in before the morning stop, a night long enough
+        // to keep (a few minutes would not be: `MinimumNight`).
+        let args = ["--capture", Harness.nightA, "--speed", "0"] + plug + ["--"] + monitor
         let (p, _) = try await Processes.start(Harness.sim, args, environment: ["XDG_DATA_HOME": data.path],
                                                in: state, stdout: .file(out), stderr: .file(err)) { sim in
             let streaming = try await waitFor("connected to", in: out, seconds: 60)
@@ -152,7 +154,7 @@ import Testing
         let rows = try #require(try JSONSerialization.jsonObject(with: nights.output) as? [[String: Any]],
                                 "\(nights.stderr)")
         #expect(rows.map { $0["status"] as? String } == ["complete", "complete"])
-        #expect(rows.allSatisfy { ($0["duration_s"] as? Double ?? 0) >= 40 }, "\(rows)")
+        #expect(rows.allSatisfy { $0["duration_s"] as? Double == 720 }, "\(rows)")
         let captures = try FileManager.default.contentsOfDirectory(atPath: state.path).filter { $0.hasSuffix(".cwcap") }
         #expect(captures.count == 2, "\(captures)")
         // The morning: the morning unit's command line, keeping one night.

@@ -135,7 +135,7 @@ import Testing
         let (start, source) = try Self.nightStart(times)
         #expect(source == "device")
 
-        let recover = try await CLI.run(["journal", "recover", "--journal", journalPath],
+        let recover = try await CLI.run(["journal", "recover", "--journal", journalPath, "--min-night", "0"],
                                         environment: ["TZ": Self.zone])
         #expect(recover.status == 0, "\(recover.stderr)")
         let recovered = try #require(try Journal(path: journalPath).night(id: 1))

@@ -153,14 +153,23 @@ import Testing
 }
 
 @Suite(.tags(.usb, .slow), .temporaryFolder) struct MonitorShutdownTests {
-    @Test func sigtermMidNightFlushesTheCaptureAndSavesTheNight() async throws {
+    struct Stopped {
+        var status: Int32
+        var stderr: String
+        var json: [String: Any]
+        var capture: String
+        var journal: String
+    }
+
+    /// night-a at 20x (36 s of streaming) through `monitor --journal … --json` plus `extra`, stopped with SIGTERM
+    /// after about 4 s: some 80 s of the night.
+    static func stopMidNight(_ extra: [String] = []) async throws -> Stopped {
         let dir = try TemporaryFolder.make("deviceio")
         let capture = dir.appendingPathComponent("term.cwcap").path
         let journal = dir.appendingPathComponent("journal.sqlite").path
         let out = dir.appendingPathComponent("out.json"), err = dir.appendingPathComponent("err.txt")
-        // 720 s at 20x: 36 s of streaming; stopped after about 4 s.
         let arguments = ["--capture", Harness.nightA, "--speed", "20", "--", Harness.crampwatch, "monitor", "--capture",
-                         capture, "--journal", journal, "--json"]
+                         capture, "--journal", journal, "--json"] + extra
         let (p, _) = try await Processes.start(Harness.sim, arguments, stdout: .file(out), stderr: .file(err)) { sim in
             try await Task.sleep(for: .seconds(4))
             let kids = sim.children
@@ -169,25 +178,43 @@ import Testing
             kill(kids[0], SIGTERM)
         }
         let stderr = String(decoding: try Data(contentsOf: err), as: UTF8.self)
-        #expect(p.status == 0, "\(stderr)")
-        #expect(stderr.contains("stopping (signal)"))
-        #expect(stderr.contains("cwsim: STOP"))
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
-        #expect(json["night_id"] as? Int == 1)
-        let duration = (json["summary"] as? [String: Any])?["duration_s"] as? Double ?? 0
-        #expect(duration > 20 && duration < 700)
+        let json = (try? JSONSerialization.jsonObject(with: Data(contentsOf: out))) as? [String: Any] ?? [:]
         // What was received is on disk, and it is exactly the start of the night.
         let got = try Data(contentsOf: URL(fileURLWithPath: capture))
         let source = try Data(contentsOf: URL(fileURLWithPath: Harness.nightA))
         #expect(got.count > 100_000 && got.count < source.count)
         #expect(got == source.prefix(got.count))
+        #expect(stderr.contains("stopping (signal)") && stderr.contains("cwsim: STOP"), "\(stderr)")
+        return Stopped(status: p.status, stderr: stderr, json: json, capture: capture, journal: journal)
+    }
+
+    @Test func sigtermMidNightFlushesTheCaptureAndSavesTheNight() async throws {
+        let stopped = try await Self.stopMidNight(["--min-night", "0"])
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+        #expect(stopped.json["night_id"] as? Int == 1)
+        let duration = (stopped.json["summary"] as? [String: Any])?["duration_s"] as? Double ?? 0
+        #expect(duration > 20 && duration < 700)
         // The night as any SQLite client reads it: finished (not left "recording" for `journal recover`), as long
         // as the JSON said, with its capture's path.
-        let row = try await Processes.run("/usr/bin/env", [
-            "sqlite3", journal, "SELECT n.status, n.durationSeconds, r.path FROM night n JOIN recording r "
-                + "ON r.id = n.recordingId WHERE n.id = 1",
-        ])
-        #expect(row.stdout.trimmingCharacters(in: .newlines) == "complete|\(duration)|\(capture)", "\(row.stderr)")
+        let row = try await SQLiteShell.run(stopped.journal, "SELECT n.status, n.durationSeconds, r.path FROM night n "
+                                                + "JOIN recording r ON r.id = n.recordingId WHERE n.id = 1")
+        #expect(row == "complete|\(duration)|\(stopped.capture)")
+    }
+
+    /// Issue 16: a minute or two of signal (the electrodes tried in the evening) is not a night. The monitor takes
+    /// what it stored live out of the journal again, says so, and keeps the capture, from which `replay
+    /// --min-night 0` saves it if the person wants it.
+    @Test func aNightUnderTenMinutesIsNotKeptButItsCaptureIs() async throws {
+        let stopped = try await Self.stopMidNight()
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+        #expect(stopped.json["night_id"] == nil)
+        #expect(stopped.stderr.contains("under the 10 min a night needs, so it was not kept in the journal; the "
+                                        + "capture \(stopped.capture) stays"), "\(stopped.stderr)")
+        let rows = "SELECT (SELECT COUNT(*) FROM night), (SELECT COUNT(*) FROM event), (SELECT COUNT(*) FROM recording)"
+        #expect(try await SQLiteShell.run(stopped.journal, rows) == "0|0|0")
+        let saved = try await CLI.run(["replay", stopped.capture, "--min-night", "0", "--journal", stopped.journal])
+        #expect(saved.status == 0, "\(saved.stderr)")
+        #expect(try await SQLiteShell.run(stopped.journal, "SELECT COUNT(*) FROM night") == "1")
     }
 }
 

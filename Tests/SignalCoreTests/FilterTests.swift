@@ -109,21 +109,7 @@ struct SyntheticNight {
     func run(_ samples: [Float], fs: Int, chunk: Int,
              config: DetectorConfiguration = .init()) throws -> [DetectedEvent] {
         let d = try NightDetector(configuration: config, sampleRateHz: fs, emgChannels: 1, accelRateHz: 0, accelAxes: 0)
-        var events = EventBuffer()
-        var out: [DetectedEvent] = []
-        samples.withUnsafeBufferPointer { all in
-            var i = 0
-            while i < all.count {
-                let n = min(chunk, all.count - i)
-                d.process(emg: UnsafeBufferPointer(rebasing: all[i..<(i + n)]),
-                          accel: UnsafeBufferPointer(start: nil, count: 0), into: &events)
-                out += events.events
-                events.removeAll()
-                i += n
-            }
-        }
-        d.finish(into: &events)
-        return out + events.events
+        return d.events(feeding: samples, chunk: chunk, capacity: 256)
     }
 
     @Test func findsLegMovementsAndACrampAtTheRightTimes() throws {

@@ -42,21 +42,8 @@ struct BurstRun {
         let n = emg.map(\.count).min()!
         var interleaved = [Float](repeating: 0, count: n * channels)
         for i in 0..<n { for c in 0..<channels { interleaved[i * channels + c] = emg[c][i] } }
-        var events = EventBuffer(capacity: 4096)
-        var all: [DetectedEvent] = []
-        interleaved.withUnsafeBufferPointer { buf in
-            var i = 0
-            while i < buf.count {
-                let m = min(channels * 256, buf.count - i)
-                detector.process(emg: UnsafeBufferPointer(rebasing: buf[i..<(i + m)]),
-                                 accel: UnsafeBufferPointer(start: nil, count: 0), into: &events)
-                all += events.events
-                events.removeAll()
-                i += m
-            }
-        }
-        detector.finish(into: &events)
-        return (all + events.events).filter { $0.kind == .muscleActivity }
+        return detector.events(feeding: interleaved, chunk: channels * 256, capacity: 4096)
+            .filter { $0.kind == .muscleActivity }
     }
 }
 

@@ -116,21 +116,8 @@ import Testing
                                       accelRateHz: 0, accelAxes: 0)
             d.wavefront = wavefront && cw_cascade5_available() == 1
             d.startTickLog()
-            var events = EventBuffer()
-            var all: [DetectedEvent] = []
-            x.withUnsafeBufferPointer { p in
-                var i = 0
-                while i < x.count {
-                    let m = min(chunk * channels, x.count - i)
-                    d.process(emg: UnsafeBufferPointer(rebasing: p[i..<(i + m)]),
-                              accel: UnsafeBufferPointer(start: nil, count: 0), into: &events)
-                    all += events.events
-                    events.removeAll()
-                    i += m
-                }
-            }
-            d.finish(into: &events)
-            return (d.tickLog!.features, all + events.events)
+            let events = d.events(feeding: x, chunk: chunk * channels, capacity: 256)
+            return (d.tickLog!.features, events)
         }
         let portable = try run(wavefront: false, chunk: 4096)
         #expect(portable.0.count > seconds * 90, "the tick log holds the night")
