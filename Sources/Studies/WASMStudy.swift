@@ -11,11 +11,16 @@ public struct NightReference: Sendable {
     public var durationSeconds: Double
     public var intervals: [EventKind: [Interval]]
     public var movementOnsetCramps: [Interval]
+    /// The reference's own PLMS index when it has one (a scoring with sleep stages divides by total sleep time);
+    /// nil: computed from the labelled leg movements and interruptions as the night analysis would.
+    public var plmsIndex: Double?
 
-    public init(durationSeconds: Double, intervals: [EventKind: [Interval]], movementOnsetCramps: [Interval]) {
+    public init(durationSeconds: Double, intervals: [EventKind: [Interval]], movementOnsetCramps: [Interval],
+                plmsIndex: Double? = nil) {
         self.durationSeconds = durationSeconds
         self.intervals = intervals
         self.movementOnsetCramps = movementOnsetCramps
+        self.plmsIndex = plmsIndex
     }
 
     /// A simulated night's labels.
@@ -59,7 +64,7 @@ public struct WASMNightScore: Sendable {
             list.map { DetectedEvent(kind: kind, onsetSeconds: $0.onset, offsetSeconds: $0.offset) }
         }
         let allRefLM = asEvents(r.intervals[.legMovement] ?? [], .legMovement)
-        plmsIndexTruth = NightSummary.periodicIndices(legMovements: allRefLM,
+        plmsIndexTruth = r.plmsIndex ?? NightSummary.periodicIndices(legMovements: allRefLM,
                                                       wakes: asEvents(refWake, .sleepInterruption),
                                                       durationSeconds: r.durationSeconds,
                                                       gapSeconds: 0).sleepIndexPerHour
@@ -83,6 +88,8 @@ public struct WASMNightScore: Sendable {
 /// The figures of a set of nights, pooled.
 public struct WASMStudyResult: Sendable {
     public var nights: [WASMNightScore]
+
+    public init(nights: [WASMNightScore]) { self.nights = nights }
 
     static func pooled(_ results: [MatchResult]) -> MatchResult {
         var p = MatchResult(pairs: [], referenceCount: 0, detectionCount: 0)

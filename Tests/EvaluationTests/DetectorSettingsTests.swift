@@ -16,7 +16,8 @@ import NightAnalysis
     static let defaultCanonicalJSON = #"{"artifactHoldSeconds":1,"artifactMinSeconds":0.5,"bandHighHz":450,"#
         + #""bandLowHz":20,"baselinePercentile":0.2,"baselineWindowSeconds":30,"crampAfterSeconds":10,"#
         + #""crampMaxMovingFraction":0.5,"crampMaxSeconds":900,"crampMinMeanAboveRestMicrovolts":15,"#
-        + #""crampMinSeconds":10,"crampMinSustainedFraction":0.5,"crampStillOnsetSeconds":2,"envelopeKind":"rms","envelopeWindowSeconds":0.15,"filterOrder":2,"#
+        + #""crampMinSeconds":10,"crampMinSustainedFraction":0.5,"crampStillOnsetSeconds":2,"#
+        + #""envelopeKind":"rms","envelopeWindowSeconds":0.15,"filterOrder":2,"#
         + #""flatLineMicrovolts":0.3,"legMovementMaxSeconds":10,"legMovementMinSeconds":0.5,"#
         + #""legMovementOffsetAboveRestMicrovolts":2,"legMovementOffsetQuietSeconds":0.5,"#
         + #""legMovementOnsetAboveRestMicrovolts":8,"mainsHz":0,"mainsMinMicrovolts":20,"mainsRatio":4,"#
@@ -28,7 +29,8 @@ import NightAnalysis
     static let nonDefaultCanonicalJSON = #"{"artifactHoldSeconds":1.25,"artifactMinSeconds":0.3,"bandHighHz":400,"#
         + #""bandLowHz":15.5,"baselinePercentile":0.35,"baselineWindowSeconds":60,"crampAfterSeconds":1e+300,"#
         + #""crampMaxMovingFraction":0.65,"crampMaxSeconds":600,"crampMinMeanAboveRestMicrovolts":12.3,"#
-        + #""crampMinSeconds":8,"crampMinSustainedFraction":0.35,"crampStillOnsetSeconds":1.5,"envelopeKind":"tkeo","envelopeWindowSeconds":0.1,"filterOrder":4,"#
+        + #""crampMinSeconds":8,"crampMinSustainedFraction":0.35,"crampStillOnsetSeconds":1.5,"#
+        + #""envelopeKind":"tkeo","envelopeWindowSeconds":0.1,"filterOrder":4,"#
         + #""flatLineMicrovolts":0.1,"legMovementMaxSeconds":12,"legMovementMinSeconds":0.4,"#
         + #""legMovementOffsetAboveRestMicrovolts":0.3,"legMovementOffsetQuietSeconds":0.75,"#
         + #""legMovementOnsetAboveRestMicrovolts":9.7,"mainsHz":60,"mainsMinMicrovolts":17.1,"mainsRatio":3.3,"#
@@ -72,7 +74,7 @@ import NightAnalysis
 
     @Test func everyStoredPropertyIsDeclaredOnceInOrder() {
         let stored = Mirror(reflecting: DetectorConfiguration()).children.compactMap(\.label)
-        #expect(stored.count == 34)
+        #expect(stored.count == 37)
         #expect(DetectorConfiguration.settings.map(\.key) == stored)
         #expect(Set(DetectorConfiguration.settings.map(\.key)).count == DetectorConfiguration.settings.count)
         #expect(DetectorConfiguration.documentation.map(\.name) == stored)
@@ -115,11 +117,16 @@ import NightAnalysis
     /// The ranges are exactly the per-setting checks `validate(sampleRateHz:)` held before the declaration.
     @Test func rangesAreTheOnesValidateCheckedBefore() {
         let ranged = DetectorConfiguration.settings.compactMap { s in s.allowed.map { (s.key, $0) } }
+        // Issue 21 added three ranged settings (the two cramp fractions and wakeLegMovementMaxG).
         #expect(ranged.map(\.0) == ["bandLowHz", "mainsHz", "envelopeWindowSeconds", "baselineWindowSeconds",
-                                    "baselinePercentile", "crampMinSeconds", "wakeMinSeconds", "wakeEndQuietSeconds"])
+                                    "baselinePercentile", "crampMinSeconds", "crampMaxMovingFraction",
+                                    "crampMinSustainedFraction", "wakeMinSeconds", "wakeEndQuietSeconds",
+                                    "wakeLegMovementMaxG"])
         #expect(ranged.map(\.1) == [.above(0), .oneOf([0, 50, 60]), .within(0.01...2), .within(2...600),
-                                    .within(0...1), .atLeast(1), .atLeast(0), .above(0)])
-        #expect(ranged.map(\.1.text) == ["> 0", "0, 50, 60", "0.01…2", "2…600", "0…1", "≥ 1", "≥ 0", "> 0"])
+                                    .within(0...1), .atLeast(1), .within(0...1), .within(0...1), .atLeast(0),
+                                    .above(0), .atLeast(0)])
+        #expect(ranged.map(\.1.text) == ["> 0", "0, 50, 60", "0.01…2", "2…600", "0…1", "≥ 1", "0…1", "0…1",
+                                         "≥ 0", "> 0", "≥ 0"])
     }
 
     /// Values just outside each declared range are refused with the setting's name, range and unit; the
@@ -129,7 +136,8 @@ import NightAnalysis
         ("bandLowHz", [0, -5], [0.5, 20]), ("mainsHz", [55, 49.9, -50], [0, 50, 60]),
         ("envelopeWindowSeconds", [0.009, 2.01, 3], [0.01, 2]), ("baselineWindowSeconds", [1, 601], [2, 600]),
         ("baselinePercentile", [-0.01, 1.5], [0, 1]), ("crampMinSeconds", [0.99, 0], [1, 899]),
-        ("wakeMinSeconds", [-1], [0]), ("wakeEndQuietSeconds", [0, -3], [0.01]),
+        ("crampMaxMovingFraction", [-0.1, 1.5], [0, 1]), ("crampMinSustainedFraction", [-0.1, 1.5], [0, 1]),
+        ("wakeMinSeconds", [-1], [0]), ("wakeEndQuietSeconds", [0, -3], [0.01]), ("wakeLegMovementMaxG", [-0.01], [0]),
     ]
 
     @Test func everyRangedSettingHasCases() {
