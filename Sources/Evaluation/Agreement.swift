@@ -6,13 +6,18 @@ public struct EpochAgreement: Sendable, Equatable {
     public var falsePositives: Int  // detected wake, reference sleep
     public var falseNegatives: Int
 
-    /// An epoch is wake when its middle falls inside a wake interval.
-    public init(reference: [Interval], detected: [Interval], durationSeconds: Double, epochSeconds: Double = 30) {
+    /// An epoch is wake when its middle falls inside a wake interval; only epochs whose middle lies `within`
+    /// (the sleep period of a staged night) are counted.
+    public init(reference: [Interval], detected: [Interval], durationSeconds: Double, epochSeconds: Double = 30,
+                within: Interval? = nil) {
         let n = Int(durationSeconds / epochSeconds)
         func wake(_ list: [Interval], _ t: Double) -> Bool { list.contains { t >= $0.onset && t < $0.offset } }
         var tp = 0, tn = 0, fp = 0, fn = 0
+        var counted = 0
         for k in 0..<max(0, n) {
             let mid = (Double(k) + 0.5) * epochSeconds
+            if let w = within, mid < w.onset || mid >= w.offset { continue }
+            counted += 1
             switch (wake(reference, mid), wake(detected, mid)) {
             case (true, true): tp += 1
             case (false, false): tn += 1
@@ -20,7 +25,7 @@ public struct EpochAgreement: Sendable, Equatable {
             case (true, false): fn += 1
             }
         }
-        epochs = max(0, n)
+        epochs = counted
         truePositives = tp
         trueNegatives = tn
         falsePositives = fp

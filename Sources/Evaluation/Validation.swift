@@ -8,20 +8,27 @@ import SignalCore
 /// One recording with its reference labels.
 public struct ValidationInput: Sendable {
     public var recordingPath: String
-    public var labelsPath: String
-    public init(recordingPath: String, labelsPath: String) {
+    /// The reference scoring in any of the four formats; nil for the EDF+ annotations inside the recording.
+    public var labelsPath: String?
+    /// The vocabulary of clinical scorings, with any `--label-map` added.
+    public var labelMap: LabelMap
+    public init(recordingPath: String, labelsPath: String?, labelMap: LabelMap = LabelMap()) {
         self.recordingPath = recordingPath
         self.labelsPath = labelsPath
+        self.labelMap = labelMap
     }
 }
 
 /// A recording replayed once, its per-tick features kept for re-detection with other thresholds.
 public struct PreparedRecording: Sendable {
     public var input: ValidationInput
-    public var labels: [ReferenceLabel]
+    public var reference: ReferenceScoring
+    public var labels: [ReferenceLabel] { reference.labels }
     public var durationSeconds: Double
     public var log: TickLog
     public var gaps: [NightGap]
+    /// What the channel choice left out or could not use (too coarse a channel, another rate), one line each.
+    public var channelNotes: [String] = []
 }
 
 /// Metrics of one event kind.
@@ -57,6 +64,26 @@ public struct RecordingMetrics: Sendable, Codable {
     /// False for a recording without EMG: only sleep interruptions were scored (cramps, leg movements and
     /// artifacts were not measured, so their labels count neither as found nor as missed).
     public var emg_measured: Bool = true
+    /// Where the reference came from and what it held.
+    public var reference: ReferenceSummary?
+    /// What the channel choice left out or could not use, one line each.
+    public var channel_notes: [String]?
+}
+
+/// A reference scoring as the report shows it: its format, what it held, and what was not scored.
+public struct ReferenceSummary: Sendable, Codable, Equatable {
+    public var file: String
+    public var format: String
+    public var counts: [String: Int]
+    public var unmapped: [String: Int]
+    public var notes: [String]
+    init(_ r: ReferenceScoring) {
+        file = r.path
+        format = r.format.rawValue
+        counts = r.counts
+        unmapped = r.unmapped
+        notes = r.notes
+    }
 }
 
 public struct ValidationReport: Sendable, Codable {
@@ -82,17 +109,29 @@ public enum Validator {
                 let input = inputs[i]
                 let result = try Replayer(configuration: configuration, recordTicks: true)
                     .replay(path: input.recordingPath)
-                let text = try TextFile.read(path: input.labelsPath, what: "the labels file")
-                let labels = try ReferenceLabels.parse(text, path: input.labelsPath,
-                                                       recordingSeconds: result.durationSeconds)
-                box.set(i, PreparedRecording(input: input, labels: labels, durationSeconds: result.durationSeconds,
-                                             log: result.tickLog!, gaps: result.gaps))
+                let clock = RecordingClock(durationSeconds: result.durationSeconds,
+                                           startSeconds: startSeconds(result.format, path: input.recordingPath))
+                let reference = try ReferenceScoring.load(labelsPath: input.labelsPath,
+                                                          recordingPath: input.recordingPath, clock: clock,
+                                                          map: input.labelMap,
+                                                          wakeMinSeconds: configuration.wakeMinSeconds)
+                box.set(i, PreparedRecording(input: input, reference: reference,
+                                             durationSeconds: result.durationSeconds, log: result.tickLog!,
+                                             gaps: result.gaps, channelNotes: result.channelNotes))
             } catch {
                 box.fail("\(error)")
             }
         }
         if let f = box.failure { throw ReplayError(f) }
         return box.values.map { $0! }
+    }
+
+    /// The start of an EDF-family recording as `RecordingClock` counts it; nil for other formats.
+    static func startSeconds(_ format: RecordingFormat, path: String) -> Double? {
+        guard [.edf, .edfPlus, .bdf, .bdfPlus].contains(format), let reader = try? EDFReader(path: path) else {
+            return nil
+        }
+        return RecordingClock.edfStart(reader)
     }
 
     /// Detects with `configuration` (thresholds only) on prepared recordings and scores against the labels.
@@ -134,14 +173,13 @@ public enum Validator {
                 p.durationErrors += durationErrors
                 pooledCounts[kind] = p
             }
-            let wake = EpochAgreement(reference: r.labels.filter { $0.kind == "sleep_interruption" }.map(\.interval),
-                                      detected: events.filter { $0.kind == .sleepInterruption }
-                                          .map { Interval($0.onsetSeconds, $0.offsetSeconds) },
-                                      durationSeconds: r.durationSeconds)
+            let wake = wakeAgreement(r, events)
             pooledWake = pooledWake + wake
             perRecording.append(RecordingMetrics(recording: r.input.recordingPath, duration_s: r.durationSeconds,
                                                  kinds: kinds, wake_epochs: agreement(wake),
-                                                 emg_measured: r.log.emgChannels > 0))
+                                                 emg_measured: r.log.emgChannels > 0,
+                                                 reference: ReferenceSummary(r.reference),
+                                                 channel_notes: r.channelNotes.isEmpty ? nil : r.channelNotes))
         }
         let pooled = kinds.map { kind -> KindMetrics in
             let p = pooledCounts[kind] ?? (0, 0, 0, 0, [], [])
@@ -150,6 +188,19 @@ public enum Validator {
         }
         return ValidationReport(tolerance_s: toleranceSeconds, nights: prepared.count, pooled: pooled,
                                 pooled_wake_epochs: agreement(pooledWake), recordings: perRecording)
+    }
+
+    /// Detected sleep interruptions against the reference's wake in 30-s epochs: with sleep stages, every wake
+    /// epoch in the sleep period (counted inside it); else the sleep-interruption labels over the recording.
+    static func wakeAgreement(_ r: PreparedRecording, _ events: [DetectedEvent]) -> EpochAgreement {
+        let detected = events.filter { $0.kind == .sleepInterruption }
+            .map { Interval($0.onsetSeconds, $0.offsetSeconds) }
+        if let wake = r.reference.stageWake {
+            return EpochAgreement(reference: wake, detected: detected, durationSeconds: r.durationSeconds,
+                                  within: r.reference.sleepPeriod ?? Interval(0, 0))
+        }
+        return EpochAgreement(reference: r.labels.filter { $0.kind == "sleep_interruption" }.map(\.interval),
+                              detected: detected, durationSeconds: r.durationSeconds)
     }
 
     /// What can be scored on a recording: everything, or without EMG only what the accelerometer shows.

@@ -25,7 +25,8 @@ struct EDFSource {
         let choice = try ChannelSelector.choose(labels: data.map { h.signals[$0].label },
                                             dimensions: data.map { h.signals[$0].physicalDimension },
                                             ratesHz: data.map { h.sampleRateHz($0) }, path: path,
-                                            emgRequested: options.emgChannels, accelRequested: options.accelChannels)
+                                            emgRequested: options.emgChannels, accelRequested: options.accelChannels,
+                                            unitsPerStep: data.map { h.signals[$0].unitsPerStep })
         self.choice = choice
         emg = choice.emg.map { data[$0] }
         accel = choice.accel.map { data[$0] }
@@ -151,13 +152,23 @@ struct EDFSource {
         return format.rawValue.uppercased()
     }
 
-    /// Electrode-site code (as in DeviceInfo.emgSites) guessed from a label.
+    /// Electrode-site code (as in DeviceInfo.emgSites) guessed from a label; a sleep lab's "Leg" channel is
+    /// the tibialis anterior (AASM electrode placement), and the side comes from a word or a letter.
     static func siteCode(_ label: String) -> UInt8 {
         let l = label.lowercased()
-        let right: UInt8 = l.hasSuffix(" r") || l.contains("right") || l.hasPrefix("r") && l.contains("rat") ? 0x80 : 0
-        if l.contains("tib") || l.contains("lat") || l.contains("rat") || l.contains(" ta") { return 1 | right }
+        let tokens = l.split { !$0.isLetter && !$0.isNumber }
+            .map { String($0.reversed().drop { $0.isNumber }.reversed()) }
+        let rightTokens: Set<String> = ["r", "right", "droite", "rat", "rleg", "legr", "rtib", "tibr", "rta", "plmr"]
+        let right: UInt8 = l.hasSuffix(" r") || l.contains("right") || l.contains("droit")
+            || tokens.contains(where: rightTokens.contains) ? 0x80 : 0
+        let shin = ["tib", "lat", "rat", "leg", "jambe", "plm"]
+        if l.contains("tib") || l.contains(" ta") || tokens.contains(where: { ["ta", "lta", "rta"].contains($0) })
+            || tokens.contains(where: { t in shin.contains { t.contains($0) } }) {
+            return 1 | right
+        }
         if l.contains("gastro") || l.contains("calf") { return 2 | right }
         if l.contains("soleus") { return 3 | right }
         return 0
     }
+
 }

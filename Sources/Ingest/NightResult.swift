@@ -43,6 +43,9 @@ public struct NightResult: Sendable {
     public let truncatedAt: UInt64?
     /// Set when an EDF/BDF left unclosed by a crash was repaired before it was read: what was done, in words.
     public var repairNote: String?
+    /// What the channel choice of an EDF/BDF or CSV left out or could not use, one line each (e.g. "Right Leg:
+    /// resolution 31 uV per step, too coarse to score leg movements").
+    public var channelNotes: [String] = []
     /// Every tick's features, when asked for (`recordTicks`): replay them through other thresholds.
     public let tickLog: TickLog?
     /// Mean z-angle of the accelerometer per 5-s epoch (degrees; NaN where lost), for the sleep window.
@@ -86,6 +89,7 @@ public struct NightResult: Sendable {
                                truncatedAt: truncatedAt, tickLog: tickLog, zAngleEpochs: zAngleEpochs,
                                traceEnvelope: traceEnvelope, traceActivity: traceActivity)
         copy.repairNote = repairNote
+        copy.channelNotes = channelNotes
         return copy
     }
 }

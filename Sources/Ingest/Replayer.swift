@@ -71,6 +71,7 @@ public struct Replayer {
         try source.run(into: runner, progress: progress)
         var result = try runner.finish(path: path, format: format, sizeBytes: reader.fileSize)
         result.repairNote = repairNote
+        result.channelNotes = source.choice.notes
         return result
     }
 
@@ -102,6 +103,8 @@ public struct Replayer {
                                      observers: observers, recordTicks: recordTicks)
         try source.run(into: runner, layout: layout)
         let size = (try? ChunkedFileReader(path: path).size) ?? 0
-        return try runner.finish(path: path, format: .csv, sizeBytes: size)
+        var result = try runner.finish(path: path, format: .csv, sizeBytes: size)
+        result.channelNotes = source.choice.notes
+        return result
     }
 }

@@ -15,9 +15,21 @@ public struct ChannelChoice: Sendable, Equatable {
 /// Picks channels by label and physical dimension, or as the user asked.
 public enum ChannelSelector {
     /// Words that make a label a leg EMG channel, in order of preference.
-    static let legWords = ["tibialis", "gastroc", "soleus", "calf", "leg"]
+    static let legWords = ["tibialis", "gastroc", "soleus", "calf", "leg", "jambe"]
     /// Short names that count only as whole words ("TA", "LAT" = left anterior tibialis, …).
     static let legTokens: Set<String> = ["ta", "tib", "lat", "rat", "plm", "gast", "gs"]
+    /// A digital step coarser than this cannot show the 8 µV rise above rest that makes a leg movement
+    /// (WASM 2016): half the criterion, so a rise of 8 µV spans at least two steps.
+    public static let coarsestMicrovoltsPerStep = 4.0
+
+    /// Whether a short name is a leg muscle, with a side letter before or after it and electrode numbers
+    /// after it ("TibL", "RTIB", "PLMr", "LAT1").
+    static func isLegToken(_ token: String) -> Bool {
+        let bare = String(token.reversed().drop { $0.isNumber }.reversed())
+        let sides: Set<Character> = ["l", "r"]
+        return legTokens.contains(bare) || legTokens.contains(String(bare.drop { sides.contains($0) }))
+            || (bare.count > 2 && sides.contains(bare.last!) && legTokens.contains(String(bare.dropLast())))
+    }
 
     static func isLeg(_ label: String) -> Bool {
         if legWords.contains(where: { label.contains($0) }) { return true }
@@ -32,10 +44,8 @@ public enum ChannelSelector {
             }
         }
         if !current.isEmpty { tokens.append(current) }
-        // A side letter may lead a short name: "LTA", "RTIB".
-        return tokens.contains { token in
-            legTokens.contains(token) || legTokens.contains(String(token.drop { $0 == "l" || $0 == "r" }))
-        }
+        // A side letter may lead or end a short name: "LTA", "RTIB", "TibL".
+        return tokens.contains(where: isLegToken)
     }
     /// EMG elsewhere: never taken by default.
     static let notLeg = ["chin", "submental", "mentalis", "ecg", "ekg", "eog", "eeg", "arm", "masseter"]
@@ -65,9 +75,13 @@ public enum ChannelSelector {
     ///   - emgRequested: labels or 1-based signal numbers given with `--emg-channel`; nil for the default choice;
     ///     `["none"]` for no EMG (the accelerometer alone: sleep and awakenings, no cramps or leg movements).
     ///   - accelRequested: three labels or numbers given with `--accel-channels`; nil for the default; [] for none.
+    ///   - unitsPerStep: each signal's digital step in its own unit (EDF), to leave out EMG channels too coarse
+    ///     to score leg movements; nil when the format has no digital step (CSV).
     public static func choose(labels: [String], dimensions: [String], ratesHz: [Double], path: String,
-                              emgRequested: [String]?, accelRequested: [String]?) throws -> ChannelChoice {
-        let signals = Signals(labels: labels, dimensions: dimensions, ratesHz: ratesHz, path: path)
+                              emgRequested: [String]?, accelRequested: [String]?,
+                              unitsPerStep: [Double]? = nil) throws -> ChannelChoice {
+        let signals = Signals(labels: labels, dimensions: dimensions, ratesHz: ratesHz, path: path,
+                              unitsPerStep: unitsPerStep)
         var notes: [String] = []
         var (emg, noEMGFound) = try signals.emg(requested: emgRequested, notes: &notes)
         if emgRequested == nil && !emg.isEmpty {
@@ -97,13 +111,27 @@ public enum ChannelSelector {
         let dimensions: [String]
         let ratesHz: [Double]
         let path: String
+        let unitsPerStep: [Double]?
 
-        init(labels: [String], dimensions: [String], ratesHz: [Double], path: String) {
+        init(labels: [String], dimensions: [String], ratesHz: [Double], path: String, unitsPerStep: [Double]?) {
             self.labels = labels
             lower = labels.map { $0.lowercased() }
             self.dimensions = dimensions
             self.ratesHz = ratesHz
             self.path = path
+            self.unitsPerStep = unitsPerStep
+        }
+
+        /// "Right Leg: resolution 31 uV per step, too coarse to score leg movements" for a channel whose
+        /// digital step exceeds `coarsestMicrovoltsPerStep`; nil for a fine one.
+        func coarseness(_ i: Int) -> String? {
+            guard let steps = unitsPerStep, i < steps.count, let factor = microvoltFactor(dimensions[i]) else {
+                return nil
+            }
+            let uv = abs(steps[i]) * factor
+            guard uv > coarsestMicrovoltsPerStep else { return nil }
+            let shown = uv >= 10 ? "\(Int(uv.rounded()))" : InputBounds.number((uv * 10).rounded() / 10)
+            return "\(labels[i]): resolution \(shown) uV per step, too coarse to score leg movements"
         }
 
         /// The signal a user named, by 1-based number, exact label, label in any case, or label without spaces.
@@ -127,14 +155,20 @@ public enum ChannelSelector {
                     throw RecordingError(path: path, offset: nil, "--emg-channel \"\(labels[i])\": its unit is "
                                          + "\"\(dimensions[i])\", not a voltage (uV, mV or V), so it cannot be EMG")
                 }
+                notes += emg.compactMap(coarseness)  // asked for by name: used, but said
                 return (emg, nil)
             }
             let voltage = (0..<labels.count).filter { microvoltFactor(dimensions[$0]) != nil }
             let elsewhere = { (i: Int) in notLeg.contains { lower[i].contains($0) } }
             let leg = voltage.filter { i in !elsewhere(i) && isLeg(lower[i]) }
             let genericEMG = voltage.filter { i in !elsewhere(i) && lower[i].contains("emg") }
-            let emg = leg.isEmpty ? genericEMG : leg
+            let found = leg.isEmpty ? genericEMG : leg
+            // A channel too coarse to score is said so in one line, not left to show as hours of artifacts.
+            let coarse = found.compactMap(coarseness)
+            notes += coarse
+            let emg = found.filter { coarseness($0) == nil }
             guard emg.isEmpty else { return (emg, nil) }
+            if !coarse.isEmpty { return ([], coarseOnly(coarse, notes: &notes)) }
             // Without leg EMG an accelerometer alone still gives sleep and awakenings; decided by the caller.
             let passed = voltage.filter(elsewhere).map { "\"\(labels[$0])\"" }.joined(separator: ", ")
             let noEMGFound = RecordingError(
@@ -148,6 +182,14 @@ public enum ChannelSelector {
                          + ": accelerometer only, so sleep and awakenings are measured "
                          + "but cramps and leg movements are not")
             return ([], noEMGFound)
+        }
+
+        /// Every leg EMG channel found is too coarse: the accelerometer alone, or this error without one.
+        func coarseOnly(_ coarse: [String], notes: inout [String]) -> RecordingError {
+            notes.append("no leg EMG channel fine enough to score: accelerometer only, so sleep and awakenings are "
+                         + "measured but cramps and leg movements are not")
+            return RecordingError(path: path, offset: nil, coarse.joined(separator: "; ") + "; and no accelerometer "
+                                  + "either, so there is nothing to score. Name a finer EMG channel with --emg-channel")
         }
 
         /// Of the EMG signals found by label, those at the first one's rate, at most 4.

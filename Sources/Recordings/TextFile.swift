@@ -6,6 +6,21 @@ public enum TextFile {
 
     /// The file's text; `what` names it in the messages ("the labels file").
     public static func read(path: String, what: String) throws -> String {
+        let bytes = try self.bytes(path: path, what: what)
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+            throw RecordingError(path: path, offset: 0, "\(what) is UTF-16 text; save it as UTF-8 (in a spreadsheet: "
+                                 + "CSV UTF-8) and try again")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let bad = firstInvalidUTF8(bytes)
+            throw RecordingError(path: path, offset: UInt64(bad), "\(what) is not UTF-8 text (the byte here is not "
+                                 + "UTF-8); save it as UTF-8 and try again")
+        }
+        return text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+    }
+
+    /// The file's bytes, with the same checks as `read` for a missing, unreadable or oversized file.
+    public static func bytes(path: String, what: String) throws -> [UInt8] {
         let reader = try ChunkedFileReader(path: path)
         guard reader.size <= UInt64(largestBytes) else {
             throw RecordingError(path: path, offset: nil, "\(what) is \(reader.size) bytes, more than any text file "
@@ -18,16 +33,7 @@ public enum TextFile {
             if chunk.isEmpty { break }
             bytes.append(contentsOf: chunk)
         }
-        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
-            throw RecordingError(path: path, offset: 0, "\(what) is UTF-16 text; save it as UTF-8 (in a spreadsheet: "
-                                 + "CSV UTF-8) and try again")
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            let bad = firstInvalidUTF8(bytes)
-            throw RecordingError(path: path, offset: UInt64(bad), "\(what) is not UTF-8 text (the byte here is not "
-                                 + "UTF-8); save it as UTF-8 and try again")
-        }
-        return text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        return bytes
     }
 
     /// Where decoding first fails: the place to look in the file.

@@ -137,6 +137,7 @@ struct Replay: ParsableCommand {
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if let note = result.repairNote { complain(note) }
+        for note in result.channelNotes { complain("\(file): \(note)") }
         let (startedAt, startSource) = nightStart(result)
         let nightID = try save(result, startedAt: startedAt, startSource: startSource, content: content)
         if let exporter, givenStart == nil, let startedAt {

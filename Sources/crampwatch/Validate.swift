@@ -6,6 +6,7 @@ import Evaluation
 import Exports
 import Ingest
 import NightAnalysis
+import Recordings
 import Sessions
 import SignalCore
 
@@ -14,8 +15,12 @@ struct Validate: ParsableCommand {
         abstract: "Measures how well a detector configuration finds the events in annotated recordings, and sweeps "
                   + "thresholds.",
         discussion: """
-            Each recording is paired with a labels file (kind,onset_s,offset_s), by default labels.csv in the \
-            recording's folder, or with --labels in the same order as the recordings. Metrics follow the \
+            Each recording is paired with a reference scoring given with --labels in the same order as the \
+            recordings: labels.csv (kind,onset_s,offset_s), an NSRR XML scoring, a Noxturnal CSV export or an \
+            EDF+ annotation file, told apart by content. Without --labels: labels.csv in the recording's folder, \
+            else the EDF+ annotations inside the recording. --label-map FILE (`label = meaning` lines) names \
+            labels the built-in AASM/NSRR/Noxturnal vocabulary does not know; unknown labels are listed with \
+            their counts. Sleep stages become the wake reference. Metrics follow the \
             definitions of the timescoring package (any overlap, with --tolerance on both sides); onset latency \
             and duration error come from one-to-one matches. Sleep interruptions are also compared in 30-s epochs.
 
@@ -30,6 +35,11 @@ struct Validate: ParsableCommand {
     @Option(name: .customLong("labels"), help: ArgumentHelp("Labels file for each recording, in order (default: "
                                                             + "labels.csv beside it).", valueName: "path"))
     var labels: [String] = []
+    @Option(name: .customLong("label-map"), help: ArgumentHelp("Meanings for other labels: `label = meaning` a line "
+                                                               + "(meanings: cramp, leg_movement, wake, sleep, "
+                                                               + "artifact, plm_series, ignore, …).",
+                                                               valueName: "path"))
+    var labelMap: String?
     @Option(help: ArgumentHelp("Tolerance around each labelled event.", valueName: "seconds")) var tolerance: Double = 0
     @Option(help: ArgumentHelp("Event kind the sweep optimises: cramp, leg_movement, sleep_interruption or artifact.",
                                valueName: "kind")) var kind = "cramp"
@@ -64,22 +74,31 @@ struct Validate: ParsableCommand {
         }
     }
 
+    /// Each recording with its reference: --labels, else labels.csv beside it, else its own EDF+ annotations.
+    func inputs() throws -> [ValidationInput] {
+        var map = LabelMap()
+        if let labelMap {
+            try map.add(fileText: try TextFile.read(path: labelMap, what: "the label map"), path: labelMap)
+        }
+        return try recordings.enumerated().map { i, r in
+            if !labels.isEmpty { return ValidationInput(recordingPath: r, labelsPath: labels[i], labelMap: map) }
+            let beside = (r as NSString).deletingLastPathComponent.appending("/labels.csv")
+                .replacingOccurrences(of: "^/labels.csv", with: "labels.csv", options: .regularExpression)
+            if FileManager.default.fileExists(atPath: beside) {
+                return ValidationInput(recordingPath: r, labelsPath: beside, labelMap: map)
+            }
+            // The default is a guess: when neither is there, say how to give one.
+            guard (try? EDFReader(path: r))?.header.isPlus == true else {
+                throw ReplayError("\(r): no labels.csv beside it (looked for \(beside)) and no EDF+ annotations in it; "
+                                  + "give the reference scoring with --labels FILE")
+            }
+            return ValidationInput(recordingPath: r, labelsPath: nil, labelMap: map)
+        }
+    }
+
     func run() throws {
-        let inputs = recordings.enumerated().map { i, r in
-            ValidationInput(recordingPath: r,
-                            labelsPath: labels.isEmpty
-                                ? (r as NSString).deletingLastPathComponent.appending("/labels.csv")
-                                    .replacingOccurrences(of: "^/labels.csv", with: "labels.csv",
-                                                          options: .regularExpression)
-                                : labels[i])
-        }
-        // The default labels file is a guess: when it is not there, say how to give one.
-        for input in inputs where labels.isEmpty && !FileManager.default.fileExists(atPath: input.labelsPath) {
-            complain("\(input.recordingPath): no labels.csv beside it (looked for \(input.labelsPath)); give the "
-                     + "labels file with --labels")
-            throw Exit.failure
-        }
         do {
+            let inputs = try inputs()
             let base = try detector.resolve(journalPath: journal.resolvedPath)
             if sweeps.isEmpty {
                 let prepared = try Validator.prepare(inputs, configuration: base)
@@ -134,7 +153,8 @@ struct Validate: ParsableCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            complain(error)
+            // A scoring file's problems come one a line (file, place, what, what to do): keep them apart.
+            for line in words(for: error).split(whereSeparator: \.isNewline) { complain(String(line)) }
             throw Exit.failure
         }
     }
@@ -252,6 +272,7 @@ struct Validate: ParsableCommand {
                    pad("\(m.onset_latency_median_s.map(format2) ?? "–")/\(m.onset_latency_p90_s.map(format2) ?? "–") s",
                        14, right: true)].joined(separator: "  "))
         }
+        for m in r.recordings { printReference(m) }
         let w = r.pooled_wake_epochs
         let withoutEMG = r.recordings.filter { !$0.emg_measured }.count
         if withoutEMG > 0 {
@@ -261,6 +282,23 @@ struct Validate: ParsableCommand {
         }
         print("Sleep interruptions in 30-s epochs: sensitivity \(pct(w.sensitivity)), specificity "
               + "\(pct(w.specificity)), Cohen's kappa \(w.kappa.map(format2) ?? "–") (\(w.epochs) epochs)")
+    }
+}
+
+extension Validate {
+    /// Where one recording's reference came from, what it held, and what was not scored.
+    func printReference(_ m: RecordingMetrics) {
+        for note in m.channel_notes ?? [] { print("\(m.recording): \(note)") }
+        guard let ref = m.reference, ref.format != "labels.csv" || !ref.unmapped.isEmpty else { return }
+        let counts = ref.counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        print("Reference for \(m.recording): \(ref.format) \(ref.file == m.recording ? "in the recording" : ref.file)"
+              + (counts.isEmpty ? ", no entry with a known meaning" : ": \(counts)"))
+        for note in ref.notes { print("  \(note)") }
+        if !ref.unmapped.isEmpty {
+            let sorted = ref.unmapped.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+            print("  not scored, no meaning known (--label-map FILE gives one): "
+                  + sorted.map { "\"\($0.key)\" ×\($0.value)" }.joined(separator: ", "))
+        }
     }
 }
 
