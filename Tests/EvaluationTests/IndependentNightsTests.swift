@@ -88,14 +88,14 @@ import Testing
         #expect(r.falseCrampsPerNight <= 0.1)
     }
 
-    /// The sleep-lab layout (leg EMG among PSG channels at 200–512 Hz, no accelerometer) needs issue 21's item 4
-    /// (leg channels by their lab labels), another slice: its figures are printed, and a shortfall is a known issue.
+    /// The sleep-lab layout (leg EMG among PSG channels at 200–512 Hz, no accelerometer): measured leg-movement F1
+    /// 0.94 (116 false) and cramp F1 0.76 (17 false), cause not yet known; printed, and a known issue.
     @Test(.enabled(if: pythonReady, "needs python3 with numpy and pyedflib"))
     func sleepLabNightsAreScored() throws {
         let r = try Self.score(set: "sleep-lab")
         for line in r.lines { print("WASM study (independent, sleep-lab): \(line)") }
         #expect(r.nights.count == 20)
-        withKnownIssue("sleep-lab leg channels and rates are item 4 of issue 21 (another slice)",
+        withKnownIssue("sleep-lab nights: extra leg movements and cramps, cause not yet known",
                        isIntermittent: true) {
             #expect(r.legMovements.f1 >= 0.95, "leg-movement F1 \(r.legMovements.f1)")
             #expect(r.cramps.f1 >= 0.95, "cramp F1 \(r.cramps.f1)")
