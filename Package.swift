@@ -87,7 +87,8 @@ let package = Package(
             ]
         ),
         // Accuracy studies over simulated nights (tests, benchmarks).
-        .target(name: "Studies", dependencies: ["NightSimulator", "Ingest", "Evaluation", "SignalCore"]),
+        .target(name: "Studies",
+                dependencies: ["NightSimulator", "Ingest", "Evaluation", "NightAnalysis", "SignalCore"]),
         // Counts heap allocations (benchmarks, and the no-allocation test of the sample loop).
         .target(name: "CAllocCounter"),
         .executableTarget(

@@ -26,6 +26,11 @@ public struct NightJSON: Codable, Sendable {
         public var median_frequency_hz: Double? = nil
         /// Cramps: largest accelerometer activity in the 10 s after it (g): stretching or getting up.
         public var accel_activity_after_g: Double? = nil
+        /// Cramps and leg movements: largest accelerometer activity from 1 s before onset to the end of the
+        /// onset allowance (g) — whether the leg moved as it began (WASM counts the movement either way).
+        public var onset_activity_g: Double? = nil
+        /// Cramps and leg movements: share of the time after the onset allowance in which the leg moved.
+        public var moving_fraction: Double? = nil
     }
     public struct Device: Codable, Sendable {
         public var serial: String
@@ -93,6 +98,7 @@ public struct NightJSON: Codable, Sendable {
                             configuration: ConfigurationIdentity.identified(r.configuration))
         summary = r.summary
         let wakes = r.events.filter { $0.kind == .sleepInterruption }
+        func muscle(_ e: DetectedEvent) -> Bool { e.kind == .cramp || e.kind == .legMovement }
         var list = r.events.map { e in
             Event(kind: e.kind.rawValue, onset_s: e.onsetSeconds.rounded3, offset_s: e.offsetSeconds.rounded3,
                   duration_s: e.durationSeconds.rounded3,
@@ -106,7 +112,9 @@ public struct NightJSON: Codable, Sendable {
                   cause: e.kind == .artifact ? e.artifactCause.name : nil, frames_lost: nil,
                   median_frequency_hz: e.kind == .cramp
                       || e.kind == .legMovement ? Double(e.medianFrequencyHz).rounded3 : nil,
-                  accel_activity_after_g: e.kind == .cramp ? Double(e.accelActivityAfterG).rounded3 : nil)
+                  accel_activity_after_g: e.kind == .cramp ? Double(e.accelActivityAfterG).rounded3 : nil,
+                  onset_activity_g: muscle(e) ? Double(e.onsetActivityG).rounded3 : nil,
+                  moving_fraction: muscle(e) ? Double(e.movingFraction).rounded3 : nil)
         }
         list += r.gaps.map { g in
             Event(kind: "gap", onset_s: g.onsetSeconds.rounded3, offset_s: g.offsetSeconds.rounded3,

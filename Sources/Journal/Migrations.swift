@@ -16,6 +16,7 @@ extension Journal {
         m.registerMigration("v8-event-columns-night-mains", migrate: migrateV8EventColumnsNightMains)
         m.registerMigration("v9-capture-retention", migrate: migrateV9CaptureRetention)
         m.registerMigration("v10-live-levels", migrate: LiveLevelsRecord.migrateV10)
+        m.registerMigration("v11-periodic-in-wake", migrate: NightFiguresRecord.migrateV11PeriodicInWake)
         return m
     }
 

@@ -16,6 +16,10 @@ public struct NightFiguresRecord: Codable, FetchableRecord, PersistableRecord, S
     public var legMovements: Int?
     public var periodicLegMovements: Int?
     public var plmIndexPerHour: Double?
+    /// Periodic leg movements in wake bouts and their index per hour of wake (WASM 2016's PLMW); NULL for nights
+    /// saved before they were kept, and for nights without EMG.
+    public var periodicLegMovementsInWake: Int?
+    public var plmwIndexPerHour: Double?
     public var artifacts: Int?
     public var artifactSeconds: Double?
     public var sleepInterruptions: Int
@@ -43,7 +47,8 @@ public struct NightFiguresRecord: Codable, FetchableRecord, PersistableRecord, S
                 gaps: Int, gapSeconds: Double, framesLost: Int, corruptFrames: Int, sleepWindowOnsetSeconds: Double,
                 sleepWindowOffsetSeconds: Double, sleepWindowDetected: Bool, totalSleepSeconds: Double,
                 wasoSeconds: Double,
-                sleepEfficiency: Double, awakenings: Int, computedFrom: String) {
+                sleepEfficiency: Double, awakenings: Int, computedFrom: String,
+                periodicLegMovementsInWake: Int? = nil, plmwIndexPerHour: Double? = nil) {
         self.nightId = nightId; self.emgMeasured = emgMeasured; self.durationSeconds = durationSeconds
         self.cramps = cramps; self.crampSeconds = crampSeconds; self.longestCrampSeconds = longestCrampSeconds
         self.crampsThatWoke = crampsThatWoke; self.legMovements = legMovements
@@ -56,6 +61,15 @@ public struct NightFiguresRecord: Codable, FetchableRecord, PersistableRecord, S
         self.sleepWindowDetected = sleepWindowDetected; self.totalSleepSeconds = totalSleepSeconds
         self.wasoSeconds = wasoSeconds
         self.sleepEfficiency = sleepEfficiency; self.awakenings = awakenings; self.computedFrom = computedFrom
+        self.periodicLegMovementsInWake = periodicLegMovementsInWake; self.plmwIndexPerHour = plmwIndexPerHour
+    }
+
+    /// PLMW apart from PLMS (issue 21): two nullable columns; nights saved before keep NULL (not measured then).
+    static func migrateV11PeriodicInWake(_ db: Database) throws {
+        try db.alter(table: databaseTableName) { t in
+            t.add(column: "periodicLegMovementsInWake", .integer)
+            t.add(column: "plmwIndexPerHour", .double)
+        }
     }
 
     static func migrateV5(_ db: Database) throws {

@@ -20,10 +20,14 @@ public struct NightSummary: Sendable, Equatable, Codable {
     /// Cramps followed by a sleep interruption that began during the cramp or within a minute of its end.
     public var crampsThatWoke: Int
     public var legMovements: Int
-    /// Leg movements in periodic series (≥ 4, onset-to-onset 10–90 s, WASM 2016).
+    /// Leg movements in periodic series (≥ 4, onset-to-onset 10–90 s, WASM 2016) whose onset is in sleep (PLMS).
     public var periodicLegMovements: Int
-    /// Periodic leg movements per hour of recording outside wake bouts.
+    /// The PLMS index: periodic leg movements in sleep per hour of sleep (the recording outside wake bouts and gaps).
     public var plmIndexPerHour: Double
+    /// Periodic leg movements whose onset is inside a wake bout (PLMW); the series are built from all movements.
+    public var periodicLegMovementsInWake: Int = 0
+    /// The PLMW index: periodic leg movements in wake per hour of wake bouts.
+    public var plmwIndexPerHour: Double = 0
     public var sleepInterruptions: Int
     public var wakeSeconds: Double
     public var artifacts: Int
@@ -50,6 +54,7 @@ public struct NightSummary: Sendable, Equatable, Codable {
         case durationSeconds = "duration_s", cramps, crampSeconds = "cramp_s", longestCrampSeconds = "longest_cramp_s"
         case crampsThatWoke = "cramps_that_woke", legMovements = "leg_movements",
         periodicLegMovements = "periodic_leg_movements"
+        case periodicLegMovementsInWake = "periodic_leg_movements_in_wake", plmwIndexPerHour = "plmw_index_per_h"
         case plmIndexPerHour = "plm_index_per_h", sleepInterruptions = "sleep_interruptions", wakeSeconds = "wake_s"
         case artifacts, artifactSeconds = "artifact_s", gaps, gapSeconds = "gap_s", framesLost = "frames_lost",
         corruptFrames = "corrupt_frames"
@@ -62,7 +67,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
     /// The fields that need EMG, as they are null when it was not measured.
     static let emgKeys: [CodingKeys] = [.cramps, .crampSeconds, .longestCrampSeconds, .crampsThatWoke, .legMovements,
                                         .periodicLegMovements,
-                                        .plmIndexPerHour, .artifacts, .artifactSeconds]
+                                        .plmIndexPerHour, .periodicLegMovementsInWake, .plmwIndexPerHour,
+                                        .artifacts, .artifactSeconds]
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -76,6 +82,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
             try c.encode(legMovements, forKey: .legMovements)
             try c.encode(periodicLegMovements, forKey: .periodicLegMovements)
             try c.encode(plmIndexPerHour, forKey: .plmIndexPerHour)
+            try c.encode(periodicLegMovementsInWake, forKey: .periodicLegMovementsInWake)
+            try c.encode(plmwIndexPerHour, forKey: .plmwIndexPerHour)
             try c.encode(artifacts, forKey: .artifacts)
             try c.encode(artifactSeconds, forKey: .artifactSeconds)
         } else {
@@ -109,6 +117,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
         legMovements = try c.decodeIfPresent(Int.self, forKey: .legMovements) ?? 0
         periodicLegMovements = try c.decodeIfPresent(Int.self, forKey: .periodicLegMovements) ?? 0
         plmIndexPerHour = try c.decodeIfPresent(Double.self, forKey: .plmIndexPerHour) ?? 0
+        periodicLegMovementsInWake = try c.decodeIfPresent(Int.self, forKey: .periodicLegMovementsInWake) ?? 0
+        plmwIndexPerHour = try c.decodeIfPresent(Double.self, forKey: .plmwIndexPerHour) ?? 0
         artifacts = try c.decodeIfPresent(Int.self, forKey: .artifacts) ?? 0
         artifactSeconds = try c.decodeIfPresent(Double.self, forKey: .artifactSeconds) ?? 0
         sleepInterruptions = try c.decode(Int.self, forKey: .sleepInterruptions)
@@ -138,10 +148,12 @@ public struct NightSummary: Sendable, Equatable, Codable {
         longestCrampSeconds = cramps.map(\.durationSeconds).max() ?? 0
         crampsThatWoke = cramps.filter { c in Self.woke(c, wakes) }.count
         legMovements = lms.count
-        // WASM: periodic leg movements are counted in sleep, so not inside wake bouts.
-        let asleep = lms.filter { lm in !wakes.contains { lm.onsetSeconds >= $0.onsetSeconds
-            && lm.onsetSeconds <= $0.offsetSeconds } }
-        periodicLegMovements = Self.periodicSeries(asleep).reduce(0) { $0 + $1.count }
+        // WASM 2016: series from every leg movement; PLMS and PLMW apart by where each onset falls.
+        let plm = Self.periodicIndices(legMovements: lms, wakes: wakes, durationSeconds: durationSeconds,
+                                       gapSeconds: gaps.reduce(0) { $0 + ($1.offsetSeconds - $1.onsetSeconds) })
+        periodicLegMovements = plm.inSleep
+        periodicLegMovementsInWake = plm.inWake
+        plmwIndexPerHour = plm.wakeIndexPerHour
         sleepInterruptions = wakes.count
         wakeSeconds = wakes.reduce(0) { $0 + $1.durationSeconds }
         let artifacts = events.filter { $0.kind == .artifact }
@@ -151,8 +163,7 @@ public struct NightSummary: Sendable, Equatable, Codable {
         gapSeconds = gaps.reduce(0) { $0 + ($1.offsetSeconds - $1.onsetSeconds) }
         self.framesLost = framesLost
         self.corruptFrames = corruptFrames
-        let sleepHours = max(0, durationSeconds - wakeSeconds - gapSeconds) / 3600
-        plmIndexPerHour = sleepHours > 0 ? Double(periodicLegMovements) / sleepHours : 0
+        plmIndexPerHour = plm.sleepIndexPerHour
 
         let window = SleepWindow.find(zAngleEpochs: zAngleEpochs, epochSeconds: epochSeconds,
                                       durationSeconds: durationSeconds)

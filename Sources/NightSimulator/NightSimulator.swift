@@ -77,6 +77,9 @@ public final class NightSimulator {
             emgSites: Array(sites.prefix(options.emgChannels)) + Array(repeating: 0, count: 4 - options.emgChannels))
     }
 
+    /// Onsets of the labelled cramps that began with the leg moving (`SimulationOptions.movingCases`).
+    public var movementOnsetCrampOnsets: [Double] { options.emgChannels > 0 ? scenario.movementOnsetCramps : [] }
+
     /// What an accelerometer alone can be scored on.
     public static func visibleWithoutEMG(_ kind: EventKind) -> Bool {
         kind == .sleepInterruption || kind == .voluntaryMovement

@@ -23,6 +23,11 @@ public struct SimulationOptions: Sendable, Codable, Equatable {
     public var dropProbability: Double = 0
     /// Probability that a frame arrives with a corrupted byte.
     public var corruptProbability: Double = 0
+    /// Adds the cases a leg-worn accelerometer makes hard (issue 21): periodic leg movements that move the
+    /// leg, some on both channels at once; cramps that begin as the foot points (plantar flexion); getting up
+    /// and walking (rhythmic bursts, the whole leg moving, upright); stretching in bed. nil or false: none
+    /// (the nights of earlier versions, draw for draw).
+    public var movingCases: Bool?
 
     public init() {}
 
@@ -103,6 +108,8 @@ struct Scenario {
     var motions: [Motion] = []
     var postures: [PostureChange] = []
     var artifacts: [ArtifactStretch] = []
+    /// Onsets of the cramps that began with the leg moving (plantar flexion), for recall on them alone.
+    var movementOnsetCramps: [Double] = []
     private var occupied: [(Double, Double)] = []
 
     init(options o: SimulationOptions, rng: inout SeededGenerator) {
@@ -120,6 +127,7 @@ struct Scenario {
             addTurn(at: t, length: length, emgChannels: channels, rng: &rng)
         }
         addElectrodeProblems(hours: o.hours, emgChannels: channels, rng: &rng)
+        if o.movingCases == true { addMovingCases(hours: o.hours, legs: legs, emgChannels: channels, rng: &rng) }
         labels.sort { ($0.onsetSeconds, $0.kind.rawValue) < ($1.onsetSeconds, $1.kind.rawValue) }
         contractions.sort { $0.onset < $1.onset }
         motions.sort { $0.onset < $1.onset }
@@ -157,7 +165,7 @@ struct Scenario {
     }
 
     /// One cramp's contraction. Cramp shapes vary: steady, slowly building (crescendo), or waxing and waning.
-    private static func cramp(channel: Int, onset: Double, length: Double, rng: inout SeededGenerator) -> Contraction {
+    static func cramp(channel: Int, onset: Double, length: Double, rng: inout SeededGenerator) -> Contraction {
         var cramp = Contraction(
             channel: channel, onset: onset, offset: onset + length, amplitude: rng.uniform(50, 300),
             rampUp: rng.uniform(1, 6), rampDown: rng.uniform(0.5, 3), wobbleHz: rng.uniform(0.3, 1.5),
@@ -226,7 +234,7 @@ struct Scenario {
     }
 
     /// Finds a free stretch of `length` seconds, `margin` away from everything else.
-    private mutating func place(length: Double, margin: Double, rng: inout SeededGenerator) -> Double? {
+    mutating func place(length: Double, margin: Double, rng: inout SeededGenerator) -> Double? {
         let earliest = 60.0
         guard duration - earliest - length - 20 > 0 else { return nil }
         for _ in 0..<200 {
@@ -259,16 +267,21 @@ struct Scenario {
         postures.append(PostureChange(onset: t, offset: t + length, to: posture))
         motions.append(Motion(onset: t - 0.3, offset: t + length, amplitudeG: rng.uniform(0.05, 0.15),
                               frequencyHz: rng.uniform(1, 3), direction: randomDirection(&rng)))
+        var first = Double.infinity, last = -Double.infinity
         for c in 0..<emgChannels {
-            contractions.append(Contraction(channel: c, onset: t + rng.uniform(0, 0.4),
-                                            offset: t + length - rng.uniform(0, 0.4), amplitude: rng.uniform(30, 150),
+            let onset = t + rng.uniform(0, 0.4), offset = t + length - rng.uniform(0, 0.4)
+            contractions.append(Contraction(channel: c, onset: onset, offset: offset, amplitude: rng.uniform(30, 150),
                                             rampUp: 0.3, rampDown: 0.3, wobbleHz: 2, crossTalk: 0))
+            first = min(first, onset)
+            last = max(last, offset)
         }
         labels.append(Label(kind: .voluntaryMovement, onsetSeconds: t, offsetSeconds: t + length))
+        // WASM 2016: a burst of 0.5–10 s is a leg movement whatever else the body does.
+        if emgChannels > 0 { labels.append(Label(kind: .legMovement, onsetSeconds: first, offsetSeconds: last)) }
     }
 
     /// Movements of an awake person between `from` and `to`; the last one ends at `to`.
-    private mutating func addWakeMovements(from: Double, to: Double, strong: Bool, emgChannels: Int,
+    mutating func addWakeMovements(from: Double, to: Double, strong: Bool, emgChannels: Int,
                                            rng: inout SeededGenerator, avoidEMGUntil: Double) {
         var t = from
         var first = true
@@ -294,6 +307,9 @@ struct Scenario {
                                               frequencyHz: 1.8, direction: randomDirection(&rng)))
                     }
                     labels.append(Label(kind: .voluntaryMovement, onsetSeconds: start + 0.2, offsetSeconds: end))
+                    if (0.5...10).contains(end - start - 0.2) {
+                        labels.append(Label(kind: .legMovement, onsetSeconds: start + 0.2, offsetSeconds: end))
+                    }
                     t = end
                 }
             }
@@ -305,7 +321,7 @@ struct Scenario {
                               frequencyHz: 1.5, direction: randomDirection(&rng)))
     }
 
-    private func randomDirection(_ rng: inout SeededGenerator) -> SIMD3<Double> {
+    func randomDirection(_ rng: inout SeededGenerator) -> SIMD3<Double> {
         let v = SIMD3(rng.gaussian(), rng.gaussian(), rng.gaussian())
         return v / max(1e-9, (v * v).sum().squareRoot())
     }

@@ -53,6 +53,16 @@ struct EMGSynth {
     mutating func render(first: Int, count: Int, scenario: Scenario, contractionCursor: Int, t1: Double,
                          rng: inout SeededGenerator, _ put: (Int, Double) -> Void) {
         let mask = future.count - 1
+        // The contractions that overlap this block, in the order the cursor meets them (so every sample sums the
+        // same terms in the same order as a scan from the cursor would): a walk adds hundreds of short bursts,
+        // and scanning them all for every sample made a night with walking many times slower.
+        var active: [Int] = []
+        var scan = contractionCursor
+        let t0 = Double(first) / fs
+        while scan < scenario.contractions.count && scenario.contractions[scan].onset <= t1 {
+            if scenario.contractions[scan].offset > t0 { active.append(scan) }
+            scan += 1
+        }
         for i in 0..<count {
             let n = first + i
             let t = Double(n) / fs
@@ -62,14 +72,13 @@ struct EMGSynth {
             x += 25 * sin(2 * .pi * wanderHz * t)
             // Muscle activity wanted now (µV RMS).
             var level = 0.0
-            var k = contractionCursor
-            while k < scenario.contractions.count && scenario.contractions[k].onset <= t {
+            for k in active {
                 let c = scenario.contractions[k]
+                if c.onset > t { break }
                 if t < c.offset {
                     let e = c.envelope(at: t)
                     level += c.channel == channel ? e : e * c.crossTalk
                 }
-                k += 1
             }
             if level > 0 {
                 // Irregular motor-unit firing (6–25 Hz, 15 % jitter).

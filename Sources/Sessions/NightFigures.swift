@@ -22,7 +22,9 @@ extension NightStore {
             sleepWindowOnsetSeconds: s.sleepWindowOnsetSeconds,
             sleepWindowOffsetSeconds: s.sleepWindowOffsetSeconds, sleepWindowDetected: s.sleepWindowDetected,
             totalSleepSeconds: s.totalSleepSeconds, wasoSeconds: s.wasoSeconds, sleepEfficiency: s.sleepEfficiency,
-            awakenings: s.awakenings, computedFrom: computedFrom)
+            awakenings: s.awakenings, computedFrom: computedFrom,
+            periodicLegMovementsInWake: emg ? s.periodicLegMovementsInWake : nil,
+            plmwIndexPerHour: emg ? s.plmwIndexPerHour : nil)
     }
 
     /// Nights saved by an older Crampwatch have events and gaps but no figures: the night analysis computes them
@@ -70,6 +72,8 @@ extension NightStore {
         s.legMovements = f.legMovements ?? 0
         s.periodicLegMovements = f.periodicLegMovements ?? 0
         s.plmIndexPerHour = f.plmIndexPerHour ?? 0
+        s.periodicLegMovementsInWake = f.periodicLegMovementsInWake ?? 0
+        s.plmwIndexPerHour = f.plmwIndexPerHour ?? 0
         s.artifacts = f.artifacts ?? 0
         s.artifactSeconds = f.artifactSeconds ?? 0
         s.sleepInterruptions = f.sleepInterruptions

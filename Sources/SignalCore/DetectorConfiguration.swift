@@ -62,8 +62,12 @@ public struct DetectorConfiguration: Sendable, Codable, Hashable {
     public var crampMinSeconds: Double = 10
     /// Mean envelope above rest over a cramp.
     public var crampMinMeanAboveRestMicrovolts: Float = 15
-    /// Stillness needed after a cramp's onset.
+    /// Onset allowance: movement this long after a contraction's onset is not held against a cramp.
     public var crampStillOnsetSeconds: Double = 2
+    /// Largest share of a cramp's ticks after the onset allowance in which the leg moves.
+    public var crampMaxMovingFraction: Float = 0.5
+    /// Least share of a cramp's ticks with the envelope at the onset level above rest or more.
+    public var crampMinSustainedFraction: Float = 0.5
     /// How long after a cramp movement is measured.
     public var crampAfterSeconds: Double = 10
     /// Longest cramp (longer is a change of resting level).
@@ -76,6 +80,8 @@ public struct DetectorConfiguration: Sendable, Codable, Hashable {
     public var wakeMinSeconds: Double = 60
     /// Stillness that ends a wake bout.
     public var wakeEndQuietSeconds: Double = 45
+    /// Movement below this within a second of a leg movement is the leg movement's, not wake.
+    public var wakeLegMovementMaxG: Float = 0.1
 
     // Artifacts.
     /// Envelope level below which the signal is a flat line.

@@ -50,11 +50,19 @@ public struct DetectedEvent: Sendable, Equatable {
     public var medianFrequencyHz: Float
     /// Cramps: largest accelerometer activity in the `crampAfterSeconds` after the cramp (g).
     public var accelActivityAfterG: Float
+    /// Leg movements and cramps: largest accelerometer activity from 1 s before onset to
+    /// `crampStillOnsetSeconds` after it (g) — whether the leg or body moved as the contraction began.
+    public var onsetActivityG: Float
+    /// Leg movements and cramps: share of the ticks after `crampStillOnsetSeconds` in which the leg moved.
+    public var movingFraction: Float
+    /// Leg movements and cramps: share of the ticks with the envelope at least the onset level above rest.
+    public var sustainedFraction: Float
 
     public init(kind: EventKind, onsetSeconds: Double, offsetSeconds: Double, channel: Int = -1,
                 peakAboveRestMicrovolts: Float = 0, meanAboveRestMicrovolts: Float = 0, accelActivityG: Float = 0,
                 confidence: Float = 1, isProvisional: Bool = false, artifactCause: ArtifactCause = .none,
-                medianFrequencyHz: Float = 0, accelActivityAfterG: Float = 0) {
+                medianFrequencyHz: Float = 0, accelActivityAfterG: Float = 0, onsetActivityG: Float = 0,
+                movingFraction: Float = 0, sustainedFraction: Float = 0) {
         self.kind = kind
         self.onsetSeconds = onsetSeconds
         self.offsetSeconds = offsetSeconds
@@ -67,6 +75,9 @@ public struct DetectedEvent: Sendable, Equatable {
         self.artifactCause = artifactCause
         self.medianFrequencyHz = medianFrequencyHz
         self.accelActivityAfterG = accelActivityAfterG
+        self.onsetActivityG = onsetActivityG
+        self.movingFraction = movingFraction
+        self.sustainedFraction = sustainedFraction
     }
 
     public var durationSeconds: Double { offsetSeconds - onsetSeconds }

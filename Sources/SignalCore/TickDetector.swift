@@ -58,6 +58,9 @@ public final class TickDetector {
     var wake = WakeState.idle
     var secondMaxActivity: Float = 0
     var secondIndex = 0
+    /// Last tick a muscle-activity episode was open: a second of small movement this close to one is the leg
+    /// movement's own motion, not wake (`wakeLegMovementMaxG`).
+    var lastEpisodeTick = Int.min / 2
     /// Per second: the strongest channel's envelope above rest (µV) and the accelerometer activity (g);
     /// NaN inside gaps. Storage for 48 hours is reserved up front.
     public private(set) var traceEnvelope: [Float] = []
@@ -84,8 +87,18 @@ public final class TickDetector {
         var medianFrequencySum: Double = 0
         var medianFrequencyTicks = 0
         var onsetMaxActivity: Float = 0
-        var stillOnset: Bool?
+        /// Ticks after the onset allowance (`crampStillOnsetSeconds`), and those of them in which the leg moved:
+        /// a cramp holds the leg still once it has begun, walking and stretching move it all along.
+        var afterOnsetTicks = 0
+        var movingTicks = 0
+        /// Ticks with the envelope at least the onset level above rest: a cramp's firing is sustained.
+        var sustainedTicks = 0
         var provisionalSent = false
+
+        /// Share of the ticks after the onset allowance in which the leg moved (0 when there are none).
+        var movingFraction: Float { afterOnsetTicks > 0 ? Float(movingTicks) / Float(afterOnsetTicks) : 0 }
+        /// Share of the episode's ticks with the envelope at least the onset level above rest.
+        var sustainedFraction: Float { ticks > 0 ? Float(sustainedTicks) / Float(ticks) : 0 }
     }
 
     enum ArtifactState {
@@ -183,6 +196,7 @@ public final class TickDetector {
         // Baselines: one mean per second, frozen during contractions and artifacts.
         let episodeActive: Bool
         if case .active = episode { episodeActive = true } else { episodeActive = false }
+        if episodeActive { lastEpisodeTick = t }
         for c in 0..<emgChannels {
             secondEnvelopeSum[c] += env[c]
             if episodeActive || inArtifact & UInt8(1 << c) != 0 || clip & UInt8(1 << c) != 0 { secondClean[c] = false }
@@ -207,10 +221,7 @@ public final class TickDetector {
                 secondEnvelopeSum[c] = 0
                 secondClean[c] = true
             }
-            if accelAxes == 3 {
-                stepWake(secondEndTick: t + 1, moving: secondMaxActivity > configuration.movementThresholdG,
-                         activity: secondMaxActivity, events: &events)
-            }
+            if accelAxes == 3 { endWakeSecond(tick: t, events: &events) }
             secondMaxActivity = 0
             secondTicks = 0
             secondTicksMissed = 0
@@ -276,12 +287,13 @@ public final class TickDetector {
                 d.peakAbove = a
                 d.peakChannel = channel
             }
-            if d.stillOnset == nil {
+            if t - d.onsetTick < stillTicks {
                 d.onsetMaxActivity = max(d.onsetMaxActivity, activity)
-                if t - d.onsetTick >= stillTicks {
-                    d.stillOnset = accelAxes == 0 || d.onsetMaxActivity < configuration.movementThresholdG
-                }
+            } else if accelAxes == 3 {
+                d.afterOnsetTicks += 1
+                if activity > configuration.movementThresholdG { d.movingTicks += 1 }
             }
+            if above >= configuration.legMovementOnsetAboveRestMicrovolts { d.sustainedTicks += 1 }
             if above <= configuration.legMovementOffsetAboveRestMicrovolts {
                 if d.quietSinceTick == nil { d.quietSinceTick = t }
             } else {
@@ -290,7 +302,7 @@ public final class TickDetector {
             let elapsed = time(ofTick: t + 1) - time(ofTick: d.onsetTick)
             // Provisional "cramp started" as soon as the criterion is met.
             if !d.provisionalSent && d.quietSinceTick == nil && elapsed >= configuration.crampMinSeconds
-                && d.stillOnset == true
+                && d.movingFraction <= configuration.crampMaxMovingFraction
                 && Float(d.sumAbove / Double(d.ticks)) >= configuration.crampMinMeanAboveRestMicrovolts
                 && d.artifactTicks * 2 < d.ticks {
                 d.provisionalSent = true
@@ -322,7 +334,9 @@ public final class TickDetector {
             peakAboveRestMicrovolts: d.peakAbove, meanAboveRestMicrovolts: Float(d.sumAbove / Double(ticks)),
             accelActivityG: Float(d.activitySum / Double(ticks)), confidence: 1,
             medianFrequencyHz: d.medianFrequencyTicks > 0
-                ? Float(d.medianFrequencySum / Double(d.medianFrequencyTicks)) : 0)
+                ? Float(d.medianFrequencySum / Double(d.medianFrequencyTicks)) : 0,
+            onsetActivityG: d.onsetMaxActivity, movingFraction: d.movingFraction,
+            sustainedFraction: d.sustainedFraction)
     }
 
     func closeEpisode(_ d: EpisodeData, endTick: Int, events: inout EventBuffer, confidenceScale: Float) {
@@ -364,21 +378,38 @@ public final class TickDetector {
             burst = e
             burst!.kind = .muscleActivity
         }
-        // Muscle activity that starts with the whole leg moving (turning over, getting up) is voluntary.
-        let stillAtOnset = !hasAccelerometer || d.onsetMaxActivity < configuration.movementThresholdG
-        if duration >= configuration.legMovementMinSeconds && duration <= configuration.legMovementMaxSeconds
-            && stillAtOnset {
+        // WASM 2016: every burst of 0.5–10 s is a leg movement, whatever else the body does; what else
+        // happened (the leg's motion at onset and during it) travels with the event as attributes.
+        if duration >= configuration.legMovementMinSeconds && duration <= configuration.legMovementMaxSeconds {
             e.confidence = min(1, 0.5 + e.peakAboveRestMicrovolts
                                         / (4 * configuration.legMovementOnsetAboveRestMicrovolts)) * confidenceScale
             return (burst, e, nil)
-        } else if duration >= configuration.crampMinSeconds && d.stillOnset != false
-            && e.meanAboveRestMicrovolts >= configuration.crampMinMeanAboveRestMicrovolts {
+        } else if duration >= configuration.crampMinSeconds
+            && e.meanAboveRestMicrovolts >= configuration.crampMinMeanAboveRestMicrovolts
+            && isCrampLike(d, configuration: configuration, hasAccelerometer: hasAccelerometer) {
             e.kind = .cramp
             e.confidence = min(1, 0.5 + e.meanAboveRestMicrovolts
                                         / (4 * configuration.crampMinMeanAboveRestMicrovolts)) * confidenceScale
             return (burst, nil, e)
         }
         return (burst, nil, nil)
+    }
+
+    /// A cramp is told from voluntary work by what the contraction does after its onset, not by whether the leg
+    /// was still when it began: the leg holds still (walking and stretching move it all along) and the firing
+    /// is sustained (walking's rhythmic bursts fall back to rest between strides).
+    static func isCrampLike(_ d: EpisodeData, configuration: DetectorConfiguration, hasAccelerometer: Bool) -> Bool {
+        (!hasAccelerometer || d.movingFraction <= configuration.crampMaxMovingFraction)
+            && d.sustainedFraction >= configuration.crampMinSustainedFraction
+    }
+
+    /// The wake machine's step at the end of the second that ends with tick `t`. Small movement within a second
+    /// of a muscle-activity episode is the leg movement's own (a periodic series is not wake).
+    func endWakeSecond(tick t: Int, events: inout EventBuffer) {
+        let legMovementOnly = t - lastEpisodeTick <= ticksPerSecond
+            && secondMaxActivity < configuration.wakeLegMovementMaxG
+        stepWake(secondEndTick: t + 1, moving: secondMaxActivity > configuration.movementThresholdG && !legMovementOnly,
+                 activity: secondMaxActivity, events: &events)
     }
 
     func stepWake(secondEndTick: Int, moving: Bool, activity: Float, events: inout EventBuffer) {

@@ -20,8 +20,9 @@ enum NightText {
         lines.append("  " + start(startedAt, startSource))
         lines += cramps(r, s, startedAt: startedAt)
         if s.emgMeasured {
-            lines.append("  Leg movements: \(s.legMovements) (\(s.periodicLegMovements) in periodic series; PLM index "
-                         + "\(format1(s.plmIndexPerHour)) per hour)")
+            lines.append("  Leg movements: \(s.legMovements) (periodic: \(s.periodicLegMovements) in sleep, PLMS index "
+                         + "\(format1(s.plmIndexPerHour)) per hour; \(s.periodicLegMovementsInWake) in wake, "
+                         + "PLMW index \(format1(s.plmwIndexPerHour)) per hour)")
         }
         lines.append("  Sleep interruptions: \(s.sleepInterruptions), \(duration(s.wakeSeconds)) awake")
         lines.append(sleep(s, startedAt: startedAt))

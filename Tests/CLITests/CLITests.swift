@@ -21,7 +21,7 @@ import Testing
         let summary = try #require(object["summary"] as? [String: Any])
         #expect(summary["duration_s"] as? Double == 720)
         #expect(summary["cramps"] as? Int == 3 && summary["cramps_that_woke"] as? Int == 3)
-        #expect(summary["leg_movements"] as? Int == 2 && summary["sleep_interruptions"] as? Int == 3)
+        #expect(summary["leg_movements"] as? Int == 8 && summary["sleep_interruptions"] as? Int == 3)
         #expect(summary["gaps"] as? Int == 0 && summary["frames_lost"] as? Int == 0)
         #expect(summary["corrupt_frames"] as? Int == 0)
         #expect(try fileMode(journal) == 0o600)

@@ -104,7 +104,7 @@ import Testing
         let events = try eventsOf(r.stdout)
         let kinds = events.map { $0["kind"] as? String ?? "" }
         // The same night as the clean file: a value of 1e39 µV used to leave every filter non-finite.
-        #expect(kinds.filter { $0 == "leg_movement" }.count == 2, "\(kinds)")
+        #expect(kinds.filter { $0 == "leg_movement" }.count == 8, "\(kinds)")
         #expect(kinds.filter { $0 == "cramp" }.count == 3, "\(kinds)")
         let artifacts = events.filter { $0["kind"] as? String == "artifact" }
         #expect(artifacts.count == 1 && artifacts.first?["cause"] as? String == "clipping", "\(artifacts)")

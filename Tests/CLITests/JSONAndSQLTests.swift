@@ -21,7 +21,7 @@ import Testing
         // Features are columns: the cramps that woke the sleeper, by SQL alone.
         #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM event WHERE kind = 'cramp' AND woke") == "5")
         #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM event WHERE kind = 'leg_movement' "
-                                       + "AND medianFrequencyHz > 100") == "5")
+                                       + "AND medianFrequencyHz > 100") == "15")
         #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM recording WHERE path LIKE '/%'") == "2")
 
         let unknown = try await CLI.run(["replay", Repository.night("night-b-faulty"), "--journal", journal])

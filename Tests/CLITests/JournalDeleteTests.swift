@@ -23,7 +23,7 @@ import Testing
         #expect(try await sqlite(journal, "SELECT COUNT(*) FROM selfReportedCramp") == "1")
         let delete = try await CLI.run(["journal", "delete", "1", "--journal", journal])
         #expect(delete.status == 0, "\(delete.stderr)")
-        #expect(delete.stdout.contains("Deleted night 1") && delete.stdout.contains("8 events"), "\(delete.stdout)")
+        #expect(delete.stdout.contains("Deleted night 1") && delete.stdout.contains("14 events"), "\(delete.stdout)")
         #expect(try await sqlite(journal, "SELECT COUNT(*) FROM event WHERE nightId = 1") == "0")
         #expect(try await sqlite(journal, "SELECT COUNT(*) FROM nightFigures") == "1")
         #expect(try await sqlite(journal, "SELECT COUNT(*) FROM selfReportedCramp") == "1")

@@ -10,29 +10,33 @@ import NightAnalysis
 /// and the docs table are derived from it. These tests hold the derived forms to what they were before the
 /// declaration existed (the canonical JSON is hashed into users' journals) and to each other.
 @Suite struct DetectorSettingsTests {
-    /// Captured from the hand-written encoder (commit ffcdc8b) before the settings were declared in one table.
+    /// Captured from the hand-written encoder (commit ffcdc8b) before the settings were declared in one table,
+    /// with the three settings issue 21 added (crampMaxMovingFraction, crampMinSustainedFraction,
+    /// wakeLegMovementMaxG).
     static let defaultCanonicalJSON = #"{"artifactHoldSeconds":1,"artifactMinSeconds":0.5,"bandHighHz":450,"#
         + #""bandLowHz":20,"baselinePercentile":0.2,"baselineWindowSeconds":30,"crampAfterSeconds":10,"#
-        + #""crampMaxSeconds":900,"crampMinMeanAboveRestMicrovolts":15,"crampMinSeconds":10,"#
-        + #""crampStillOnsetSeconds":2,"envelopeKind":"rms","envelopeWindowSeconds":0.15,"filterOrder":2,"#
+        + #""crampMaxMovingFraction":0.5,"crampMaxSeconds":900,"crampMinMeanAboveRestMicrovolts":15,"#
+        + #""crampMinSeconds":10,"crampMinSustainedFraction":0.5,"crampStillOnsetSeconds":2,"#
+        + #""envelopeKind":"rms","envelopeWindowSeconds":0.15,"filterOrder":2,"#
         + #""flatLineMicrovolts":0.3,"legMovementMaxSeconds":10,"legMovementMinSeconds":0.5,"#
         + #""legMovementOffsetAboveRestMicrovolts":2,"legMovementOffsetQuietSeconds":0.5,"#
         + #""legMovementOnsetAboveRestMicrovolts":8,"mainsHz":0,"mainsMinMicrovolts":20,"mainsRatio":4,"#
         + #""maxBridgeSeconds":1,"motionMinMicrovolts":300,"motionRatio":3,"movementThresholdG":0.02,"#
         + #""notchEnabled":true,"notchHarmonics":3,"notchQ":30,"reportMuscleActivity":false,"version":1,"#
-        + #""wakeEndQuietSeconds":45,"wakeMinSeconds":60}"#
+        + #""wakeEndQuietSeconds":45,"wakeLegMovementMaxG":0.1,"wakeMinSeconds":60}"#
 
     /// The same capture for `nonDefault`: every setting changed, Floats with awkward digits, a huge Double.
     static let nonDefaultCanonicalJSON = #"{"artifactHoldSeconds":1.25,"artifactMinSeconds":0.3,"bandHighHz":400,"#
         + #""bandLowHz":15.5,"baselinePercentile":0.35,"baselineWindowSeconds":60,"crampAfterSeconds":1e+300,"#
-        + #""crampMaxSeconds":600,"crampMinMeanAboveRestMicrovolts":12.3,"crampMinSeconds":8,"#
-        + #""crampStillOnsetSeconds":1.5,"envelopeKind":"tkeo","envelopeWindowSeconds":0.1,"filterOrder":4,"#
+        + #""crampMaxMovingFraction":0.65,"crampMaxSeconds":600,"crampMinMeanAboveRestMicrovolts":12.3,"#
+        + #""crampMinSeconds":8,"crampMinSustainedFraction":0.35,"crampStillOnsetSeconds":1.5,"#
+        + #""envelopeKind":"tkeo","envelopeWindowSeconds":0.1,"filterOrder":4,"#
         + #""flatLineMicrovolts":0.1,"legMovementMaxSeconds":12,"legMovementMinSeconds":0.4,"#
         + #""legMovementOffsetAboveRestMicrovolts":0.3,"legMovementOffsetQuietSeconds":0.75,"#
         + #""legMovementOnsetAboveRestMicrovolts":9.7,"mainsHz":60,"mainsMinMicrovolts":17.1,"mainsRatio":3.3,"#
         + #""maxBridgeSeconds":0.25,"motionMinMicrovolts":250.5,"motionRatio":2.7,"movementThresholdG":0.015,"#
         + #""notchEnabled":false,"notchHarmonics":2,"notchQ":25.5,"reportMuscleActivity":true,"version":1,"#
-        + #""wakeEndQuietSeconds":30.25,"wakeMinSeconds":90}"#
+        + #""wakeEndQuietSeconds":30.25,"wakeLegMovementMaxG":0.15,"wakeMinSeconds":90}"#
 
     static var nonDefault: DetectorConfiguration {
         var c = DetectorConfiguration()
@@ -47,6 +51,7 @@ import NightAnalysis
         c.mainsMinMicrovolts = 17.1; c.motionMinMicrovolts = 250.5; c.motionRatio = 2.7
         c.artifactHoldSeconds = 1.25; c.artifactMinSeconds = 0.3; c.reportMuscleActivity = true
         c.maxBridgeSeconds = 0.25
+        c.crampMaxMovingFraction = 0.65; c.crampMinSustainedFraction = 0.35; c.wakeLegMovementMaxG = 0.15
         return c
     }
 
@@ -59,9 +64,9 @@ import NightAnalysis
         at50.mainsHz = 50
         #expect(ConfigurationIdentity.hash(at50) == ConfigurationIdentity.hash(Self.nonDefault))
         #expect(ConfigurationIdentity.hash(DetectorConfiguration())
-            == "9eddff53bc0ac684a22520ace20da9be03e99539fbeeab3eb13048bbdb8cd1d7")
+            == "507f30d65b3fd1e5c4f740e1517e53e9138d82d914af17dbd8765157845b5d40")
         #expect(ConfigurationIdentity.hash(Self.nonDefault)
-            == "58c44fed2880e2457cb5c4dd657e46340b1eb48831c78faf19402616d96b6475")
+            == "aa78178f754db4d729471ecfad6a25211188e432a6918199b18e2cb0e7749316")
         let json = Data(Self.nonDefaultCanonicalJSON.utf8)
         let decoded = try JSONDecoder().decode(DetectorConfiguration.self, from: json)
         #expect(decoded == Self.nonDefault)
@@ -69,7 +74,7 @@ import NightAnalysis
 
     @Test func everyStoredPropertyIsDeclaredOnceInOrder() {
         let stored = Mirror(reflecting: DetectorConfiguration()).children.compactMap(\.label)
-        #expect(stored.count == 34)
+        #expect(stored.count == 37)
         #expect(DetectorConfiguration.settings.map(\.key) == stored)
         #expect(Set(DetectorConfiguration.settings.map(\.key)).count == DetectorConfiguration.settings.count)
         #expect(DetectorConfiguration.documentation.map(\.name) == stored)
@@ -112,11 +117,16 @@ import NightAnalysis
     /// The ranges are exactly the per-setting checks `validate(sampleRateHz:)` held before the declaration.
     @Test func rangesAreTheOnesValidateCheckedBefore() {
         let ranged = DetectorConfiguration.settings.compactMap { s in s.allowed.map { (s.key, $0) } }
+        // Issue 21 added three ranged settings (the two cramp fractions and wakeLegMovementMaxG).
         #expect(ranged.map(\.0) == ["bandLowHz", "mainsHz", "envelopeWindowSeconds", "baselineWindowSeconds",
-                                    "baselinePercentile", "crampMinSeconds", "wakeMinSeconds", "wakeEndQuietSeconds"])
+                                    "baselinePercentile", "crampMinSeconds", "crampMaxMovingFraction",
+                                    "crampMinSustainedFraction", "wakeMinSeconds", "wakeEndQuietSeconds",
+                                    "wakeLegMovementMaxG"])
         #expect(ranged.map(\.1) == [.above(0), .oneOf([0, 50, 60]), .within(0.01...2), .within(2...600),
-                                    .within(0...1), .atLeast(1), .atLeast(0), .above(0)])
-        #expect(ranged.map(\.1.text) == ["> 0", "0, 50, 60", "0.01…2", "2…600", "0…1", "≥ 1", "≥ 0", "> 0"])
+                                    .within(0...1), .atLeast(1), .within(0...1), .within(0...1), .atLeast(0),
+                                    .above(0), .atLeast(0)])
+        #expect(ranged.map(\.1.text) == ["> 0", "0, 50, 60", "0.01…2", "2…600", "0…1", "≥ 1", "0…1", "0…1",
+                                         "≥ 0", "> 0", "≥ 0"])
     }
 
     /// Values just outside each declared range are refused with the setting's name, range and unit; the
@@ -126,7 +136,8 @@ import NightAnalysis
         ("bandLowHz", [0, -5], [0.5, 20]), ("mainsHz", [55, 49.9, -50], [0, 50, 60]),
         ("envelopeWindowSeconds", [0.009, 2.01, 3], [0.01, 2]), ("baselineWindowSeconds", [1, 601], [2, 600]),
         ("baselinePercentile", [-0.01, 1.5], [0, 1]), ("crampMinSeconds", [0.99, 0], [1, 899]),
-        ("wakeMinSeconds", [-1], [0]), ("wakeEndQuietSeconds", [0, -3], [0.01]),
+        ("crampMaxMovingFraction", [-0.1, 1.5], [0, 1]), ("crampMinSustainedFraction", [-0.1, 1.5], [0, 1]),
+        ("wakeMinSeconds", [-1], [0]), ("wakeEndQuietSeconds", [0, -3], [0.01]), ("wakeLegMovementMaxG", [-0.01], [0]),
     ]
 
     @Test func everyRangedSettingHasCases() {
@@ -194,12 +205,13 @@ import NightAnalysis
             "legMovementOffsetAboveRestMicrovolts": .stateMachines,
             "legMovementOffsetQuietSeconds": .stateMachines, "crampStillOnsetSeconds": .stateMachines,
             "crampMaxSeconds": .stateMachines, "movementThresholdG": .stateMachines,
-            "wakeEndQuietSeconds": .stateMachines,
+            "wakeEndQuietSeconds": .stateMachines, "wakeLegMovementMaxG": .stateMachines,
             "flatLineMicrovolts": .stateMachines, "mainsRatio": .stateMachines, "mainsMinMicrovolts": .stateMachines,
             "motionMinMicrovolts": .stateMachines, "motionRatio": .stateMachines, "artifactHoldSeconds": .stateMachines,
             "legMovementMinSeconds": .classification, "legMovementMaxSeconds": .classification,
             "crampMinSeconds": .classification, "crampMinMeanAboveRestMicrovolts": .classification,
             "crampAfterSeconds": .classification, "reportMuscleActivity": .classification,
+            "crampMaxMovingFraction": .classification, "crampMinSustainedFraction": .classification,
             "artifactMinSeconds": .classification, "wakeMinSeconds": .classification,
         ]
         #expect(DetectorConfiguration.stages == before)
