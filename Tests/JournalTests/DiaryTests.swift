@@ -64,7 +64,7 @@ import Testing
         try j.amendDiary(e)
         #expect(try j.diaryEntries().map(\.magnesiumMg) == [250])
         #expect(try fileMode(path) == 0o600)
-        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 10)
+        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 11)
         // Saved before figures were stored: the night analysis fills them in once
         // (Sessions.NightStore.fillMissingFigures).
         #expect(try j.nightsWithoutFigures().map(\.id) == [1])
