@@ -1,8 +1,9 @@
 import Foundation
 import NightAnalysis
 
-/// Escapes text for HTML/XML content and attribute values. The reports are also well-formed XML.
-func esc(_ s: String) -> String {
+/// Escapes text for HTML/XML content and attribute values. The reports are also well-formed XML; the web app
+/// escapes with this too, so whatever a person typed shows as text on every page.
+public func esc(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.count)
     for ch in s {

@@ -36,13 +36,9 @@ public enum AccuracyStudy {
         let box = Box(count: seeds.count)
         DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
             do {
-                var o = SimulationOptions()
-                o.seed = seeds[i]
-                o.hours = hours
-                o.emgRateHz = emgRateHz
+                var o = SimulationOptions.studyNight(seed: seeds[i], hours: hours, emgRateHz: emgRateHz,
+                                                     crampsPerHour: crampsPerHour)
                 if let accelRateHz { o.accelRateHz = accelRateHz }
-                o.mainsHz = seeds[i] % 2 == 0 ? 50 : 60
-                o.crampsPerHour = crampsPerHour
                 let simulator = try NightSimulator(options: o)
                 let run = CaptureRun(path: "simulated night \(seeds[i])", configuration: configuration)
                 _ = try simulator.run { bytes in try bytes.withUnsafeBytes { try run.feed($0) } }
@@ -99,5 +95,20 @@ final class NSLockish: @unchecked Sendable {
         pthread_mutex_lock(&mutex)
         body()
         pthread_mutex_unlock(&mutex)
+    }
+}
+
+extension SimulationOptions {
+    /// A night of an accuracy study: one per seed, mains alternating 50/60 Hz with the seed's parity.
+    static func studyNight(seed: UInt64, hours: Double, emgRateHz: Int, crampsPerHour: Double,
+                           movingCases: Bool = false) -> SimulationOptions {
+        var o = SimulationOptions()
+        o.seed = seed
+        o.hours = hours
+        o.emgRateHz = emgRateHz
+        o.mainsHz = seed % 2 == 0 ? 50 : 60
+        o.crampsPerHour = crampsPerHour
+        o.movingCases = movingCases
+        return o
     }
 }

@@ -146,14 +146,9 @@ extension AccuracyStudy {
         let box = ScoreBox(count: seeds.count)
         DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
             do {
-                var o = SimulationOptions()
-                o.seed = seeds[i]
-                o.hours = hours
-                o.emgRateHz = emgRateHz
-                o.mainsHz = seeds[i] % 2 == 0 ? 50 : 60
-                o.crampsPerHour = crampsPerHour
-                o.movingCases = true
-                let simulator = try NightSimulator(options: o)
+                let simulator = try NightSimulator(options: .studyNight(
+                    seed: seeds[i], hours: hours, emgRateHz: emgRateHz, crampsPerHour: crampsPerHour,
+                    movingCases: true))
                 let run = CaptureRun(path: "simulated night \(seeds[i])", configuration: configuration)
                 _ = try simulator.run { bytes in try bytes.withUnsafeBytes { try run.feed($0) } }
                 let result = try run.finish(sizeBytes: 0)
@@ -186,14 +181,9 @@ extension AccuracyStudy {
         let box = SweepBox(count: seeds.count)
         DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
             do {
-                var o = SimulationOptions()
-                o.seed = seeds[i]
-                o.hours = hours
-                o.emgRateHz = emgRateHz
-                o.mainsHz = seeds[i] % 2 == 0 ? 50 : 60
-                o.crampsPerHour = crampsPerHour
-                o.movingCases = true
-                let simulator = try NightSimulator(options: o)
+                let simulator = try NightSimulator(options: .studyNight(
+                    seed: seeds[i], hours: hours, emgRateHz: emgRateHz, crampsPerHour: crampsPerHour,
+                    movingCases: true))
                 let run = CaptureRun(path: "simulated night \(seeds[i])", configuration: configurations[0],
                                      recordTicks: true)
                 _ = try simulator.run { bytes in try bytes.withUnsafeBytes { try run.feed($0) } }

@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 
 /// The diary form, one field per line on a phone, every factor of `journal diary add`.
 enum DiaryPage {

@@ -3,23 +3,6 @@ import Journal
 import NightAnalysis
 import Reports
 
-/// Escapes text for HTML content and attribute values: whatever a person typed shows as text.
-func esc(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.count)
-    for ch in s {
-        switch ch {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.append(ch)
-        }
-    }
-    return out
-}
-
 /// The app's pages, in the order of the menu.
 enum Section: String, CaseIterable, Sendable {
     case tonight, lastNight, nights, diary, trends, doctor, device

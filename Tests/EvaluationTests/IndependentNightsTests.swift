@@ -73,10 +73,7 @@ import Testing
             #expect(r.interruptions.f1 >= 0.95, "interruption F1 \(r.interruptions.f1)")
             #expect(r.falseInterruptionsPerSeriesHour <= 0.1)
         }
-        #expect(r.cramps.f1 >= 0.95, "cramp F1 \(r.cramps.f1)")
-        #expect(r.movementOnsetCramps.sensitivity >= 0.9)
-        #expect(r.medianCrampOnsetError <= 2)
-        #expect(r.falseCrampsPerNight <= 0.1)
+        WASMAccuracyTests.expectCrampTargets(r)
     }
 
     /// The sleep-lab layout (leg EMG among PSG channels at 200–512 Hz, no accelerometer): measured leg-movement F1
