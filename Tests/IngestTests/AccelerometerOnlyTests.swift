@@ -114,8 +114,11 @@ import Sessions
                         + "\(pooled.falseNegatives) missed, \(pooled.falsePositives) false"))
     }
 
-    /// The same sleeper with and without EMG (same seed): the same sleep events and sleep figures, exactly.
-    @Test func theSameSleepEventsAsTheNightWithEMG() throws {
+    /// The same sleeper with and without EMG (same seed). The sleep period is the same (identical z-angle epochs).
+    /// The wake differs in one direction only: with EMG, the small motion of a leg movement is known as such and is
+    /// not wake (issue 21: periodic leg movements are not wake); without EMG it cannot be told apart, so every
+    /// interruption found with EMG lies inside one found without it, and there may be more wake, never less.
+    @Test func withoutEMGTheSameSleepPeriodAndAtLeastTheSameWake() throws {
         let seeds = (0..<4).map { UInt64(6000 + $0) }
         let pairs = try Self.perSeed(seeds) { seed in
             (try Self.night(seed: seed, emgChannels: 2, hours: 0.25, cramps: 2),
@@ -129,12 +132,16 @@ import Sessions
             #expect(accel.labels == emg.labels.filter { NightSimulator.visibleWithoutEMG($0.kind) },
                     "seed \(seed): the sleeper's night differs")
             #expect(e.events.contains { $0.kind == .cramp }, "seed \(seed): the night with EMG should have cramps")
-            let wakesEMG = e.events.filter { $0.kind == .sleepInterruption }
             #expect(a.events.allSatisfy { $0.kind == .sleepInterruption })
-            #expect(a.events.map(\.onsetSeconds) == wakesEMG.map(\.onsetSeconds)
-                    && a.events.map(\.offsetSeconds) == wakesEMG.map(\.offsetSeconds),
-                    "seed \(seed): \(a.events.map(\.onsetSeconds)) vs \(wakesEMG.map(\.onsetSeconds))")
-            compared += wakesEMG.count
+            for wake in e.events where wake.kind == .sleepInterruption {
+                let inside = a.events.contains {
+                    $0.onsetSeconds <= wake.onsetSeconds && $0.offsetSeconds >= wake.offsetSeconds
+                }
+                let without = a.events.map { "\($0.onsetSeconds)-\($0.offsetSeconds)" }
+                #expect(inside,
+                        "seed \(seed): wake \(wake.onsetSeconds)-\(wake.offsetSeconds) s with EMG, \(without) without")
+                compared += 1
+            }
             #expect(a.durationSeconds == e.durationSeconds)
             #expect(a.zAngleEpochs == e.zAngleEpochs && a.zAngleEpochs.count == 180)
             #expect(a.traceActivity == e.traceActivity && a.traceActivity.count == 900)
@@ -143,13 +150,11 @@ import Sessions
             #expect(sa.sleepWindowOnsetSeconds == se.sleepWindowOnsetSeconds
                     && sa.sleepWindowOffsetSeconds == se.sleepWindowOffsetSeconds
                     && sa.sleepWindowDetected == se.sleepWindowDetected)
-            #expect(sa.totalSleepSeconds == se.totalSleepSeconds && sa.wasoSeconds == se.wasoSeconds
-                    && sa.sleepEfficiency == se.sleepEfficiency
-                    && sa.awakenings == se.awakenings && sa.sleepInterruptions == se.sleepInterruptions
-                        && sa.wakeSeconds == se.wakeSeconds)
+            #expect(sa.totalSleepSeconds <= se.totalSleepSeconds && sa.wakeSeconds >= se.wakeSeconds,
+                    "seed \(seed): sleep \(sa.totalSleepSeconds) vs \(se.totalSleepSeconds) s")
             #expect(!sa.emgMeasured && se.emgMeasured)
         }
-        #expect(compared >= 8, "\(compared) sleep interruptions compared")
+        #expect(compared >= 4, "\(compared) sleep interruptions compared")
     }
 
     /// A two-hour night, long enough for the sleep period to be found from the accelerometer alone. (That it is the
