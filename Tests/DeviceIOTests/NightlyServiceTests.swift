@@ -118,12 +118,14 @@ import Testing
         let out = state.appendingPathComponent("out-\(UUID().uuidString).txt"),
             err = state.appendingPathComponent("err-\(UUID().uuidString).txt")
         let plug = plugInMs > 0 ? ["--plug-in-ms", "\(plugInMs)"] : []
-        // As fast as the device goes: the whole 12-minute night is in before the morning stop, a night long enough
-        // to keep (a few minutes would not be: `MinimumNight`).
+        // As fast as the device goes, and stopped only once the device has fallen silent: the whole 12-minute night,
+        // long enough to keep (a few minutes would not be: `MinimumNight`).
         let args = ["--capture", Harness.nightA, "--speed", "0"] + plug + ["--"] + monitor
         let (p, _) = try await Processes.start(Harness.sim, args, environment: ["XDG_DATA_HOME": data.path],
                                                in: state, stdout: .file(out), stderr: .file(err)) { sim in
             let streaming = try await waitFor("connected to", in: out, seconds: 60)
+            // The whole night in (the device falls silent after its last frame), then the morning stop.
+            _ = try await waitFor("no data from the device for", in: out, seconds: 120)
             try await Task.sleep(for: .seconds(seconds))
             let kids = sim.children
             if !streaming || kids.count != 1 { sim.send(SIGKILL) }
