@@ -1,4 +1,5 @@
 import Foundation
+import Journal
 import Reports
 
 /// The diary form, one field per line on a phone, every factor of `journal diary add`.
@@ -8,13 +9,13 @@ enum DiaryPage {
         var s = "<form method=\"post\" action=\"/diary\" class=\"diary\">\n" + Parts.csrf(csrf)
         s += "<label for=\"date\">Evening</label><input id=\"date\" name=\"date\" type=\"date\" max=\"\(esc(today))\" "
             + "value=\"\(esc(f?.values["date"] ?? today))\" required />\n<div class=\"grid\">\n"
-        for a in DiaryForm.amounts {
+        for a in DiaryLimits.amounts {
             s += "<div><label for=\"\(a.field)\">\(esc(a.label)) (\(esc(a.unit)))</label>"
                 + "<input id=\"\(a.field)\" name=\"\(a.field)\" type=\"number\" inputmode=\"decimal\" min=\"0\" "
                 + "max=\"\(Int(a.max))\" step=\"any\" value=\"\(value(a.field))\" /></div>\n"
         }
         s += "</div>\n<label for=\"magnesium_form\">Magnesium form (citrate, oxide, food…)</label>"
-            + "<input id=\"magnesium_form\" name=\"magnesium_form\" maxlength=\"60\" "
+            + "<input id=\"magnesium_form\" name=\"magnesium_form\" maxlength=\"\(DiaryLimits.magnesiumFormLength)\" "
             + "value=\"\(value("magnesium_form"))\" />\n"
         s += yesNo("stretched", "Stretched before bed", f) + yesNo("late_meal", "Late meal", f)
         s += "<label for=\"stress\">Stress (0 calm – 10 worst)</label><select id=\"stress\" name=\"stress\">"
@@ -25,7 +26,8 @@ enum DiaryPage {
             s += "<div><label for=\"\(field)\">\(label)</label><input id=\"\(field)\" name=\"\(field)\" type=\"time\" "
                 + "value=\"\(value(field))\" /></div>\n"
         }
-        s += "</div>\n<label for=\"notes\">Notes</label><textarea id=\"notes\" name=\"notes\" maxlength=\"4000\">"
+        s += "</div>\n<label for=\"notes\">Notes</label><textarea id=\"notes\" name=\"notes\" "
+            + "maxlength=\"\(DiaryLimits.notesLength)\">"
             + value("notes") + "</textarea>\n"
         return s + "<p><button type=\"submit\">Save the diary</button></p>\n</form>\n"
     }

@@ -100,8 +100,8 @@ enum Handlers {
         case .form(let v): f = v
         }
         do {
-            let entry = try DiaryForm.entry(f, today: app.views.today)
-            let saved = try app.views.journal.amendDiary(entry)
+            let diary = try DiaryForm.checked(f, today: app.views.today, timeZone: app.views.timeZone)
+            let saved = try app.views.journal.amendDiary(diary.entry, cramps: diary.cramps)
             app.cache.clear()
             return redirect("/diary?saved=" + saved.date)
         } catch let p as FormProblem {
