@@ -28,8 +28,28 @@ enum DiaryPage {
         }
         s += "</div>\n<label for=\"notes\">Notes</label><textarea id=\"notes\" name=\"notes\" "
             + "maxlength=\"\(DiaryLimits.notesLength)\">"
-            + value("notes") + "</textarea>\n"
+            + value("notes") + "</textarea>\n" + cramp(f)
         return s + "<p><button type=\"submit\">Save the diary</button></p>\n</form>\n"
+    }
+
+    /// A cramp noticed that night, as `diary add --cramp 03:10,left,7` writes it: one per save; saving the same
+    /// time and leg again corrects it instead of counting it twice.
+    static func cramp(_ f: Form?) -> String {
+        let value = { (name: String) -> String in esc(f?.values[name] ?? "") }
+        var s = "<fieldset class=\"cramp-line\"><legend>A cramp you noticed that night</legend>\n"
+            + "<label for=\"cramp_time\">Time</label><input id=\"cramp_time\" name=\"cramp_time\" type=\"time\" "
+            + "value=\"\(value("cramp_time"))\" />\n"
+            + "<fieldset><legend>Leg</legend><div class=\"choices\">"
+        for leg in DiaryLimits.legs {
+            let checked = f?.values["cramp_leg"] == leg ? " checked" : ""
+            s += "<label><input type=\"radio\" name=\"cramp_leg\" value=\"\(leg)\"\(checked) /> \(leg)</label>"
+        }
+        s += "</div></fieldset>\n<label for=\"cramp_pain\">Pain (0 none – 10 worst)</label>"
+            + "<select id=\"cramp_pain\" name=\"cramp_pain\"><option value=\"\">—</option>"
+        for p in DiaryLimits.pain {
+            s += "<option\(f?.values["cramp_pain"] == "\(p)" ? " selected" : "")>\(p)</option>"
+        }
+        return s + "</select>\n</fieldset>\n"
     }
 
     static func yesNo(_ name: String, _ label: String, _ f: Form?) -> String {

@@ -89,4 +89,46 @@ import TestSupport
         #expect(rows.first == "2026-11-20|312.5|citrate|1800.0|1|0|4|23:15|calf, left")
         #expect(rows.count == 2 && rows.last?.hasSuffix("|left|7||") == true, "\(rows)")
     }
+
+    @Test func theWebDiaryRecordsACrampLineAndCorrectsItInsteadOfCountingItTwice() async throws {
+        let journal = TemporaryFolder.path("journal.sqlite")
+        let jar = TemporaryFolder.path("cookies")
+        let evening = "2026-11-20"
+        try await Served.with(journal: journal) { s in
+            let form = try await s.request("/diary", cookies: jar)
+            for field in ["name=\"cramp_time\" type=\"time\"", "name=\"cramp_leg\" value=\"left\"",
+                          "name=\"cramp_leg\" value=\"both\"", "<select id=\"cramp_pain\" name=\"cramp_pain\">"] {
+                #expect(form.body.contains(field), "\(field)")
+            }
+            for pain in ["7", "4"] {
+                let saved = try await Self.post(s, ["date": evening, "cramp_time": "03:10", "cramp_leg": "left",
+                                                    "cramp_pain": pain], jar: jar)
+                #expect(saved.status == 303 && saved.header("location") == "/diary?saved=\(evening)")
+            }
+            let once = try await SQLiteShell.run(journal, "SELECT leg, pain FROM selfReportedCramp")
+            #expect(once.trimmingCharacters(in: .whitespacesAndNewlines) == "left|4")
+            // The CLI, on the same journal while the server runs, follows the same rule.
+            let cli = try await CLI.run(["journal", "diary", "add", "--journal", journal, "--date", evening,
+                                         "--cramp", "03:10,left,5", "--cramp", "04:00,right,2"])
+            #expect(cli.status == 0, "\(cli.stderr)")
+            let listed = try await s.request("/diary", cookies: jar).body
+            #expect(listed.contains("Cramp noticed at 03:10: left leg, pain 5/10"))
+            #expect(listed.contains("Cramp noticed at 04:00: right leg, pain 2/10"))
+            let half = try await Self.post(s, ["date": evening, "cramp_time": "03:10"], jar: jar)
+            #expect(half.status == 400 && Self.problem(half.body)
+                    == "A cramp you noticed needs its time, leg and pain, e.g. 03:10, left, 7.")
+            // The refused form comes back as typed.
+            #expect(half.body.contains("name=\"cramp_time\" type=\"time\" value=\"03:10\""))
+        }
+        let rows = try await SQLiteShell.run(journal, "SELECT leg, pain FROM selfReportedCramp ORDER BY time")
+        #expect(rows.trimmingCharacters(in: .whitespacesAndNewlines) == "left|5\nright|2")
+        // Both placed in the morning after the evening, in the server's time zone (the test's own).
+        let stamps = try await SQLiteShell.run(journal, "SELECT strftime('%s', time) FROM selfReportedCramp "
+                                               + "ORDER BY time")
+        let cal = Calendar(identifier: .gregorian)
+        let morning = try #require(cal.date(from: DateComponents(year: 2026, month: 11, day: 21, hour: 3,
+                                                                 minute: 10)))
+        #expect(stamps.split(separator: "\n").compactMap { Double($0) }
+                == [morning.timeIntervalSince1970, morning.timeIntervalSince1970 + 50 * 60])
+    }
 }
