@@ -159,7 +159,7 @@ enum Handlers {
         switch app.gate.pair(code: Form(String(buffer: buffer))["code"] ?? "") {
         case .paired(let id):
             var r = redirect("/")
-            r.headers[.setCookie] = SecurityHeaders.cookie(id, secure: app.options.usesTLS)
+            r.headers[.setCookie] = SecurityHeaders.cookie(id, secure: app.options.usesTLS, paired: true)
             return r
         case .wrongCode:
             return try await pairPage(app, c, message: "That code is not right. Check it and type it again.",

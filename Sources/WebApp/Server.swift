@@ -61,7 +61,7 @@ public enum WebServer {
     public static func run(_ options: ServeOptions, say: @escaping @Sendable (String) -> Void) async throws {
         let journal = try Journal(path: options.journalPath)
         let scheme = options.usesTLS ? "https" : "http"
-        let gate = Gate(pairingRequired: !options.isLoopback) { code in
+        let gate = Gate(pairingRequired: !options.isLoopback, journal: journal) { code in
             say("Pairing code for a phone: \(code.prefix(4)) \(code.suffix(4)) (open the address on the phone and "
                 + "type it; it works once)")
         }
