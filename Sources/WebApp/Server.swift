@@ -13,6 +13,9 @@ public struct ServeOptions: Sendable {
     public var port: Int
     public var tlsCertificate: String?
     public var tlsKey: String?
+    /// What is plugged in now, for the Device page. The CLI gives the discovery `crampwatch devices` uses: WebApp
+    /// itself touches no hardware (it does not link libusb).
+    public var attached: @Sendable () -> AttachedDevices = { AttachedDevices(devices: []) }
 
     public init(journalPath: String, host: String = "127.0.0.1", port: Int = 8780, tlsCertificate: String? = nil,
                 tlsKey: String? = nil) {
@@ -66,7 +69,8 @@ public enum WebServer {
                 + "type it; it works once)")
         }
         let app = Application(
-            router: Routes.router(App(views: Views(journal: journal), gate: gate, options: options)),
+            router: Routes.router(App(views: Views(journal: journal, attached: options.attached), gate: gate,
+                                      options: options)),
             server: try serverBuilder(options),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { channel in

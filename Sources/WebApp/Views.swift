@@ -9,6 +9,8 @@ struct Views: Sendable {
     let journal: Journal
     var now: @Sendable () -> Date = { Date() }
     var timeZone: TimeZone = .current
+    /// What is plugged in now (see ``ServeOptions/attached``).
+    var attached: @Sendable () -> AttachedDevices = { AttachedDevices(devices: []) }
 
     func snapshot() throws -> JournalSnapshot { try JournalSnapshot(journal: journal, timeZone: timeZone) }
 
@@ -56,7 +58,10 @@ struct Views: Sendable {
         return b
     }
 
-    func device() throws -> ReportBody { try DeviceReport.body(snapshot: try snapshot(), journal: journal) }
+    /// What is attached now, then the devices the journal recorded nights from, each said as such.
+    func device() throws -> ReportBody {
+        try DeviceReport.body(snapshot: try snapshot(), journal: journal, attached: attached().html)
+    }
 
     /// The evening diary: the form (every factor, large fields) and the last entries.
     func diary(csrf: String, message: String?, problem: Bool, form: Form?) throws -> String {

@@ -297,33 +297,29 @@ extension Crampwatch {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
+            var lines: [String] = []
+            let found = Attached.look { ctx, d in
+                var line = "\(d)"
+                if let dev = try? ctx.open(serial: d.serial),
+                   let info = try? { defer { dev.close() }; return try dev.readInfo() }() {
+                    line += "  firmware \(info.firmwareString), \(info.emgChannels) EMG ch at \(info.emgRateHz) "
+                            + "Hz, accel \(info.accelAxes) axes at \(info.accelRateHz) Hz, mains \(info.mainsHz) Hz"
+                }
+                lines.append(line)
+            }
             // OpenBCI Cyton dongles first: they need no libusb (`monitor --cyton <port>` reads them).
-            let dongles = CytonDongles.list()
-            for d in dongles { print("\(d)  (crampwatch monitor --cyton \(d.port))") }
-            do {
-                let ctx = try USBContext()
-                defer { ctx.close() }
-                let found = try ctx.devices()
-                if found.isEmpty && dongles.isEmpty {
-                    complain("no Crampwatch device (USB 1209:c4a3) and no OpenBCI dongle (FTDI 0403:6015) is "
-                             + "attached. Check the cable (and the dongle's switch); without permission to open it, "
-                             + "install the udev rule from the README.")
-                    throw Exit.failure
-                }
-                for d in found {
-                    var line = "\(d)"
-                    if let dev = try? ctx.open(serial: d.serial),
-                       let info = try? { defer { dev.close() }; return try dev.readInfo() }() {
-                        line += "  firmware \(info.firmwareString), \(info.emgChannels) EMG ch at \(info.emgRateHz) "
-                                + "Hz, accel \(info.accelAxes) axes at \(info.accelRateHz) Hz, mains \(info.mainsHz) Hz"
-                    }
-                    print(line)
-                }
-            } catch let e as USBError {
-                guard dongles.isEmpty else { return }
-                complain("\(e)")
+            for d in found.dongles { print("\(d)  (crampwatch monitor --cyton \(d.port))") }
+            if let problem = found.usbProblem, found.dongles.isEmpty {
+                complain("\(problem)")
                 throw Exit.failure
             }
+            if found.usb.isEmpty && found.dongles.isEmpty {
+                complain("no Crampwatch device (USB 1209:c4a3) and no OpenBCI dongle (FTDI 0403:6015) is "
+                         + "attached. Check the cable (and the dongle's switch); without permission to open it, "
+                         + "install the udev rule from the README.")
+                throw Exit.failure
+            }
+            for line in lines { print(line) }
         }
     }
 }
