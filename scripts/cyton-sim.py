@@ -121,7 +121,8 @@ def stream(board, args, out):
         if args.speed > 0:
             due = start + n / (RATE * args.speed)
             if due > time.monotonic():
-                time.sleep(min(0.02, due - time.monotonic()))
+                # The clock moves between the test and the sleep: never a negative sleep (a ValueError).
+                time.sleep(max(0.0, min(0.02, due - time.monotonic())))
                 continue
         data = b""
         if n in garbage:

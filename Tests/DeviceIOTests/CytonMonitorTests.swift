@@ -22,8 +22,10 @@ import Testing
     }
 
     /// The night's JSON without the capture's path (the monitor names it absolutely, replay as given).
-    static func night(_ r: ProcessResult) -> NSDictionary {
-        var j = r.json
+    static func night(_ r: ProcessResult) -> NSDictionary { night(json: r.json) }
+
+    static func night(json: [String: Any]) -> NSDictionary {
+        var j = json
         if var rec = j["recording"] as? [String: Any] {
             rec["path"] = nil
             j["recording"] = rec
@@ -95,5 +97,65 @@ import Testing
         #expect(abs(duration - Double(10_000 + lost) / 250) < 0.05, "duration \(duration) s")
         let replay = try await CLI.run(["replay", capture, "--no-journal", "--json"])
         #expect(Self.night(replay) == Self.night(live))
+    }
+
+    /// The nightly service starts the monitor at bedtime, before the board is switched on and its dongle plugged
+    /// in: `--wait-for-device` waits for the port and the board's answer, then records the night as usual.
+    @Test func theMonitorWaitsForTheDongleToBePluggedIn() async throws {
+        let link = TemporaryFolder.path("ttyUSB0")
+        let capture = TemporaryFolder.path("night.cwcap")
+        let err = URL(fileURLWithPath: TemporaryFolder.path("monitor.err"))
+        let out = URL(fileURLWithPath: TemporaryFolder.path("monitor.out"))
+        let stderr = { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+        let (result, waiting) = try await Processes.start(
+            Binary.crampwatch, ["monitor", "--cyton", link, "--wait-for-device", "--capture", capture, "--no-journal",
+                                "--json", "--stop-after-idle", "2"],
+            environment: ["SWIFT_BACKTRACE": "enable=no"], stdout: .file(out), stderr: .file(err)
+        ) { p in
+            for _ in 0..<600 where !stderr().contains("waiting for") { try await Task.sleep(for: .milliseconds(50)) }
+            // Three seconds with no dongle: the monitor must still be there, waiting.
+            try await Task.sleep(for: .seconds(3))
+            let waiting = (running: p.isRunning, said: stderr())
+            // 5000 packets: 20 s of night, as fast as the monitor reads them.
+            let board = try await Python.run([Self.generator, "--link", link, "--packets", "5000"])
+            #expect(board.status == 0, "\(board.stderr)")
+            return waiting
+        }
+        #expect(waiting.running, "the monitor did not wait: \(waiting.said)")
+        #expect(waiting.said.contains("waiting for the Cyton's dongle at \(link) to be plugged in; Ctrl-C or SIGTERM "
+                                      + "ends the wait"), "\(waiting.said)")
+        #expect(!waiting.said.contains("connected"), "\(waiting.said)")
+        #expect(result.status == 0, "\(stderr())")
+        let said = stderr()
+        let waited = said.split(separator: "\n").first { $0.contains("the Cyton answered after") }
+            .flatMap { Double($0.split(separator: " ").first { Double($0) != nil } ?? "") } ?? 0
+        #expect(waited >= 3, "\(said)")
+        #expect(said.contains("connected to an OpenBCI Cyton on \(link)"))
+        let live = (try JSONSerialization.jsonObject(with: Data(contentsOf: out))) as? [String: Any] ?? [:]
+        let summary = live["summary"] as? [String: Any] ?? [:]
+        #expect(summary["duration_s"] as? Double == 20 && summary["frames_lost"] as? Int == 0, "\(summary)")
+        let replay = try await CLI.run(["replay", capture, "--no-journal", "--json"])
+        #expect(Self.night(replay) == Self.night(json: live))
+    }
+
+    @Test func aStopWhileWaitingForTheDongleRecordsNothing() async throws {
+        let link = TemporaryFolder.path("ttyUSB0")
+        let capture = TemporaryFolder.path("night.cwcap")
+        let err = URL(fileURLWithPath: TemporaryFolder.path("monitor.err"))
+        let (result, _) = try await Processes.start(
+            // --json: the live notices go to stderr.
+            Binary.crampwatch, ["monitor", "--cyton", link, "--wait-for-device", "--capture", capture, "--no-journal",
+                                "--json"],
+            environment: ["SWIFT_BACKTRACE": "enable=no"], stderr: .file(err)
+        ) { p in
+            for _ in 0..<600 where !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("waiting for") {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            p.send(SIGTERM)
+        }
+        let said = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        #expect(result.status == 0, "\(said)")
+        #expect(said.contains("stopping (signal) before a device was plugged in: nothing was recorded"), "\(said)")
+        #expect(!FileManager.default.fileExists(atPath: capture))
     }
 }
