@@ -158,4 +158,61 @@ import Testing
         #expect(said.contains("stopping (signal) before a device was plugged in: nothing was recorded"), "\(said)")
         #expect(!FileManager.default.fileExists(atPath: capture))
     }
+
+    /// (kind, onset ms, offset ms) of events as `journal events --json` or `replay --json` print them.
+    static func eventKeys(_ json: [String: Any]) -> [String] {
+        (json["events"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String != "gap" }.map { e in
+            let ms = { (k: String) in Int(((e[k] as? Double ?? -1) * 1000).rounded()) }
+            return "\(e["kind"] as? String ?? "?")@\(ms("onset_s"))-\(ms("offset_s"))"
+        }.sorted()
+    }
+
+    /// A Cyton night monitored into a journal, the monitor killed (SIGKILL: a power cut) part-way: the night is
+    /// left "recording", and `journal recover` finishes it from its capture with exactly the events replaying that
+    /// capture gives.
+    @Test func aKilledCytonNightIsRecoveredWithTheEventsOfItsCapture() async throws {
+        let link = TemporaryFolder.path("ttyUSB0")
+        let capture = TemporaryFolder.path("night.cwcap"), journal = TemporaryFolder.path("journal.sqlite")
+        let err = URL(fileURLWithPath: TemporaryFolder.path("monitor.err"))
+        let log = URL(fileURLWithPath: TemporaryFolder.path("sim.log"))
+        // 120 s of night at 6x real time, two muscle bursts on the calf channels; the monitor is killed 14 s in
+        // (84 s of night), after both bursts and before the end.
+        let (_, killed) = try await Processes.start("/usr/bin/env", ["python3", Self.generator, "--link", link,
+                                                                     "--packets", "30000", "--speed", "6",
+                                                                     "--burst", "20-45,60-70", "--drop", "4000"],
+                                                    stdout: .file(log)) { sim in
+            defer { sim.send(SIGTERM) }
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: link) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let (result, _) = try await Processes.start(
+                Binary.crampwatch, ["monitor", "--cyton", link, "--capture", capture, "--journal", journal,
+                                    "--min-night", "0", "--json"],
+                environment: ["SWIFT_BACKTRACE": "enable=no"], stderr: .file(err)
+            ) { monitor in
+                let said = { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+                for _ in 0..<600 where !said().contains("connected to") { try await Task.sleep(for: .milliseconds(50)) }
+                try await Task.sleep(for: .seconds(14))
+                monitor.send(SIGKILL)
+            }
+            return result
+        }
+        #expect(killed.signalled && killed.status == SIGKILL)
+        let left = try await SQLiteShell.run(journal, "SELECT status FROM night")
+        #expect(left == "recording", "the killed night is left recording")
+        let recovered = try await CLI.run(["journal", "recover", "--journal", journal, "--min-night", "0"])
+        #expect(recovered.status == 0, "\(recovered.stderr)")
+        // The dropped packet (4000, 16 s in) is the night's one lost frame.
+        let night = try await SQLiteShell.run(journal, "SELECT status, framesLost FROM night")
+        #expect(night == "recovered|1")
+        let stored = try await CLI.run(["journal", "events", "1", "--journal", journal, "--json"])
+        let replay = try await CLI.run(["replay", capture, "--no-journal", "--json", "--min-night", "0"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let duration = (replay.json["summary"] as? [String: Any])?["duration_s"] as? Double ?? 0
+        #expect(duration > 70 && duration < 120, "killed part-way: \(duration) s of night")
+        let events = Self.eventKeys(stored.json)
+        #expect(events == Self.eventKeys(replay.json))
+        // The generator's bursts, 20-45 s and 60-70 s, are the night's two cramps.
+        #expect(events.filter { $0.hasPrefix("cramp@") }.count == 2, "\(events)")
+    }
 }
