@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "FuzzSupport"),
         .target(name: "CFuzzDriver"),
         fuzzTarget("fuzz-frame-decoder", ["DeviceProtocol"]),
+        // The OpenBCI Cyton's packet decoder (resynchronisation, lost packets) and its capture records.
+        fuzzTarget("fuzz-cyton", ["DeviceProtocol"]),
         fuzzTarget("fuzz-edf", ["Recordings"]),
         fuzzTarget("fuzz-csv", ["Recordings"]),
         // The whole pipeline: format detection, the sources, the night runner, the detector, the night's figures.

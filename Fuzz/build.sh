@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 # get coverage or ASan, not both. The -Xswiftc option comes after them and names both (checked with -v).
 swift build --package-path Fuzz --build-path .build-fuzz -c release --sanitize fuzzer --sanitize address \
     -Xswiftc -sanitize=fuzzer,address "$@"
-echo "fuzz targets built in .build-fuzz/release/: fuzz-frame-decoder fuzz-edf fuzz-csv fuzz-replay"
+echo "fuzz targets built in .build-fuzz/release/: fuzz-frame-decoder fuzz-cyton fuzz-edf fuzz-csv fuzz-replay"

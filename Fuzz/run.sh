@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs one fuzz target for a bounded time: Fuzz/run.sh TARGET SECONDS [libFuzzer options…]
-# TARGET is frame-decoder, edf or csv (the parsers), or replay-capture, replay-edf or replay-csv (the whole
+# TARGET is frame-decoder, cyton, edf or csv (the parsers), or replay-capture, replay-edf or replay-csv (the whole
 # pipeline: one binary, fuzz-replay, with each format's seeds and dictionary). New interesting inputs accumulate in
 # .build-fuzz/corpus/TARGET (kept between runs); seeds come from .build-fuzz/seeds/TARGET (Fuzz/seeds.py). A crash,
 # an invariant broken, a memory error, an input over the memory limits or slower than the timeout stops the run,
@@ -14,10 +14,11 @@ target=$1; seconds=$2; shift 2
 limits="-rss_limit_mb=2048"
 case $target in
     frame-decoder) maxlen=8192; bin=fuzz-$target ;;
+    cyton) maxlen=8192; bin=fuzz-$target ;;
     edf) maxlen=65536; bin=fuzz-$target ;;
     csv) maxlen=16384; bin=fuzz-$target ;;
     replay-capture|replay-edf|replay-csv) maxlen=1048576; bin=fuzz-replay; limits="$limits -malloc_limit_mb=256" ;;
-    *) echo "unknown fuzz target $target (frame-decoder, edf, csv, replay-capture, replay-edf, replay-csv)" >&2
+    *) echo "unknown fuzz target $target (frame-decoder, cyton, edf, csv, replay-capture, replay-edf, replay-csv)" >&2
        exit 64 ;;
 esac
 bin=.build-fuzz/release/$bin

@@ -3,6 +3,8 @@
 
 frame-decoder: every golden vector's bytes (valid, corrupted, truncated, garbage-prefixed, oversize, gaps),
                and 4 KiB pieces cut from the bundled captures (start, middle, a damaged stretch).
+cyton:         the Cyton generator's packets (scripts/cyton-sim.py): clean, wrapping at 255, dropped, a damaged
+               stop byte, noise first, a packet cut short, the board's text (and a Daisy's) before packets.
 edf:           the header and first records of every file in ../shared/data/edf_format_samples and of
                Samples/night-a/night.edf, with the record count set to what the piece holds.
 csv:           small CSVs in the shapes the importer reads (time column, --rate, units, separators, gaps).
@@ -53,6 +55,27 @@ for cap in sorted((root / "Samples").glob("*/night.cwcap")):
         (d / f"{cap.parent.name}-{at}").write_bytes(data[at:at + 4096])
         n += 1
 print(f"frame-decoder: {n} seeds")
+
+# OpenBCI Cyton: packets from the pty generator's own encoder (scripts/cyton-sim.py).
+import importlib.util
+spec = importlib.util.spec_from_file_location("cyton_sim", root / "scripts/cyton-sim.py")
+sim = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(sim)
+d = target("cyton")
+run = lambda first, count: b"".join(sim.packet(n) for n in range(first, first + count))
+cyton_seeds = {
+    "clean-40": run(0, 40),
+    "wraps-at-255": run(240, 40),
+    "dropped-3": run(0, 10) + run(13, 10),
+    "damaged-stop": run(0, 5) + sim.packet(5, damaged=True) + run(6, 5),
+    "garbage-first": b"\x00\xa0\xc0 noise \xa0" + run(0, 10),
+    "cut-short": run(0, 5) + sim.packet(5)[:20] + run(6, 5),
+    "board-text": sim.board_text(False).encode() + run(0, 10),
+    "daisy-text": sim.board_text(True).encode() + run(0, 4),
+}
+for name, data in cyton_seeds.items():
+    (d / name).write_bytes(data)
+print(f"cyton: {len(cyton_seeds)} seeds")
 
 # EDF / BDF.
 d = target("edf")

@@ -3,7 +3,7 @@
 
 It answers the board's text handshake (`v` soft reset -> the board's text ending in `$$$`, `d` defaults,
 channel settings `x...X`, `c`/`C`) and streams 33-byte packets after `b` until `s` or the end: a sine per
-channel with known counts, an accelerometer reading every 10th packet that steps every second, and faults
+channel with known counts (and with --burst, muscle-like noise on channels 1 and 2 in those seconds), an accelerometer reading every 10th packet that steps every second, and faults
 by packet index (dropped, damaged stop byte, noise before a packet, a packet cut short). docs/cyton.md.
 
   scripts/cyton-sim.py --link /tmp/cyton --packets 2500 --drop 100,700 --damage 300 --out sent.bin
@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import os
+import random
 import select
 import sys
 import time
@@ -21,9 +22,18 @@ import tty
 RATE = 250
 
 
+# (first, last) seconds of muscle-like bursts on channels 1 and 2 (--burst): what a cramp looks like to the detector.
+BURSTS = []
+BURST_COUNTS = 8000
+
+
 def counts(n, ch):
-    """Channel ch (0-7) at packet n: a sine of (ch + 1) * 1000 counts at 5 + 3 ch Hz, plus an offset."""
-    return round((ch + 1) * 1000 * math.sin(2 * math.pi * (5 + 3 * ch) * n / RATE)) + 17 * ch - 40
+    """Channel ch (0-7) at packet n: a sine of (ch + 1) * 1000 counts at 5 + 3 ch Hz, plus an offset; in a burst,
+    channels 1 and 2 add broadband noise of up to BURST_COUNTS (about 180 µV at gain 24), the same on every run."""
+    c = round((ch + 1) * 1000 * math.sin(2 * math.pi * (5 + 3 * ch) * n / RATE)) + 17 * ch - 40
+    if ch < 2 and any(a * RATE <= n < b * RATE for a, b in BURSTS):
+        c += random.Random(n * 8 + ch).randint(-BURST_COUNTS, BURST_COUNTS)
+    return c
 
 
 def accel(n):
@@ -121,7 +131,8 @@ def stream(board, args, out):
         if args.speed > 0:
             due = start + n / (RATE * args.speed)
             if due > time.monotonic():
-                time.sleep(min(0.02, due - time.monotonic()))
+                # The clock moves between the test and the sleep: never a negative sleep (a ValueError).
+                time.sleep(max(0.0, min(0.02, due - time.monotonic())))
                 continue
         data = b""
         if n in garbage:
@@ -155,12 +166,14 @@ def main():
     ap.add_argument("--garbage", default="")
     ap.add_argument("--cut", default="")
     ap.add_argument("--daisy", action="store_true")
+    ap.add_argument("--burst", default="", help="muscle-like bursts on channels 1 and 2, seconds: 20-50,90-100")
     ap.add_argument("--out", help="every byte sent after `b`")
     ap.add_argument("--packets-json", help="what was sent intact: numbers, counts, accelerometer")
     ap.add_argument("--commands-json", help="the commands the reader sent, in order")
     ap.add_argument("--hangup", action="store_true", help="close the pty after the last packet (an unplug)")
     ap.add_argument("--linger", type=float, default=5, help="seconds to wait for `s` after the last packet")
     args = ap.parse_args()
+    BURSTS.extend(tuple(float(x) for x in b.split("-")) for b in args.burst.split(",") if b.strip())
 
     master, slave = os.openpty()
     tty.setraw(slave)

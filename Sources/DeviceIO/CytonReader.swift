@@ -105,6 +105,41 @@ public final class CytonReader {
         }
     }
 
+    /// What ``connectWhenPresent(until:waiting:)`` came to.
+    public enum Arrival: Sendable, Equatable {
+        /// Set up and streaming: what the board said, and how long it was waited for (0 when it was there at once).
+        case connected(Cyton.BoardText, waitedSeconds: Double)
+        /// `stop` said so before a board could be used.
+        case stopped
+    }
+
+    /// As `connect`, but a dongle not plugged in yet (no port at `path`), or a board not answering yet (switched
+    /// off), is waited for, as the nightly service does for our own device: tried again with backoff up to
+    /// `backoffMaxSeconds` (a serial port has no hotplug event to wait on), saying each new reason through
+    /// `waiting` once.
+    public func connectWhenPresent(until stop: () -> Bool, waiting: (any Error) -> Void) -> Arrival {
+        var said: Set<String> = []
+        var delay = backoffStartSeconds
+        let began = Date()
+        while !stop() {
+            do {
+                let text = try connect()
+                return .connected(text, waitedSeconds: said.isEmpty ? 0 : Date().timeIntervalSince(began))
+            } catch {
+                if said.insert("\(error)").inserted { waiting(error) }
+            }
+            let absent = !FileManager.default.fileExists(atPath: path)
+            let deadline = Date(timeIntervalSinceNow: delay)
+            while !stop() && deadline.timeIntervalSinceNow > 0 {
+                // The port appearing ends the wait early: a dongle just plugged in is tried at once.
+                if absent && FileManager.default.fileExists(atPath: path) { break }
+                Thread.sleep(forTimeInterval: max(0, min(0.1, deadline.timeIntervalSinceNow)))
+            }
+            delay = min(backoffMaxSeconds, delay * 2)
+        }
+        return .stopped
+    }
+
     private func handshake(_ p: SerialPort) throws -> Cyton.BoardText {
         // A board left streaming by a program that died would bury the answer in packets: stop it first.
         try p.write(Array("s".utf8))

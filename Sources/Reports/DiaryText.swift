@@ -29,9 +29,12 @@ public enum DiaryText {
 
 /// The devices that recorded nights and the detector's thresholds with where they came from.
 public enum DeviceReport {
-    /// The page's body: one row per device seen, then the configurations the nights used (as in every report).
-    public static func body(snapshot s: JournalSnapshot, journal: Journal) throws -> ReportBody {
-        var b = "<h1>Device and detector</h1>\n<h2>Devices that recorded nights</h2>\n"
+    /// The page's body: `attached` (what is plugged in now, HTML, placed first), one row per device that recorded
+    /// a night, then the configurations the nights used (as in every report).
+    public static func body(snapshot s: JournalSnapshot, journal: Journal, attached: String = "") throws -> ReportBody {
+        var b = "<h1>Device and detector</h1>\n" + attached
+            + "<h2>Recorded: devices that recorded nights</h2>\n"
+            + "<p>From the journal; they may not be attached now.</p>\n"
         let records = try journal.nights()
         let ids = Set(records.compactMap(\.deviceId)).sorted()
         let devices = try ids.compactMap { try journal.device(id: $0) }

@@ -29,102 +29,43 @@ struct FormProblem: Error, Sendable {
     var message: String
 }
 
-/// The evening diary from the web form: every factor `journal diary add` takes, with the same limits.
+/// The evening diary from the web form: every factor `journal diary add` takes, checked by the same
+/// ``CheckedDiary`` (the limits and the messages live in Journal, once).
 enum DiaryForm {
-    /// (field, label, unit, largest value) of the amounts, in the order the form shows them.
-    static let amounts: [(field: String, label: String, unit: String, max: Double)] = [
-        ("magnesium", "Magnesium", "mg", 5000), ("calcium", "Calcium", "mg", 10000),
-        ("potassium", "Potassium", "mg", 20000), ("vitamin_d", "Vitamin D", "IU", 100_000),
-        ("fluids", "Fluids", "ml", 20000), ("caffeine", "Caffeine", "mg", 3000),
-        ("alcohol", "Alcohol", "units", 50), ("exercise", "Exercise", "minutes", 1440),
-        ("screens", "Screens before bed", "minutes", 1440),
-    ]
+    /// The form's fields of a noticed cramp; all blank means none was noticed.
+    static let crampFields = ["cramp_time", "cramp_leg", "cramp_pain"]
 
-    /// The entry the form describes, or what to correct.
-    static func entry(_ f: Form, today: String) throws(FormProblem) -> DiaryEntry {
-        let date = f["date"] ?? today
-        guard isDate(date) else { throw FormProblem(message: "The date must look like 2026-05-03.") }
-        guard date <= today else {
-            throw FormProblem(message: "\(date) has not happened yet; pick tonight or earlier.")
+    /// What the form says, as the one check takes it.
+    static func input(_ f: Form) -> DiaryInput {
+        var fields: [String: String] = [:]
+        for (name, value) in f.values where name != "csrf" && name != "date" && !crampFields.contains(name) {
+            fields[name] = value
         }
-        var e = DiaryEntry(date: date)
-        var numbers: [String: Double] = [:]
-        for a in amounts {
-            guard let text = f[a.field] else { continue }
-            guard let v = Double(text.replacingOccurrences(of: ",", with: ".")), v >= 0, v <= a.max else {
-                throw FormProblem(message: "\(a.label) must be a number from 0 to \(Int(a.max)) \(a.unit).")
-            }
-            numbers[a.field] = v
-        }
-        e.magnesiumMg = numbers["magnesium"]; e.calciumMg = numbers["calcium"]; e.potassiumMg = numbers["potassium"]
-        e.vitaminDIU = numbers["vitamin_d"]; e.fluidsMl = numbers["fluids"]; e.caffeineMg = numbers["caffeine"]
-        e.alcoholUnits = numbers["alcohol"]; e.exerciseMinutes = numbers["exercise"]
-        e.screensMinutesBeforeBed = numbers["screens"]
-        try fillRest(&e, f)
-        return e
+        let cramp = crampFields.map { f[$0] }
+        let cramps = cramp.allSatisfy { $0 == nil } ? []
+            : [NoticedCrampInput(time: cramp[0], leg: cramp[1], pain: cramp[2])]
+        return DiaryInput(date: f["date"], fields: fields, cramps: cramps)
     }
 
-    /// The fields that are not amounts: form of magnesium, yes/no answers, stress, clock times and notes.
-    static func fillRest(_ e: inout DiaryEntry, _ f: Form) throws(FormProblem) {
-        if let form = f["magnesium_form"] {
-            guard form.count <= 60 else { throw FormProblem(message: "The magnesium form fits in 60 characters.") }
-            guard e.magnesiumMg != nil else {
-                throw FormProblem(message: "Say how much magnesium too, or leave its form empty.")
-            }
-            e.magnesiumForm = form
+    /// The entry and noticed cramp the form describes, or what to correct.
+    static func checked(_ f: Form, today: String, timeZone: TimeZone) throws(FormProblem) -> CheckedDiary {
+        do {
+            return try CheckedDiary(input(f), today: today, timeZone: timeZone)
+        } catch {
+            throw FormProblem(message: error.description)
         }
-        e.stretchedBeforeBed = try yesNo(f["stretched"], "Stretched before bed")
-        e.lateMeal = try yesNo(f["late_meal"], "Late meal")
-        if let s = f["stress"] {
-            guard let v = Int(s), (0...10).contains(v) else {
-                throw FormProblem(message: "Stress is a whole number from 0 (calm) to 10 (worst).")
-            }
-            e.stress = v
-        }
-        for (field, label) in [("bedtime", "Bedtime"), ("wake_time", "Wake time")] {
-            guard let t = f[field] else { continue }
-            guard isClock(t) else { throw FormProblem(message: "\(label) must be a time like 23:15.") }
-            if field == "bedtime" { e.bedtime = t } else { e.wakeTime = t }
-        }
-        if let n = f["notes"] {
-            guard n.count <= 4000 else { throw FormProblem(message: "Notes are limited to 4000 characters.") }
-            e.notes = n
-        }
-    }
-
-    static func yesNo(_ v: String?, _ label: String) throws(FormProblem) -> Bool? {
-        switch v {
-        case nil: return nil
-        case "yes": return true
-        case "no": return false
-        default: throw FormProblem(message: "\(label): choose yes or no.")
-        }
-    }
-
-    static func isDate(_ s: String) -> Bool {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.dateFormat = "yyyy-MM-dd"
-        f.isLenient = false
-        return s.count == 10 && f.date(from: s) != nil
-    }
-
-    static func isClock(_ s: String) -> Bool {
-        let p = s.split(separator: ":")
-        guard p.count == 2, p[0].count <= 2, p[1].count == 2, let h = Int(p[0]), let m = Int(p[1]) else { return false }
-        return (0..<24).contains(h) && (0..<60).contains(m)
     }
 }
 
 /// A cramp noticed now, from the big button.
 enum CrampForm {
     static func cramp(_ f: Form, now: Date) throws(FormProblem) -> SelfReportedCramp {
-        guard let leg = f["leg"], ["left", "right", "both"].contains(leg) else {
+        guard let leg = f["leg"], DiaryLimits.legs.contains(leg) else {
             throw FormProblem(message: "Choose the leg: left, right or both.")
         }
         var pain = 5
         if let p = f["pain"] {
-            guard let v = Int(p), (0...10).contains(v) else {
+            guard let v = Int(p), DiaryLimits.pain.contains(v) else {
                 throw FormProblem(message: "Pain is a whole number from 0 (none) to 10 (worst).")
             }
             pain = v

@@ -100,8 +100,8 @@ enum Handlers {
         case .form(let v): f = v
         }
         do {
-            let entry = try DiaryForm.entry(f, today: app.views.today)
-            let saved = try app.views.journal.amendDiary(entry)
+            let diary = try DiaryForm.checked(f, today: app.views.today, timeZone: app.views.timeZone)
+            let saved = try app.views.journal.amendDiary(diary.entry, cramps: diary.cramps)
             app.cache.clear()
             return redirect("/diary?saved=" + saved.date)
         } catch let p as FormProblem {
@@ -159,7 +159,7 @@ enum Handlers {
         switch app.gate.pair(code: Form(String(buffer: buffer))["code"] ?? "") {
         case .paired(let id):
             var r = redirect("/")
-            r.headers[.setCookie] = SecurityHeaders.cookie(id, secure: app.options.usesTLS)
+            r.headers[.setCookie] = SecurityHeaders.cookie(id, secure: app.options.usesTLS, paired: true)
             return r
         case .wrongCode:
             return try await pairPage(app, c, message: "That code is not right. Check it and type it again.",

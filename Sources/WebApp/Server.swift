@@ -13,6 +13,9 @@ public struct ServeOptions: Sendable {
     public var port: Int
     public var tlsCertificate: String?
     public var tlsKey: String?
+    /// What is plugged in now, for the Device page. The CLI gives the discovery `crampwatch devices` uses: WebApp
+    /// itself touches no hardware (it does not link libusb).
+    public var attached: @Sendable () -> AttachedDevices = { AttachedDevices(devices: []) }
 
     public init(journalPath: String, host: String = "127.0.0.1", port: Int = 8780, tlsCertificate: String? = nil,
                 tlsKey: String? = nil) {
@@ -61,12 +64,13 @@ public enum WebServer {
     public static func run(_ options: ServeOptions, say: @escaping @Sendable (String) -> Void) async throws {
         let journal = try Journal(path: options.journalPath)
         let scheme = options.usesTLS ? "https" : "http"
-        let gate = Gate(pairingRequired: !options.isLoopback) { code in
+        let gate = Gate(pairingRequired: !options.isLoopback, journal: journal) { code in
             say("Pairing code for a phone: \(code.prefix(4)) \(code.suffix(4)) (open the address on the phone and "
                 + "type it; it works once)")
         }
         let app = Application(
-            router: Routes.router(App(views: Views(journal: journal), gate: gate, options: options)),
+            router: Routes.router(App(views: Views(journal: journal, attached: options.attached), gate: gate,
+                                      options: options)),
             server: try serverBuilder(options),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { channel in

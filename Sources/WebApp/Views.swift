@@ -9,6 +9,8 @@ struct Views: Sendable {
     let journal: Journal
     var now: @Sendable () -> Date = { Date() }
     var timeZone: TimeZone = .current
+    /// What is plugged in now (see ``ServeOptions/attached``).
+    var attached: @Sendable () -> AttachedDevices = { AttachedDevices(devices: []) }
 
     func snapshot() throws -> JournalSnapshot { try JournalSnapshot(journal: journal, timeZone: timeZone) }
 
@@ -56,19 +58,28 @@ struct Views: Sendable {
         return b
     }
 
-    func device() throws -> ReportBody { try DeviceReport.body(snapshot: try snapshot(), journal: journal) }
+    /// What is attached now, then the devices the journal recorded nights from, each said as such.
+    func device() throws -> ReportBody {
+        try DeviceReport.body(snapshot: try snapshot(), journal: journal, attached: attached().html)
+    }
 
     /// The evening diary: the form (every factor, large fields) and the last entries.
     func diary(csrf: String, message: String?, problem: Bool, form: Form?) throws -> String {
         var b = "<h1>Diary</h1>\n" + Parts.message(message, problem: problem)
         b += DiaryPage.form(csrf: csrf, today: today, previous: form)
         let entries = try journal.diaryEntries().suffix(14).reversed()
+        let cramps = Dictionary(grouping: try journal.selfReportedCramps()) {
+            JournalSnapshot.eveningDate($0.time, timeZone: timeZone)
+        }
         b += "<h2>Recent evenings</h2>\n"
         if entries.isEmpty { b += "<p>No entries yet.</p>\n" }
         b += "<ul class=\"diary-list\">\n"
         for e in entries {
             b += "<li><strong>\(esc(e.date))</strong>: \(esc(DiaryText.factors(e)))"
             if let n = e.notes { b += "<br /><span class=\"diary-notes\">Notes: \(esc(n))</span>" }
+            for c in cramps[e.date] ?? [] {
+                b += "<br />Cramp noticed at \(Parts.clock(c.time, timeZone)): \(esc(c.leg)) leg, pain \(c.pain)/10"
+            }
             b += "</li>\n"
         }
         return b + "</ul>\n"

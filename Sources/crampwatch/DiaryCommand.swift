@@ -6,46 +6,6 @@ import Recordings
 import Reports
 import Sessions
 
-/// A cramp written on the command line: `HH:mm,leg,pain`.
-struct CrampNote {
-    var hour: Int
-    var minute: Int
-    var leg: String
-    var pain: Int
-
-    /// Parses `HH:mm,leg,pain`, or says what is wrong with it.
-    static func parse(_ argument: String) -> Result<CrampNote, ValidationError> {
-        let f = argument.split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard f.count == 3 else {
-            return .failure(ValidationError("--cramp \"\(argument)\" needs three parts separated by commas: time, leg, "
-                                            + "pain, e.g. 03:10,left,7."))
-        }
-        guard let (h, m) = parseClock(f[0]) else {
-            return .failure(ValidationError("--cramp \"\(argument)\": the time must be a 24-hour clock time like "
-                                            + "03:10."))
-        }
-        guard ["left", "right", "both"].contains(f[1]) else {
-            return .failure(ValidationError("--cramp \"\(argument)\": the leg must be left, right or both."))
-        }
-        guard let p = Int(f[2]), (0...10).contains(p) else {
-            return .failure(ValidationError("--cramp \"\(argument)\": the pain must be a whole number from 0 (none) to "
-                                            + "10 (worst)."))
-        }
-        return .success(CrampNote(hour: h, minute: m, leg: f[1], pain: p))
-    }
-}
-
-/// "HH:mm" → (hour, minute).
-func parseClock(_ s: String) -> (Int, Int)? {
-    let p = s.split(separator: ":")
-    guard p.count == 2, p[0].count <= 2, p[1].count == 2, let h = Int(p[0]), let m = Int(p[1]), (0..<24).contains(h),
-          (0..<60).contains(m) else {
-        return nil
-    }
-    return (h, m)
-}
-
 func isDate(_ s: String) -> Bool {
     let f = DateFormatter()
     f.locale = Locale(identifier: "en_US_POSIX")
@@ -56,18 +16,6 @@ func isDate(_ s: String) -> Bool {
 
 /// The evening we are in now: before noon it is still last night's.
 func currentEvening() -> String { JournalSnapshot.eveningDate(Date(), timeZone: .current) }
-
-/// The wall-clock moment of `HH:mm` in the night that began on the evening `date` (before noon: the next morning).
-func moment(evening date: String, hour: Int, minute: Int) -> Date? {
-    var cal = Calendar(identifier: .gregorian)
-    cal.timeZone = .current
-    let p = date.split(separator: "-").compactMap { Int($0) }
-    guard p.count == 3, let day = cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2], hour: hour,
-                                                                minute: minute)) else {
-        return nil
-    }
-    return hour < 12 ? cal.date(byAdding: .day, value: 1, to: day) : day
-}
 
 extension JournalCommand {
     struct Diary: ParsableCommand {
@@ -95,28 +43,30 @@ extension JournalCommand.Diary {
         )
         @Option(help: ArgumentHelp("The evening the night began (default: this evening, or last evening before noon).",
                                    valueName: "yyyy-mm-dd")) var date: String?
-        @Option(help: ArgumentHelp("Magnesium taken that day.", valueName: "mg")) var magnesium: Double?
+        // Amounts and stress are taken as text so that the one check (CheckedDiary) reads them and says what is
+        // wrong in the same words as the web form does.
+        @Option(help: ArgumentHelp("Magnesium taken that day.", valueName: "mg")) var magnesium: String?
         @Option(name: .customLong("magnesium-form"),
                 help: ArgumentHelp("Supplement form (citrate, oxide, glycinate, …) or \"food\".",
                                    valueName: "form")) var magnesiumForm: String?
-        @Option(help: ArgumentHelp("Calcium taken that day.", valueName: "mg")) var calcium: Double?
-        @Option(help: ArgumentHelp("Potassium taken that day.", valueName: "mg")) var potassium: Double?
+        @Option(help: ArgumentHelp("Calcium taken that day.", valueName: "mg")) var calcium: String?
+        @Option(help: ArgumentHelp("Potassium taken that day.", valueName: "mg")) var potassium: String?
         @Option(name: .customLong("vitamin-d"),
-                help: ArgumentHelp("Vitamin D taken that day.", valueName: "IU")) var vitaminD: Double?
-        @Option(help: ArgumentHelp("Fluids drunk that day.", valueName: "ml")) var fluids: Double?
+                help: ArgumentHelp("Vitamin D taken that day.", valueName: "IU")) var vitaminD: String?
+        @Option(help: ArgumentHelp("Fluids drunk that day.", valueName: "ml")) var fluids: String?
         @Option(help: ArgumentHelp("Caffeine that day (a cup of coffee is about 95 mg).",
-                                   valueName: "mg")) var caffeine: Double?
+                                   valueName: "mg")) var caffeine: String?
         @Option(help: ArgumentHelp("Alcohol that day, in units (8 g of alcohol each; a small glass of wine is about "
-                                   + "1.5).", valueName: "units")) var alcohol: Double?
-        @Option(help: ArgumentHelp("Exercise that day.", valueName: "minutes")) var exercise: Double?
+                                   + "1.5).", valueName: "units")) var alcohol: String?
+        @Option(help: ArgumentHelp("Exercise that day.", valueName: "minutes")) var exercise: String?
         @Flag(inversion: .prefixedNo, help: "Whether you stretched your legs before bed.") var stretched: Bool?
-        @Option(help: ArgumentHelp("Stress that day, 0 (none) to 10 (worst).", valueName: "0-10")) var stress: Int?
+        @Option(help: ArgumentHelp("Stress that day, 0 (none) to 10 (worst).", valueName: "0-10")) var stress: String?
         @Option(help: ArgumentHelp("When you went to bed.", valueName: "HH:mm")) var bedtime: String?
         @Option(name: .customLong("wake-time"),
                 help: ArgumentHelp("When you got up.", valueName: "HH:mm")) var wakeTime: String?
         @Flag(name: .customLong("late-meal"), inversion: .prefixedNo,
               help: "Whether you ate a meal within 2 hours of bed.") var lateMeal: Bool?
-        @Option(help: ArgumentHelp("Screen time in the hour before bed.", valueName: "minutes")) var screens: Double?
+        @Option(help: ArgumentHelp("Screen time in the hour before bed.", valueName: "minutes")) var screens: String?
         @Option(help: ArgumentHelp("Free notes.", valueName: "text")) var notes: String?
         @Option(help: ArgumentHelp("A cramp you noticed: clock time, leg (left, right, both) and pain 0-10, e.g. "
                                    + "03:10,left,7. Repeat for more.", valueName: "HH:mm,leg,pain"))
@@ -124,67 +74,32 @@ extension JournalCommand.Diary {
         @OptionGroup var journal: JournalOptions
         @Flag(help: "Print the saved entry as JSON.") var json = false
 
-        func validate() throws {
-            if let date, !isDate(date) {
-                throw ValidationError("--date must be a calendar date like 2026-05-03 (the evening the night began).")
-            }
-            // Dates in this format sort as text: an evening after this one has not happened yet.
-            if let date, date > currentEvening() {
-                throw ValidationError("--date \(date) is in the future; write the entry on that evening or after.")
-            }
-            for (name, value, unit, maxValue) in [("--magnesium", magnesium, "mg", 5000.0),
-                                                  ("--calcium", calcium, "mg", 10000),
-                                                  ("--potassium", potassium, "mg", 20000),
-                                                  ("--vitamin-d", vitaminD, "IU", 100_000),
-                                                  ("--fluids", fluids, "ml", 20000),
-                                                  ("--caffeine", caffeine, "mg", 3000),
-                                                  ("--alcohol", alcohol, "units", 50),
-                                                  ("--exercise", exercise, "minutes", 1440),
-                                                  ("--screens", screens, "minutes", 1440)] {
-                if let v = value, !(v >= 0 && v <= maxValue) {
-                    throw ValidationError("\(name) must be between 0 and \(Int(maxValue)) \(unit); give the day's "
-                                          + "total in \(unit).")
-                }
-            }
-            if let stress, !(0...10).contains(stress) {
-                throw ValidationError("--stress must be a whole number from 0 (none) to 10 (worst).")
-            }
-            if let bedtime, parseClock(bedtime) == nil {
-                throw ValidationError("--bedtime must be a clock time like 23:15 (24-hour).")
-            }
-            if let wakeTime, parseClock(wakeTime) == nil {
-                throw ValidationError("--wake-time must be a clock time like 06:45 (24-hour).")
-            }
-            if let f = magnesiumForm, f.isEmpty || f.count > 60 {
-                throw ValidationError("--magnesium-form must name the supplement form (e.g. citrate) or say \"food\", "
-                                      + "in at most 60 characters.")
-            }
-            if magnesiumForm != nil && magnesium == nil {
-                throw ValidationError("--magnesium-form needs --magnesium <mg> too: say how much.")
-            }
-            for c in cramp { if case .failure(let e) = CrampNote.parse(c) { throw e } }
-            if let notes, notes.count > 4000 { throw ValidationError("--notes is limited to 4000 characters.") }
+        /// What was typed, as the web form would give it, for the one check.
+        var input: DiaryInput {
+            let yesNo = { (b: Bool?) in b.map { $0 ? "yes" : "no" } }
+            let fields: [String: String?] = [
+                "magnesium": magnesium, "magnesium_form": magnesiumForm, "calcium": calcium, "potassium": potassium,
+                "vitamin_d": vitaminD, "fluids": fluids, "caffeine": caffeine, "alcohol": alcohol,
+                "exercise": exercise, "stretched": yesNo(stretched), "stress": stress, "bedtime": bedtime,
+                "wake_time": wakeTime, "late_meal": yesNo(lateMeal), "screens": screens, "notes": notes,
+            ]
+            return DiaryInput(date: date, fields: fields.compactMapValues { $0 },
+                              cramps: cramp.map(NoticedCrampInput.init(line:)))
         }
 
-        func run() throws {
-            let evening = date ?? currentEvening()
-            var entry = DiaryEntry(date: evening)
-            entry.magnesiumMg = magnesium; entry.magnesiumForm = magnesiumForm; entry.calciumMg = calcium
-            entry.potassiumMg = potassium
-            entry.vitaminDIU = vitaminD; entry.fluidsMl = fluids; entry.caffeineMg = caffeine
-            entry.alcoholUnits = alcohol
-            entry.exerciseMinutes = exercise; entry.stretchedBeforeBed = stretched; entry.stress = stress
-            entry.bedtime = bedtime
-            entry.wakeTime = wakeTime; entry.lateMeal = lateMeal; entry.screensMinutesBeforeBed = screens
-            entry.notes = notes
-            var reports: [SelfReportedCramp] = []
-            for c in cramp.compactMap({ try? CrampNote.parse($0).get() }) {
-                guard let at = moment(evening: evening, hour: c.hour, minute: c.minute) else {
-                    complain("cannot place \(c.hour):\(c.minute) in the night of \(evening).")
-                    throw Exit.failure
-                }
-                reports.append(SelfReportedCramp(time: at, leg: c.leg, pain: c.pain))
+        func checked() throws(ValidationError) -> CheckedDiary {
+            do {
+                return try CheckedDiary(input, today: currentEvening(), timeZone: .current)
+            } catch {
+                throw ValidationError(error.description)
             }
+        }
+
+        func validate() throws { _ = try checked() }
+
+        func run() throws {
+            let diary = try checked()
+            let (entry, reports, evening) = (diary.entry, diary.cramps, diary.entry.date)
             let j = try openJournal(journal)
             let saved: DiaryEntry
             do {
@@ -229,10 +144,10 @@ extension JournalCommand.Diary {
             guard when.timeIntervalSinceNow < 300 else {
                 throw ValidationError("--time \(time) is in the future; give the time the cramp started.")
             }
-            guard ["left", "right", "both"].contains(leg) else {
+            guard DiaryLimits.legs.contains(leg) else {
                 throw ValidationError("--leg must be left, right or both.")
             }
-            guard (0...10).contains(pain) else {
+            guard DiaryLimits.pain.contains(pain) else {
                 throw ValidationError("--pain must be a whole number from 0 (none) to 10 (worst).")
             }
             if let duration, !(duration > 0 && duration <= 600) {

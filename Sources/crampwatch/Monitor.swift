@@ -25,9 +25,9 @@ extension Crampwatch {
                 reconnects by itself and records the gap. Stop it with Ctrl-C (SIGINT) or SIGTERM: the capture is \
                 flushed, the night saved to the journal and its summary printed, and the exit status is 0.
 
-                With --wait-for-device (as the nightly service runs it) a device not yet plugged in is waited for, \
-                however long it takes, instead of ending with status 1; a stop before it arrives records nothing \
-                and also exits with 0.
+                With --wait-for-device (as the nightly service runs it) a device not yet plugged in is waited for \
+                (with --cyton: its dongle's port, and the board's answer), however long it takes, instead of \
+                ending with status 1; a stop before it arrives records nothing and also exits with 0.
                 """
         )
 
@@ -46,8 +46,9 @@ extension Crampwatch {
               help: "Detect and print only; do not save the night.") var noJournal = false
         @Flag(help: "Print the night as one JSON object at the end (live notices go to stderr).") var json = false
         @Flag(name: .customLong("wait-for-device"),
-              help: ArgumentHelp("If no device is plugged in, wait for one (libusb hotplug, polling underneath) "
-                                 + "instead of stopping with status 1.")) var waitForDevice = false
+              help: ArgumentHelp("If no device is plugged in, wait for one (libusb hotplug, polling underneath; "
+                                 + "with --cyton, polling the port) instead of stopping with status 1."))
+        var waitForDevice = false
         @Option(help: ArgumentHelp("Bulk-IN transfers kept in flight (1 to 32).", valueName: "count")) var transfers = 4
         @Option(name: .customLong("stop-after-idle"),
                 help: ArgumentHelp("Stop when no data arrived for this long (end of a recording). Default: never.",
@@ -101,10 +102,9 @@ extension Crampwatch {
             if let problem = deviceSettings.problem { throw ValidationError("The device cannot do that: \(problem).") }
             if cyton.cyton != nil {
                 _ = try cyton.settings
-                if serial != nil || deviceSerial != nil || !deviceSettings.isEmpty || waitForDevice {
+                if serial != nil || deviceSerial != nil || !deviceSettings.isEmpty {
                     throw ValidationError("--cyton reads an OpenBCI board: --serial, --device-serial, --emg-rate, "
-                                          + "--accel-rate, --mains, --emg-channels and --wait-for-device are for "
-                                          + "the Crampwatch device.")
+                                          + "--accel-rate, --mains and --emg-channels are for the Crampwatch device.")
                 }
             }
         }
@@ -245,7 +245,16 @@ extension Crampwatch {
             let settings = try cyton.settings
             let reader = CytonReader(path: port, settings: settings)
             do {
-                let board = try reader.connect()
+                let board: Cyton.BoardText
+                if waitForDevice {
+                    guard case .connected(let text, let waited) = waitForTheCyton(reader, console) else { return nil }
+                    if waited > 0 {
+                        console.log("the Cyton answered after \(String(format: "%.1f", waited)) s of waiting")
+                    }
+                    board = text
+                } else {
+                    board = try reader.connect()
+                }
                 console.log("connected to an OpenBCI Cyton on \(port) (firmware \(board.firmware ?? "unknown")), "
                             + "EMG on channel\(settings.channels.count == 1 ? "" : "s") "
                             + "\(settings.channels.map(String.init).joined(separator: ", ")) at gain \(settings.gain), "
@@ -256,6 +265,17 @@ extension Crampwatch {
                 throw Exit.failure
             }
             return reader
+        }
+
+        /// As `waitForTheDevice`, for the Cyton's dongle: its port may not exist yet, or the board be switched off.
+        private func waitForTheCyton(_ reader: CytonReader, _ console: LiveConsole) -> CytonReader.Arrival {
+            var first = true
+            return reader.connectWhenPresent(until: { stopSignal != 0 }, waiting: { error in
+                let why = (error as? SerialError)?.errno == ENOENT ? "" : " (\(error))"
+                console.log(first ? "waiting for the Cyton's dongle at \(reader.path) to be plugged in\(why); Ctrl-C "
+                                  + "or SIGTERM ends the wait" : "still waiting: \(error)")
+                first = false
+            })
         }
 
         /// Says once that it waits, and again only for a new reason (a device there that cannot be used yet).
@@ -297,33 +317,29 @@ extension Crampwatch {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
+            var lines: [String] = []
+            let found = Attached.look { ctx, d in
+                var line = "\(d)"
+                if let dev = try? ctx.open(serial: d.serial),
+                   let info = try? { defer { dev.close() }; return try dev.readInfo() }() {
+                    line += "  firmware \(info.firmwareString), \(info.emgChannels) EMG ch at \(info.emgRateHz) "
+                            + "Hz, accel \(info.accelAxes) axes at \(info.accelRateHz) Hz, mains \(info.mainsHz) Hz"
+                }
+                lines.append(line)
+            }
             // OpenBCI Cyton dongles first: they need no libusb (`monitor --cyton <port>` reads them).
-            let dongles = CytonDongles.list()
-            for d in dongles { print("\(d)  (crampwatch monitor --cyton \(d.port))") }
-            do {
-                let ctx = try USBContext()
-                defer { ctx.close() }
-                let found = try ctx.devices()
-                if found.isEmpty && dongles.isEmpty {
-                    complain("no Crampwatch device (USB 1209:c4a3) and no OpenBCI dongle (FTDI 0403:6015) is "
-                             + "attached. Check the cable (and the dongle's switch); without permission to open it, "
-                             + "install the udev rule from the README.")
-                    throw Exit.failure
-                }
-                for d in found {
-                    var line = "\(d)"
-                    if let dev = try? ctx.open(serial: d.serial),
-                       let info = try? { defer { dev.close() }; return try dev.readInfo() }() {
-                        line += "  firmware \(info.firmwareString), \(info.emgChannels) EMG ch at \(info.emgRateHz) "
-                                + "Hz, accel \(info.accelAxes) axes at \(info.accelRateHz) Hz, mains \(info.mainsHz) Hz"
-                    }
-                    print(line)
-                }
-            } catch let e as USBError {
-                guard dongles.isEmpty else { return }
-                complain("\(e)")
+            for d in found.dongles { print("\(d)  (crampwatch monitor --cyton \(d.port))") }
+            if let problem = found.usbProblem, found.dongles.isEmpty {
+                complain("\(problem)")
                 throw Exit.failure
             }
+            if found.usb.isEmpty && found.dongles.isEmpty {
+                complain("no Crampwatch device (USB 1209:c4a3) and no OpenBCI dongle (FTDI 0403:6015) is "
+                         + "attached. Check the cable (and the dongle's switch); without permission to open it, "
+                         + "install the udev rule from the README.")
+                throw Exit.failure
+            }
+            for line in lines { print(line) }
         }
     }
 }

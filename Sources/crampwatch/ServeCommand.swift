@@ -29,8 +29,9 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let (host, port) = ServeOptions.parseListen(listen)!
-        let options = ServeOptions(journalPath: journal.resolvedPath, host: host, port: port, tlsCertificate: tlsCert,
+        var options = ServeOptions(journalPath: journal.resolvedPath, host: host, port: port, tlsCertificate: tlsCert,
                                    tlsKey: tlsKey)
+        options.attached = { Attached.look().forWeb }
         let done = DispatchSemaphore(value: 0)
         let failure = Failure()
         Task {

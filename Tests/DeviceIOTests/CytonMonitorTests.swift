@@ -22,8 +22,10 @@ import Testing
     }
 
     /// The night's JSON without the capture's path (the monitor names it absolutely, replay as given).
-    static func night(_ r: ProcessResult) -> NSDictionary {
-        var j = r.json
+    static func night(_ r: ProcessResult) -> NSDictionary { night(json: r.json) }
+
+    static func night(json: [String: Any]) -> NSDictionary {
+        var j = json
         if var rec = j["recording"] as? [String: Any] {
             rec["path"] = nil
             j["recording"] = rec
@@ -95,5 +97,122 @@ import Testing
         #expect(abs(duration - Double(10_000 + lost) / 250) < 0.05, "duration \(duration) s")
         let replay = try await CLI.run(["replay", capture, "--no-journal", "--json"])
         #expect(Self.night(replay) == Self.night(live))
+    }
+
+    /// The nightly service starts the monitor at bedtime, before the board is switched on and its dongle plugged
+    /// in: `--wait-for-device` waits for the port and the board's answer, then records the night as usual.
+    @Test func theMonitorWaitsForTheDongleToBePluggedIn() async throws {
+        let link = TemporaryFolder.path("ttyUSB0")
+        let capture = TemporaryFolder.path("night.cwcap")
+        let err = URL(fileURLWithPath: TemporaryFolder.path("monitor.err"))
+        let out = URL(fileURLWithPath: TemporaryFolder.path("monitor.out"))
+        let stderr = { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+        let (result, waiting) = try await Processes.start(
+            Binary.crampwatch, ["monitor", "--cyton", link, "--wait-for-device", "--capture", capture, "--no-journal",
+                                "--json", "--stop-after-idle", "2"],
+            environment: ["SWIFT_BACKTRACE": "enable=no"], stdout: .file(out), stderr: .file(err)
+        ) { p in
+            for _ in 0..<600 where !stderr().contains("waiting for") { try await Task.sleep(for: .milliseconds(50)) }
+            // Three seconds with no dongle: the monitor must still be there, waiting.
+            try await Task.sleep(for: .seconds(3))
+            let waiting = (running: p.isRunning, said: stderr())
+            // 5000 packets: 20 s of night, as fast as the monitor reads them.
+            let board = try await Python.run([Self.generator, "--link", link, "--packets", "5000"])
+            #expect(board.status == 0, "\(board.stderr)")
+            return waiting
+        }
+        #expect(waiting.running, "the monitor did not wait: \(waiting.said)")
+        #expect(waiting.said.contains("waiting for the Cyton's dongle at \(link) to be plugged in; Ctrl-C or SIGTERM "
+                                      + "ends the wait"), "\(waiting.said)")
+        #expect(!waiting.said.contains("connected"), "\(waiting.said)")
+        #expect(result.status == 0, "\(stderr())")
+        let said = stderr()
+        let waited = said.split(separator: "\n").first { $0.contains("the Cyton answered after") }
+            .flatMap { Double($0.split(separator: " ").first { Double($0) != nil } ?? "") } ?? 0
+        #expect(waited >= 3, "\(said)")
+        #expect(said.contains("connected to an OpenBCI Cyton on \(link)"))
+        let live = (try JSONSerialization.jsonObject(with: Data(contentsOf: out))) as? [String: Any] ?? [:]
+        let summary = live["summary"] as? [String: Any] ?? [:]
+        #expect(summary["duration_s"] as? Double == 20 && summary["frames_lost"] as? Int == 0, "\(summary)")
+        let replay = try await CLI.run(["replay", capture, "--no-journal", "--json"])
+        #expect(Self.night(replay) == Self.night(json: live))
+    }
+
+    @Test func aStopWhileWaitingForTheDongleRecordsNothing() async throws {
+        let link = TemporaryFolder.path("ttyUSB0")
+        let capture = TemporaryFolder.path("night.cwcap")
+        let err = URL(fileURLWithPath: TemporaryFolder.path("monitor.err"))
+        let (result, _) = try await Processes.start(
+            // --json: the live notices go to stderr.
+            Binary.crampwatch, ["monitor", "--cyton", link, "--wait-for-device", "--capture", capture, "--no-journal",
+                                "--json"],
+            environment: ["SWIFT_BACKTRACE": "enable=no"], stderr: .file(err)
+        ) { p in
+            for _ in 0..<600 where !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("waiting for") {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            p.send(SIGTERM)
+        }
+        let said = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        #expect(result.status == 0, "\(said)")
+        #expect(said.contains("stopping (signal) before a device was plugged in: nothing was recorded"), "\(said)")
+        #expect(!FileManager.default.fileExists(atPath: capture))
+    }
+
+    /// (kind, onset ms, offset ms) of events as `journal events --json` or `replay --json` print them.
+    static func eventKeys(_ json: [String: Any]) -> [String] {
+        (json["events"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String != "gap" }.map { e in
+            let ms = { (k: String) in Int(((e[k] as? Double ?? -1) * 1000).rounded()) }
+            return "\(e["kind"] as? String ?? "?")@\(ms("onset_s"))-\(ms("offset_s"))"
+        }.sorted()
+    }
+
+    /// A Cyton night monitored into a journal, the monitor killed (SIGKILL: a power cut) part-way: the night is
+    /// left "recording", and `journal recover` finishes it from its capture with exactly the events replaying that
+    /// capture gives.
+    @Test func aKilledCytonNightIsRecoveredWithTheEventsOfItsCapture() async throws {
+        let link = TemporaryFolder.path("ttyUSB0")
+        let capture = TemporaryFolder.path("night.cwcap"), journal = TemporaryFolder.path("journal.sqlite")
+        let err = URL(fileURLWithPath: TemporaryFolder.path("monitor.err"))
+        let log = URL(fileURLWithPath: TemporaryFolder.path("sim.log"))
+        // 120 s of night at 6x real time, two muscle bursts on the calf channels; the monitor is killed 14 s in
+        // (84 s of night), after both bursts and before the end.
+        let (_, killed) = try await Processes.start("/usr/bin/env", ["python3", Self.generator, "--link", link,
+                                                                     "--packets", "30000", "--speed", "6",
+                                                                     "--burst", "20-45,60-70", "--drop", "4000"],
+                                                    stdout: .file(log)) { sim in
+            defer { sim.send(SIGTERM) }
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: link) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let (result, _) = try await Processes.start(
+                Binary.crampwatch, ["monitor", "--cyton", link, "--capture", capture, "--journal", journal,
+                                    "--min-night", "0", "--json"],
+                environment: ["SWIFT_BACKTRACE": "enable=no"], stderr: .file(err)
+            ) { monitor in
+                let said = { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+                for _ in 0..<600 where !said().contains("connected to") { try await Task.sleep(for: .milliseconds(50)) }
+                try await Task.sleep(for: .seconds(14))
+                monitor.send(SIGKILL)
+            }
+            return result
+        }
+        #expect(killed.signalled && killed.status == SIGKILL)
+        let left = try await SQLiteShell.run(journal, "SELECT status FROM night")
+        #expect(left == "recording", "the killed night is left recording")
+        let recovered = try await CLI.run(["journal", "recover", "--journal", journal, "--min-night", "0"])
+        #expect(recovered.status == 0, "\(recovered.stderr)")
+        // The dropped packet (4000, 16 s in) is the night's one lost frame.
+        let night = try await SQLiteShell.run(journal, "SELECT status, framesLost FROM night")
+        #expect(night == "recovered|1")
+        let stored = try await CLI.run(["journal", "events", "1", "--journal", journal, "--json"])
+        let replay = try await CLI.run(["replay", capture, "--no-journal", "--json", "--min-night", "0"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let duration = (replay.json["summary"] as? [String: Any])?["duration_s"] as? Double ?? 0
+        #expect(duration > 70 && duration < 120, "killed part-way: \(duration) s of night")
+        let events = Self.eventKeys(stored.json)
+        #expect(events == Self.eventKeys(replay.json))
+        // The generator's bursts, 20-45 s and 60-70 s, are the night's two cramps.
+        #expect(events.filter { $0.hasPrefix("cramp@") }.count == 2, "\(events)")
     }
 }

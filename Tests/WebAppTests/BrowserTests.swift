@@ -26,8 +26,10 @@ import TestSupport
         #expect((report["failures"] as? [String])?.isEmpty == true, "\(report["failures"] ?? "no report")")
         let files = try FileManager.default.contentsOfDirectory(atPath: shots.path).filter { $0.hasSuffix(".png") }
         #expect(files.count == 14, "\(files)")
+        // The diary's cramp line (left, pain 6, stored as `diary add --cramp` stores it: no notes), then the button.
         let rows = try await SQLiteShell.run(journal, "SELECT magnesiumMg || '|' || stretchedBeforeBed FROM diaryEntry;"
-                                             + "SELECT leg FROM selfReportedCramp")
-        #expect(rows.split(separator: "\n") == ["250.0|1", "right"])
+                                             + "SELECT leg || '|' || pain || '|' || (notes IS NULL) "
+                                             + "FROM selfReportedCramp ORDER BY id")
+        #expect(rows.split(separator: "\n") == ["250.0|1", "left|6|1", "right|5|0"])
     }
 }

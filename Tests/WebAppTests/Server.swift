@@ -28,15 +28,19 @@ struct Served: Sendable {
         }
     }
 
-    /// Starts the server on `journal`, runs `body`, stops it with SIGTERM and expects a clean exit.
+    /// Starts the server on `journal`, runs `body`, stops it with SIGTERM and expects a clean exit. With `under`
+    /// (a wrapper and its arguments, e.g. the virtual USB device `cwsim … --`), the server runs as its child, and
+    /// the SIGTERM goes to the server.
     static func with<T: Sendable>(journal: String, listen: String = "127.0.0.1:0", extra: [String] = [],
+                                  under wrapper: [String] = [],
                                   _ body: (Served) async throws -> T) async throws -> T {
         let output = URL(fileURLWithPath: TemporaryFolder.path("serve.out"))
+        let command = wrapper + [Binary.crampwatch, "serve", "--journal", journal, "--listen", listen] + extra
         let (result, value) = try await Processes.start(
-            Binary.crampwatch, ["serve", "--journal", journal, "--listen", listen] + extra,
+            command[0], Array(command.dropFirst()),
             environment: ["SWIFT_BACKTRACE": "enable=no"], stdout: .file(output), stderr: .file(output)
         ) { p in
-            defer { p.send(SIGTERM) }
+            defer { if wrapper.isEmpty { p.send(SIGTERM) } else { for child in p.children { kill(child, SIGTERM) } } }
             var base: String?
             // Up to a minute: `make test` runs many suites at once on two cores.
             for _ in 0..<1200 where base == nil {

@@ -67,7 +67,7 @@ import TestSupport
             let bad = try await s.request("/diary", method: "POST", form: ["csrf": token, "magnesium": "-3"],
                                           cookies: jar)
             #expect(bad.status == 400)
-            #expect(bad.body.contains("Magnesium must be a number from 0 to 5000 mg."))
+            #expect(bad.body.contains("Magnesium must be a number from 0 to 5000 mg (the day&#39;s total)."))
         }
         let mode = try FileManager.default.attributesOfItem(atPath: journal)[.posixPermissions] as? Int
         #expect(mode == 0o600)

@@ -15,6 +15,7 @@ import zlib
 from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 PAGES = ["/", "/night", "/nights", "/diary", "/trends", "/doctor", "/device"]
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
@@ -82,11 +83,26 @@ def use_forms(d, base, failures, report):
     d.find_element(By.ID, "magnesium").send_keys("250")
     d.find_element(By.ID, "notes").send_keys("<b>calf</b> after a long walk")
     d.find_element(By.CSS_SELECTOR, "input[name=stretched][value=yes]").click()
+    # A cramp noticed in the night, with the thumb: the time picker, a leg, the pain.
+    clock = d.find_element(By.ID, "cramp_time")
+    clock.send_keys("0310A")
+    if clock.get_attribute("value") != "03:10":
+        # A locale whose time field takes the digits differently: set it as the picker would.
+        d.execute_script("arguments[0].value = '03:10';", clock)
+        report["cramp_time_set_by_script"] = True
+    d.find_element(By.CSS_SELECTOR, "input[name=cramp_leg][value=left]").click()
+    Select(d.find_element(By.ID, "cramp_pain")).select_by_visible_text("6")
+    for field in ("cramp_time", "cramp_pain"):
+        size = d.find_element(By.ID, field).size
+        if size["height"] < 44:
+            failures.append(f"phone /diary: {field} is {size['height']} px high, too small for a thumb")
     d.find_element(By.CSS_SELECTOR, "form.diary button[type=submit]").click()
     listed = d.find_element(By.CSS_SELECTOR, "ul.diary-list").text
     report["diary_listed"] = listed
     if "magnesium 250 mg" not in listed or "<b>calf</b> after a long walk" not in listed:
         failures.append(f"the diary entry is not listed as typed: {listed!r}")
+    if "Cramp noticed at 03:10: left leg, pain 6/10" not in listed:
+        failures.append(f"the diary's cramp line is not listed: {listed!r}")
     d.get(base + "/")
     d.find_element(By.CSS_SELECTOR, "form.cramp-now button[value=right]").click()
     status = d.find_element(By.CSS_SELECTOR, "p.message").text
