@@ -17,6 +17,7 @@ extension Journal {
         m.registerMigration("v9-capture-retention", migrate: migrateV9CaptureRetention)
         m.registerMigration("v10-live-levels", migrate: LiveLevelsRecord.migrateV10)
         m.registerMigration("v11-periodic-in-wake", migrate: NightFiguresRecord.migrateV11PeriodicInWake)
+        m.registerMigration("v12-study-synced", migrate: StudySyncedRecord.migrateV12)
         return m
     }
 

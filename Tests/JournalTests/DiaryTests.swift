@@ -52,7 +52,7 @@ import Testing
                                             "v3-reference-annotations", "v4-live-nights", "v5-night-figures",
                                             "v6-delete-cascades", "v7-recording-content",
                                             "v8-event-columns-night-mains", "v9-capture-retention",
-                                            "v10-live-levels", "v11-periodic-in-wake"])
+                                            "v10-live-levels", "v11-periodic-in-wake", "v12-study-synced"])
         let nights = try j.nights()
         #expect(nights.count == 1)
         #expect(nights[0].framesLost == 3 && nights[0].durationSeconds == 720)

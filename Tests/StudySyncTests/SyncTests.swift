@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+import Journal
+import StudySync
+import Testing
+import TestSupport
+
+/// `study init`, `sync` and row-level security against a real PostgreSQL 15 the tests start (PostgresServer).
+@Suite(.serialized, .temporaryFolder, .enabled(if: PostgresServer.available,
+                                               "PostgreSQL's initdb and pg_ctl are not installed (PG_BIN)"))
+struct SyncTests {
+    @Test func initTwiceAppliesEachMigrationOnce() async throws {
+        let server = try PostgresServer.get()
+        let target = try await server.freshStudy("init")
+        #expect(try await StudySchema.migrate(target) == [])
+        let applied = try await StudyAdmin.strings(target, "SELECT id FROM study.schema_migration ORDER BY id")
+        #expect(applied == StudySchema.migrations.map(\.id).sorted())
+    }
+
+    /// 20 hubs of 10 nights sync at once, each as its own role; a second sync changes no row.
+    @Test func twentyHubsAtOnceThenASecondSyncChangesNothing() async throws {
+        let server = try PostgresServer.get()
+        let admin = try await server.freshStudy("twenty")
+        let hubs = try await withThrowingTaskGroup(of: (String, StudyTarget, Journal).self) { group in
+            for h in 0..<20 {
+                group.addTask {
+                    let p = "P20-\(h)"
+                    let journal = try HubFixture.journal(seed: UInt64(h + 1), nights: 10)
+                    return (p, try await StudyAdmin.enroll(server, admin, p), journal)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let first = try await syncAll(hubs)
+        #expect(first.map(\.nightsSent) == Array(repeating: 10, count: 20))
+        #expect(first.map(\.diaryEntriesSent) == Array(repeating: 10, count: 20))
+        #expect(try await StudyAdmin.count(admin, "SELECT count(*) FROM study.night") == 200)
+        #expect(try await StudyAdmin.count(admin, "SELECT count(DISTINCT participant) FROM study.night") == 20)
+        #expect(try await StudyAdmin.count(admin, "SELECT count(*) FROM study.diary_entry") == 200)
+        #expect(try await StudyAdmin.count(admin, "SELECT count(*) FROM study.noticed_cramp") == 20)
+        let versions = "SELECT participant || night_key || xmin::text FROM study.night ORDER BY 1"
+        let before = try await StudyAdmin.strings(admin, versions)
+        let second = try await syncAll(hubs)
+        #expect(second.allSatisfy { !$0.sentAnything && $0.unchanged == 22 }, "\(second)")
+        #expect(try await StudyAdmin.strings(admin, versions) == before)
+    }
+
+    func syncAll(_ hubs: [(String, StudyTarget, Journal)]) async throws -> [SyncSummary] {
+        try await withThrowingTaskGroup(of: SyncSummary.self) { group in
+            for (p, target, journal) in hubs {
+                group.addTask { try await StudySyncer.sync(journal: journal, target: target, participant: p) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }.sorted { $0.participant < $1.participant }
+        }
+    }
+
+    /// A sync cut short: 4 nights committed; then the hub "died" after the study committed 2 more but before its
+    /// watermark was written. The next sync sends the rest, and the study holds each night once.
+    @Test func aSyncCutShortResumesWithoutDuplicates() async throws {
+        let server = try PostgresServer.get()
+        let admin = try await server.freshStudy("resume")
+        let hub = try await StudyAdmin.enroll(server, admin, "Pcut")
+        let journal = try HubFixture.journal(seed: 99, nights: 10)
+        let part = try await StudySyncer.sync(journal: journal, target: hub, participant: "Pcut", maxNights: 6)
+        #expect(part.nightsSent == 6 && part.nightsLeft == 4)
+        try await DatabaseQueue(path: journal.path).write { db in
+            try db.execute(sql: """
+                DELETE FROM studySynced WHERE kind = 'night' AND localId IN
+                  (SELECT localId FROM studySynced WHERE kind = 'night' ORDER BY localId DESC LIMIT 2)
+                """)
+        }
+        #expect(try await StudyAdmin.count(admin, "SELECT count(*) FROM study.night") == 6)
+        let rest = try await StudySyncer.sync(journal: journal, target: hub, participant: "Pcut")
+        #expect(rest.nightsSent == 6 && rest.nightsLeft == 0)
+        #expect(try await StudyAdmin.count(admin, "SELECT count(*) FROM study.night") == 10)
+        #expect(try await StudyAdmin.count(admin, "SELECT count(DISTINCT hub_night_id) FROM study.night") == 10)
+        let again = try await StudySyncer.sync(journal: journal, target: hub, participant: "Pcut")
+        #expect(!again.sentAnything)
+    }
+
+    /// A night deleted on the hub is marked withdrawn at the study, not removed; the others stay as they were.
+    @Test func aDeletedNightIsWithdrawnNotRemoved() async throws {
+        let server = try PostgresServer.get()
+        let admin = try await server.freshStudy("withdraw")
+        let hub = try await StudyAdmin.enroll(server, admin, "Pdel")
+        let journal = try HubFixture.journal(seed: 5, nights: 4)
+        _ = try await StudySyncer.sync(journal: journal, target: hub, participant: "Pdel")
+        #expect(try journal.deleteNight(2) != nil)
+        let s = try await StudySyncer.sync(journal: journal, target: hub, participant: "Pdel")
+        #expect(s.withdrawn == 1 && s.nightsSent == 0)
+        #expect(try await StudyAdmin.count(admin, "SELECT count(*) FROM study.night") == 4)
+        let withdrawn = try await StudyAdmin.strings(
+            admin, "SELECT hub_night_id::text FROM study.night WHERE withdrawn_at IS NOT NULL")
+        #expect(withdrawn == ["2"])
+        #expect(!(try await StudySyncer.sync(journal: journal, target: hub, participant: "Pdel")).sentAnything)
+    }
+}
