@@ -79,17 +79,17 @@ public enum StudySchema {
             "offsetSeconds" double precision, "framesLost" int, reason text);
         """
 
-    /// Row-level security: a hub's login role (member of `crampwatch_hub`, named in `study.participant`) sees and
+    /// Row-level security: the group roles are the cluster's (roles are not per database), so two studies in one
+    /// cluster, or two `study init`s at once, share them; creating one that exists is not an error.
+    /// A hub's login role (member of `crampwatch_hub`, named in `study.participant`) sees and
     /// inserts its own participant's rows only, and may change nothing but `withdrawn_at`; the reader group reads all.
     static var v2: String {
         let guarded = participantTables.filter { $0 != "participant" }
         var sql = """
-            DO $$ BEGIN
-              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(hubGroup)') THEN
-                CREATE ROLE \(hubGroup) NOLOGIN; END IF;
-              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(readerGroup)') THEN
-                CREATE ROLE \(readerGroup) NOLOGIN; END IF;
-            END $$;
+            DO $$ BEGIN CREATE ROLE \(hubGroup) NOLOGIN;
+              EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+            DO $$ BEGIN CREATE ROLE \(readerGroup) NOLOGIN;
+              EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
             CREATE FUNCTION study.hub_participant() RETURNS text LANGUAGE sql STABLE
               AS $$ SELECT participant FROM study.participant WHERE hub_role = current_user $$;
             GRANT USAGE ON SCHEMA study TO \(hubGroup), \(readerGroup);

@@ -64,7 +64,7 @@ import Testing
         try j.amendDiary(e)
         #expect(try j.diaryEntries().map(\.magnesiumMg) == [250])
         #expect(try fileMode(path) == 0o600)
-        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 11)
+        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 12)
         // Saved before figures were stored: the night analysis fills them in once
         // (Sessions.NightStore.fillMissingFigures).
         #expect(try j.nightsWithoutFigures().map(\.id) == [1])
@@ -105,7 +105,7 @@ import Testing
         let tables = try DatabaseQueue(path: path).read { try db_tables($0) }
         #expect(tables == ["captureRetention", "detectorConfig", "device", "diaryEntry", "event", "gap", "liveLevels",
                            "night", "nightFigures", "nightTrace", "recording", "referenceAnnotation",
-                           "selfReportedCramp"])
+                           "selfReportedCramp", "studySynced"])
         #expect(try fileMode(path) == 0o600)
     }
 

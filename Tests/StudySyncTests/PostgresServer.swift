@@ -40,14 +40,25 @@ final class PostgresServer: Sendable {
         try run(bin + "/initdb", ["-D", data, "-U", admin, "--pwfile=" + folder.appendingPathComponent("pwfile").path,
                                   "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8",
                                   "--no-sync", "--no-instructions"])
+        // A self-signed certificate for 127.0.0.1, so TLS (sslmode=require, verify-full) is tested for real.
+        let cert = folder.appendingPathComponent("server.crt").path
+        let key = folder.appendingPathComponent("server.key").path
+        try run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                                     "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                asPostgres: false)
+        if getuid() == 0 { try run("/bin/chown", ["postgres:postgres", cert, key], asPostgres: false) }
         let port = try freePort()
         let options = "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c fsync=off "
-            + "-c synchronous_commit=off -c full_page_writes=off -c max_connections=120"
+            + "-c synchronous_commit=off -c full_page_writes=off -c max_connections=120 "
+            + "-c ssl=on -c ssl_cert_file=\(cert) -c ssl_key_file=\(key)"
         try run(bin + "/pg_ctl", ["-D", data, "-o", options, "-l", folder.appendingPathComponent("log").path,
                                   "-w", "-t", "60", "start"])
         stopAtExit(bin: bin, data: data, folder: folder.path)
         return PostgresServer(folder: folder, port: port, password: password)
     }
+
+    /// The server's certificate (self-signed), the root a `verify-full` client trusts.
+    var certificate: String { folder.appendingPathComponent("server.crt").path }
 
     /// The coordinator's target (the superuser made by initdb) on database `db`.
     func admin(_ db: String = "postgres") throws -> StudyTarget {

@@ -17,6 +17,25 @@ struct SyncTests {
         #expect(applied == StudySchema.migrations.map(\.id).sorted())
     }
 
+    /// TLS: sslmode=require encrypts, verify-full checks the certificate against sslrootcert (and refuses a wrong
+    /// root), and the server says the session is encrypted.
+    @Test func tlsRequireAndVerifyFull() async throws {
+        let server = try PostgresServer.get()
+        let base = "postgres://\(PostgresServer.admin)@127.0.0.1:\(server.port)/postgres"
+        let query = "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+        for mode in ["require", "verify-full&sslrootcert=\(server.certificate)"] {
+            let target = try StudyTarget(url: "\(base)?sslmode=\(mode)", password: server.password)
+            #expect(try await StudyAdmin.strings(target, query) == ["true"], "\(mode)")
+        }
+        let plain = try StudyTarget(url: "\(base)?sslmode=disable", password: server.password)
+        #expect(try await StudyAdmin.strings(plain, query) == ["false"])
+        let wrongRoot = TemporaryFolder.path("other.pem")
+        try await PostgresServerTLS.otherCertificate(at: wrongRoot)
+        let refused = try StudyTarget(url: "\(base)?sslmode=verify-full&sslrootcert=\(wrongRoot)",
+                                      password: server.password)
+        await #expect(throws: StudyError.self) { _ = try await StudyAdmin.strings(refused, query) }
+    }
+
     /// 20 hubs of 10 nights sync at once, each as its own role; a second sync changes no row.
     @Test func twentyHubsAtOnceThenASecondSyncChangesNothing() async throws {
         let server = try PostgresServer.get()
@@ -93,5 +112,14 @@ struct SyncTests {
             admin, "SELECT hub_night_id::text FROM study.night WHERE withdrawn_at IS NOT NULL")
         #expect(withdrawn == ["2"])
         #expect(!(try await StudySyncer.sync(journal: journal, target: hub, participant: "Pdel")).sentAnything)
+    }
+}
+
+enum PostgresServerTLS {
+    /// A self-signed certificate that did not sign the server's.
+    static func otherCertificate(at path: String) async throws {
+        try PostgresServer.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                                                    path + ".key", "-out", path, "-days", "1", "-subj", "/CN=other"],
+                               asPostgres: false)
     }
 }
