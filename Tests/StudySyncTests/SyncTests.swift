@@ -97,6 +97,38 @@ struct SyncTests {
         #expect(!again.sentAnything)
     }
 
+    /// The real thing: `crampwatch sync` killed (SIGKILL) while it sends 300 nights, then a sync that finishes. Every
+    /// night the study committed is kept, none is there twice, and the second sync sends only what was missing (at
+    /// most one night more: committed at the study, killed before its watermark).
+    @Test func aSyncKilledMidWayResumes() async throws {
+        let server = try PostgresServer.get()
+        let admin = try await server.freshStudy("kill")
+        let hub = try await StudyAdmin.enroll(server, admin, "Pkill")
+        let journal = try HubFixture.journal(seed: 31, nights: 300)
+        let passwordFile = TemporaryFolder.path("pw")
+        try Data((hub.password ?? "").utf8).write(to: URL(fileURLWithPath: passwordFile))
+        let url = "postgres://\(hub.user)@127.0.0.1:\(server.port)/\(hub.database)?sslmode=disable"
+        let (result, _) = try await Processes.start(
+            Binary.crampwatch, ["sync", "--postgres", url, "--password-file", passwordFile, "--participant", "Pkill",
+                                "--journal", journal.path]) { process in
+            for _ in 0..<3_000 {
+                if try await StudyAdmin.count(admin, "SELECT count(*) FROM study.night") >= 5 { break }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            process.send(SIGKILL)
+        }
+        #expect(result.signalled)
+        let atKill = try await StudyAdmin.count(admin, "SELECT count(*) FROM study.night")
+        let watermarked = try journal.studySynced(study: "127.0.0.1:\(server.port)/\(hub.database)#Pkill")
+            .filter { $0.kind == "night" }.count
+        #expect(atKill >= 5 && atKill < 300, "killed after \(atKill) nights")
+        #expect(watermarked == atKill || watermarked == atKill - 1, "\(watermarked) of \(atKill)")
+        let rest = try await StudySyncer.sync(journal: journal, target: hub, participant: "Pkill")
+        #expect(rest.nightsSent == 300 - watermarked)
+        #expect(try await StudyAdmin.count(admin, "SELECT count(*) FROM study.night") == 300)
+        #expect(try await StudyAdmin.count(admin, "SELECT count(DISTINCT hub_night_id) FROM study.night") == 300)
+    }
+
     /// A night deleted on the hub is marked withdrawn at the study, not removed; the others stay as they were.
     @Test func aDeletedNightIsWithdrawnNotRemoved() async throws {
         let server = try PostgresServer.get()
