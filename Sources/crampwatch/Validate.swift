@@ -287,8 +287,9 @@ struct Validate: ParsableCommand {
     /// `configuration` nil: a study's stored nights, each detected with its hub's own configuration.
     func printReport(_ r: ValidationReport, configuration: DetectorConfiguration?) {
         if let configuration {
+            let hash = ConfigurationIdentity.hash(configuration).prefix(12)
             print("Validation on \(r.nights) recording\(r.nights == 1 ? "" : "s"), "
-                  + "tolerance \(trimmed(r.tolerance_s)) s, configuration \(ConfigurationIdentity.hash(configuration).prefix(12))")
+                  + "tolerance \(trimmed(r.tolerance_s)) s, configuration \(hash)")
         } else {
             print("Validation on \(r.nights) scored night\(r.nights == 1 ? "" : "s") of the study, tolerance "
                   + "\(trimmed(r.tolerance_s)) s, the events each hub stored")
