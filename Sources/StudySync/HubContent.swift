@@ -87,11 +87,14 @@ enum HubContent {
             let json = try StudyJSON.encode(doc)
             items.append(HubItem(kind: .night, localId: id, json: json, key: StudyJSON.sha256(json), night: doc))
         }
-        for e in try journal.diary() {
+        // Free-text notes stay on the hub: they are where a name or a place would be written.
+        for var e in try journal.diary() {
+            e.notes = nil
             let json = try StudyJSON.encode(e)
             items.append(HubItem(kind: .diary, localId: e.id ?? 0, json: json, key: StudyJSON.sha256(json), diary: e))
         }
-        for c in try journal.selfReportedCramps() {
+        for var c in try journal.selfReportedCramps() {
+            c.notes = nil
             let json = try StudyJSON.encode(c)
             items.append(HubItem(kind: .cramp, localId: c.id ?? 0, json: json, key: StudyJSON.sha256(json), cramp: c))
         }

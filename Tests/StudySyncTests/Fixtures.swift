@@ -81,6 +81,7 @@ enum HubFixture {
             var entry = DiaryEntry(date: JournalSnapshotDates.evening(start), createdAt: start)
             entry.magnesiumMg = random.next() % 2 == 0 ? 250 : 0
             entry.lateMeal = random.next() % 2 == 0
+            entry.notes = "dinner with Anna at Luigi's"  // free text: must not leave the hub
             _ = try j.saveDiary(entry)
         }
         _ = try j.saveSelfReportedCramp(SelfReportedCramp(time: base.addingTimeInterval(79_200 + 3_100), leg: "left",

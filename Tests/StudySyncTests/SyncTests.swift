@@ -57,6 +57,7 @@ struct SyncTests {
         #expect(try await StudyAdmin.count(admin, "SELECT count(DISTINCT participant) FROM study.night") == 20)
         #expect(try await StudyAdmin.count(admin, "SELECT count(*) FROM study.diary_entry") == 200)
         #expect(try await StudyAdmin.count(admin, "SELECT count(*) FROM study.noticed_cramp") == 20)
+        #expect(try await StudyAdmin.count(admin, "SELECT count(*) FROM study.diary_entry WHERE entry ? 'notes'") == 0)
         let versions = "SELECT participant || night_key || xmin::text FROM study.night ORDER BY 1"
         let before = try await StudyAdmin.strings(admin, versions)
         let second = try await syncAll(hubs)
