@@ -4,7 +4,7 @@ SWIFT ?= swift
 JOURNAL ?=
 DEMO_NIGHT ?= Samples/night-a/night.cwcap
 
-.PHONY: test-independent-nights test-timers setup build install uninstall test-install demo check test test-swift lint format-lint test-firmware firmware-avr firmware-qemu test-usb clean bench accuracy bench-sweep bench-monitor fuzz-build fuzz-smoke fuzz
+.PHONY: bench-study test-independent-nights test-timers setup build install uninstall test-install demo check test test-swift lint format-lint test-firmware firmware-avr firmware-qemu test-usb clean bench accuracy bench-sweep bench-monitor fuzz-build fuzz-smoke fuzz
 
 setup:
 	@./scripts/setup-system.sh
@@ -136,6 +136,13 @@ bench: setup
 	$(SWIFT) build -c release --product crampwatch-bench
 	python3 -c "import numpy, scipy" 2>/dev/null || pip install --quiet numpy scipy
 	.build/release/crampwatch-bench --data .build-bench-data
+
+# The README's study figure (not part of `make test`): 500 simulated hubs x 30 nights synced into a PostgreSQL 15
+# the tests start themselves, the database's size, and cohort validation of 1,000 scored nights
+# (Tests/StudySyncTests/StudyBenchmark.swift; STUDY_BENCH_HUBS, STUDY_BENCH_NIGHTS, STUDY_BENCH_PARALLEL resize it).
+bench-study: setup
+	$(SWIFT) build --build-tests
+	STUDY_BENCH=1 $(SWIFT) test --skip-build --filter StudyBenchmark
 
 # Detection accuracy on 20 unseen simulated 8-hour nights (release build, every core).
 accuracy: setup

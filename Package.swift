@@ -32,6 +32,8 @@ let package = Package(
         // Tonight's live stream ends when the server is asked to stop (graceful shutdown), not at its next tick.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // A study across many hubs (StudySync): journals synced into PostgreSQL, cohort figures and validation.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The crc32 instruction for CRC-32C (C, because Swift cannot reach it); DeviceProtocol has a table fallback.
@@ -76,13 +78,17 @@ let package = Package(
                                                .product(name: "HummingbirdTLS", package: "hummingbird"),
                                                .product(name: "HTTPTypes", package: "swift-http-types"),
                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        // A study across many hubs: the study schema in PostgreSQL, syncing a journal into it, cohort figures and
+        // cohort validation. The only module that speaks PostgreSQL (as Journal is the only one that speaks SQLite).
+        .target(name: "StudySync", dependencies: ["Journal", "NightAnalysis", "Evaluation", "Reports",
+                                                  .product(name: "PostgresNIO", package: "postgres-nio")]),
         // The CLI's JSON contract (replay --json, monitor --json, --export-events): the shapes scripts read.
         .target(name: "CrampwatchJSON", dependencies: ["DeviceProtocol", "SignalCore", "NightAnalysis", "Ingest"]),
         .executableTarget(
             name: "crampwatch",
             dependencies: [
                 "DeviceProtocol", "DeviceIO", "SignalCore", "NightSimulator", "Recordings", "Journal", "NightAnalysis", "Exports",
-                "Ingest", "Evaluation", "Sessions", "Reports", "CrampwatchJSON", "WebApp",
+                "Ingest", "Evaluation", "Sessions", "Reports", "CrampwatchJSON", "WebApp", "StudySync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), systemPackage,
             ]
         ),
@@ -118,8 +124,12 @@ let package = Package(
         .testTarget(name: "DeviceIOTests", dependencies: ["DeviceIO", "DeviceProtocol", "Ingest", "NightAnalysis", "Exports", "Sessions", "CrampwatchJSON", "TestSupport"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Ingest", "NightAnalysis", "Journal", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        // A real PostgreSQL 15 the tests start themselves (initdb in a temporary folder, a free loopback port).
+        .testTarget(name: "StudySyncTests", dependencies: ["StudySync", "Journal", "NightAnalysis", "Reports", "TestSupport",
+                                                          .product(name: "GRDB", package: "GRDB.swift"),
+                                                          .product(name: "PostgresNIO", package: "postgres-nio")]),
         // `crampwatch serve` over HTTP on loopback (the real binary), and in a real browser (.browser).
-        .testTarget(name: "WebAppTests", dependencies: ["TestSupport"], exclude: ["browser_check.py"]),
+        .testTarget(name: "WebAppTests", dependencies: ["TestSupport", "WebApp"], exclude: ["browser_check.py"]),
         // The bad-input corpus (Tests/Corpus) through the real CLI: exit codes and one clear line each.
         .testTarget(name: "BadInputTests", dependencies: ["TestSupport"]),
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "Ingest", "Exports", "NightAnalysis", "Sessions", "CrampwatchJSON", "SignalCore", "TestSupport"], exclude: ["edf_check.py"]),

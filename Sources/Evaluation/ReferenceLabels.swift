@@ -3,6 +3,12 @@ public struct ReferenceLabel: Sendable, Equatable {
     public var kind: String
     public var interval: Interval
     public var line: Int
+
+    public init(kind: String, interval: Interval, line: Int) {
+        self.kind = kind
+        self.interval = interval
+        self.line = line
+    }
 }
 
 /// A problem in a labels file, with the file and line.

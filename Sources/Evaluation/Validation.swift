@@ -86,6 +86,35 @@ public struct ReferenceSummary: Sendable, Codable, Equatable {
     }
 }
 
+/// A night to score: its detected events beside its reference labels (from a recording replayed now, or from a
+/// study's stored night). Without EMG only sleep interruptions are scored.
+public struct ScoredNight: Sendable {
+    public var name: String
+    public var durationSeconds: Double
+    public var labels: [ReferenceLabel]
+    /// Wake from sleep stages, and the sleep period they bound, when the reference has stages.
+    public var stageWake: [Interval]?
+    public var sleepPeriod: Interval?
+    public var emgMeasured: Bool
+    public var events: [(kind: String, interval: Interval)]
+    public var reference: ReferenceSummary?
+    public var channelNotes: [String]
+
+    public init(name: String, durationSeconds: Double, labels: [ReferenceLabel], stageWake: [Interval]? = nil,
+                sleepPeriod: Interval? = nil, emgMeasured: Bool, events: [(kind: String, interval: Interval)],
+                reference: ReferenceSummary? = nil, channelNotes: [String] = []) {
+        self.name = name
+        self.durationSeconds = durationSeconds
+        self.labels = labels
+        self.stageWake = stageWake
+        self.sleepPeriod = sleepPeriod
+        self.emgMeasured = emgMeasured
+        self.events = events
+        self.reference = reference
+        self.channelNotes = channelNotes
+    }
+}
+
 public struct ValidationReport: Sendable, Codable {
     public var tolerance_s: Double
     public var nights: Int
@@ -144,67 +173,95 @@ public enum Validator {
     /// Scores already detected events (one list per prepared recording) against the labels.
     public static func evaluate(_ prepared: [PreparedRecording], events perRecordingEvents: [[DetectedEvent]],
                                 toleranceSeconds: Double) -> ValidationReport {
-        var perRecording: [RecordingMetrics] = []
-        var pooledCounts: [String: (ref: Int, det: Int, tp: Int, fp: Int, latencies: [Double],
-                                    durationErrors: [Double])] = [:]
+        let nights = zip(prepared, perRecordingEvents).map { r, events in
+            ScoredNight(name: r.input.recordingPath, durationSeconds: r.durationSeconds, labels: r.labels,
+                        stageWake: r.reference.stageWake, sleepPeriod: r.reference.sleepPeriod,
+                        emgMeasured: r.log.emgChannels > 0,
+                        events: events.map { (kind: $0.kind.rawValue, interval: Interval($0.onsetSeconds,
+                                                                                            $0.offsetSeconds)) },
+                        reference: ReferenceSummary(r.reference), channelNotes: r.channelNotes)
+        }
+        return evaluate(nights, toleranceSeconds: toleranceSeconds)
+    }
+
+    /// Scores nights whose events are already known (a recording just replayed, or a study's stored nights with
+    /// their reference labels): one definition of every metric. Each night is scored on its own, on every core;
+    /// the pool adds them up in order, so the report does not depend on the number of cores.
+    public static func evaluate(_ nights: [ScoredNight], toleranceSeconds: Double) -> ValidationReport {
+        let box = ResultBox<NightScore>(count: nights.count)
+        DispatchQueue.concurrentPerform(iterations: nights.count) { i in
+            box.set(i, score(nights[i], toleranceSeconds: toleranceSeconds))
+        }
+        var pooledCounts: [String: PooledCounts] = [:]
         var pooledWake = EpochAgreement(epochs: 0, truePositives: 0, trueNegatives: 0, falsePositives: 0,
                                         falseNegatives: 0)
-        let totalHours = prepared.reduce(0) { $0 + $1.durationSeconds } / 3600
-        for (r, events) in zip(prepared, perRecordingEvents) {
-            var kinds: [KindMetrics] = []
-            for kind in kinds_(r) {
-                let ref = r.labels.filter { $0.kind == kind }.map(\.interval)
-                let det = events.filter { $0.kind.rawValue == kind }.map { Interval($0.onsetSeconds, $0.offsetSeconds) }
-                let score = EventScore(reference: ref, detected: det, durationSeconds: r.durationSeconds,
-                                       parameters: .init(tolerance: toleranceSeconds))
-                let pairs = EventMatcher.match(reference: ref, detected: det, toleranceSeconds: toleranceSeconds)
-                let latencies = pairs.pairs.map { det[$0.detection].onset - ref[$0.reference].onset }
-                let durationErrors = pairs.pairs.map { abs(det[$0.detection].duration - ref[$0.reference].duration) }
-                kinds.append(metrics(kind, ref: score.referenceCount, det: det.count, tp: score.truePositives,
-                                     fp: score.falsePositives,
-                                     nights: 1, hours: r.durationSeconds / 3600, latencies: latencies,
-                                     durationErrors: durationErrors))
-                var p = pooledCounts[kind] ?? (0, 0, 0, 0, [], [])
-                p.ref += score.referenceCount
-                p.det += det.count
-                p.tp += score.truePositives
-                p.fp += score.falsePositives
-                p.latencies += latencies
-                p.durationErrors += durationErrors
-                pooledCounts[kind] = p
-            }
-            let wake = wakeAgreement(r, events)
-            pooledWake = pooledWake + wake
-            perRecording.append(RecordingMetrics(recording: r.input.recordingPath, duration_s: r.durationSeconds,
-                                                 kinds: kinds, wake_epochs: agreement(wake),
-                                                 emg_measured: r.log.emgChannels > 0,
-                                                 reference: ReferenceSummary(r.reference),
-                                                 channel_notes: r.channelNotes.isEmpty ? nil : r.channelNotes))
+        for case let n? in box.values {
+            for (kind, c) in n.counts { pooledCounts[kind, default: PooledCounts()].add(c) }
+            pooledWake = pooledWake + n.wake
         }
+        let totalHours = nights.reduce(0) { $0 + $1.durationSeconds } / 3600
         let pooled = kinds.map { kind -> KindMetrics in
-            let p = pooledCounts[kind] ?? (0, 0, 0, 0, [], [])
-            return metrics(kind, ref: p.ref, det: p.det, tp: p.tp, fp: p.fp, nights: prepared.count, hours: totalHours,
+            let p = pooledCounts[kind] ?? PooledCounts()
+            return metrics(kind, ref: p.ref, det: p.det, tp: p.tp, fp: p.fp, nights: nights.count, hours: totalHours,
                            latencies: p.latencies, durationErrors: p.durationErrors)
         }
-        return ValidationReport(tolerance_s: toleranceSeconds, nights: prepared.count, pooled: pooled,
-                                pooled_wake_epochs: agreement(pooledWake), recordings: perRecording)
+        return ValidationReport(tolerance_s: toleranceSeconds, nights: nights.count, pooled: pooled,
+                                pooled_wake_epochs: agreement(pooledWake),
+                                recordings: box.values.compactMap { $0?.metrics })
+    }
+
+    /// One night's counts toward the pool, and its own metrics.
+    struct NightScore: Sendable {
+        var metrics: RecordingMetrics
+        var counts: [String: PooledCounts]
+        var wake: EpochAgreement
+    }
+
+    struct PooledCounts: Sendable {
+        var ref = 0, det = 0, tp = 0, fp = 0
+        var latencies: [Double] = [], durationErrors: [Double] = []
+        mutating func add(_ o: PooledCounts) {
+            ref += o.ref; det += o.det; tp += o.tp; fp += o.fp
+            latencies += o.latencies; durationErrors += o.durationErrors
+        }
+    }
+
+    static func score(_ r: ScoredNight, toleranceSeconds: Double) -> NightScore {
+        var kinds: [KindMetrics] = []
+        var counts: [String: PooledCounts] = [:]
+        for kind in r.emgMeasured ? Self.kinds : ["sleep_interruption"] {
+            let ref = r.labels.filter { $0.kind == kind }.map(\.interval)
+            let det = r.events.filter { $0.kind == kind }.map(\.interval)
+            let score = EventScore(reference: ref, detected: det, durationSeconds: r.durationSeconds,
+                                   parameters: .init(tolerance: toleranceSeconds))
+            let pairs = EventMatcher.match(reference: ref, detected: det, toleranceSeconds: toleranceSeconds)
+            let latencies = pairs.pairs.map { det[$0.detection].onset - ref[$0.reference].onset }
+            let durationErrors = pairs.pairs.map { abs(det[$0.detection].duration - ref[$0.reference].duration) }
+            kinds.append(metrics(kind, ref: score.referenceCount, det: det.count, tp: score.truePositives,
+                                 fp: score.falsePositives, nights: 1, hours: r.durationSeconds / 3600,
+                                 latencies: latencies, durationErrors: durationErrors))
+            counts[kind] = PooledCounts(ref: score.referenceCount, det: det.count, tp: score.truePositives,
+                                        fp: score.falsePositives, latencies: latencies, durationErrors: durationErrors)
+        }
+        let wake = wakeAgreement(r)
+        let metrics = RecordingMetrics(recording: r.name, duration_s: r.durationSeconds, kinds: kinds,
+                                       wake_epochs: agreement(wake), emg_measured: r.emgMeasured,
+                                       reference: r.reference,
+                                       channel_notes: r.channelNotes.isEmpty ? nil : r.channelNotes)
+        return NightScore(metrics: metrics, counts: counts, wake: wake)
     }
 
     /// Detected sleep interruptions against the reference's wake in 30-s epochs: with sleep stages, every wake
     /// epoch in the sleep period (counted inside it); else the sleep-interruption labels over the recording.
-    static func wakeAgreement(_ r: PreparedRecording, _ events: [DetectedEvent]) -> EpochAgreement {
-        let detected = events.filter { $0.kind == .sleepInterruption }
-            .map { Interval($0.onsetSeconds, $0.offsetSeconds) }
-        if let wake = r.reference.stageWake {
+    static func wakeAgreement(_ r: ScoredNight) -> EpochAgreement {
+        let detected = r.events.filter { $0.kind == "sleep_interruption" }.map(\.interval)
+        if let wake = r.stageWake {
             return EpochAgreement(reference: wake, detected: detected, durationSeconds: r.durationSeconds,
-                                  within: r.reference.sleepPeriod ?? Interval(0, 0))
+                                  within: r.sleepPeriod ?? Interval(0, 0))
         }
         return EpochAgreement(reference: r.labels.filter { $0.kind == "sleep_interruption" }.map(\.interval),
                               detected: detected, durationSeconds: r.durationSeconds)
     }
-
-    /// What can be scored on a recording: everything, or without EMG only what the accelerometer shows.
-    static func kinds_(_ r: PreparedRecording) -> [String] { r.log.emgChannels > 0 ? kinds : ["sleep_interruption"] }
 
     static func agreement(_ a: EpochAgreement) -> WakeAgreement {
         WakeAgreement(epochs: a.epochs, sensitivity: finite(a.sensitivity), specificity: finite(a.specificity),

@@ -18,6 +18,7 @@ extension Journal {
         m.registerMigration("v10-live-levels", migrate: LiveLevelsRecord.migrateV10)
         m.registerMigration("v11-periodic-in-wake", migrate: NightFiguresRecord.migrateV11PeriodicInWake)
         m.registerMigration("v12-web-sessions", migrate: WebSessionRecord.migrateV12)
+        m.registerMigration("v13-study-synced", migrate: StudySyncedRecord.migrateV13)
         return m
     }
 

@@ -93,6 +93,32 @@ public struct Reconciliation: Sendable, Equatable {
 }
 
 /// Everything the reports need, read once from the journal.
+/// The journal's rows a snapshot is made of.
+public struct SnapshotRecords: Sendable {
+    public var nights: [NightRecord]
+    public var events: [EventRecord]
+    public var gaps: [GapRecord]
+    public var figures: [Int64: NightFiguresRecord]
+    /// Whether each night was recorded with EMG (by night id; a night not here counts as measured).
+    public var emgMeasured: [Int64: Bool]
+    public var diary: [DiaryEntry]
+    public var selfReports: [SelfReportedCramp]
+    public var configurations: [DetectorConfigRecord]
+
+    public init(nights: [NightRecord], events: [EventRecord], gaps: [GapRecord], figures: [Int64: NightFiguresRecord],
+                emgMeasured: [Int64: Bool], diary: [DiaryEntry], selfReports: [SelfReportedCramp],
+                configurations: [DetectorConfigRecord]) {
+        self.nights = nights
+        self.events = events
+        self.gaps = gaps
+        self.figures = figures
+        self.emgMeasured = emgMeasured
+        self.diary = diary
+        self.selfReports = selfReports
+        self.configurations = configurations
+    }
+}
+
 public struct JournalSnapshot: Sendable {
     public var path: String
     public var nights: [NightFacts]
@@ -104,30 +130,43 @@ public struct JournalSnapshot: Sendable {
     public var timeZone: TimeZone
 
     public init(journal: Journal, timeZone: TimeZone = .current) throws {
-        path = journal.path
-        self.timeZone = timeZone
+        var emgByDevice: [Int64: Bool] = [:]
+        var emgByNight: [Int64: Bool] = [:]
         let nightRecords = try journal.nights()
+        for n in nightRecords {
+            guard let id = n.deviceId else { continue }
+            if emgByDevice[id] == nil {
+                emgByDevice[id] = try journal.device(id: id).map { $0.emgChannels > 0 } ?? true
+            }
+            emgByNight[n.id!] = emgByDevice[id]!
+        }
+        let records = SnapshotRecords(nights: nightRecords, events: try journal.allEvents(),
+                                      gaps: try journal.allGaps(),
+                                      figures: try journal.allFigures(), emgMeasured: emgByNight,
+                                      diary: try journal.diary(), selfReports: try journal.selfReportedCramps(),
+                                      configurations: try journal.allConfigurations())
+        self.init(path: journal.path, records: records, timeZone: timeZone)
+    }
+
+    /// The same snapshot from rows read elsewhere (a study database's copy of a hub's journal): one set of
+    /// definitions for a hub's own report and the cohort's.
+    public init(path: String, records r: SnapshotRecords, timeZone: TimeZone = .current) {
+        self.path = path
+        self.timeZone = timeZone
         var events: [Int64: [EventRecord]] = [:]
-        for e in try journal.allEvents() { events[e.nightId, default: []].append(e) }
+        for e in r.events { events[e.nightId, default: []].append(e) }
         var gaps: [Int64: [GapRecord]] = [:]
-        for g in try journal.allGaps() { gaps[g.nightId, default: []].append(g) }
+        for g in r.gaps { gaps[g.nightId, default: []].append(g) }
         self.events = events
         self.gaps = gaps
-        diary = Dictionary(try journal.diary().map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
-        selfReports = try journal.selfReportedCramps()
-        configurations = Dictionary(try journal.allConfigurations().map { ($0.id!, $0) },
+        diary = Dictionary(r.diary.map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
+        selfReports = r.selfReports
+        configurations = Dictionary(r.configurations.compactMap { c in c.id.map { ($0, c) } },
                                     uniquingKeysWith: { a, _ in a })
-        let figures = try journal.allFigures()
-        var emgByDevice: [Int64: Bool] = [:]
-        nights = try nightRecords.map { n in
+        nights = r.nights.map { n in
             var facts = Self.facts(n, events: events[n.id!] ?? [], gaps: gaps[n.id!] ?? [], timeZone: timeZone)
-            if let f = figures[n.id!] { facts.use(f) }
-            if let id = n.deviceId {
-                if emgByDevice[id] == nil {
-                    emgByDevice[id] = try journal.device(id: id).map { $0.emgChannels > 0 } ?? true
-                }
-                facts.emgMeasured = emgByDevice[id]!
-            }
+            if let f = r.figures[n.id!] { facts.use(f) }
+            if let emg = r.emgMeasured[n.id!] { facts.emgMeasured = emg }
             return facts
         }
     }

@@ -50,6 +50,27 @@ public struct FactorRow: Sendable, Codable, Equatable {
     /// The factor as the verdict names it ("magnesium").
     public var subject: String
 
+    /// The row for these counts, with its rates and 95 % Wilson intervals (a hub's trend report and the study's
+    /// pooled cohort alike).
+    public init(factor: String, subject: String, nightsWith nw: Int, crampNightsWith kw: Int, nightsWithout no: Int,
+                crampNightsWithout ko: Int) {
+        let a = Stats.wilson(kw, nw), b = Stats.wilson(ko, no)
+        self.factor = factor
+        self.subject = subject
+        nightsWith = nw
+        crampNightsWith = kw
+        nightsWithout = no
+        crampNightsWithout = ko
+        rateWith = nw > 0 ? Double(kw) / Double(nw) : nil
+        rateWithLow = nw > 0 ? a.low : nil
+        rateWithHigh = nw > 0 ? a.high : nil
+        rateWithout = no > 0 ? Double(ko) / Double(no) : nil
+        rateWithoutLow = no > 0 ? b.low : nil
+        rateWithoutHigh = no > 0 ? b.high : nil
+        intervalsOverlap = nw == 0 || no == 0 || !(a.high < b.low || b.high < a.low)
+        comparable = nw > 0 && no > 0
+    }
+
     /// Whether the nights show a difference, in words: "cannot tell (no nights without magnesium)" when a
     /// side is empty, never "no" for a comparison that was not made.
     public var verdict: String {
@@ -268,15 +289,8 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
                 guard let e = n.evening, let entry = diary[e], let v = f.test(entry) else { continue }
                 if v { nw += 1; if n.hasCramp { kw += 1 } } else { no += 1; if n.hasCramp { ko += 1 } }
             }
-            let a = Stats.wilson(kw, nw), b = Stats.wilson(ko, no)
-            return FactorRow(factor: f.name, nightsWith: nw, crampNightsWith: kw, nightsWithout: no,
-                             crampNightsWithout: ko,
-                             rateWith: nw > 0 ? Double(kw) / Double(nw) : nil, rateWithLow: nw > 0 ? a.low : nil,
-                             rateWithHigh: nw > 0 ? a.high : nil,
-                             rateWithout: no > 0 ? Double(ko) / Double(no) : nil, rateWithoutLow: no > 0 ? b.low : nil,
-                             rateWithoutHigh: no > 0 ? b.high : nil,
-                             intervalsOverlap: nw == 0 || no == 0 || !(a.high < b.low || b.high < a.low),
-                             comparable: nw > 0 && no > 0, subject: f.subject)
+            return FactorRow(factor: f.name, subject: f.subject, nightsWith: nw, crampNightsWith: kw,
+                             nightsWithout: no, crampNightsWithout: ko)
         }
     }
 }

@@ -21,7 +21,8 @@ struct Crampwatch: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Simulate.self, Replay.self, Monitor.self, Devices.self, Repair.self, JournalCommand.self,
-                      Validate.self, ConfigCommand.self, ReportCommand.self, CapturesCommand.self, Serve.self]
+                      Validate.self, ConfigCommand.self, ReportCommand.self, CapturesCommand.self, Serve.self,
+                      StudyCommand.self, Sync.self]
     )
 
     static func main() {

@@ -9,6 +9,7 @@ import NightAnalysis
 import Recordings
 import Sessions
 import SignalCore
+import StudySync
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,7 +32,16 @@ struct Validate: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Recordings to validate on.", valueName: "recording")) var recordings: [String]
+    @Argument(help: ArgumentHelp("Recordings to validate on.", valueName: "recording")) var recordings: [String] = []
+    @Option(name: .customLong("postgres"),
+            help: ArgumentHelp("Instead of recordings: every scored night in this study database (the events each hub "
+                               + "stored against its reference labels). See `crampwatch study --help`.",
+                               valueName: "url"))
+    var postgres: String?
+    @Option(name: .customLong("password-file"),
+            help: ArgumentHelp("With --postgres: a file whose first line is the database password.",
+                               valueName: "path"))
+    var passwordFile: String?
     @Option(name: .customLong("labels"), help: ArgumentHelp("Labels file for each recording, in order (default: "
                                                             + "labels.csv beside it).", valueName: "path"))
     var labels: [String] = []
@@ -59,6 +69,14 @@ struct Validate: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
+        if postgres != nil {
+            guard recordings.isEmpty && sweeps.isEmpty && save == nil else {
+                throw ValidationError("--postgres validates the study's stored nights: give no recordings, --sweep "
+                                      + "or --save with it.")
+            }
+        } else if recordings.isEmpty {
+            throw ValidationError("give the recordings to validate on, or --postgres URL for a study's nights.")
+        }
         guard tolerance >= 0 && tolerance <= 600 else {
             throw ValidationError("--tolerance must be between 0 and 600 seconds.")
         }
@@ -97,6 +115,16 @@ struct Validate: ParsableCommand {
     }
 
     func run() throws {
+        if let postgres {
+            let target = try studyTarget(url: postgres, passwordFile: passwordFile)
+            let tolerance = tolerance
+            let report = try runStudy {
+                Validator.evaluate(StudyCohort.scoredNights(try await StudyCohort.load(target, scoredOnly: true)),
+                                   toleranceSeconds: tolerance)
+            }
+            if json { try printJSON(report) } else { printReport(report, configuration: nil) }
+            return
+        }
         do {
             let inputs = try inputs()
             let base = try detector.resolve(journalPath: journal.resolvedPath)
@@ -256,9 +284,16 @@ struct Validate: ParsableCommand {
         return out
     }
 
-    func printReport(_ r: ValidationReport, configuration: DetectorConfiguration) {
-        print("Validation on \(r.nights) recording\(r.nights == 1 ? "" : "s"), tolerance \(trimmed(r.tolerance_s)) s, "
-              + "configuration \(ConfigurationIdentity.hash(configuration).prefix(12))")
+    /// `configuration` nil: a study's stored nights, each detected with its hub's own configuration.
+    func printReport(_ r: ValidationReport, configuration: DetectorConfiguration?) {
+        if let configuration {
+            let hash = ConfigurationIdentity.hash(configuration).prefix(12)
+            print("Validation on \(r.nights) recording\(r.nights == 1 ? "" : "s"), "
+                  + "tolerance \(trimmed(r.tolerance_s)) s, configuration \(hash)")
+        } else {
+            print("Validation on \(r.nights) scored night\(r.nights == 1 ? "" : "s") of the study, tolerance "
+                  + "\(trimmed(r.tolerance_s)) s, the events each hub stored")
+        }
         print([pad("event", 19), pad("labelled", 8, right: true), pad("found", 6, right: true),
                pad("false", 6, right: true), pad("sensitivity", 11, right: true),
                pad("precision", 9, right: true), pad("F1", 6, right: true), pad("FA/night", 8, right: true),

@@ -52,7 +52,8 @@ import Testing
                                             "v3-reference-annotations", "v4-live-nights", "v5-night-figures",
                                             "v6-delete-cascades", "v7-recording-content",
                                             "v8-event-columns-night-mains", "v9-capture-retention",
-                                            "v10-live-levels", "v11-periodic-in-wake", "v12-web-sessions"])
+                                            "v10-live-levels", "v11-periodic-in-wake", "v12-web-sessions",
+                                            "v13-study-synced"])
         let nights = try j.nights()
         #expect(nights.count == 1)
         #expect(nights[0].framesLost == 3 && nights[0].durationSeconds == 720)
@@ -64,7 +65,7 @@ import Testing
         try j.amendDiary(e)
         #expect(try j.diaryEntries().map(\.magnesiumMg) == [250])
         #expect(try fileMode(path) == 0o600)
-        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 12)
+        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 13)
         // Saved before figures were stored: the night analysis fills them in once
         // (Sessions.NightStore.fillMissingFigures).
         #expect(try j.nightsWithoutFigures().map(\.id) == [1])
@@ -105,7 +106,7 @@ import Testing
         let tables = try DatabaseQueue(path: path).read { try db_tables($0) }
         #expect(tables == ["captureRetention", "detectorConfig", "device", "diaryEntry", "event", "gap", "liveLevels",
                            "night", "nightFigures", "nightTrace", "recording", "referenceAnnotation",
-                           "selfReportedCramp", "webSession"])
+                           "selfReportedCramp", "studySynced", "webSession"])
         #expect(try fileMode(path) == 0o600)
     }
 
