@@ -64,6 +64,10 @@ public struct RecordingMetrics: Sendable, Codable {
     /// False for a recording without EMG: only sleep interruptions were scored (cramps, leg movements and
     /// artifacts were not measured, so their labels count neither as found nor as missed).
     public var emg_measured: Bool = true
+    /// False for a recording without an accelerometer (a sleep-lab montage): sleep interruptions were not measured
+    /// (wake is read from the leg's movement; quiet wake shows in no leg-EMG rule), so their labels count neither
+    /// as found nor as missed, and its epochs are left out of the wake agreement.
+    public var accel_measured: Bool = true
     /// Where the reference came from and what it held.
     public var reference: ReferenceSummary?
     /// What the channel choice left out or could not use, one line each.
@@ -174,10 +178,11 @@ public enum Validator {
                 pooledCounts[kind] = p
             }
             let wake = wakeAgreement(r, events)
-            pooledWake = pooledWake + wake
+            if r.log.hasAccelerometer { pooledWake = pooledWake + wake }
             perRecording.append(RecordingMetrics(recording: r.input.recordingPath, duration_s: r.durationSeconds,
                                                  kinds: kinds, wake_epochs: agreement(wake),
                                                  emg_measured: r.log.emgChannels > 0,
+                                                 accel_measured: r.log.hasAccelerometer,
                                                  reference: ReferenceSummary(r.reference),
                                                  channel_notes: r.channelNotes.isEmpty ? nil : r.channelNotes))
         }
@@ -203,8 +208,12 @@ public enum Validator {
                               detected: detected, durationSeconds: r.durationSeconds)
     }
 
-    /// What can be scored on a recording: everything, or without EMG only what the accelerometer shows.
-    static func kinds_(_ r: PreparedRecording) -> [String] { r.log.emgChannels > 0 ? kinds : ["sleep_interruption"] }
+    /// What can be scored on a recording: everything, or without EMG only what the accelerometer shows, and
+    /// without an accelerometer only what the EMG shows (no sleep interruptions).
+    static func kinds_(_ r: PreparedRecording) -> [String] {
+        (r.log.emgChannels > 0 ? kinds : ["sleep_interruption"])
+            .filter { $0 != "sleep_interruption" || r.log.hasAccelerometer }
+    }
 
     static func agreement(_ a: EpochAgreement) -> WakeAgreement {
         WakeAgreement(epochs: a.epochs, sensitivity: finite(a.sensitivity), specificity: finite(a.specificity),
