@@ -64,6 +64,10 @@ public struct RecordingMetrics: Sendable, Codable {
     /// False for a recording without EMG: only sleep interruptions were scored (cramps, leg movements and
     /// artifacts were not measured, so their labels count neither as found nor as missed).
     public var emg_measured: Bool = true
+    /// False for a recording without an accelerometer (a sleep-lab montage): sleep interruptions were not measured
+    /// (wake is read from the leg's movement; quiet wake shows in no leg-EMG rule), so their labels count neither
+    /// as found nor as missed, and its epochs are left out of the wake agreement.
+    public var accel_measured: Bool = true
     /// Where the reference came from and what it held.
     public var reference: ReferenceSummary?
     /// What the channel choice left out or could not use, one line each.
@@ -96,19 +100,24 @@ public struct ScoredNight: Sendable {
     public var stageWake: [Interval]?
     public var sleepPeriod: Interval?
     public var emgMeasured: Bool
+    /// False without an accelerometer: wake is read from the leg's movement, so sleep interruptions are not
+    /// scored and the night's epochs stay out of the pooled wake agreement.
+    public var accelMeasured: Bool
     public var events: [(kind: String, interval: Interval)]
     public var reference: ReferenceSummary?
     public var channelNotes: [String]
 
     public init(name: String, durationSeconds: Double, labels: [ReferenceLabel], stageWake: [Interval]? = nil,
-                sleepPeriod: Interval? = nil, emgMeasured: Bool, events: [(kind: String, interval: Interval)],
-                reference: ReferenceSummary? = nil, channelNotes: [String] = []) {
+                sleepPeriod: Interval? = nil, emgMeasured: Bool, accelMeasured: Bool = true,
+                events: [(kind: String, interval: Interval)], reference: ReferenceSummary? = nil,
+                channelNotes: [String] = []) {
         self.name = name
         self.durationSeconds = durationSeconds
         self.labels = labels
         self.stageWake = stageWake
         self.sleepPeriod = sleepPeriod
         self.emgMeasured = emgMeasured
+        self.accelMeasured = accelMeasured
         self.events = events
         self.reference = reference
         self.channelNotes = channelNotes
@@ -176,7 +185,7 @@ public enum Validator {
         let nights = zip(prepared, perRecordingEvents).map { r, events in
             ScoredNight(name: r.input.recordingPath, durationSeconds: r.durationSeconds, labels: r.labels,
                         stageWake: r.reference.stageWake, sleepPeriod: r.reference.sleepPeriod,
-                        emgMeasured: r.log.emgChannels > 0,
+                        emgMeasured: r.log.emgChannels > 0, accelMeasured: r.log.hasAccelerometer,
                         events: events.map { (kind: $0.kind.rawValue, interval: Interval($0.onsetSeconds,
                                                                                             $0.offsetSeconds)) },
                         reference: ReferenceSummary(r.reference), channelNotes: r.channelNotes)
@@ -197,7 +206,7 @@ public enum Validator {
                                         falseNegatives: 0)
         for case let n? in box.values {
             for (kind, c) in n.counts { pooledCounts[kind, default: PooledCounts()].add(c) }
-            pooledWake = pooledWake + n.wake
+            if n.metrics.accel_measured { pooledWake = pooledWake + n.wake }
         }
         let totalHours = nights.reduce(0) { $0 + $1.durationSeconds } / 3600
         let pooled = kinds.map { kind -> KindMetrics in
@@ -229,7 +238,7 @@ public enum Validator {
     static func score(_ r: ScoredNight, toleranceSeconds: Double) -> NightScore {
         var kinds: [KindMetrics] = []
         var counts: [String: PooledCounts] = [:]
-        for kind in r.emgMeasured ? Self.kinds : ["sleep_interruption"] {
+        for kind in scoredKinds(r) {
             let ref = r.labels.filter { $0.kind == kind }.map(\.interval)
             let det = r.events.filter { $0.kind == kind }.map(\.interval)
             let score = EventScore(reference: ref, detected: det, durationSeconds: r.durationSeconds,
@@ -246,7 +255,7 @@ public enum Validator {
         let wake = wakeAgreement(r)
         let metrics = RecordingMetrics(recording: r.name, duration_s: r.durationSeconds, kinds: kinds,
                                        wake_epochs: agreement(wake), emg_measured: r.emgMeasured,
-                                       reference: r.reference,
+                                       accel_measured: r.accelMeasured, reference: r.reference,
                                        channel_notes: r.channelNotes.isEmpty ? nil : r.channelNotes)
         return NightScore(metrics: metrics, counts: counts, wake: wake)
     }
@@ -261,6 +270,12 @@ public enum Validator {
         }
         return EpochAgreement(reference: r.labels.filter { $0.kind == "sleep_interruption" }.map(\.interval),
                               detected: detected, durationSeconds: r.durationSeconds)
+    }
+
+    /// What can be scored on a night: everything, or without EMG only what the accelerometer shows, and
+    /// without an accelerometer only what the EMG shows (no sleep interruptions).
+    static func scoredKinds(_ r: ScoredNight) -> [String] {
+        (r.emgMeasured ? kinds : ["sleep_interruption"]).filter { $0 != "sleep_interruption" || r.accelMeasured }
     }
 
     static func agreement(_ a: EpochAgreement) -> WakeAgreement {

@@ -67,7 +67,7 @@ public struct DetectorConfiguration: Sendable, Codable, Hashable {
     /// Largest share of a cramp's ticks after the onset allowance in which the leg moves.
     public var crampMaxMovingFraction: Float = 0.5
     /// Least share of a cramp's ticks with the envelope at the onset level above rest or more.
-    public var crampMinSustainedFraction: Float = 0.5
+    public var crampMinSustainedFraction: Float = 0.8
     /// How long after a cramp movement is measured.
     public var crampAfterSeconds: Double = 10
     /// Longest cramp (longer is a change of resting level).

@@ -45,6 +45,17 @@ public final class TickDetector {
     let stillTicks: Int
 
     let tickActivity = Ring<Float>(repeating: 0, capacity: 1024)  // last ticks' activity, for the still-onset rule
+    /// Last ticks' envelope above rest (strongest clean channel; 0 where none is measured), for the offset rule.
+    let tickAbove = Ring<Float>(repeating: 0, capacity: 1024)
+    /// Ticks in `legMovementOffsetQuietSeconds`: the length of the quiet period that ends a movement.
+    let quietTicks: Int
+    /// Mains and band power per channel, averaged over about an envelope window (`artifactSmoothing` per tick), for
+    /// the mains and motion tests: at 200–256 Hz a tick holds 2–3 samples, and a strong contraction's own
+    /// 10–50 Hz content then beat a single tick's band RMS by the ratios often enough to cut a cramp into
+    /// "artifacts" and leg movements.
+    var mainsPower = SIMD4<Float>.zero
+    var bandPower = SIMD4<Float>.zero
+    let artifactSmoothing: Float
     var baselines: [RestingBaseline]
     var secondEnvelopeSum: [Float]
     var secondTicks = 0
@@ -119,6 +130,10 @@ public final class TickDetector {
         ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
         artifactHoldTicks = Int(configuration.artifactHoldSeconds / tickSeconds)
         stillTicks = Int(configuration.crampStillOnsetSeconds / tickSeconds)
+        artifactSmoothing = Float(1 - Double.exp(-tickSeconds / max(tickSeconds, configuration.envelopeWindowSeconds)))
+        // The fewest ticks that span the quiet period (a tick count, so 0.5 s of 0.01-s ticks is 50, not 51).
+        quietTicks = max(1, min(tickAbove.capacity - 1,
+                                Int((configuration.legMovementOffsetQuietSeconds / tickSeconds - 1e-9).rounded(.up))))
         baselines = Array(repeating: RestingBaseline(windowSeconds: configuration.baselineWindowSeconds,
                                                      percentile: configuration.baselinePercentile), count: emgChannels)
         secondEnvelopeSum = Array(repeating: 0, count: emgChannels)
@@ -136,6 +151,8 @@ public final class TickDetector {
     /// A long gap: closes what was open at `endTick` and resumes at `resumeTick` after a settling time.
     public func restart(endTick: Int, resumeTick: Int, settleTicks: Int, into events: inout EventBuffer) {
         endEverything(atTick: endTick, events: &events, confidenceScale: 0.5)
+        mainsPower = .zero
+        bandPower = .zero
         for c in 0..<emgChannels {
             secondEnvelopeSum[c] = 0
             secondClean[c] = true
@@ -160,6 +177,9 @@ public final class TickDetector {
         let blank = t < blankUntilTick
 
         let motion = f.lowFrequency
+        mainsPower += artifactSmoothing * (mains * mains - mainsPower)
+        bandPower += artifactSmoothing * (bandRMS * bandRMS - bandPower)
+        let smoothMains = mainsPower.squareRoot(), smoothBand = bandPower.squareRoot()
         // Artifacts, per channel.
         var inArtifact: UInt8 = 0
         for c in 0..<emgChannels {
@@ -168,10 +188,11 @@ public final class TickDetector {
                 cause = .clipping
             } else if !blank && env[c] < configuration.flatLineMicrovolts {
                 cause = .flatLine
-            } else if mains[c] > configuration.mainsMinMicrovolts && mains[c] > configuration.mainsRatio * bandRMS[c] {
+            } else if smoothMains[c] > configuration.mainsMinMicrovolts
+                && smoothMains[c] > configuration.mainsRatio * smoothBand[c] {
                 cause = .mains
             } else if motion[c] > configuration.motionMinMicrovolts
-                && motion[c] > configuration.motionRatio * bandRMS[c] {
+                && motion[c] > configuration.motionRatio * smoothBand[c] {
                 cause = .motion
             }
             stepArtifact(channel: c, tick: t, cause: cause, events: &events)
@@ -190,6 +211,7 @@ public final class TickDetector {
                 }
             }
         }
+        tickAbove[t] = above.isFinite ? above : 0
         stepEpisode(tick: t, above: above, channel: channel, artifact: inArtifact != 0, activity: activity,
                     medianFrequency: f.medianFrequencyHz[channel], events: &events)
 
@@ -310,10 +332,10 @@ public final class TickDetector {
                 e.isProvisional = true
                 events.append(e)
             }
-            if let q = d.quietSinceTick,
-               Double(t + 1 - q) * tickSeconds >= configuration.legMovementOffsetQuietSeconds {
+            let quietStart = t + 1 - quietTicks
+            if quietStart > d.onsetTick && isQuiet(from: quietStart, to: t) {
                 episode = .idle
-                closeEpisode(d, endTick: q, events: &events, confidenceScale: 1)
+                closeEpisode(d, endTick: quietStart, events: &events, confidenceScale: 1)
             } else if elapsed > configuration.crampMaxSeconds {
                 // Longer than any cramp: a change of resting level, not a contraction. Relearn the baseline.
                 episode = .idle
@@ -323,6 +345,20 @@ public final class TickDetector {
                 episode = .active(d)
             }
         }
+    }
+
+    /// WASM 2016's offset: the period from tick `a` to tick `b` is quiet when it begins at a tick at most
+    /// `legMovementOffsetAboveRestMicrovolts` above rest and the envelope over it averages no more. Averaged over
+    /// the period rather than required of every tick: at 200–256 Hz a 0.15-s RMS window holds few independent
+    /// samples, and on a noisy electrode its tick-to-tick spread (~1.5 µV at rest) kept single ticks over 2 µV, so
+    /// a 0.1-s REM twitch became a "movement" of 0.5 s or more (independent sleep-lab nights: 71 false leg
+    /// movements). Beginning at a quiet tick keeps the offset where the envelope's tail has decayed, as before.
+    @inline(__always)
+    func isQuiet(from a: Int, to b: Int) -> Bool {
+        guard tickAbove[a] <= configuration.legMovementOffsetAboveRestMicrovolts else { return false }
+        var sum: Float = 0
+        for k in a...b { sum += tickAbove[k] }
+        return sum <= configuration.legMovementOffsetAboveRestMicrovolts * Float(b - a + 1)
     }
 
     static func makeEpisodeEvent(_ d: EpisodeData, kind: EventKind, endTick: Int,

@@ -315,6 +315,12 @@ struct Validate: ParsableCommand {
                   + "were not measured): "
                   + "only sleep interruptions are scored there; its other labels count neither as found nor as missed.")
         }
+        let withoutAccel = r.recordings.filter { !$0.accel_measured }.count
+        if withoutAccel > 0 {
+            print("\(withoutAccel) recording\(withoutAccel == 1 ? "" : "s") without an accelerometer: sleep "
+                  + "interruptions were not measured (wake is read from the leg's movement, and leg EMG alone does not "
+                  + "show quiet wake); their interruption labels count neither as found nor as missed.")
+        }
         print("Sleep interruptions in 30-s epochs: sensitivity \(pct(w.sensitivity)), specificity "
               + "\(pct(w.specificity)), Cohen's kappa \(w.kappa.map(format2) ?? "–") (\(w.epochs) epochs)")
     }

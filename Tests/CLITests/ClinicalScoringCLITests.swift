@@ -38,6 +38,29 @@ import Testing
         return (folder, written.reference)
     }
 
+    /// A sleep-lab recording (leg EMG among PSG channels, no accelerometer): wake is read from the leg's movement,
+    /// so its sleep interruptions are not measured. validate says so in one line and leaves the interruption labels
+    /// out (neither found nor missed) instead of scoring every one as missed; leg movements are still scored.
+    @Test func withoutAnAccelerometerInterruptionsAreNotMeasured() async throws {
+        let out = try TemporaryFolder.make("lab").path
+        let generator = Repository.tests.appendingPathComponent("IndependentNights/generate.py").path
+        let g = try await Python.run([generator, out, "--nights", "1", "--hours", "0.5", "--sets", "sleep-lab"])
+        try #require(g.status == 0, "\(g.stderr)")
+        let night = "\(out)/sleep-lab/night-00"
+        let labels = try String(contentsOfFile: "\(night)/labels.csv", encoding: .utf8)
+        try #require(labels.contains("sleep_interruption,"), "the night has interruptions to leave out")
+        let report = try json(try await CLI.run(["validate", "\(night)/night.edf", "--labels", "\(night)/labels.csv",
+                                                 "--json"]))
+        let recording = try #require((report["recordings"] as? [[String: Any]])?.first)
+        #expect(recording["accel_measured"] as? Bool == false)
+        #expect(try pooled(report, "sleep_interruption")["reference"] as? Int == 0)
+        #expect(try pooled(report, "leg_movement")["reference"] as? Int ?? 0 > 0)
+        #expect((report["pooled_wake_epochs"] as? [String: Any])?["epochs"] as? Int == 0)
+        let text = try await CLI.run(["validate", "\(night)/night.edf", "--labels", "\(night)/labels.csv"])
+        #expect(text.stdout.contains("1 recording without an accelerometer: sleep interruptions were not measured"),
+                "\(text.stdout)")
+    }
+
     @Test func theFourFormatsGiveTheSameMetrics() async throws {
         let (folder, _) = try await formats()
         let fromCSV = try json(try await CLI.run(["validate", "\(folder)/night.edf", "--labels", "\(folder)/labels.csv",

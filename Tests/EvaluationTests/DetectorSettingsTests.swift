@@ -16,7 +16,7 @@ import NightAnalysis
     static let defaultCanonicalJSON = #"{"artifactHoldSeconds":1,"artifactMinSeconds":0.5,"bandHighHz":450,"#
         + #""bandLowHz":20,"baselinePercentile":0.2,"baselineWindowSeconds":30,"crampAfterSeconds":10,"#
         + #""crampMaxMovingFraction":0.5,"crampMaxSeconds":900,"crampMinMeanAboveRestMicrovolts":15,"#
-        + #""crampMinSeconds":10,"crampMinSustainedFraction":0.5,"crampStillOnsetSeconds":2,"#
+        + #""crampMinSeconds":10,"crampMinSustainedFraction":0.8,"crampStillOnsetSeconds":2,"#
         + #""envelopeKind":"rms","envelopeWindowSeconds":0.15,"filterOrder":2,"#
         + #""flatLineMicrovolts":0.3,"legMovementMaxSeconds":10,"legMovementMinSeconds":0.5,"#
         + #""legMovementOffsetAboveRestMicrovolts":2,"legMovementOffsetQuietSeconds":0.5,"#
@@ -64,7 +64,7 @@ import NightAnalysis
         at50.mainsHz = 50
         #expect(ConfigurationIdentity.hash(at50) == ConfigurationIdentity.hash(Self.nonDefault))
         #expect(ConfigurationIdentity.hash(DetectorConfiguration())
-            == "507f30d65b3fd1e5c4f740e1517e53e9138d82d914af17dbd8765157845b5d40")
+            == "93abb7c0e6dd9253884f95764c0908569775cabe12abe1e26bdfa9dcebe7fe51")
         #expect(ConfigurationIdentity.hash(Self.nonDefault)
             == "aa78178f754db4d729471ecfad6a25211188e432a6918199b18e2cb0e7749316")
         let json = Data(Self.nonDefaultCanonicalJSON.utf8)

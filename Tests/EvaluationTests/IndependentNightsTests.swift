@@ -65,10 +65,15 @@ import Testing
         for line in r.lines { print("WASM study (independent, leg-worn): \(line)") }
         #expect(r.nights.count == 20)
         #expect(r.legMovements.f1 >= 0.95, "leg-movement F1 \(r.legMovements.f1)")
-        // Not met (measured 10 % of nights, F1 0.32, 6.7 false per hour of series): these nights' periodic
-        // movements swing the leg ~0.2 g (median at onset), above the 0.1 g of wakeLegMovementMaxG chosen on our
-        // simulator (0.02-0.1 g), and their wake is scored from stages, quiet wake included. Reported, not fitted.
-        withKnownIssue("sleep/wake from leg activity: periodic series still read as wake on these nights") {
+        // Not met (measured: interruptions 16 of 60, 25 false, 6.7 false per hour of series; PLMS index within 2/h
+        // on 10 % of nights). Of the 60 labelled interruptions 16 are getting up and walking (all 16 found); 35 are
+        // the wake a cramp causes, scored from stages while the leg holds still through the cramp and lies still
+        // after the stretch, and 9 are 1-4 min awake in bed after turning over: quiet wake that no leg
+        // accelerometer shows. The false ones are periodic series whose movements swing the leg ~0.2 g (median at
+        // onset), above the 0.1 g of wakeLegMovementMaxG chosen on our simulator (0.02-0.1 g). The PLMS index
+        // divides by staged sleep, which leaves out the 6-12 min awake before sleep onset: with the truth's own
+        // interruptions the detector's formula is within 2/h on 7 of 20 nights. Reported, not fitted.
+        withKnownIssue("sleep/wake from leg activity: quiet wake unseen, periodic series read as wake") {
             #expect(r.plmsWithin(2) >= 0.9, "PLMS index within 2/h on \(r.plmsWithin(2)) of nights")
             #expect(r.interruptions.f1 >= 0.95, "interruption F1 \(r.interruptions.f1)")
             #expect(r.falseInterruptionsPerSeriesHour <= 0.1)
@@ -76,17 +81,20 @@ import Testing
         WASMAccuracyTests.expectCrampTargets(r)
     }
 
-    /// The sleep-lab layout (leg EMG among PSG channels at 200–512 Hz, no accelerometer): measured leg-movement F1
-    /// 0.94 (116 false) and cramp F1 0.76 (17 false), cause not yet known; printed, and a known issue.
+    /// The sleep-lab layout (leg EMG among PSG channels at 200–512 Hz in V, mV or µV, no accelerometer): leg
+    /// movements and cramps meet issue 21's targets. Sleep interruptions and the PLMS index (per hour of sleep) need
+    /// wake, which Crampwatch reads from a leg accelerometer; these nights have none, so they are not measured
+    /// (`validate` says so and leaves their labels out): a known issue, not a figure.
     @Test(.enabled(if: pythonReady, "needs python3"))
-    func sleepLabNightsAreScored() async throws {
+    func sleepLabNightsMeetIssue21WhereLegEMGCan() async throws {
         let r = try await Self.score(set: "sleep-lab")
         for line in r.lines { print("WASM study (independent, sleep-lab): \(line)") }
         #expect(r.nights.count == 20)
-        withKnownIssue("sleep-lab nights: extra leg movements and cramps, cause not yet known",
-                       isIntermittent: true) {
-            #expect(r.legMovements.f1 >= 0.95, "leg-movement F1 \(r.legMovements.f1)")
-            #expect(r.cramps.f1 >= 0.95, "cramp F1 \(r.cramps.f1)")
+        #expect(r.legMovements.f1 >= 0.95, "leg-movement F1 \(r.legMovements.f1)")
+        WASMAccuracyTests.expectCrampTargets(r)
+        withKnownIssue("no accelerometer: wake, so interruptions and the PLMS index's hours of sleep, not measured") {
+            #expect(r.interruptions.f1 >= 0.95, "interruption F1 \(r.interruptions.f1)")
+            #expect(r.plmsWithin(2) >= 0.9, "PLMS index within 2/h on \(r.plmsWithin(2)) of nights")
         }
     }
 }

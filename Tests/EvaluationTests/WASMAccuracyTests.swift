@@ -35,7 +35,7 @@ import Testing
     @Test func thresholdsAreTheBestOnTheTuningNights() throws {
         let variations: [(String, [Double])] = [
             ("crampMaxMovingFraction", [0.3, 0.5, 0.7, 1]),
-            ("crampMinSustainedFraction", [0, 0.3, 0.5, 0.7]),
+            ("crampMinSustainedFraction", [0, 0.3, 0.5, 0.7, 0.8, 0.9]),
             ("wakeLegMovementMaxG", [0, 0.05, 0.1, 0.2]),
             ("crampStillOnsetSeconds", [1, 2, 3]),
         ]
