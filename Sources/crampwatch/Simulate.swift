@@ -3,6 +3,7 @@ import Foundation
 import Recordings
 import SystemPackage
 import NightSimulator
+import NightAnalysis
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -102,9 +103,10 @@ struct Simulate: ParsableCommand {
                 return
             }
             print("Simulated \(format1(report.durationSeconds / 3600)) h (seed \(seed)) into \(out)/night.cwcap: "
-                  + "\(counts[.cramp] ?? 0) cramps, \(counts[.legMovement] ?? 0) leg movements, "
-                  + "\(counts[.sleepInterruption] ?? 0) awakenings, "
-                  + "\(counts[.artifact] ?? 0) electrode problems; \(report.framesWritten) frames"
+                  + "\(Words.count(counts[.cramp] ?? 0, "cramp")), "
+                  + "\(Words.count(counts[.legMovement] ?? 0, "leg movement")), "
+                  + "\(Words.count(counts[.sleepInterruption] ?? 0, "awakening")), "
+                  + "\(Words.count(counts[.artifact] ?? 0, "electrode problem")); \(report.framesWritten) frames"
                   + (report.droppedSequences.isEmpty ? "" : ", \(report.droppedSequences.count) dropped")
                   + (report.corruptedSequences.isEmpty ? "" : ", \(report.corruptedSequences.count) corrupted") + ".")
         }

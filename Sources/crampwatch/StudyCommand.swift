@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Journal
+import NightAnalysis
 import Reports
 import StudySync
 
@@ -138,10 +139,12 @@ struct Sync: ParsableCommand {
             print(String(decoding: try e.encode(s), as: UTF8.self))
             return
         }
-        print("sync \(participant) -> \(target.studyName): \(s.nightsSent) nights, \(s.diaryEntriesSent) diary "
-              + "entries, \(s.noticedCrampsSent) noticed cramps, \(s.configurationsSent) configurations sent; "
+        print("sync \(participant) -> \(target.studyName): \(Words.count(s.nightsSent, "night")), "
+              + "\(Words.count(s.diaryEntriesSent, "diary entry", "diary entries")), "
+              + "\(Words.count(s.noticedCrampsSent, "noticed cramp")), "
+              + "\(Words.count(s.configurationsSent, "configuration")) sent; "
               + "\(s.withdrawn) withdrawn; \(s.unchanged) already there"
-              + (s.nightsLeft > 0 ? "; \(s.nightsLeft) nights left for the next sync" : ""))
+              + (s.nightsLeft > 0 ? "; \(Words.count(s.nightsLeft, "night")) left for the next sync" : ""))
     }
 }
 
@@ -175,6 +178,7 @@ struct StudyReport: ParsableCommand {
             complain(error, out)
             throw Exit.failure
         }
-        print("cohort report: \(out) (\(numbers.participants.count) participants, \(numbers.pooled.nights) nights)")
+        print("cohort report: \(out) (\(Words.count(numbers.participants.count, "participant")), "
+              + "\(Words.count(numbers.pooled.nights, "night")))")
     }
 }
