@@ -22,11 +22,16 @@ struct EDFSource {
         self.reader = reader
         let h = reader.header
         let data = h.signals.indices.filter { !h.signals[$0].isAnnotations }
-        let choice = try ChannelSelector.choose(labels: data.map { h.signals[$0].label },
-                                            dimensions: data.map { h.signals[$0].physicalDimension },
-                                            ratesHz: data.map { h.sampleRateHz($0) }, path: path,
-                                            emgRequested: options.emgChannels, accelRequested: options.accelChannels,
-                                            unitsPerStep: data.map { h.signals[$0].unitsPerStep })
+        let pick = { (emg: [String]?, accel: [String]?) in
+            try ChannelSelector.choose(labels: data.map { h.signals[$0].label },
+                                       dimensions: data.map { h.signals[$0].physicalDimension },
+                                       ratesHz: data.map { h.sampleRateHz($0) }, path: path,
+                                       emgRequested: emg, accelRequested: accel,
+                                       unitsPerStep: data.map { h.signals[$0].unitsPerStep })
+        }
+        let choice = OpenBCIGUIBDF.recognises(h)
+            ? try OpenBCIGUIBDF.choose(reader, path: path, options: options, choose: pick, data: data)
+            : try pick(options.emgChannels, options.accelChannels)
         self.choice = choice
         emg = choice.emg.map { data[$0] }
         accel = choice.accel.map { data[$0] }
