@@ -22,11 +22,14 @@ public struct SHA256 {
     public init() { pending.reserveCapacity(64) }
 
     /// The digest of `message` in hex.
-    static func hex(_ message: [UInt8]) -> String {
+    public static func hex(_ message: [UInt8]) -> String {
         var s = SHA256()
         message.withUnsafeBytes { s.update($0) }
         return s.finish()
     }
+
+    /// The digest of `text`'s UTF-8 in hex (the web app's session and CSRF tokens).
+    public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
 
     /// Adds the next piece of the message.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {

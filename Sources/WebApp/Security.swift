@@ -1,5 +1,6 @@
 import Foundation
 import Journal
+import NightAnalysis
 
 /// Who may use the web app: on loopback every visitor gets a session at once (only this computer can reach
 /// it); on any other address a browser must first pair with the one-time code the server printed.
