@@ -26,11 +26,11 @@ import Testing
         let headerBytes = reference.header.headerBytes
         let arguments = ["replay", Repository.night("night-a"), "--no-journal", "--write-edf", partial, "--start",
                          start,
-                         "--pace", "30"]
+                         "--pace", "10"]
         let (killed, _) = try await Processes.start(Binary.crampwatch, arguments) { child in
             // Wait until it has written at least 250 of the 720 one-second records (past the first cramp), then kill
-            // it. At 30 times real time that is 8 s in and the night ends at 24 s: room for a Task.sleep that the
-            // long synchronous suites of `make test` delay by seconds (at 150 times it often woke after the end).
+            // it. At 10 times real time that is 25 s in and the night ends at 72 s: room for a Task.sleep that a
+            // loaded CI machine delays by many seconds (at 30 times, 16 s of delay once let the night end first).
             let deadline = Date().addingTimeInterval(120)
             while Date() < deadline {
                 let size = (try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0
