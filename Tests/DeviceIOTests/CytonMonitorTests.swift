@@ -90,8 +90,9 @@ import Testing
         #expect(live.stderr.contains("reconnected (attempt 1)"))
         let lost = (live.json["summary"] as? [String: Any])?["frames_lost"] as? Int ?? 0
         let gaps = (live.json["summary"] as? [String: Any])?["gaps"] as? Int ?? 0
-        // Gone 3 s and then some (the reconnect's backoff, the handshake), by the host's clock: one gap.
-        #expect((750...2000).contains(lost), "lost \(lost)")
+        // Gone 3 s and then some, by the host's clock: one gap. At most until the reconnect's second attempt
+        // (11.35 s after the hang-up, see above) and its handshake: CI once saw 8.07 s, after the first attempt.
+        #expect((750...3000).contains(lost), "lost \(lost)")
         #expect(gaps == 1)
         let duration = (live.json["summary"] as? [String: Any])?["duration_s"] as? Double ?? 0
         #expect(abs(duration - Double(10_000 + lost) / 250) < 0.05, "duration \(duration) s")
