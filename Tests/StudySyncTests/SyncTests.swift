@@ -109,16 +109,23 @@ struct SyncTests {
         let passwordFile = TemporaryFolder.path("pw")
         try Data((hub.password ?? "").utf8).write(to: URL(fileURLWithPath: passwordFile))
         let url = "postgres://\(hub.user)@127.0.0.1:\(server.port)/\(hub.database)?sslmode=disable"
-        let (result, _) = try await Processes.start(
-            Binary.crampwatch, ["sync", "--postgres", url, "--password-file", passwordFile, "--participant", "Pkill",
-                                "--journal", journal.path]) { process in
-            for _ in 0..<3_000 {
-                if try await StudyAdmin.count(admin, "SELECT count(*) FROM study.night") >= 5 { break }
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            process.send(SIGKILL)
-        }
-        #expect(result.signalled)
+        // The watch and the kill run in a shell of their own, polling with psql: a Swift task's sleep can come back
+        // seconds late when every test shares two cooperative threads, and by then all 300 nights may be sent.
+        let adminURL = "postgresql://\(PostgresServer.admin)@127.0.0.1:\(server.port)/\(admin.database)?sslmode=disable"
+        let watch = """
+            "$@" & child=$!
+            while [ "$(psql "$0" -tAqc 'SELECT count(*) FROM study.night' 2>/dev/null || echo 0)" -lt 5 ]; do
+                kill -0 "$child" 2>/dev/null || break
+                sleep 0.005
+            done
+            kill -KILL "$child"; wait "$child"
+            """
+        let result = try await Processes.run(
+            "/bin/sh", ["-c", watch, adminURL, Binary.crampwatch, "sync", "--postgres", url, "--password-file",
+                        passwordFile, "--participant", "Pkill", "--journal", journal.path],
+            environment: ["PGPASSWORD": server.password])
+        // The shell's status for a child ended by SIGKILL is 128 + 9.
+        #expect(result.status == 128 + SIGKILL, "\(result.stderr)")
         let atKill = try await StudyAdmin.count(admin, "SELECT count(*) FROM study.night")
         let watermarked = try journal.studySynced(study: "127.0.0.1:\(server.port)/\(hub.database)#Pkill")
             .filter { $0.kind == "night" }.count
