@@ -81,7 +81,7 @@ public struct DetectorConfiguration: Sendable, Codable, Hashable {
     /// Stillness that ends a wake bout.
     public var wakeEndQuietSeconds: Double = 45
     /// Movement below this within a second of a leg movement is the leg movement's, not wake.
-    public var wakeLegMovementMaxG: Float = 0.1
+    public var wakeLegMovementMaxG: Float = 0.05
 
     // Artifacts.
     /// Envelope level below which the signal is a flat line.

@@ -66,20 +66,24 @@ public final class TickDetector {
     var blankUntilTick = 0
     var episode = Episode.idle
     var artifacts: [ArtifactState]
-    var wake = WakeState.idle
+    var wake: WakeMachine
     var secondMaxActivity: Float = 0
     var secondIndex = 0
     /// Last tick a muscle-activity episode was open: a second of small movement this close to one is the leg
     /// movement's own motion, not wake (`wakeLegMovementMaxG`).
     var lastEpisodeTick = Int.min / 2
+    /// Where that episode began.
+    var lastEpisodeOnsetTick = Int.min / 2
     /// Per second: the strongest channel's envelope above rest (µV) and the accelerometer activity (g);
     /// NaN inside gaps. Storage for 48 hours is reserved up front.
     public private(set) var traceEnvelope: [Float] = []
     public private(set) var traceActivity: [Float] = []
-    /// Set by `TickLog.trace(with:)`: closed episodes, finished artifacts and wake bouts are recorded here
+    /// Set by `TickLog.trace(with:)`: closed episodes, finished artifacts and the wake machine's seconds are recorded
     /// unclassified and unfiltered (with `traceIndex`, the index of the tick being consumed) instead of emitted.
     var trace: [TraceItem]?
     var traceIndex = -1
+    /// The tick number being consumed (ticks jump at a long gap; `traceIndex` does not).
+    var traceTick = 0
 
     enum Episode {
         case idle
@@ -117,17 +121,13 @@ public final class TickDetector {
         case active(onsetTick: Int, lastCauseTick: Int, cause: ArtifactCause)
     }
 
-    enum WakeState {
-        case idle
-        case bout(onsetSecond: Int, lastMovingSecond: Int, activitySum: Double, movingSeconds: Int)
-    }
-
     public init(configuration: DetectorConfiguration, emgChannels: Int, hasAccelerometer: Bool, tickSeconds: Double) {
         self.configuration = configuration
         self.emgChannels = emgChannels
         self.hasAccelerometer = hasAccelerometer
         self.tickSeconds = tickSeconds
         ticksPerSecond = max(1, Int((1 / tickSeconds).rounded()))
+        wake = WakeMachine(configuration: configuration, ticksPerSecond: ticksPerSecond, tickSeconds: tickSeconds)
         artifactHoldTicks = Int(configuration.artifactHoldSeconds / tickSeconds)
         stillTicks = Int(configuration.crampStillOnsetSeconds / tickSeconds)
         artifactSmoothing = Float(1 - Double.exp(-tickSeconds / max(tickSeconds, configuration.envelopeWindowSeconds)))
@@ -216,9 +216,7 @@ public final class TickDetector {
                     medianFrequency: f.medianFrequencyHz[channel], events: &events)
 
         // Baselines: one mean per second, frozen during contractions and artifacts.
-        let episodeActive: Bool
-        if case .active = episode { episodeActive = true } else { episodeActive = false }
-        if episodeActive { lastEpisodeTick = t }
+        let episodeActive = noteEpisode(tick: t)
         for c in 0..<emgChannels {
             secondEnvelopeSum[c] += env[c]
             if episodeActive || inArtifact & UInt8(1 << c) != 0 || clip & UInt8(1 << c) != 0 { secondClean[c] = false }
@@ -253,6 +251,15 @@ public final class TickDetector {
 
     // MARK: - State machines
 
+    /// Whether an episode is open at tick `t`; if so, remembers it for the wake machine.
+    @inline(__always)
+    func noteEpisode(tick t: Int) -> Bool {
+        guard case .active(let d) = episode else { return false }
+        lastEpisodeTick = t
+        lastEpisodeOnsetTick = d.onsetTick
+        return true
+    }
+
     func stepArtifact(channel c: Int, tick t: Int, cause: ArtifactCause, events: inout EventBuffer) {
         switch artifacts[c] {
         case .idle:
@@ -270,7 +277,7 @@ public final class TickDetector {
     func emitArtifact(channel c: Int, onsetTick: Int, endTick: Int, cause: ArtifactCause, events: inout EventBuffer) {
         let onset = time(ofTick: onsetTick), offset = time(ofTick: endTick)
         if trace != nil {
-            trace!.append(TraceItem(index: traceIndex,
+            trace!.append(TraceItem(index: traceIndex, tick: traceTick,
                                     content: .artifact(DetectedEvent(kind: .artifact, onsetSeconds: onset,
                                                                      offsetSeconds: offset, channel: c,
                                                                      artifactCause: cause))))
@@ -377,7 +384,7 @@ public final class TickDetector {
 
     func closeEpisode(_ d: EpisodeData, endTick: Int, events: inout EventBuffer, confidenceScale: Float) {
         if trace != nil {
-            trace!.append(TraceItem(index: traceIndex,
+            trace!.append(TraceItem(index: traceIndex, tick: traceTick,
                                     content: .episode(d, endTick: endTick, confidenceScale: confidenceScale)))
             return
         }
@@ -394,6 +401,7 @@ public final class TickDetector {
                 pendingCramp = PendingCramp(event: e, endTick: endTick, activitySum: 0, ticks: 0)
             } else {
                 events.append(e)
+                if accelAxes == 3 { wake.cramp(e, lastMovingTick: nil) }
             }
         }
     }
@@ -440,50 +448,27 @@ public final class TickDetector {
     }
 
     /// The wake machine's step at the end of the second that ends with tick `t`. Small movement within a second
-    /// of a muscle-activity episode is the leg movement's own (a periodic series is not wake).
+    /// of a muscle-activity episode is the leg movement's own (a periodic series is not wake); larger movement
+    /// there counts, and the machine learns how long that episode had lasted, to tell a leg movement's own
+    /// motion from the rest.
     func endWakeSecond(tick t: Int, events: inout EventBuffer) {
         let legMovementOnly = t - lastEpisodeTick <= ticksPerSecond
             && secondMaxActivity < configuration.wakeLegMovementMaxG
-        stepWake(secondEndTick: t + 1, moving: secondMaxActivity > configuration.movementThresholdG && !legMovementOnly,
-                 activity: secondMaxActivity, events: &events)
-    }
-
-    func stepWake(secondEndTick: Int, moving: Bool, activity: Float, events: inout EventBuffer) {
-        let s = secondIndex
-        switch wake {
-        case .idle:
-            if moving {
-                wake = .bout(onsetSecond: s, lastMovingSecond: s, activitySum: Double(activity), movingSeconds: 1)
-            }
-        case .bout(let onset, let last, let sum, let moved):
-            if moving {
-                wake = .bout(onsetSecond: onset, lastMovingSecond: s, activitySum: sum + Double(activity),
-                             movingSeconds: moved + 1)
-            } else if Double(s - last) * Double(ticksPerSecond) * tickSeconds >= configuration.wakeEndQuietSeconds {
-                emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved,
-                         events: &events)
-                wake = .idle
-            }
-        }
-    }
-
-    func emitWake(onsetSecond: Int, lastMovingSecond: Int, activitySum: Double, movingSeconds: Int,
-                  events: inout EventBuffer) {
-        let onset = time(ofTick: onsetSecond * ticksPerSecond)
-        let offset = time(ofTick: (lastMovingSecond + 1) * ticksPerSecond)
+        let moving = secondMaxActivity > configuration.movementThresholdG && !legMovementOnly
+        // The activity is an RMS over the last second around a 1-s low-pass: after a movement that turned the leg
+        // (1 g of gravity moved to another axis) it decays as e^(-t/1 s), under movementThresholdG (0.02 g) ~4 s
+        // after the burst, and the RMS window adds 1 s. So a burst's own motion is seen up to 5 s after it ends.
+        let near = t - lastEpisodeTick <= 5 * ticksPerSecond
+        let episodeSeconds = near ? Float(Double(lastEpisodeTick - lastEpisodeOnsetTick + 1) * tickSeconds) : -1
         if trace != nil {
-            trace!.append(TraceItem(index: traceIndex, content: .wake(DetectedEvent(
-                kind: .sleepInterruption, onsetSeconds: onset, offsetSeconds: offset,
-                accelActivityG: Float(activitySum / Double(movingSeconds)),
-                confidence: min(1, Float(movingSeconds)
-                                   / Float(max(1, lastMovingSecond - onsetSecond + 1)) + 0.5)))))
-            return
+            trace!.append(TraceItem(index: traceIndex, tick: t,
+                                    content: .second(WakeSecond(second: secondIndex, moving: moving,
+                                                                activity: secondMaxActivity,
+                                                                episodeSeconds: episodeSeconds))))
+        } else if let e = wake.step(WakeSecond(second: secondIndex, moving: moving, activity: secondMaxActivity,
+                                               episodeSeconds: episodeSeconds)) {
+            events.append(e)
         }
-        guard offset - onset >= configuration.wakeMinSeconds else { return }
-        events.append(DetectedEvent(kind: .sleepInterruption, onsetSeconds: onset, offsetSeconds: offset,
-                                    accelActivityG: Float(activitySum / Double(movingSeconds)),
-                                    confidence: min(1, Float(movingSeconds)
-                                                       / Float(max(1, lastMovingSecond - onsetSecond + 1)) + 0.5)))
     }
 
     struct PendingCramp {
@@ -492,6 +477,8 @@ public final class TickDetector {
         /// Largest activity seen after the cramp so far.
         var activitySum: Double
         var ticks: Int
+        /// The last tick after the cramp in which the leg moved.
+        var lastMovingTick: Int?
     }
 
     var pendingCramp: PendingCramp?
@@ -499,6 +486,7 @@ public final class TickDetector {
     func stepPendingCramp(tick t: Int, activity: Float, events: inout EventBuffer) {
         guard var p = pendingCramp, t >= p.endTick else { return }
         p.activitySum = max(p.activitySum, Double(activity))
+        if activity > configuration.movementThresholdG { p.lastMovingTick = t }
         p.ticks += 1
         pendingCramp = p
         if Double(p.ticks) * tickSeconds >= configuration.crampAfterSeconds { flushPendingCramp(events: &events) }
@@ -508,6 +496,7 @@ public final class TickDetector {
         guard var p = pendingCramp else { return }
         p.event.accelActivityAfterG = Float(p.activitySum)
         events.append(p.event)
+        if accelAxes == 3 { wake.cramp(p.event, lastMovingTick: p.lastMovingTick) }
         pendingCramp = nil
     }
 
@@ -517,17 +506,13 @@ public final class TickDetector {
         }
         episode = .idle
         flushPendingCramp(events: &events)
-        trace?.append(TraceItem(index: traceIndex, content: .boundary))
+        trace?.append(TraceItem(index: traceIndex, tick: traceTick, content: .boundary))
         for c in 0..<emgChannels {
             if case .active(let onset, let last, let cause) = artifacts[c] {
                 emitArtifact(channel: c, onsetTick: onset, endTick: last + 1, cause: cause, events: &events)
             }
             artifacts[c] = .idle
         }
-        if case .bout(let onset, let last, let sum, let moved) = wake {
-            emitWake(onsetSecond: onset, lastMovingSecond: last, activitySum: sum, movingSeconds: moved,
-                     events: &events)
-        }
-        wake = .idle
+        if trace == nil, let e = wake.finish() { events.append(e) }
     }
 }

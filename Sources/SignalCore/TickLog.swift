@@ -43,22 +43,23 @@ public struct TickLog: Sendable {
         }
     }
 
-    /// One pass of the state machines that records every closed episode, artifact and wake bout
+    /// One pass of the state machines that records every closed episode, artifact and wake-machine second
     /// unclassified and unfiltered, in the order a full pass would emit them.
     public func trace(with configuration: DetectorConfiguration) -> EpisodeTrace {
         let machine = TickDetector(configuration: configuration, emgChannels: emgChannels,
                                    hasAccelerometer: hasAccelerometer, tickSeconds: tickSeconds)
         machine.trace = []
-        machine.trace!.reserveCapacity(4096)
+        machine.trace!.reserveCapacity(4096 + features.count / machine.ticksPerSecond)
         var ignored: [DetectedEvent]?
         drive(machine, into: &ignored)
         return EpisodeTrace(items: machine.trace!, stateMachineKey: configuration.stateMachineKey)
     }
 
     /// The events a full pass with `configuration` gives, from a trace of a configuration with the same
-    /// `stateMachineKey`: episodes are classified, artifacts and wake bouts filtered by their minimum
-    /// durations, and each cramp's movement afterwards read from the log's activity, flushed at the same
-    /// point a full pass would (after `crampAfterSeconds` of ticks, at the next cramp, or at a gap or the end).
+    /// `stateMachineKey`: episodes are classified, artifacts filtered by their minimum duration, and each
+    /// cramp's movement afterwards read from the log's activity, flushed at the same point a full pass would
+    /// (after `crampAfterSeconds` of ticks, at the next cramp, or at a gap or the end). The wake machine runs
+    /// again over the traced seconds with this configuration's cramps, in the order a full pass gives them.
     public func events(from trace: EpisodeTrace, with c: DetectorConfiguration) -> [DetectedEvent] {
         precondition(c.stateMachineKey == trace.stateMachineKey, "the trace was made with other state-machine settings")
         var out: [DetectedEvent] = []
@@ -70,18 +71,23 @@ public struct TickLog: Sendable {
                                                                   Double(afterLimit)) : 1) - 2)
         while afterTicks > 1 && Double(afterTicks - 1) * tickSeconds >= c.crampAfterSeconds { afterTicks -= 1 }
         while afterTicks < afterLimit && Double(afterTicks) * tickSeconds < c.crampAfterSeconds { afterTicks += 1 }
-        var pending: (event: DetectedEvent, from: Int, due: Int)?
+        var pending: (event: DetectedEvent, from: Int, fromTick: Int, due: Int)?
+        var wake = WakeMachine(configuration: c, ticksPerSecond: max(1, Int((1 / tickSeconds).rounded())),
+                               tickSeconds: tickSeconds)
         features.withUnsafeBufferPointer { ticks in
             func flush(through last: Int) {
                 guard var p = pending else { return }
                 var activitySum: Double = 0
+                var lastMoving: Int?
                 var k = p.from + 1
                 while k <= last {
                     activitySum = max(activitySum, Double(ticks[k].activity))
+                    if ticks[k].activity > c.movementThresholdG { lastMoving = p.fromTick + (k - p.from) }
                     k += 1
                 }
                 p.event.accelActivityAfterG = Float(activitySum)
                 out.append(p.event)
+                if hasAccelerometer { wake.cramp(p.event, lastMovingTick: lastMoving) }
                 pending = nil
             }
             for item in trace.items {
@@ -89,8 +95,8 @@ public struct TickLog: Sendable {
                 switch item.content {
                 case .artifact(let e):
                     if e.offsetSeconds - e.onsetSeconds >= c.artifactMinSeconds { out.append(e) }
-                case .wake(let e):
-                    if e.offsetSeconds - e.onsetSeconds >= c.wakeMinSeconds { out.append(e) }
+                case .second(let s):
+                    if let e = wake.step(s) { out.append(e) }
                 case .episode(let d, let endTick, let confidenceScale):
                     let r = TickDetector.classify(d, endTick: endTick, confidenceScale: confidenceScale,
                                                   configuration: c, tickSeconds: tickSeconds,
@@ -100,11 +106,16 @@ public struct TickLog: Sendable {
                         out.append(l)
                     } else if let e = r.cramp {
                         flush(through: item.index)
-                        if c.crampAfterSeconds > 0 { pending = (e, item.index,
-                                                                item.index + afterTicks) } else { out.append(e) }
+                        if c.crampAfterSeconds > 0 {
+                            pending = (e, item.index, item.tick, item.index + afterTicks)
+                        } else {
+                            out.append(e)
+                            if hasAccelerometer { wake.cramp(e, lastMovingTick: nil) }
+                        }
                     }
                 case .boundary:
                     flush(through: item.index)
+                    if let e = wake.finish() { out.append(e) }
                 }
             }
             // `finish` always ends the trace with a boundary, which flushed any pending cramp.
@@ -131,6 +142,7 @@ public struct TickLog: Sendable {
                     restartIndex += 1
                 }
                 machine.traceIndex = i
+                machine.traceTick = tick
                 machine.consume(tick: tick, ticks[i], into: &buffer)
                 if !buffer.isEmpty {
                     if out != nil { out! += buffer.events.filter { !$0.isProvisional } }
@@ -165,14 +177,16 @@ struct TraceItem: Sendable {
     enum Content: Sendable {
         /// A finished artifact, before the artifactMinSeconds filter.
         case artifact(DetectedEvent)
-        /// A finished wake bout, before the wakeMinSeconds filter.
-        case wake(DetectedEvent)
+        /// The end of a second, as the wake machine sees it.
+        case second(WakeSecond)
         /// A closed episode, before classification.
         case episode(TickDetector.EpisodeData, endTick: Int, confidenceScale: Float)
         /// A gap or the end of the recording: a pending cramp is flushed here.
         case boundary
     }
     var index: Int
+    /// The tick number (`index` counts ticks with data; the tick number jumps over a long gap).
+    var tick: Int
     var content: Content
 }
 

@@ -23,7 +23,7 @@ import NightAnalysis
         + #""legMovementOnsetAboveRestMicrovolts":8,"mainsHz":0,"mainsMinMicrovolts":20,"mainsRatio":4,"#
         + #""maxBridgeSeconds":1,"motionMinMicrovolts":300,"motionRatio":3,"movementThresholdG":0.02,"#
         + #""notchEnabled":true,"notchHarmonics":3,"notchQ":30,"reportMuscleActivity":false,"version":1,"#
-        + #""wakeEndQuietSeconds":45,"wakeLegMovementMaxG":0.1,"wakeMinSeconds":60}"#
+        + #""wakeEndQuietSeconds":45,"wakeLegMovementMaxG":0.05,"wakeMinSeconds":60}"#
 
     /// The same capture for `nonDefault`: every setting changed, Floats with awkward digits, a huge Double.
     static let nonDefaultCanonicalJSON = #"{"artifactHoldSeconds":1.25,"artifactMinSeconds":0.3,"bandHighHz":400,"#
@@ -64,7 +64,7 @@ import NightAnalysis
         at50.mainsHz = 50
         #expect(ConfigurationIdentity.hash(at50) == ConfigurationIdentity.hash(Self.nonDefault))
         #expect(ConfigurationIdentity.hash(DetectorConfiguration())
-            == "93abb7c0e6dd9253884f95764c0908569775cabe12abe1e26bdfa9dcebe7fe51")
+            == "6e43e17470bdcffa01f86c1a6db9258f0db02b4a0a759984d6f5b2d09c3deb74")
         #expect(ConfigurationIdentity.hash(Self.nonDefault)
             == "aa78178f754db4d729471ecfad6a25211188e432a6918199b18e2cb0e7749316")
         let json = Data(Self.nonDefaultCanonicalJSON.utf8)

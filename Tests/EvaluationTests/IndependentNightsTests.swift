@@ -65,15 +65,14 @@ import Testing
         for line in r.lines { print("WASM study (independent, leg-worn): \(line)") }
         #expect(r.nights.count == 20)
         #expect(r.legMovements.f1 >= 0.95, "leg-movement F1 \(r.legMovements.f1)")
-        // Not met (measured: interruptions 16 of 60, 25 false, 6.7 false per hour of series; PLMS index within 2/h
-        // on 10 % of nights). Of the 60 labelled interruptions 16 are getting up and walking (all 16 found); 35 are
-        // the wake a cramp causes, scored from stages while the leg holds still through the cramp and lies still
-        // after the stretch, and 9 are 1-4 min awake in bed after turning over: quiet wake that no leg
-        // accelerometer shows. The false ones are periodic series whose movements swing the leg ~0.2 g (median at
-        // onset), above the 0.1 g of wakeLegMovementMaxG chosen on our simulator (0.02-0.1 g). The PLMS index
-        // divides by staged sleep, which leaves out the 6-12 min awake before sleep onset: with the truth's own
-        // interruptions the detector's formula is within 2/h on 7 of 20 nights. Reported, not fitted.
-        withKnownIssue("sleep/wake from leg activity: quiet wake unseen, periodic series read as wake") {
+        // Not met (measured: interruptions 48 of 60, 1 false, 0.27 false per hour of series; PLMS index within 2/h
+        // on 20 % of nights). Of the 60 labelled interruptions 16 are getting up and walking and 35 the wake a
+        // cramp causes: all found but 3 cramps of 31-56 s the leg lay still after, which the truth's 30-s epochs
+        // score as two W epochs and our 60-s minimum does not. 9 are 1-4 min awake in bed after turning over:
+        // quiet wake that no leg accelerometer shows. The false one chains a bilateral movement, an arousal
+        // movement and a turn. The PLMS index divides by detected sleep, which keeps the 6-12 min the sleeper lies
+        // still and awake before sleep onset. Reported, not fitted.
+        withKnownIssue("sleep/wake from leg activity: quiet wake in bed and before sleep onset unseen") {
             #expect(r.plmsWithin(2) >= 0.9, "PLMS index within 2/h on \(r.plmsWithin(2)) of nights")
             #expect(r.interruptions.f1 >= 0.95, "interruption F1 \(r.interruptions.f1)")
             #expect(r.falseInterruptionsPerSeriesHour <= 0.1)
