@@ -34,6 +34,8 @@ struct WakeMachine {
         var unexplainedSeconds: Int
         /// A cramp followed by movement is inside: an interruption however short.
         var crampWoke = false
+        /// The onset of the cramp that began the bout (s): the interruption begins with it, not at its whole second.
+        var crampOnsetSeconds: Double?
     }
 
     var state = State.idle
@@ -78,13 +80,16 @@ struct WakeMachine {
         let onsetTick = Int((e.onsetSeconds / tickSeconds).rounded())
         let endTick = max(onsetTick + 1, Int((e.offsetSeconds / tickSeconds).rounded()))
         cramp(onsetSecond: onsetTick / ticksPerSecond, endSecond: (endTick - 1) / ticksPerSecond,
-              lastMovingAfter: lastMovingTick.map { $0 / ticksPerSecond }, activity: e.accelActivityG)
+              lastMovingAfter: lastMovingTick.map { $0 / ticksPerSecond }, activity: e.accelActivityG,
+              onsetSeconds: Double(onsetTick) * tickSeconds)
     }
 
     /// A cramp from second `onset` to second `end` (inclusive), the last second after it in which the leg moved
     /// (nil: it lay still), and its mean activity (g).
-    mutating func cramp(onsetSecond onset: Int, endSecond end: Int, lastMovingAfter: Int?, activity: Float) {
+    mutating func cramp(onsetSecond onset: Int, endSecond end: Int, lastMovingAfter: Int?, activity: Float,
+                        onsetSeconds: Double? = nil) {
         let first = max(onset, emittedThroughSecond)
+        let precise = first == onset ? onsetSeconds : nil
         let last = max(end, lastMovingAfter ?? end)
         guard first <= last else { return }
         let seconds = last - first + 1
@@ -92,8 +97,11 @@ struct WakeMachine {
         case .idle:
             state = .bout(Bout(onsetSecond: first, lastMovingSecond: last,
                                activitySum: Double(activity) * Double(seconds), movingSeconds: seconds,
-                               unexplainedSeconds: seconds, crampWoke: lastMovingAfter != nil))
+                               unexplainedSeconds: seconds, crampWoke: lastMovingAfter != nil,
+                               crampOnsetSeconds: precise))
         case .bout(var b):
+            // Movement that began in the cramp's second or before it (the foot pointing) begins the bout itself.
+            if first < b.onsetSecond { b.crampOnsetSeconds = precise }
             b.onsetSecond = min(b.onsetSecond, first)
             b.lastMovingSecond = max(b.lastMovingSecond, last)
             b.crampWoke = b.crampWoke || lastMovingAfter != nil
@@ -110,7 +118,7 @@ struct WakeMachine {
     }
 
     mutating func emit(_ b: Bout) -> DetectedEvent? {
-        let onset = Double(b.onsetSecond * ticksPerSecond) * tickSeconds
+        let onset = b.crampOnsetSeconds ?? Double(b.onsetSecond * ticksPerSecond) * tickSeconds
         let offset = Double((b.lastMovingSecond + 1) * ticksPerSecond) * tickSeconds
         guard (offset - onset >= configuration.wakeMinSeconds && b.unexplainedSeconds > 0) || b.crampWoke else {
             return nil

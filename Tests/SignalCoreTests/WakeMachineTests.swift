@@ -45,13 +45,14 @@ import Testing
 
     @Test func aCrampFollowedByMovementIsAnInterruptionHoweverShort() {
         var m = Self.machine()
-        // A 20-s cramp at 100 s with the leg still, a stretch moving it at 123-126 s, then stillness.
+        // A 20-s cramp at 100.37 s with the leg still, a stretch moving it at 123-126 s, then stillness.
         var out = Self.run(&m, 0..<123)
         out += Self.run(&m, 123..<127, moving: { _ in true }, episodeSeconds: 4)
-        m.cramp(Self.cramp(100, 120), lastMovingTick: 126 * 100 + 50)
+        m.cramp(Self.cramp(100.37, 120.37), lastMovingTick: 126 * 100 + 50)
         out += Self.run(&m, 127..<300)
         #expect(out.count == 1)
-        #expect(out.first?.onsetSeconds == 100 && out.first?.offsetSeconds == 127, "\(out)")
+        // It begins with the cramp, to the tick, and ends with the stretch's last second.
+        #expect(abs((out.first?.onsetSeconds ?? 0) - 100.37) < 1e-9 && out.first?.offsetSeconds == 127, "\(out)")
         // Without the cramp, the stretch alone is a leg movement, not an interruption.
         var alone = Self.machine()
         #expect(Self.run(&alone, 0..<300, moving: { (123..<127).contains($0) }, episodeSeconds: 4).isEmpty)
