@@ -12,7 +12,9 @@ extension Journal {
         return try saveNight(night, device: device, recording: recording, events: [], gaps: [])
     }
 
-    /// Stores one event of a night being recorded. A final cramp replaces the provisional notice of its channel.
+    /// Stores one event of a night being recorded. A final cramp replaces the provisional notices before it, on
+    /// any channel: the detector follows one contraction at a time, and its strongest channel may change after the
+    /// notice (a notice kept beside its cramp showed on Tonight as a second cramp "still going").
     @discardableResult
     public func appendEvent(_ event: EventRecord, night: Int64) throws -> Int64 {
         try writeTransaction { db in
@@ -26,7 +28,6 @@ extension Journal {
                 try EventRecord
                     .filter(EventRecord.Columns.nightId == night && EventRecord.Columns.provisional == true
                             && EventRecord.Columns.kind == "cramp"
-                            && EventRecord.Columns.channel == e.channel
                             && EventRecord.Columns.onsetSeconds <= e.onsetSeconds + 0.001)
                     .deleteAll(db)
             }

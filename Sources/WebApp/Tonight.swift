@@ -16,7 +16,7 @@ struct TonightStatus: Sendable, Equatable {
     var levels: LiveLevelsRecord?
     /// Seconds since the monitor last wrote its levels (nil: it has not yet).
     var silentSeconds: Double?
-    /// Events so far in words, newest last ("03:12 cramp (still going), 25 s").
+    /// Events so far in words, newest last ("03:12 cramp (still going), 25 s so far").
     var events: [String]
 
     /// Seconds after which a monitor that has not written is said to be silent (it writes once a second).
@@ -33,8 +33,10 @@ struct TonightStatus: Sendable, Equatable {
             let at = n.startedAt.map { Parts.clock($0.addingTimeInterval(e.onsetSeconds), tz) }
                 ?? Words.clock(e.onsetSeconds, nil)
             let kind = e.kind.replacingOccurrences(of: "_", with: " ")
-            let length = Words.duration(e.offsetSeconds - e.onsetSeconds)
-            return "\(at) \(kind)\(e.provisional ? " (still going)" : ""), \(length)"
+            // A cramp still going has lasted until now (the night's recorded length), not to its notice.
+            guard e.provisional else { return "\(at) \(kind), \(Words.duration(e.offsetSeconds - e.onsetSeconds))" }
+            let lasted = max(e.offsetSeconds, n.durationSeconds) - e.onsetSeconds
+            return "\(at) \(kind) (still going), \(Words.duration(lasted)) so far"
         }
         let count = try n.deviceId.flatMap { try journal.device(id: $0) }?.emgChannels ?? 0
         let levels = try journal.liveLevels(night: id)

@@ -63,6 +63,30 @@ import Testing
         #expect(error?.description.contains("not a Crampwatch journal") == true)
     }
 
+    /// Tonight found by walking it on a phone: the "cramp started" notice came on the strongest channel of the moment
+    /// (2), the final cramp on channel 1, and the notice stayed beside it as a second cramp "still going".
+    @Test func aFinalCrampReplacesItsNoticeWhateverTheChannel() throws {
+        let j = try Journal(path: temporaryPath())
+        let night = try j.beginNight(
+            NightRecord(deviceId: nil, recordingId: nil, detectorConfigId: nil, startedAt: nil, startSource: "monitor",
+                        durationSeconds: 0, source: "monitor", framesReceived: 0, framesLost: 0, corruptFrames: 0,
+                        truncatedAtByte: nil, createdAt: Date()),
+            device: nil, recording: nil)
+        func cramp(_ onset: Double, _ offset: Double, channel: Int, provisional: Bool) -> EventRecord {
+            var e = EventRecord(kind: "cramp", onsetSeconds: onset, offsetSeconds: offset, channel: channel,
+                                peakMicrovolts: 200, meanMicrovolts: 100, accelActivityG: 0, confidence: 1)
+            e.provisional = provisional
+            return e
+        }
+        try j.appendEvent(cramp(120.5, 130.5, channel: 1, provisional: true), night: night)
+        try j.appendEvent(cramp(120.5, 150.5, channel: 0, provisional: false), night: night)
+        // A notice for a later contraction is not touched by this cramp.
+        try j.appendEvent(cramp(400, 410, channel: 0, provisional: true), night: night)
+        let cramps = try j.events(night: night).filter { $0.kind == "cramp" }
+        #expect(cramps.map(\.onsetSeconds) == [120.5, 400] && cramps.map(\.provisional) == [false, true])
+        #expect(cramps.first?.channel == 0 && cramps.first?.offsetSeconds == 150.5)
+    }
+
     @Test func defaultPathFollowsXDG() {
         #expect(Journal.defaultPath(environment: ["XDG_DATA_HOME": "/x/data",
                                                   "HOME": "/home/a"]) == "/x/data/crampwatch/journal.sqlite")
