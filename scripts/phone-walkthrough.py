@@ -193,9 +193,17 @@ for (const e of document.querySelectorAll('main *, nav *')) {
         (e.id || e.name || e.textContent.trim().slice(0, 20)) + ' ' + Math.round(h) + 'px');
   }
 }
-const wide = [...document.querySelectorAll('main .table-wrap')].filter(w => w.scrollWidth > w.clientWidth + 1)
-  .map(w => (w.previousElementSibling ? w.previousElementSibling.textContent.trim().slice(0, 30) : 'table') +
-       ' ' + w.scrollWidth + '/' + w.clientWidth + ' px');
+// A box that scrolls sideways by itself (the page does not): which tables and drawings make it wide.
+const wide = [];
+for (const w of document.querySelectorAll('main .table-wrap')) {
+  if (w.scrollWidth <= w.clientWidth + 1) continue;
+  const left = w.getBoundingClientRect().left;
+  const parts = [...w.querySelectorAll('table, svg')]
+    .filter(e => e.getBoundingClientRect().right - left > w.clientWidth + 1)
+    .map(e => e.tagName.toLowerCase() + ' ' + Math.round(e.getBoundingClientRect().width) + ' px');
+  wide.push(`box ${w.scrollWidth}/${w.clientWidth} px holding ${w.children.length} elements; ` +
+            `too wide: ${parts}`);
+}
 return {scroll: document.documentElement.scrollWidth, out: out.slice(0, 5), outCount: out.length,
         small: small.slice(0, 8), smallCount: small.length, wide: wide};
 """
@@ -209,7 +217,7 @@ def layout(d, page):
         print(f"     {page}: {r['outCount']} elements reach past the right edge: {r['out']}")
     if r["wide"]:
         # Not a failure (the table scrolls in its own box, the page does not), but a sideways swipe to read it.
-        print(f"note {page}: tables wider than the phone (their width/the box's): {r['wide']}", flush=True)
+        print(f"note {page}: scrolls sideways inside the page: {r['wide']}", flush=True)
     check(f"{page}: controls under 44 px high", f"{r['smallCount']} {r['small']}", r["smallCount"] == 0)
 
 
@@ -384,29 +392,36 @@ def device(d, shots):
     shoot(d, shots, "device")
 
 
-def watch_recording(d, journal, seconds=120):
-    """Tonight left open while the monitor records: its status changes by itself, a cramp appears among the events."""
+def watch_recording(d, journal, shots, seconds=120):
+    """Tonight left open while the monitor records: its status changes by itself, the cramp appears among the
+    events while it lasts (the screenshot is taken then), and once it has ended it is listed once, with its length."""
     tap_menu(d, "Tonight")
     d.execute_script("window.cwSamePage = true;")
-    seen, deadline = [], time.time() + seconds
+    # Read in one go: the live script replaces these elements as updates arrive.
+    read = ("const s = document.getElementById('status'), e = document.getElementById('events');"
+            "return [s ? s.innerText : '', e ? e.innerText : '', document.querySelectorAll('#live svg').length];")
+    seen, shot, deadline = [], False, time.time() + seconds
     while time.time() < deadline:
-        status = d.find_element(By.ID, "status").text
+        status, events, drawings = d.execute_script(read)
         if not seen or seen[-1] != status:
             seen.append(status)
-        events = d.find_element(By.ID, "events").text
-        # Until the burst has ended as a cramp with its length (a cramp still going is shown as it grows).
-        finished = "cramp" in events and "still going" not in events
-        if len(seen) >= 3 and finished and d.find_elements(By.CSS_SELECTOR, "#live svg"):
+        if not shot and "still going" in events and drawings:
+            # Scrolled as far as the page goes with the first cramp button whole: the buttons and the live part.
+            shoot(d, shots, "tonight", d.find_element(By.CSS_SELECTOR, "form.cramp-now button[value=left]"))
+            shot = True
+        if shot and re.search(r"cramp, \d+ s", events):  # the cramp has ended and has its length
             break
         time.sleep(1)
     same = d.execute_script("return window.cwSamePage === true;")
     check("Tonight while the monitor records: statuses seen without reloading",
           f"{len(seen)}, last {seen[-1]!r}", same and len([t for t in seen if t.startswith("Recording")]) >= 2)
-    events = d.find_element(By.ID, "events").text.replace("\n", "; ")
-    check("Tonight while the monitor records: events so far", repr(events),
-          "cramp" in events and "still going" not in events)
-    recording = int(query(journal, "select count(*) from night where status = 'recording'"))
-    check("nights being recorded in the journal (sqlite3)", recording, recording == 1)
+    check("Tonight while the monitor records: screenshot with a cramp still going", shot, shot)
+    events = d.execute_script(read)[1].replace("\n", "; ")
+    check("Tonight after the cramp ended: events so far (one cramp, none still going)", repr(events),
+          events.count("cramp") == 1 and "still going" not in events)
+    rows = query(journal, "select count(*), sum(provisional) from event where kind = 'cramp' and nightId = "
+                 "(select id from night where status = 'recording')")
+    check("cramp events of the night being recorded (sqlite3): rows, provisional", rows, rows == "1|0")
 
 
 def record_tonight(d, binary, journal, folder, shots):
@@ -425,9 +440,7 @@ def record_tonight(d, binary, journal, folder, shots):
             monitor = subprocess.Popen([binary, "monitor", "--cyton", link, "--journal", journal,
                                         "--capture", os.path.join(folder, "tonight.cwcap")],
                                        stdout=log, stderr=subprocess.STDOUT)
-        watch_recording(d, journal)
-        # Scrolled as far as the page goes with the first cramp button whole: the buttons and the live part.
-        shoot(d, shots, "tonight", d.find_element(By.CSS_SELECTOR, "form.cramp-now button[value=left]"))
+        watch_recording(d, journal, shots)
     finally:
         if monitor and monitor.poll() is None:
             monitor.send_signal(signal.SIGINT)
@@ -475,7 +488,10 @@ def main():
         listening = server.wait_for(r"Listening on (\S+)")
         check("serve says where it listens", listening and listening.group(1), listening is not None)
         if m and listening:
-            walk(listening.group(1), m.group(1), journal, args.shots, folder, evenings, binary)
+            try:
+                walk(listening.group(1), m.group(1), journal, args.shots, folder, evenings, binary)
+            except Exception as e:  # a page that was not as expected: one failure line, then clean up
+                check("the walk through the pages", f"{type(e).__name__}: {str(e).splitlines()[0]}", False)
     finally:
         if server:
             rc = server.stop()
