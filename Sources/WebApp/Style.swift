@@ -54,6 +54,7 @@ enum Assets {
     table.calendar .cramp { background: #b71c1c; color: #fff; border-radius: 50%; font-weight: 700; }
     table.calendar .recorded { border: 2px solid var(--accent); border-radius: 50%; }
     .month-nav { display: flex; justify-content: space-between; gap: 1em; }
+    @media (max-width: 40em) { .columns { grid-template-columns: 1fr; } }
     @media print { :root, html.night { --bg: #fff; --fg: #1b1b1b; --muted: #555; --card: #fff; --line: #ddd; } \
     nav.top, .noprint, .cramp-now { display: none; } svg { background: none; padding: 0; } }
     """
