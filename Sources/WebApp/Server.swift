@@ -77,6 +77,11 @@ public enum WebServer {
                 let port = channel.localAddress?.port ?? options.port
                 let host = options.host.contains(":") ? "[\(options.host)]" : options.host
                 say("Listening on \(scheme)://\(host):\(port)/ (journal \(options.journalPath)); Ctrl-C stops it.")
+                let phones = options.host == "0.0.0.0" ? LocalAddresses.ipv4() : []
+                if !phones.isEmpty {
+                    say("On a phone on this network, open " + phones.map { "\(scheme)://\($0):\(port)/" }
+                        .joined(separator: " or "))
+                }
             },
             logger: quietLogger()
         )

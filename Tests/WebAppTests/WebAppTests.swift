@@ -148,7 +148,26 @@ import TestSupport
             let again = try await s.request("/pair", method: "POST", form: ["code": code])
             #expect(again.status == 401, "a used code must not pair a second device")
             #expect(s.pairingCode != code, "a new code is printed for the next device")
+            try await Self.expectPhoneAddressesNamed(s)
         }
+    }
+
+    /// A phone cannot open 0.0.0.0: the server names this machine's IPv4 addresses (those `hostname -I` lists), and
+    /// the site answers on them.
+    static func expectPhoneAddressesNamed(_ s: Served) async throws {
+        let said = (try? String(contentsOf: s.output, encoding: .utf8)) ?? ""
+        let port = try #require(s.base.split(separator: ":").last.map { String($0.prefix { $0.isNumber }) })
+        let listed = try await Processes.run("/usr/bin/hostname", ["-I"]).stdout
+        let ipv4 = listed.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+            .filter { $0.contains(".") }
+        guard let first = ipv4.first else {
+            #expect(!said.contains("On a phone"), "no network address, none named: \(said)")
+            return
+        }
+        let line = said.split(separator: "\n").first { $0.hasPrefix("On a phone on this network, open ") } ?? ""
+        for a in ipv4 { #expect(line.contains("http://\(a):\(port)/"), "\(a) not named: \(said)") }
+        let there = Served(base: "http://\(first):\(port)", journal: s.journal, process: s.process, output: s.output)
+        #expect(try await there.request("/").status == 303, "the named address answers, asking to pair")
     }
 
     @Test func underTLSTheSessionCookieIsSecure() async throws {
