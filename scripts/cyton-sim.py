@@ -10,12 +10,15 @@ by packet index (dropped, damaged stop byte, noise before a packet, a packet cut
 prints `PTY <path>` on stdout once the port can be opened. With --packets-json FILE it writes what it sent.
 """
 import argparse
+import fcntl
 import json
 import math
 import os
 import random
 import select
+import struct
 import sys
+import termios
 import time
 import tty
 
@@ -156,6 +159,20 @@ def read(fd):
         return b""
 
 
+def wait_until_read(slave, limit=15.0):
+    """Waits (at most `limit` s) until the reader has taken every byte from the pty.
+
+    Closing the pty flushes what the reader has not read yet, so on a busy machine a hang-up right after the last
+    packet loses a varying tail, and a test could not know how many packets arrived. A real unplug loses that tail
+    too; the tests that need it drop packets on purpose (`--drop`, `--cut`)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        pending = struct.unpack("i", fcntl.ioctl(slave, termios.FIONREAD, b"\0\0\0\0"))[0]
+        if pending == 0:
+            return
+        time.sleep(0.02)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--link", help="a symlink to the pty's path (as /dev/ttyUSB0 would be)")
@@ -192,6 +209,8 @@ def main():
         readable, _, _ = select.select([master], [], [], 0.05)
         if readable:
             board.answer(read(master))
+    if args.hangup:
+        wait_until_read(slave)
     if args.packets_json:
         with open(args.packets_json, "w") as f:
             json.dump(sent, f)

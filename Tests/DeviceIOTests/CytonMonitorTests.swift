@@ -69,8 +69,8 @@ import Testing
     @Test func anUnplugIsAGapAndTheNightGoesOn() async throws {
         let link = TemporaryFolder.path("ttyUSB0")
         let capture = TemporaryFolder.path("night.cwcap")
-        // The first board streams 5000 packets at 4x real time and hangs up (the pty closes, the link goes); the
-        // second appears at the same path 3 s later and streams 5000 more.
+        // The first board streams 5000 packets at 4x real time and, once the monitor has read them all, hangs up (the
+        // pty closes, the link goes); the second appears at the same path 3 s later and streams 5000 more.
         async let first = Python.run([Self.generator, "--link", link, "--packets", "5000", "--speed", "4",
                                       "--hangup"])
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: link) {
