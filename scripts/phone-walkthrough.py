@@ -194,9 +194,10 @@ for (const e of document.querySelectorAll('main *, nav *')) {
   }
 }
 // A box that scrolls sideways by itself (the page does not): which tables and drawings make it wide.
-const wide = [];
+const wide = [], crowded = [];
 for (const w of document.querySelectorAll('main .table-wrap')) {
   if (w.scrollWidth <= w.clientWidth + 1) continue;
+  if (w.children.length !== 1) crowded.push(w.children.length);
   const left = w.getBoundingClientRect().left;
   const parts = [...w.querySelectorAll('table, svg')]
     .filter(e => e.getBoundingClientRect().right - left > w.clientWidth + 1)
@@ -205,7 +206,7 @@ for (const w of document.querySelectorAll('main .table-wrap')) {
             `too wide: ${parts}`);
 }
 return {scroll: document.documentElement.scrollWidth, out: out.slice(0, 5), outCount: out.length,
-        small: small.slice(0, 8), smallCount: small.length, wide: wide};
+        small: small.slice(0, 8), smallCount: small.length, wide: wide, crowded: crowded};
 """
 
 
@@ -218,6 +219,8 @@ def layout(d, page):
     if r["wide"]:
         # Not a failure (the table scrolls in its own box, the page does not), but a sideways swipe to read it.
         print(f"note {page}: scrolls sideways inside the page: {r['wide']}", flush=True)
+    # A box holding more than its table makes the text and drawings around it slide with it.
+    check(f"{page}: every sideways-scrolling box holds one table alone", r["crowded"], not r["crowded"])
     check(f"{page}: controls under 44 px high", f"{r['smallCount']} {r['small']}", r["smallCount"] == 0)
 
 

@@ -42,7 +42,7 @@ public enum DeviceReport {
             b += "<p>No device has recorded a night yet (nights replayed from files have none).</p>\n"
         } else {
             b += table(["serial", "firmware", "EMG", "movement", "mains", "first seen"], devices.map { d in
-                [cell(d.serial), cell(d.firmware),
+                [cell(d.serial, nowrap: true), cell(d.firmware),
                  cell("\(Words.count(d.emgChannels, "channel")) at \(d.emgRateHz) Hz", nowrap: true),
                  cell("\(Words.count(d.accelAxes, "axis", "axes")) at \(d.accelRateHz) Hz", nowrap: true),
                  cell("\(d.mainsHz) Hz"), cell(Common.clock(d.firstSeen, s.timeZone), nowrap: true)]

@@ -308,7 +308,7 @@ public enum TrendReport {
         let t = TrendNumbers.compute(s, from: from, to: to)
         let nights = s.nights(from: from, to: to).sorted { ($0.evening ?? "~", $0.id) < ($1.evening ?? "~", $1.id) }
         let range = [from.map { "from \($0)" }, to.map { "to \($0)" }].compactMap { $0 }.joined(separator: " ")
-        var b = "<h1>Crampwatch — trends\(range.isEmpty ? "" : " " + esc(range))</h1>\n"
+        var b = "<h1>Trends\(range.isEmpty ? "" : " " + esc(range))</h1>\n"
         if nights.isEmpty {
             b += "<p>No nights in this range. Replay or record a night first.</p>\n"
             if t.reportedOutsideRecordings > 0 {

@@ -12,7 +12,9 @@ enum MonthCalendar {
         return (y, m)
     }
 
-    static func render(_ s: JournalSnapshot, year: Int, month: Int) -> String {
+    /// `months` is the span worth paging through ("2026-09"..."2026-12": the first recorded night's month to this
+    /// month): "Earlier" and "Later" stop at its ends rather than lead to empty months.
+    static func render(_ s: JournalSnapshot, year: Int, month: Int, months: ClosedRange<String>) -> String {
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = s.timeZone
         guard let first = cal.date(from: DateComponents(year: year, month: month, day: 1)),
@@ -21,7 +23,7 @@ enum MonthCalendar {
         let name = Parts.clock(first, s.timeZone, "MMMM yyyy")
         // Monday first: weekday 2 is Monday in the Gregorian calendar.
         let lead = (cal.component(.weekday, from: first) + 5) % 7
-        var b = "<h1>Nights</h1>\n" + navigation(year: year, month: month, title: name)
+        var b = "<h1>Nights</h1>\n" + navigation(year: year, month: month, months: months)
         b += "<table class=\"calendar\"><caption>\(esc(name)): a red day had a cramp, a ringed day was recorded "
             + "without one.</caption>\n<thead><tr>"
             + ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map { "<th scope=\"col\">\($0)</th>" }.joined()
@@ -46,11 +48,14 @@ enum MonthCalendar {
             + "aria-label=\"\(esc(evening)): \(esc(words))\">\(day)</a>"
     }
 
-    static func navigation(year: Int, month: Int, title: String) -> String {
+    static func navigation(year: Int, month: Int, months: ClosedRange<String>) -> String {
         let prev = month == 1 ? (year - 1, 12) : (year, month - 1)
         let next = month == 12 ? (year + 1, 1) : (year, month + 1)
         let link = { (y: Int, m: Int, text: String) in
-            "<a class=\"button\" href=\"/nights?month=\(String(format: "%04d-%02d", y, m))\">\(text)</a>"
+            let key = String(format: "%04d-%02d", y, m)
+            // An empty span keeps "Later" on the right when "Earlier" has nowhere to go.
+            guard months.contains(key) else { return "<span></span>" }
+            return "<a class=\"button\" href=\"/nights?month=\(key)\">\(text)</a>"
         }
         return "<p class=\"month-nav\">" + link(prev.0, prev.1, "← Earlier") + link(next.0, next.1, "Later →")
             + "</p>\n"

@@ -77,14 +77,17 @@ enum Handlers {
 
     static func nights(_ app: App, _ q: Request, _ c: WebContext) async throws -> Page {
         let s = try app.views.snapshot()
-        let latest = s.nights.compactMap(\.evening).filter { $0 != "unknown" }.max() ?? app.views.today
+        let evenings = s.nights.compactMap(\.evening).filter { $0 != "unknown" }
+        let latest = evenings.max() ?? app.views.today
         let asked = q.uri.queryParameters["month"].map(String.init) ?? String(latest.prefix(7))
+        let last = String(max(latest, app.views.today).prefix(7))
+        let months = min(String((evenings.min() ?? last).prefix(7)), asked, last)...max(last, asked)
         guard let m = MonthCalendar.month(asked) else {
             return Page(title: "Not a month", section: .nights, body: Parts.problem("Not a month",
                 "Months look like 2026-11."), status: .badRequest)
         }
         return Page(title: "Crampwatch — nights", section: .nights,
-                    body: MonthCalendar.render(s, year: m.year, month: m.month))
+                    body: MonthCalendar.render(s, year: m.year, month: m.month, months: months))
     }
 
     static func diary(_ app: App, _ q: Request, _ c: WebContext) async throws -> Response {
@@ -116,7 +119,7 @@ enum Handlers {
                        _ make: @escaping () throws -> ReportBody) async throws -> Response {
         try await shared(app, q) {
             let b = try make()
-            return Page(title: b.title, section: section, body: "<div class=\"table-wrap\">\n" + b.html + "</div>\n")
+            return Page(title: b.title, section: section, body: Parts.tablesScrollAlone(b.html))
         }
     }
 

@@ -100,6 +100,13 @@ enum Parts {
     }
 
     /// A page for a person who hit a wall: what happened and where to go.
+    /// A report's body for a phone: each table scrolls sideways in its own box when it is wider than the screen,
+    /// so the text and drawings around it stay put (one box around the whole report made them slide too).
+    static func tablesScrollAlone(_ html: String) -> String {
+        html.replacingOccurrences(of: "<table", with: "<div class=\"table-wrap\"><table")
+            .replacingOccurrences(of: "</table>", with: "</table></div>")
+    }
+
     static func problem(_ heading: String, _ text: String) -> String {
         "<h1>\(esc(heading))</h1>\n<p>\(esc(text))</p>\n<p><a class=\"button\" href=\"/\">Back to tonight</a></p>\n"
     }

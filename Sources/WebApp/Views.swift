@@ -44,7 +44,7 @@ struct Views: Sendable {
             b += "<p>No diary for this evening. <a href=\"/diary\">Write one</a>.</p>\n"
         }
         b += "</section>\n"
-        return (report.title, "<div class=\"table-wrap\">\n" + report.html + "</div>\n" + b)
+        return (report.title, Parts.tablesScrollAlone(report.html) + b)
     }
 
     /// The reports' trends page in the app's frame.

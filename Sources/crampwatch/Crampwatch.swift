@@ -28,6 +28,12 @@ struct Crampwatch: ParsableCommand {
     static func main() {
         // Health data: nothing we create is readable by others.
         umask(0o077)
+        let args = Array(CommandLine.arguments.dropFirst())
+        if let path = nestedCommand(args) {
+            complain("there is no command '\(args[0])' on its own; it is part of '\(path[0])': crampwatch \(path[0]) "
+                     + args.joined(separator: " "))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         var command: ParsableCommand
         do {
             command = try parseAsRoot()
@@ -47,6 +53,20 @@ struct Crampwatch: ParsableCommand {
             Foundation.exit(Exit.failure.rawValue)
         }
     }
+}
+
+/// `crampwatch diary add` for `crampwatch journal diary add`: the path to a command that is not a top-level one
+/// but sits under one (["journal", "diary"]), so a person gets its place instead of the top-level help.
+func nestedCommand(_ args: [String]) -> [String]? {
+    guard let first = args.first, !first.hasPrefix("-") else { return nil }
+    let top = Crampwatch.configuration.subcommands
+    guard !top.contains(where: { $0._commandName == first }) else { return nil }
+    for parent in top {
+        if let child = parent.configuration.subcommands.first(where: { $0._commandName == first }) {
+            return [parent._commandName, child._commandName]
+        }
+    }
+    return nil
 }
 
 /// Options shared by the commands that use the journal.

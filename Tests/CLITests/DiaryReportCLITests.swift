@@ -183,5 +183,11 @@ import Testing
                      "--cramp <HH:mm,leg,pain>", "--stretched/--no-stretched"] {
             #expect(help.stdout.contains(unit), "\(unit)")
         }
+        // Without `journal` in front, the command's place, not the top-level help and status 0.
+        let shortcut = try await run(["diary", "add", "--help"])
+        #expect(shortcut.status == 64)
+        #expect(shortcut.stderr == "crampwatch: there is no command 'diary' on its own; it is part of 'journal': "
+                + "crampwatch journal diary add --help\n")
+        #expect(try await run(["nonsense"]).stderr.contains("Unexpected argument 'nonsense'"))
     }
 }

@@ -42,6 +42,22 @@ import TestSupport
         }
     }
 
+    /// The month pages stop at the first recorded month and at this month: no button leads to an empty month.
+    @Test func theCalendarPagesOnlyThroughMonthsThatCanHaveNights() async throws {
+        let journal = TemporaryFolder.path("journal.sqlite")
+        let r = try await CLI.run(["replay", Repository.night("night-a"), "--journal", journal,
+                                   "--start", "2026-02-10T23:00:00+00:00"])
+        #expect(r.status == 0, "replay: \(r.stderr)")
+        try await Served.with(journal: journal) { s in
+            let first = try await s.request("/nights?month=2026-02").body
+            #expect(!first.contains("Earlier"), "the first recorded month offers an earlier one")
+            #expect(first.contains("href=\"/nights?month=2026-03\">Later →</a>"))
+            let far = try await s.request("/nights?month=2099-01").body
+            #expect(!far.contains("Later"), "a month asked for past today offers a later one")
+            #expect(far.contains("href=\"/nights?month=2098-12\">← Earlier</a>"))
+        }
+    }
+
     @Test func aDiaryEntryIsStoredAndWhatWasTypedShowsAsText() async throws {
         let journal = TemporaryFolder.path("journal.sqlite")
         let jar = TemporaryFolder.path("cookies")
