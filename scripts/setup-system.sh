@@ -4,10 +4,11 @@
 set -eu
 # systemd: `systemd-analyze verify` checks the installed user units in `make test` (scripts/verify-units.sh).
 # chromium-driver, python3-selenium: the web app in a real browser (Tests/WebAppTests); wrk: its load test; curl: its
-# HTTP tests.
+# HTTP tests; poppler-utils: pdfinfo, which counts the printed pages of the clinician page (Tests/ReportsTests,
+# Tests/CLITests).
 # postgresql: the study tests (Tests/StudySyncTests) start their own PostgreSQL 15 server from its binaries
 # (/usr/lib/postgresql/15/bin: initdb, pg_ctl) in a temporary folder.
-PACKAGES="libusb-1.0-0-dev libsqlite3-dev sqlite3 pkg-config python3 python3-pip umockdev libumockdev-dev libglib2.0-dev systemd chromium-driver python3-selenium wrk curl postgresql ${EXTRA_APT_PACKAGES:-}"
+PACKAGES="libusb-1.0-0-dev libsqlite3-dev sqlite3 pkg-config python3 python3-pip umockdev libumockdev-dev libglib2.0-dev systemd chromium-driver python3-selenium wrk curl poppler-utils postgresql ${EXTRA_APT_PACKAGES:-}"
 missing=""
 for p in $PACKAGES; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

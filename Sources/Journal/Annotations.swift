@@ -33,7 +33,7 @@ public struct ReferenceAnnotationRecord: Codable, FetchableRecord, MutablePersis
 
 extension DiaryEntry {
     /// Copies every field `other` sets over this entry's (a second `diary add` for the same evening amends it);
-    /// notes accumulate.
+    /// notes accumulate, each once.
     public mutating func merge(_ o: DiaryEntry) {
         magnesiumMg = o.magnesiumMg ?? magnesiumMg
         magnesiumForm = o.magnesiumForm ?? magnesiumForm
@@ -50,7 +50,13 @@ extension DiaryEntry {
         wakeTime = o.wakeTime ?? wakeTime
         lateMeal = o.lateMeal ?? lateMeal
         screensMinutesBeforeBed = o.screensMinutesBeforeBed ?? screensMinutesBeforeBed
-        if let n = o.notes { notes = notes.map { $0 + "\n" + n } ?? n }
+        if let n = o.notes, !Self.notes(notes, hold: n) { notes = notes.map { $0 + "\n" + n } ?? n }
+    }
+
+    /// Whether `n` is already one of the notes (added the same twice, or the same `diary add` run again).
+    static func notes(_ notes: String?, hold n: String) -> Bool {
+        guard let notes else { return false }
+        return notes == n || notes.hasPrefix(n + "\n") || notes.hasSuffix("\n" + n) || notes.contains("\n" + n + "\n")
     }
 }
 

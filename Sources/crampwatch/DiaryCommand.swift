@@ -34,7 +34,7 @@ extension JournalCommand.Diary {
                 The entry belongs to the evening the night began: a cramp at 03:10 goes in the previous \
                 evening's entry.
                 Give only what you know; a second `diary add` for the same date fills in or replaces the fields it \
-                names.
+                names; --notes adds a note below the earlier ones (the same note twice is kept once).
                 Examples:
                   crampwatch journal diary add --magnesium 300 --magnesium-form citrate
                   crampwatch journal diary add --fluids 1800 --exercise 40 --stretched

@@ -190,10 +190,17 @@ struct Replay: ParsableCommand {
         return (nil, "unknown")
     }
 
+    /// `replay --json`'s answer for a recording the journal has: a boolean and a number, as every JSON of ours.
+    struct AlreadySaved: Encodable {
+        var already_saved = true
+        var night_id: Int64
+        var journal: String
+    }
+
     /// The recording is a night of the journal already: nothing is analysed or changed.
     func sayAlreadySaved(_ night: Int64) throws {
         if json {
-            try printJSON(["already_saved": "true", "night_id": String(night), "journal": journal.resolvedPath])
+            try printJSON(AlreadySaved(night_id: night, journal: journal.resolvedPath))
         } else {
             print("\(file) is already in \(journal.resolvedPath) as night \(night) (the same bytes); nothing was "
                   + "changed. See it with `crampwatch journal show \(night)`, or give --replace to analyse it again.")

@@ -17,10 +17,16 @@ import Testing
             #expect(try await CLI.run(["replay", Repository.night(night), "--journal", journal]).status == 0)
         }
         for _ in 0..<3 {
-            let add = try await CLI.run(["journal", "diary", "add", "--cramp", "03:10,left,7", "--journal", journal])
+            let add = try await CLI.run(["journal", "diary", "add", "--cramp", "03:10,left,7", "--notes", "woke at 3",
+                                         "--journal", journal])
             #expect(add.status == 0, "\(add.stderr)")
         }
         #expect(try await sqlite(journal, "SELECT COUNT(*) FROM selfReportedCramp") == "1")
+        // The same note three times is one note; another is added below it.
+        #expect(try await sqlite(journal, "SELECT notes FROM diaryEntry") == "woke at 3")
+        _ = try await CLI.run(["journal", "diary", "add", "--notes", "calf, left", "--journal", journal])
+        let notes = try await sqlite(journal, "SELECT replace(notes, char(10), '|') FROM diaryEntry")
+        #expect(notes == "woke at 3|calf, left")
         let delete = try await CLI.run(["journal", "delete", "1", "--journal", journal])
         #expect(delete.status == 0, "\(delete.stderr)")
         #expect(delete.stdout.contains("Deleted night 1") && delete.stdout.contains("14 events"), "\(delete.stdout)")

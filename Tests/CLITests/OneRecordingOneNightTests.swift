@@ -32,8 +32,9 @@ import Testing
         #expect(again.stdout.contains("already in \(journal) as night 1"), "\(again.stdout)")
         #expect(again.stdout.contains("--replace"))
         let json = try await CLI.run(["replay", copy, "--journal", journal, "--json"])
-        let object = try #require(try JSONSerialization.jsonObject(with: json.output) as? [String: String])
-        #expect(object["already_saved"] == "true" && object["night_id"] == "1", "\(object)")
+        let object = try #require(try JSONSerialization.jsonObject(with: json.output) as? [String: Any])
+        #expect(object["already_saved"] as? Bool == true && object["night_id"] as? Int == 1, "\(object)")
+        #expect(object["journal"] as? String == journal)
         #expect(try bytes(journal) == before, "a second replay changed the journal")
         #expect(try await SQLiteShell.run(journal, "SELECT COUNT(*) FROM night") == "1")
     }

@@ -102,6 +102,12 @@ import Testing
         #expect(json["started_at"] as? String != nil && json["started_at"] as? String == monitorJSON["started_at"]
                 as? String, "replay \(json["started_at"] ?? "-"), monitor \(monitorJSON["started_at"] ?? "-")")
         #expect(json["start_source"] as? String == "device" && monitorJSON["start_source"] as? String == "device")
+
+        // Replayed into the monitor's own journal, the capture is the night the monitor saved: nothing is added.
+        let mine = try await CLI.run(["replay", capture, "--journal", journalPath], environment: ["TZ": Self.zone])
+        #expect(mine.status == 0, "\(mine.stderr)")
+        #expect(mine.stdout.contains("is already in \(journalPath) as night 1"), "\(mine.stdout)")
+        #expect(try Journal(path: journalPath).nights().count == 1)
     }
 
     /// Killed mid-night, the monitor leaves a times file that was rewritten as the fit grew (never half written), and
