@@ -21,7 +21,19 @@ enum Assets {
     th, td { border-bottom-color: var(--line); } h2 { border-bottom-color: var(--line); }
     .caveat { color: #1b1b1b; } pre { background: var(--card); color: var(--fg); }
     .sign-present { color: var(--danger); } .sign-absent { color: var(--ok); }
-    svg { background: #fff; border-radius: 6px; padding: 4px; box-sizing: border-box; }
+    :root { --svg-bg: #fff; --svg-text: #333; --svg-panel: #f0f0f0; --svg-band: #dde3ea; --svg-asleep: #c9dcf2; \
+    --svg-data: #e8f5e9; --svg-gap: #424242; --svg-reference: #455a64; }
+    html.night { --svg-bg: #1d2228; --svg-text: #e8e8e8; --svg-panel: #262c33; --svg-band: #3a414a; \
+    --svg-asleep: #1e3650; --svg-data: #1d3324; --svg-gap: #b0b0b0; --svg-reference: #90a4ae; }
+    @media (prefers-color-scheme: dark) { :root { --svg-bg: #1d2228; --svg-text: #e8e8e8; --svg-panel: #262c33; \
+    --svg-band: #3a414a; --svg-asleep: #1e3650; --svg-data: #1d3324; --svg-gap: #b0b0b0; --svg-reference: #90a4ae; } }
+    /* The reports' drawings fill their pale parts by attribute (they print the same from a file); at night the
+       same parts take the dark page's colours, so a drawing is not a white box in a dark room. */
+    svg { background: var(--svg-bg); border-radius: 6px; padding: 4px; box-sizing: border-box; }
+    svg text { fill: var(--svg-text); } svg [fill="#f0f0f0"] { fill: var(--svg-panel); }
+    svg [fill="#dde3ea"] { fill: var(--svg-band); } svg [fill="#c9dcf2"] { fill: var(--svg-asleep); }
+    svg [fill="#e8f5e9"] { fill: var(--svg-data); } svg [fill="#424242"] { fill: var(--svg-gap); }
+    svg [fill="#455a64"] { fill: var(--svg-reference); }
     .table-wrap { overflow-x: auto; }
     nav.top { display: flex; flex-wrap: wrap; gap: 0.4em; padding: 0.6em 0; }
     nav.top a { display: inline-flex; align-items: center; min-height: 48px; padding: 0 0.9em; border-radius: 24px; \
@@ -55,7 +67,9 @@ enum Assets {
     table.calendar .recorded { border: 2px solid var(--accent); border-radius: 50%; }
     .month-nav { display: flex; justify-content: space-between; gap: 1em; }
     @media (max-width: 40em) { .columns { grid-template-columns: 1fr; } }
-    @media print { :root, html.night { --bg: #fff; --fg: #1b1b1b; --muted: #555; --card: #fff; --line: #ddd; } \
+    @media print { :root, html.night { --bg: #fff; --fg: #1b1b1b; --muted: #555; --card: #fff; --line: #ddd; \
+    --svg-bg: #fff; --svg-text: #333; --svg-panel: #f0f0f0; --svg-band: #dde3ea; --svg-asleep: #c9dcf2; \
+    --svg-data: #e8f5e9; --svg-gap: #424242; --svg-reference: #455a64; } \
     nav.top, .noprint, .cramp-now { display: none; } svg { background: none; padding: 0; } }
     """
 }

@@ -111,6 +111,31 @@ def use_forms(d, base, failures, report):
         failures.append(f"the cramp button did not say it was written down: {status!r}")
 
 
+DARK_JS = """
+const lum = c => { const v = c.match(/[0-9.]+/g).slice(0, 3).map(Number);
+                   return (0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]) / 255; };
+return [...document.querySelectorAll('main svg')].map(s => ({
+  background: lum(getComputedStyle(s).backgroundColor),
+  text: s.querySelector('text') ? lum(getComputedStyle(s.querySelector('text')).fill) : null}));
+"""
+
+
+def check_dark(d, base, failures, report):
+    """A phone asking for dark pages: every drawing is dark with light words, not a white box in a dark room."""
+    d.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                      {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    for path in ("/night", "/trends"):
+        d.get(base + path)
+        drawings = d.execute_script(DARK_JS)
+        report.setdefault("dark_drawings", {})[path] = drawings
+        if not drawings:
+            failures.append(f"dark {path}: no drawing to look at")
+        for k, g in enumerate(drawings):
+            if g["background"] > 0.2 or (g["text"] is not None and g["text"] < 0.6):
+                failures.append(f"dark {path}: drawing {k + 1} has background luminance {g['background']:.2f} "
+                                f"and text {g['text']}: it stays light on the dark page")
+
+
 def watch(base):
     """Tonight, left open while the monitor records: the status must change without the page being loaded again."""
     d = driver(SIZES["phone"])
@@ -147,6 +172,7 @@ def main():
             check_pages(d, base, name, shots, failures, report)
             if name == "phone":
                 use_forms(d, base, failures, report)
+                check_dark(d, base, failures, report)
         finally:
             d.quit()
     report["failures"] = failures
