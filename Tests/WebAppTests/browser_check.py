@@ -145,7 +145,9 @@ def watch(base):
         d.execute_script("window.cwSamePage = true;")
         deadline = time.time() + 12
         while time.time() < deadline:
-            text = d.find_element(By.ID, "status").text
+            # Read in one script: the live update replaces #status's element, so an element found first and read
+            # after could be gone by then (a stale element, which a busy machine makes likely).
+            text = d.execute_script("var e = document.getElementById('status'); return e ? e.innerText : '';")
             if not seen or seen[-1] != text:
                 seen.append(text)
             time.sleep(0.5)
@@ -155,6 +157,8 @@ def watch(base):
             failures.append(f"Tonight did not update while recording: {seen}")
         if not d.find_elements(By.CSS_SELECTOR, "#live svg"):
             failures.append("no drawing of the last seconds on Tonight")
+    except Exception as e:  # noqa: BLE001 - the test prints what went wrong, whatever Selenium raised
+        failures.append(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
     finally:
         d.quit()
     print(json.dumps({"seen": seen, "failures": failures}))
