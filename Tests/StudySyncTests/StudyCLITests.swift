@@ -52,6 +52,60 @@ struct StudyCLITests {
         }
     }
 
+    /// `validate --postgres` gives `validate`'s metrics on the same nights: night-a (EMG and an accelerometer) and a
+    /// sleep-lab night without an accelerometer, validated from their files, and from the study after a hub
+    /// replayed them into its journal, imported their labels (by absolute path) and synced. Without the night's
+    /// accelerometer at the study, the sleep-lab night's interruption labels would count as missed there.
+    @Test(.tags(.python)) func studyValidationEqualsValidateOnTheFiles() async throws {
+        let server = try PostgresServer.get()
+        let admin = try await server.freshStudy("same")
+        let url = "postgres://\(PostgresServer.admin)@127.0.0.1:\(server.port)/\(admin.database)?sslmode=disable"
+        let lab = try TemporaryFolder.make("lab").path
+        let generator = Repository.tests.appendingPathComponent("IndependentNights/generate.py").path
+        let g = try await Python.run([generator, lab, "--nights", "1", "--hours", "0.5", "--sets", "sleep-lab"])
+        try #require(g.status == 0, "\(g.stderr)")
+        let nightA = Repository.samples.appendingPathComponent("night-a").path
+        let nights = [("\(nightA)/night.cwcap", "\(nightA)/labels.csv"),
+                      ("\(lab)/sleep-lab/night-00/night.edf", "\(lab)/sleep-lab/night-00/labels.csv")]
+        let journal = TemporaryFolder.path("same.sqlite")
+        for (i, (recording, labels)) in nights.enumerated() {
+            let replay = try await CLI.run(["replay", recording, "--journal", journal])
+            try #require(replay.status == 0, "\(replay.stderr)")
+            let annotate = try await CLI.run(["journal", "annotate", "\(i + 1)", labels, "--journal", journal])
+            try #require(annotate.status == 0, "\(annotate.stderr)")
+        }
+        let files = try await CLI.run(["validate"] + nights.map(\.0) + nights.flatMap { ["--labels", $0.1] }
+                                      + ["--journal", journal, "--json"])
+        try #require(files.status == 0, "\(files.stderr)")
+        let hub = try await StudyAdmin.enroll(server, admin, "SAME")
+        let j = try Journal(path: journal)
+        let synced = try await StudySyncer.sync(journal: j, target: hub, participant: "SAME")
+        #expect(synced.nightsSent == 2)
+        let study = try await CLI.run(["validate", "--postgres", url, "--json"],
+                                      environment: ["CRAMPWATCH_PGPASSWORD": server.password])
+        try #require(study.status == 0, "\(study.stderr)")
+        #expect(files.json["nights"] as? Int == 2)
+        let fromFiles = try Self.metrics(files.json), fromStudy = try Self.metrics(study.json)
+        #expect(fromStudy == fromFiles)
+        let recordings = study.json["recordings"] as? [[String: Any]] ?? []
+        #expect(recordings.map { $0["accel_measured"] as? Bool } == [true, false])
+        let pooled = study.json["pooled"] as? [[String: Any]] ?? []
+        let interruptions = pooled.first { $0["kind"] as? String == "sleep_interruption" }
+        // night-a's three labelled interruptions; the sleep-lab night's are not measured.
+        #expect(interruptions?["reference"] as? Int == 3)
+        #expect(study.json["nights"] as? Int == 2)
+    }
+
+    /// A validate report's metrics as canonical JSON: everything but the names and the reference's file, which say
+    /// where a night came from (a path, or a participant's night), not how it scored.
+    static func metrics(_ report: [String: Any]) throws -> String {
+        var r = report
+        r["recordings"] = (report["recordings"] as? [[String: Any]] ?? []).map { m in
+            m.filter { !["recording", "reference", "channel_notes"].contains($0.key) }
+        }
+        return String(decoding: try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]), as: UTF8.self)
+    }
+
     @Test func aPasswordInTheURLIsRefusedAndNotRepeated() async throws {
         let run = try await CLI.run(["study", "init", "--postgres", "postgres://u:hunter2@127.0.0.1:1/db"])
         #expect(run.status == 1)
