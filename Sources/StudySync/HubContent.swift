@@ -106,6 +106,22 @@ enum StudyJSON {
 
 /// Reads what a hub's journal holds for the study, through `Journal` (which alone speaks SQLite).
 enum HubContent {
+    /// A reference label as the study receives it: a source that is a path (`journal annotate`'s default is the
+    /// labels file's path) goes as the file's name alone, as the README promises that no path leaves the hub
+    /// (folders are where a sleeper's name is: /home/anna/…). A source given as a name ("scorer:AB") goes as it is.
+    static func studyLabel(_ label: ReferenceAnnotationRecord) -> ReferenceAnnotationRecord {
+        var l = label
+        l.source = sourceName(l.source)
+        return l
+    }
+
+    /// The last part of a path (either slash); a name without one unchanged.
+    static func sourceName(_ source: String) -> String {
+        let slash: (Character) -> Bool = { $0 == "/" || $0 == "\\" }
+        guard source.contains(where: slash) else { return source }
+        return source.split(whereSeparator: slash).last.map(String.init) ?? "labels file"
+    }
+
     /// Every finished night (a night still being recorded is left for the next sync), diary entry, noticed cramp and
     /// detector configuration, each with its content key.
     static func items(_ journal: Journal) throws -> [HubItem] {
@@ -127,7 +143,7 @@ enum HubContent {
             }
             let doc = NightDocument(night: n, figures: try journal.figures(night: id),
                                     events: try journal.events(night: id), gaps: try journal.gaps(night: id),
-                                    referenceLabels: try journal.annotations(night: id),
+                                    referenceLabels: try journal.annotations(night: id).map(studyLabel),
                                     emgMeasured: device.map { $0.emgChannels > 0 } ?? true,
                                     // The detector's own test for an accelerometer (`TickLog.hasAccelerometer`).
                                     accelMeasured: device.map { $0.accelAxes == 3 } ?? true,

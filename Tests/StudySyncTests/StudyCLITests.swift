@@ -94,6 +94,16 @@ struct StudyCLITests {
         // night-a's three labelled interruptions; the sleep-lab night's are not measured.
         #expect(interruptions?["reference"] as? Int == 3)
         #expect(study.json["nights"] as? Int == 2)
+        // The labels were imported by absolute path, which the journal keeps; the study gets the file's name only.
+        #expect(try j.annotations(night: 1).first?.source == "\(nightA)/labels.csv")
+        #expect(try await StudyAdmin.strings(admin, """
+            SELECT DISTINCT l->>'source' FROM study.night, jsonb_array_elements(reference_labels) l
+            """) == ["labels.csv"])
+        for folder in [nightA, lab] {
+            #expect(try await StudyAdmin.count(admin, """
+                SELECT count(*) FROM study.night n WHERE strpos(n::text, '\(folder)') > 0
+                """) == 0)
+        }
     }
 
     /// A validate report's metrics as canonical JSON: everything but the names and the reference's file, which say
