@@ -1,5 +1,6 @@
 import Foundation
 import Journal
+import PostgresNIO
 import StudySync
 import Testing
 import TestSupport
@@ -50,6 +51,45 @@ struct StudyCLITests {
             let said = run.stdout + run.stderr
             #expect(!said.contains(server.password) && !said.contains("s3cret"))
         }
+    }
+
+    /// The README's coordinator: a role with CREATEROLE that owns the study's database, not a superuser, runs
+    /// init, enroll, report and validate, and a hub it enrolled syncs.
+    @Test func aCoordinatorWhoIsNotASuperuser() async throws {
+        let server = try PostgresServer.get()
+        let suffix = UUID().uuidString.prefix(6).lowercased()
+        let (coordinator, db, password) = ("coord_\(suffix)", "t_coord_\(suffix)", "pw-\(UUID().uuidString)")
+        try await StudyConnection.with(try server.admin()) { c in
+            for sql in ["CREATE ROLE \(coordinator) LOGIN CREATEROLE PASSWORD '\(password)'",
+                        "CREATE DATABASE \(db) OWNER \(coordinator)"] {
+                try await c.query(PostgresQuery(unsafeSQL: sql), logger: StudyAdmin.logger)
+            }
+        }
+        let url = "postgres://\(coordinator)@127.0.0.1:\(server.port)/\(db)?sslmode=disable"
+        let env = ["CRAMPWATCH_PGPASSWORD": password]
+        let me = try StudyTarget(url: url, password: password)
+        #expect(try await StudyAdmin.strings(me, "SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user")
+                == ["false"])
+        let initRun = try await CLI.run(["study", "init", "--postgres", url], environment: env)
+        #expect(initRun.status == 0, "\(initRun.stderr)")
+        let hubPassword = TemporaryFolder.path("coord-hub-password")
+        try Data("hub-\(suffix)\n".utf8).write(to: URL(fileURLWithPath: hubPassword))
+        let enroll = try await CLI.run(["study", "enroll", "--postgres", url, "--participant", "C-1",
+                                        "--hub-password-file", hubPassword], environment: env)
+        #expect(enroll.status == 0, "\(enroll.stderr)")
+        let journal = try HubFixture.journal(seed: 21, nights: 4)
+        let sync = try await CLI.run(["sync", "--postgres",
+                                      "postgres://cw_hub_c_1@127.0.0.1:\(server.port)/\(db)?sslmode=disable",
+                                      "--password-file", hubPassword, "--participant", "C-1",
+                                      "--journal", journal.path, "--json"])
+        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(sync.json["nightsSent"] as? Int == 4)
+        let report = try await CLI.run(["study", "report", "--postgres", url, "--json", "--time-zone", "UTC"],
+                                       environment: env)
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect((report.json["pooled"] as? [String: Any])?["nights"] as? Int == 4)
+        let validate = try await CLI.run(["validate", "--postgres", url, "--json"], environment: env)
+        #expect(validate.status == 0 && validate.json["nights"] as? Int == 0, "\(validate.stderr)")
     }
 
     /// `validate --postgres` gives `validate`'s metrics on the same nights: night-a (EMG and an accelerometer) and a
