@@ -4,10 +4,8 @@ import PostgresNIO
 import Testing
 import TestSupport
 
-/// `study enroll` gives the server a hub password's SCRAM-SHA-256 verifier, never the password.
-@Suite(.serialized, .temporaryFolder, .enabled(if: PostgresServer.available,
-                                               "PostgreSQL's initdb and pg_ctl are not installed (PG_BIN)"))
-struct EnrollmentTests {
+/// The SCRAM-SHA-256 verifier `study enroll` sends, without a server.
+struct ScramVerifierTests {
     /// The verifier of RFC 7677's example ("pencil" and its salt), as Python's hashlib computes it:
     /// `pbkdf2_hmac('sha256', …, 4096)`, then `hmac` of "Client Key" (hashed) and "Server Key".
     @Test func theVerifierIsPostgreSQLsFromAnIndependentImplementation() throws {
@@ -18,10 +16,15 @@ struct EnrollmentTests {
         let a = ScramVerifier.make(password: "x"), b = ScramVerifier.make(password: "x")
         #expect(a != b && a.hasPrefix("SCRAM-SHA-256$4096:"), "a new salt each time")
     }
+}
 
+/// `study enroll` gives the server a hub password's SCRAM-SHA-256 verifier, never the password.
+@Suite(.serialized, .temporaryFolder, .enabled(if: PostgresServer.available,
+                                               "PostgreSQL's initdb and pg_ctl are not installed (PG_BIN)"))
+struct EnrollmentTests {
     /// With every statement logged (`log_statement = 'all'`), enrolling and enrolling again (a new password) leave
     /// neither password in the server's log, which shows the statements were logged; the hub logs in with the
-    /// newest password, and not with the first.
+    /// newest password (a quote and letters beyond ASCII in it), and not with the first.
     @Test func thePasswordNeverReachesTheServersLog() async throws {
         let server = try PostgresServer.get()
         let admin = try await server.freshStudy("enroll")
@@ -29,7 +32,7 @@ struct EnrollmentTests {
             try await c.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(admin.database) SET log_statement = 'all'"),
                               logger: StudyAdmin.logger)
         }
-        let first = "first-" + UUID().uuidString, second = "it's-" + UUID().uuidString
+        let first = "first-" + UUID().uuidString, second = "it's-grüße-" + UUID().uuidString
         try await StudyEnrollment.enroll(admin, participant: "LOG-1", password: first)
         try await StudyEnrollment.enroll(admin, participant: "LOG-1", password: second)
         let hub = try server.hub(StudyEnrollment.roleName("LOG-1"), password: second, db: admin.database)
