@@ -92,21 +92,23 @@ struct StudyCLITests {
         #expect(validate.status == 0 && validate.json["nights"] as? Int == 0, "\(validate.stderr)")
     }
 
-    /// `validate --postgres` gives `validate`'s metrics on the same nights: night-a (EMG and an accelerometer) and a
-    /// sleep-lab night without an accelerometer, validated from their files, and from the study after a hub
-    /// replayed them into its journal, imported their labels (by absolute path) and synced. Without the night's
-    /// accelerometer at the study, the sleep-lab night's interruption labels would count as missed there.
+    /// `validate --postgres` gives `validate`'s metrics on the same nights: night-a's capture and a leg-worn EDF (EMG
+    /// and an accelerometer), and a sleep-lab EDF without an accelerometer from the same equipment field, validated
+    /// from their files, and from the study after a hub replayed them into its journal, imported their labels (by
+    /// absolute path) and synced. Without each night's accelerometer at the study, the sleep-lab night's
+    /// interruption labels would count as missed there (or the leg-worn night's would be left out).
     @Test(.tags(.python)) func studyValidationEqualsValidateOnTheFiles() async throws {
         let server = try PostgresServer.get()
         let admin = try await server.freshStudy("same")
         let url = "postgres://\(PostgresServer.admin)@127.0.0.1:\(server.port)/\(admin.database)?sslmode=disable"
         let lab = try TemporaryFolder.make("lab").path
         let generator = Repository.tests.appendingPathComponent("IndependentNights/generate.py").path
-        let g = try await Python.run([generator, lab, "--nights", "1", "--hours", "0.5", "--sets", "sleep-lab"])
+        let g = try await Python.run([generator, lab, "--nights", "1", "--hours", "0.5"])
         try #require(g.status == 0, "\(g.stderr)")
         let nightA = Repository.samples.appendingPathComponent("night-a").path
-        let nights = [("\(nightA)/night.cwcap", "\(nightA)/labels.csv"),
-                      ("\(lab)/sleep-lab/night-00/night.edf", "\(lab)/sleep-lab/night-00/labels.csv")]
+        let nights = [("\(nightA)/night.cwcap", "\(nightA)/labels.csv")] + ["leg-worn", "sleep-lab"].map {
+            ("\(lab)/\($0)/night-00/night.edf", "\(lab)/\($0)/night-00/labels.csv")
+        }
         let journal = TemporaryFolder.path("same.sqlite")
         for (i, (recording, labels)) in nights.enumerated() {
             let replay = try await CLI.run(["replay", recording, "--journal", journal])
@@ -120,20 +122,22 @@ struct StudyCLITests {
         let hub = try await StudyAdmin.enroll(server, admin, "SAME")
         let j = try Journal(path: journal)
         let synced = try await StudySyncer.sync(journal: j, target: hub, participant: "SAME")
-        #expect(synced.nightsSent == 2)
+        #expect(synced.nightsSent == 3)
         let study = try await CLI.run(["validate", "--postgres", url, "--json"],
                                       environment: ["CRAMPWATCH_PGPASSWORD": server.password])
         try #require(study.status == 0, "\(study.stderr)")
-        #expect(files.json["nights"] as? Int == 2)
+        #expect(files.json["nights"] as? Int == 3)
         let fromFiles = try Self.metrics(files.json), fromStudy = try Self.metrics(study.json)
         #expect(fromStudy == fromFiles)
         let recordings = study.json["recordings"] as? [[String: Any]] ?? []
-        #expect(recordings.map { $0["accel_measured"] as? Bool } == [true, false])
+        #expect(recordings.map { $0["accel_measured"] as? Bool } == [true, true, false])
         let pooled = study.json["pooled"] as? [[String: Any]] ?? []
         let interruptions = pooled.first { $0["kind"] as? String == "sleep_interruption" }
-        // night-a's three labelled interruptions; the sleep-lab night's are not measured.
-        #expect(interruptions?["reference"] as? Int == 3)
-        #expect(study.json["nights"] as? Int == 2)
+        // night-a's three labelled interruptions and the leg-worn night's; the sleep-lab night's are not measured.
+        let legWorn = try String(contentsOfFile: nights[1].1, encoding: .utf8).split(separator: "\n")
+            .filter { $0.hasPrefix("sleep_interruption,") }.count
+        #expect(legWorn > 0 && interruptions?["reference"] as? Int == 3 + legWorn)
+        #expect(study.json["nights"] as? Int == 3)
         // The labels were imported by absolute path, which the journal keeps; the study gets the file's name only.
         #expect(try j.annotations(night: 1).first?.source == "\(nightA)/labels.csv")
         #expect(try await StudyAdmin.strings(admin, """
