@@ -34,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // A study across many hubs (StudySync): journals synced into PostgreSQL, cohort figures and validation.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // `study enroll`: a hub password's SCRAM-SHA-256 verifier (HMAC, SHA-256), so the password never goes to the
+        // server. postgres-nio depends on it already; its range is postgres-nio's.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The crc32 instruction for CRC-32C (C, because Swift cannot reach it); DeviceProtocol has a table fallback.
@@ -81,7 +84,8 @@ let package = Package(
         // A study across many hubs: the study schema in PostgreSQL, syncing a journal into it, cohort figures and
         // cohort validation. The only module that speaks PostgreSQL (as Journal is the only one that speaks SQLite).
         .target(name: "StudySync", dependencies: ["Journal", "NightAnalysis", "Evaluation", "Reports",
-                                                  .product(name: "PostgresNIO", package: "postgres-nio")]),
+                                                  .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                  .product(name: "Crypto", package: "swift-crypto")]),
         // The CLI's JSON contract (replay --json, monitor --json, --export-events): the shapes scripts read.
         .target(name: "CrampwatchJSON", dependencies: ["DeviceProtocol", "SignalCore", "NightAnalysis", "Ingest"]),
         .executableTarget(

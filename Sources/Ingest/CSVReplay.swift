@@ -141,11 +141,11 @@ struct CSVSource {
         }
     }
 
-    /// The file described as a device. The journal knows a device, and whether it has EMG, by its serial:
-    /// CSV files without EMG are another "device".
+    /// The file described as a device. The journal knows a device, and whether it has EMG and an accelerometer, by
+    /// its serial: CSV files without EMG, or without an accelerometer, are other "devices".
     func deviceInfo(layout l: CSVLayout, mainsHz: Double) -> DeviceInfo {
-        DeviceInfo(serial: accelOnly ? "CSV-ACCEL" : "CSV", emgChannels: emg.count, accelAxes: accel.count,
-                   mainsHz: Int(mainsHz),
+        DeviceInfo(serial: accelOnly ? "CSV-ACCEL" : accel.isEmpty ? "CSV-EMG" : "CSV", emgChannels: emg.count,
+                   accelAxes: accel.count, mainsHz: Int(mainsHz),
                    adcBits: 24, emgRateHz: accelOnly ? 0 : l.fs, accelRateHz: accel.isEmpty ? 0 : l.fs / l.accelEvery,
                    emgMicrovoltsPerLSB: 0, accelGPerLSB: 0, emgBlockSamples: accelOnly ? 0 : 1024, bootID: 0,
                    emgSites: emg.map { EDFSource.siteCode(names[$0]) } + Array(repeating: 0, count: 4 - emg.count))

@@ -83,11 +83,14 @@ struct EDFSource {
         }
     }
 
-    /// The recording described as a device. The journal knows a device, and whether it has EMG, by its serial:
-    /// a recording replayed without EMG is another "device".
+    /// The recording described as a device. The journal knows a device, and whether it has EMG and an
+    /// accelerometer, by its serial: a recording replayed without EMG (`-ACCEL`), or without an accelerometer (`-EMG`,
+    /// a sleep lab's montage), is another "device", so that a leg-worn night and a sleep-lab night from the same
+    /// equipment field are not both taken for the first one's channels.
     func deviceInfo(mainsHz: Double) -> DeviceInfo {
         let h = reader.header
-        let serial = Self.serial(fromRecordingField: h.recording, format: format) + (emg.isEmpty ? "-ACCEL" : "")
+        let serial = Self.serial(fromRecordingField: h.recording, format: format)
+            + (emg.isEmpty ? "-ACCEL" : accel.isEmpty ? "-EMG" : "")
         return DeviceInfo(serial: serial, emgChannels: emg.count, accelAxes: accel.count, mainsHz: Int(mainsHz),
                           adcBits: h.isBDF ? 24 : 16, emgRateHz: emgRateHz, accelRateHz: accelRateHz,
                           emgMicrovoltsPerLSB: emg.first.map {

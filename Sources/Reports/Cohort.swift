@@ -99,18 +99,32 @@ public enum CohortReport {
         b += "<h2>Diary factors (pooled)</h2>\n"
         b += "<p class=\"note\">Cramp nights among nights with and without each factor. Counts and intervals, not "
             + "causes: a difference here can come from anything that goes with the factor.</p>\n"
-        b += table(["factor", "nights with", "cramp nights with", "rate with (95 %)", "nights without",
-                    "cramp nights without", "rate without (95 %)", "do the nights show a difference?"],
-                   c.pooled.factors.map { f in
+        b += factorTable(c.pooled.factors)
+        b += "<h2>Diary factors per participant</h2>\n"
+        b += "<p class=\"note\">The same counts within each participant's own nights, for the factors their diary "
+            + "records: one person's nights compared with each other.</p>\n"
+        for r in c.participants {
+            let recorded = r.factors.filter { $0.nightsWith > 0 }
+            b += "<section data-participant=\"\(esc(r.participant))\"><h3>\(esc(r.participant))</h3>\n"
+            b += recorded.isEmpty ? "<p>No diary factor recorded.</p>\n" : factorTable(recorded)
+            b += "</section>\n"
+        }
+        b += "<p class=\"note\">Made by Crampwatch on \(esc(ISO8601DateFormatter().string(from: generated))). "
+            + "Crampwatch detects events from surface EMG and movement; it does not diagnose anything.</p>\n"
+        return page(ReportBody(title: "Crampwatch — study cohort", html: b))
+    }
+
+    /// Cramp nights among nights with and without each factor, each count findable by its metric name.
+    static func factorTable(_ factors: [FactorRow]) -> String {
+        table(["factor", "nights with", "cramp nights with", "rate with (95 %)", "nights without",
+               "cramp nights without", "rate without (95 %)", "do the nights show a difference?"],
+              factors.map { f in
             [cell(f.factor), metric("nights_with", "\(f.nightsWith)"),
              metric("cramp_nights_with", "\(f.crampNightsWith)"),
              cell(rate(f.rateWith, f.rateWithLow, f.rateWithHigh)), metric("nights_without", "\(f.nightsWithout)"),
              metric("cramp_nights_without", "\(f.crampNightsWithout)"),
              cell(rate(f.rateWithout, f.rateWithoutLow, f.rateWithoutHigh)), cell(f.verdict)]
         })
-        b += "<p class=\"note\">Made by Crampwatch on \(esc(ISO8601DateFormatter().string(from: generated))). "
-            + "Crampwatch detects events from surface EMG and movement; it does not diagnose anything.</p>\n"
-        return page(ReportBody(title: "Crampwatch — study cohort", html: b))
     }
 
     static func row(_ r: CohortRow) -> [String] {

@@ -31,20 +31,20 @@ public enum StudyCohort {
             var documents: [(participant: String, night: NightDocument)] = []
             let nights = try await c.query("""
                 SELECT participant, night::text, coalesce(figures::text, 'null'), events::text, gaps::text,
-                  reference_labels::text, emg_measured, config_hash
+                  reference_labels::text, emg_measured, accel_measured, config_hash
                 FROM study.night WHERE withdrawn_at IS NULL
                   AND (\(!scoredOnly) OR jsonb_array_length(reference_labels) > 0)
                 ORDER BY participant, hub_night_id
                 """, logger: log)
-            for try await (p, n, f, e, g, l, emg, config) in nights.decode(
-                (String, String, String, String, String, String, Bool, String?).self) {
+            for try await (p, n, f, e, g, l, emg, accel, config) in nights.decode(
+                (String, String, String, String, String, String, Bool, Bool, String?).self) {
                 let doc = NightDocument(
                     night: try decoder.decode(NightRecord.self, from: Data(n.utf8)),
                     figures: try decoder.decode(NightFiguresRecord?.self, from: Data(f.utf8)),
                     events: try decoder.decode([EventRecord].self, from: Data(e.utf8)),
                     gaps: try decoder.decode([GapRecord].self, from: Data(g.utf8)),
                     referenceLabels: try decoder.decode([ReferenceAnnotationRecord].self, from: Data(l.utf8)),
-                    emgMeasured: emg, configHash: config)
+                    emgMeasured: emg, accelMeasured: accel, configHash: config)
                 documents.append((p, doc))
                 add(doc, to: &records[p, default: empty()])
             }
@@ -99,7 +99,7 @@ public enum StudyCohort {
                             ReferenceLabel(kind: l.kind, interval: Interval(l.onsetSeconds, l.offsetSeconds),
                                            line: i + 1)
                         },
-                        emgMeasured: doc.emgMeasured,
+                        emgMeasured: doc.emgMeasured, accelMeasured: doc.accelMeasured,
                         events: doc.events.filter { !$0.provisional }.map {
                             (kind: $0.kind, interval: Interval($0.onsetSeconds, $0.offsetSeconds))
                         })

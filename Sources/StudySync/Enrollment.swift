@@ -16,8 +16,9 @@ public enum StudyEnrollment {
     }
 
     /// Creates (or, enrolled again, gives a new password to) the participant's role and row. The coordinator's role
-    /// needs CREATEROLE. The password goes to the server as a literal inside the statement (roles take no bind
-    /// parameters); the driver's logger is silenced, so it is not logged here.
+    /// needs CREATEROLE. The server gets the password's SCRAM-SHA-256 verifier, computed here, never the password
+    /// itself: a statement may be logged by the server (roles take no bind parameters, so it is a literal in the
+    /// statement), and the verifier does not let anyone log in.
     public static func enroll(_ target: StudyTarget, participant: String, password: String) async throws {
         guard isValidPseudonym(participant) else {
             throw StudyError("the participant id \"\(participant)\" is not a pseudonym of letters, digits, - and _ "
@@ -25,7 +26,8 @@ public enum StudyEnrollment {
         }
         guard !password.contains("\0") else { throw StudyError("the hub password holds a NUL byte") }
         let role = roleName(participant)
-        let literal = "'" + password.replacingOccurrences(of: "'", with: "''") + "'"
+        // Base64 and `$:`: nothing to quote inside the literal.
+        let literal = "'" + ScramVerifier.make(password: password) + "'"
         try await StudyConnection.with(target) { c in
             let log = StudyConnection.logger
             try await c.withTransaction(logger: log) { c in

@@ -11,8 +11,54 @@ public struct NightDocument: Codable, Sendable, Equatable {
     public var referenceLabels: [ReferenceAnnotationRecord]
     /// False for a night recorded without EMG (its cramps were not measured).
     public var emgMeasured: Bool
+    /// False for a night recorded without an accelerometer (a sleep-lab montage): its sleep interruptions were not
+    /// measured, and `validate` leaves them out, as it does for such a recording on file.
+    public var accelMeasured: Bool
     /// The SHA-256 of the detector configuration the night was analysed with.
     public var configHash: String?
+
+    public init(night: NightRecord, figures: NightFiguresRecord?, events: [EventRecord], gaps: [GapRecord],
+                referenceLabels: [ReferenceAnnotationRecord], emgMeasured: Bool, accelMeasured: Bool = true,
+                configHash: String?) {
+        self.night = night
+        self.figures = figures
+        self.events = events
+        self.gaps = gaps
+        self.referenceLabels = referenceLabels
+        self.emgMeasured = emgMeasured
+        self.accelMeasured = accelMeasured
+        self.configHash = configHash
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case night, figures, events, gaps, referenceLabels, emgMeasured, accelMeasured, configHash
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(night: try c.decode(NightRecord.self, forKey: .night),
+                  figures: try c.decodeIfPresent(NightFiguresRecord.self, forKey: .figures),
+                  events: try c.decode([EventRecord].self, forKey: .events),
+                  gaps: try c.decode([GapRecord].self, forKey: .gaps),
+                  referenceLabels: try c.decode([ReferenceAnnotationRecord].self, forKey: .referenceLabels),
+                  emgMeasured: try c.decode(Bool.self, forKey: .emgMeasured),
+                  accelMeasured: try c.decodeIfPresent(Bool.self, forKey: .accelMeasured) ?? true,
+                  configHash: try c.decodeIfPresent(String.self, forKey: .configHash))
+    }
+
+    /// `accelMeasured` is written only when false: a night with an accelerometer keeps the bytes, and so the content
+    /// key, it had before the study knew of accelerometers, and is not sent again.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(night, forKey: .night)
+        try c.encodeIfPresent(figures, forKey: .figures)
+        try c.encode(events, forKey: .events)
+        try c.encode(gaps, forKey: .gaps)
+        try c.encode(referenceLabels, forKey: .referenceLabels)
+        try c.encode(emgMeasured, forKey: .emgMeasured)
+        if !accelMeasured { try c.encode(false, forKey: .accelMeasured) }
+        try c.encodeIfPresent(configHash, forKey: .configHash)
+    }
 }
 
 /// One thing a hub hands to the study, with the key the study stores it under (the SHA-256 of `json`).
@@ -60,6 +106,22 @@ enum StudyJSON {
 
 /// Reads what a hub's journal holds for the study, through `Journal` (which alone speaks SQLite).
 enum HubContent {
+    /// A reference label as the study receives it: a source that is a path (`journal annotate`'s default is the
+    /// labels file's path) goes as the file's name alone, as the README promises that no path leaves the hub
+    /// (folders are where a sleeper's name is: /home/anna/…). A source given as a name ("scorer:AB") goes as it is.
+    static func studyLabel(_ label: ReferenceAnnotationRecord) -> ReferenceAnnotationRecord {
+        var l = label
+        l.source = sourceName(l.source)
+        return l
+    }
+
+    /// The last part of a path (either slash); a name without one unchanged.
+    static func sourceName(_ source: String) -> String {
+        let slash: (Character) -> Bool = { $0 == "/" || $0 == "\\" }
+        guard source.contains(where: slash) else { return source }
+        return source.split(whereSeparator: slash).last.map(String.init) ?? "labels file"
+    }
+
     /// Every finished night (a night still being recorded is left for the next sync), diary entry, noticed cramp and
     /// detector configuration, each with its content key.
     static func items(_ journal: Journal) throws -> [HubItem] {
@@ -70,19 +132,21 @@ enum HubContent {
             let json = c.json
             return HubItem(kind: .config, localId: c.id ?? 0, json: json, key: c.hash)
         }
-        var emgByDevice: [Int64: Bool] = [:]
+        var devices: [Int64: DeviceRecord?] = [:]
         for n in try journal.nights() where n.status != NightStatus.recording {
             guard let id = n.id else { continue }
-            var emg = true
+            // A night of no known device was measured as our device measures: EMG and an accelerometer.
+            var device: DeviceRecord?
             if let d = n.deviceId {
-                if emgByDevice[d] == nil {
-                    emgByDevice[d] = try journal.device(id: d).map { $0.emgChannels > 0 } ?? true
-                }
-                emg = emgByDevice[d]!
+                if devices[d] == nil { devices[d] = .some(try journal.device(id: d)) }
+                device = devices[d]!
             }
             let doc = NightDocument(night: n, figures: try journal.figures(night: id),
                                     events: try journal.events(night: id), gaps: try journal.gaps(night: id),
-                                    referenceLabels: try journal.annotations(night: id), emgMeasured: emg,
+                                    referenceLabels: try journal.annotations(night: id).map(studyLabel),
+                                    emgMeasured: device.map { $0.emgChannels > 0 } ?? true,
+                                    // The detector's own test for an accelerometer (`TickLog.hasAccelerometer`).
+                                    accelMeasured: device.map { $0.accelAxes == 3 } ?? true,
                                     configHash: n.detectorConfigId.flatMap { configHash[$0] })
             let json = try StudyJSON.encode(doc)
             items.append(HubItem(kind: .night, localId: id, json: json, key: StudyJSON.sha256(json), night: doc))

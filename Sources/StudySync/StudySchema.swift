@@ -17,6 +17,7 @@ public enum StudySchema {
 
     public static let migrations: [(id: String, sql: String)] = [
         ("v1-participants-nights-diary", v1), ("v2-roles-row-security", v2),
+        ("v3-night-accelerometer", v3),
     ]
 
     /// The tables that carry a `participant` column, the ones row-level security guards.
@@ -77,6 +78,14 @@ public enum StudySchema {
           SELECT n.participant, n.night_key, n.withdrawn_at, g.*
           FROM study.night n, jsonb_to_recordset(n.gaps) AS g("onsetSeconds" double precision,
             "offsetSeconds" double precision, "framesLost" int, reason text);
+        """
+
+    /// Whether a night had an accelerometer, so that `validate --postgres` leaves out the sleep interruptions of a
+    /// night without one, as `validate` does on file. A night synced before this migration is taken as measured (the
+    /// hub's next sync sends a night without an accelerometer again under its new key, and withdraws the old row).
+    /// The tables' grants cover a new column.
+    static let v3 = """
+        ALTER TABLE study.night ADD COLUMN accel_measured boolean NOT NULL DEFAULT true;
         """
 
     /// Row-level security: the group roles are the cluster's (roles are not per database), so two studies in one

@@ -134,10 +134,10 @@ public enum StudySyncer {
         let gaps = try StudyJSON.encode(doc.gaps), labels = try StudyJSON.encode(doc.referenceLabels)
         try await c.query("""
             INSERT INTO study.night (participant, night_key, hub_night_id, started_at, start_source, duration_seconds,
-              status, emg_measured, config_hash, night, figures, events, gaps, reference_labels)
+              status, emg_measured, accel_measured, config_hash, night, figures, events, gaps, reference_labels)
             VALUES (\(participant), \(item.key), \(id), \(n.startedAt), \(n.startSource), \(n.durationSeconds),
-              \(n.status), \(doc.emgMeasured), \(doc.configHash), \(night)::jsonb, \(figures)::jsonb,
-              \(events)::jsonb, \(gaps)::jsonb, \(labels)::jsonb)
+              \(n.status), \(doc.emgMeasured), \(doc.accelMeasured), \(doc.configHash), \(night)::jsonb,
+              \(figures)::jsonb, \(events)::jsonb, \(gaps)::jsonb, \(labels)::jsonb)
             ON CONFLICT (participant, night_key) DO UPDATE SET withdrawn_at = NULL
             WHERE study.night.withdrawn_at IS NOT NULL
             """, logger: StudyConnection.logger)

@@ -261,8 +261,8 @@ extension JournalCommand {
         @Argument(help: ArgumentHelp("The night's number.", valueName: "night")) var night: Int64
         @Argument(help: ArgumentHelp("The labels file: a header line, then kind,onset_s,offset_s per line (seconds "
                                      + "from the recording's start).", valueName: "labels.csv")) var file: String
-        @Option(help: ArgumentHelp("Where the labels came from (default: the file's path).",
-                                   valueName: "name")) var source: String?
+        @Option(help: ArgumentHelp("Where the labels came from (default: the file's path; a study is sent its file "
+                                   + "name alone).", valueName: "name")) var source: String?
         @OptionGroup var journal: JournalOptions
 
         func run() throws {

@@ -50,6 +50,21 @@ struct CohortTests {
         let html = CohortReport.render(cohort, study: "test")
         #expect(html.contains("data-metric=\"nights\">32<"))
         #expect(!html.contains("cause of") && html.contains("not causes"))
+        // Each participant's own diary factors, as their trend report counts them.
+        for row in cohort.participants {
+            let start = try #require(html.range(of: "<section data-participant=\"\(row.participant)\">"))
+            let section = String(html[start.upperBound...]).components(separatedBy: "</section>")[0]
+            let recorded = row.factors.filter { $0.nightsWith > 0 }
+            #expect(recorded.count >= 2, "the fixture's diary records magnesium and a late meal")
+            #expect(section.components(separatedBy: "data-metric=\"nights_with\"").count - 1 == recorded.count)
+            for f in recorded {
+                let name = f.factor.replacingOccurrences(of: "&", with: "&amp;")
+                    .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+                #expect(section.contains("<td>\(name)</td><td class=\"n\" data-metric=\"nights_with\">"
+                                         + "\(f.nightsWith)</td><td class=\"n\" data-metric=\"cramp_nights_with\">"
+                                         + "\(f.crampNightsWith)</td>"), "\(row.participant) \(f.factor)")
+            }
+        }
     }
 
     /// `validate --postgres`: every scored night's stored events against its labels, with validate's metrics.

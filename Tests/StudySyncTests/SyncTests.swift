@@ -17,6 +17,23 @@ struct SyncTests {
         #expect(applied == StudySchema.migrations.map(\.id).sorted())
     }
 
+    /// A night with an accelerometer is written as before the study knew of accelerometers (the same bytes, so the
+    /// same content key: not sent again after an upgrade); a night without one says so, and reads back so.
+    @Test func theAccelerometerIsWrittenOnlyWhenMissing() throws {
+        let night = try #require(try HubFixture.journal(seed: 5, nights: 1).nights().first)
+        let measured = NightDocument(night: night, figures: nil, events: [], gaps: [], referenceLabels: [],
+                                     emgMeasured: true, configHash: nil)
+        var missing = measured
+        missing.accelMeasured = false
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        let a = String(decoding: try e.encode(measured), as: UTF8.self)
+        let b = String(decoding: try e.encode(missing), as: UTF8.self)
+        #expect(!a.contains("accelMeasured") && b.contains("\"accelMeasured\":false"))
+        #expect(try JSONDecoder().decode(NightDocument.self, from: Data(a.utf8)) == measured)
+        #expect(try JSONDecoder().decode(NightDocument.self, from: Data(b.utf8)) == missing)
+    }
+
     /// TLS: sslmode=require encrypts, verify-full checks the certificate against sslrootcert (and refuses a wrong
     /// root), and the server says the session is encrypted.
     @Test func tlsRequireAndVerifyFull() async throws {
