@@ -209,6 +209,30 @@ import Testing
         #expect(storedGaps.count == 3 && storedGaps.sorted() == replayedGaps.sorted(), "\(storedGaps) \(replayedGaps)")
     }
 
+    /// A board with a Daisy module (16 channels at 125 Hz) is refused at the handshake: exit 1, one line that says
+    /// why and what to do, and no capture file.
+    @Test func aCytonWithADaisyIsRefused() async throws {
+        let link = TemporaryFolder.path("ttyUSB0")
+        let capture = TemporaryFolder.path("night.cwcap")
+        let log = URL(fileURLWithPath: TemporaryFolder.path("sim.log"))
+        // The board waits for a `b` that never comes: it is stopped once the monitor has ended.
+        let (_, refused) = try await Processes.start("/usr/bin/env", ["python3", Self.generator, "--link", link,
+                                                                      "--daisy"], stdout: .file(log)) { sim in
+            defer { sim.send(SIGTERM) }
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: link) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return try await CLI.run(["monitor", "--cyton", link, "--capture", capture, "--no-journal", "--json",
+                                      "--stop-after-idle", "2"])
+        }
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("\(link): a Daisy module is attached (16 channels at 125 Hz each). Crampwatch "
+                                        + "reads the Cyton alone at 250 Hz, which EMG needs: take the Daisy off and "
+                                        + "try again."), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: capture))
+        #expect(refused.output.isEmpty, "\(refused.stdout)")
+    }
+
     /// (kind, onset ms, offset ms) of events as `journal events --json` or `replay --json` print them.
     static func eventKeys(_ json: [String: Any]) -> [String] {
         (json["events"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String != "gap" }.map { e in
