@@ -35,6 +35,51 @@ import Testing
         #expect(found.first?.description == "OpenBCI dongle (FTDI 0403:6015) at /dev/ttyUSB1, serial DM00ABCD")
     }
 
+    /// A USB device with an FTDI serial port as the kernel describes it to udev (umockdev's format): the device with
+    /// its ids, its interface, the usb-serial port and the tty with its `device` link.
+    static func umockdevTTY(_ tty: String, usb: String, product: String, serial: String) -> String {
+        let device = "/devices/pci0000:00/0000:00:14.0/usb1/\(usb)"
+        return """
+            P: \(device)
+            E: SUBSYSTEM=usb
+            E: DEVTYPE=usb_device
+            A: idVendor=0403
+            A: idProduct=\(product)
+            A: serial=\(serial)
+
+            P: \(device)/\(usb):1.0
+            E: SUBSYSTEM=usb
+            E: DEVTYPE=usb_interface
+
+            P: \(device)/\(usb):1.0/\(tty)
+            E: SUBSYSTEM=usb-serial
+
+            P: \(device)/\(usb):1.0/\(tty)/tty/\(tty)
+            N: \(tty)
+            E: SUBSYSTEM=tty
+            E: DEVNAME=/dev/\(tty)
+            L: device=../../../\(tty)
+
+
+            """
+    }
+
+    /// `crampwatch devices` end to end, with umockdev standing in for the kernel's /sys: a Cyton's dongle (FTDI
+    /// FT231X, 0403:6015) is listed with its port and the command that reads it; another FTDI chip (an FT232R,
+    /// 0403:6001) beside it is not.
+    @Test(.tags(.cli)) func devicesListsTheDongleWithItsPort() async throws {
+        let description = TemporaryFolder.path("dongles.umockdev")
+        try (Self.umockdevTTY("ttyUSB0", usb: "1-1", product: "6001", serial: "FT232R")
+             + Self.umockdevTTY("ttyUSB1", usb: "1-2", product: "6015", serial: "DM00ABCD"))
+            .write(toFile: description, atomically: true, encoding: .utf8)
+        let r = try await Processes.run("/usr/bin/umockdev-run", ["-d", description, "--", Binary.crampwatch,
+                                                                  "devices"],
+                                        environment: ["SWIFT_BACKTRACE": "enable=no"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "OpenBCI dongle (FTDI 0403:6015) at /dev/ttyUSB1, serial DM00ABCD  "
+                + "(crampwatch monitor --cyton /dev/ttyUSB1)\n", "\(r.stdout)")
+    }
+
     @Test func channelSettingsForTwoCalfChannels() {
         var s = CytonSettings()
         #expect(s.problem == nil)

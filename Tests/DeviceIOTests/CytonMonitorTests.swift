@@ -160,6 +160,79 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: capture))
     }
 
+    /// A Cyton night monitored into a journal and ended as a night ends (the board stops sending, the monitor stops
+    /// after 2 s of silence, sends `s` and saves the night): the journal holds the night, with exactly the events
+    /// and gaps that replaying its capture gives.
+    @Test func aFinishedCytonNightLandsInTheJournalWithTheEventsOfItsCapture() async throws {
+        let link = TemporaryFolder.path("ttyUSB0")
+        let capture = TemporaryFolder.path("night.cwcap"), journal = TemporaryFolder.path("journal.sqlite")
+        // 120 s of night, two muscle bursts on the calf channels; 4 packets dropped (a run of three inside the
+        // first burst), 1 damaged, noise before one.
+        let board = ["--packets", "30000", "--burst", "20-45,60-70", "--drop", "4000,7000,7001,7002",
+                     "--damage", "16000", "--garbage", "9000"]
+        let live = try await Self.board(link, board, log: TemporaryFolder.path("sim.log")) {
+            try await CLI.run(["monitor", "--cyton", link, "--capture", capture, "--journal", journal,
+                               "--min-night", "0", "--json", "--stop-after-idle", "2"])
+        }
+        #expect(live.status == 0, "\(live.stderr)")
+        let shown = try await CLI.run(["journal", "show", "1", "--journal", journal, "--json"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        let night = shown.json["night"] as? [String: Any] ?? [:]
+        #expect(night["status"] as? String == "complete", "\(night)")
+        #expect(night["frames_lost"] as? Int == 5 && night["corrupt_frames"] as? Int == 1, "\(night)")
+        #expect(night["duration_s"] as? Double == 120, "\(night)")
+        let replay = try await CLI.run(["replay", capture, "--no-journal", "--json", "--min-night", "0"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        // The live night as replay prints it, but for where it was saved.
+        var saved = live.json
+        #expect(saved["night_id"] as? Int == 1 && saved["journal"] as? String == journal)
+        (saved["night_id"], saved["journal"]) = (nil, nil)
+        #expect(Self.night(replay) == Self.night(json: saved))
+
+        let stored = Self.eventKeys(shown.json), replayed = Self.eventKeys(replay.json)
+        #expect(stored == replayed)
+        #expect(Self.eventKeys(try await CLI.run(["journal", "events", "1", "--journal", journal, "--json"]).json)
+                == replayed)
+        // Final events only: a provisional event the live night showed is replaced, not kept beside its final one.
+        #expect((shown.json["events"] as? [[String: Any]] ?? []).allSatisfy { $0["provisional"] as? Bool == false })
+        // The bursts, 20-45 s and 60-70 s, are the night's two cramps (the run of three lost packets at 28 s, in the
+        // first, does not split it).
+        let cramps = stored.filter { $0.hasPrefix("cramp@") }
+        #expect(cramps.count == 2, "\(stored)")
+        #expect((night["counts"] as? [String: Any])?["cramp"] as? Int == 2)
+        // The gaps: the journal's rows and the replay's gap events, to the millisecond.
+        let ms = { (x: Any?) in Int(((x as? Double ?? -1) * 1000).rounded()) }
+        let span = { (g: [String: Any]) in "\(ms(g["onset_s"]))-\(ms(g["offset_s"]))" }
+        let storedGaps = (shown.json["gaps"] as? [[String: Any]] ?? []).map(span)
+        let replayedGaps = (replay.json["events"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "gap" }
+            .map(span)
+        #expect(storedGaps.count == 3 && storedGaps.sorted() == replayedGaps.sorted(), "\(storedGaps) \(replayedGaps)")
+    }
+
+    /// A board with a Daisy module (16 channels at 125 Hz) is refused at the handshake: exit 1, one line that says
+    /// why and what to do, and no capture file.
+    @Test func aCytonWithADaisyIsRefused() async throws {
+        let link = TemporaryFolder.path("ttyUSB0")
+        let capture = TemporaryFolder.path("night.cwcap")
+        let log = URL(fileURLWithPath: TemporaryFolder.path("sim.log"))
+        // The board waits for a `b` that never comes: it is stopped once the monitor has ended.
+        let (_, refused) = try await Processes.start("/usr/bin/env", ["python3", Self.generator, "--link", link,
+                                                                      "--daisy"], stdout: .file(log)) { sim in
+            defer { sim.send(SIGTERM) }
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: link) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return try await CLI.run(["monitor", "--cyton", link, "--capture", capture, "--no-journal", "--json",
+                                      "--stop-after-idle", "2"])
+        }
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("\(link): a Daisy module is attached (16 channels at 125 Hz each). Crampwatch "
+                                        + "reads the Cyton alone at 250 Hz, which EMG needs: take the Daisy off and "
+                                        + "try again."), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: capture))
+        #expect(refused.output.isEmpty, "\(refused.stdout)")
+    }
+
     /// (kind, onset ms, offset ms) of events as `journal events --json` or `replay --json` print them.
     static func eventKeys(_ json: [String: Any]) -> [String] {
         (json["events"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String != "gap" }.map { e in

@@ -7,6 +7,8 @@ import Testing
 /// The same Cyton byte stream, from our generator on a pseudo-terminal (scripts/cyton-sim.py), read once by
 /// BrainFlow 5.23 (`BoardShim` with `CYTON_BOARD` on the pty) and once by `CytonDecoder` (the bytes the generator
 /// sent, as it wrote them to a file): every EMG and accelerometer value and the count of lost packets must agree.
+/// The same through the serial reader, the capture and the night runner (`monitor --cyton` on a second, identical
+/// run of the generator): `CytonBrainFlowMonitorTests`, with the device tests.
 @Suite(.tags(.python, .slow), .temporaryFolder) struct CytonBrainFlowTests {
     static let generator = Repository.root.appendingPathComponent("scripts/cyton-sim.py").path
     static let reader = Repository.tests.appendingPathComponent("Python/brainflow_cyton.py").path
