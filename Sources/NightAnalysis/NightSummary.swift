@@ -150,7 +150,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
         legMovements = lms.count
         // WASM 2016: series from every leg movement; PLMS and PLMW apart by where each onset falls.
         let plm = Self.periodicIndices(legMovements: lms, wakes: wakes, durationSeconds: durationSeconds,
-                                       gapSeconds: gaps.reduce(0) { $0 + ($1.offsetSeconds - $1.onsetSeconds) })
+                                       gapSeconds: gaps.reduce(0) { $0 + ($1.offsetSeconds - $1.onsetSeconds) },
+                                       breakers: cramps)
         periodicLegMovements = plm.inSleep
         periodicLegMovementsInWake = plm.inWake
         plmwIndexPerHour = plm.wakeIndexPerHour

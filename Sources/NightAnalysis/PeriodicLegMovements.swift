@@ -13,23 +13,38 @@ extension NightSummary {
     /// PLMW depends on where its onset falls (`periodicIndices`). Movements on two channels whose activity
     /// overlaps or is less than 0.5 s apart are already one movement: the detector's episode follows the
     /// strongest channel and ends only after 0.5 s below the offset level on all of them.
-    public static func periodicSeries(_ lms: [DetectedEvent]) -> [[DetectedEvent]] {
+    ///
+    /// `breakers` are the muscle bursts longer than a leg movement's 10 s among them (cramps): WASM 2016 counts
+    /// such a burst as a leg movement that is no candidate for a periodic one, and it ends the series it falls in;
+    /// the next movement may begin another.
+    public static func periodicSeries(_ lms: [DetectedEvent], breakers: [DetectedEvent] = []) -> [[DetectedEvent]] {
         var series: [[DetectedEvent]] = []
         var run: [DetectedEvent] = []
-        for lm in lms.sorted(by: { $0.onsetSeconds < $1.onsetSeconds }) {
+        let long = breakers.filter { $0.durationSeconds > longestLegMovementSeconds }
+        let ordered = (lms.map { ($0, false) } + long.map { ($0, true) })
+            .sorted { $0.0.onsetSeconds < $1.0.onsetSeconds }
+        for (event, breaks) in ordered {
+            if breaks {
+                if run.count >= 4 { series.append(run) }
+                run = []
+                continue
+            }
             if let last = run.last {
-                let interval = lm.onsetSeconds - last.onsetSeconds
+                let interval = event.onsetSeconds - last.onsetSeconds
                 if interval >= 10 && interval <= 90 {
-                    run.append(lm)
+                    run.append(event)
                     continue
                 }
                 if run.count >= 4 { series.append(run) }
             }
-            run = [lm]
+            run = [event]
         }
         if run.count >= 4 { series.append(run) }
         return series
     }
+
+    /// WASM 2016's longest leg movement on one leg: a longer burst is no candidate for a periodic one.
+    public static let longestLegMovementSeconds = 10.0
 
     /// Periodic leg movements in sleep (PLMS) and in wake (PLMW), with their indices per hour of sleep and of
     /// wake, as WASM 2016 reports them apart. Wake is the time inside wake bouts; sleep is the rest of the
@@ -42,8 +57,9 @@ extension NightSummary {
     }
 
     public static func periodicIndices(legMovements lms: [DetectedEvent], wakes: [DetectedEvent],
-                                       durationSeconds: Double, gapSeconds: Double) -> PeriodicIndices {
-        let periodic = periodicSeries(lms).joined()
+                                       durationSeconds: Double, gapSeconds: Double,
+                                       breakers: [DetectedEvent] = []) -> PeriodicIndices {
+        let periodic = periodicSeries(lms, breakers: breakers).joined()
         let inWake = periodic.filter { lm in
             wakes.contains { lm.onsetSeconds >= $0.onsetSeconds && lm.onsetSeconds <= $0.offsetSeconds }
         }.count

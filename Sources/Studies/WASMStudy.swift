@@ -64,15 +64,16 @@ public struct WASMNightScore: Sendable {
             list.map { DetectedEvent(kind: kind, onsetSeconds: $0.onset, offsetSeconds: $0.offset) }
         }
         let allRefLM = asEvents(r.intervals[.legMovement] ?? [], .legMovement)
+        let refCrampEvents = asEvents(r.intervals[.cramp] ?? [], .cramp)
         plmsIndexTruth = r.plmsIndex ?? NightSummary.periodicIndices(legMovements: allRefLM,
                                                       wakes: asEvents(refWake, .sleepInterruption),
                                                       durationSeconds: r.durationSeconds,
-                                                      gapSeconds: 0).sleepIndexPerHour
+                                                      gapSeconds: 0, breakers: refCrampEvents).sleepIndexPerHour
         plmsIndexDetected = summary.plmIndexPerHour
         let wakes = detected(.sleepInterruption)
         interruptions = EventMatcher.match(reference: refWake, detected: wakes)
-        let spans = NightSummary.periodicSeries(allRefLM).map { Interval($0.first!.onsetSeconds,
-                                                                         $0.last!.offsetSeconds) }
+        let spans = NightSummary.periodicSeries(allRefLM, breakers: refCrampEvents)
+            .map { Interval($0.first!.onsetSeconds, $0.last!.offsetSeconds) }
         seriesSeconds = spans.reduce(0) { $0 + $1.duration }
         let matched = Set(interruptions.pairs.map(\.detection))
         falseInterruptionsInSeries = wakes.indices.filter { d in

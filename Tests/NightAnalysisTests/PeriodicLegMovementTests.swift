@@ -16,6 +16,22 @@ import Testing
         #expect(NightSummary.periodicSeries(Self.lms([0, 20, 40, 45, 200])).isEmpty)
     }
 
+    @Test func aBurstLongerThanTenSecondsEndsTheSeries() {
+        // Seven movements 20 s apart would be one series; a 20-s cramp from 45 s ends it after 40, so 0, 20, 40 are
+        // too few and 60–120 form the series.
+        let cramp = DetectedEvent(kind: .cramp, onsetSeconds: 45, offsetSeconds: 65)
+        let lms = Self.lms([0, 20, 40, 60, 80, 100, 120])
+        #expect(NightSummary.periodicSeries(lms, breakers: [cramp]).map { $0.map(\.onsetSeconds) }
+                == [[60, 80, 100, 120]])
+        // A cramp of 10 s or less is no longer than a leg movement may be: the series goes on.
+        let short = DetectedEvent(kind: .cramp, onsetSeconds: 45, offsetSeconds: 55)
+        #expect(NightSummary.periodicSeries(lms, breakers: [short]).map(\.count) == [7])
+        // And the indices count what the series hold: 4 periodic movements, all in sleep.
+        let p = NightSummary.periodicIndices(legMovements: lms, wakes: [], durationSeconds: 3600, gapSeconds: 0,
+                                             breakers: [cramp])
+        #expect(p.inSleep == 4 && p.inWake == 0)
+    }
+
     @Test func periodicMovementsInWakeBoutsArePLMWAndCountedApart() {
         // Eight movements 20 s apart over 0–140 s; a wake bout from 90 s to 150 s holds the last three.
         let wake = DetectedEvent(kind: .sleepInterruption, onsetSeconds: 90, offsetSeconds: 150)
