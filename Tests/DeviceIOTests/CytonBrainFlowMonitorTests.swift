@@ -9,7 +9,6 @@ import Testing
 /// must equal BrainFlow's value at Float precision (Crampwatch carries samples as Float), and both must count the
 /// same lost packets. Here with the device tests: a live monitor runs alone (Makefile, test-swift).
 @Suite(.tags(.cli, .python, .slow), .temporaryFolder, .serialized) struct CytonBrainFlowMonitorTests {
-    static let generator = Repository.root.appendingPathComponent("scripts/cyton-sim.py").path
     static let reader = Repository.tests.appendingPathComponent("Python/brainflow_cyton.py").path
     /// 10 s of packets: 6 dropped (a run of 3, one on the wrap 255 → 0), 2 with a damaged stop byte, noise
     /// without a header byte before 3 packets (as `CytonBrainFlowTests`).
@@ -26,15 +25,7 @@ import Testing
     /// Runs the generator at `link` with `board`'s arguments while `body` reads it.
     static func run<T: Sendable>(_ link: String, log: String, _ body: @escaping @Sendable () async throws -> T)
         async throws -> T {
-        let args = [generator, "--link", link] + board
-        let (_, value) = try await Processes.start("/usr/bin/env", ["python3"] + args,
-                                                   stdout: .file(URL(fileURLWithPath: log))) { _ in
-            for _ in 0..<200 where !FileManager.default.fileExists(atPath: link) {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            return try await body()
-        }
-        return value
+        try await CytonMonitorTests.board(link, board, log: log, body: body)
     }
 
     @Test(.enabled("BrainFlow is not installed: make setup installs brainflow 5.23") { await brainFlowInstalled })

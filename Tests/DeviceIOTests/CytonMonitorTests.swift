@@ -8,8 +8,8 @@ import Testing
     static let generator = Repository.root.appendingPathComponent("scripts/cyton-sim.py").path
 
     /// Starts the generator at `link` with `arguments` and waits until the link exists.
-    static func board(_ link: String, _ arguments: [String], log: String,
-                      body: @escaping @Sendable () async throws -> ProcessResult) async throws -> ProcessResult {
+    static func board<T: Sendable>(_ link: String, _ arguments: [String], log: String,
+                                   body: @escaping @Sendable () async throws -> T) async throws -> T {
         let args = [generator, "--link", link] + arguments
         let (_, live) = try await Processes.start("/usr/bin/env", ["python3"] + args,
                                                   stdout: .file(URL(fileURLWithPath: log))) { _ in

@@ -7,8 +7,7 @@ import Testing
 import TestSupport
 
 /// The study's figures against each hub's own: the same numbers from the same code.
-@Suite(.serialized, .temporaryFolder, .enabled(if: PostgresServer.available,
-                                               "PostgreSQL's initdb and pg_ctl are not installed (PG_BIN)"))
+@Suite(.serialized, .temporaryFolder, .needsPostgres)
 struct CohortTests {
     static let utc = TimeZone(identifier: "UTC")!
 

@@ -19,8 +19,7 @@ struct ScramVerifierTests {
 }
 
 /// `study enroll` gives the server a hub password's SCRAM-SHA-256 verifier, never the password.
-@Suite(.serialized, .temporaryFolder, .enabled(if: PostgresServer.available,
-                                               "PostgreSQL's initdb and pg_ctl are not installed (PG_BIN)"))
+@Suite(.serialized, .temporaryFolder, .needsPostgres)
 struct EnrollmentTests {
     /// With every statement logged (`log_statement = 'all'`), enrolling and enrolling again (a new password) leave
     /// neither password in the server's log, which shows the statements were logged; the hub logs in with the

@@ -6,6 +6,13 @@ import Testing
 /// `pg_ctl start` on a free port of 127.0.0.1 with password (SCRAM) authentication, as the `postgres` user when the
 /// tests run as root (PostgreSQL refuses to run as root). One server for the whole test process, stopped at exit;
 /// each test gets a database of its own. Binaries: `PG_BIN`, else Debian's /usr/lib/postgresql/15/bin.
+extension Trait where Self == ConditionTrait {
+    /// The study suites' condition: PostgreSQL's programs are here (else the suite shows as skipped, with why).
+    static var needsPostgres: Self {
+        .enabled(if: PostgresServer.available, "PostgreSQL's initdb and pg_ctl are not installed (PG_BIN)")
+    }
+}
+
 final class PostgresServer: Sendable {
     static let bin = ProcessInfo.processInfo.environment["PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
     /// Whether the server's programs are here; the suites are `.enabled(if:)` this, so a machine without them shows

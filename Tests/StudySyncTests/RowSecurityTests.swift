@@ -6,8 +6,7 @@ import Testing
 import TestSupport
 
 /// Each hub's role reads and writes its own participant's rows only; the reader group reads all.
-@Suite(.serialized, .temporaryFolder, .enabled(if: PostgresServer.available,
-                                               "PostgreSQL's initdb and pg_ctl are not installed (PG_BIN)"))
+@Suite(.serialized, .temporaryFolder, .needsPostgres)
 struct RowSecurityTests {
     @Test func hubACannotReadOrWriteHubBsRows() async throws {
         let server = try PostgresServer.get()

@@ -7,8 +7,7 @@ import TestSupport
 
 /// The README's "Running a study", through the real `crampwatch`: a coordinator from an empty database to a
 /// cohort report, a hub's sync, and a password that never appears on a command line or in the output.
-@Suite(.serialized, .temporaryFolder, .enabled(if: PostgresServer.available,
-                                               "PostgreSQL's initdb and pg_ctl are not installed (PG_BIN)"))
+@Suite(.serialized, .temporaryFolder, .needsPostgres)
 struct StudyCLITests {
     @Test func coordinatorFromAnEmptyDatabaseToACohortReport() async throws {
         let server = try PostgresServer.get()

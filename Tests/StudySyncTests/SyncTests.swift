@@ -6,8 +6,7 @@ import Testing
 import TestSupport
 
 /// `study init`, `sync` and row-level security against a real PostgreSQL 15 the tests start (PostgresServer).
-@Suite(.serialized, .temporaryFolder, .enabled(if: PostgresServer.available,
-                                               "PostgreSQL's initdb and pg_ctl are not installed (PG_BIN)"))
+@Suite(.serialized, .temporaryFolder, .needsPostgres)
 struct SyncTests {
     @Test func initTwiceAppliesEachMigrationOnce() async throws {
         let server = try PostgresServer.get()
