@@ -158,12 +158,7 @@ import Testing
     @Test func discontinuousRecordsBecomeGaps() throws {
         let dir = try TemporaryFolder.make("gap")
         let path = dir.appendingPathComponent("d.edf").path
-        let w = try EDFWriter(path: path, bdf: false,
-                              signals: [EDFSignal(label: "EMG LAT", physicalDimension: "mV", physicalMinimum: -5,
-                                                  physicalMaximum: 5, digitalMinimum: 0, digitalMaximum: 0,
-                                                  samplesPerRecord: 500)],
-                              recordDurationSeconds: 1,
-                              start: EDFStartTime(year: 2026, month: 1, day: 2, hour: 3, minute: 4, second: 5))
+        let w = try oneSignalEDFWriter(path: path, label: "EMG LAT", dimension: "mV", range: 5, samplesPerRecord: 500)
         var rng = SplitMix64(seed: 3)
         let noise = (0..<(60 * 500)).map { _ in Float.random(in: -0.005...0.005, using: &rng) }
         try noise.withUnsafeBufferPointer { try w.append(channel: 0, $0) }

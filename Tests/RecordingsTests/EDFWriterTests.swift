@@ -129,12 +129,8 @@ import Testing
     @Test func discontinuousRecordingBecomesEDFPlusDWithTheRightRecordOnsets() throws {
         let dir = try TemporaryFolder.make("edfd")
         let path = dir.appendingPathComponent("d.edf").path
-        let w = try EDFWriter(path: path, bdf: false,
-                              signals: [EDFSignal(label: "EMG Leg 1", physicalDimension: "uV", physicalMinimum: -500,
-                                                  physicalMaximum: 500, digitalMinimum: 0, digitalMaximum: 0,
-                                                  samplesPerRecord: 200)],
-                              recordDurationSeconds: 1,
-                              start: EDFStartTime(year: 2026, month: 1, day: 2, hour: 3, minute: 4, second: 5))
+        let w = try oneSignalEDFWriter(path: path, label: "EMG Leg 1", dimension: "uV", range: 500,
+                                       samplesPerRecord: 200)
         let block = [Float](repeating: 10, count: 500)  // 2.5 records
         try block.withUnsafeBufferPointer { try w.append(channel: 0, $0) }
         let dropped = try w.skip(seconds: 7)  // half a record pending is dropped

@@ -26,6 +26,19 @@ func checker(_ command: String, _ file: String, _ dump: URL) async throws -> [St
     return json
 }
 
+/// An EDF (not BDF) writer of one signal from -`range` to `range` in 1-s records, started 2026-01-02 03:04:05,
+/// with the format's whole digital range (0…0 asks the writer for it): the tests that write a recording with a
+/// jump in time (EDF+D) need nothing more particular than this.
+func oneSignalEDFWriter(path: String, label: String, dimension: String, range: Double,
+                        samplesPerRecord: Int) throws -> EDFWriter {
+    try EDFWriter(path: path, bdf: false,
+                  signals: [EDFSignal(label: label, physicalDimension: dimension, physicalMinimum: -range,
+                                      physicalMaximum: range, digitalMinimum: 0, digitalMaximum: 0,
+                                      samplesPerRecord: samplesPerRecord)],
+                  recordDurationSeconds: 1,
+                  start: EDFStartTime(year: 2026, month: 1, day: 2, hour: 3, minute: 4, second: 5))
+}
+
 /// Writes the signals (physical values, one .f64 file each) and annotations as the checker's manifest.json.
 func writeManifest(_ values: [[Double]], signals: [EDFSignal], annotations: [EDFAnnotation], to dir: URL) throws {
     var manifest: [[String: Any]] = []
