@@ -24,8 +24,7 @@ import Testing
     }
 
     @Test func everyFrameIsReceivedOrInsideARecordedGap() async throws {
-        let dir = try TemporaryFolder.make("deviceio")
-        let capture = dir.appendingPathComponent("faults.cwcap").path
+        let (dir, capture) = try Harness.folder(capture: "faults.cwcap")
         let faults = ["--speed", "20", "--unplug-every", "3000", "--lost", "50", "--replug-ms", "300",
                       "--duplicate", "1000,7000,15000", "--swap", "2000,9000,16000", "--garbage",
                       "4000:300,11000:1000,20000:57",
@@ -67,8 +66,7 @@ import Testing
     /// Unplugged for 4 s: libusb's hotplug event (a udev "add" uevent, which umockdev emulates) brings the reader
     /// back the moment the device returns. Polling alone, with its doubling backoff, would come back only at 6.35 s.
     @Test func hotplugReconnectsTheMomentTheDeviceReturns() async throws {
-        let dir = try TemporaryFolder.make("deviceio")
-        let capture = dir.appendingPathComponent("hotplug.cwcap").path
+        let (dir, capture) = try Harness.folder(capture: "hotplug.cwcap")
         let r = try await Harness.run(Harness.sim,
                                       ["--capture", Harness.nightA, "--speed", "20", "--unplug-at", "5000", "--lost",
                                        "100", "--replug-ms", "4000",

@@ -11,6 +11,20 @@ enum Harness {
     static let sim = Repository.root.appendingPathComponent("Firmware/build/cwsim").path
     static var crampwatch: String { Binary.crampwatch }
 
+    /// A fresh folder for one device test, and the path of its capture `name` inside it.
+    static func folder(capture name: String) throws -> (dir: URL, capture: String) {
+        let dir = try TemporaryFolder.make("deviceio")
+        return (dir, dir.appendingPathComponent(name).path)
+    }
+
+    /// Expects the capture to hold exactly `source`'s bytes: the device streamed the recording, and the monitor
+    /// wrote what arrived, garbage and damaged frames included, unchanged.
+    static func expectCapture(_ capture: String, isByteForByte source: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: source)),
+                "\(capture) differs from \(source)", sourceLocation: sourceLocation)
+    }
+
     /// Runs a program to its end in `dir`, collecting stdout and stderr.
     static func run(_ executable: String, _ arguments: [String], in dir: URL) async throws -> ProcessResult {
         try await Processes.run(executable, arguments, in: dir)

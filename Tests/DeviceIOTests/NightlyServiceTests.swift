@@ -59,8 +59,7 @@ import Testing
         #expect(seconds >= 2.5 && seconds < 4.5, "connected \(seconds) s after the monitor began waiting")
         #expect(r.stderr.contains("of waiting (hotplug: the device announced itself)"), "\(r.stderr)")
         // The whole night arrived after the wait, and is in the journal.
-        #expect(try Data(contentsOf: URL(fileURLWithPath: capture))
-                == Data(contentsOf: URL(fileURLWithPath: Harness.nightA)))
+        try Harness.expectCapture(capture, isByteForByte: Harness.nightA)
         #expect(r.json["night_id"] as? Int == 1)
         let night = try #require(try Journal(path: journal).night(id: 1))
         #expect(night.status == NightStatus.complete)

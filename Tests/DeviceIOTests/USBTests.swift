@@ -13,8 +13,7 @@ import Testing
 /// virtual device under umockdev. Each test runs `crampwatch monitor` as a child of the simulator.
 @Suite(.serialized, .tags(.usb, .slow), .temporaryFolder) struct USBStreamingTests {
     @Test func wholeNightArrivesByteForByteAndReplayEqualsLive() async throws {
-        let dir = try TemporaryFolder.make("deviceio")
-        let capture = dir.appendingPathComponent("live.cwcap").path
+        let (dir, capture) = try Harness.folder(capture: "live.cwcap")
         let live = try await Harness.monitor(faults: [], capture: capture, in: dir,
                                              extra: ["--no-journal", "--transfers", "4"])
         #expect(live.status == 0, "\(live.stderr)")
@@ -43,8 +42,7 @@ import Testing
     }
 
     @Test func unplugDropsCorruptionAndStallAreCountedExactly() async throws {
-        let dir = try TemporaryFolder.make("deviceio")
-        let capture = dir.appendingPathComponent("faults.cwcap").path
+        let (dir, capture) = try Harness.folder(capture: "faults.cwcap")
         let live = try await Harness.monitor(faults: ["--unplug-at", "5000", "--lost", "300", "--replug-ms", "700",
                                                 "--drop", "100,101,9000", "--corrupt", "200,12000", "--stall-at",
                                                 "15000"],
@@ -74,13 +72,11 @@ import Testing
     }
 
     @Test func faultyRecordedNightStreamsExactlyAndLiveEqualsReplayOfTheOriginal() async throws {
-        let dir = try TemporaryFolder.make("deviceio")
-        let capture = dir.appendingPathComponent("b.cwcap").path
+        let (dir, capture) = try Harness.folder(capture: "b.cwcap")
         let live = try await Harness.monitor(faults: [], capture: capture, in: dir, source: Harness.nightB)
         #expect(live.status == 0, "\(live.stderr)")
         // Garbage and damaged frames in the source pass through unchanged, and are counted the same way.
-        #expect(try Data(contentsOf: URL(fileURLWithPath: capture))
-                == Data(contentsOf: URL(fileURLWithPath: Harness.nightB)))
+        try Harness.expectCapture(capture, isByteForByte: Harness.nightB)
         let original = try await Harness.replay(Harness.nightB, in: dir)
         #expect(Harness.events(live) == Harness.events(original))
         let s = Harness.summary(live), o = Harness.summary(original)
@@ -90,8 +86,7 @@ import Testing
     }
 
     @Test func speedFactorPacesTheDevice() async throws {
-        let dir = try TemporaryFolder.make("deviceio")
-        let capture = dir.appendingPathComponent("paced.cwcap").path
+        let (dir, capture) = try Harness.folder(capture: "paced.cwcap")
         let started = Date()
         // 720 s of device time at 100x: at least 7.2 s.
         let live = try await Harness.monitor(faults: ["--speed", "100"], capture: capture, in: dir)
@@ -99,26 +94,22 @@ import Testing
         #expect(live.status == 0, "\(live.stderr)")
         #expect(wall >= 7.2)
         #expect(Harness.summary(live)["frames_lost"] as? Int == 0)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: capture))
-                == Data(contentsOf: URL(fileURLWithPath: Harness.nightA)))
+        try Harness.expectCapture(capture, isByteForByte: Harness.nightA)
     }
 
     @Test func silentDeviceIsLoggedAndRecovers() async throws {
-        let dir = try TemporaryFolder.make("deviceio")
-        let capture = dir.appendingPathComponent("silent.cwcap").path
+        let (dir, capture) = try Harness.folder(capture: "silent.cwcap")
         let live = try await Harness.monitor(faults: ["--silent-at", "2000", "--silent-ms", "2500"], capture: capture,
                                              in: dir)
         #expect(live.status == 0, "\(live.stderr)")
         #expect(live.stderr.contains("no data from the device for"))
         #expect(live.stderr.contains("data flowing again"))
         #expect(Harness.summary(live)["frames_lost"] as? Int == 0)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: capture))
-                == Data(contentsOf: URL(fileURLWithPath: Harness.nightA)))
+        try Harness.expectCapture(capture, isByteForByte: Harness.nightA)
     }
 
     @Test func noDeviceGivesAClearErrorAndNoCapture() async throws {
-        let dir = try TemporaryFolder.make("deviceio")
-        let capture = dir.appendingPathComponent("none.cwcap").path
+        let (dir, capture) = try Harness.folder(capture: "none.cwcap")
         // Without the simulator there is no Crampwatch device on this machine.
         let r = try await Harness.run(Harness.crampwatch, ["monitor", "--capture", capture, "--no-journal"], in: dir)
         #expect(r.status == 1)
@@ -127,8 +118,7 @@ import Testing
     }
 
     @Test func monitorSavesTheNightInTheJournal() async throws {
-        let dir = try TemporaryFolder.make("deviceio")
-        let capture = dir.appendingPathComponent("j.cwcap").path
+        let (dir, capture) = try Harness.folder(capture: "j.cwcap")
         let journal = dir.appendingPathComponent("journal.sqlite").path
         let live = try await Harness.monitor(faults: ["--drop", "42"], capture: capture, in: dir,
                                              extra: ["--journal", journal])
@@ -164,8 +154,7 @@ import Testing
     /// night-a at 20x (36 s of streaming) through `monitor --journal … --json` plus `extra`, stopped with SIGTERM
     /// after about 4 s: some 80 s of the night.
     static func stopMidNight(_ extra: [String] = []) async throws -> Stopped {
-        let dir = try TemporaryFolder.make("deviceio")
-        let capture = dir.appendingPathComponent("term.cwcap").path
+        let (dir, capture) = try Harness.folder(capture: "term.cwcap")
         let journal = dir.appendingPathComponent("journal.sqlite").path
         let out = dir.appendingPathComponent("out.json"), err = dir.appendingPathComponent("err.txt")
         let arguments = ["--capture", Harness.nightA, "--speed", "20", "--", Harness.crampwatch, "monitor", "--capture",
@@ -223,8 +212,7 @@ import Testing
 /// ATmega32U4 board has it, the reader finds the endpoint in the descriptor and its commands still arrive.
 @Suite(.tags(.usb, .slow), .temporaryFolder) struct FirmwareCoreDeviceTests {
     @Test(arguments: ["1", "2"]) func theFirmwareCoreStreamsANightThroughLibusb(outEndpoint: String) async throws {
-        let dir = try TemporaryFolder.make("deviceio")
-        let capture = dir.appendingPathComponent("core.cwcap").path
+        let (dir, capture) = try Harness.folder(capture: "core.cwcap")
         let r = try await Harness.run(Harness.sim,
                                       ["--synthetic", "90", "--out-endpoint", outEndpoint, "--", Harness.crampwatch,
                                        "monitor",
@@ -251,8 +239,7 @@ import Testing
     /// `monitor --emg-rate/--accel-rate/--emg-channels` send CONFIGURE before START; the core takes the settings,
     /// GET_INFO confirms them, and the night is sampled that way.
     @Test func configureFromTheCommandLine() async throws {
-        let dir = try TemporaryFolder.make("deviceio")
-        let capture = dir.appendingPathComponent("configured.cwcap").path
+        let (dir, capture) = try Harness.folder(capture: "configured.cwcap")
         let r = try await Harness.run(Harness.sim,
                                       ["--synthetic", "30", "--", Harness.crampwatch, "monitor", "--capture", capture,
                                        "--no-journal", "--json",
