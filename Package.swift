@@ -85,7 +85,8 @@ let package = Package(
         // cohort validation. The only module that speaks PostgreSQL (as Journal is the only one that speaks SQLite).
         .target(name: "StudySync", dependencies: ["Journal", "NightAnalysis", "Evaluation", "Reports",
                                                   .product(name: "PostgresNIO", package: "postgres-nio"),
-                                                  .product(name: "Crypto", package: "swift-crypto")]),
+                                                  .product(name: "Crypto", package: "swift-crypto"),
+                                                  .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // The CLI's JSON contract (replay --json, monitor --json, --export-events): the shapes scripts read.
         .target(name: "CrampwatchJSON", dependencies: ["DeviceProtocol", "SignalCore", "NightAnalysis", "Ingest"]),
         .executableTarget(

@@ -56,7 +56,7 @@ extension DiaryEntry {
     /// Whether `n` is already one of the notes (added the same twice, or the same `diary add` run again).
     static func notes(_ notes: String?, hold n: String) -> Bool {
         guard let notes else { return false }
-        return notes == n || notes.hasPrefix(n + "\n") || notes.hasSuffix("\n" + n) || notes.contains("\n" + n + "\n")
+        return ("\n" + notes + "\n").contains("\n" + n + "\n")
     }
 }
 

@@ -27,7 +27,7 @@ public enum StudyEnrollment {
         guard !password.contains("\0") else { throw StudyError("the hub password holds a NUL byte") }
         let role = roleName(participant)
         // Base64 and `$:`: nothing to quote inside the literal.
-        let literal = "'" + ScramVerifier.make(password: password) + "'"
+        let literal = "'" + (try ScramVerifier.make(password: password)) + "'"
         try await StudyConnection.with(target) { c in
             let log = StudyConnection.logger
             try await c.withTransaction(logger: log) { c in

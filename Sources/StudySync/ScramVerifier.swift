@@ -1,4 +1,5 @@
 import Crypto
+import _CryptoExtras
 import Foundation
 
 /// A password as PostgreSQL stores it for SCRAM-SHA-256 authentication (RFC 5802, RFC 7677), computed here as psql's
@@ -12,8 +13,8 @@ enum ScramVerifier {
     /// `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, each in base64. The password's UTF-8 bytes are used
     /// as they are: that is what the hub's client (postgres-nio) sends when it logs in; PostgreSQL's SASLprep of a
     /// password typed in psql changes nothing of one in printable ASCII.
-    static func make(password: String, salt: [UInt8] = randomSalt()) -> String {
-        let salted = saltedPassword(Array(password.utf8), salt: salt, iterations: iterations)
+    static func make(password: String, salt: [UInt8] = randomSalt()) throws -> String {
+        let salted = try saltedPassword(Array(password.utf8), salt: salt, iterations: iterations)
         let key = SymmetricKey(data: salted)
         let clientKey = Data(HMAC<SHA256>.authenticationCode(for: Data("Client Key".utf8), using: key))
         let storedKey = Data(SHA256.hash(data: clientKey))
@@ -22,16 +23,13 @@ enum ScramVerifier {
             + "\(storedKey.base64EncodedString()):\(serverKey.base64EncodedString())"
     }
 
-    /// PBKDF2-HMAC-SHA-256 (RFC 8018) of one block: SCRAM's SaltedPassword is one SHA-256 output long.
-    static func saltedPassword(_ password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
-        let key = SymmetricKey(data: password)
-        var u = Array(HMAC<SHA256>.authenticationCode(for: salt + [0, 0, 0, 1], using: key))
-        var result = u
-        for _ in 1..<iterations {
-            u = Array(HMAC<SHA256>.authenticationCode(for: u, using: key))
-            for i in result.indices { result[i] ^= u[i] }
-        }
-        return result
+    /// PBKDF2-HMAC-SHA-256 (RFC 8018), one SHA-256 output long, as SCRAM's SaltedPassword is. swift-crypto refuses
+    /// fewer than 210,000 rounds unless told; PostgreSQL's verifier uses 4096 (its `scram_iterations`), and a verifier
+    /// with other rounds would not be the one psql's `\password` makes, so the unchecked form is the right one here.
+    static func saltedPassword(_ password: [UInt8], salt: [UInt8], iterations: Int) throws -> [UInt8] {
+        let key = try KDF.Insecure.PBKDF2.deriveKey(from: password, salt: salt, using: .sha256,
+                                                      outputByteCount: 32, unsafeUncheckedRounds: iterations)
+        return key.withUnsafeBytes { Array($0) }
     }
 
     /// 16 bytes from the system's generator, as PostgreSQL's own salt.

@@ -29,8 +29,8 @@ struct Crampwatch: ParsableCommand {
         // Health data: nothing we create is readable by others.
         umask(0o077)
         let args = Array(CommandLine.arguments.dropFirst())
-        if let path = nestedCommand(args) {
-            complain("there is no command '\(args[0])' on its own; it is part of '\(path[0])': crampwatch \(path[0]) "
+        if let parent = nestedCommand(args) {
+            complain("there is no command '\(args[0])' on its own; it is part of '\(parent)': crampwatch \(parent) "
                      + args.joined(separator: " "))
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
@@ -55,15 +55,15 @@ struct Crampwatch: ParsableCommand {
     }
 }
 
-/// `crampwatch diary add` for `crampwatch journal diary add`: the path to a command that is not a top-level one
-/// but sits under one (["journal", "diary"]), so a person gets its place instead of the top-level help.
-func nestedCommand(_ args: [String]) -> [String]? {
+/// `crampwatch diary add` for `crampwatch journal diary add`: the parent ("journal") of a command that is not a
+/// top-level one but sits under one, so a person gets its place instead of the top-level help.
+func nestedCommand(_ args: [String]) -> String? {
     guard let first = args.first, !first.hasPrefix("-") else { return nil }
     let top = Crampwatch.configuration.subcommands
     guard !top.contains(where: { $0._commandName == first }) else { return nil }
     for parent in top {
-        if let child = parent.configuration.subcommands.first(where: { $0._commandName == first }) {
-            return [parent._commandName, child._commandName]
+        if parent.configuration.subcommands.contains(where: { $0._commandName == first }) {
+            return parent._commandName
         }
     }
     return nil
