@@ -1,4 +1,5 @@
 import Foundation
+import Recordings
 
 /// What a clinical scoring's label means for validation.
 public enum ScoredMeaning: String, Sendable, CaseIterable {
@@ -33,12 +34,8 @@ public struct LabelMap: Sendable {
           "limb_movement", "leg_movement"], .legMovement),
         (["Cramp", "Leg cramp", "Muscle cramp", "Nocturnal leg cramp", "Crampe", "Crampe musculaire",
           "Crampe de jambe", "cramp"], .cramp),
-        (["Sleep stage W", "Wake", "Wake|0", "W", "Stage W", "Éveil", "Eveil", "Wake (W)"], .wake),
-        (["Sleep stage 1", "Sleep stage 2", "Sleep stage 3", "Sleep stage 4", "Sleep stage N1", "Sleep stage N2",
-          "Sleep stage N3", "Sleep stage R", "Sleep stage REM", "N1", "N2", "N3", "N4", "R", "REM", "S1", "S2",
-          "S3", "S4", "Stage 1 sleep|1", "Stage 2 sleep|2", "Stage 3 sleep|3", "Stage 4 sleep|4",
-          "REM sleep|5", "Stage 1 sleep", "Stage 2 sleep", "Stage 3 sleep", "Stage 4 sleep", "REM sleep",
-          "Sommeil paradoxal", "SP"], .sleep),
+        (SleepStageLabels.wake, .wake),
+        (SleepStageLabels.sleep, .sleep),
         (["PLM series", "PLMS", "Periodic limb movement series", "Série de MPJ"], .plmSeries),
         (["Sleep stage ?", "Unscored|9", "Unscored", "Unsure|Unsure", "Movement time", "Movement|6",
           "Sleep stage M", "Début de l'analyse", "Fin de l'analyse", "Recording Start Time", "Lights off",

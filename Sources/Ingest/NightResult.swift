@@ -53,13 +53,15 @@ public struct NightResult: Sendable {
     /// Per second: EMG envelope above rest (µV) and accelerometer activity (g), for the timeline.
     public let traceEnvelope: [Float]
     public let traceActivity: [Float]
+    /// A sleep lab's scored stages carried by the recording, when it has them: the night's sleep and wake.
+    public let hypnogram: Hypnogram?
     /// The night's figures, computed by the night analysis (the only place that computes them).
     public let summary: NightSummary
 
     init(path: String, format: RecordingFormat, sizeBytes: UInt64, deviceInfo: DeviceInfo,
          configuration: DetectorConfiguration, durationSeconds: Double, events: [DetectedEvent],
          provisionalCrampNotices: Int, gaps: [NightGap], stats: FrameStats, truncatedAt: UInt64?, tickLog: TickLog?,
-         zAngleEpochs: [Float], traceEnvelope: [Float], traceActivity: [Float]) {
+         zAngleEpochs: [Float], traceEnvelope: [Float], traceActivity: [Float], hypnogram: Hypnogram? = nil) {
         self.path = path
         self.format = format
         self.sizeBytes = sizeBytes
@@ -75,10 +77,12 @@ public struct NightResult: Sendable {
         self.zAngleEpochs = zAngleEpochs
         self.traceEnvelope = traceEnvelope
         self.traceActivity = traceActivity
+        self.hypnogram = hypnogram
         summary = NightSummary(events: events, gaps: gaps, durationSeconds: durationSeconds,
                                framesLost: stats.framesLost, corruptFrames: stats.corruptFrames,
                                zAngleEpochs: zAngleEpochs, epochSeconds: Double(NightDetector.epochSeconds),
-                               emgMeasured: deviceInfo.emgChannels > 0)
+                               emgMeasured: deviceInfo.emgChannels > 0, hypnogram: hypnogram,
+                               wakeMinSeconds: configuration.wakeMinSeconds)
     }
 
     /// The same night with other events (say, some left out), its figures computed again from them.
@@ -87,7 +91,7 @@ public struct NightResult: Sendable {
                                configuration: configuration, durationSeconds: durationSeconds, events: events,
                                provisionalCrampNotices: provisionalCrampNotices, gaps: gaps, stats: stats,
                                truncatedAt: truncatedAt, tickLog: tickLog, zAngleEpochs: zAngleEpochs,
-                               traceEnvelope: traceEnvelope, traceActivity: traceActivity)
+                               traceEnvelope: traceEnvelope, traceActivity: traceActivity, hypnogram: hypnogram)
         copy.repairNote = repairNote
         copy.channelNotes = channelNotes
         return copy

@@ -60,7 +60,7 @@ public final class NightRunner {
 
     /// Ends the night: flushes the detector and the observers and builds the result.
     public func finish(path: String, format: RecordingFormat, sizeBytes: UInt64, stats: FrameStats = FrameStats(),
-                       truncatedAt: UInt64? = nil) throws -> NightResult {
+                       truncatedAt: UInt64? = nil, hypnogram: Hypnogram? = nil) throws -> NightResult {
         detector.finish(into: &events)
         try drain()
         for o in observers { try o.nightFinished() }
@@ -73,7 +73,7 @@ public final class NightRunner {
             durationSeconds: detector.recordedSeconds, events: finalEvents, provisionalCrampNotices: provisionalNotices,
             gaps: gaps, stats: stats, truncatedAt: truncatedAt, tickLog: detector.tickLog,
             zAngleEpochs: detector.zAngleEpochs, traceEnvelope: detector.machines.traceEnvelope,
-            traceActivity: detector.machines.traceActivity)
+            traceActivity: detector.machines.traceActivity, hypnogram: hypnogram)
         // Refused here, before any caller saves or prints it.
         if let what = result.impossibleFigure { throw AnalysisError(path: path, what: what) }
         return result

@@ -71,9 +71,11 @@ public struct Replayer {
                                      info: source.deviceInfo(mainsHz: cfg.mainsHz),
                                      observers: observers, recordTicks: recordTicks)
         try source.run(into: runner, progress: progress)
-        var result = try runner.finish(path: path, format: format, sizeBytes: reader.fileSize)
+        let (hypnogram, stageNote) = recordingOptions.useScoredStages
+            ? try ScoredStages.read(reader, durationSeconds: runner.recordedSeconds) : (nil, nil)
+        var result = try runner.finish(path: path, format: format, sizeBytes: reader.fileSize, hypnogram: hypnogram)
         result.repairNote = repairNote
-        result.channelNotes = source.choice.notes
+        result.channelNotes = source.choice.notes + (stageNote.map { [$0] } ?? [])
         return result
     }
 

@@ -19,6 +19,7 @@ extension Journal {
         m.registerMigration("v11-periodic-in-wake", migrate: NightFiguresRecord.migrateV11PeriodicInWake)
         m.registerMigration("v12-web-sessions", migrate: WebSessionRecord.migrateV12)
         m.registerMigration("v13-study-synced", migrate: StudySyncedRecord.migrateV13)
+        m.registerMigration("v14-sleep-source", migrate: NightFiguresRecord.migrateV14SleepSource)
         return m
     }
 

@@ -32,6 +32,9 @@ public struct NightFiguresRecord: Codable, FetchableRecord, PersistableRecord, S
     public var sleepWindowOffsetSeconds: Double
     /// False when the sleep period could not be found (too short, no accelerometer): the whole recording was used.
     public var sleepWindowDetected: Bool
+    /// Where sleep and wake came from: "scored_stages" (a lab's hypnogram in the recording), "accelerometer" or
+    /// "whole_recording"; NULL for nights saved before it was kept (then `sleepWindowDetected` tells the last two).
+    public var sleepSource: String?
     public var totalSleepSeconds: Double
     public var wasoSeconds: Double
     public var sleepEfficiency: Double
@@ -48,7 +51,7 @@ public struct NightFiguresRecord: Codable, FetchableRecord, PersistableRecord, S
                 sleepWindowOffsetSeconds: Double, sleepWindowDetected: Bool, totalSleepSeconds: Double,
                 wasoSeconds: Double,
                 sleepEfficiency: Double, awakenings: Int, computedFrom: String,
-                periodicLegMovementsInWake: Int? = nil, plmwIndexPerHour: Double? = nil) {
+                periodicLegMovementsInWake: Int? = nil, plmwIndexPerHour: Double? = nil, sleepSource: String? = nil) {
         self.nightId = nightId; self.emgMeasured = emgMeasured; self.durationSeconds = durationSeconds
         self.cramps = cramps; self.crampSeconds = crampSeconds; self.longestCrampSeconds = longestCrampSeconds
         self.crampsThatWoke = crampsThatWoke; self.legMovements = legMovements
@@ -62,6 +65,12 @@ public struct NightFiguresRecord: Codable, FetchableRecord, PersistableRecord, S
         self.wasoSeconds = wasoSeconds
         self.sleepEfficiency = sleepEfficiency; self.awakenings = awakenings; self.computedFrom = computedFrom
         self.periodicLegMovementsInWake = periodicLegMovementsInWake; self.plmwIndexPerHour = plmwIndexPerHour
+        self.sleepSource = sleepSource
+    }
+
+    /// Where sleep came from (issue 21: a lab's scored stages); nights saved before keep NULL.
+    static func migrateV14SleepSource(_ db: Database) throws {
+        try db.alter(table: databaseTableName) { t in t.add(column: "sleepSource", .text) }
     }
 
     /// PLMW apart from PLMS (issue 21): two nullable columns; nights saved before keep NULL (not measured then).

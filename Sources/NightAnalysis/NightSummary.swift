@@ -22,11 +22,11 @@ public struct NightSummary: Sendable, Equatable, Codable {
     public var legMovements: Int
     /// Leg movements in periodic series (≥ 4, onset-to-onset 10–90 s, WASM 2016) whose onset is in sleep (PLMS).
     public var periodicLegMovements: Int
-    /// The PLMS index: periodic leg movements in sleep per hour of sleep (the recording outside wake bouts and gaps).
+    /// The PLMS index: periodic leg movements in sleep per hour of sleep (`totalSleepSeconds`).
     public var plmIndexPerHour: Double
-    /// Periodic leg movements whose onset is inside a wake bout (PLMW); the series are built from all movements.
+    /// Periodic leg movements whose onset is in wake (PLMW); the series are built from all movements.
     public var periodicLegMovementsInWake: Int = 0
-    /// The PLMW index: periodic leg movements in wake per hour of wake bouts.
+    /// The PLMW index: periodic leg movements in wake per hour of wake (the time with data outside total sleep).
     public var plmwIndexPerHour: Double = 0
     public var sleepInterruptions: Int
     public var wakeSeconds: Double
@@ -41,7 +41,9 @@ public struct NightSummary: Sendable, Equatable, Codable {
     public var sleepWindowOffsetSeconds: Double
     /// False when the recording was too short (or had no accelerometer) to find it; the whole recording is used.
     public var sleepWindowDetected: Bool
-    /// Sleep period minus wake bouts and data gaps inside it.
+    /// Where sleep and wake came from: a lab's scored stages in the recording, the accelerometer, or neither.
+    public var sleepSource: SleepSource = .wholeRecording
+    /// Sleep period minus wake and data gaps inside it (with scored stages: the sleep epochs minus gaps).
     public var totalSleepSeconds: Double
     /// Wake after sleep onset: wake bouts inside the sleep period.
     public var wasoSeconds: Double
@@ -59,7 +61,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
         case artifacts, artifactSeconds = "artifact_s", gaps, gapSeconds = "gap_s", framesLost = "frames_lost",
         corruptFrames = "corrupt_frames"
         case sleepWindowOnsetSeconds = "sleep_window_onset_s", sleepWindowOffsetSeconds = "sleep_window_offset_s"
-        case sleepWindowDetected = "sleep_window_detected", totalSleepSeconds = "total_sleep_s", wasoSeconds = "waso_s"
+        case sleepWindowDetected = "sleep_window_detected", sleepSource = "sleep_source"
+        case totalSleepSeconds = "total_sleep_s", wasoSeconds = "waso_s"
         case sleepEfficiency = "sleep_efficiency", awakenings
         case emgMeasured = "emg_measured", notMeasured = "not_measured", note
     }
@@ -100,6 +103,7 @@ public struct NightSummary: Sendable, Equatable, Codable {
         try c.encode(sleepWindowOnsetSeconds, forKey: .sleepWindowOnsetSeconds)
         try c.encode(sleepWindowOffsetSeconds, forKey: .sleepWindowOffsetSeconds)
         try c.encode(sleepWindowDetected, forKey: .sleepWindowDetected)
+        try c.encode(sleepSource, forKey: .sleepSource)
         try c.encode(totalSleepSeconds, forKey: .totalSleepSeconds)
         try c.encode(wasoSeconds, forKey: .wasoSeconds)
         try c.encode(sleepEfficiency, forKey: .sleepEfficiency)
@@ -130,6 +134,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
         sleepWindowOnsetSeconds = try c.decode(Double.self, forKey: .sleepWindowOnsetSeconds)
         sleepWindowOffsetSeconds = try c.decode(Double.self, forKey: .sleepWindowOffsetSeconds)
         sleepWindowDetected = try c.decode(Bool.self, forKey: .sleepWindowDetected)
+        sleepSource = try c.decodeIfPresent(SleepSource.self, forKey: .sleepSource)
+            ?? (sleepWindowDetected ? .accelerometer : .wholeRecording)
         totalSleepSeconds = try c.decode(Double.self, forKey: .totalSleepSeconds)
         wasoSeconds = try c.decode(Double.self, forKey: .wasoSeconds)
         sleepEfficiency = try c.decode(Double.self, forKey: .sleepEfficiency)
@@ -137,7 +143,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
     }
 
     public init(events: [DetectedEvent], gaps: [NightGap], durationSeconds: Double, framesLost: Int, corruptFrames: Int,
-                zAngleEpochs: [Float] = [], epochSeconds: Double = 5, emgMeasured: Bool = true) {
+                zAngleEpochs: [Float] = [], epochSeconds: Double = 5, emgMeasured: Bool = true,
+                hypnogram: Hypnogram? = nil, wakeMinSeconds: Double = 60) {
         self.emgMeasured = emgMeasured
         self.durationSeconds = durationSeconds
         let cramps = events.filter { $0.kind == .cramp }
@@ -148,13 +155,6 @@ public struct NightSummary: Sendable, Equatable, Codable {
         longestCrampSeconds = cramps.map(\.durationSeconds).max() ?? 0
         crampsThatWoke = cramps.filter { c in Self.woke(c, wakes) }.count
         legMovements = lms.count
-        // WASM 2016: series from every leg movement; PLMS and PLMW apart by where each onset falls.
-        let plm = Self.periodicIndices(legMovements: lms, wakes: wakes, durationSeconds: durationSeconds,
-                                       gapSeconds: gaps.reduce(0) { $0 + ($1.offsetSeconds - $1.onsetSeconds) },
-                                       breakers: cramps)
-        periodicLegMovements = plm.inSleep
-        periodicLegMovementsInWake = plm.inWake
-        plmwIndexPerHour = plm.wakeIndexPerHour
         sleepInterruptions = wakes.count
         wakeSeconds = wakes.reduce(0) { $0 + $1.durationSeconds }
         let artifacts = events.filter { $0.kind == .artifact }
@@ -164,22 +164,26 @@ public struct NightSummary: Sendable, Equatable, Codable {
         gapSeconds = gaps.reduce(0) { $0 + ($1.offsetSeconds - $1.onsetSeconds) }
         self.framesLost = framesLost
         self.corruptFrames = corruptFrames
-        plmIndexPerHour = plm.sleepIndexPerHour
-
-        let window = SleepWindow.find(zAngleEpochs: zAngleEpochs, epochSeconds: epochSeconds,
-                                      durationSeconds: durationSeconds)
-        sleepWindowOnsetSeconds = window.onsetSeconds
-        sleepWindowOffsetSeconds = window.offsetSeconds
-        sleepWindowDetected = window.detected
-        func inside(_ a: Double,
-                    _ b: Double) -> Double { max(0, min(b, window.offsetSeconds) - max(a, window.onsetSeconds)) }
-        let wakeInside = wakes.filter { inside($0.onsetSeconds, $0.offsetSeconds) > 0 }
-        wasoSeconds = wakeInside.reduce(0) { $0 + inside($1.onsetSeconds, $1.offsetSeconds) }
-        awakenings = wakeInside.count
-        let gapInside = gaps.reduce(0) { $0 + inside($1.onsetSeconds, $1.offsetSeconds) }
-        totalSleepSeconds = max(0, window.offsetSeconds - window.onsetSeconds - wasoSeconds - gapInside)
+        let sleep = hypnogram.flatMap { NightSleep(hypnogram: $0, gaps: gaps, wakeMinSeconds: wakeMinSeconds) }
+            ?? NightSleep(window: SleepWindow.find(zAngleEpochs: zAngleEpochs, epochSeconds: epochSeconds,
+                                                   durationSeconds: durationSeconds), wakes: wakes, gaps: gaps)
+        sleepSource = sleep.source
+        sleepWindowOnsetSeconds = sleep.onsetSeconds
+        sleepWindowOffsetSeconds = sleep.offsetSeconds
+        sleepWindowDetected = sleep.source != .wholeRecording
+        wasoSeconds = sleep.wasoSeconds
+        awakenings = sleep.awakenings
+        totalSleepSeconds = sleep.sleepSeconds
         // Of the time with data: a gap is neither sleep nor wake, so it counts on neither side.
         let measured = durationSeconds - gapSeconds
         sleepEfficiency = measured > 0 ? totalSleepSeconds / measured : 0
+        // WASM 2016: series from every leg movement; PLMS and PLMW apart by where each onset falls, in the sleep
+        // the other figures use, so the PLMS index divides by the total sleep shown beside it.
+        let plm = Self.periodicIndices(legMovements: lms, breakers: cramps, sleepSeconds: totalSleepSeconds,
+                                       wakeSeconds: max(0, measured - totalSleepSeconds), asleep: sleep.asleepAt)
+        periodicLegMovements = plm.inSleep
+        periodicLegMovementsInWake = plm.inWake
+        plmwIndexPerHour = plm.wakeIndexPerHour
+        plmIndexPerHour = plm.sleepIndexPerHour
     }
 }

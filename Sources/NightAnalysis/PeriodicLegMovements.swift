@@ -47,8 +47,7 @@ extension NightSummary {
     public static let longestLegMovementSeconds = 10.0
 
     /// Periodic leg movements in sleep (PLMS) and in wake (PLMW), with their indices per hour of sleep and of
-    /// wake, as WASM 2016 reports them apart. Wake is the time inside wake bouts; sleep is the rest of the
-    /// recording minus its gaps.
+    /// wake, as WASM 2016 reports them apart.
     public struct PeriodicIndices: Sendable, Equatable {
         public var inSleep: Int
         public var inWake: Int
@@ -56,16 +55,26 @@ extension NightSummary {
         public var wakeIndexPerHour: Double
     }
 
+    /// Over a recording whose wake is its wake bouts and whose sleep is the rest minus its gaps (a reference
+    /// scoring's view of a night).
     public static func periodicIndices(legMovements lms: [DetectedEvent], wakes: [DetectedEvent],
                                        durationSeconds: Double, gapSeconds: Double,
                                        breakers: [DetectedEvent] = []) -> PeriodicIndices {
-        let periodic = periodicSeries(lms, breakers: breakers).joined()
-        let inWake = periodic.filter { lm in
-            wakes.contains { lm.onsetSeconds >= $0.onsetSeconds && lm.onsetSeconds <= $0.offsetSeconds }
-        }.count
         let wakeSeconds = wakes.reduce(0) { $0 + $1.durationSeconds }
-        let sleepHours = max(0, durationSeconds - wakeSeconds - gapSeconds) / 3600, wakeHours = wakeSeconds / 3600
-        let inSleep = periodic.count - inWake
+        return periodicIndices(legMovements: lms, breakers: breakers,
+                               sleepSeconds: max(0, durationSeconds - wakeSeconds - gapSeconds),
+                               wakeSeconds: wakeSeconds) { t in
+            !wakes.contains { t >= $0.onsetSeconds && t <= $0.offsetSeconds }
+        }
+    }
+
+    /// `asleep` says whether a movement's onset is in sleep; the indices divide by `sleepSeconds` and `wakeSeconds`.
+    static func periodicIndices(legMovements lms: [DetectedEvent], breakers: [DetectedEvent], sleepSeconds: Double,
+                                wakeSeconds: Double, asleep: (Double) -> Bool) -> PeriodicIndices {
+        let periodic = periodicSeries(lms, breakers: breakers).joined()
+        let inSleep = periodic.filter { asleep($0.onsetSeconds) }.count
+        let inWake = periodic.count - inSleep
+        let sleepHours = sleepSeconds / 3600, wakeHours = wakeSeconds / 3600
         return PeriodicIndices(inSleep: inSleep, inWake: inWake,
                                sleepIndexPerHour: sleepHours > 0 ? Double(inSleep) / sleepHours : 0,
                                wakeIndexPerHour: wakeHours > 0 ? Double(inWake) / wakeHours : 0)

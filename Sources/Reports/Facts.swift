@@ -33,9 +33,12 @@ public struct NightFacts: Sendable, Equatable {
     /// were not measured, so it is not a night without cramps. Its sleep figures count like any other night's.
     public var emgMeasured: Bool = true
 
-    /// Total sleep over the whole recording (movement-based, not EEG sleep staging), as the night analysis
-    /// computed it when the night was saved; nil for a night without data.
+    /// Total sleep over the whole recording, as the night analysis computed it when the night was saved; nil for a
+    /// night without data. From movement, unless the recording carried a sleep lab's scored stages (`sleepSource`).
     public var sleepEfficiency: Double? = nil
+    /// The journal's `sleepSource`: "scored_stages" when sleep came from a lab's hypnogram; nil or another value when
+    /// it came from movement.
+    public var sleepSource: String? = nil
     /// Sleep period minus wake bouts and gaps inside it, and the wake bouts inside it (seconds).
     public var totalSleepSeconds: Double? = nil
     public var wasoSeconds: Double? = nil
@@ -63,6 +66,7 @@ extension NightFacts {
         sleepEfficiency = f.durationSeconds > 0 ? f.sleepEfficiency : nil
         totalSleepSeconds = f.totalSleepSeconds
         wasoSeconds = f.wasoSeconds
+        sleepSource = f.sleepSource
     }
 }
 

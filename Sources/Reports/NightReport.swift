@@ -173,7 +173,8 @@ public enum NightReport {
             [cell("Leg movements"), emg("leg_movements", "\(n.legMovements)")],
             [cell("Awakenings (wake bouts in the sleep period)"), metric("awakenings", "\(n.awakenings)")],
             [cell("Time awake"), durationMetric("wake_s", n.wakeSeconds)],
-            [cell("Sleep efficiency (from movement)"),
+            [cell(n.sleepSource == "scored_stages" ? "Sleep efficiency (the lab's scored stages)"
+                                                   : "Sleep efficiency (from movement)"),
              metric("sleep_efficiency", n.sleepEfficiency.map(Words.percent) ?? "—")],
             [cell("Data gaps"), metric("gaps", "\(n.gaps)")],
             [cell("Time without data"), durationMetric("gap_s", n.gapSeconds)],

@@ -24,7 +24,7 @@ extension NightStore {
             totalSleepSeconds: s.totalSleepSeconds, wasoSeconds: s.wasoSeconds, sleepEfficiency: s.sleepEfficiency,
             awakenings: s.awakenings, computedFrom: computedFrom,
             periodicLegMovementsInWake: emg ? s.periodicLegMovementsInWake : nil,
-            plmwIndexPerHour: emg ? s.plmwIndexPerHour : nil)
+            plmwIndexPerHour: emg ? s.plmwIndexPerHour : nil, sleepSource: s.sleepSource.rawValue)
     }
 
     /// Nights saved by an older Crampwatch have events and gaps but no figures: the night analysis computes them
@@ -83,6 +83,8 @@ extension NightStore {
         s.sleepWindowOnsetSeconds = f.sleepWindowOnsetSeconds
         s.sleepWindowOffsetSeconds = f.sleepWindowOffsetSeconds
         s.sleepWindowDetected = f.sleepWindowDetected
+        s.sleepSource = f.sleepSource.flatMap(SleepSource.init(rawValue:))
+            ?? (f.sleepWindowDetected ? .accelerometer : .wholeRecording)
         s.totalSleepSeconds = f.totalSleepSeconds
         s.wasoSeconds = f.wasoSeconds
         s.sleepEfficiency = f.sleepEfficiency

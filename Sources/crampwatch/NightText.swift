@@ -72,9 +72,21 @@ enum NightText {
         + "\(Words.percent(s.sleepEfficiency))), "
             + "\(s.awakenings) awakening\(s.awakenings == 1 ? "" : "s"), \(duration(s.wasoSeconds)) awake after "
             + "falling asleep"
-            + (s.sleepWindowDetected ? "; sleep period \(clock(s.sleepWindowOnsetSeconds, startedAt))–"
-                                       + "\(clock(s.sleepWindowOffsetSeconds, startedAt))"
-                                     : " (recording too short to find the sleep period: all of it counted)")
+            + period(s, startedAt: startedAt)
+    }
+
+    /// Where the sleep figures come from, and the sleep period when there is one.
+    static func period(_ s: NightSummary, startedAt: Date?) -> String {
+        let span = "\(clock(s.sleepWindowOnsetSeconds, startedAt))–\(clock(s.sleepWindowOffsetSeconds, startedAt))"
+        switch s.sleepSource {
+        case .scoredStages: return "; as the sleep lab scored it (the stages in the recording), sleep period \(span)"
+        case .accelerometer: return "; sleep period \(span)"
+        case .wholeRecording where s.durationSeconds <= 1800:
+            return " (recording too short to find the sleep period: all of it counted)"
+        case .wholeRecording:
+            return " (no sleep period found — no accelerometer and no scored stages, or no still half hour: all of it "
+                + "counted)"
+        }
     }
 }
 

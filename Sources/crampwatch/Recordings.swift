@@ -30,8 +30,16 @@ struct ChannelOptions: ParsableArguments {
             help: ArgumentHelp("CSV: the column holding time in seconds. Default: a column named time, t, time_s or "
                                + "seconds.", valueName: "name"))
     var timeColumn: String?
+    @Option(name: .customLong("sleep-from"),
+            help: ArgumentHelp("EDF+: where sleep and wake come from: \"stages\" (a sleep lab's scored stages in the "
+                               + "recording when it has them, else the accelerometer) or \"accelerometer\" (the leg's "
+                               + "movement only, as for a night at home).", valueName: "stages|accelerometer"))
+    var sleepFrom: String = "stages"
 
     func validate() throws {
+        guard ["stages", "accelerometer"].contains(sleepFrom) else {
+            throw ValidationError("--sleep-from is \"stages\" or \"accelerometer\", not \"\(sleepFrom)\".")
+        }
         if let mains, mains != 50 && mains != 60 { throw ValidationError("--mains must be 50 or 60 (Hz).") }
         if let rate, !(rate >= 100 && rate <= 20_000) {
             throw ValidationError("--rate must be between 100 and 20000 samples per second (surface EMG needs at least "
@@ -49,7 +57,7 @@ struct ChannelOptions: ParsableArguments {
         let accelList: [String]? = accel.map { $0.lowercased() == "none" ? [] : $0.split(separator: ",")
             .map(String.init) }
         return RecordingOptions(emgChannels: emgList.isEmpty ? nil : emgList, accelChannels: accelList, mainsHz: mains,
-                                csvRateHz: rate, csvTimeColumn: timeColumn)
+                                csvRateHz: rate, csvTimeColumn: timeColumn, useScoredStages: sleepFrom == "stages")
     }
 }
 

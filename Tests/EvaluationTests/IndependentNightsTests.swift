@@ -39,7 +39,9 @@ import Testing
 
     /// Generates `set`'s 20 nights (seed 2016, 1 h each) and scores the detector on each. With
     /// CRAMPWATCH_INDEPENDENT_NIGHTS naming a folder generate.py already filled, its nights are used instead.
-    static func score(set: String) async throws -> WASMStudyResult {
+    /// `stages`: sleep from the lab's hypnogram the EDF+ files carry (as `replay` does by default); false reads it
+    /// from the leg accelerometer alone, as at home.
+    static func score(set: String, stages: Bool = true) async throws -> WASMStudyResult {
         var out = TemporaryFolder.path("nights")
         if let given = ProcessInfo.processInfo.environment["CRAMPWATCH_INDEPENDENT_NIGHTS"] {
             out = given
@@ -51,8 +53,10 @@ import Testing
         }
         let folders = (0..<20).map { String(format: "%@/%@/night-%02d", out, set, $0) }
         var scores: [WASMNightScore] = []
+        var replayer = Replayer()
+        replayer.recordingOptions.useScoredStages = stages
         for folder in folders {
-            let result = try Replayer().replay(path: folder + "/night.edf")
+            let result = try replayer.replay(path: folder + "/night.edf")
             scores.append(WASMNightScore(reference: try reference(folder: folder), detected: result.events,
                                          summary: result.summary))
         }
@@ -65,25 +69,37 @@ import Testing
         for line in r.lines { print("WASM study (independent, leg-worn): \(line)") }
         #expect(r.nights.count == 20)
         #expect(r.legMovements.f1 >= 0.95, "leg-movement F1 \(r.legMovements.f1)")
-        // Not met (measured: interruptions 48 of 60, 1 false, 0.27 false per hour of series; PLMS index within 2/h
-        // on 20 % of nights). Of the 60 labelled interruptions 16 are getting up and walking and 35 the wake a
-        // cramp causes: all found but 3 cramps of 31-56 s the leg lay still after, which the truth's 30-s epochs
-        // score as two W epochs and our 60-s minimum does not. 9 are 1-4 min awake in bed after turning over:
-        // quiet wake that no leg accelerometer shows. The false one chains a bilateral movement, an arousal
-        // movement and a turn. The PLMS index divides by detected sleep, which keeps the 6-12 min the sleeper lies
-        // still and awake before sleep onset. Reported, not fitted.
-        withKnownIssue("sleep/wake from leg activity: quiet wake in bed and before sleep onset unseen") {
-            #expect(r.plmsWithin(2) >= 0.9, "PLMS index within 2/h on \(r.plmsWithin(2)) of nights")
+        // With the lab's stages the files carry (replay's default), the PLMS index is per hour of scored sleep.
+        #expect(r.plmsWithin(2) >= 0.9, "PLMS index within 2/h on \(r.plmsWithin(2)) of nights")
+        // Not met (measured: interruptions 48 of 60, 1 false, 0.27 false per hour of series). Of the 60 labelled
+        // interruptions 16 are getting up and walking and 35 the wake a cramp causes: all found but 3 cramps of
+        // 31-56 s the leg lay still after, which the truth's 30-s epochs score as two W epochs and our 60-s minimum
+        // does not. 9 are 1-4 min awake in bed after turning over: quiet wake that no leg accelerometer shows. The
+        // false one chains a bilateral movement, an arousal movement and a turn. Reported, not fitted.
+        withKnownIssue("sleep/wake from leg activity: quiet wake in bed unseen") {
             #expect(r.interruptions.f1 >= 0.95, "interruption F1 \(r.interruptions.f1)")
             #expect(r.falseInterruptionsPerSeriesHour <= 0.1)
         }
         WASMAccuracyTests.expectCrampTargets(r)
     }
 
+    /// The same nights as a leg-worn device at home sees them, without the lab's stages: the PLMS index divides by
+    /// the sleep the accelerometer finds, which keeps the 6-12 min the sleeper lies still and awake before sleep
+    /// onset (a leg shows no difference), so it is off by more than 2/h on nights with many periodic movements.
+    @Test(.enabled(if: pythonReady, "needs python3"))
+    func legWornNightsFromTheAccelerometerAlone() async throws {
+        let r = try await Self.score(set: "leg-worn", stages: false)
+        for line in r.lines { print("WASM study (independent, leg-worn, accelerometer only): \(line)") }
+        #expect(r.legMovements.f1 >= 0.95, "the stages change no event: leg-movement F1 \(r.legMovements.f1)")
+        withKnownIssue("quiet wake before sleep onset is sleep to a leg accelerometer") {
+            #expect(r.plmsWithin(2) >= 0.9, "PLMS index within 2/h on \(r.plmsWithin(2)) of nights")
+        }
+    }
+
     /// The sleep-lab layout (leg EMG among PSG channels at 200–512 Hz in V, mV or µV, no accelerometer): leg
-    /// movements and cramps meet issue 21's targets. Sleep interruptions and the PLMS index (per hour of sleep) need
-    /// wake, which Crampwatch reads from a leg accelerometer; these nights have none, so they are not measured
-    /// (`validate` says so and leaves their labels out): a known issue, not a figure.
+    /// movements and cramps meet issue 21's targets. The PLMS index is per hour of the lab's scored sleep. Sleep
+    /// interruptions are what Crampwatch detects from a leg accelerometer; these nights have none, so they are not
+    /// measured (`validate` says so and leaves their labels out): a known issue, not a figure.
     @Test(.enabled(if: pythonReady, "needs python3"))
     func sleepLabNightsMeetIssue21WhereLegEMGCan() async throws {
         let r = try await Self.score(set: "sleep-lab")
@@ -91,8 +107,12 @@ import Testing
         #expect(r.nights.count == 20)
         #expect(r.legMovements.f1 >= 0.95, "leg-movement F1 \(r.legMovements.f1)")
         WASMAccuracyTests.expectCrampTargets(r)
-        withKnownIssue("no accelerometer: wake, so interruptions and the PLMS index's hours of sleep, not measured") {
+        withKnownIssue("no accelerometer: sleep interruptions not detected") {
             #expect(r.interruptions.f1 >= 0.95, "interruption F1 \(r.interruptions.f1)")
+        }
+        // Measured 85 %: REM twitches measured just over 0.5 s, and a cramp split by a pause, join periodic series
+        // on 3 nights (docs/limitations.md).
+        withKnownIssue("REM twitches and split cramps in three nights' series") {
             #expect(r.plmsWithin(2) >= 0.9, "PLMS index within 2/h on \(r.plmsWithin(2)) of nights")
         }
     }

@@ -1,0 +1,31 @@
+import NightAnalysis
+import Recordings
+
+/// A sleep lab's hypnogram inside an EDF+ recording: its "Sleep stage …" annotations (see `SleepStageLabels`) as
+/// the night's sleep and wake, which the lab scored from EEG, EOG and chin EMG and a leg cannot see.
+enum ScoredStages {
+    /// The hypnogram, or nil when the file has no stage annotation. A stage without a duration lasts until the next
+    /// one (30 s for the last, AASM's epoch). Stages that overlap are no hypnogram: `note` says where, and the night's
+    /// sleep is read as if there were none.
+    static func read(_ reader: EDFReader, durationSeconds: Double) throws -> (Hypnogram?, note: String?) {
+        guard reader.header.isPlus else { return (nil, nil) }
+        let stages = try reader.allAnnotations().annotations.compactMap { a -> (EDFAnnotation, Bool)? in
+            SleepStageLabels.asleep(a.text).map { (a, $0) }
+        }.sorted { $0.0.onsetSeconds < $1.0.onsetSeconds }
+        guard !stages.isEmpty else { return (nil, nil) }
+        var epochs: [Hypnogram.Epoch] = []
+        for (i, (a, asleep)) in stages.enumerated() {
+            let next = i + 1 < stages.count ? stages[i + 1].0.onsetSeconds : a.onsetSeconds + 30
+            let end = min(durationSeconds, a.onsetSeconds + (a.durationSeconds ?? (next - a.onsetSeconds)))
+            let start = max(0, a.onsetSeconds)
+            if let last = epochs.last, start < last.offsetSeconds - 1e-6 {
+                return (nil, "\(reader.path): the scored sleep stages overlap at \(Words.clock(start, nil)) from the "
+                        + "start (\"\(a.text)\" begins before the stage before it ends), so they were not used: sleep "
+                        + "and wake come from the accelerometer, if there is one. `crampwatch validate` lists every "
+                        + "overlap")
+            }
+            if end > start { epochs.append(Hypnogram.Epoch(onsetSeconds: start, offsetSeconds: end, asleep: asleep)) }
+        }
+        return (epochs.isEmpty ? nil : Hypnogram(epochs: epochs), nil)
+    }
+}

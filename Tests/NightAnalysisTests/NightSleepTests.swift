@@ -1,0 +1,67 @@
+import NightAnalysis
+import SignalCore
+import Testing
+
+/// One sleep for every figure: a lab's hypnogram when the recording has one, else the accelerometer's sleep period
+/// and the detected wake bouts.
+@Suite struct NightSleepTests {
+    static func epochs(_ stages: String) -> Hypnogram {
+        Hypnogram(epochs: stages.enumerated().map { i, c in
+            Hypnogram.Epoch(onsetSeconds: Double(i) * 30, offsetSeconds: Double(i + 1) * 30, asleep: c == "S")
+        })
+    }
+
+    /// 40 epochs (20 min): 4 wake before sleep onset, 10 sleep, 1 wake (30 s: no awakening), 10 sleep, 3 wake
+    /// (90 s: an awakening), 10 sleep, 2 wake after the last sleep epoch.
+    static let hypnogram = epochs("WWWW" + String(repeating: "S", count: 10) + "W" + String(repeating: "S", count: 10)
+                                  + "WWW" + String(repeating: "S", count: 10) + "WW")
+
+    @Test func theLabsStagesGiveTheSleepPeriodTotalSleepAndAwakenings() {
+        let gap = NightGap(onsetSeconds: 200, offsetSeconds: 210, framesLost: 5, firstLostSequence: 1,
+                           emgSamplesLost: 0, reason: "lost")
+        // A detected wake bout the stages do not have changes none of the sleep figures.
+        let wake = DetectedEvent(kind: .sleepInterruption, onsetSeconds: 400, offsetSeconds: 500)
+        let s = NightSummary(events: [wake], gaps: [gap], durationSeconds: 1200, framesLost: 5, corruptFrames: 0,
+                             hypnogram: Self.hypnogram, wakeMinSeconds: 60)
+        #expect(s.sleepSource == .scoredStages && s.sleepWindowDetected)
+        #expect(s.sleepWindowOnsetSeconds == 120 && s.sleepWindowOffsetSeconds == 1140)
+        // 30 sleep epochs (900 s) minus the 10-s gap inside one of them.
+        #expect(s.totalSleepSeconds == 890)
+        #expect(s.wasoSeconds == 120 && s.awakenings == 1)
+        #expect(s.sleepInterruptions == 1, "the detected bouts are still what was detected")
+        #expect(abs(s.sleepEfficiency - 890 / 1190) < 1e-12)
+    }
+
+    @Test func periodicMovementsAreSleepOrWakeByTheLabsEpochs() {
+        // Eight movements 20 s apart from 60 s: 60, 80, 100 are in the wake before sleep onset (PLMW), 120–200 in
+        // sleep (PLMS).
+        let lms = stride(from: 60.0, through: 200, by: 20).map {
+            DetectedEvent(kind: .legMovement, onsetSeconds: $0, offsetSeconds: $0 + 2)
+        }
+        let s = NightSummary(events: lms, gaps: [], durationSeconds: 1200, framesLost: 0, corruptFrames: 0,
+                             hypnogram: Self.hypnogram)
+        #expect(s.periodicLegMovements == 5 && s.periodicLegMovementsInWake == 3)
+        #expect(abs(s.plmIndexPerHour - 5 / (900.0 / 3600)) < 1e-9, "per hour of the lab's total sleep")
+        #expect(abs(s.plmwIndexPerHour - 3 / (300.0 / 3600)) < 1e-9, "per hour of its wake")
+    }
+
+    @Test func withoutStagesThePLMSIndexDividesByTheTotalSleepShownBesideIt() {
+        // No accelerometer angles: the whole recording, minus a wake bout (110–200 s) holding two of six
+        // movements (140 and 180 s).
+        let lms = stride(from: 20.0, through: 220, by: 40).map {
+            DetectedEvent(kind: .legMovement, onsetSeconds: $0, offsetSeconds: $0 + 2)
+        }
+        let wake = DetectedEvent(kind: .sleepInterruption, onsetSeconds: 110, offsetSeconds: 200)
+        let s = NightSummary(events: lms + [wake], gaps: [], durationSeconds: 3600, framesLost: 0, corruptFrames: 0)
+        #expect(s.sleepSource == .wholeRecording && !s.sleepWindowDetected)
+        #expect(s.totalSleepSeconds == 3510)
+        #expect(s.periodicLegMovements == 4 && s.periodicLegMovementsInWake == 2)
+        #expect(abs(s.plmIndexPerHour - 4 / (s.totalSleepSeconds / 3600)) < 1e-9)
+    }
+
+    @Test func aHypnogramWithoutSleepLeavesTheAccelerometersSleep() {
+        let s = NightSummary(events: [], gaps: [], durationSeconds: 600, framesLost: 0, corruptFrames: 0,
+                             hypnogram: Self.epochs("WWWW"))
+        #expect(s.sleepSource == .wholeRecording && s.totalSleepSeconds == 600)
+    }
+}
