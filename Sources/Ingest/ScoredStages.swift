@@ -13,18 +13,18 @@ enum ScoredStages {
             SleepStageLabels.asleep(a.text).map { (a, $0) }
         }.sorted { $0.0.onsetSeconds < $1.0.onsetSeconds }
         guard !stages.isEmpty else { return (nil, nil) }
-        var epochs: [Hypnogram.Epoch] = []
+        var epochs: [(onset: Double, offset: Double, asleep: Bool)] = []
         for (i, (a, asleep)) in stages.enumerated() {
             let next = i + 1 < stages.count ? stages[i + 1].0.onsetSeconds : a.onsetSeconds + 30
             let end = min(durationSeconds, a.onsetSeconds + (a.durationSeconds ?? (next - a.onsetSeconds)))
             let start = max(0, a.onsetSeconds)
-            if let last = epochs.last, start < last.offsetSeconds - 1e-6 {
+            if let last = epochs.last, start < last.offset - 1e-6 {
                 return (nil, "\(reader.path): the scored sleep stages overlap at \(Words.clock(start, nil)) from the "
                         + "start (\"\(a.text)\" begins before the stage before it ends), so they were not used: sleep "
                         + "and wake come from the accelerometer, if there is one. `crampwatch validate` lists every "
                         + "overlap")
             }
-            if end > start { epochs.append(Hypnogram.Epoch(onsetSeconds: start, offsetSeconds: end, asleep: asleep)) }
+            if end > start { epochs.append((onset: start, offset: end, asleep: asleep)) }
         }
         return (epochs.isEmpty ? nil : Hypnogram(epochs: epochs), nil)
     }

@@ -12,23 +12,18 @@ public enum SleepSource: String, Sendable, Codable, CaseIterable {
     case wholeRecording = "whole_recording"
 }
 
-/// A lab's hypnogram: scored epochs, asleep or awake, in time order. Epochs scored "?" or movement time are left
-/// out, so they count as neither.
+/// A lab's hypnogram: its scored epochs as spans of sleep and of wake, in time order. Epochs scored "?" or movement
+/// time are left out, so they count as neither.
 public struct Hypnogram: Sendable, Equatable {
-    public struct Epoch: Sendable, Equatable {
-        public var onsetSeconds: Double
-        public var offsetSeconds: Double
-        public var asleep: Bool
-        public init(onsetSeconds: Double, offsetSeconds: Double, asleep: Bool) {
-            self.onsetSeconds = onsetSeconds
-            self.offsetSeconds = offsetSeconds
-            self.asleep = asleep
-        }
+    public var sleep: [Range<Double>]
+    public var wake: [Range<Double>]
+
+    /// Epochs (onset, offset in seconds from the first sample) and whether each was scored as sleep.
+    public init(epochs: [(onset: Double, offset: Double, asleep: Bool)]) {
+        let sorted = epochs.filter { $0.offset > $0.onset }.sorted { $0.onset < $1.onset }
+        sleep = sorted.filter(\.asleep).map { $0.onset..<$0.offset }
+        wake = sorted.filter { !$0.asleep }.map { $0.onset..<$0.offset }
     }
-
-    public var epochs: [Epoch]
-
-    public init(epochs: [Epoch]) { self.epochs = epochs.sorted { $0.onsetSeconds < $1.onsetSeconds } }
 }
 
 /// The night's sleep and wake from one source, so that every figure that needs them — the sleep period, total sleep,
@@ -71,32 +66,30 @@ struct NightSleep {
     /// its sleep epochs minus data gaps, and an awakening is a run of wake epochs of at least `wakeMinSeconds`
     /// inside it, as `validate` reads the same stages. Nil when the hypnogram holds no sleep epoch.
     init?(hypnogram: Hypnogram, gaps: [NightGap], wakeMinSeconds: Double) {
-        let sleep = hypnogram.epochs.filter(\.asleep)
-        guard let first = sleep.first?.onsetSeconds, let last = sleep.map(\.offsetSeconds).max() else { return nil }
+        let sleep = hypnogram.sleep
+        guard let first = sleep.first?.lowerBound, let last = sleep.map(\.upperBound).max() else { return nil }
         source = .scoredStages
         onsetSeconds = first
         offsetSeconds = last
-        wake = Self.runs(hypnogram.epochs.filter { !$0.asleep })
-        let gapIn = { (x: Double, y: Double) in
-            gaps.reduce(0) { $0 + max(0, min(y, $1.offsetSeconds) - max(x, $1.onsetSeconds)) }
+        wake = Self.runs(hypnogram.wake)
+        let gapIn = { (r: Range<Double>) in
+            gaps.reduce(0) { $0 + max(0, min(r.upperBound, $1.offsetSeconds) - max(r.lowerBound, $1.onsetSeconds)) }
         }
-        sleepSeconds = max(0, sleep.reduce(0) { $0 + ($1.offsetSeconds - $1.onsetSeconds) - gapIn($1.onsetSeconds,
-                                                                                                   $1.offsetSeconds) })
+        sleepSeconds = max(0, sleep.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) - gapIn($1) })
         let inside = wake.filter { $0.onset >= first && $0.offset <= last }
         wasoSeconds = inside.reduce(0) { $0 + ($1.offset - $1.onset) }
         awakenings = inside.filter { $0.offset - $0.onset >= wakeMinSeconds - 1e-6 }.count
-        let epochs = sleep
-        asleepAt = { t in epochs.contains { t >= $0.onsetSeconds && t < $0.offsetSeconds } }
+        asleepAt = { t in sleep.contains { $0.contains(t) } }
     }
 
     /// Epochs that touch joined into spans.
-    static func runs(_ epochs: [Hypnogram.Epoch]) -> [(onset: Double, offset: Double)] {
+    static func runs(_ epochs: [Range<Double>]) -> [(onset: Double, offset: Double)] {
         var out: [(onset: Double, offset: Double)] = []
         for e in epochs {
-            if let last = out.last, e.onsetSeconds <= last.offset + 1e-6 {
-                out[out.count - 1].offset = max(last.offset, e.offsetSeconds)
+            if let last = out.last, e.lowerBound <= last.offset + 1e-6 {
+                out[out.count - 1].offset = max(last.offset, e.upperBound)
             } else {
-                out.append((onset: e.onsetSeconds, offset: e.offsetSeconds))
+                out.append((onset: e.lowerBound, offset: e.upperBound))
             }
         }
         return out

@@ -257,7 +257,8 @@ extension DetectorConfiguration {
               source: "WASM 2016; averaged over the period, not required of every tick (our measurement: 200–256 Hz "
                 + "envelopes of noisy electrodes kept REM twitches above 2 µV for 0.5 s)"),
         .setting("legMovementMinSeconds", .double(\.legMovementMinSeconds), unit: "s", stage: .classification,
-              meaning: "shortest leg movement", source: "WASM 2016"),
+              meaning: "shortest leg movement, its length measured less the envelope window (which outlasts a burst)",
+              source: "WASM 2016; the window taken off by our measurement: REM twitches of 0.2–0.3 s measured 0.5 s"),
         .setting("legMovementMaxSeconds", .double(\.legMovementMaxSeconds), unit: "s", stage: .classification,
               meaning: "longest leg movement", source: "WASM 2016"),
         // Cramps.

@@ -418,13 +418,16 @@ public final class TickDetector {
         guard d.artifactTicks * 2 < max(1, d.ticks) else { return (nil, nil, nil) }
         var e = makeEpisodeEvent(d, kind: .legMovement, endTick: endTick, tickSeconds: tickSeconds)
         var burst: DetectedEvent?
-        if configuration.reportMuscleActivity && duration >= configuration.legMovementMinSeconds {
+        // The envelope is a trailing RMS window, so it outlasts a burst by about the window's length: the burst is
+        // long enough for WASM's 0.5 s when what is left without the window is (a 0.25-s REM twitch measures 0.5 s).
+        let longEnough = duration - configuration.envelopeWindowSeconds >= configuration.legMovementMinSeconds
+        if configuration.reportMuscleActivity && longEnough {
             burst = e
             burst!.kind = .muscleActivity
         }
         // WASM 2016: every burst of 0.5–10 s is a leg movement, whatever else the body does; what else
         // happened (the leg's motion at onset and during it) travels with the event as attributes.
-        if duration >= configuration.legMovementMinSeconds && duration <= configuration.legMovementMaxSeconds {
+        if longEnough && duration <= configuration.legMovementMaxSeconds {
             e.confidence = min(1, 0.5 + e.peakAboveRestMicrovolts
                                         / (4 * configuration.legMovementOnsetAboveRestMicrovolts)) * confidenceScale
             return (burst, e, nil)

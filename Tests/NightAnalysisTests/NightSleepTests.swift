@@ -6,9 +6,8 @@ import Testing
 /// and the detected wake bouts.
 @Suite struct NightSleepTests {
     static func epochs(_ stages: String) -> Hypnogram {
-        Hypnogram(epochs: stages.enumerated().map { i, c in
-            Hypnogram.Epoch(onsetSeconds: Double(i) * 30, offsetSeconds: Double(i + 1) * 30, asleep: c == "S")
-        })
+        Hypnogram(epochs: stages.enumerated().map { i, c in (onset: Double(i) * 30, offset: Double(i + 1) * 30,
+                                                              asleep: c == "S") })
     }
 
     /// 40 epochs (20 min): 4 wake before sleep onset, 10 sleep, 1 wake (30 s: no awakening), 10 sleep, 3 wake
