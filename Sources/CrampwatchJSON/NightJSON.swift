@@ -97,7 +97,7 @@ public struct NightJSON: Codable, Sendable {
         detector = Detector(hash: ConfigurationIdentity.hash(r.configuration),
                             configuration: ConfigurationIdentity.identified(r.configuration))
         summary = r.summary
-        let wakes = r.events.filter { $0.kind == .sleepInterruption }
+        let wakes = r.wakeBouts
         func muscle(_ e: DetectedEvent) -> Bool { e.kind == .cramp || e.kind == .legMovement }
         var list = r.events.map { e in
             Event(kind: e.kind.rawValue, onset_s: e.onsetSeconds.rounded3, offset_s: e.offsetSeconds.rounded3,

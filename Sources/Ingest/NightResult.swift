@@ -57,6 +57,8 @@ public struct NightResult: Sendable {
     public let hypnogram: Hypnogram?
     /// The night's figures, computed by the night analysis (the only place that computes them).
     public let summary: NightSummary
+    /// What a cramp may have woken the sleeper into (`NightSummary.wakeBouts`): each cramp's `woke`.
+    public let wakeBouts: [DetectedEvent]
 
     init(path: String, format: RecordingFormat, sizeBytes: UInt64, deviceInfo: DeviceInfo,
          configuration: DetectorConfiguration, durationSeconds: Double, events: [DetectedEvent],
@@ -78,6 +80,8 @@ public struct NightResult: Sendable {
         self.traceEnvelope = traceEnvelope
         self.traceActivity = traceActivity
         self.hypnogram = hypnogram
+        wakeBouts = NightSummary.wakeBouts(events: events, hypnogram: hypnogram,
+                                           wakeMinSeconds: configuration.wakeMinSeconds)
         summary = NightSummary(events: events, gaps: gaps, durationSeconds: durationSeconds,
                                framesLost: stats.framesLost, corruptFrames: stats.corruptFrames,
                                zAngleEpochs: zAngleEpochs, epochSeconds: Double(NightDetector.epochSeconds),

@@ -75,7 +75,10 @@ public struct Replayer {
             ? try ScoredStages.read(reader, durationSeconds: runner.recordedSeconds) : (nil, nil)
         var result = try runner.finish(path: path, format: format, sizeBytes: reader.fileSize, hypnogram: hypnogram)
         result.repairNote = repairNote
-        result.channelNotes = source.choice.notes + (stageNote.map { [$0] } ?? [])
+        let staged = hypnogram != nil
+        result.channelNotes = source.choice.notes.map {
+            staged && $0 == ChannelSelector.noAccelerometerNote ? ChannelSelector.noAccelerometerStagesNote : $0
+        } + (stageNote.map { [$0] } ?? [])
         return result
     }
 

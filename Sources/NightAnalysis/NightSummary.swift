@@ -17,7 +17,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
     public var cramps: Int
     public var crampSeconds: Double
     public var longestCrampSeconds: Double
-    /// Cramps followed by a sleep interruption that began during the cramp or within a minute of its end.
+    /// Cramps followed by a wake bout (`wakeBouts`: the lab's, or a detected sleep interruption) that began during the
+    /// cramp or within a minute of its end.
     public var crampsThatWoke: Int
     public var legMovements: Int
     /// Leg movements in periodic series (≥ 4, onset-to-onset 10–90 s, WASM 2016) whose onset is in sleep (PLMS).
@@ -153,7 +154,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
         self.cramps = cramps.count
         crampSeconds = cramps.reduce(0) { $0 + $1.durationSeconds }
         longestCrampSeconds = cramps.map(\.durationSeconds).max() ?? 0
-        crampsThatWoke = cramps.filter { c in Self.woke(c, wakes) }.count
+        let bouts = Self.wakeBouts(events: events, hypnogram: hypnogram, wakeMinSeconds: wakeMinSeconds)
+        crampsThatWoke = cramps.filter { c in Self.woke(c, bouts) }.count
         legMovements = lms.count
         sleepInterruptions = wakes.count
         wakeSeconds = wakes.reduce(0) { $0 + $1.durationSeconds }

@@ -2,9 +2,21 @@ import SignalCore
 
 /// Which cramps woke the sleeper, and which leg movements form periodic series (WASM 2016).
 extension NightSummary {
-    /// Whether the sleeper woke during or right after the cramp.
+    /// Whether the sleeper woke during or right after the cramp: a wake bout (`wakeBouts`) beginning from 5 s before
+    /// its onset to a minute after its end.
     public static func woke(_ cramp: DetectedEvent, _ wakes: [DetectedEvent]) -> Bool {
         wakes.contains { $0.onsetSeconds >= cramp.onsetSeconds - 5 && $0.onsetSeconds <= cramp.offsetSeconds + 60 }
+    }
+
+    /// The wake bouts a cramp may have woken the sleeper into: with a lab's scored stages, its wake runs of at least
+    /// `wakeMinSeconds` (what the lab saw, which a leg does not); else the detected sleep interruptions. The night's
+    /// `crampsThatWoke` and each cramp's `woke` both use these, so every place says the same.
+    public static func wakeBouts(events: [DetectedEvent], hypnogram: Hypnogram?,
+                                 wakeMinSeconds: Double) -> [DetectedEvent] {
+        guard let hypnogram, !hypnogram.sleep.isEmpty else { return events.filter { $0.kind == .sleepInterruption } }
+        return NightSleep.runs(hypnogram.wake).filter { $0.offset - $0.onset >= wakeMinSeconds - 1e-6 }.map {
+            DetectedEvent(kind: .sleepInterruption, onsetSeconds: $0.onset, offsetSeconds: $0.offset)
+        }
     }
 
     /// Runs of ≥ 4 consecutive leg movements whose onsets are 10–90 s apart (WASM 2016, rule for periodic

@@ -14,6 +14,13 @@ public struct ChannelChoice: Sendable, Equatable {
 
 /// Picks channels by label and physical dimension, or as the user asked.
 public enum ChannelSelector {
+    /// Said when a recording has EMG but no accelerometer.
+    public static let noAccelerometerNote = "no accelerometer (3 signals in g or m/s²) found: cramps are still found, "
+        + "but whether they woke you is not"
+    /// Said instead when such a recording carries a sleep lab's scored stages, which say it.
+    public static let noAccelerometerStagesNote = "no accelerometer (3 signals in g or m/s²) found: whether cramps "
+        + "woke you comes from the sleep lab's scored stages in the recording"
+
     /// Words that make a label a leg EMG channel, in order of preference.
     static let legWords = ["tibialis", "gastroc", "soleus", "calf", "leg", "jambe"]
     /// Short names that count only as whole words ("TA", "LAT" = left anterior tibialis, …).
@@ -237,8 +244,7 @@ public enum ChannelSelector {
             let pool = named.count >= 3 ? named : candidates
             if pool.count >= 3 { return Array(pool.prefix(3)) }
             if noteIfMissing {
-                notes.append("no accelerometer (3 signals in g or m/s²) found: cramps are still found, "
-                             + "but whether they woke you is not")
+                notes.append(ChannelSelector.noAccelerometerNote)
             }
             return []
         }

@@ -61,8 +61,7 @@ public enum NightStore {
     }
 
     static func eventRecords(_ r: NightResult) -> [EventRecord] {
-        let wakes = r.events.filter { $0.kind == .sleepInterruption }
-        return r.events.map { eventRecord($0, woke: $0.kind == .cramp ? NightSummary.woke($0, wakes) : nil) }
+        r.events.map { eventRecord($0, woke: $0.kind == .cramp ? NightSummary.woke($0, r.wakeBouts) : nil) }
     }
 
     /// One event as the journal stores it. `woke` is known only once the night's sleep interruptions are (nil live).

@@ -53,7 +53,7 @@ enum NightText {
 
     static func cramps(_ r: NightResult, _ s: NightSummary, startedAt: Date?) -> [String] {
         let cramps = r.events.filter { $0.kind == .cramp }
-        let wakes = r.events.filter { $0.kind == .sleepInterruption }
+        let wakes = r.wakeBouts
         if !s.emgMeasured { return ["  Cramps and leg movements: not measured (\(NightSummary.notMeasuredNote))."] }
         if cramps.isEmpty { return ["  Cramps: none detected."] }
         var lines = ["  Cramps: \(cramps.count), \(duration(s.crampSeconds)) in all, longest "

@@ -44,6 +44,14 @@ import Testing
         #expect(abs(index - labIndex) <= 2, "PLMS index \(index), the lab's \(labIndex)")
         let text = try await CLI.run(["replay", edf, "--no-journal"])
         #expect(text.stdout.contains("as the sleep lab scored it (the stages in the recording)"), "\(text.stdout)")
+        #expect(text.stderr.contains("whether cramps woke you comes from the sleep lab's scored stages"),
+                "\(text.stderr)")
+        // Every cramp's "woke" and the night's count say the same.
+        let replay = try await CLI.run(["replay", edf, "--no-journal", "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: Any])
+        let cramps = try #require(json["events"] as? [[String: Any]]).filter { $0["kind"] as? String == "cramp" }
+        try #require(!cramps.isEmpty, "the night has cramps")
+        #expect(cramps.filter { $0["woke"] as? Bool == true }.count == s["cramps_that_woke"] as? Int)
 
         // Without the stages this recording (no accelerometer) has no sleep period: all of it counts.
         let own = try await summary([edf, "--sleep-from", "accelerometer"])

@@ -37,11 +37,9 @@ import Testing
                               movementOnsetCramps: moving, plmsIndex: plm["plms_index_per_h"] as? Double)
     }
 
-    /// Generates `set`'s 20 nights (seed 2016, 1 h each) and scores the detector on each. With
+    /// Generates `set`'s 20 nights (seed 2016, 1 h each) and returns their folders. With
     /// CRAMPWATCH_INDEPENDENT_NIGHTS naming a folder generate.py already filled, its nights are used instead.
-    /// `stages`: sleep from the lab's hypnogram the EDF+ files carry (as `replay` does by default); false reads it
-    /// from the leg accelerometer alone, as at home.
-    static func score(set: String, stages: Bool = true) async throws -> WASMStudyResult {
+    static func nights(set: String) async throws -> [String] {
         var out = TemporaryFolder.path("nights")
         if let given = ProcessInfo.processInfo.environment["CRAMPWATCH_INDEPENDENT_NIGHTS"] {
             out = given
@@ -51,7 +49,12 @@ import Testing
             let generated = try await Python.run([generator, out, "--sets", set])
             try #require(generated.status == 0, "generate.py: \(generated.stderr)")
         }
-        let folders = (0..<20).map { String(format: "%@/%@/night-%02d", out, set, $0) }
+        return (0..<20).map { String(format: "%@/%@/night-%02d", out, set, $0) }
+    }
+
+    /// Scores the detector on each night. `stages`: sleep from the lab's hypnogram the EDF+ files carry (as `replay`
+    /// does by default); false reads it from the leg accelerometer alone, as at home.
+    static func score(_ folders: [String], stages: Bool = true) throws -> WASMStudyResult {
         var scores: [WASMNightScore] = []
         var replayer = Replayer()
         replayer.recordingOptions.useScoredStages = stages
@@ -65,7 +68,8 @@ import Testing
 
     @Test(.enabled(if: pythonReady, "needs python3"))
     func legWornNightsMeetIssue21() async throws {
-        let r = try await Self.score(set: "leg-worn")
+        let folders = try await Self.nights(set: "leg-worn")
+        let r = try Self.score(folders)
         for line in r.lines { print("WASM study (independent, leg-worn): \(line)") }
         #expect(r.nights.count == 20)
         #expect(r.legMovements.f1 >= 0.95, "leg-movement F1 \(r.legMovements.f1)")
@@ -81,18 +85,15 @@ import Testing
             #expect(r.falseInterruptionsPerSeriesHour <= 0.1)
         }
         WASMAccuracyTests.expectCrampTargets(r)
-    }
 
-    /// The same nights as a leg-worn device at home sees them, without the lab's stages: the PLMS index divides by
-    /// the sleep the accelerometer finds, which keeps the 6-12 min the sleeper lies still and awake before sleep
-    /// onset (a leg shows no difference), so it is off by more than 2/h on nights with many periodic movements.
-    @Test(.enabled(if: pythonReady, "needs python3"))
-    func legWornNightsFromTheAccelerometerAlone() async throws {
-        let r = try await Self.score(set: "leg-worn", stages: false)
-        for line in r.lines { print("WASM study (independent, leg-worn, accelerometer only): \(line)") }
-        #expect(r.legMovements.f1 >= 0.95, "the stages change no event: leg-movement F1 \(r.legMovements.f1)")
+        // The same nights as a leg-worn device at home sees them, without the lab's stages: the PLMS index divides
+        // by the sleep the accelerometer finds, which keeps the 6-12 min the sleeper lies still and awake before
+        // sleep onset (a leg shows no difference). Measured: within 2/h on 15 % of nights.
+        let own = try Self.score(folders, stages: false)
+        for line in own.lines { print("WASM study (independent, leg-worn, accelerometer only): \(line)") }
+        #expect(own.legMovements.f1 == r.legMovements.f1, "the stages change no event")
         withKnownIssue("quiet wake before sleep onset is sleep to a leg accelerometer") {
-            #expect(r.plmsWithin(2) >= 0.9, "PLMS index within 2/h on \(r.plmsWithin(2)) of nights")
+            #expect(own.plmsWithin(2) >= 0.9, "PLMS index within 2/h on \(own.plmsWithin(2)) of nights")
         }
     }
 
@@ -102,7 +103,7 @@ import Testing
     /// measured (`validate` says so and leaves their labels out): a known issue, not a figure.
     @Test(.enabled(if: pythonReady, "needs python3"))
     func sleepLabNightsMeetIssue21WhereLegEMGCan() async throws {
-        let r = try await Self.score(set: "sleep-lab")
+        let r = try Self.score(try await Self.nights(set: "sleep-lab"))
         for line in r.lines { print("WASM study (independent, sleep-lab): \(line)") }
         #expect(r.nights.count == 20)
         #expect(r.legMovements.f1 >= 0.95, "leg-movement F1 \(r.legMovements.f1)")

@@ -58,6 +58,27 @@ import Testing
         #expect(abs(s.plmIndexPerHour - 4 / (s.totalSleepSeconds / 3600)) < 1e-9)
     }
 
+    @Test func withStagesACrampWokeTheSleeperWhenTheLabScoredWakeAfterIt() {
+        // The hypnogram's wake runs: 0–120 s, 420–450 s (30 s, too short to be a bout), 750–840 s, 1140–1200 s.
+        // The first cramp has only the 30-s run after it, the second the 90-s run 20 s after its end, the third
+        // nothing within a minute.
+        let cramps = [DetectedEvent(kind: .cramp, onsetSeconds: 400, offsetSeconds: 430),
+                      DetectedEvent(kind: .cramp, onsetSeconds: 700, offsetSeconds: 730),
+                      DetectedEvent(kind: .cramp, onsetSeconds: 1000, offsetSeconds: 1030)]
+        // A detected interruption right after the first cramp does not count where the lab scored sleep.
+        let detected = DetectedEvent(kind: .sleepInterruption, onsetSeconds: 431, offsetSeconds: 500)
+        let bouts = NightSummary.wakeBouts(events: cramps + [detected], hypnogram: Self.hypnogram, wakeMinSeconds: 60)
+        #expect(bouts.map(\.onsetSeconds) == [0, 750, 1140] && bouts.map(\.offsetSeconds) == [120, 840, 1200])
+        #expect(cramps.map { NightSummary.woke($0, bouts) } == [false, true, false])
+        let s = NightSummary(events: cramps + [detected], gaps: [], durationSeconds: 1200, framesLost: 0,
+                             corruptFrames: 0, hypnogram: Self.hypnogram, wakeMinSeconds: 60)
+        #expect(s.crampsThatWoke == 1)
+        // Without the stages the detected interruption is the bout, and the first cramp woke the sleeper.
+        let own = NightSummary(events: cramps + [detected], gaps: [], durationSeconds: 1200, framesLost: 0,
+                               corruptFrames: 0)
+        #expect(own.crampsThatWoke == 1 && NightSummary.woke(cramps[0], [detected]))
+    }
+
     @Test func aHypnogramWithoutSleepLeavesTheAccelerometersSleep() {
         let s = NightSummary(events: [], gaps: [], durationSeconds: 600, framesLost: 0, corruptFrames: 0,
                              hypnogram: Self.epochs("WWWW"))
