@@ -55,7 +55,10 @@ func readAll(_ reader: EDFReader, path: String, fileSize: Int) {
     do {
         let choice = try ChannelSelector.choose(labels: data.map { h.signals[$0].label }, dimensions: data.map { h.signals[$0].physicalDimension },
                                                 ratesHz: data.map { h.sampleRateHz($0) }, path: path, emgRequested: nil, accelRequested: nil)
-        require((1...4).contains(choice.emg.count) && (choice.accel.isEmpty || choice.accel.count == 3), "choice \(choice)")
+        // Up to four EMG channels, or none when three accelerometer axes carry the night
+        // alone (a bedside or accelerometer-only device); never neither, and never silently.
+        require((0...4).contains(choice.emg.count) && (choice.accel.isEmpty || choice.accel.count == 3), "choice \(choice)")
+        require(!choice.emg.isEmpty || (choice.accel.count == 3 && !choice.notes.isEmpty), "choice \(choice)")
     } catch { checkError(error, path: path, fileSize: fileSize, "channel choice") }
 }
 
