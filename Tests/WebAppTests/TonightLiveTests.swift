@@ -30,7 +30,7 @@ import TestSupport
         guard Self.ready else { return reportSkipped("the virtual device is not built: make -C Firmware sim") }
         let journal = TemporaryFolder.path("journal.sqlite")
         try await Served.with(journal: journal) { s in
-            let (result, stderr, seen) = try await Self.monitor(journal: journal, speed: "8") {
+            let (result, stderr, seen) = try await Self.monitor(journal: journal, speed: "16") {
                 var recording = ""
                 for _ in 0..<200 where !recording.contains("Recording:") {
                     recording = try await s.request("/").body
@@ -63,7 +63,7 @@ import TestSupport
         let journal = TemporaryFolder.path("journal.sqlite")
         let script = Repository.tests.appendingPathComponent("WebAppTests/browser_check.py").path
         try await Served.with(journal: journal) { s in
-            let (result, stderr, watched) = try await Self.monitor(journal: journal, speed: "8") {
+            let (result, stderr, watched) = try await Self.monitor(journal: journal, speed: "16") {
                 for _ in 0..<200 where !(try await s.request("/").body.contains("Recording:")) {
                     try await Task.sleep(for: .milliseconds(100))
                 }
@@ -97,7 +97,7 @@ import TestSupport
             let jarText = try String(contentsOfFile: jar, encoding: .utf8)
             let cookie = try #require(jarText.split(separator: "\n").last { $0.contains("cw_session") }?
                 .split(separator: "\t").last)
-            let (result, stderr, runs) = try await Self.monitor(journal: journal, speed: "8") {
+            let (result, stderr, runs) = try await Self.monitor(journal: journal, speed: "16") {
                 for _ in 0..<200 where !(try await s.request("/").body.contains("Recording:")) {
                     try await Task.sleep(for: .milliseconds(100))
                 }
