@@ -97,7 +97,6 @@ public struct NightJSON: Codable, Sendable {
         detector = Detector(hash: ConfigurationIdentity.hash(r.configuration),
                             configuration: ConfigurationIdentity.identified(r.configuration))
         summary = r.summary
-        let wakes = r.wakeBouts
         func muscle(_ e: DetectedEvent) -> Bool { e.kind == .cramp || e.kind == .legMovement }
         var list = r.events.map { e in
             Event(kind: e.kind.rawValue, onset_s: e.onsetSeconds.rounded3, offset_s: e.offsetSeconds.rounded3,
@@ -108,7 +107,7 @@ public struct NightJSON: Codable, Sendable {
                   mean_uv: e.kind == .cramp
                       || e.kind == .legMovement ? Double(e.meanAboveRestMicrovolts).rounded3 : nil,
                   accel_activity_g: Double(e.accelActivityG).rounded3, confidence: Double(e.confidence).rounded3,
-                  woke: e.kind == .cramp ? NightSummary.woke(e, wakes) : nil,
+                  woke: r.woke(e),
                   cause: e.kind == .artifact ? e.artifactCause.name : nil, frames_lost: nil,
                   median_frequency_hz: e.kind == .cramp
                       || e.kind == .legMovement ? Double(e.medianFrequencyHz).rounded3 : nil,

@@ -86,7 +86,14 @@ public struct NightResult: Sendable {
                                framesLost: stats.framesLost, corruptFrames: stats.corruptFrames,
                                zAngleEpochs: zAngleEpochs, epochSeconds: Double(NightDetector.epochSeconds),
                                emgMeasured: deviceInfo.emgChannels > 0, hypnogram: hypnogram,
-                               wakeMinSeconds: configuration.wakeMinSeconds)
+                               wakeMinSeconds: configuration.wakeMinSeconds,
+                               accelMeasured: deviceInfo.accelAxes == 3)
+    }
+
+    /// Whether a cramp woke the sleeper (a wake bout began during it or within a minute of its end); nil for other
+    /// events, and for every event of a night whose wake was not measured (no accelerometer, no scored stages).
+    public func woke(_ e: DetectedEvent) -> Bool? {
+        e.kind == .cramp && summary.wakeMeasured ? NightSummary.woke(e, wakeBouts) : nil
     }
 
     /// The same night with other events (say, some left out), its figures computed again from them.

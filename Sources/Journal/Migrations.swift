@@ -20,6 +20,7 @@ extension Journal {
         m.registerMigration("v12-web-sessions", migrate: WebSessionRecord.migrateV12)
         m.registerMigration("v13-study-synced", migrate: StudySyncedRecord.migrateV13)
         m.registerMigration("v14-sleep-source", migrate: NightFiguresRecord.migrateV14SleepSource)
+        m.registerMigration("v15-wake-not-measured", migrate: NightFiguresRecord.migrateV15WakeNotMeasured)
         return m
     }
 

@@ -7,9 +7,15 @@ public enum SleepSource: String, Sendable, Codable, CaseIterable {
     case scoredStages = "scored_stages"
     /// The sleep period from the leg accelerometer's z-angle (`SleepWindow`), minus the detected wake bouts.
     case accelerometer
-    /// No sleep period could be found (a recording under about 30 minutes, or no accelerometer and no scored
-    /// stages): the whole recording minus the detected wake bouts.
+    /// The accelerometer could not find a sleep period (a recording under about 30 minutes, or no still half hour):
+    /// the whole recording minus the detected wake bouts.
     case wholeRecording = "whole_recording"
+    /// Neither an accelerometer nor scored stages: nothing saw sleep or wake, so total sleep, wake, efficiency and
+    /// awakenings are unknown, not "all asleep". The PLM index is then per hour of recording with data.
+    case notMeasured = "not_measured"
+
+    /// False when nothing in the recording could tell sleep from wake.
+    public var measuresWake: Bool { self != .notMeasured }
 }
 
 /// A lab's hypnogram: its scored epochs as spans of sleep and of wake, in time order. Epochs scored "?" or movement
@@ -60,6 +66,20 @@ struct NightSleep {
             t >= a && t <= b && !spans.contains { t >= $0.onset && t <= $0.offset }
                 && !gapSpans.contains { t >= $0.0 && t < $0.1 }
         }
+    }
+
+    /// Without an accelerometer or scored stages: the whole recording with data is the PLM index's denominator, and
+    /// no wake is known (the figures that need it are reported as not measured).
+    init(notMeasuredFor durationSeconds: Double, gaps: [NightGap]) {
+        source = .notMeasured
+        onsetSeconds = 0
+        offsetSeconds = durationSeconds
+        wake = []
+        wasoSeconds = 0
+        awakenings = 0
+        sleepSeconds = max(0, durationSeconds - gaps.reduce(0) { $0 + ($1.offsetSeconds - $1.onsetSeconds) })
+        let gapSpans = gaps.map { ($0.onsetSeconds, $0.offsetSeconds) }
+        asleepAt = { t in t >= 0 && t <= durationSeconds && !gapSpans.contains { t >= $0.0 && t < $0.1 } }
     }
 
     /// From a lab's scored stages: the sleep period runs from the first sleep epoch to the end of the last, sleep is

@@ -5,11 +5,21 @@ import SignalCore
 /// A night recorded without EMG (an accelerometer-only device) has `emgMeasured` false: its cramp, leg-movement
 /// and artifact figures are not zero but unknown, and the JSON says so — those fields are `null`, with
 /// `"emg_measured": false`, `"not_measured": ["cramps", "leg_movements", "artifacts"]` and `"note"` saying it in words.
+/// Likewise a night with neither an accelerometer nor a lab's scored stages has `wakeMeasured` false (its
+/// `sleepSource` is `notMeasured`): sleep, wake, awakenings and which cramps woke are null, not "none".
 public struct NightSummary: Sendable, Equatable, Codable {
     /// What every place that shows a night without EMG says instead of "0 cramps".
     public static let notMeasuredNote = "no EMG: cramps and leg movements were not measured"
     /// Summary fields that need EMG (null in the JSON of a night without it).
     public static let emgFields = ["cramps", "leg_movements", "artifacts"]
+    /// What every place that shows a night without an accelerometer or scored stages says instead of "0 awakenings".
+    public static let wakeNotMeasuredNote = "no accelerometer and no scored sleep stages: sleep, wake and awakenings "
+        + "were not measured, and leg movements per hour are per hour of recording"
+    /// Summary fields that need sleep and wake (null in the JSON of a night without either).
+    public static let wakeFields = ["sleep", "sleep_interruptions", "awakenings"]
+
+    /// False when nothing in the recording could tell sleep from wake (no accelerometer, no scored stages).
+    public var wakeMeasured: Bool { sleepSource.measuresWake }
 
     /// False for a night recorded without EMG: cramps, leg movements and EMG artifacts were not measured.
     public var emgMeasured: Bool = true
@@ -65,7 +75,7 @@ public struct NightSummary: Sendable, Equatable, Codable {
         case sleepWindowDetected = "sleep_window_detected", sleepSource = "sleep_source"
         case totalSleepSeconds = "total_sleep_s", wasoSeconds = "waso_s"
         case sleepEfficiency = "sleep_efficiency", awakenings
-        case emgMeasured = "emg_measured", notMeasured = "not_measured", note
+        case emgMeasured = "emg_measured", wakeMeasured = "wake_measured", notMeasured = "not_measured", note
     }
 
     /// The fields that need EMG, as they are null when it was not measured.
@@ -73,42 +83,53 @@ public struct NightSummary: Sendable, Equatable, Codable {
                                         .periodicLegMovements,
                                         .plmIndexPerHour, .periodicLegMovementsInWake, .plmwIndexPerHour,
                                         .artifacts, .artifactSeconds]
+    /// The fields that need sleep and wake, as they are null when neither was measured.
+    static let wakeKeys: [CodingKeys] = [.crampsThatWoke, .periodicLegMovementsInWake, .plmwIndexPerHour,
+                                         .sleepInterruptions, .wakeSeconds, .sleepWindowOnsetSeconds,
+                                         .sleepWindowOffsetSeconds, .totalSleepSeconds, .wasoSeconds,
+                                         .sleepEfficiency, .awakenings]
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        let unknown = Set((emgMeasured ? [] : Self.emgKeys) + (wakeMeasured ? [] : Self.wakeKeys))
+        // A figure nothing measured is null, never a zero that reads as "none".
+        func put<T: Encodable>(_ value: T, _ key: CodingKeys) throws {
+            if unknown.contains(key) { try c.encodeNil(forKey: key) } else { try c.encode(value, forKey: key) }
+        }
         try c.encode(durationSeconds, forKey: .durationSeconds)
         try c.encode(emgMeasured, forKey: .emgMeasured)
-        if emgMeasured {
-            try c.encode(cramps, forKey: .cramps)
-            try c.encode(crampSeconds, forKey: .crampSeconds)
-            try c.encode(longestCrampSeconds, forKey: .longestCrampSeconds)
-            try c.encode(crampsThatWoke, forKey: .crampsThatWoke)
-            try c.encode(legMovements, forKey: .legMovements)
-            try c.encode(periodicLegMovements, forKey: .periodicLegMovements)
-            try c.encode(plmIndexPerHour, forKey: .plmIndexPerHour)
-            try c.encode(periodicLegMovementsInWake, forKey: .periodicLegMovementsInWake)
-            try c.encode(plmwIndexPerHour, forKey: .plmwIndexPerHour)
-            try c.encode(artifacts, forKey: .artifacts)
-            try c.encode(artifactSeconds, forKey: .artifactSeconds)
-        } else {
-            for key in Self.emgKeys { try c.encodeNil(forKey: key) }
-            try c.encode(Self.emgFields, forKey: .notMeasured)
-            try c.encode(Self.notMeasuredNote, forKey: .note)
+        try c.encode(wakeMeasured, forKey: .wakeMeasured)
+        try put(cramps, .cramps)
+        try put(crampSeconds, .crampSeconds)
+        try put(longestCrampSeconds, .longestCrampSeconds)
+        try put(crampsThatWoke, .crampsThatWoke)
+        try put(legMovements, .legMovements)
+        try put(periodicLegMovements, .periodicLegMovements)
+        try put(plmIndexPerHour, .plmIndexPerHour)
+        try put(periodicLegMovementsInWake, .periodicLegMovementsInWake)
+        try put(plmwIndexPerHour, .plmwIndexPerHour)
+        try put(artifacts, .artifacts)
+        try put(artifactSeconds, .artifactSeconds)
+        let notes = (emgMeasured ? [] : [Self.notMeasuredNote]) + (wakeMeasured ? [] : [Self.wakeNotMeasuredNote])
+        if !notes.isEmpty {
+            try c.encode((emgMeasured ? [] : Self.emgFields) + (wakeMeasured ? [] : Self.wakeFields),
+                         forKey: .notMeasured)
+            try c.encode(notes.joined(separator: "; "), forKey: .note)
         }
-        try c.encode(sleepInterruptions, forKey: .sleepInterruptions)
-        try c.encode(wakeSeconds, forKey: .wakeSeconds)
+        try put(sleepInterruptions, .sleepInterruptions)
+        try put(wakeSeconds, .wakeSeconds)
         try c.encode(gaps, forKey: .gaps)
         try c.encode(gapSeconds, forKey: .gapSeconds)
         try c.encode(framesLost, forKey: .framesLost)
         try c.encode(corruptFrames, forKey: .corruptFrames)
-        try c.encode(sleepWindowOnsetSeconds, forKey: .sleepWindowOnsetSeconds)
-        try c.encode(sleepWindowOffsetSeconds, forKey: .sleepWindowOffsetSeconds)
+        try put(sleepWindowOnsetSeconds, .sleepWindowOnsetSeconds)
+        try put(sleepWindowOffsetSeconds, .sleepWindowOffsetSeconds)
         try c.encode(sleepWindowDetected, forKey: .sleepWindowDetected)
         try c.encode(sleepSource, forKey: .sleepSource)
-        try c.encode(totalSleepSeconds, forKey: .totalSleepSeconds)
-        try c.encode(wasoSeconds, forKey: .wasoSeconds)
-        try c.encode(sleepEfficiency, forKey: .sleepEfficiency)
-        try c.encode(awakenings, forKey: .awakenings)
+        try put(totalSleepSeconds, .totalSleepSeconds)
+        try put(wasoSeconds, .wasoSeconds)
+        try put(sleepEfficiency, .sleepEfficiency)
+        try put(awakenings, .awakenings)
     }
 
     public init(from decoder: Decoder) throws {
@@ -126,26 +147,26 @@ public struct NightSummary: Sendable, Equatable, Codable {
         plmwIndexPerHour = try c.decodeIfPresent(Double.self, forKey: .plmwIndexPerHour) ?? 0
         artifacts = try c.decodeIfPresent(Int.self, forKey: .artifacts) ?? 0
         artifactSeconds = try c.decodeIfPresent(Double.self, forKey: .artifactSeconds) ?? 0
-        sleepInterruptions = try c.decode(Int.self, forKey: .sleepInterruptions)
-        wakeSeconds = try c.decode(Double.self, forKey: .wakeSeconds)
+        sleepInterruptions = try c.decodeIfPresent(Int.self, forKey: .sleepInterruptions) ?? 0
+        wakeSeconds = try c.decodeIfPresent(Double.self, forKey: .wakeSeconds) ?? 0
         gaps = try c.decode(Int.self, forKey: .gaps)
         gapSeconds = try c.decode(Double.self, forKey: .gapSeconds)
         framesLost = try c.decode(Int.self, forKey: .framesLost)
         corruptFrames = try c.decode(Int.self, forKey: .corruptFrames)
-        sleepWindowOnsetSeconds = try c.decode(Double.self, forKey: .sleepWindowOnsetSeconds)
-        sleepWindowOffsetSeconds = try c.decode(Double.self, forKey: .sleepWindowOffsetSeconds)
+        sleepWindowOnsetSeconds = try c.decodeIfPresent(Double.self, forKey: .sleepWindowOnsetSeconds) ?? 0
+        sleepWindowOffsetSeconds = try c.decodeIfPresent(Double.self, forKey: .sleepWindowOffsetSeconds) ?? 0
         sleepWindowDetected = try c.decode(Bool.self, forKey: .sleepWindowDetected)
         sleepSource = try c.decodeIfPresent(SleepSource.self, forKey: .sleepSource)
             ?? (sleepWindowDetected ? .accelerometer : .wholeRecording)
-        totalSleepSeconds = try c.decode(Double.self, forKey: .totalSleepSeconds)
-        wasoSeconds = try c.decode(Double.self, forKey: .wasoSeconds)
-        sleepEfficiency = try c.decode(Double.self, forKey: .sleepEfficiency)
-        awakenings = try c.decode(Int.self, forKey: .awakenings)
+        totalSleepSeconds = try c.decodeIfPresent(Double.self, forKey: .totalSleepSeconds) ?? 0
+        wasoSeconds = try c.decodeIfPresent(Double.self, forKey: .wasoSeconds) ?? 0
+        sleepEfficiency = try c.decodeIfPresent(Double.self, forKey: .sleepEfficiency) ?? 0
+        awakenings = try c.decodeIfPresent(Int.self, forKey: .awakenings) ?? 0
     }
 
     public init(events: [DetectedEvent], gaps: [NightGap], durationSeconds: Double, framesLost: Int, corruptFrames: Int,
                 zAngleEpochs: [Float] = [], epochSeconds: Double = 5, emgMeasured: Bool = true,
-                hypnogram: Hypnogram? = nil, wakeMinSeconds: Double = 60) {
+                hypnogram: Hypnogram? = nil, wakeMinSeconds: Double = 60, accelMeasured: Bool = true) {
         self.emgMeasured = emgMeasured
         self.durationSeconds = durationSeconds
         let cramps = events.filter { $0.kind == .cramp }
@@ -167,12 +188,14 @@ public struct NightSummary: Sendable, Equatable, Codable {
         self.framesLost = framesLost
         self.corruptFrames = corruptFrames
         let sleep = hypnogram.flatMap { NightSleep(hypnogram: $0, gaps: gaps, wakeMinSeconds: wakeMinSeconds) }
-            ?? NightSleep(window: SleepWindow.find(zAngleEpochs: zAngleEpochs, epochSeconds: epochSeconds,
-                                                   durationSeconds: durationSeconds), wakes: wakes, gaps: gaps)
+            ?? (accelMeasured
+                ? NightSleep(window: SleepWindow.find(zAngleEpochs: zAngleEpochs, epochSeconds: epochSeconds,
+                                                      durationSeconds: durationSeconds), wakes: wakes, gaps: gaps)
+                : NightSleep(notMeasuredFor: durationSeconds, gaps: gaps))
         sleepSource = sleep.source
         sleepWindowOnsetSeconds = sleep.onsetSeconds
         sleepWindowOffsetSeconds = sleep.offsetSeconds
-        sleepWindowDetected = sleep.source != .wholeRecording
+        sleepWindowDetected = sleep.source == .accelerometer || sleep.source == .scoredStages
         wasoSeconds = sleep.wasoSeconds
         awakenings = sleep.awakenings
         totalSleepSeconds = sleep.sleepSeconds

@@ -32,7 +32,9 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
     public var crampNightsPerWeekHigh: Double
     public var medianCrampSeconds: Double?
     public var longestCrampSeconds: Double
+    /// Cramps followed by waking, of the cramps in nights whose wake was measured (`crampsWhereWakeWasMeasured`).
     public var crampsThatWoke: Int
+    public var crampsWhereWakeWasMeasured: Int
     public var nightsWokenByCramp: Int
     public var meanWakeMinutesPerNight: Double?
     public var meanSleepEfficiency: Double?
@@ -67,15 +69,17 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
         let k = measured.filter(\.hasCramp).count
         let ci = Stats.wilson(k, n)
         let perWeek = n > 0 ? Double(k) / Double(n) * 7 : 0
-        let woken = measured.filter { $0.crampsThatWoke > 0 }.count
+        // Whether a cramp woke the sleeper is known only where wake was measured too (an accelerometer or stages).
+        let wakeKnown = measured.filter(\.wakeMeasured)
+        let woken = wakeKnown.filter { ($0.crampsThatWoke ?? 0) > 0 }.count
         let days = nights.compactMap { $0.evening.flatMap(TrendNumbers.day) }
         let span = days.isEmpty ? 0 : days.max()! - days.min()! + 1
         // Every cramp noted in the range, recorded or not: before, only those on evenings with a night counted.
         let reports = s.selfReports.filter { JournalSnapshot.evening(s.evening(of: $0), from: from, to: to) }
         let enough = n >= minimumNights
         let frequent: SignStatus = !enough ? .unknown : perWeek >= frequentCrampNightsPerWeek ? .present : .absent
-        let disrupt: SignStatus = !enough ? .unknown
-            : Double(woken) / Double(n) * 7 >= disruptiveNightsPerWeek ? .present : .absent
+        let disrupt: SignStatus = wakeKnown.count < minimumNights ? .unknown
+            : Double(woken) / Double(wakeKnown.count) * 7 >= disruptiveNightsPerWeek ? .present : .absent
         let weeksWith = t.weeks.filter { $0.crampNights > 0 }.count
         let lastHad = t.weeks.last.map { $0.crampNights > 0 } ?? false
         let persistent: SignStatus = weeksWith >= persistentWeeks && lastHad ? .present
@@ -86,8 +90,9 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
             crampNightsPerWeekLow: ci.low * 7, crampNightsPerWeekHigh: ci.high * 7,
             medianCrampSeconds: t.medianCrampSeconds,
             longestCrampSeconds: nights.map(\.longestCrampSeconds).max() ?? 0,
-            crampsThatWoke: nights.map(\.crampsThatWoke).saturatingSum,
-            nightsWokenByCramp: woken, meanWakeMinutesPerNight: Stats.mean(nights.map { $0.wakeSeconds / 60 }),
+            crampsThatWoke: wakeKnown.compactMap(\.crampsThatWoke).saturatingSum,
+            crampsWhereWakeWasMeasured: wakeKnown.map(\.cramps).saturatingSum, nightsWokenByCramp: woken,
+            meanWakeMinutesPerNight: Stats.mean(nights.compactMap { $0.wakeSeconds.map { $0 / 60 } }),
             meanSleepEfficiency: t.meanSleepEfficiency,
             selfReportedCramps: reports.count, medianPain: Stats.median(reports.map { Double($0.pain) }),
             matched: rec.matched.count, missedByDetector: rec.missedByDetector.count, notNoticed: rec.notNoticed.count,
@@ -190,7 +195,7 @@ public enum ClinicianReport {
     static func sleepSection(_ c: ClinicianSummary) -> String {
         "<h2>Sleep disruption</h2>\n" + table(["", "value"], [
             [cell("Cramps followed by waking (within 1 min)"),
-             metric("cramps_that_woke", "\(c.crampsThatWoke) of \(c.cramps)")],
+             metric("cramps_that_woke", "\(c.crampsThatWoke) of \(c.crampsWhereWakeWasMeasured)")],
             [cell("Nights woken by a cramp"), metric("nights_woken", "\(c.nightsWokenByCramp)")],
             [cell("Time awake per night (mean, from movement)"),
              durationMetric("wake_min_per_night", c.meanWakeMinutesPerNight.map { $0 * 60 })],

@@ -18,12 +18,16 @@ public struct CohortRow: Sendable, Codable, Equatable {
     public var crampSeconds: Double
     public var awakenings: Int
     public var awakeningsPerNight: Double?
+    /// Nights whose sleep and wake were measured (an accelerometer or scored stages).
+    public var nightsWithSleep: Int
     public var meanSleepEfficiency: Double?
     /// Diary factors as counts with their intervals: cramp nights among nights with and without each.
     public var factors: [FactorRow]
 
+    /// `nightsWithSleep`: the nights whose wake was measured, over which `awakenings` were counted.
     init(participant: String, nights: Int, nightsWithEMG: Int, crampNights: Int, cramps: Int,
-         crampDurations: [Double], awakenings: Int, sleepEfficiencies: [Double], factors: [FactorRow]) {
+         crampDurations: [Double], awakenings: Int, nightsWithSleep: Int, sleepEfficiencies: [Double],
+         factors: [FactorRow]) {
         self.participant = participant
         self.nights = nights
         self.nightsWithEMG = nightsWithEMG
@@ -36,7 +40,8 @@ public struct CohortRow: Sendable, Codable, Equatable {
         medianCrampSeconds = Stats.median(crampDurations)
         crampSeconds = crampDurations.reduce(0, +)
         self.awakenings = awakenings
-        awakeningsPerNight = nights > 0 ? Double(awakenings) / Double(nights) : nil
+        awakeningsPerNight = nightsWithSleep > 0 ? Double(awakenings) / Double(nightsWithSleep) : nil
+        self.nightsWithSleep = nightsWithSleep
         meanSleepEfficiency = Stats.mean(sleepEfficiencies)
         self.factors = factors
     }
@@ -64,7 +69,8 @@ public struct CohortNumbers: Sendable, Codable, Equatable {
             efficiencies += e
             rows.append(CohortRow(participant: p, nights: t.nights, nightsWithEMG: t.nights - t.nightsWithoutEMG,
                                   crampNights: t.crampNights, cramps: t.cramps, crampDurations: d,
-                                  awakenings: t.awakenings, sleepEfficiencies: e, factors: t.factors))
+                                  awakenings: t.awakenings, nightsWithSleep: t.nights - t.nightsWithoutSleepMeasured,
+                                  sleepEfficiencies: e, factors: t.factors))
         }
         let factors = DiaryFactor.all.enumerated().map { i, f in
             FactorRow(factor: f.name, subject: f.subject,
@@ -78,6 +84,7 @@ public struct CohortNumbers: Sendable, Codable, Equatable {
                                crampNights: rows.map(\.crampNights).reduce(0, +),
                                cramps: rows.map(\.cramps).reduce(0, +),
                                crampDurations: durations, awakenings: rows.map(\.awakenings).reduce(0, +),
+                               nightsWithSleep: rows.map(\.nightsWithSleep).reduce(0, +),
                                sleepEfficiencies: efficiencies, factors: factors)
         return CohortNumbers(participants: rows, pooled: pooled, withdrawnNights: withdrawnNights)
     }

@@ -15,14 +15,15 @@ public struct NightFacts: Sendable, Equatable {
     public var cramps: Int
     public var crampSeconds: Double
     public var longestCrampSeconds: Double
-    public var crampsThatWoke: Int
+    /// Nil when the night's wake was not measured (no accelerometer, no scored stages), like the two below.
+    public var crampsThatWoke: Int?
     /// Cramp onsets, seconds from the start.
     public var crampOnsets: [Double]
     public var crampDurations: [Double]
     public var legMovements: Int
-    /// Wake bouts inside the sleep period (the night analysis's `awakenings`).
-    public var awakenings: Int
-    public var wakeSeconds: Double
+    /// Wake bouts inside the sleep period (the night analysis's `awakenings`); nil when wake was not measured.
+    public var awakenings: Int?
+    public var wakeSeconds: Double?
     public var artifacts: Int
     public var artifactSeconds: Double
     public var gaps: Int
@@ -44,6 +45,9 @@ public struct NightFacts: Sendable, Equatable {
     public var wasoSeconds: Double? = nil
 
     public var hasCramp: Bool { cramps > 0 }
+    /// False for a night with neither an accelerometer nor scored stages: its sleep and wake are unknown, so it is
+    /// left out of every sleep and wake figure (not counted as a night without awakenings).
+    public var wakeMeasured: Bool { awakenings != nil }
     public var end: Date? { startedAt?.addingTimeInterval(durationSeconds) }
 }
 
@@ -54,7 +58,7 @@ extension NightFacts {
         cramps = f.cramps ?? cramps
         crampSeconds = f.crampSeconds ?? crampSeconds
         longestCrampSeconds = f.longestCrampSeconds ?? longestCrampSeconds
-        crampsThatWoke = f.crampsThatWoke ?? crampsThatWoke
+        crampsThatWoke = f.sleepSource == SleepSource.notMeasured.rawValue ? nil : f.crampsThatWoke ?? crampsThatWoke
         legMovements = f.legMovements ?? legMovements
         awakenings = f.awakenings
         wakeSeconds = f.wakeSeconds

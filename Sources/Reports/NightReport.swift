@@ -161,6 +161,12 @@ public enum NightReport {
         let emgDuration = { (name: String, seconds: Double) -> String in
             n.emgMeasured ? durationMetric(name, seconds) : metric(name, "not measured")
         }
+        let wake = { (name: String, value: String?) -> String in metric(name, value ?? "not measured") }
+        if !n.wakeMeasured {
+            b += "<p class=\"caveat\" data-wake=\"none\">This night was recorded without an accelerometer and without "
+                + "a sleep lab's scored stages, so nothing could tell sleep from wake: its sleep, awakenings and time "
+                + "awake were not measured, and whether a cramp woke you is not known.</p>\n"
+        }
         if !n.emgMeasured {
             b += "<p class=\"caveat\" data-emg=\"none\">This night was recorded without EMG (an accelerometer only): "
                 + "\(esc(noEMGNote)). Sleep, awakenings and time awake come from movement as on any night.</p>\n"
@@ -169,13 +175,14 @@ public enum NightReport {
             [cell("Cramps"), emg("cramps", "\(n.cramps)")],
             [cell("Time in cramp"), emgDuration("cramp_s", n.crampSeconds)],
             [cell("Longest cramp"), emgDuration("longest_cramp_s", n.longestCrampSeconds)],
-            [cell("Cramps that woke you"), emg("cramps_that_woke", "\(n.crampsThatWoke)")],
+            [cell("Cramps that woke you"), emg("cramps_that_woke", n.crampsThatWoke.map { "\($0)" } ?? "not measured")],
             [cell("Leg movements"), emg("leg_movements", "\(n.legMovements)")],
-            [cell("Awakenings (wake bouts in the sleep period)"), metric("awakenings", "\(n.awakenings)")],
-            [cell("Time awake"), durationMetric("wake_s", n.wakeSeconds)],
+            [cell("Awakenings (wake bouts in the sleep period)"), wake("awakenings", n.awakenings.map { "\($0)" })],
+            [cell("Time awake"), n.wakeMeasured ? durationMetric("wake_s", n.wakeSeconds) : wake("wake_s", nil)],
             [cell(n.sleepSource == "scored_stages" ? "Sleep efficiency (the lab's scored stages)"
                                                    : "Sleep efficiency (from movement)"),
-             metric("sleep_efficiency", n.sleepEfficiency.map(Words.percent) ?? "—")],
+             n.wakeMeasured ? metric("sleep_efficiency", n.sleepEfficiency.map(Words.percent) ?? "—")
+                            : wake("sleep_efficiency", nil)],
             [cell("Data gaps"), metric("gaps", "\(n.gaps)")],
             [cell("Time without data"), durationMetric("gap_s", n.gapSeconds)],
             [cell("Signal problems (artifacts)"), emg("artifacts", "\(n.artifacts)")],

@@ -93,7 +93,7 @@ public struct DateRow: Sendable, Codable, Equatable {
     /// Detected cramps over the nights with EMG; nil when none had EMG (or nothing was recorded).
     public var cramps: Int?
     public var crampSeconds: Double?
-    /// Over every night of the date; nil when nothing was recorded.
+    /// Over every night of the date whose wake was measured; nil when none was (or nothing was recorded).
     public var awakenings: Int?
     public var meanSleepEfficiency: Double?
     /// The earliest recording start that evening.
@@ -113,7 +113,8 @@ public struct WeekRow: Sendable, Codable, Equatable {
     public var crampNights: Int
     public var cramps: Int
     public var medianCrampSeconds: Double?
-    public var awakeningsPerNight: Double
+    /// Over the week's nights whose wake was measured; nil when none was.
+    public var awakeningsPerNight: Double?
     public var meanSleepEfficiency: Double?
 }
 
@@ -130,7 +131,10 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
     public var cramps: Int
     public var crampSeconds: Double
     public var medianCrampSeconds: Double?
+    /// Over the nights whose wake was measured: `nightsWithoutSleepMeasured` had neither an accelerometer nor
+    /// scored stages, and are left out of every sleep and wake figure.
     public var awakenings: Int
+    public var nightsWithoutSleepMeasured: Int
     public var meanSleepEfficiency: Double?
     /// Spread (SD, minutes) of the recording start times, around midnight.
     public var recordingStartSpreadMinutes: Double?
@@ -175,7 +179,8 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
             from: from, to: to, nights: nights.count, nightsWithKnownStart: nights.filter { $0.startedAt != nil }.count,
             nightsWithoutEMG: nights.count - emgNights.count, crampNights: emgNights.filter(\.hasCramp).count,
             cramps: cramps.count, crampSeconds: cramps.reduce(0, +),
-            medianCrampSeconds: Stats.median(cramps), awakenings: nights.map(\.awakenings).saturatingSum,
+            medianCrampSeconds: Stats.median(cramps), awakenings: nights.compactMap(\.awakenings).saturatingSum,
+            nightsWithoutSleepMeasured: nights.filter { !$0.wakeMeasured }.count,
             meanSleepEfficiency: Stats.mean(nights.compactMap(\.sleepEfficiency)),
             recordingStartSpreadMinutes: Stats.clockSpreadMinutes(startMinutes),
             diaryBedtimeSpreadMinutes: Stats.clockSpreadMinutes(bedtimes),
@@ -223,7 +228,7 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
                 date: date, nights: ns.map(\.id), nightsWithEMG: measured.count,
                 cramps: measured.isEmpty ? nil : measured.map(\.cramps).saturatingSum,
                 crampSeconds: measured.isEmpty ? nil : measured.reduce(0) { $0 + $1.crampSeconds },
-                awakenings: ns.isEmpty ? nil : ns.map(\.awakenings).saturatingSum,
+                awakenings: ns.allSatisfy { !$0.wakeMeasured } ? nil : ns.compactMap(\.awakenings).saturatingSum,
                 meanSleepEfficiency: Stats.mean(ns.compactMap(\.sleepEfficiency)),
                 firstStart: ns.compactMap(\.startedAt).min(),
                 reportedWhenNothingWasRecording: noted[date]?.count ?? 0)
@@ -252,7 +257,7 @@ public struct TrendNumbers: Sendable, Codable, Equatable {
                            crampNights: measured.filter(\.hasCramp).count,
                            cramps: measured.map(\.cramps).saturatingSum,
                            medianCrampSeconds: Stats.median(measured.flatMap(\.crampDurations)),
-                           awakeningsPerNight: Double(ns.map(\.awakenings).saturatingSum) / Double(ns.count),
+                           awakeningsPerNight: Stats.mean(ns.compactMap { $0.awakenings.map(Double.init) }),
                            meanSleepEfficiency: Stats.mean(ns.compactMap(\.sleepEfficiency)))
         }
     }
@@ -328,7 +333,7 @@ public enum TrendReport {
             [cell(w.weekStarting, nowrap: true), metric("week_nights", "\(w.nights)"),
              metric("week_cramp_nights", "\(w.crampNights)"), metric("week_cramps", "\(w.cramps)"),
              cell(w.medianCrampSeconds.map { Words.duration($0) } ?? "—", nowrap: true),
-             cell(Words.number(w.awakeningsPerNight, decimals: 1)),
+             cell(w.awakeningsPerNight.map { Words.number($0, decimals: 1) } ?? "—"),
              cell(w.meanSleepEfficiency.map(Words.percent) ?? "—")]
         })
         b += factorSection(t)
@@ -380,6 +385,13 @@ public enum TrendReport {
             let withEMG = t.nights - t.nightsWithoutEMG
             b += "<p class=\"note\">Cramp figures are over the \(esc(Words.count(withEMG, "night"))) recorded with "
                 + "EMG; a night without EMG is not a night without cramps. Its bars below are left empty.</p>\n"
+        }
+        if t.nightsWithoutSleepMeasured > 0 {
+            let measured = t.nights - t.nightsWithoutSleepMeasured
+            b += "<p class=\"note\" data-wake=\"none\">Awakenings and sleep efficiency are over the "
+                + "\(esc(Words.count(measured, "night"))) whose sleep was measured; "
+                + "\(esc(Words.count(t.nightsWithoutSleepMeasured, "night"))) had neither an accelerometer nor a sleep "
+                + "lab's scored stages, so nothing could tell sleep from wake.</p>\n"
         }
         return b
     }
@@ -491,7 +503,7 @@ enum DateCharts {
             Chart(title: "Time in cramp per night", unit: "min", cssClass: "bar-cramp-minutes", color: "#ef6c00",
                   needsEMG: true, date: { $0.crampSeconds.map(minutes) }, night: { minutes($0.crampSeconds) }),
             Chart(title: "Awakenings per night", unit: "count", cssClass: "bar-awakenings", color: "#f4a259",
-                  date: { $0.awakenings.map(wakes) }, night: { wakes($0.awakenings) }),
+                  date: { $0.awakenings.map(wakes) }, night: { $0.awakenings.map(wakes) }),
             Chart(title: "Sleep efficiency (from movement)", unit: "%", cssClass: "bar-efficiency", color: "#4a78b5",
                   date: { $0.meanSleepEfficiency.map(efficiency) }, night: { $0.sleepEfficiency.map(efficiency) }),
             Chart(title: "Recording start (bedtime), minutes after 18:00", unit: "min", cssClass: "bar-bedtime",

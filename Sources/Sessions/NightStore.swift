@@ -61,7 +61,7 @@ public enum NightStore {
     }
 
     static func eventRecords(_ r: NightResult) -> [EventRecord] {
-        r.events.map { eventRecord($0, woke: $0.kind == .cramp ? NightSummary.woke($0, r.wakeBouts) : nil) }
+        r.events.map { eventRecord($0, woke: r.woke($0)) }
     }
 
     /// One event as the journal stores it. `woke` is known only once the night's sleep interruptions are (nil live).

@@ -50,7 +50,7 @@ struct JournalCommand: ParsableCommand {
                 print([pad("\(n.id!)", 5, right: true), started, pad(duration(n.durationSeconds), 9),
                        pad(emg ? "\(c["cramp"] ?? 0)" : "—", 6, right: true),
                        pad(emg ? "\(c["leg_movement"] ?? 0)" : "—", 8, right: true),
-                       pad("\(figures[n.id!]?.awakenings ?? c["sleep_interruption"] ?? 0)", 10, right: true),
+                       pad(awakenings(figures[n.id!], counted: c["sleep_interruption"] ?? 0), 10, right: true),
                        pad("\(n.framesLost)", 11, right: true), n.source + statusNote(n)].joined(separator: "  "))
             }
             if nights.contains(where: { $0.startSource == "file_time" }) { print("~ start estimated from the file's "
@@ -59,6 +59,9 @@ struct JournalCommand: ParsableCommand {
                 print("? \(Words.startUnknown) (replay the recording again with --start and --replace)")
             }
             if anyWithoutEMG { print("— \(noEMGNote)") }
+            if figures.values.contains(where: { $0.awakenings == nil }) {
+                print("— awakenings: \(NightSummary.wakeNotMeasuredNote)")
+            }
         }
     }
 
@@ -111,8 +114,10 @@ struct JournalCommand: ParsableCommand {
             if let device, device.emgChannels == 0 {
                 print("  \(noEMGNote); \(c["sleep_interruption"] ?? 0) sleep interruptions (from the accelerometer)")
             } else {
-                print("  \(c["cramp"] ?? 0) cramps, \(c["leg_movement"] ?? 0) leg movements, "
-                      + "\(c["sleep_interruption"] ?? 0) sleep interruptions, \(c["artifact"] ?? 0) signal problems")
+                let wakes = figures.map { $0.sleepInterruptions == nil } == true ? "sleep interruptions not measured"
+                    : "\(c["sleep_interruption"] ?? 0) sleep interruptions"
+                print("  \(c["cramp"] ?? 0) cramps, \(c["leg_movement"] ?? 0) leg movements, \(wakes), "
+                      + "\(c["artifact"] ?? 0) signal problems")
             }
             if let f = figures { print("  " + sleepLine(f, start: n.startedAt)) }
             print("  \(n.framesReceived) frames received, \(n.framesLost) lost, \(n.corruptFrames) "
@@ -150,6 +155,13 @@ extension JournalCommand {
 
 /// Said wherever a night recorded without EMG would otherwise read "0 cramps".
 let noEMGNote = "no EMG: cramps and leg movements were not measured"
+
+/// A night's awakenings for the nights table: its stored figure, "—" when its wake was not measured (no
+/// accelerometer, no scored stages), or the sleep interruptions counted from the rows of a night without figures.
+func awakenings(_ figures: NightFiguresRecord?, counted: Int) -> String {
+    guard let figures else { return "\(counted)" }
+    return figures.awakenings.map { "\($0)" } ?? "—"
+}
 
 /// False for a night whose device had no EMG channels (an accelerometer-only night).
 func emgMeasured(_ n: NightRecord, _ j: Journal) throws -> Bool {

@@ -19,12 +19,10 @@ enum NightText {
                                           : "accelerometer only (\(d.accelRateHz) Hz)"))
         lines.append("  " + start(startedAt, startSource))
         lines += cramps(r, s, startedAt: startedAt)
-        if s.emgMeasured {
-            lines.append("  Leg movements: \(s.legMovements) (periodic: \(s.periodicLegMovements) in sleep, PLMS index "
-                         + "\(format1(s.plmIndexPerHour)) per hour; \(s.periodicLegMovementsInWake) in wake, "
-                         + "PLMW index \(format1(s.plmwIndexPerHour)) per hour)")
+        if s.emgMeasured { lines.append(legMovements(s)) }
+        if s.wakeMeasured {
+            lines.append("  Sleep interruptions: \(s.sleepInterruptions), \(duration(s.wakeSeconds)) awake")
         }
-        lines.append("  Sleep interruptions: \(s.sleepInterruptions), \(duration(s.wakeSeconds)) awake")
         lines.append(sleep(s, startedAt: startedAt))
         if s.artifacts > 0 {
             lines.append("  Signal problems: \(s.artifacts) stretch\(s.artifacts == 1 ? "" : "es"), "
@@ -53,13 +51,14 @@ enum NightText {
 
     static func cramps(_ r: NightResult, _ s: NightSummary, startedAt: Date?) -> [String] {
         let cramps = r.events.filter { $0.kind == .cramp }
-        let wakes = r.wakeBouts
         if !s.emgMeasured { return ["  Cramps and leg movements: not measured (\(NightSummary.notMeasuredNote))."] }
         if cramps.isEmpty { return ["  Cramps: none detected."] }
         var lines = ["  Cramps: \(cramps.count), \(duration(s.crampSeconds)) in all, longest "
-                     + "\(duration(s.longestCrampSeconds)); \(s.crampsThatWoke) woke you."]
+                     + "\(duration(s.longestCrampSeconds))"
+                     + (s.wakeMeasured ? "; \(s.crampsThatWoke) woke you."
+                                       : " (whether they woke you was not measured).")]
         for c in cramps {
-            let woke = NightSummary.woke(c, wakes)
+            let woke = r.woke(c) == true
             lines.append("    \(clock(c.onsetSeconds, startedAt))  \(duration(c.durationSeconds)), "
                          + "\(site(r.deviceInfo, c.channel)), peak \(Words.whole(c.peakAboveRestMicrovolts)) µV above "
                          + "rest\(woke ? " — woke you" : "")")
@@ -67,8 +66,22 @@ enum NightText {
         return lines
     }
 
+    static func legMovements(_ s: NightSummary) -> String {
+        guard s.wakeMeasured else {
+            return "  Leg movements: \(s.legMovements) (periodic: \(s.periodicLegMovements), PLM index "
+                + "\(format1(s.plmIndexPerHour)) per hour of recording: sleep was not measured)"
+        }
+        return "  Leg movements: \(s.legMovements) (periodic: \(s.periodicLegMovements) in sleep, PLMS index "
+            + "\(format1(s.plmIndexPerHour)) per hour; \(s.periodicLegMovementsInWake) in wake, "
+            + "PLMW index \(format1(s.plmwIndexPerHour)) per hour)"
+    }
+
+    /// The sleep figures in words, or that they were not measured (no accelerometer, no scored stages).
     static func sleep(_ s: NightSummary, startedAt: Date?) -> String {
-        "  Sleep: \(duration(s.totalSleepSeconds)) asleep of \(duration(s.durationSeconds)) recorded (efficiency "
+        guard s.wakeMeasured else {
+            return "  Sleep and awakenings: not measured (\(NightSummary.wakeNotMeasuredNote))."
+        }
+        return "  Sleep: \(duration(s.totalSleepSeconds)) asleep of \(duration(s.durationSeconds)) recorded (efficiency "
         + "\(Words.percent(s.sleepEfficiency))), "
             + "\(s.awakenings) awakening\(s.awakenings == 1 ? "" : "s"), \(duration(s.wasoSeconds)) awake after "
             + "falling asleep"
@@ -84,8 +97,8 @@ enum NightText {
         case .wholeRecording where s.durationSeconds <= 1800:
             return " (recording too short to find the sleep period: all of it counted)"
         case .wholeRecording:
-            return " (no sleep period found — no accelerometer and no scored stages, or no still half hour: all of it "
-                + "counted)"
+            return " (no sleep period found — no still half hour: all of it counted)"
+        case .notMeasured: return ""
         }
     }
 }

@@ -157,10 +157,11 @@ struct NightNumbers: Encodable {
     var cramps: Int
     var cramp_s: Double
     var longest_cramp_s: Double
-    var cramps_that_woke: Int
+    var cramps_that_woke: Int?
     var leg_movements: Int
-    var awakenings: Int
-    var wake_s: Double
+    /// Nil (null) for a night whose wake was not measured: no accelerometer and no scored stages.
+    var awakenings: Int?
+    var wake_s: Double?
     var sleep_efficiency: Double?
     var gaps: Int
     var gap_s: Double
@@ -187,7 +188,7 @@ struct NightNumbers: Encodable {
             try c.encode(cramps, forKey: .cramps)
             try c.encode(cramp_s, forKey: .cramp_s)
             try c.encode(longest_cramp_s, forKey: .longest_cramp_s)
-            try c.encode(cramps_that_woke, forKey: .cramps_that_woke)
+            try c.encode(cramps_that_woke, forKey: .cramps_that_woke)  // null when wake was not measured
             try c.encode(leg_movements, forKey: .leg_movements)
         } else {
             for key in [CodingKeys.cramps, .cramp_s, .longest_cramp_s, .cramps_that_woke, .leg_movements] {
@@ -197,7 +198,7 @@ struct NightNumbers: Encodable {
         }
         try c.encode(awakenings, forKey: .awakenings)
         try c.encode(wake_s, forKey: .wake_s)
-        try c.encodeIfPresent(sleep_efficiency, forKey: .sleep_efficiency)
+        try c.encode(sleep_efficiency, forKey: .sleep_efficiency)
         try c.encode(gaps, forKey: .gaps)
         try c.encode(gap_s, forKey: .gap_s)
     }

@@ -53,10 +53,62 @@ import Testing
         try #require(!cramps.isEmpty, "the night has cramps")
         #expect(cramps.filter { $0["woke"] as? Bool == true }.count == s["cramps_that_woke"] as? Int)
 
-        // Without the stages this recording (no accelerometer) has no sleep period: all of it counts.
-        let own = try await summary([edf, "--sleep-from", "accelerometer"])
-        #expect(own["sleep_source"] as? String == "whole_recording")
-        #expect(abs((own["total_sleep_s"] as? Double ?? -1) - (duration - (own["wake_s"] as? Double ?? 0))) < 1e-6)
+    }
+
+    /// The same recording without its stages has no accelerometer either: nothing in it tells sleep from wake, so
+    /// total sleep, wake, awakenings and which cramps woke are not measured — null in the JSON, NULL in the journal,
+    /// "not measured" in words and on the night's page — never "all asleep, no awakening".
+    @Test func withNeitherStagesNorAnAccelerometerSleepIsNotMeasured() async throws {
+        let (edf, _) = try await night()
+        let s = try await summary([edf, "--sleep-from", "accelerometer"])
+        #expect(s["sleep_source"] as? String == "not_measured" && s["wake_measured"] as? Bool == false)
+        let unknown = ["total_sleep_s", "waso_s", "sleep_efficiency", "awakenings", "sleep_interruptions", "wake_s",
+                       "cramps_that_woke", "periodic_leg_movements_in_wake", "plmw_index_per_h",
+                       "sleep_window_onset_s", "sleep_window_offset_s"]
+        #expect(unknown.filter { !(s[$0] is NSNull) } == [], "\(s)")
+        #expect(s["not_measured"] as? [String] == ["sleep", "sleep_interruptions", "awakenings"])
+        // The PLM index is then per hour of recording with data, and the leg movements are still counted.
+        let duration = try #require(s["duration_s"] as? Double), gap = try #require(s["gap_s"] as? Double)
+        let periodic = try #require(s["periodic_leg_movements"] as? Int)
+        #expect(periodic > 0 && (s["leg_movements"] as? Int ?? 0) >= periodic)
+        let perHour = Double(periodic) / ((duration - gap) / 3600)
+        #expect(abs((s["plm_index_per_h"] as? Double ?? -1) - perHour) < 1e-6, "\(s)")
+
+        let journal = TemporaryFolder.path("lab.sqlite")
+        let saved = try await CLI.run(["replay", edf, "--sleep-from", "accelerometer", "--journal", journal])
+        try #require(saved.status == 0, "\(saved.stderr)")
+        #expect(saved.stdout.contains("Sleep and awakenings: not measured (no accelerometer and no scored sleep stages")
+                && saved.stdout.contains("whether they woke you was not measured")
+                && saved.stdout.contains("per hour of recording: sleep was not measured"), "\(saved.stdout)")
+        let row = try await SQLiteShell.run(journal, "SELECT sleepSource, quote(awakenings), quote(sleepEfficiency), "
+                                            + "quote(crampsThatWoke), (SELECT count(*) FROM event WHERE kind = "
+                                            + "'cramp' AND woke IS NOT NULL) FROM nightFigures")
+        #expect(row.trimmingCharacters(in: .whitespacesAndNewlines) == "not_measured|NULL|NULL|NULL|0")
+        let show = try await CLI.run(["journal", "show", "1", "--journal", journal])
+        #expect(show.stdout.contains("sleep interruptions not measured")
+                && show.stdout.contains("Sleep and awakenings: not measured"), "\(show.stdout)")
+        let nights = try await CLI.run(["journal", "nights", "--journal", journal])
+        #expect(nights.stdout.contains("— awakenings: no accelerometer and no scored sleep stages"), "\(nights.stdout)")
+        let html = TemporaryFolder.path("night.html")
+        let report = try await CLI.run(["report", "night", "1", "--journal", journal, "--out", html, "--json"])
+        try #require(report.status == 0, "\(report.stderr)")
+        let numbers = try #require((try JSONSerialization.jsonObject(with: Data(report.stdout.utf8))
+                                    as? [String: Any])?["numbers"] as? [String: Any])
+        #expect(numbers["awakenings"] is NSNull && numbers["wake_s"] is NSNull && numbers["sleep_efficiency"] is NSNull
+                && numbers["cramps_that_woke"] is NSNull, "\(numbers)")
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        for metric in ["awakenings", "wake_s", "sleep_efficiency", "cramps_that_woke"] {
+            #expect(page.contains("data-metric=\"\(metric)\">not measured<"), "\(metric)")
+        }
+        #expect(page.contains("nothing could tell sleep from wake"))
+        // Over weeks, such a night is left out of the sleep figures, not counted as a night without awakenings.
+        let trendPage = TemporaryFolder.path("trend.html")
+        let trend = try await CLI.run(["report", "trend", "--journal", journal, "--out", trendPage, "--json"])
+        let t = try #require((try JSONSerialization.jsonObject(with: Data(trend.stdout.utf8))
+                              as? [String: Any])?["numbers"] as? [String: Any], "\(trend.stderr)")
+        #expect(t["nights_without_sleep_measured"] as? Int == 1 && t["awakenings"] as? Int == 0, "\(t)")
+        #expect(t["mean_sleep_efficiency"] == nil || t["mean_sleep_efficiency"] is NSNull, "\(t)")
+        #expect(try String(contentsOfFile: trendPage, encoding: .utf8).contains("over the 0 nights whose sleep was"))
     }
 
     @Test func aWrongSleepFromIsRefusedInOneLine() async throws {
