@@ -75,10 +75,8 @@ public struct Replayer {
                                                        durationSeconds: runner.recordedSeconds)
         var result = try runner.finish(path: path, format: format, sizeBytes: reader.fileSize, hypnogram: hypnogram)
         result.repairNote = repairNote
-        let staged = hypnogram != nil
-        result.channelNotes = source.choice.notes.map {
-            staged && $0 == ChannelSelector.noAccelerometerNote ? ChannelSelector.noAccelerometerStagesNote : $0
-        } + (stageNote.map { [$0] } ?? [])
+        result.channelNotes = source.choice.typedNotes.map { $0.text(scoredStages: hypnogram != nil) }
+            + (stageNote.map { [$0] } ?? [])
         return result
     }
 
