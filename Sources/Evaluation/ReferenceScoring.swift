@@ -1,4 +1,5 @@
 import Foundation
+import NightAnalysis
 import Recordings
 
 /// A recording's reference, from any of the four formats, ready to score against.
@@ -121,15 +122,10 @@ extension ReferenceScoring {
             return
         }
         sleepPeriod = Interval(first, last)
-        var bouts: [Interval] = []
-        for w in stages.filter({ $0.1 }).map(\.0).sorted(by: { $0.onset < $1.onset })
-        where w.onset >= first && w.offset <= last {
-            if let b = bouts.last, w.onset <= b.offset + 1e-6 {
-                bouts[bouts.count - 1].offset = max(b.offset, w.offset)
-            } else {
-                bouts.append(w)
-            }
-        }
+        let wake = stages.filter { $0.1 }.map(\.0).sorted { $0.onset < $1.onset }
+            .filter { $0.onset >= first && $0.offset <= last }
+        // Joined as the night's own wake runs are (NightAnalysis), so a replay and `validate` count the same bouts.
+        let bouts = Hypnogram.runs(wake.map { $0.onset..<$0.offset }).map { Interval($0.onset, $0.offset) }
         stageWake = bouts
         let interruptions = bouts.filter { $0.duration >= wakeMinSeconds - 1e-6 }
         labels += interruptions.enumerated().map {

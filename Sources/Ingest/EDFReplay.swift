@@ -4,6 +4,15 @@ import NightAnalysis
 import Recordings
 import SignalCore
 
+/// What a replay takes from an EDF+ file's annotation signal in its one pass over it.
+struct EDFAnnotationRead {
+    /// Seconds from the first sample at which each record begins.
+    var recordOnsets: [Double]
+    /// Only the "Sleep stage …" annotations (`SleepStageLabels`), when stages are wanted: the file's other
+    /// annotations are never held, however many there are.
+    var stages: [EDFAnnotation]
+}
+
 /// An EDF, EDF+ (C or D), BDF or BDF+ file as a source for the night runner: which signals are EMG and
 /// accelerometer (by label and unit, or as asked), at what rates, and their records, one by one.
 struct EDFSource {
@@ -15,6 +24,10 @@ struct EDFSource {
     let emg: [Int], accel: [Int]
     /// Samples per second; 0 when there is no such channel. Without EMG the accelerometer is the clock.
     let emgRateHz: Int, accelRateHz: Int
+    /// Sleep and wake are to come from the lab's scored stages, if this EDF+ carries them.
+    let wantsStages: Bool
+    /// The annotation signal's one read, once a use needed it (`annotations()`).
+    private var annotationsRead: EDFAnnotationRead?
 
     init(path: String, format: RecordingFormat, reader: EDFReader, options: RecordingOptions) throws {
         self.path = path
@@ -37,6 +50,24 @@ struct EDFSource {
         accel = choice.accel.map { data[$0] }
         emgRateHz = try emg.first.map { try Self.emgRate(reader, signal: $0, path: path) } ?? 0
         accelRateHz = try accel.first.map { try Self.accelRate(reader, signal: $0, path: path) } ?? 0
+        wantsStages = options.useScoredStages && h.isPlus
+    }
+
+    /// The annotation signal, read once for both its uses: an EDF+D's record onsets, needed before the run, and the
+    /// scored stages, needed after it. Each is read when first needed (an EDF+C's only after the run), so a damaged
+    /// annotation signal is reported at the same point as when each use read the file itself.
+    mutating func annotations() throws -> EDFAnnotationRead {
+        if let annotationsRead { return annotationsRead }
+        let keepStages = wantsStages
+        let (onsets, stages) = try reader.allAnnotations { keepStages && SleepStageLabels.asleep($0.text) != nil }
+        let read = EDFAnnotationRead(recordOnsets: onsets, stages: stages)
+        annotationsRead = read
+        return read
+    }
+
+    /// The lab's "Sleep stage …" annotations, or none when the file is no EDF+ or they are not wanted.
+    mutating func stageAnnotations() throws -> [EDFAnnotation] {
+        wantsStages ? try annotations().stages : []
     }
 
     /// The rate as a whole number of Hz, if it is one (within 1e-9) and inside `InputBounds.sampleRatesHz`.
@@ -105,9 +136,9 @@ struct EDFSource {
     }
 
     /// Feeds every record to the runner, with the jumps between EDF+D records as gaps.
-    func run(into runner: NightRunner, progress: ((Double) -> Void)?) throws {
+    mutating func run(into runner: NightRunner, progress: ((Double) -> Void)?) throws {
         let h = reader.header
-        let onsets = h.isDiscontinuous ? try reader.recordOnsets() : []
+        let onsets = h.isDiscontinuous ? try annotations().recordOnsets : []
         let emgPer = emg.first.map { h.signals[$0].samplesPerRecord } ?? 0
         let accelPer = accel.first.map { h.signals[$0].samplesPerRecord } ?? 0
         let clockRate = Double(emg.isEmpty ? accelRateHz : emgRateHz)

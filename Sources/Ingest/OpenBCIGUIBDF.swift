@@ -75,7 +75,7 @@ enum OpenBCIGUIBDF {
             notes.append("OpenBCI GUI recording: older GUIs wrote the start on a 12-hour clock; if \(shown) should "
                          + "be 12 hours later, replay again with --start and --replace")
         }
-        choice.notes = notes + choice.notes
+        choice.typedNotes = notes.map(ChannelNote.other) + choice.typedNotes
         return choice
     }
 }

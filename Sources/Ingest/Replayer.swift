@@ -65,20 +65,18 @@ public struct Replayer {
     /// first.
     func replayEDF(path: String, format: RecordingFormat) throws -> NightResult {
         let (reader, repairNote) = try Self.openRepairing(path: path, inPlace: recordingOptions.repairInPlace)
-        let source = try EDFSource(path: path, format: format, reader: reader, options: recordingOptions)
+        var source = try EDFSource(path: path, format: format, reader: reader, options: recordingOptions)
         let cfg = effectiveConfiguration
         let runner = try NightRunner(detector: try source.detector(configuration: cfg),
                                      info: source.deviceInfo(mainsHz: cfg.mainsHz),
                                      observers: observers, recordTicks: recordTicks)
         try source.run(into: runner, progress: progress)
-        let (hypnogram, stageNote) = recordingOptions.useScoredStages
-            ? try ScoredStages.read(reader, durationSeconds: runner.recordedSeconds) : (nil, nil)
+        let (hypnogram, stageNote) = ScoredStages.read(try source.stageAnnotations(), path: reader.path,
+                                                       durationSeconds: runner.recordedSeconds)
         var result = try runner.finish(path: path, format: format, sizeBytes: reader.fileSize, hypnogram: hypnogram)
         result.repairNote = repairNote
-        let staged = hypnogram != nil
-        result.channelNotes = source.choice.notes.map {
-            staged && $0 == ChannelSelector.noAccelerometerNote ? ChannelSelector.noAccelerometerStagesNote : $0
-        } + (stageNote.map { [$0] } ?? [])
+        result.channelNotes = source.choice.typedNotes.map { $0.text(scoredStages: hypnogram != nil) }
+            + (stageNote.map { [$0] } ?? [])
         return result
     }
 

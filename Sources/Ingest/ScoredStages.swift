@@ -6,10 +6,12 @@ import Recordings
 enum ScoredStages {
     /// The hypnogram, or nil when the file has no stage annotation. A stage without a duration lasts until the next
     /// one (30 s for the last, AASM's epoch). Stages that overlap are no hypnogram: `note` says where, and the night's
-    /// sleep is read as if there were none.
-    static func read(_ reader: EDFReader, durationSeconds: Double) throws -> (Hypnogram?, note: String?) {
-        guard reader.header.isPlus else { return (nil, nil) }
-        let stages = try reader.allAnnotations().annotations.compactMap { a -> (EDFAnnotation, Bool)? in
+    /// sleep is read as if there were none. `annotations` are the recording's stage annotations
+    /// (`EDFSource.stageAnnotations()`, from the one read of the file that also gives its record onsets); any other
+    /// annotation among them is passed over.
+    static func read(_ annotations: [EDFAnnotation], path: String,
+                     durationSeconds: Double) -> (Hypnogram?, note: String?) {
+        let stages = annotations.compactMap { a -> (EDFAnnotation, Bool)? in
             SleepStageLabels.asleep(a.text).map { (a, $0) }
         }.sorted { $0.0.onsetSeconds < $1.0.onsetSeconds }
         guard !stages.isEmpty else { return (nil, nil) }
@@ -19,7 +21,7 @@ enum ScoredStages {
             let end = min(durationSeconds, a.onsetSeconds + (a.durationSeconds ?? (next - a.onsetSeconds)))
             let start = max(0, a.onsetSeconds)
             if let last = epochs.last, start < last.offset - 1e-6 {
-                return (nil, "\(reader.path): the scored sleep stages overlap at \(Words.clock(start, nil)) from the "
+                return (nil, "\(path): the scored sleep stages overlap at \(Words.clock(start, nil)) from the "
                         + "start (\"\(a.text)\" begins before the stage before it ends), so they were not used: sleep "
                         + "and wake come from the accelerometer, if there is one. `crampwatch validate` lists every "
                         + "overlap")

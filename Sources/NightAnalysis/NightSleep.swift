@@ -102,16 +102,6 @@ struct NightSleep {
         asleepAt = { t in sleep.contains { $0.contains(t) } }
     }
 
-    /// Epochs that touch joined into spans.
-    static func runs(_ epochs: [Range<Double>]) -> [(onset: Double, offset: Double)] {
-        var out: [(onset: Double, offset: Double)] = []
-        for e in epochs {
-            if let last = out.last, e.lowerBound <= last.offset + 1e-6 {
-                out[out.count - 1].offset = max(last.offset, e.upperBound)
-            } else {
-                out.append((onset: e.lowerBound, offset: e.upperBound))
-            }
-        }
-        return out
-    }
+    /// Epochs that touch joined into spans (`Hypnogram.runs`, which `validate` uses too).
+    static func runs(_ epochs: [Range<Double>]) -> [(onset: Double, offset: Double)] { Hypnogram.runs(epochs) }
 }

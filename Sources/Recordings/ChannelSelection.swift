@@ -8,8 +8,29 @@ public struct ChannelChoice: Sendable, Equatable {
     public var accel: [Int]
     /// Multiply by this to get g.
     public var accelToG: [Double]
-    /// Lines a person may want to read (what was chosen and what was passed over).
-    public var notes: [String]
+    /// Lines a person may want to read (what was chosen and what was passed over), each with its kind.
+    public var typedNotes: [ChannelNote]
+
+    /// The notes' words, as said without scored stages.
+    public var notes: [String] { typedNotes.map { $0.text(scoredStages: false) } }
+}
+
+/// A line about the channel choice. A note that a reader words differently by what else the recording carries has a
+/// case of its own, so the rewording never depends on the words.
+public enum ChannelNote: Sendable, Equatable {
+    /// EMG but no accelerometer: whether cramps woke the sleeper comes only from scored stages, if any.
+    case noAccelerometer
+    /// Any other note, in words.
+    case other(String)
+
+    /// The words; `scoredStages`: the recording carries a sleep lab's scored stages, which give its sleep and wake.
+    public func text(scoredStages: Bool) -> String {
+        switch self {
+        case .noAccelerometer:
+            scoredStages ? ChannelSelector.noAccelerometerStagesNote : ChannelSelector.noAccelerometerNote
+        case .other(let text): text
+        }
+    }
 }
 
 /// Picks channels by label and physical dimension, or as the user asked.
@@ -89,7 +110,7 @@ public enum ChannelSelector {
                               unitsPerStep: [Double]? = nil) throws -> ChannelChoice {
         let signals = Signals(labels: labels, dimensions: dimensions, ratesHz: ratesHz, path: path,
                               unitsPerStep: unitsPerStep)
-        var notes: [String] = []
+        var notes: [ChannelNote] = []
         var (emg, noEMGFound) = try signals.emg(requested: emgRequested, notes: &notes)
         if emgRequested == nil && !emg.isEmpty {
             emg = signals.firstEMGAtOneRate(emg, notes: &notes)
@@ -108,7 +129,7 @@ public enum ChannelSelector {
         }
         if !accel.isEmpty { try signals.requireOneRate(accel, "the accelerometer axes") }
         return ChannelChoice(emg: emg, emgToMicrovolts: emg.map { microvoltFactor(dimensions[$0])! },
-                             accel: accel, accelToG: accel.map { gFactor(dimensions[$0])! }, notes: notes)
+                             accel: accel, accelToG: accel.map { gFactor(dimensions[$0])! }, typedNotes: notes)
     }
 
     /// A recording's signals as `choose` weighs them.
@@ -154,7 +175,7 @@ public enum ChannelSelector {
 
         /// The EMG signals asked for, or found by label; with none found, the error to give if the accelerometer
         /// is missing too.
-        func emg(requested: [String]?, notes: inout [String]) throws -> ([Int], noEMGFound: RecordingError?) {
+        func emg(requested: [String]?, notes: inout [ChannelNote]) throws -> ([Int], noEMGFound: RecordingError?) {
             if let requested, requested.count == 1, requested[0].lowercased() == "none" { return ([], nil) }
             if let requested {
                 let emg = try requested.map { try resolve($0, flag: "--emg-channel") }
@@ -162,7 +183,7 @@ public enum ChannelSelector {
                     throw RecordingError(path: path, offset: nil, "--emg-channel \"\(labels[i])\": its unit is "
                                          + "\"\(dimensions[i])\", not a voltage (uV, mV or V), so it cannot be EMG")
                 }
-                notes += emg.compactMap(coarseness)  // asked for by name: used, but said
+                notes += emg.compactMap(coarseness).map(ChannelNote.other)  // asked for by name: used, but said
                 return (emg, nil)
             }
             let voltage = (0..<labels.count).filter { microvoltFactor(dimensions[$0]) != nil }
@@ -172,7 +193,7 @@ public enum ChannelSelector {
             let found = leg.isEmpty ? genericEMG : leg
             // A channel too coarse to score is said so in one line, not left to show as hours of artifacts.
             let coarse = found.compactMap(coarseness)
-            notes += coarse
+            notes += coarse.map(ChannelNote.other)
             let emg = found.filter { coarseness($0) == nil }
             guard emg.isEmpty else { return (emg, nil) }
             if !coarse.isEmpty { return ([], coarseOnly(coarse, notes: &notes)) }
@@ -184,32 +205,32 @@ public enum ChannelSelector {
                     + (passed.isEmpty ? "" : "; passed over \(passed), which are not leg muscles")
                     + "), and no accelerometer either. "
                     + "Name one with --emg-channel LABEL (or its number, 1 = first signal)")
-            notes.append("no leg EMG channel found"
-                         + (passed.isEmpty ? "" : " (passed over \(passed), which are not leg muscles)")
-                         + ": accelerometer only, so sleep and awakenings are measured "
-                         + "but cramps and leg movements are not")
+            notes.append(.other("no leg EMG channel found"
+                                + (passed.isEmpty ? "" : " (passed over \(passed), which are not leg muscles)")
+                                + ": accelerometer only, so sleep and awakenings are measured "
+                                + "but cramps and leg movements are not"))
             return ([], noEMGFound)
         }
 
         /// Every leg EMG channel found is too coarse: the accelerometer alone, or this error without one.
-        func coarseOnly(_ coarse: [String], notes: inout [String]) -> RecordingError {
-            notes.append("no leg EMG channel fine enough to score: accelerometer only, so sleep and awakenings are "
-                         + "measured but cramps and leg movements are not")
+        func coarseOnly(_ coarse: [String], notes: inout [ChannelNote]) -> RecordingError {
+            notes.append(.other("no leg EMG channel fine enough to score: accelerometer only, so sleep and "
+                                + "awakenings are measured but cramps and leg movements are not"))
             return RecordingError(path: path, offset: nil, coarse.joined(separator: "; ") + "; and no accelerometer "
                                   + "either, so there is nothing to score. Name a finer EMG channel with --emg-channel")
         }
 
         /// Of the EMG signals found by label, those at the first one's rate, at most 4.
-        func firstEMGAtOneRate(_ found: [Int], notes: inout [String]) -> [Int] {
+        func firstEMGAtOneRate(_ found: [Int], notes: inout [ChannelNote]) -> [Int] {
             let rate = ratesHz[found[0]]
             let other = found.filter { ratesHz[$0] != rate }
             if !other.isEmpty {
-                notes.append("left out \(other.map { "\"\(labels[$0])\"" }.joined(separator: ", ")): "
-                             + "sampled at another rate than \"\(labels[found[0]])\"")
+                notes.append(.other("left out \(other.map { "\"\(labels[$0])\"" }.joined(separator: ", ")): "
+                                    + "sampled at another rate than \"\(labels[found[0]])\""))
             }
             var emg = found.filter { ratesHz[$0] == rate }
             if emg.count > 4 {
-                notes.append("used the first 4 of \(emg.count) EMG channels")
+                notes.append(.other("used the first 4 of \(emg.count) EMG channels"))
                 emg = Array(emg.prefix(4))
             }
             return emg
@@ -225,7 +246,7 @@ public enum ChannelSelector {
 
         /// The three accelerometer axes asked for, or the first three signals in g or m/s² (named "acc…" first).
         func accelerometer(requested: [String]?, excluding emg: [Int], noteIfMissing: Bool,
-                           notes: inout [String]) throws -> [Int] {
+                           notes: inout [ChannelNote]) throws -> [Int] {
             if let requested {
                 if requested.isEmpty { return [] }
                 guard requested.count == 3 else {
@@ -244,7 +265,7 @@ public enum ChannelSelector {
             let pool = named.count >= 3 ? named : candidates
             if pool.count >= 3 { return Array(pool.prefix(3)) }
             if noteIfMissing {
-                notes.append(ChannelSelector.noAccelerometerNote)
+                notes.append(.noAccelerometer)
             }
             return []
         }

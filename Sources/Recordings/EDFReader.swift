@@ -161,8 +161,11 @@ public final class EDFReader {
         return a
     }
 
-    /// Every annotation in the file, reading only the annotation signal of each record.
-    public func allAnnotations() throws -> (recordOnsets: [Double], annotations: [EDFAnnotation]) {
+    /// Every annotation in the file that `keep` accepts (all by default), reading only the annotation signal of each
+    /// record. Those it refuses are dropped record by record, so a caller that wants a few (the sleep stages) or none
+    /// (only the onsets) never holds the rest, however many the file carries.
+    public func allAnnotations(keeping keep: (EDFAnnotation) -> Bool = { _ in true }) throws
+        -> (recordOnsets: [Double], annotations: [EDFAnnotation]) {
         guard let a = header.annotationSignal else { return ([], []) }
         var onsets: [Double] = []
         var all: [EDFAnnotation] = []
@@ -173,7 +176,7 @@ public final class EDFReader {
             let bytes = try fd.read(count: n, at: at, path: path)
             let (onset, list) = try bytes.withUnsafeBytes { try TAL.parse($0, path: path, fileOffset: UInt64(at)) }
             onsets.append(onset.map { $0 - startOffsetSeconds } ?? Double(r) * header.recordDurationSeconds)
-            all += list.map { shifted($0) }
+            all += list.map { shifted($0) }.filter(keep)
         }
         return (onsets, all)
     }
@@ -181,7 +184,7 @@ public final class EDFReader {
     /// Seconds from the first sample at which each record begins (EDF+D may jump; others are contiguous).
     /// Reads only the annotation signal.
     public func recordOnsets() throws -> [Double] {
-        if header.isPlus { return try allAnnotations().recordOnsets }
+        if header.isPlus { return try allAnnotations(keeping: { _ in false }).recordOnsets }
         return (0..<recordCount).map { Double($0) * header.recordDurationSeconds }
     }
 }
