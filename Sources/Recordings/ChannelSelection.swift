@@ -36,8 +36,8 @@ public enum ChannelNote: Sendable, Equatable {
 /// Picks channels by label and physical dimension, or as the user asked.
 public enum ChannelSelector {
     /// Said when a recording has EMG but no accelerometer.
-    public static let noAccelerometerNote = "no accelerometer (3 signals in g or m/s²) found: cramps are still found, "
-        + "but whether they woke you is not"
+    public static let noAccelerometerNote = "no accelerometer (3 signals in g or m/s²) found: cramps and leg "
+        + "movements are still found, but sleep, wake and whether a cramp woke you are not measured"
     /// Said instead when such a recording carries a sleep lab's scored stages, which say it.
     public static let noAccelerometerStagesNote = "no accelerometer (3 signals in g or m/s²) found: whether cramps "
         + "woke you comes from the sleep lab's scored stages in the recording"

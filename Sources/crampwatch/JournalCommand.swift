@@ -115,9 +115,10 @@ struct JournalCommand: ParsableCommand {
                 print("  \(noEMGNote); \(c["sleep_interruption"] ?? 0) sleep interruptions (from the accelerometer)")
             } else {
                 let wakes = figures.map { $0.sleepInterruptions == nil } == true ? "sleep interruptions not measured"
-                    : "\(c["sleep_interruption"] ?? 0) sleep interruptions"
-                print("  \(c["cramp"] ?? 0) cramps, \(c["leg_movement"] ?? 0) leg movements, \(wakes), "
-                      + "\(c["artifact"] ?? 0) signal problems")
+                    : Words.count(c["sleep_interruption"] ?? 0, "sleep interruption")
+                print("  \(Words.count(c["cramp"] ?? 0, "cramp")), "
+                      + "\(Words.count(c["leg_movement"] ?? 0, "leg movement")), \(wakes), "
+                      + "\(Words.count(c["artifact"] ?? 0, "signal problem"))")
             }
             if let f = figures { print("  " + sleepLine(f, start: n.startedAt)) }
             print("  \(n.framesReceived) frames received, \(n.framesLost) lost, \(n.corruptFrames) "

@@ -81,7 +81,8 @@ enum NightText {
         guard s.wakeMeasured else {
             return "  Sleep and awakenings: not measured (\(NightSummary.wakeNotMeasuredNote))."
         }
-        return "  Sleep: \(duration(s.totalSleepSeconds)) asleep of \(duration(s.durationSeconds)) recorded (efficiency "
+        return "  Sleep: \(duration(s.totalSleepSeconds)) asleep of \(duration(s.durationSeconds)) recorded "
+            + "(efficiency "
         + "\(Words.percent(s.sleepEfficiency))), "
             + "\(s.awakenings) awakening\(s.awakenings == 1 ? "" : "s"), \(duration(s.wasoSeconds)) awake after "
             + "falling asleep"

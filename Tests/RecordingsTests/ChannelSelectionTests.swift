@@ -37,7 +37,8 @@ import Testing
         #expect(c.accel.isEmpty)
         #expect(c.notes == [
             "left out \"calf\": sampled at another rate than \"tibialis L\"",
-            "no accelerometer (3 signals in g or m/s²) found: cramps are still found, but whether they woke you is not",
+            "no accelerometer (3 signals in g or m/s²) found: cramps and leg movements are still found, but sleep, "
+                + "wake and whether a cramp woke you are not measured",
         ])
     }
 
