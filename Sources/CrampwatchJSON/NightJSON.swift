@@ -46,6 +46,8 @@ public struct NightJSON: Codable, Sendable {
         public var format: String
         public var bytes: UInt64
         public var truncated_at_byte: UInt64?
+        /// The sleep lab's scoring file the night's sleep stages came from (`replay --hypnogram`); absent otherwise.
+        public var hypnogram: String? = nil
     }
     public struct Detector: Codable, Sendable {
         public var hash: String
@@ -90,6 +92,7 @@ public struct NightJSON: Codable, Sendable {
         start_note = startedAt == nil ? Words.startUnknown : nil
         recording = Recording(path: r.path, format: r.format.rawValue, bytes: r.sizeBytes,
                               truncated_at_byte: r.truncatedAt)
+        recording.hypnogram = r.hypnogramFile
         let d = r.deviceInfo
         device = Device(serial: d.serial, firmware: d.firmwareString, emg_channels: d.emgChannels,
                         emg_rate_hz: d.emgRateHz,

@@ -12,6 +12,8 @@ public struct ReferenceScoring: Sendable {
     public var stageWake: [Interval]?
     /// First sleep epoch's onset to last sleep epoch's end; the epoch agreement is counted inside it.
     public var sleepPeriod: Interval?
+    /// The scoring's sleep stages as the night's sleep and wake (`replay --hypnogram`); nil without stages.
+    public var hypnogram: Hypnogram? = nil
     /// How many entries had each meaning (stages counted as epochs or runs as the file gives them).
     public var counts: [String: Int]
     /// Labels the map does not know, with how many times each occurs: listed, never dropped silently.
@@ -114,6 +116,7 @@ extension ReferenceScoring {
     /// Wake epochs inside the sleep period become the epoch reference; their bouts of at least
     /// `wakeMinSeconds` become the sleep interruptions.
     mutating func addStages(_ stages: [(Interval, Bool)], wakeMinSeconds: Double) {
+        hypnogram = Hypnogram(epochs: stages.map { (onset: $0.0.onset, offset: $0.0.offset, asleep: !$0.1) })
         let sleep = stages.filter { !$0.1 }.map(\.0)
         guard let first = sleep.map(\.onset).min(), let last = sleep.map(\.offset).max() else {
             notes.append("the stages hold no sleep epoch: no sleep period, so no sleep interruption to score")

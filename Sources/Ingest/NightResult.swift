@@ -43,9 +43,15 @@ public struct NightResult: Sendable {
     public let truncatedAt: UInt64?
     /// Set when an EDF/BDF left unclosed by a crash was repaired before it was read: what was done, in words.
     public var repairNote: String?
-    /// What the channel choice of an EDF/BDF or CSV left out or could not use, one line each (e.g. "Right Leg:
-    /// resolution 31 uV per step, too coarse to score leg movements").
-    public var channelNotes: [String] = []
+    /// What the channel choice of an EDF/BDF or CSV left out or could not use (e.g. "Right Leg: resolution 31 uV per
+    /// step, too coarse to score leg movements"), worded in `channelNotes` by whether the night has a lab's stages.
+    public var channelNoteKinds: [ChannelNote] = []
+    /// Lines about the recording's own scored stages (stages that overlap, so not used).
+    public var stageNotes: [String] = []
+    /// The channel and stage notes, one line each, as a person reads them.
+    public var channelNotes: [String] {
+        channelNoteKinds.map { $0.text(scoredStages: hypnogram != nil) } + stageNotes
+    }
     /// Every tick's features, when asked for (`recordTicks`): replay them through other thresholds.
     public let tickLog: TickLog?
     /// Mean z-angle of the accelerometer per 5-s epoch (degrees; NaN where lost), for the sleep window.
@@ -53,8 +59,11 @@ public struct NightResult: Sendable {
     /// Per second: EMG envelope above rest (µV) and accelerometer activity (g), for the timeline.
     public let traceEnvelope: [Float]
     public let traceActivity: [Float]
-    /// A sleep lab's scored stages carried by the recording, when it has them: the night's sleep and wake.
+    /// A sleep lab's scored stages, carried by the recording or given in a scoring file of their own
+    /// (`hypnogramFile`): the night's sleep and wake.
     public let hypnogram: Hypnogram?
+    /// The scoring file the hypnogram came from (`replay --hypnogram`); nil when the recording carried it.
+    public var hypnogramFile: String?
     /// The night's figures, computed by the night analysis (the only place that computes them).
     public let summary: NightSummary
     /// What a cramp may have woken the sleeper into (`NightSummary.wakeBouts`): each cramp's `woke`.
@@ -98,13 +107,26 @@ public struct NightResult: Sendable {
 
     /// The same night with other events (say, some left out), its figures computed again from them.
     public func with(events: [DetectedEvent]) -> NightResult {
+        rebuilt(events: events, hypnogram: hypnogram, hypnogramFile: hypnogramFile)
+    }
+
+    /// The same night with a sleep lab's hypnogram from `file` (a scoring file apart from the recording): every sleep
+    /// figure follows its stages, as when the recording carries them.
+    public func with(hypnogram: Hypnogram, from file: String) -> NightResult {
+        rebuilt(events: events, hypnogram: hypnogram, hypnogramFile: file)
+    }
+
+    /// The night built again (so its summary is computed again) with these events and this hypnogram.
+    func rebuilt(events: [DetectedEvent], hypnogram: Hypnogram?, hypnogramFile: String?) -> NightResult {
         var copy = NightResult(path: path, format: format, sizeBytes: sizeBytes, deviceInfo: deviceInfo,
                                configuration: configuration, durationSeconds: durationSeconds, events: events,
                                provisionalCrampNotices: provisionalCrampNotices, gaps: gaps, stats: stats,
                                truncatedAt: truncatedAt, tickLog: tickLog, zAngleEpochs: zAngleEpochs,
                                traceEnvelope: traceEnvelope, traceActivity: traceActivity, hypnogram: hypnogram)
         copy.repairNote = repairNote
-        copy.channelNotes = channelNotes
+        copy.channelNoteKinds = channelNoteKinds
+        copy.stageNotes = stageNotes
+        copy.hypnogramFile = hypnogramFile
         return copy
     }
 }

@@ -75,8 +75,8 @@ public struct Replayer {
                                                        durationSeconds: runner.recordedSeconds)
         var result = try runner.finish(path: path, format: format, sizeBytes: reader.fileSize, hypnogram: hypnogram)
         result.repairNote = repairNote
-        result.channelNotes = source.choice.typedNotes.map { $0.text(scoredStages: hypnogram != nil) }
-            + (stageNote.map { [$0] } ?? [])
+        result.channelNoteKinds = source.choice.typedNotes
+        result.stageNotes = stageNote.map { [$0] } ?? []
         return result
     }
 
@@ -117,7 +117,7 @@ public struct Replayer {
         try source.run(into: runner, layout: layout)
         let size = (try? ChunkedFileReader(path: path).size) ?? 0
         var result = try runner.finish(path: path, format: .csv, sizeBytes: size)
-        result.channelNotes = source.choice.notes
+        result.channelNoteKinds = source.choice.typedNotes
         return result
     }
 }

@@ -40,7 +40,7 @@ public enum ChannelSelector {
         + "movements are still found, but sleep, wake and whether a cramp woke you are not measured"
     /// Said instead when such a recording carries a sleep lab's scored stages, which say it.
     public static let noAccelerometerStagesNote = "no accelerometer (3 signals in g or m/s²) found: whether cramps "
-        + "woke you comes from the sleep lab's scored stages in the recording"
+        + "woke you comes from the sleep lab's scored stages"
 
     /// Words that make a label a leg EMG channel, in order of preference.
     static let legWords = ["tibialis", "gastroc", "soleus", "calf", "leg", "jambe"]

@@ -23,7 +23,8 @@ enum NightText {
         if s.wakeMeasured {
             lines.append("  Sleep interruptions: \(s.sleepInterruptions), \(duration(s.wakeSeconds)) awake")
         }
-        lines.append(sleep(s, startedAt: startedAt))
+        lines.append(sleep(s, startedAt: startedAt,
+                           stagesIn: r.hypnogram == nil ? nil : r.hypnogramFile ?? "the recording"))
         if s.artifacts > 0 {
             lines.append("  Signal problems: \(s.artifacts) stretch\(s.artifacts == 1 ? "" : "es"), "
                          + "\(duration(s.artifactSeconds)) (electrode off, clipping or mains); no events were counted "
@@ -77,7 +78,8 @@ enum NightText {
     }
 
     /// The sleep figures in words, or that they were not measured (no accelerometer, no scored stages).
-    static func sleep(_ s: NightSummary, startedAt: Date?) -> String {
+    /// `stagesIn`: where a lab's stages were read ("the recording", or the scoring file's path), when known.
+    static func sleep(_ s: NightSummary, startedAt: Date?, stagesIn: String? = nil) -> String {
         guard s.wakeMeasured else {
             return "  Sleep and awakenings: not measured (\(NightSummary.wakeNotMeasuredNote))."
         }
@@ -86,14 +88,16 @@ enum NightText {
         + "\(Words.percent(s.sleepEfficiency))), "
             + "\(s.awakenings) awakening\(s.awakenings == 1 ? "" : "s"), \(duration(s.wasoSeconds)) awake after "
             + "falling asleep"
-            + period(s, startedAt: startedAt)
+            + period(s, startedAt: startedAt, stagesIn: stagesIn)
     }
 
     /// Where the sleep figures come from, and the sleep period when there is one.
-    static func period(_ s: NightSummary, startedAt: Date?) -> String {
+    static func period(_ s: NightSummary, startedAt: Date?, stagesIn: String?) -> String {
         let span = "\(clock(s.sleepWindowOnsetSeconds, startedAt))–\(clock(s.sleepWindowOffsetSeconds, startedAt))"
         switch s.sleepSource {
-        case .scoredStages: return "; as the sleep lab scored it (the stages in the recording), sleep period \(span)"
+        case .scoredStages:
+            let source = stagesIn.map { " (the stages in \($0))" } ?? ""
+            return "; as the sleep lab scored it\(source), sleep period \(span)"
         case .accelerometer: return "; sleep period \(span)"
         case .wholeRecording where s.durationSeconds <= 1800:
             return " (recording too short to find the sleep period: all of it counted)"

@@ -51,6 +51,7 @@ struct Replay: ParsableCommand {
                                valueName: "seconds")) var minCramp: Double?
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var channels: ChannelOptions
+    @OptionGroup var labStages: LabStagesOptions
     @Option(name: .customLong("write-edf"),
             help: ArgumentHelp("Also write the night, with every detected event as an annotation, to this EDF+ file "
                                + "(16-bit; mode 0600).", valueName: "path"))
@@ -83,6 +84,10 @@ struct Replay: ParsableCommand {
             throw ValidationError("--min-cramp must be between 1 and 600 seconds.")
         }
         try channels.validate()
+        if labStages.hypnogram != nil && channels.sleepFrom == "accelerometer" {
+            throw ValidationError("--hypnogram gives the night's sleep from a lab's stages; leave out --sleep-from "
+                                  + "accelerometer, or the hypnogram.")
+        }
         if let pace, !(pace >= 1 && pace <= 100_000) {
             throw ValidationError("--pace must be between 1 (real time) and 100000.")
         }
@@ -99,6 +104,14 @@ struct Replay: ParsableCommand {
             throw Exit.failure
         }
         if let minCramp { config.crampMinSeconds = minCramp }
+        let lab: LabHypnogram?
+        do {
+            lab = try labStages.lab(wakeMinSeconds: config.wakeMinSeconds)
+            try lab?.check(recording: file)
+        } catch {
+            complain(error)
+            throw Exit.failure
+        }
         var content: String?
         if !noJournal {
             do {
@@ -127,9 +140,10 @@ struct Replay: ParsableCommand {
                                ?? .unknown)
         }
         replayer.observers = observers(exporter)
-        let result: NightResult
+        var result: NightResult
         do {
             result = try replayer.replay(path: file)
+            if let lab { result = try lab.apply(to: result, startedAt: nightStart(result).0) }
         } catch {
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             complain(error)
