@@ -93,7 +93,10 @@ extension NightRecord {
         row.deviceId = deviceId
         row.recordingId = recordingId
         row.detectorConfigId = night.detectorConfigId ?? detectorConfigId
-        if night.startedAt == nil || (night.startSource == "file_time" && startedAt != nil) {
+        // The old start stays when the new analysis knows none, only guesses one, or reads a recorder's header where
+        // the person had given the start (a recorder's clock is often wrong, and the correction is theirs).
+        let personGaveIt = startSource == "user" && startedAt != nil && night.startSource != "user"
+        if night.startedAt == nil || (night.startSource == "file_time" && startedAt != nil) || personGaveIt {
             row.startedAt = startedAt
             row.startSource = startSource
         }

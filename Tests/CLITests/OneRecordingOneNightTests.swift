@@ -60,4 +60,22 @@ import Testing
         // The start given the first time stays when the new analysis knows none better.
         #expect(try await SQLiteShell.run(journal, "SELECT startSource FROM night WHERE id = 1") == "user")
     }
+
+    /// A start the person gave outlives a --replace that reads the recorder's header (its clock may be wrong, and the
+    /// correction is theirs); a new --start replaces it.
+    @Test func aStartThePersonGaveOutlivesAReplaceThatReadsTheHeader() async throws {
+        let journal = TemporaryFolder.path("j.sqlite")
+        let edf = Repository.samples.appendingPathComponent("night-a/night.edf").path
+        let first = try await CLI.run(["replay", edf, "--journal", journal, "--start", "2026-11-24T23:10:00Z"])
+        try #require(first.status == 0, "\(first.stderr)")
+        let start = "SELECT startSource, startedAt FROM night WHERE id = 1"
+        #expect(try await SQLiteShell.run(journal, start) == "user|2026-11-24 23:10:00.000")
+        let again = try await CLI.run(["replay", edf, "--journal", journal, "--replace"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try await SQLiteShell.run(journal, start) == "user|2026-11-24 23:10:00.000")
+        let corrected = try await CLI.run(["replay", edf, "--journal", journal, "--replace", "--start",
+                                           "2026-11-25T22:00:00Z"])
+        #expect(corrected.status == 0, "\(corrected.stderr)")
+        #expect(try await SQLiteShell.run(journal, start) == "user|2026-11-25 22:00:00.000")
+    }
 }
