@@ -76,9 +76,19 @@ struct TimelineDrawing {
         }
     }
 
-    /// Sleep/wake band: asleep unless a wake bout; no data in gaps.
+    /// Sleep/wake band: asleep unless a wake bout; no data in gaps. A night whose wake was not measured (no
+    /// accelerometer, no scored stages) gets a grey band that says so, never a night drawn as all sleep.
     mutating func drawSleepBand(_ events: [EventRecord]) {
         let bandY = y, bandH = 14.0
+        guard night.wakeMeasured else {
+            body += "<rect class=\"not-measured\" x=\"\(left)\" y=\"\(bandY)\" width=\"\(num(plotW, 1))\" "
+                + "height=\"\(bandH)\" fill=\"#e0e0e0\"><title>sleep and wake not measured</title></rect>"
+                + "<text class=\"no-wake\" x=\"\(left + 4)\" y=\"\(bandY + 11)\">sleep and wake not measured (no "
+                + "accelerometer, no scored stages)</text>"
+            rows.append(("sleep / wake", bandY, bandH))
+            y += bandH + gapBetween
+            return
+        }
         body += "<rect class=\"sleep\" x=\"\(left)\" y=\"\(bandY)\" width=\"\(num(plotW, 1))\" height=\"\(bandH)\" "
             + "fill=\"#c9dcf2\"><title>asleep (no movement bout)</title></rect>"
         for e in events where e.kind == "sleep_interruption" {

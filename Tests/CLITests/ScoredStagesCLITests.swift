@@ -101,6 +101,8 @@ import Testing
             #expect(page.contains("data-metric=\"\(metric)\">not measured<"), "\(metric)")
         }
         #expect(page.contains("nothing could tell sleep from wake"))
+        #expect(page.contains("class=\"not-measured\"") && !page.contains("class=\"sleep\""),
+                "the timeline does not draw the night as all sleep")
         // Over weeks, such a night is left out of the sleep figures, not counted as a night without awakenings.
         let trendPage = TemporaryFolder.path("trend.html")
         let trend = try await CLI.run(["report", "trend", "--journal", journal, "--out", trendPage, "--json"])
