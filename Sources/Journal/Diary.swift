@@ -87,23 +87,59 @@ public struct SelfReportedCramp: Codable, FetchableRecord, MutablePersistableRec
 }
 
 /// Per-second traces of a night, for the timeline report: EMG envelope above rest (µV) and
-/// accelerometer activity (g), stored compactly as little-endian Float32 blobs.
+/// accelerometer activity (g), stored compactly as little-endian Float32 blobs; and, for a night whose sleep a lab
+/// scored, its sleep and wake epochs as spans (onset, offset in seconds, little-endian Float64 pairs), so the
+/// timeline draws the sleep the figures were computed from.
 public struct NightTrace: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
     public static let databaseTableName = "nightTrace"
     public var nightId: Int64
     public var secondsPerPoint: Double
     public var envelope: Data
     public var activity: Data
+    /// The lab's sleep and wake spans; NULL for a night without scored stages (and for nights saved before).
+    public var stageSleep: Data?
+    public var stageWake: Data?
 
-    public init(nightId: Int64, secondsPerPoint: Double, envelope: [Float], activity: [Float]) {
+    public init(nightId: Int64, secondsPerPoint: Double, envelope: [Float], activity: [Float],
+                stages: (sleep: [Range<Double>], wake: [Range<Double>])? = nil) {
         self.nightId = nightId
         self.secondsPerPoint = secondsPerPoint
         self.envelope = envelope.withUnsafeBytes { Data($0) }
         self.activity = activity.withUnsafeBytes { Data($0) }
+        stageSleep = stages.map { Self.spansData($0.sleep) }
+        stageWake = stages.map { Self.spansData($0.wake) }
     }
 
     public var envelopeValues: [Float] { Self.floats(envelope) }
     public var activityValues: [Float] { Self.floats(activity) }
+    /// The lab's sleep and wake spans, when the night's sleep came from scored stages.
+    public var stages: (sleep: [Range<Double>], wake: [Range<Double>])? {
+        guard let stageSleep, let stageWake else { return nil }
+        return (Self.spans(stageSleep), Self.spans(stageWake))
+    }
+
+    static func spansData(_ spans: [Range<Double>]) -> Data {
+        spans.flatMap { [$0.lowerBound, $0.upperBound] }.withUnsafeBytes { Data($0) }
+    }
+
+    /// Pairs read back; a pair that is not an ordered span of finite seconds (a damaged row) is left out.
+    static func spans(_ d: Data) -> [Range<Double>] {
+        let values = d.withUnsafeBytes { raw in
+            (0..<(d.count / 8)).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: Double.self) }
+        }
+        return stride(from: 0, to: values.count - 1, by: 2).compactMap { i in
+            let (a, b) = (values[i], values[i + 1])
+            return a.isFinite && b.isFinite && a <= b ? a..<b : nil
+        }
+    }
+
+    /// The lab's stages beside the traces (issue 21: a night's sleep from a lab's hypnogram).
+    static func migrateV16ScoredStages(_ db: Database) throws {
+        try db.alter(table: databaseTableName) { t in
+            t.add(column: "stageSleep", .blob)
+            t.add(column: "stageWake", .blob)
+        }
+    }
 
     static func floats(_ d: Data) -> [Float] {
         d.withUnsafeBytes { raw in

@@ -21,6 +21,7 @@ extension Journal {
         m.registerMigration("v13-study-synced", migrate: StudySyncedRecord.migrateV13)
         m.registerMigration("v14-sleep-source", migrate: NightFiguresRecord.migrateV14SleepSource)
         m.registerMigration("v15-wake-not-measured", migrate: NightFiguresRecord.migrateV15WakeNotMeasured)
+        m.registerMigration("v16-scored-stages", migrate: NightTrace.migrateV16ScoredStages)
         return m
     }
 

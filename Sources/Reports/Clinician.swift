@@ -92,7 +92,7 @@ public struct ClinicianSummary: Sendable, Codable, Equatable {
             longestCrampSeconds: nights.map(\.longestCrampSeconds).max() ?? 0,
             crampsThatWoke: wakeKnown.compactMap(\.crampsThatWoke).saturatingSum,
             crampsWhereWakeWasMeasured: wakeKnown.map(\.cramps).saturatingSum, nightsWokenByCramp: woken,
-            meanWakeMinutesPerNight: Stats.mean(nights.compactMap { $0.wakeSeconds.map { $0 / 60 } }),
+            meanWakeMinutesPerNight: Stats.mean(nights.compactMap { $0.timeAwakeSeconds.map { $0 / 60 } }),
             meanSleepEfficiency: t.meanSleepEfficiency,
             selfReportedCramps: reports.count, medianPain: Stats.median(reports.map { Double($0.pain) }),
             matched: rec.matched.count, missedByDetector: rec.missedByDetector.count, notNoticed: rec.notNoticed.count,
@@ -126,9 +126,9 @@ public enum ClinicianReport {
                 + "they count for sleep, and are left out of every cramp figure and sign below.</p>\n"
         }
         b += signsSection(c)
-        b += "<div class=\"columns\">\n<div>\n" + frequencySection(c) + sleepSection(c) + "</div>\n<div>\n"
-            + weeklyChart(c) + noticedSection(c) + "</div>\n</div>\n"
-        b += limitsSection
+        b += "<div class=\"columns\">\n<div>\n" + frequencySection(c) + sleepSection(c, from: nights.sleepFromWords)
+            + "</div>\n<div>\n" + weeklyChart(c) + noticedSection(c) + "</div>\n</div>\n"
+        b += limitsSection(labNights: nights.filter(\.sleepFromLab).count)
         b += Common.configurationSection(nights.map(\.detectorConfigId), s)
         b += Common.footer(s, generated: generated)
         return ReportBody(title: "Crampwatch — clinician summary", html: b + "</div>\n", paper: paper)
@@ -192,14 +192,15 @@ public enum ClinicianReport {
     }
 
     /// How the sleep was disrupted.
-    static func sleepSection(_ c: ClinicianSummary) -> String {
+    /// `from`: where the nights' sleep came from, in words (`sleepFromWords`).
+    static func sleepSection(_ c: ClinicianSummary, from: String) -> String {
         "<h2>Sleep disruption</h2>\n" + table(["", "value"], [
             [cell("Cramps followed by waking (within 1 min)"),
              metric("cramps_that_woke", "\(c.crampsThatWoke) of \(c.crampsWhereWakeWasMeasured)")],
             [cell("Nights woken by a cramp"), metric("nights_woken", "\(c.nightsWokenByCramp)")],
-            [cell("Time awake per night (mean, from movement)"),
+            [cell("Time awake per night (mean, \(from))"),
              durationMetric("wake_min_per_night", c.meanWakeMinutesPerNight.map { $0 * 60 })],
-            [cell("Sleep efficiency (mean, from movement)"),
+            [cell("Sleep efficiency (mean, \(from))"),
              metric("mean_sleep_efficiency", c.meanSleepEfficiency.map(Words.percent) ?? "—")],
         ])
     }
@@ -244,18 +245,24 @@ public enum ClinicianReport {
     }
 
     /// What the page does not say: the limits of what was measured.
-    static let limitsSection = "<h2>What this page does not say</h2>\n<ul>\n"
+    static func limitsSection(labNights: Int) -> String {
+        "<h2>What this page does not say</h2>\n<ul>\n"
         + "<li>It is not a diagnosis. Cramps are detected from surface EMG on one leg and a movement "
         + "sensor; the cause (medicines, vascular, neurological, metabolic or other conditions) is "
         + "outside what it can see.</li>\n"
-        + "<li>Sleep figures come from movement, not from EEG: quiet wakefulness counts as sleep.</li>\n"
-        + "<li>The detector was checked on simulated nights only. A cramp is told from voluntary muscle work by "
+        + (labNights == 0
+            ? "<li>Sleep figures come from movement, not from EEG: quiet wakefulness counts as sleep.</li>\n"
+            : "<li>Sleep figures come from movement, not from EEG (quiet wakefulness counts as sleep), except on the "
+                + "\(Words.count(labNights, "night")) whose sleep a sleep lab scored.</li>\n")
+        + "<li>The detector was checked on simulated nights only (its own, and an independent set written from the "
+        + "WASM 2016 and AASM texts). A cramp is told from voluntary muscle work by "
         + "what the contraction does after it begins (the leg held still, the firing sustained), so a cramp "
         + "that begins as the foot points is counted; one that comes on while walking, the leg moving "
         + "throughout, is not.</li>\n"
         + "<li>Diary factors are recorded by the person; the trend report shows them beside cramp nights as "
         + "counts, never as causes.</li>\n"
         + "</ul>\n"
+    }
 }
 
 /// Writes a report where only its owner can read it.

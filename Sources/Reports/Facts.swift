@@ -45,6 +45,14 @@ public struct NightFacts: Sendable, Equatable {
     public var wasoSeconds: Double? = nil
 
     public var hasCramp: Bool { cramps > 0 }
+    /// True when a sleep lab's scored stages gave this night its sleep (in the recording, or `replay --hypnogram`).
+    public var sleepFromLab: Bool { sleepSource == SleepSource.scoredStages.rawValue }
+    /// Time awake as the reports show it, from the same source as `awakenings`: the lab's wake after sleep onset
+    /// when its stages gave the sleep, else the detected wake bouts; nil when wake was not measured.
+    public var timeAwakeSeconds: Double? {
+        guard wakeMeasured else { return nil }
+        return sleepFromLab ? wasoSeconds ?? wakeSeconds : wakeSeconds
+    }
     /// False for a night with neither an accelerometer nor scored stages: its sleep and wake are unknown, so it is
     /// left out of every sleep and wake figure (not counted as a night without awakenings).
     public var wakeMeasured: Bool { awakenings != nil }
@@ -323,5 +331,16 @@ public enum Stats {
         }
         let m = deviations.reduce(0, +) / Double(deviations.count)
         return (deviations.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(deviations.count - 1)).squareRoot()
+    }
+}
+
+extension [NightFacts] {
+    /// Where these nights' sleep figures came from, for a label: "from movement", "the lab's scored stages", or
+    /// both when some nights had a lab's stages and others not. Nights whose wake was not measured do not count.
+    public var sleepFromWords: String {
+        let measured = filter(\.wakeMeasured)
+        let lab = measured.filter(\.sleepFromLab).count
+        if lab == 0 { return "from movement" }
+        return lab == measured.count ? "the lab's scored stages" : "from movement, or a lab's scored stages"
     }
 }

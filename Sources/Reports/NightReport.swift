@@ -178,9 +178,9 @@ public enum NightReport {
             [cell("Cramps that woke you"), emg("cramps_that_woke", n.crampsThatWoke.map { "\($0)" } ?? "not measured")],
             [cell("Leg movements"), emg("leg_movements", "\(n.legMovements)")],
             [cell("Awakenings (wake bouts in the sleep period)"), wake("awakenings", n.awakenings.map { "\($0)" })],
-            [cell("Time awake"), n.wakeMeasured ? durationMetric("wake_s", n.wakeSeconds) : wake("wake_s", nil)],
-            [cell(n.sleepSource == "scored_stages" ? "Sleep efficiency (the lab's scored stages)"
-                                                   : "Sleep efficiency (from movement)"),
+            [cell(n.sleepFromLab ? "Time awake after falling asleep" : "Time awake"),
+             n.wakeMeasured ? durationMetric("wake_s", n.timeAwakeSeconds) : wake("wake_s", nil)],
+            [cell("Sleep efficiency (\([n].sleepFromWords))"),
              n.wakeMeasured ? metric("sleep_efficiency", n.sleepEfficiency.map(Words.percent) ?? "—")
                             : wake("sleep_efficiency", nil)],
             [cell("Data gaps"), metric("gaps", "\(n.gaps)")],
@@ -267,7 +267,7 @@ public enum NightReport {
                          tz: TimeZone) -> String {
         var drawing = TimelineDrawing(night: n, tz: tz)
         drawing.drawTraces(trace)
-        drawing.drawSleepBand(events)
+        drawing.drawSleepBand(events, stages: n.sleepFromLab ? trace?.stages : nil)
         drawing.drawEvents(events, noticed: noticed)
         drawing.drawReferences(annotations)
         drawing.drawGaps(gaps)

@@ -78,8 +78,12 @@ struct TimelineDrawing {
 
     /// Sleep/wake band: asleep unless a wake bout; no data in gaps. A night whose wake was not measured (no
     /// accelerometer, no scored stages) gets a grey band that says so, never a night drawn as all sleep.
-    mutating func drawSleepBand(_ events: [EventRecord]) {
+    mutating func drawSleepBand(_ events: [EventRecord], stages: (sleep: [Range<Double>], wake: [Range<Double>])?) {
         let bandY = y, bandH = 14.0
+        if let stages {
+            drawScoredStages(stages, bandY: bandY, bandH: bandH)
+            return
+        }
         guard night.wakeMeasured else {
             body += "<rect class=\"not-measured\" x=\"\(left)\" y=\"\(bandY)\" width=\"\(num(plotW, 1))\" "
                 + "height=\"\(bandH)\" fill=\"#e0e0e0\"><title>sleep and wake not measured</title></rect>"
@@ -98,6 +102,27 @@ struct TimelineDrawing {
                 + "\(esc(Words.duration(e.offsetSeconds - e.onsetSeconds)))</title></rect>"
         }
         rows.append(("sleep / wake", bandY, bandH))
+        y += bandH + gapBetween
+    }
+
+    /// The lab's scored stages as the band: sleep blue, wake orange, what the lab did not score grey — the sleep the
+    /// night's figures were computed from, not the detected wake bouts.
+    mutating func drawScoredStages(_ stages: (sleep: [Range<Double>], wake: [Range<Double>]), bandY: Double,
+                                   bandH: Double) {
+        body += "<rect class=\"unscored\" x=\"\(left)\" y=\"\(bandY)\" width=\"\(num(plotW, 1))\" "
+            + "height=\"\(bandH)\" fill=\"#e0e0e0\"><title>not scored by the lab</title></rect>"
+        for (spans, cls, color, words) in [(stages.sleep, "lab-sleep", "#c9dcf2", "asleep"),
+                                           (stages.wake, "lab-wake", "#f4a259", "awake")] {
+            // Epochs that touch drawn as one span: fewer shapes, and no seams between 30-s epochs.
+            for s in Hypnogram.runs(spans).map({ $0.onset..<$0.offset }) {
+                let w = max(1, x(s.upperBound) - x(s.lowerBound))
+                body += "<rect class=\"\(cls)\" x=\"\(num(x(s.lowerBound), 1))\" y=\"\(bandY)\" "
+                    + "width=\"\(num(w, 1))\" height=\"\(bandH)\" fill=\"\(color)\">"
+                    + "<title>\(words) \(esc(at(s.lowerBound))), "
+                    + "\(esc(Words.duration(s.upperBound - s.lowerBound))) (the lab's scored stages)</title></rect>"
+            }
+        }
+        rows.append(("sleep (lab)", bandY, bandH))
         y += bandH + gapBetween
     }
 

@@ -321,8 +321,9 @@ public enum TrendReport {
             }
             return ReportBody(title: "Crampwatch — trends", html: b + Common.footer(s, generated: generated))
         }
-        b += overviewSection(t)
-        b += DateCharts.section(t, undated: nights.filter { $0.evening == nil }, timeZone: s.timeZone)
+        b += overviewSection(t, sleepFrom: nights.sleepFromWords)
+        b += DateCharts.section(t, undated: nights.filter { $0.evening == nil }, timeZone: s.timeZone,
+                                sleepFrom: nights.sleepFromWords)
         b += "<h2>Time of night</h2>\n"
         b += SVG.bars(t.onsetsByHour.map(Double.init), labels: t.onsetsByHour.indices.map { "\($0)–\($0 + 1) h" },
                       title: "Cramp onsets by hour after the recording started", unit: "count",
@@ -358,7 +359,8 @@ public enum TrendReport {
     static func noted(_ n: Int) -> String { Words.count(n, "cramp") + " you noted while nothing was recording" }
 
     /// The figures over all the nights shown; without EMG, cramp figures count only the nights with it.
-    static func overviewSection(_ t: TrendNumbers) -> String {
+    /// `sleepFrom`: where the nights' sleep came from, in words (`sleepFromWords`).
+    static func overviewSection(_ t: TrendNumbers, sleepFrom: String) -> String {
         var overview = [
             [cell("Nights recorded"), metric("nights", "\(t.nights)")],
             [cell("Nights with a cramp"), metric("cramp_nights", "\(t.crampNights)")],
@@ -367,7 +369,7 @@ public enum TrendReport {
              metric("noted_without_recording", "\(t.reportedOutsideRecordings)")],
             [cell("Median cramp duration"), durationMetric("median_cramp_s", t.medianCrampSeconds)],
             [cell("Awakenings"), metric("awakenings", "\(t.awakenings)")],
-            [cell("Mean sleep efficiency (from movement)"),
+            [cell("Mean sleep efficiency (\(sleepFrom))"),
              metric("mean_sleep_efficiency", t.meanSleepEfficiency.map(Words.percent) ?? "—")],
             [cell("Spread of recording start times (SD)"),
              metric("start_spread_min", t.recordingStartSpreadMinutes.map { Words.duration(minutes: $0) } ?? "—")],
@@ -439,7 +441,7 @@ enum DateCharts {
         var night: (NightFacts) -> (Double, String)?
     }
 
-    static func section(_ t: TrendNumbers, undated: [NightFacts], timeZone: TimeZone) -> String {
+    static func section(_ t: TrendNumbers, undated: [NightFacts], timeZone: TimeZone, sleepFrom: String) -> String {
         guard let first = t.dates.first?.date, let last = t.dates.last?.date else { return "" }
         var b = "<h2>Date by date</h2>\n"
         b += "<p class=\"note\">One slot per evening from \(esc(first)) to \(esc(last))"
@@ -451,7 +453,7 @@ enum DateCharts {
             b += "<p class=\"note\">The \(esc(Words.count(t.datesLeftOff, "earliest evening", "earliest evenings"))) "
                 + "are left off these charts; choose a range with --from and --to.</p>\n"
         }
-        for chart in charts(timeZone) {
+        for chart in charts(timeZone, sleepFrom: sleepFrom) {
             b += SVG.bars(slots(chart, t.dates, undated), title: chart.title, unit: chart.unit,
                           cssClass: chart.cssClass, color: chart.color)
         }
@@ -485,7 +487,7 @@ enum DateCharts {
         return slots
     }
 
-    static func charts(_ tz: TimeZone) -> [Chart] {
+    static func charts(_ tz: TimeZone, sleepFrom: String) -> [Chart] {
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = tz
         let after18 = { (d: Date) -> (Double, String)? in
@@ -504,7 +506,7 @@ enum DateCharts {
                   needsEMG: true, date: { $0.crampSeconds.map(minutes) }, night: { minutes($0.crampSeconds) }),
             Chart(title: "Awakenings per night", unit: "count", cssClass: "bar-awakenings", color: "#f4a259",
                   date: { $0.awakenings.map(wakes) }, night: { $0.awakenings.map(wakes) }),
-            Chart(title: "Sleep efficiency (from movement)", unit: "%", cssClass: "bar-efficiency", color: "#4a78b5",
+            Chart(title: "Sleep efficiency (\(sleepFrom))", unit: "%", cssClass: "bar-efficiency", color: "#4a78b5",
                   date: { $0.meanSleepEfficiency.map(efficiency) }, night: { $0.sleepEfficiency.map(efficiency) }),
             Chart(title: "Recording start (bedtime), minutes after 18:00", unit: "min", cssClass: "bar-bedtime",
                   color: "#6d4c9f", date: { $0.firstStart.flatMap(after18) }, night: { _ in nil }),

@@ -28,7 +28,8 @@ public enum NightStore {
                                        events: eventRecords(r), gaps: r.gaps.map(gapRecord))
         }
         try journal.saveTrace(NightTrace(nightId: id, secondsPerPoint: 1, envelope: r.traceEnvelope,
-                                         activity: r.traceActivity))
+                                         activity: r.traceActivity,
+                                         stages: r.hypnogram.map { (sleep: $0.sleep, wake: $0.wake) }))
         try journal.saveFigures(figuresRecord(r.summary, night: id))
         return id
     }

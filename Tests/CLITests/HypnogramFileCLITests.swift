@@ -43,6 +43,20 @@ import Testing
         let row = try await SQLiteShell.run(journal, "SELECT sleepSource, totalSleepSeconds, awakenings, "
                                             + "sleepWindowOnsetSeconds, sleepWindowOffsetSeconds FROM nightFigures")
         #expect(row.trimmingCharacters(in: .whitespacesAndNewlines) == "scored_stages|30.0|0|600.0|630.0")
+        // The pages say where the sleep came from, and time awake is the lab's, beside the lab's awakenings.
+        let page = TemporaryFolder.path("night.html"), doctor = TemporaryFolder.path("clinician.html")
+        #expect(try await CLI.run(["report", "night", "1", "--journal", journal, "--out", page]).status == 0)
+        #expect(try await CLI.run(["report", "clinician", "--journal", journal, "--out", doctor]).status == 0)
+        let night = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(night.contains("Time awake after falling asleep</td><td class=\"n\" data-seconds=\"0.000\"")
+                && night.contains("Sleep efficiency (the lab&#39;s scored stages)"), "night report")
+        // Its timeline draws the lab's stages: one sleep epoch between two stretches of wake.
+        #expect(night.components(separatedBy: "class=\"lab-sleep\"").count - 1 == 1
+                && night.components(separatedBy: "class=\"lab-wake\"").count - 1 == 2
+                && !night.contains("class=\"sleep\""), "the timeline's band")
+        let clinician = try String(contentsOfFile: doctor, encoding: .utf8)
+        #expect(clinician.contains("Sleep efficiency (mean, the lab&#39;s scored stages)")
+                && clinician.contains("except on the 1 night whose sleep a sleep lab scored"), "clinician page")
     }
 
     /// The real Noxturnal export of a whole night (a sleep lab's, UTF-16, French, clock times) against a recording

@@ -53,7 +53,8 @@ import Testing
                                             "v6-delete-cascades", "v7-recording-content",
                                             "v8-event-columns-night-mains", "v9-capture-retention",
                                             "v10-live-levels", "v11-periodic-in-wake", "v12-web-sessions",
-                                            "v13-study-synced", "v14-sleep-source", "v15-wake-not-measured"])
+                                            "v13-study-synced", "v14-sleep-source", "v15-wake-not-measured",
+                                            "v16-scored-stages"])
         let nights = try j.nights()
         #expect(nights.count == 1)
         #expect(nights[0].framesLost == 3 && nights[0].durationSeconds == 720)
@@ -65,7 +66,7 @@ import Testing
         try j.amendDiary(e)
         #expect(try j.diaryEntries().map(\.magnesiumMg) == [250])
         #expect(try fileMode(path) == 0o600)
-        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 15)
+        #expect(try j.scalar("SELECT COUNT(*) FROM grdb_migrations") == 16)
         // Saved before figures were stored: the night analysis fills them in once
         // (Sessions.NightStore.fillMissingFigures).
         #expect(try j.nightsWithoutFigures().map(\.id) == [1])
