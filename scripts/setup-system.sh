@@ -9,29 +9,27 @@ set -eu
 # postgresql: the study tests (Tests/StudySyncTests) start their own PostgreSQL 15 server from its binaries
 # (/usr/lib/postgresql/15/bin: initdb, pg_ctl) in a temporary folder.
 PACKAGES="libusb-1.0-0-dev libsqlite3-dev sqlite3 pkg-config python3 python3-pip umockdev libumockdev-dev libglib2.0-dev systemd chromium-driver python3-selenium wrk curl poppler-utils postgresql ${EXTRA_APT_PACKAGES:-}"
-missing=""
-for p in $PACKAGES; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "crampwatch setup: installing$missing"
-    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
-fi
+# install_missing WHAT APT_OPTIONS PACKAGE...: installs those of the packages dpkg does not know, saying
+# "crampwatch setup: WHAT" and their names; one function so that both lists are checked and installed alike.
+install_missing() {
+    what=$1 options=$2
+    shift 2
+    missing=""
+    for p in "$@"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        echo "crampwatch setup: $what$missing"
+        if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $options $missing
+    fi
+}
+install_missing "installing" "" $PACKAGES
 # Firmware toolchains (make -C Firmware test): the ATmega32U4 build (gcc-avr, avr-libc, the Arduino
 # AVR core's USB stack) and the Cortex-M4 run under QEMU (gcc-arm-none-eabi, newlib, qemu-system-arm).
 FIRMWARE_PACKAGES="gcc-avr avr-libc arduino-core-avr gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
-missing=""
-for p in $FIRMWARE_PACKAGES; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "crampwatch setup: installing the firmware toolchains:$missing"
-    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
-fi
+install_missing "installing the firmware toolchains:" "--no-install-recommends" $FIRMWARE_PACKAGES
 if ! command -v swift >/dev/null 2>&1; then
     echo "crampwatch setup: swift is not on PATH. Install Swift 6.1 or newer from https://swift.org/install and try again." >&2
     exit 1

@@ -33,37 +33,27 @@ public enum AccuracyStudy {
     public static func run(seeds: [UInt64], hours: Double, emgRateHz: Int = 2000, accelRateHz: Int? = nil,
                            crampsPerHour: Double = 0.3,
                            configuration: DetectorConfiguration = DetectorConfiguration()) throws -> [KindAccuracy] {
-        let box = Box(count: seeds.count)
-        DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
-            do {
-                var o = SimulationOptions.studyNight(seed: seeds[i], hours: hours, emgRateHz: emgRateHz,
-                                                     crampsPerHour: crampsPerHour)
-                if let accelRateHz { o.accelRateHz = accelRateHz }
-                let simulator = try NightSimulator(options: o)
-                let run = CaptureRun(path: "simulated night \(seeds[i])", configuration: configuration)
-                _ = try simulator.run { bytes in try bytes.withUnsafeBytes { try run.feed($0) } }
-                let result = try run.finish(sizeBytes: 0)
-                var byKind: [EventKind: (MatchResult, [Double])] = [:]
-                for kind in kinds {
-                    let reference = simulator.labels.filter { $0.kind == kind }.map { Interval($0.onsetSeconds,
-                                                                                               $0.offsetSeconds) }
-                    let detected = result.events.filter { $0.kind == kind }.map { Interval($0.onsetSeconds,
+        let perNight = try perSeed(seeds) { i in
+            var o = SimulationOptions.studyNight(seed: seeds[i], hours: hours, emgRateHz: emgRateHz,
+                                                 crampsPerHour: crampsPerHour)
+            if let accelRateHz { o.accelRateHz = accelRateHz }
+            let (simulator, result) = try simulate(o, configuration: configuration)
+            var byKind: [EventKind: (MatchResult, [Double])] = [:]
+            for kind in kinds {
+                let reference = simulator.labels.filter { $0.kind == kind }.map { Interval($0.onsetSeconds,
                                                                                            $0.offsetSeconds) }
-                    let m = EventMatcher.match(reference: reference, detected: detected)
-                    byKind[kind] = (m, EventMatcher.onsetErrors(m, reference: reference, detected: detected))
-                }
-                box.lock.locked { box.perNight[i] = byKind }
-            } catch {
-                box.lock.locked { box.failure = "seed \(seeds[i]): \(error)" }
+                let detected = result.events.filter { $0.kind == kind }.map { Interval($0.onsetSeconds,
+                                                                                       $0.offsetSeconds) }
+                let m = EventMatcher.match(reference: reference, detected: detected)
+                byKind[kind] = (m, EventMatcher.onsetErrors(m, reference: reference, detected: detected))
             }
+            return byKind
         }
-        if let f = box.failure { throw StudyError(description: f) }
-        let perNight = box.perNight
         return kinds.map { kind in
             var pooled = MatchResult(pairs: [], referenceCount: 0, detectionCount: 0)
             var errors: [Double] = []
             for night in perNight {
-                let (m, e) = night![kind]!
+                let (m, e) = night[kind]!
                 pooled.pairs += m.pairs
                 pooled.referenceCount += m.referenceCount
                 pooled.detectionCount += m.detectionCount
@@ -74,12 +64,42 @@ public enum AccuracyStudy {
     }
 }
 
+extension AccuracyStudy {
+    /// Runs `night` for each seed's index on the worker threads, one night per thread at a time, and returns the
+    /// results in seed order. The studies all share this so that a failing night fails the study the same way:
+    /// with its seed named, after the other nights have run.
+    static func perSeed<T>(_ seeds: [UInt64], _ night: @Sendable (Int) throws -> T) throws -> [T] {
+        let box = SeedResults<T>(count: seeds.count)
+        DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
+            do {
+                let result = try night(i)
+                box.lock.locked { box.results[i] = result }
+            } catch {
+                box.lock.locked { box.failure = "seed \(seeds[i]): \(error)" }
+            }
+        }
+        if let f = box.failure { throw StudyError(description: f) }
+        return box.results.map { $0! }
+    }
+
+    /// Simulates one night and replays it through the detector in memory, the same path as a capture file.
+    /// - recordTicks: keep the tick log, so that a sweep can drive other configurations from it.
+    static func simulate(_ options: SimulationOptions, configuration: DetectorConfiguration,
+                         recordTicks: Bool = false) throws -> (simulator: NightSimulator, result: NightResult) {
+        let simulator = try NightSimulator(options: options)
+        let run = CaptureRun(path: "simulated night \(options.seed)", configuration: configuration,
+                             recordTicks: recordTicks)
+        _ = try simulator.run { bytes in try bytes.withUnsafeBytes { try run.feed($0) } }
+        return (simulator, try run.finish(sizeBytes: 0))
+    }
+}
+
 /// Results written by the worker threads, under the lock.
-final class Box: @unchecked Sendable {
+final class SeedResults<T>: @unchecked Sendable {
     let lock = NSLockish()
-    var perNight: [[EventKind: (MatchResult, [Double])]?]
+    var results: [T?]
     var failure: String?
-    init(count: Int) { perNight = Array(repeating: nil, count: count) }
+    init(count: Int) { results = Array(repeating: nil, count: count) }
 }
 
 public struct StudyError: Error, CustomStringConvertible {

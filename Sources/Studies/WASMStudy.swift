@@ -1,4 +1,3 @@
-import Dispatch
 import Evaluation
 import Ingest
 import NightAnalysis
@@ -144,33 +143,15 @@ extension AccuracyStudy {
     public static func runWASM(seeds: [UInt64], hours: Double, emgRateHz: Int = 1000, crampsPerHour: Double = 1,
                                configuration: DetectorConfiguration = DetectorConfiguration()) throws
         -> WASMStudyResult {
-        let box = ScoreBox(count: seeds.count)
-        DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
-            do {
-                let simulator = try NightSimulator(options: .studyNight(
-                    seed: seeds[i], hours: hours, emgRateHz: emgRateHz, crampsPerHour: crampsPerHour,
-                    movingCases: true))
-                let run = CaptureRun(path: "simulated night \(seeds[i])", configuration: configuration)
-                _ = try simulator.run { bytes in try bytes.withUnsafeBytes { try run.feed($0) } }
-                let result = try run.finish(sizeBytes: 0)
-                let score = WASMNightScore(reference: NightReference(simulator: simulator), detected: result.events,
-                                           summary: result.summary)
-                box.lock.locked { box.nights[i] = score }
-            } catch {
-                box.lock.locked { box.failure = "seed \(seeds[i]): \(error)" }
-            }
+        let nights = try perSeed(seeds) { i in
+            let (simulator, result) = try simulate(.studyNight(
+                seed: seeds[i], hours: hours, emgRateHz: emgRateHz, crampsPerHour: crampsPerHour, movingCases: true),
+                configuration: configuration)
+            return WASMNightScore(reference: NightReference(simulator: simulator), detected: result.events,
+                                  summary: result.summary)
         }
-        if let f = box.failure { throw StudyError(description: f) }
-        return WASMStudyResult(nights: box.nights.map { $0! })
+        return WASMStudyResult(nights: nights)
     }
-}
-
-/// Scores written by the worker threads, under the lock.
-final class ScoreBox: @unchecked Sendable {
-    let lock = NSLockish()
-    var nights: [WASMNightScore?]
-    var failure: String?
-    init(count: Int) { nights = Array(repeating: nil, count: count) }
 }
 
 extension AccuracyStudy {
@@ -179,29 +160,18 @@ extension AccuracyStudy {
     /// share the feature settings (filters, envelope).
     public static func sweepWASM(seeds: [UInt64], hours: Double, emgRateHz: Int = 1000, crampsPerHour: Double = 1,
                                  configurations: [DetectorConfiguration]) throws -> [WASMStudyResult] {
-        let box = SweepBox(count: seeds.count)
-        DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
-            do {
-                let simulator = try NightSimulator(options: .studyNight(
-                    seed: seeds[i], hours: hours, emgRateHz: emgRateHz, crampsPerHour: crampsPerHour,
-                    movingCases: true))
-                let run = CaptureRun(path: "simulated night \(seeds[i])", configuration: configurations[0],
-                                     recordTicks: true)
-                _ = try simulator.run { bytes in try bytes.withUnsafeBytes { try run.feed($0) } }
-                let result = try run.finish(sizeBytes: 0)
-                let reference = NightReference(simulator: simulator)
-                let scores = try requireLog(result.tickLog).detect(with: configurations).map { events in
-                    WASMNightScore(reference: reference, detected: events, summary: NightSummary(
-                        events: events, gaps: result.gaps, durationSeconds: result.durationSeconds,
-                        framesLost: 0, corruptFrames: 0))
-                }
-                box.lock.locked { box.nights[i] = scores }
-            } catch {
-                box.lock.locked { box.failure = "seed \(seeds[i]): \(error)" }
+        let nights = try perSeed(seeds) { i in
+            let (simulator, result) = try simulate(.studyNight(
+                seed: seeds[i], hours: hours, emgRateHz: emgRateHz, crampsPerHour: crampsPerHour, movingCases: true),
+                configuration: configurations[0], recordTicks: true)
+            let reference = NightReference(simulator: simulator)
+            return try requireLog(result.tickLog).detect(with: configurations).map { events in
+                WASMNightScore(reference: reference, detected: events, summary: NightSummary(
+                    events: events, gaps: result.gaps, durationSeconds: result.durationSeconds,
+                    framesLost: 0, corruptFrames: 0))
             }
         }
-        if let f = box.failure { throw StudyError(description: f) }
-        return configurations.indices.map { c in WASMStudyResult(nights: box.nights.map { $0![c] }) }
+        return configurations.indices.map { c in WASMStudyResult(nights: nights.map { $0[c] }) }
     }
 }
 
@@ -209,12 +179,4 @@ extension AccuracyStudy {
 private func requireLog(_ log: TickLog?) throws -> TickLog {
     guard let log else { throw StudyError(description: "the run kept no tick log") }
     return log
-}
-
-/// Per-configuration scores written by the worker threads, under the lock.
-final class SweepBox: @unchecked Sendable {
-    let lock = NSLockish()
-    var nights: [[WASMNightScore]?]
-    var failure: String?
-    init(count: Int) { nights = Array(repeating: nil, count: count) }
 }

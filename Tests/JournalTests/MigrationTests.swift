@@ -8,14 +8,20 @@ import Testing
 /// (a journal it already ran on would not run it again); a new migration adds its tables here and to
 /// `schemaAfterEveryMigration`.
 @Suite struct MigrationTests {
-    /// Migrates a new journal file up to `identifier` and reads it with `body`.
-    func migrated<T>(upTo identifier: String, _ body: (Database) throws -> T) throws -> T {
+    /// Migrates a new journal file, in a temporary folder removed afterwards, up to `identifier` and hands it to
+    /// `body` (which may write rows the later migrations must carry over, and run them).
+    func journal<T>(migratedUpTo identifier: String, _ body: (DatabaseQueue) throws -> T) throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cw-migrations-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let q = try DatabaseQueue(path: folder.appendingPathComponent("journal.sqlite").path)
         try Journal.migrator.migrate(q, upTo: identifier)
-        return try q.read(body)
+        return try body(q)
+    }
+
+    /// Migrates a new journal file up to `identifier` and reads it with `body`.
+    func migrated<T>(upTo identifier: String, _ body: (Database) throws -> T) throws -> T {
+        try journal(migratedUpTo: identifier) { q in try q.read(body) }
     }
 
     /// The schema up to `identifier`: object name to SQL.
@@ -66,94 +72,91 @@ import Testing
     @Test func recordingsGetTheirContentAndEventsTheirFeaturesAsColumns() throws {
         #expect(try columns("recording", upTo: "v7-recording-content").last == "contentSHA256")
         // v8: an event's features, once a JSON string of strings, become typed columns with the same values.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cw-migrations-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let q = try DatabaseQueue(path: folder.appendingPathComponent("journal.sqlite").path)
-        try Journal.migrator.migrate(q, upTo: "v7-recording-content")
-        try q.write { db in
-            try db.execute(sql: "INSERT INTO night (startSource, durationSeconds, source, framesReceived, framesLost, "
-                                + "corruptFrames, createdAt) VALUES ('user', 600, 'replay', 1, 0, 0, '2026-12-01')")
-            for features in [#"{"woke":"true","accel_activity_after_g":"0.1391","median_frequency_hz":"174.3"}"#,
-                             #"{"cause":"flat_line"}"#, "not json"] {
-                try db.execute(sql: "INSERT INTO event (nightId, kind, onsetSeconds, offsetSeconds, confidence, "
-                                    + "featuresJSON) VALUES (1, 'cramp', 1, 2, 1, ?)", arguments: [features])
+        try journal(migratedUpTo: "v7-recording-content") { q in
+            try q.write { db in
+                try db.execute(sql: "INSERT INTO night (startSource, durationSeconds, source, framesReceived, "
+                                    + "framesLost, corruptFrames, createdAt) "
+                                    + "VALUES ('user', 600, 'replay', 1, 0, 0, '2026-12-01')")
+                for features in [#"{"woke":"true","accel_activity_after_g":"0.1391","median_frequency_hz":"174.3"}"#,
+                                 #"{"cause":"flat_line"}"#, "not json"] {
+                    try db.execute(sql: "INSERT INTO event (nightId, kind, onsetSeconds, offsetSeconds, confidence, "
+                                        + "featuresJSON) VALUES (1, 'cramp', 1, 2, 1, ?)", arguments: [features])
+                }
             }
+            try Journal.migrator.migrate(q)
+            let rows = try q.read { db in
+                try Row.fetchAll(db, sql: "SELECT woke, accelActivityAfterG, medianFrequencyHz, artifactCause "
+                                     + "FROM event")
+            }
+            #expect(rows[0]["woke"] as Bool? == true && rows[0]["accelActivityAfterG"] as Double? == 0.1391)
+            #expect(rows[0]["medianFrequencyHz"] as Double? == 174.3 && rows[0]["artifactCause"] as String? == nil)
+            #expect(rows[1]["artifactCause"] as String? == "flat_line" && rows[1]["woke"] as Bool? == nil)
+            #expect(rows[2]["woke"] as Bool? == nil && rows[2]["medianFrequencyHz"] as Double? == nil)
+            let eventColumns = try q.read { db in try db.columns(in: "event").map(\.name) }
+            #expect(!eventColumns.contains("featuresJSON"))
+            #expect(try q.read { db in try db.columns(in: "night").map(\.name) }.last == "mainsHz")
         }
-        try Journal.migrator.migrate(q)
-        let rows = try q.read { db in
-            try Row.fetchAll(db, sql: "SELECT woke, accelActivityAfterG, medianFrequencyHz, artifactCause FROM event")
-        }
-        #expect(rows[0]["woke"] as Bool? == true && rows[0]["accelActivityAfterG"] as Double? == 0.1391)
-        #expect(rows[0]["medianFrequencyHz"] as Double? == 174.3 && rows[0]["artifactCause"] as String? == nil)
-        #expect(rows[1]["artifactCause"] as String? == "flat_line" && rows[1]["woke"] as Bool? == nil)
-        #expect(rows[2]["woke"] as Bool? == nil && rows[2]["medianFrequencyHz"] as Double? == nil)
-        let eventColumns = try q.read { db in try db.columns(in: "event").map(\.name) }
-        #expect(!eventColumns.contains("featuresJSON"))
-        #expect(try q.read { db in try db.columns(in: "night").map(\.name) }.last == "mainsHz")
     }
 
     /// v15: a night whose device had no accelerometer, and no scored stages, had been given "all asleep, no
     /// awakening"; after it those figures are NULL (not measured) and its cramps' `woke` unknown, while a night with
     /// an accelerometer keeps every figure, and the columns take NULL from then on.
     @Test func nightsWithoutAnAccelerometerLoseTheSleepTheyWereGiven() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cw-migrations-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let q = try DatabaseQueue(path: folder.appendingPathComponent("journal.sqlite").path)
-        try Journal.migrator.migrate(q, upTo: "v14-sleep-source")
-        try q.write { db in
-            for (id, axes) in [(1, 0), (2, 3)] {
-                try db.execute(sql: "INSERT INTO device (id, serial, firmware, emgChannels, accelAxes, emgRateHz, "
-                                    + "accelRateHz, mainsHz, firstSeen) VALUES (?, ?, 'x', 1, ?, 256, ?, 50, "
-                                    + "'2026-12-01')", arguments: [id, "s\(id)", axes, axes == 3 ? 32 : 0])
-                try db.execute(sql: "INSERT INTO night (id, deviceId, startSource, durationSeconds, source, "
-                                    + "framesReceived, framesLost, corruptFrames, createdAt) VALUES (?, ?, 'user', "
-                                    + "3600, 'replay', 1, 0, 0, '2026-12-01')", arguments: [id, id])
-                try db.execute(sql: "INSERT INTO event (nightId, kind, onsetSeconds, offsetSeconds, confidence, woke) "
-                                    + "VALUES (?, 'cramp', 100, 130, 1, 0)", arguments: [id])
-                try db.execute(sql: """
-                    INSERT INTO nightFigures (nightId, emgMeasured, durationSeconds, cramps, crampsThatWoke,
-                      sleepInterruptions, wakeSeconds, gaps, gapSeconds, framesLost, corruptFrames,
-                      sleepWindowOnsetSeconds, sleepWindowOffsetSeconds, sleepWindowDetected, totalSleepSeconds,
-                      wasoSeconds, sleepEfficiency, awakenings, computedFrom, periodicLegMovementsInWake,
-                      plmwIndexPerHour, sleepSource)
-                    VALUES (?, 1, 3600, 1, 0, 0, 0, 0, 0, 0, 0, 0, 3600, 0, 3600, 0, 1.0, 0, 'saved', 0, 0,
-                      'whole_recording')
-                    """, arguments: [id])
+        try journal(migratedUpTo: "v14-sleep-source") { q in
+            try q.write { db in
+                for (id, axes) in [(1, 0), (2, 3)] {
+                    try db.execute(sql: "INSERT INTO device (id, serial, firmware, emgChannels, accelAxes, emgRateHz, "
+                                        + "accelRateHz, mainsHz, firstSeen) VALUES (?, ?, 'x', 1, ?, 256, ?, 50, "
+                                        + "'2026-12-01')", arguments: [id, "s\(id)", axes, axes == 3 ? 32 : 0])
+                    try db.execute(sql: "INSERT INTO night (id, deviceId, startSource, durationSeconds, source, "
+                                        + "framesReceived, framesLost, corruptFrames, createdAt) VALUES (?, ?, 'user', "
+                                        + "3600, 'replay', 1, 0, 0, '2026-12-01')", arguments: [id, id])
+                    try db.execute(sql: "INSERT INTO event (nightId, kind, onsetSeconds, offsetSeconds, confidence, "
+                                        + "woke) VALUES (?, 'cramp', 100, 130, 1, 0)", arguments: [id])
+                    try db.execute(sql: """
+                        INSERT INTO nightFigures (nightId, emgMeasured, durationSeconds, cramps, crampsThatWoke,
+                          sleepInterruptions, wakeSeconds, gaps, gapSeconds, framesLost, corruptFrames,
+                          sleepWindowOnsetSeconds, sleepWindowOffsetSeconds, sleepWindowDetected, totalSleepSeconds,
+                          wasoSeconds, sleepEfficiency, awakenings, computedFrom, periodicLegMovementsInWake,
+                          plmwIndexPerHour, sleepSource)
+                        VALUES (?, 1, 3600, 1, 0, 0, 0, 0, 0, 0, 0, 0, 3600, 0, 3600, 0, 1.0, 0, 'saved', 0, 0,
+                          'whole_recording')
+                        """, arguments: [id])
+                }
             }
+            try Journal.migrator.migrate(q)
+            let rows = try q.read { db in
+                try Row.fetchAll(db, sql: "SELECT f.sleepSource, f.awakenings, f.sleepEfficiency, f.totalSleepSeconds, "
+                                     + "f.wasoSeconds, f.sleepInterruptions, f.crampsThatWoke, f.cramps, e.woke "
+                                     + "FROM nightFigures f JOIN event e ON e.nightId = f.nightId ORDER BY f.nightId")
+            }
+            #expect(rows.count == 2)
+            #expect(rows[0]["sleepSource"] as String? == "not_measured")
+            for column in ["awakenings", "sleepEfficiency", "totalSleepSeconds", "wasoSeconds", "sleepInterruptions",
+                           "crampsThatWoke", "woke"] {
+                #expect((rows[0][column] as DatabaseValue).isNull, "\(column)")
+            }
+            #expect(rows[0]["cramps"] as Int? == 1)
+            #expect(rows[1]["sleepSource"] as String? == "whole_recording" && rows[1]["awakenings"] as Int? == 0)
+            #expect(rows[1]["sleepEfficiency"] as Double? == 1.0 && rows[1]["woke"] as Bool? == false)
+            let notNull = try q.read { db in
+                try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info('nightFigures') WHERE \"notnull\" = 1")
+                    .map { $0["name"] as String }
+            }
+            #expect(Set(notNull) == ["emgMeasured", "durationSeconds", "gaps", "framesLost", "corruptFrames",
+                                     "gapSeconds", "sleepWindowDetected", "computedFrom"])
+            // Deleting a night still deletes its figures, through v6's trigger as before.
+            let trigger = try q.read { db in
+                try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'night_delete_cascade'")
+            }
+            #expect(trigger?.contains("DELETE FROM nightFigures WHERE nightId = OLD.id;") == true,
+                    "\(trigger ?? "none")")
+            try q.write { db in try db.execute(sql: "DELETE FROM night WHERE id = 1") }
+            #expect(try q.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM nightFigures") } == 1)
+            let keys = try q.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(nightFigures)") }
+            #expect(keys.count == 1 && keys[0]["table"] as String? == "night"
+                    && keys[0]["on_delete"] as String? == "CASCADE")
         }
-        try Journal.migrator.migrate(q)
-        let rows = try q.read { db in
-            try Row.fetchAll(db, sql: "SELECT f.sleepSource, f.awakenings, f.sleepEfficiency, f.totalSleepSeconds, "
-                                 + "f.wasoSeconds, f.sleepInterruptions, f.crampsThatWoke, f.cramps, e.woke "
-                                 + "FROM nightFigures f JOIN event e ON e.nightId = f.nightId ORDER BY f.nightId")
-        }
-        #expect(rows.count == 2)
-        #expect(rows[0]["sleepSource"] as String? == "not_measured")
-        for column in ["awakenings", "sleepEfficiency", "totalSleepSeconds", "wasoSeconds", "sleepInterruptions",
-                       "crampsThatWoke", "woke"] {
-            #expect((rows[0][column] as DatabaseValue).isNull, "\(column)")
-        }
-        #expect(rows[0]["cramps"] as Int? == 1)
-        #expect(rows[1]["sleepSource"] as String? == "whole_recording" && rows[1]["awakenings"] as Int? == 0)
-        #expect(rows[1]["sleepEfficiency"] as Double? == 1.0 && rows[1]["woke"] as Bool? == false)
-        let notNull = try q.read { db in
-            try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info('nightFigures') WHERE \"notnull\" = 1")
-                .map { $0["name"] as String }
-        }
-        #expect(Set(notNull) == ["emgMeasured", "durationSeconds", "gaps", "framesLost", "corruptFrames",
-                                 "gapSeconds", "sleepWindowDetected", "computedFrom"])
-        // Deleting a night still deletes its figures, through v6's trigger as before.
-        let trigger = try q.read { db in
-            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'night_delete_cascade'")
-        }
-        #expect(trigger?.contains("DELETE FROM nightFigures WHERE nightId = OLD.id;") == true, "\(trigger ?? "none")")
-        try q.write { db in try db.execute(sql: "DELETE FROM night WHERE id = 1") }
-        #expect(try q.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM nightFigures") } == 1)
-        let keys = try q.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(nightFigures)") }
-        #expect(keys.count == 1 && keys[0]["table"] as String? == "night"
-                && keys[0]["on_delete"] as String? == "CASCADE")
     }
 
     @Test func theSchemaAfterEveryMigrationIsTheShippedOne() throws {
