@@ -79,51 +79,49 @@ struct TimelineDrawing {
     /// Sleep/wake band: asleep unless a wake bout; no data in gaps. A night whose wake was not measured (no
     /// accelerometer, no scored stages) gets a grey band that says so, never a night drawn as all sleep.
     mutating func drawSleepBand(_ events: [EventRecord], stages: (sleep: [Range<Double>], wake: [Range<Double>])?) {
-        let bandY = y, bandH = 14.0
-        if let stages {
-            drawScoredStages(stages, bandY: bandY, bandH: bandH)
-            return
-        }
+        if let stages { return drawScoredStages(stages) }
         guard night.wakeMeasured else {
-            body += "<rect class=\"not-measured\" x=\"\(left)\" y=\"\(bandY)\" width=\"\(num(plotW, 1))\" "
-                + "height=\"\(bandH)\" fill=\"#e0e0e0\"><title>sleep and wake not measured</title></rect>"
-                + "<text class=\"no-wake\" x=\"\(left + 4)\" y=\"\(bandY + 11)\">sleep and wake not measured (no "
+            body += bandRect("not-measured", 0..<duration, "#e0e0e0", "sleep and wake not measured")
+                + "<text class=\"no-wake\" x=\"\(left + 4)\" y=\"\(y + 11)\">sleep and wake not measured (no "
                 + "accelerometer, no scored stages)</text>"
-            rows.append(("sleep / wake", bandY, bandH))
-            y += bandH + gapBetween
-            return
+            return endBand("sleep / wake")
         }
-        body += "<rect class=\"sleep\" x=\"\(left)\" y=\"\(bandY)\" width=\"\(num(plotW, 1))\" height=\"\(bandH)\" "
-            + "fill=\"#c9dcf2\"><title>asleep (no movement bout)</title></rect>"
+        body += bandRect("sleep", 0..<duration, "#c9dcf2", "asleep (no movement bout)")
         for e in events where e.kind == "sleep_interruption" {
-            let w = max(1, x(e.offsetSeconds) - x(e.onsetSeconds))
-            body += "<rect class=\"wake\" x=\"\(num(x(e.onsetSeconds), 1))\" y=\"\(bandY)\" width=\"\(num(w, 1))\" "
-                + "height=\"\(bandH)\" fill=\"#f4a259\"><title>awake \(esc(at(e.onsetSeconds))), "
-                + "\(esc(Words.duration(e.offsetSeconds - e.onsetSeconds)))</title></rect>"
+            body += bandRect("wake", e.onsetSeconds..<e.offsetSeconds, "#f4a259", "awake \(at(e.onsetSeconds)), "
+                             + Words.duration(e.offsetSeconds - e.onsetSeconds))
         }
-        rows.append(("sleep / wake", bandY, bandH))
-        y += bandH + gapBetween
+        endBand("sleep / wake")
     }
 
     /// The lab's scored stages as the band: sleep blue, wake orange, what the lab did not score grey — the sleep the
     /// night's figures were computed from, not the detected wake bouts.
-    mutating func drawScoredStages(_ stages: (sleep: [Range<Double>], wake: [Range<Double>]), bandY: Double,
-                                   bandH: Double) {
-        body += "<rect class=\"unscored\" x=\"\(left)\" y=\"\(bandY)\" width=\"\(num(plotW, 1))\" "
-            + "height=\"\(bandH)\" fill=\"#e0e0e0\"><title>not scored by the lab</title></rect>"
+    mutating func drawScoredStages(_ stages: (sleep: [Range<Double>], wake: [Range<Double>])) {
+        body += bandRect("unscored", 0..<duration, "#e0e0e0", "not scored by the lab")
         for (spans, cls, color, words) in [(stages.sleep, "lab-sleep", "#c9dcf2", "asleep"),
                                            (stages.wake, "lab-wake", "#f4a259", "awake")] {
             // Epochs that touch drawn as one span: fewer shapes, and no seams between 30-s epochs.
             for s in Hypnogram.runs(spans).map({ $0.onset..<$0.offset }) {
-                let w = max(1, x(s.upperBound) - x(s.lowerBound))
-                body += "<rect class=\"\(cls)\" x=\"\(num(x(s.lowerBound), 1))\" y=\"\(bandY)\" "
-                    + "width=\"\(num(w, 1))\" height=\"\(bandH)\" fill=\"\(color)\">"
-                    + "<title>\(words) \(esc(at(s.lowerBound))), "
-                    + "\(esc(Words.duration(s.upperBound - s.lowerBound))) (the lab's scored stages)</title></rect>"
+                body += bandRect(cls, s, color, "\(words) \(at(s.lowerBound)), "
+                                 + "\(Words.duration(s.upperBound - s.lowerBound)) (the lab's scored stages)")
             }
         }
-        rows.append(("sleep (lab)", bandY, bandH))
-        y += bandH + gapBetween
+        endBand("sleep (lab)")
+    }
+
+    /// One span of the sleep band (at least a pixel wide), with what it means on hover.
+    func bandRect(_ cls: String, _ span: Range<Double>, _ color: String, _ title: String) -> String {
+        let w = max(1, x(span.upperBound) - x(span.lowerBound))
+        return "<rect class=\"\(cls)\" x=\"\(num(x(span.lowerBound), 1))\" y=\"\(y)\" width=\"\(num(w, 1))\" "
+            + "height=\"\(Self.bandHeight)\" fill=\"\(color)\"><title>\(esc(title))</title></rect>"
+    }
+
+    static let bandHeight = 14.0
+
+    /// The band's row label, and the next row below it.
+    mutating func endBand(_ label: String) {
+        rows.append((label, y, Self.bandHeight))
+        y += Self.bandHeight + gapBetween
     }
 
     /// Event markers, and the cramps the person noticed as diamonds at the time they wrote down.
