@@ -165,7 +165,7 @@ public enum Validator {
     }
 
     /// The start of an EDF-family recording as `RecordingClock` counts it; nil for other formats.
-    static func startSeconds(_ format: RecordingFormat, path: String) -> Double? {
+    public static func startSeconds(_ format: RecordingFormat, path: String) -> Double? {
         guard [.edf, .edfPlus, .bdf, .bdfPlus].contains(format), let reader = try? EDFReader(path: path) else {
             return nil
         }

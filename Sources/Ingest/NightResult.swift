@@ -96,7 +96,7 @@ public struct NightResult: Sendable {
                                zAngleEpochs: zAngleEpochs, epochSeconds: Double(NightDetector.epochSeconds),
                                emgMeasured: deviceInfo.emgChannels > 0, hypnogram: hypnogram,
                                wakeMinSeconds: configuration.wakeMinSeconds,
-                               accelMeasured: deviceInfo.accelAxes == 3)
+                               accelMeasured: deviceInfo.accelAxes == 3, wakeBouts: wakeBouts)
     }
 
     /// Whether a cramp woke the sleeper (a wake bout began during it or within a minute of its end); nil for other

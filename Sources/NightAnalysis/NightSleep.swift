@@ -91,7 +91,7 @@ struct NightSleep {
         source = .scoredStages
         onsetSeconds = first
         offsetSeconds = last
-        wake = Self.runs(hypnogram.wake)
+        wake = Hypnogram.runs(hypnogram.wake)
         let gapIn = { (r: Range<Double>) in
             gaps.reduce(0) { $0 + max(0, min(r.upperBound, $1.offsetSeconds) - max(r.lowerBound, $1.onsetSeconds)) }
         }
@@ -101,7 +101,4 @@ struct NightSleep {
         awakenings = inside.filter { $0.offset - $0.onset >= wakeMinSeconds - 1e-6 }.count
         asleepAt = { t in sleep.contains { $0.contains(t) } }
     }
-
-    /// Epochs that touch joined into spans (`Hypnogram.runs`, which `validate` uses too).
-    static func runs(_ epochs: [Range<Double>]) -> [(onset: Double, offset: Double)] { Hypnogram.runs(epochs) }
 }

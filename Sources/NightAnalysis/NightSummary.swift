@@ -166,7 +166,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
 
     public init(events: [DetectedEvent], gaps: [NightGap], durationSeconds: Double, framesLost: Int, corruptFrames: Int,
                 zAngleEpochs: [Float] = [], epochSeconds: Double = 5, emgMeasured: Bool = true,
-                hypnogram: Hypnogram? = nil, wakeMinSeconds: Double = 60, accelMeasured: Bool = true) {
+                hypnogram: Hypnogram? = nil, wakeMinSeconds: Double = 60, accelMeasured: Bool = true,
+                wakeBouts: [DetectedEvent]? = nil) {
         self.emgMeasured = emgMeasured
         self.durationSeconds = durationSeconds
         let cramps = events.filter { $0.kind == .cramp }
@@ -175,7 +176,8 @@ public struct NightSummary: Sendable, Equatable, Codable {
         self.cramps = cramps.count
         crampSeconds = cramps.reduce(0) { $0 + $1.durationSeconds }
         longestCrampSeconds = cramps.map(\.durationSeconds).max() ?? 0
-        let bouts = Self.wakeBouts(events: events, hypnogram: hypnogram, wakeMinSeconds: wakeMinSeconds)
+        // `wakeBouts`: the caller's, when it already has them (a night's result keeps them for each cramp's `woke`).
+        let bouts = wakeBouts ?? Self.wakeBouts(events: events, hypnogram: hypnogram, wakeMinSeconds: wakeMinSeconds)
         crampsThatWoke = cramps.filter { c in Self.woke(c, bouts) }.count
         legMovements = lms.count
         sleepInterruptions = wakes.count

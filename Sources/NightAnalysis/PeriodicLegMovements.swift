@@ -14,7 +14,7 @@ extension NightSummary {
     public static func wakeBouts(events: [DetectedEvent], hypnogram: Hypnogram?,
                                  wakeMinSeconds: Double) -> [DetectedEvent] {
         guard let hypnogram, !hypnogram.sleep.isEmpty else { return events.filter { $0.kind == .sleepInterruption } }
-        return NightSleep.runs(hypnogram.wake).filter { $0.offset - $0.onset >= wakeMinSeconds - 1e-6 }.map {
+        return Hypnogram.runs(hypnogram.wake).filter { $0.offset - $0.onset >= wakeMinSeconds - 1e-6 }.map {
             DetectedEvent(kind: .sleepInterruption, onsetSeconds: $0.onset, offsetSeconds: $0.offset)
         }
     }

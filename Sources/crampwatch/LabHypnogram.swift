@@ -61,7 +61,7 @@ struct LabHypnogram {
     /// The night with the scoring's stages as its sleep, the scoring placed by the recording's start: an EDF/BDF
     /// header's, else `startedAt` (a capture's kept times, or --start) as local clock time.
     func apply(to result: NightResult, startedAt: Date?) throws -> NightResult {
-        let header = (try? EDFReader(path: result.path)).flatMap(RecordingClock.edfStart)
+        let header = Validator.startSeconds(result.format, path: result.path)
         let local = startedAt.map { $0.timeIntervalSince1970 + Double(TimeZone.current.secondsFromGMT(for: $0)) }
         let clock = RecordingClock(durationSeconds: result.durationSeconds, startSeconds: header ?? local)
         return result.with(hypnogram: try stages(recording: result.path, clock: clock), from: path)
