@@ -79,15 +79,22 @@ public enum Words {
 
     public static func whole(_ v: Float) -> String { whole(Double(v)) }
 
+    /// A date or time of day in a fixed pattern ("yyyy-MM-dd HH:mm", "HH:mm"), in `timeZone`. The POSIX locale
+    /// keeps it the same on every machine: a fixed pattern read under a person's own locale can come out in
+    /// another calendar or other digits, and a report printed for the doctor must say what the journal says.
+    public static func date(_ d: Date, _ pattern: String, _ timeZone: TimeZone = .current) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = timeZone
+        f.dateFormat = pattern
+        return f.string(from: d)
+    }
+
     /// A moment of the night: the clock time when the start is known ("23:41:07"), else the time since the
     /// start ("+1:02:03"); "unknown" for a time no night can have.
     public static func clock(_ offset: Double, _ start: Date?) -> String {
         guard offset.isFinite, abs(offset) < 1e9 else { return unknown }
-        if let start {
-            let f = DateFormatter()
-            f.dateFormat = "HH:mm:ss"
-            return f.string(from: start.addingTimeInterval(offset))
-        }
+        if let start { return date(start.addingTimeInterval(offset), "HH:mm:ss") }
         let s = Int(offset)
         return String(format: "+%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60)
     }

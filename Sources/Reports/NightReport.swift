@@ -11,11 +11,7 @@ public struct ReportError: Error, CustomStringConvertible, Sendable {
 /// Shared bits of every report: detector configurations, data gaps, provenance.
 enum Common {
     static func clock(_ d: Date, _ tz: TimeZone, _ format: String = "yyyy-MM-dd HH:mm") -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = tz
-        f.dateFormat = format
-        return f.string(from: d)
+        Words.date(d, format, tz)
     }
 
     /// The detector configurations behind the nights shown, with their thresholds printed (not folded away,

@@ -17,10 +17,8 @@ public final class LiveConsole {
     }
 
     public func log(_ line: String) {
-        let f = DateFormatter()
-        f.dateFormat = "HH:mm:ss"
         status.clear()
-        let text = "\(f.string(from: Date())) \(line)\n"
+        let text = "\(Words.date(Date(), "HH:mm:ss")) \(line)\n"
         (linesToStderr ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
     }
 

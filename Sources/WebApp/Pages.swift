@@ -111,11 +111,5 @@ enum Parts {
         "<h1>\(esc(heading))</h1>\n<p>\(esc(text))</p>\n<p><a class=\"button\" href=\"/\">Back to tonight</a></p>\n"
     }
 
-    static func clock(_ d: Date, _ tz: TimeZone, _ format: String = "HH:mm") -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = tz
-        f.dateFormat = format
-        return f.string(from: d)
-    }
+    static func clock(_ d: Date, _ tz: TimeZone, _ format: String = "HH:mm") -> String { Words.date(d, format, tz) }
 }

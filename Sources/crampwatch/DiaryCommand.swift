@@ -6,13 +6,8 @@ import Recordings
 import Reports
 import Sessions
 
-func isDate(_ s: String) -> Bool {
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.dateFormat = "yyyy-MM-dd"
-    f.isLenient = false
-    return s.count == 10 && f.date(from: s) != nil
-}
+/// A real calendar date written yyyy-mm-dd, checked as the diary checks its evenings.
+func isDate(_ s: String) -> Bool { CheckedDiary.isDate(s) }
 
 /// The evening we are in now: before noon it is still last night's.
 func currentEvening() -> String { JournalSnapshot.eveningDate(Date(), timeZone: .current) }
@@ -225,11 +220,7 @@ extension JournalCommand.Diary {
     }
 }
 
-func clockText(_ d: Date) -> String {
-    let f = DateFormatter()
-    f.dateFormat = "HH:mm"
-    return f.string(from: d)
-}
+func clockText(_ d: Date) -> String { Words.date(d, "HH:mm") }
 
 func factorText(_ e: DiaryEntry) -> String { DiaryText.factors(e) }
 

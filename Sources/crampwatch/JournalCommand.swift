@@ -67,17 +67,14 @@ struct JournalCommand: ParsableCommand {
 
     struct Events: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists one night's events and gaps.")
-        @Argument(help: ArgumentHelp("The night's number (see `crampwatch journal nights`).",
-                                     valueName: "night")) var night: Int64
-        @OptionGroup var journal: JournalOptions
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var chosen: OneNight
+        var night: Int64 { chosen.night }
 
         func run() throws {
-            let j = try openJournal(journal)
-            let n = try requireNight(night, in: j)
+            let (j, n) = try chosen.open()
             let events = try j.events(night: night)
             let gaps = try j.gaps(night: night)
-            if json {
+            if chosen.json {
                 try printJSON(EventsJSON(night: night, events: events.map(EventRow.init), gaps: gaps.map(GapRow.init)))
                 return
             }
@@ -87,19 +84,17 @@ struct JournalCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Shows one night: its summary, then its events.")
-        @Argument(help: ArgumentHelp("The night's number.", valueName: "night")) var night: Int64
-        @OptionGroup var journal: JournalOptions
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var chosen: OneNight
+        var night: Int64 { chosen.night }
 
         func run() throws {
-            let j = try openJournal(journal)
-            let n = try requireNight(night, in: j)
+            let (j, n) = try chosen.open()
             let c = try j.eventCounts(night: night)
             let figures = try j.figures(night: night)
             let device = try n.deviceId.flatMap { try j.device(id: $0) }
             let recording = try n.recordingId.flatMap { try j.recording(id: $0) }
             let config = try n.detectorConfigId.flatMap { try j.configuration(id: $0) }
-            if json {
+            if chosen.json {
                 try printJSON(ShowJSON(night: NightRow(n, counts: c, figures: figures), device: device?.serial,
                                        recording: recording?.path, detectorHash: config?.hash,
                                        events: try j.events(night: night).map(EventRow.init),
@@ -192,11 +187,21 @@ func openJournal(_ options: JournalOptions) throws -> Journal {
     }
 }
 
-func dayTime(_ d: Date) -> String {
-    let f = DateFormatter()
-    f.dateFormat = "yyyy-MM-dd HH:mm"
-    return f.string(from: d)
+/// One night of the journal, as `journal show` and `journal events` take it.
+struct OneNight: ParsableArguments {
+    @Argument(help: ArgumentHelp("The night's number (see `crampwatch journal nights`).", valueName: "night"))
+    var night: Int64
+    @OptionGroup var journal: JournalOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    /// The journal and the night; a night that is not there is said in one line and exits 1.
+    func open() throws -> (Journal, NightRecord) {
+        let j = try openJournal(journal)
+        return (j, try requireNight(night, in: j))
+    }
 }
+
+func dayTime(_ d: Date) -> String { Words.date(d, "yyyy-MM-dd HH:mm") }
 
 struct NightRow: Encodable {
     var id: Int64

@@ -195,11 +195,7 @@ extension Crampwatch {
         /// Absolute, so that whatever stores it (the journal, even when it saves the night only at the end) names
         /// the file for a command run elsewhere (`captures prune` in the morning has another working directory).
         private func capturePath(_ startedAt: Date) -> String {
-            let path = capture ?? {
-                let f = DateFormatter()
-                f.dateFormat = "yyyyMMdd-HHmmss"
-                return "crampwatch-\(f.string(from: startedAt)).cwcap"
-            }()
+            let path = capture ?? "crampwatch-\(Words.date(startedAt, "yyyyMMdd-HHmmss")).cwcap"
             return path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         }
 

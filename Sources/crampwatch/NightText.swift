@@ -45,9 +45,8 @@ enum NightText {
         guard let startedAt else {
             return sentence(Words.startUnknown) + "; the times below count from the recording's first sample."
         }
-        let f = DateFormatter()
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return "Started \(f.string(from: startedAt))" + (source.map { " (\(Words.startSource($0)))" } ?? "")
+        return "Started \(Words.date(startedAt, "yyyy-MM-dd HH:mm:ss"))"
+            + (source.map { " (\(Words.startSource($0)))" } ?? "")
     }
 
     static func cramps(_ r: NightResult, _ s: NightSummary, startedAt: Date?) -> [String] {

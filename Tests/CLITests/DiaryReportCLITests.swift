@@ -190,4 +190,19 @@ import Testing
                 + "crampwatch journal diary add --help\n")
         #expect(try await run(["nonsense"]).stderr.contains("Unexpected argument 'nonsense'"))
     }
+
+    /// São Paulo skipped midnight on 2018-11-04 (clocks went from 00:00 to 01:00). The date is real all the same:
+    /// the report's range and the diary's list take it there as everywhere, instead of calling it "not a date".
+    @Test func aDateWhoseMidnightWasSkippedIsStillADate() async throws {
+        let journal = TemporaryFolder.path("tz.sqlite")
+        let env = ["TZ": "America/Sao_Paulo"]
+        let trend = try await CLI.run(["report", "trend", "--from", "2018-11-04", "--to", "2018-11-04", "--journal",
+                                       journal, "--out", TemporaryFolder.path("trend.html")], environment: env)
+        #expect(trend.status == 0, "\(trend.stderr)")
+        let list = try await CLI.run(["journal", "diary", "list", "--from", "2018-11-04", "--journal", journal],
+                                     environment: env)
+        #expect(list.status == 0, "\(list.stderr)")
+        let bad = try await CLI.run(["report", "trend", "--from", "2018-11-31", "--journal", journal], environment: env)
+        #expect(bad.status == 64 && bad.stderr.contains("--from must be a calendar date like 2026-05-03."))
+    }
 }

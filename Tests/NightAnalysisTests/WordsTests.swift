@@ -49,6 +49,15 @@ import Testing
         #expect(Words.amount(2, "unit") == "2 units" && Words.amount(.infinity, "unit") == "unknown units")
     }
 
+    /// Dates come out in the pattern asked, in the zone asked, in ASCII digits whatever the machine's locale.
+    @Test func datesFollowThePatternAndTheZone() {
+        let d = Date(timeIntervalSince1970: 1_777_851_000)  // 2026-05-03 23:30:00 UTC
+        #expect(Words.date(d, "yyyy-MM-dd HH:mm", TimeZone(identifier: "UTC")!) == "2026-05-03 23:30")
+        #expect(Words.date(d, "yyyyMMdd-HHmmss", TimeZone(identifier: "Europe/Paris")!) == "20260504-013000")
+        #expect(Words.date(d, "HH:mm", TimeZone(identifier: "America/Sao_Paulo")!) == "20:30")
+        #expect(Words.clock(90, d).count == 8)
+    }
+
     @Test func sharesArePercentagesOfZeroToOne() {
         #expect(Words.percent(0.694) == "69 %" && Words.percent(1) == "100 %" && Words.percent(0) == "0 %")
         #expect(Words.percent(1.2) == "unknown" && Words.percent(-0.1) == "unknown")
