@@ -73,7 +73,7 @@ let package = Package(
         .target(name: "Sessions", dependencies: ["DeviceIO", "DeviceProtocol", "SignalCore", "NightAnalysis", "Recordings", "Exports", "Ingest",
                                                 "Journal", systemPackage]),
         // SVG drawings and self-contained HTML pages.
-        .target(name: "Reports", dependencies: ["Journal", "Evaluation", "NightAnalysis", systemPackage]),
+        .target(name: "Reports", dependencies: ["Journal", "Evaluation", "NightAnalysis", "Recordings", systemPackage]),
         // `crampwatch serve`: the bedside web app over the journal, with the reports' drawings; pairing and CSRF.
         .target(name: "WebApp", dependencies: ["Journal", "Reports", "NightAnalysis",
                                                .product(name: "Hummingbird", package: "hummingbird"),

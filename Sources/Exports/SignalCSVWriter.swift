@@ -28,11 +28,11 @@ public final class SignalCSVWriter: NightObserver {
     public init(path: String) { self.path = path }
 
     public func nightStarted(_ d: DeviceInfo) throws {
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw RecordingError(path: path, offset: nil, "cannot create: \(String(cString: strerror(errno)))")
+        do {
+            fd = try FileDescriptor.createPrivate(path).rawValue
+        } catch {
+            throw RecordingError(path: path, offset: nil, "cannot create: \(Errno.text(error))")
         }
-        fchmod(fd, 0o600)
         emgChannels = d.emgChannels
         accelAxes = d.accelAxes
         fs = d.emgRateHz

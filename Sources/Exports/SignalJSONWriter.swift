@@ -86,21 +86,22 @@ public final class SignalJSONWriter: NightObserver {
             }
         }
         // Create the output first, so a path that cannot be written fails before any work.
-        let out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard out >= 0 else {
-            throw RecordingError(path: path, offset: nil, "cannot create: \(String(cString: strerror(errno)))")
+        do {
+            try FileDescriptor.createPrivate(path).close()
+        } catch {
+            throw RecordingError(path: path, offset: nil, "cannot create: \(Errno.text(error))")
         }
-        fchmod(out, 0o600)
-        close(out)
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
         for k in channels.indices {
             let temporary = "\(directory.isEmpty ? "/" : directory)/.\(base).\(channels[k].name).\(getpid()).part"
-            let fd = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else {
+            let fd: Int32
+            do {
+                fd = try FileDescriptor.createPrivate(temporary, .readWrite, exclusive: true).rawValue
+            } catch {
                 throw RecordingError(path: temporary, offset: nil, "cannot create a temporary file for the export: "
-                                                                   + "\(String(cString: strerror(errno)))")
+                                                                   + Errno.text(error))
             }
             unlink(temporary)
             channels[k].fd = fd

@@ -126,16 +126,11 @@ public final class EDFWriter {
         startOffset = start.fraction
         pending = Array(repeating: [], count: sigs.count - 1)
         recordBuffer = [UInt8](repeating: 0, count: header.recordBytes)
-        // Health data: owner only, whatever the umask.
-        let fd: FileDescriptor
         do {
-            fd = try .open(path, .writeOnly, options: [.create, .truncate, .closeOnExec], permissions: .ownerReadWrite)
+            fd = try .createPrivate(path)
         } catch {
             throw RecordingError(path: path, offset: nil, "cannot create: \(Errno.text(error))")
         }
-        // An existing file keeps its mode on O_CREAT: make it private too.
-        fchmod(fd.rawValue, 0o600)
-        self.fd = fd
         try writeAll(header.encoded(), at: nil)
         try sync()
     }

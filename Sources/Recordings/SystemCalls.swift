@@ -32,6 +32,23 @@ extension FileDescriptor {
         }
     }
 
+    /// Creates `path` (or empties it, unless `exclusive`), readable and writable by its owner alone whatever the
+    /// umask: every file Crampwatch writes holds health data. O_CREAT's mode applies only to a file it creates,
+    /// so the mode is set again on the open file, and an older file there with a wider mode becomes private too.
+    public static func createPrivate(_ path: String, _ mode: AccessMode = .writeOnly,
+                                     exclusive: Bool = false) throws(Errno) -> FileDescriptor {
+        let options: OpenOptions = exclusive ? [.create, .exclusiveCreate, .closeOnExec]
+            : [.create, .truncate, .closeOnExec]
+        let fd = try open(path, mode, options: options, permissions: .ownerReadWrite)
+        do {
+            try retryingOnInterrupt { fchmod(fd.rawValue, 0o600) }
+        } catch {
+            try? fd.close()
+            throw error
+        }
+        return fd
+    }
+
     /// Opens an existing recording, or says why not in a person's words.
     static func open(recording path: String, _ mode: AccessMode) throws -> FileDescriptor {
         do {
@@ -68,7 +85,7 @@ extension FileDescriptor {
 
 extension Errno {
     /// The C library's words for a failed call (`strerror`), which this module's messages quote.
-    static func text(_ error: any Error) -> String {
+    public static func text(_ error: any Error) -> String {
         guard let e = error as? Errno else { return "\(error)" }
         return String(cString: strerror(e.rawValue))
     }

@@ -2,6 +2,7 @@ import Foundation
 import NightAnalysis
 import Journal
 import SystemPackage
+import Recordings
 
 /// Whether a sign the advice lists for seeing a professional is present in the recorded nights.
 public enum SignStatus: String, Sendable, Codable {
@@ -270,26 +271,16 @@ public enum ReportFile {
     public static func write(_ html: String, to path: String) throws {
         let fd: FileDescriptor
         do {
-            fd = try path.withCString {
-                try FileDescriptor.open($0, .writeOnly, options: [.create, .truncate, .closeOnExec],
-                                        permissions: .ownerReadWrite)
-            }
+            fd = try .createPrivate(path)
         } catch {
-            throw ReportError("cannot write \(path): \(reason(error)). Choose another place with --out.")
+            throw ReportError("cannot write \(path): \(Errno.text(error)). Choose another place with --out.")
         }
         defer { try? fd.close() }
-        // An existing file keeps its mode on O_CREAT: make it private too.
-        fchmod(fd.rawValue, 0o600)
         do {
             // FileDescriptor retries a write that a signal interrupts (EINTR).
             try fd.writeAll(html.utf8)
         } catch {
-            throw ReportError("cannot write \(path): \(reason(error)).")
+            throw ReportError("cannot write \(path): \(Errno.text(error)).")
         }
-    }
-
-    /// The C library's words for a failed call (`strerror`).
-    private static func reason(_ error: any Error) -> String {
-        (error as? Errno).map { String(cString: strerror($0.rawValue)) } ?? "\(error)"
     }
 }

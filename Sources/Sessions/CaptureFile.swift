@@ -22,12 +22,12 @@ public final class CaptureFile {
     public init(path: String, fsyncIntervalSeconds: Double) throws {
         self.path = path
         self.fsyncIntervalSeconds = fsyncIntervalSeconds
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw SessionError("\(path): cannot create the capture file: \(String(cString: strerror(errno))). Choose "
+        do {
+            fd = try FileDescriptor.createPrivate(path).rawValue
+        } catch {
+            throw SessionError("\(path): cannot create the capture file: \(Errno.text(error)). Choose "
                                + "another place with --capture.")
         }
-        fchmod(fd, 0o600)
         // Held until we exit (however we exit): tells `journal recover` this night is still being recorded.
         _ = CaptureLock.lock(fd: fd)
     }

@@ -181,11 +181,14 @@ extension CaptureTimes {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(self) + Data("\n".utf8)
         let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SessionError("\(temporary): cannot create: \(String(cString: strerror(errno)))") }
-        let file = FileDescriptor(rawValue: fd)
+        let file: FileDescriptor
         do {
-            fchmod(fd, 0o600)
+            file = try .createPrivate(temporary)
+        } catch {
+            throw SessionError("\(temporary): cannot create: \(Errno.text(error))")
+        }
+        let fd = file.rawValue
+        do {
             _ = try file.writeAll(data)
             try retryingOnInterrupt { fsync(fd) }
             try file.close()

@@ -128,7 +128,7 @@ enum HubContent {
         let configs = try journal.allConfigurations()
         let configHash = Dictionary(configs.compactMap { c in c.id.map { ($0, c.hash) } },
                                     uniquingKeysWith: { a, _ in a })
-        var items: [HubItem] = try configs.map { c in
+        var items: [HubItem] = configs.map { c in
             let json = c.json
             return HubItem(kind: .config, localId: c.id ?? 0, json: json, key: c.hash)
         }

@@ -294,12 +294,7 @@ func writeEvents(_ r: NightResult, to path: String) throws {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         data = try encoder.encode(events)
     }
-    // A failure here shows in the open below, which names its cause; the caller says it in one line.
-    _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-    try handle.truncate(atOffset: 0)
-    try handle.write(contentsOf: data)
-    try handle.close()
+    try PrivateFile.write(path: path, data)
 }
 
 /// The start an EDF header gives (local time; "yy" 85–99 is 19yy, else 20yy, as the EDF spec says); nil when it

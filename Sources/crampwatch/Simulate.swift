@@ -123,9 +123,11 @@ final class PrivateFile {
 
     init(path: String) throws {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw FileError(path: path, errno: errno, doing: "create") }
-        fchmod(fd, 0o600)
+        do {
+            fd = try FileDescriptor.createPrivate(path).rawValue
+        } catch {
+            throw FileError(path: path, errno: error.rawValue, doing: "create")
+        }
     }
 
     func write(_ bytes: [UInt8]) throws {
