@@ -12,14 +12,6 @@ public struct CaptureRetentionRecord: Codable, FetchableRecord, PersistableRecor
     public var originalPath: String
     public var originalSizeBytes: Int64
     public var doneAt: Date
-
-    public init(recordingId: Int64, action: String, originalPath: String, originalSizeBytes: Int64, doneAt: Date) {
-        self.recordingId = recordingId
-        self.action = action
-        self.originalPath = originalPath
-        self.originalSizeBytes = originalSizeBytes
-        self.doneAt = doneAt
-    }
 }
 
 /// The values of `CaptureRetentionRecord.action`.

@@ -104,8 +104,8 @@ public struct NightTrace: Codable, FetchableRecord, PersistableRecord, Sendable,
                 stages: (sleep: [Range<Double>], wake: [Range<Double>])? = nil) {
         self.nightId = nightId
         self.secondsPerPoint = secondsPerPoint
-        self.envelope = envelope.withUnsafeBytes { Data($0) }
-        self.activity = activity.withUnsafeBytes { Data($0) }
+        self.envelope = Self.data(envelope)
+        self.activity = Self.data(activity)
         stageSleep = stages.map { Self.spansData($0.sleep) }
         stageWake = stages.map { Self.spansData($0.wake) }
     }
@@ -139,6 +139,12 @@ public struct NightTrace: Codable, FetchableRecord, PersistableRecord, Sendable,
             t.add(column: "stageSleep", .blob)
             t.add(column: "stageWake", .blob)
         }
+    }
+
+    /// A trace as its blob of Float32s: one writer for this and `LiveLevelsRecord`, beside `floats(_:)`, the one
+    /// reader, so the two tables keep the same format.
+    static func data(_ values: [Float]) -> Data {
+        values.withUnsafeBytes { Data($0) }
     }
 
     static func floats(_ d: Data) -> [Float] {

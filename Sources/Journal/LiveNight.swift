@@ -112,8 +112,8 @@ public struct LiveLevelsRecord: Codable, FetchableRecord, PersistableRecord, Sen
                 updatedAt: Date = Date()) {
         self.nightId = nightId
         self.endSeconds = endSeconds
-        self.envelope = envelope.withUnsafeBytes { Data($0) }
-        self.activity = activity.withUnsafeBytes { Data($0) }
+        self.envelope = NightTrace.data(envelope)
+        self.activity = NightTrace.data(activity)
         self.updatedAt = updatedAt
     }
 

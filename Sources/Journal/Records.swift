@@ -61,24 +61,16 @@ public struct RecordingRecord: Codable, FetchableRecord, MutablePersistableRecor
 /// A detector configuration, stored by content: the same thresholds always get the same row.
 public struct DetectorConfigRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
     public static let databaseTableName = "detectorConfig"
-    public var id: Int64?
+    public var id: Int64? = nil
     /// Hex SHA-256 of `json`.
     public var hash: String
     public var json: String
-    public var name: String?
+    public var name: String? = nil
     public var createdAt: Date
 
     public enum Columns {
         public static let hash = Column(CodingKeys.hash)
         public static let name = Column(CodingKeys.name)
-    }
-
-    public init(id: Int64? = nil, hash: String, json: String, name: String? = nil, createdAt: Date) {
-        self.id = id
-        self.hash = hash
-        self.json = json
-        self.name = name
-        self.createdAt = createdAt
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -213,7 +205,9 @@ public struct EventRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-/// A stretch with no data: frames lost in transit, or the device gone.
+/// A stretch with no data: frames lost in transit, or the device gone. Its fields repeat NightAnalysis's
+/// `NightGap` because Journal does not depend on the night analysis; Sessions maps one onto the other, each way
+/// in one place (`NightStore.gapRecord`, `NightStore.nightGap`).
 public struct GapRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
     public static let databaseTableName = "gap"
     public var id: Int64?

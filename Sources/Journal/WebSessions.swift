@@ -19,13 +19,6 @@ public struct WebSessionRecord: Codable, FetchableRecord, PersistableRecord, Sen
         public static let expiresAt = Column(CodingKeys.expiresAt)
     }
 
-    public init(tokenHash: String, createdAt: Date, lastUsedAt: Date, expiresAt: Date) {
-        self.tokenHash = tokenHash
-        self.createdAt = createdAt
-        self.lastUsedAt = lastUsedAt
-        self.expiresAt = expiresAt
-    }
-
     /// Paired browsers of the web app (v12).
     static func migrateV12(_ db: Database) throws {
         try db.create(table: databaseTableName) { t in
