@@ -54,8 +54,8 @@ extension Journal {
     /// Forgets items the study has marked withdrawn.
     public func forgetStudySynced(study: String, kind: String, hashes: [String]) throws {
         try writeTransaction { db in
-            try StudySyncedRecord.filter(Column("study") == study && Column("kind") == kind
-                                         && hashes.contains(Column("contentHash"))).deleteAll(db)
+            _ = try StudySyncedRecord.filter(Column("study") == study && Column("kind") == kind
+                                             && hashes.contains(Column("contentHash"))).deleteAll(db)
         }
     }
 }
