@@ -3,47 +3,56 @@
 #include "ccrc32c.h"
 #include <string.h>
 
+// Each architecture names its instructions (8 bytes, 1 byte), the register the 8-byte one works on, what the loop
+// is compiled for, and whether the CPU has the instructions; the loop below is the same on both.
 #if defined(__x86_64__)
 #include <nmmintrin.h>
 
-__attribute__((target("sse4.2")))
-static uint32_t update_sse42(uint32_t crc, const unsigned char *p, size_t n) {
-    uint64_t c = crc;
-    while (n >= 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        c = _mm_crc32_u64(c, v);
-        p += 8;
-        n -= 8;
-    }
-    uint32_t c32 = (uint32_t)c;
-    while (n--) c32 = _mm_crc32_u8(c32, *p++);
-    return c32;
-}
+// The binary runs on any x86-64: only the loop is compiled for SSE 4.2, and used when the CPU has it.
+#define HW_TARGET __attribute__((target("sse4.2")))
+// The 8-byte instruction takes and gives 64 bits: a 32-bit CRC would cost a zero-extension on every step of the
+// loop's dependency chain.
+typedef uint64_t hw_crc;
+#define HW_CRC32C_8(c, v) _mm_crc32_u64(c, v)
+#define HW_CRC32C_1(c, b) _mm_crc32_u8(c, b)
 
-int ccrc32c_hw_update(uint32_t *crc, const void *data, size_t length) {
+static int hw_supported(void) {
     static int supported = -1;
     if (supported < 0) supported = __builtin_cpu_supports("sse4.2") ? 1 : 0;
-    if (!supported) return 0;
-    *crc = update_sse42(*crc, (const unsigned char *)data, length);
-    return 1;
+    return supported;
 }
 
 #elif defined(__aarch64__) && defined(__ARM_FEATURE_CRC32)
 #include <arm_acle.h>
 
-int ccrc32c_hw_update(uint32_t *crc, const void *data, size_t length) {
-    const unsigned char *p = data;
-    uint32_t c = *crc;
-    while (length >= 8) {
+// Built for CPUs with the CRC extension (__ARM_FEATURE_CRC32): every CPU it runs on has it.
+#define HW_TARGET
+typedef uint32_t hw_crc;
+#define HW_CRC32C_8(c, v) __crc32cd(c, v)
+#define HW_CRC32C_1(c, b) __crc32cb(c, b)
+
+static int hw_supported(void) { return 1; }
+#endif
+
+#if defined(HW_CRC32C_8)
+HW_TARGET
+static uint32_t update_hw(uint32_t crc, const unsigned char *p, size_t n) {
+    hw_crc c = crc;
+    while (n >= 8) {
         uint64_t v;
         memcpy(&v, p, 8);
-        c = __crc32cd(c, v);
+        c = HW_CRC32C_8(c, v);
         p += 8;
-        length -= 8;
+        n -= 8;
     }
-    while (length--) c = __crc32cb(c, *p++);
-    *crc = c;
+    uint32_t c32 = (uint32_t)c;
+    while (n--) c32 = HW_CRC32C_1(c32, *p++);
+    return c32;
+}
+
+int ccrc32c_hw_update(uint32_t *crc, const void *data, size_t length) {
+    if (!hw_supported()) return 0;
+    *crc = update_hw(*crc, data, length);
     return 1;
 }
 

@@ -58,21 +58,18 @@ public struct CytonSettings: Sendable, Equatable {
 public final class CytonReader {
     public let path: String
     public let settings: CytonSettings
-    public var backoffStartSeconds = 0.05
-    public var backoffMaxSeconds = 5.0
     /// How long to wait for the board's `$$$` after `v`.
     public var handshakeSeconds = 4.0
     private var port: SerialPort?
     private var pending: [UInt8] = []
+    /// When bytes last came: an outage starts there.
     private var lastBytesAt = Date()
-    /// The last bytes before the dongle went away.
-    private var outageStart = Date()
     private var idleSince = Date()
-    private var nextAttempt = Date.distantPast
-    private var backoff = 0.05
-    private var loggedWaiting = false
-    public private(set) var reconnects = 0
-    public private(set) var lastOutageSeconds = 0.0
+    /// When a lost device is tried again; its delays can be set before streaming.
+    public let backoff = ReconnectBackoff()
+    public var reconnects: Int { backoff.reconnects }
+    /// From the last bytes before the unplug to the reconnect, by the host's clock.
+    public var lastOutageSeconds: Double { backoff.lastOutageSeconds }
     public let lastReconnectByHotplug = false
     /// What the board said after `v`.
     public private(set) var board: Cyton.BoardText?
@@ -115,11 +112,11 @@ public final class CytonReader {
 
     /// As `connect`, but a dongle not plugged in yet (no port at `path`), or a board not answering yet (switched
     /// off), is waited for, as the nightly service does for our own device: tried again with backoff up to
-    /// `backoffMaxSeconds` (a serial port has no hotplug event to wait on), saying each new reason through
+    /// `backoff.maxSeconds` (a serial port has no hotplug event to wait on), saying each new reason through
     /// `waiting` once.
     public func connectWhenPresent(until stop: () -> Bool, waiting: (any Error) -> Void) -> Arrival {
         var said: Set<String> = []
-        var delay = backoffStartSeconds
+        var delay = backoff.startSeconds
         let began = Date()
         while !stop() {
             do {
@@ -135,7 +132,7 @@ public final class CytonReader {
                 if absent && FileManager.default.fileExists(atPath: path) { break }
                 Thread.sleep(forTimeInterval: max(0, min(0.1, deadline.timeIntervalSinceNow)))
             }
-            delay = min(backoffMaxSeconds, delay * 2)
+            delay = min(backoff.maxSeconds, delay * 2)
         }
         return .stopped
     }
@@ -196,35 +193,24 @@ public final class CytonReader {
         case .idle:
             return .idle(seconds: Date().timeIntervalSince(idleSince))
         case .disconnected(let why):
-            outageStart = lastBytesAt
             port.close()
             self.port = nil
-            backoff = backoffStartSeconds
-            nextAttempt = Date(timeIntervalSinceNow: backoff)
+            backoff.lost(since: lastBytesAt)
             return .disconnected(why)
         }
     }
 
+    /// A serial port has no hotplug event: the reconnect polls on ``ReconnectBackoff``'s schedule alone.
     private func reconnect(timeoutSeconds: Double) -> ReaderEvent {
-        let wait = nextAttempt.timeIntervalSinceNow
-        if wait > 0 {
-            Thread.sleep(forTimeInterval: min(timeoutSeconds, wait))
-            if nextAttempt.timeIntervalSinceNow > 0 { return .idle(seconds: Date().timeIntervalSince(idleSince)) }
+        guard backoff.waitForAttempt(atMost: timeoutSeconds) else {
+            return .idle(seconds: Date().timeIntervalSince(idleSince))
         }
         do {
             try connect()
-            lastOutageSeconds = max(0, Date().timeIntervalSince(outageStart))
-            reconnects += 1
-            backoff = backoffStartSeconds
-            loggedWaiting = false
+            backoff.reconnected()
             return .connected(nil, reconnect: true)
         } catch {
-            nextAttempt = Date(timeIntervalSinceNow: backoff)
-            backoff = min(backoffMaxSeconds, backoff * 2)
-            if !loggedWaiting {
-                loggedWaiting = true
-                return .log("waiting for the Cyton's dongle to come back (\(error))")
-            }
+            if backoff.failedFirstTime() { return .log("waiting for the Cyton's dongle to come back (\(error))") }
             return .idle(seconds: Date().timeIntervalSince(idleSince))
         }
     }

@@ -72,22 +72,18 @@ public final class DeviceReader {
     public var transfers = 4
     /// Sent with CONFIGURE before START (and checked against GET_INFO over USB).
     public var settings = DeviceSettings()
-    public var backoffStartSeconds = 0.05
-    public var backoffMaxSeconds = 5.0
     private var context: USBContext?
     private var source: ByteSource?
     private var info: DeviceInfo?
     private var idleSince = Date()
-    private var nextAttempt = Date.distantPast
-    private var backoff = 0.05
-    public private(set) var reconnects = 0
-    private var loggedWaiting = false
+    /// When a lost device is tried again; its delays can be set before streaming.
+    public let backoff = ReconnectBackoff()
+    public var reconnects: Int { backoff.reconnects }
     private var serialStarted = false
     private var arrivalsSeen = 0
     private var arrivedByHotplug = false
-    private var lostAt = Date()
     /// How long the device was gone before the last reconnect, and whether libusb's hotplug event brought it back.
-    public private(set) var lastOutageSeconds = 0.0
+    public var lastOutageSeconds: Double { backoff.lastOutageSeconds }
     public private(set) var lastReconnectByHotplug = false
     private var usbProductID: UInt16 {
         if case .usb(_, let pid) = address { return pid }
@@ -161,11 +157,11 @@ public final class DeviceReader {
 
     /// Connects, waiting as long as it takes for the device to be plugged in (at bedtime it may not be yet).
     /// The wait ends the moment libusb's hotplug event reports the device, as a reconnect does, with polling with
-    /// backoff (up to `backoffMaxSeconds`) underneath for serial ports and systems without udev. `waiting` is told
+    /// backoff (up to `backoff.maxSeconds`) underneath for serial ports and systems without udev. `waiting` is told
     /// each distinct reason once, the first being that nothing is plugged in; `stop` is asked four times a second.
     public func connectWhenPresent(until stop: () -> Bool, waiting: (any Error) -> Void) -> Arrival {
         var said: Set<String> = []
-        var delay = backoffStartSeconds
+        var delay = backoff.startSeconds
         var arrived = false
         let began = Date()
         while !stop() {
@@ -191,49 +187,14 @@ public final class DeviceReader {
                 }
             }
             // Just plugged in, a device may need a moment before it can be opened: try again soon after an arrival.
-            delay = arrived ? backoffStartSeconds : min(backoffMaxSeconds, delay * 2)
+            delay = arrived ? backoff.startSeconds : min(backoff.maxSeconds, delay * 2)
         }
         return .stopped
     }
 
     /// Waits up to `timeoutSeconds` and reports what happened; reconnects by itself.
     public func next(timeoutSeconds: Double) -> ReaderEvent {
-        guard let source else {
-            let now = Date()
-            if now < nextAttempt {
-                // With hotplug, the device's arrival ends the wait at once; polling with backoff stays as the fallback.
-                if let context, context.watchingArrivals {
-                    let wait = min(timeoutSeconds, nextAttempt.timeIntervalSince(now))
-                    if context.waitForArrival(after: arrivalsSeen, seconds: wait) {
-                        arrivalsSeen = context.arrivalCount
-                        arrivedByHotplug = true
-                        nextAttempt = .distantPast
-                    }
-                } else {
-                    Thread.sleep(forTimeInterval: min(timeoutSeconds, nextAttempt.timeIntervalSince(now)))
-                }
-                if Date() < nextAttempt { return .idle(seconds: Date().timeIntervalSince(idleSince)) }
-            }
-            do {
-                let d = try connect()
-                reconnects += 1
-                backoff = backoffStartSeconds
-                loggedWaiting = false
-                lastOutageSeconds = Date().timeIntervalSince(lostAt)
-                lastReconnectByHotplug = arrivedByHotplug
-                arrivedByHotplug = false
-                idleSince = Date()
-                return .connected(d, reconnect: true)
-            } catch {
-                nextAttempt = Date(timeIntervalSinceNow: backoff)
-                backoff = min(backoffMaxSeconds, backoff * 2)
-                if !loggedWaiting {
-                    loggedWaiting = true
-                    return .log("waiting for the device to come back (\(error))")
-                }
-                return .idle(seconds: Date().timeIntervalSince(idleSince))
-            }
-        }
+        guard let source else { return reconnect(timeoutSeconds: timeoutSeconds) }
         switch source.next(timeoutSeconds: timeoutSeconds) {
         case .bytes(let b):
             idleSince = Date()
@@ -243,17 +204,48 @@ public final class DeviceReader {
         case .disconnected(let why):
             source.close()
             self.source = nil
-            lostAt = Date()
+            let lostAt = Date()
             if let context {
                 if !context.watchingArrivals, case .usb = address {
                     _ = context.watchArrivals(vendorID: ProtocolV1.usbVendorID, productID: usbProductID)
                 }
                 arrivalsSeen = context.arrivalCount
             }
-            backoff = backoffStartSeconds
-            nextAttempt = Date(timeIntervalSinceNow: backoff)
+            backoff.lost(since: lostAt)
             return .disconnected(why)
         }
+    }
+
+    /// Tries again on ``ReconnectBackoff``'s schedule, which works everywhere; libusb's hotplug event, where it is
+    /// watched, ends a wait early and is what `lastReconnectByHotplug` reports.
+    private func reconnect(timeoutSeconds: Double) -> ReaderEvent {
+        guard backoff.waitForAttempt(atMost: timeoutSeconds, wait: { waitForArrival(seconds: $0) }) else {
+            return .idle(seconds: Date().timeIntervalSince(idleSince))
+        }
+        do {
+            let d = try connect()
+            backoff.reconnected()
+            lastReconnectByHotplug = arrivedByHotplug
+            arrivedByHotplug = false
+            idleSince = Date()
+            return .connected(d, reconnect: true)
+        } catch {
+            if backoff.failedFirstTime() { return .log("waiting for the device to come back (\(error))") }
+            return .idle(seconds: Date().timeIntervalSince(idleSince))
+        }
+    }
+
+    /// With hotplug, the device's arrival ends the wait at once (true); polling with backoff stays as the fallback
+    /// for serial ports and systems without udev.
+    private func waitForArrival(seconds: Double) -> Bool {
+        guard let context, context.watchingArrivals else {
+            Thread.sleep(forTimeInterval: seconds)
+            return false
+        }
+        guard context.waitForArrival(after: arrivalsSeen, seconds: seconds) else { return false }
+        arrivalsSeen = context.arrivalCount
+        arrivedByHotplug = true
+        return true
     }
 
     /// USB stream counters, when streaming over USB.
