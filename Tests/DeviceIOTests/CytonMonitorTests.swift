@@ -249,8 +249,9 @@ import Testing
         let capture = TemporaryFolder.path("night.cwcap"), journal = TemporaryFolder.path("journal.sqlite")
         let err = URL(fileURLWithPath: TemporaryFolder.path("monitor.err"))
         let log = URL(fileURLWithPath: TemporaryFolder.path("sim.log"))
-        // 120 s of night at 6x real time, two muscle bursts on the calf channels; the monitor is killed 14 s in
-        // (84 s of night), after both bursts and before the end.
+        // 120 s of night at 6x real time, two muscle bursts on the calf channels; the monitor is killed once its
+        // capture holds about 80 s of night (33-byte packets at 250 Hz), after both bursts and before the end. By
+        // the capture's size, not a fixed wait: on a loaded machine the simulator streams slower than 6x.
         let (_, killed) = try await Processes.start("/usr/bin/env", ["python3", Self.generator, "--link", link,
                                                                      "--packets", "30000", "--speed", "6",
                                                                      "--burst", "20-45,60-70", "--drop", "4000"],
@@ -266,7 +267,8 @@ import Testing
             ) { monitor in
                 let said = { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
                 for _ in 0..<600 where !said().contains("connected to") { try await Task.sleep(for: .milliseconds(50)) }
-                try await Task.sleep(for: .seconds(14))
+                let size = { ((try? FileManager.default.attributesOfItem(atPath: capture))?[.size] as? Int) ?? 0 }
+                for _ in 0..<1200 where size() < 80 * 250 * 33 { try await Task.sleep(for: .milliseconds(50)) }
                 monitor.send(SIGKILL)
             }
             return result

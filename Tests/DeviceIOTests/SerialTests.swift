@@ -25,7 +25,7 @@ import Glibc
         var name = [CChar](repeating: 0, count: 128)
         try #require(openpty(&master, &slave, &name, nil, nil) == 0)
         // Keep the slave open until the port is open, then the reader owns its own descriptor.
-        let path = String(cString: name)
+        let path = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         slaveFDs.append(slave)
         return (master, path)
     }

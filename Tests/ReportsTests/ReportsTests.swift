@@ -253,7 +253,8 @@ enum Fixture {
 
     @Test func reportFilesArePrivateEvenWhenTheyExistedBefore() throws {
         let path = Fixture.temporaryPath("r.html")
-        FileManager.default.createFile(atPath: path, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644])
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("old".utf8),
+                                               attributes: [.posixPermissions: 0o644]))
         try ReportFile.write("<p>new</p>", to: path)
         let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
         #expect(mode == 0o600)
