@@ -22,8 +22,9 @@ public enum Words {
     /// A duration in words: "under 1 s", "41 s", "7 min 41 s", "1 h 2 min", "2 days 3 h", or "unknown".
     ///
     /// Under a minute it is exact to the second; under an hour to the second; from an hour on, to the
-    /// minute; from a day on, to the hour, because nobody needs the seconds of a week.
-    public static func duration(_ seconds: Double) -> String {
+    /// minute; from a day on, to the hour, because nobody needs the seconds of a week. With `days` false a
+    /// long duration stays in hours ("26 h"): recording time summed over nights is not days of anything.
+    public static func duration(_ seconds: Double, days: Bool = true) -> String {
         guard isKnownDuration(seconds) else { return unknown }
         // Checked above: at most about 3.2e8, so every conversion below fits an Int.
         let s = Int(max(0, seconds).rounded())
@@ -35,8 +36,9 @@ public enum Words {
             return minutes % 60 == 0 ? "\(minutes / 60) h" : "\(minutes / 60) h \(minutes % 60) min"
         }
         let hours = Int((seconds / 3600).rounded())
-        let days = count(hours / 24, "day")
-        return hours % 24 == 0 ? days : "\(days) \(hours % 24) h"
+        if !days { return "\(hours) h" }
+        let whole = count(hours / 24, "day")
+        return hours % 24 == 0 ? whole : "\(whole) \(hours % 24) h"
     }
 
     /// A duration known to the minute (a spread of clock times), in the same words as ``duration(_:)`` but

@@ -135,14 +135,14 @@ public enum ClinicianReport {
         return ReportBody(title: "Crampwatch — clinician summary", html: b + "</div>\n", paper: paper)
     }
 
-    /// "3 nights recorded between 2026-05-03 and 2026-05-06 (4 days), 33 min in all, 3 s of it without data."
+    /// "3 nights recorded between 2026-05-03 and 2026-05-06 (4 days), 33 min of recording, 3 s of it without data."
     static func recordedLine(_ c: ClinicianSummary, evenings: [String]) -> String {
         var line = Words.count(c.nightsRecorded, "night") + " recorded"
         if let first = evenings.first, let last = evenings.last {
             line += " between \(first) and \(last) (\(Words.count(c.spanDays, "day")))"
         }
-        return line + ", \(Words.duration(c.recordedSeconds)) in all, \(Words.duration(c.gapSeconds)) of it "
-            + "without data."
+        return line + ", \(Words.duration(c.recordedSeconds, days: false)) of recording, "
+            + "\(Words.duration(c.gapSeconds)) of it without data."
     }
 
     /// The signs the usual advice names for seeing a professional, and whether these nights show them.

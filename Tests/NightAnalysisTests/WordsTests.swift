@@ -30,6 +30,13 @@ import Testing
         #expect(Words.percent(seconds) == "unknown")
     }
 
+    /// Recording time summed over nights stays in hours: three 8-hour nights are "24 h", not "1 day".
+    @Test func summedRecordingTimeStaysInHours() {
+        #expect(Words.duration(86_400, days: false) == "24 h" && Words.duration(86_400) == "1 day")
+        #expect(Words.duration(30 * 8 * 3600 + 1200, days: false) == "240 h")
+        #expect(Words.duration(3737, days: false) == "1 h 2 min" && Words.duration(.nan, days: false) == "unknown")
+    }
+
     @Test func theLongestKnownDurationIsStillWords() {
         #expect(Words.duration(Words.longestKnownSeconds) == "3652 days 12 h")
         #expect(Words.duration(minutes: 14.14) == "14 min" && Words.duration(minutes: 0.2) == "0 min")

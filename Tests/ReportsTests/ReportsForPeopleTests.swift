@@ -123,7 +123,7 @@ enum Constructed {
         let clinician = ClinicianReport.render(snapshot: s)
         #expect(Fixture.metric(clinician, "longest_cramp_s") == "7 min 41 s")
         #expect(Fixture.metric(clinician, "wake_min_per_night") == "1 h 2 min")
-        #expect(clinician.contains("8 h in all, 1 min 23 s of it without data"))
+        #expect(clinician.contains("8 h of recording, 1 min 23 s of it without data"))
         for (name, html) in [("night", night), ("trend", trend), ("clinician", clinician)] {
             #expect(Constructed.rawSeconds(html) == [], "\(name) says seconds a person must divide")
         }
