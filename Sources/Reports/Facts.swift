@@ -220,7 +220,10 @@ public struct JournalSnapshot: Sendable {
         guard plausible(d) != nil else { return Words.unknown }
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = timeZone
-        let shifted = cal.component(.hour, from: d) < 12 ? d.addingTimeInterval(-86400) : d
+        // The day before by the calendar, not 24 hours before: the day the clocks spring forward has 23 hours,
+        // and 00:30 after it less 24 hours is 23:30 two evenings back.
+        let before = cal.component(.hour, from: d) < 12
+        let shifted = before ? cal.date(byAdding: .day, value: -1, to: d) ?? d.addingTimeInterval(-86400) : d
         let c = cal.dateComponents([.year, .month, .day], from: shifted)
         guard let year = c.year, let month = c.month, let day = c.day else { return Words.unknown }
         return String(format: "%04d-%02d-%02d", year, month, day)
