@@ -64,13 +64,36 @@ public struct NightDocument: Codable, Sendable, Equatable {
 /// One thing a hub hands to the study, with the key the study stores it under (the SHA-256 of `json`).
 struct HubItem: Sendable {
     enum Kind: String, Sendable { case night, diary, cramp, config }
-    var kind: Kind
+    /// What the item is, carrying what its study row needs beyond the JSON: a diary item cannot come without its
+    /// evening, nor a noticed cramp without its time (there is no stand-in date to invent).
+    enum Content: Sendable {
+        case night(NightDocument), diary(DiaryEntry), cramp(SelfReportedCramp), config
+    }
+    var content: Content
     var localId: Int64
     var json: String
     var key: String
-    var night: NightDocument?
-    var diary: DiaryEntry?
-    var cramp: SelfReportedCramp?
+
+    /// Builds the item of `json`, keyed by its SHA-256.
+    init(_ content: Content, localId: Int64, json: String) {
+        self.init(content, localId: localId, json: json, key: StudyJSON.sha256(json))
+    }
+
+    init(_ content: Content, localId: Int64, json: String, key: String) {
+        self.content = content
+        self.localId = localId
+        self.json = json
+        self.key = key
+    }
+
+    var kind: Kind {
+        switch content {
+        case .night: .night
+        case .diary: .diary
+        case .cramp: .cramp
+        case .config: .config
+        }
+    }
 }
 
 /// The one JSON the study stores and hashes: sorted keys and dates as Unix seconds, so the same content always gives
@@ -130,7 +153,7 @@ enum HubContent {
                                     uniquingKeysWith: { a, _ in a })
         var items: [HubItem] = configs.map { c in
             let json = c.json
-            return HubItem(kind: .config, localId: c.id ?? 0, json: json, key: c.hash)
+            return HubItem(.config, localId: c.id ?? 0, json: json, key: c.hash)
         }
         var devices: [Int64: DeviceRecord?] = [:]
         for n in try journal.nights() where n.status != NightStatus.recording {
@@ -149,18 +172,18 @@ enum HubContent {
                                     accelMeasured: device.map { $0.accelAxes == 3 } ?? true,
                                     configHash: n.detectorConfigId.flatMap { configHash[$0] })
             let json = try StudyJSON.encode(doc)
-            items.append(HubItem(kind: .night, localId: id, json: json, key: StudyJSON.sha256(json), night: doc))
+            items.append(HubItem(.night(doc), localId: id, json: json))
         }
         // Free-text notes stay on the hub: they are where a name or a place would be written.
         for var e in try journal.diary() {
             e.notes = nil
             let json = try StudyJSON.encode(e)
-            items.append(HubItem(kind: .diary, localId: e.id ?? 0, json: json, key: StudyJSON.sha256(json), diary: e))
+            items.append(HubItem(.diary(e), localId: e.id ?? 0, json: json))
         }
         for var c in try journal.selfReportedCramps() {
             c.notes = nil
             let json = try StudyJSON.encode(c)
-            items.append(HubItem(kind: .cramp, localId: c.id ?? 0, json: json, key: StudyJSON.sha256(json), cramp: c))
+            items.append(HubItem(.cramp(c), localId: c.id ?? 0, json: json))
         }
         return items
     }

@@ -98,36 +98,37 @@ public enum StudySyncer {
 
     static func insert(_ item: HubItem, _ participant: String, _ c: PostgresConnection) async throws {
         let log = StudyConnection.logger
-        switch item.kind {
+        switch item.content {
         case .config:
             try await c.query("""
                 INSERT INTO study.detector_config (participant, config_hash, settings)
                 VALUES (\(participant), \(item.key), \(item.json)::jsonb) ON CONFLICT DO NOTHING
                 """, logger: log)
-        case .diary:
-            let date = item.diary?.date ?? ""
+        case .diary(let entry):
+            let date = entry.date
             try await c.query("""
                 INSERT INTO study.diary_entry (participant, entry_key, evening, entry)
                 VALUES (\(participant), \(item.key), \(date), \(item.json)::jsonb)
                 ON CONFLICT (participant, entry_key) DO UPDATE SET withdrawn_at = NULL
                 WHERE study.diary_entry.withdrawn_at IS NOT NULL
                 """, logger: log)
-        case .cramp:
-            let time = item.cramp?.time ?? Date(timeIntervalSince1970: 0)
+        case .cramp(let cramp):
+            let time = cramp.time
             try await c.query("""
                 INSERT INTO study.noticed_cramp (participant, cramp_key, noticed_at, cramp)
                 VALUES (\(participant), \(item.key), \(time), \(item.json)::jsonb)
                 ON CONFLICT (participant, cramp_key) DO UPDATE SET withdrawn_at = NULL
                 WHERE study.noticed_cramp.withdrawn_at IS NOT NULL
                 """, logger: log)
-        case .night:
-            try await insertNight(item, participant, c)
+        case .night(let doc):
+            try await insertNight(doc, item, participant, c)
         }
     }
 
     /// One night's row; an earlier version of the same hub night (analysed again) is marked withdrawn with it.
-    static func insertNight(_ item: HubItem, _ participant: String, _ c: PostgresConnection) async throws {
-        guard let doc = item.night, let id = doc.night.id else { return }
+    static func insertNight(_ doc: NightDocument, _ item: HubItem, _ participant: String,
+                            _ c: PostgresConnection) async throws {
+        guard let id = doc.night.id else { return }
         let n = doc.night
         let figures = try doc.figures.map { try StudyJSON.encode($0) }
         let night = try StudyJSON.encode(n), events = try StudyJSON.encode(doc.events)

@@ -60,7 +60,7 @@ struct RowSecurityTests {
                                            participant: p)
         }
         let reader = "cw_reader_" + UUID().uuidString.prefix(6).lowercased()
-        try await StudyConnection.with(admin) { c in
+        _ = try await StudyConnection.with(admin) { c in
             try await c.query(PostgresQuery(unsafeSQL: "CREATE ROLE \(reader) LOGIN PASSWORD 'r' IN ROLE "
                                             + StudySchema.readerGroup), logger: StudyAdmin.logger)
         }
