@@ -40,12 +40,10 @@ extension FileDescriptor {
         let options: OpenOptions = exclusive ? [.create, .exclusiveCreate, .closeOnExec]
             : [.create, .truncate, .closeOnExec]
         let fd = try open(path, mode, options: options, permissions: .ownerReadWrite)
-        do {
-            try retryingOnInterrupt { fchmod(fd.rawValue, 0o600) }
-        } catch {
-            try? fd.close()
-            throw error
-        }
+        // A file system without Unix modes (FAT or exFAT on a USB stick, to carry a report to the doctor) refuses
+        // the change with EPERM; the file is written all the same, in the place the person chose, with the mode
+        // that file system gives every file. Failing here would also leave an older file there emptied.
+        _ = try? retryingOnInterrupt { fchmod(fd.rawValue, 0o600) }
         return fd
     }
 

@@ -120,6 +120,7 @@ func format1(_ x: Double) -> String { String(format: "%.1f", x) }
 final class PrivateFile {
     let path: String
     let fd: Int32
+    private var closed = false
 
     init(path: String) throws {
         self.path = path
@@ -148,7 +149,11 @@ final class PrivateFile {
             if error != .invalidArgument { throw FileError(path: path, errno: error.rawValue, doing: "flush") }
         }
         Foundation.close(fd)
+        closed = true
     }
+
+    /// A file left by a failed write is closed all the same (a caller may go on to another).
+    deinit { if !closed { Foundation.close(fd) } }
 
     static func write(path: String, _ data: Data) throws {
         let f = try PrivateFile(path: path)
