@@ -250,7 +250,8 @@ import Testing
         let err = URL(fileURLWithPath: TemporaryFolder.path("monitor.err"))
         let log = URL(fileURLWithPath: TemporaryFolder.path("sim.log"))
         // 120 s of night at 6x real time, two muscle bursts on the calf channels; the monitor is killed once its
-        // capture holds about 80 s of night (33-byte packets at 250 Hz), after both bursts and before the end. By
+        // capture holds 765,000 bytes: 85 s of night if every read brought one 33-byte packet in a 3-byte record,
+        // 93 s if reads brought many. That is after both bursts (the second ends at 70 s) and before the end. By
         // the capture's size, not a fixed wait: on a loaded machine the simulator streams slower than 6x.
         let (_, killed) = try await Processes.start("/usr/bin/env", ["python3", Self.generator, "--link", link,
                                                                      "--packets", "30000", "--speed", "6",
@@ -268,7 +269,7 @@ import Testing
                 let said = { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
                 for _ in 0..<600 where !said().contains("connected to") { try await Task.sleep(for: .milliseconds(50)) }
                 let size = { ((try? FileManager.default.attributesOfItem(atPath: capture))?[.size] as? Int) ?? 0 }
-                for _ in 0..<1200 where size() < 80 * 250 * 33 { try await Task.sleep(for: .milliseconds(50)) }
+                for _ in 0..<1200 where size() < 85 * 250 * 36 { try await Task.sleep(for: .milliseconds(50)) }
                 monitor.send(SIGKILL)
             }
             return result
