@@ -159,18 +159,29 @@ def read(fd):
         return b""
 
 
-def wait_until_read(slave, limit=15.0):
+def wait_until_read(slave, limit=15.0, quiet=0.5):
     """Waits (at most `limit` s) until the reader has taken every byte from the pty.
 
     Closing the pty flushes what the reader has not read yet, so on a busy machine a hang-up right after the last
     packet loses a varying tail, and a test could not know how many packets arrived. A real unplug loses that tail
-    too; the tests that need it drop packets on purpose (`--drop`, `--cut`)."""
+    too; the tests that need it drop packets on purpose (`--drop`, `--cut`).
+
+    FIONREAD counts only the line discipline's 4 KiB buffer: the rest waits in the pty's own buffer until a kernel
+    worker moves it on, so a reader that has just emptied the 4 KiB reads 0 here while up to 64 KiB are still to
+    come (measured: 0 with 4,702 bytes on their way). The count must stay 0 for `quiet` seconds; the worker moves
+    the next bytes within a millisecond on a quiet machine."""
     end = time.monotonic() + limit
+    empty_since = None
     while time.monotonic() < end:
         pending = struct.unpack("i", fcntl.ioctl(slave, termios.FIONREAD, b"\0\0\0\0"))[0]
-        if pending == 0:
+        now = time.monotonic()
+        if pending > 0:
+            empty_since = None
+        elif empty_since is None:
+            empty_since = now
+        elif now - empty_since >= quiet:
             return
-        time.sleep(0.02)
+        time.sleep(0.01)
 
 
 def main():
@@ -217,10 +228,12 @@ def main():
     if args.commands_json:
         with open(args.commands_json, "w") as f:
             json.dump(board.commands, f)
-    os.close(master)
-    os.close(slave)
+    # The link goes before the pty, as udev removes /dev/ttyUSB0 before the dongle's port is gone: a reader
+    # retrying the link must never open the pty's number after it was freed (another test's pty may have it).
     if args.link and os.path.islink(args.link):
         os.unlink(args.link)
+    os.close(master)
+    os.close(slave)
     print(f"SENT {len(sent)}", flush=True)
 
 
