@@ -122,7 +122,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
             #expect(r.stderr.contains(copy.path), "the line does not name the file: \(r.stderr)")
         }
         if c.file.hasSuffix(".sqlite") {
-            #expect(try Data(contentsOf: copy) == before, "the journal was changed")
+            #expect(Bytes.difference(try Data(contentsOf: copy), before) == nil, "the journal was changed")
         }
     }
 

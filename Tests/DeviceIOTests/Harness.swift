@@ -21,7 +21,8 @@ enum Harness {
     /// wrote what arrived, garbage and damaged frames included, unchanged.
     static func expectCapture(_ capture: String, isByteForByte source: String,
                               sourceLocation: SourceLocation = #_sourceLocation) throws {
-        #expect(try Data(contentsOf: URL(fileURLWithPath: capture)) == Data(contentsOf: URL(fileURLWithPath: source)),
+        let written = try Data(contentsOf: URL(fileURLWithPath: capture))
+        #expect(Bytes.difference(written, try Data(contentsOf: URL(fileURLWithPath: source))) == nil,
                 "\(capture) differs from \(source)", sourceLocation: sourceLocation)
     }
 
