@@ -115,24 +115,22 @@ public final class CytonReader {
     /// `backoff.maxSeconds` (a serial port has no hotplug event to wait on), saying each new reason through
     /// `waiting` once.
     public func connectWhenPresent(until stop: () -> Bool, waiting: (any Error) -> Void) -> Arrival {
-        var said: Set<String> = []
-        var delay = backoff.startSeconds
-        let began = Date()
+        var wait = PresenceWait(backoff)
         while !stop() {
             do {
                 let text = try connect()
-                return .connected(text, waitedSeconds: said.isEmpty ? 0 : Date().timeIntervalSince(began))
+                return .connected(text, waitedSeconds: wait.waitedSeconds)
             } catch {
-                if said.insert("\(error)").inserted { waiting(error) }
+                if wait.failed(error) { waiting(error) }
             }
             let absent = !FileManager.default.fileExists(atPath: path)
-            let deadline = Date(timeIntervalSinceNow: delay)
+            let deadline = Date(timeIntervalSinceNow: wait.delaySeconds)
             while !stop() && deadline.timeIntervalSinceNow > 0 {
                 // The port appearing ends the wait early: a dongle just plugged in is tried at once.
                 if absent && FileManager.default.fileExists(atPath: path) { break }
                 Thread.sleep(forTimeInterval: max(0, min(0.1, deadline.timeIntervalSinceNow)))
             }
-            delay = min(backoff.maxSeconds, delay * 2)
+            wait.waited(arrived: false)
         }
         return .stopped
     }

@@ -160,23 +160,20 @@ public final class DeviceReader {
     /// backoff (up to `backoff.maxSeconds`) underneath for serial ports and systems without udev. `waiting` is told
     /// each distinct reason once, the first being that nothing is plugged in; `stop` is asked four times a second.
     public func connectWhenPresent(until stop: () -> Bool, waiting: (any Error) -> Void) -> Arrival {
-        var said: Set<String> = []
-        var delay = backoff.startSeconds
+        var wait = PresenceWait(backoff)
         var arrived = false
-        let began = Date()
         while !stop() {
             let seen = context?.arrivalCount ?? 0
             do {
                 let info = try connect()
-                return .connected(info, waitedSeconds: said.isEmpty ? 0 : Date().timeIntervalSince(began),
-                                  hotplug: arrived)
+                return .connected(info, waitedSeconds: wait.waitedSeconds, hotplug: arrived)
             } catch {
-                if said.insert("\(error)").inserted { waiting(error) }
+                if wait.failed(error) { waiting(error) }
             }
             if let context, !context.watchingArrivals, case .usb = address {
                 _ = context.watchArrivals(vendorID: ProtocolV1.usbVendorID, productID: usbProductID)
             }
-            let deadline = Date(timeIntervalSinceNow: delay)
+            let deadline = Date(timeIntervalSinceNow: wait.delaySeconds)
             arrived = false
             while !arrived && !stop() && deadline.timeIntervalSinceNow > 0 {
                 let slice = min(0.25, deadline.timeIntervalSinceNow)
@@ -186,8 +183,7 @@ public final class DeviceReader {
                     Thread.sleep(forTimeInterval: max(0, slice))
                 }
             }
-            // Just plugged in, a device may need a moment before it can be opened: try again soon after an arrival.
-            delay = arrived ? backoff.startSeconds : min(backoff.maxSeconds, delay * 2)
+            wait.waited(arrived: arrived)
         }
         return .stopped
     }

@@ -65,3 +65,34 @@ public final class ReconnectBackoff {
         return !saidWaiting
     }
 }
+
+/// The waits of a reader's `connectWhenPresent` (the nightly service starting before the device is plugged in),
+/// on the same schedule as a reconnect: the first wait is `startSeconds`, each failed attempt doubles it up to
+/// `maxSeconds`, and a device that announced itself (libusb's hotplug event) is tried again after the first wait
+/// only, since just plugged in it may need a moment before it opens. Why the device is not there is said once
+/// for each reason: a person watching the log learns what to do without a line every few seconds.
+struct PresenceWait {
+    private let firstSeconds: Double
+    private let longestSeconds: Double
+    private let began = Date()
+    private var said: Set<String> = []
+    /// How long to wait before the next attempt.
+    private(set) var delaySeconds: Double
+
+    init(_ schedule: ReconnectBackoff) {
+        firstSeconds = schedule.startSeconds
+        longestSeconds = schedule.maxSeconds
+        delaySeconds = firstSeconds
+    }
+
+    /// An attempt failed with `error`: true the first time that reason is given, when it is worth saying.
+    mutating func failed(_ error: any Error) -> Bool { said.insert("\(error)").inserted }
+
+    /// The wait before the next attempt is over; `arrived` when the device announced itself during it.
+    mutating func waited(arrived: Bool) {
+        delaySeconds = arrived ? firstSeconds : min(longestSeconds, delaySeconds * 2)
+    }
+
+    /// How long the device was waited for: 0 when the first attempt found it.
+    var waitedSeconds: Double { said.isEmpty ? 0 : Date().timeIntervalSince(began) }
+}
