@@ -212,5 +212,24 @@ public struct NightSummary: Sendable, Equatable, Codable {
         periodicLegMovementsInWake = plm.inWake
         plmwIndexPerHour = plm.wakeIndexPerHour
         plmIndexPerHour = plm.sleepIndexPerHour
+        dropBinaryNoise()
     }
+
+    /// The figures that are sums or ratios, as every place stores and shows them (`Double.withoutBinaryNoise`).
+    private mutating func dropBinaryNoise() {
+        let figures: [WritableKeyPath<NightSummary, Double>] = [
+            \.durationSeconds, \.crampSeconds, \.longestCrampSeconds, \.plmIndexPerHour, \.plmwIndexPerHour,
+            \.wakeSeconds, \.artifactSeconds, \.gapSeconds, \.sleepWindowOnsetSeconds, \.sleepWindowOffsetSeconds,
+            \.totalSleepSeconds, \.wasoSeconds, \.sleepEfficiency,
+        ]
+        for f in figures { self[keyPath: f] = self[keyPath: f].withoutBinaryNoise }
+    }
+}
+
+extension Double {
+    /// A sum or a ratio as it is stored and shown: to the microsecond (a ratio or an index to 6 decimals). A sum
+    /// of cramp lengths carries the noise of adding binary fractions (63.33 s came out as 63.32999999999997),
+    /// which the JSON printed as it was, and the journal, the reports and a phone or a clinic reading them would
+    /// each have rounded their own way. Rounded once where the figure is made, every reader sees one number.
+    public var withoutBinaryNoise: Double { (self * 1e6).rounded() / 1e6 }
 }

@@ -38,7 +38,7 @@ public struct CohortRow: Sendable, Codable, Equatable {
         crampNightsPerWeekLow = nightsWithEMG > 0 ? 7 * rate.low : nil
         crampNightsPerWeekHigh = nightsWithEMG > 0 ? 7 * rate.high : nil
         medianCrampSeconds = Stats.median(crampDurations)
-        crampSeconds = crampDurations.reduce(0, +)
+        crampSeconds = crampDurations.reduce(0, +).withoutBinaryNoise
         self.awakenings = awakenings
         awakeningsPerNight = nightsWithSleep > 0 ? Double(awakenings) / Double(nightsWithSleep) : nil
         self.nightsWithSleep = nightsWithSleep

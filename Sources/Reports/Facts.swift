@@ -192,19 +192,20 @@ public struct JournalSnapshot: Sendable {
         let wakes = events.filter { $0.kind == "sleep_interruption" }
         let artifacts = events.filter { $0.kind == "artifact" }
         let start = plausible(n.startedAt)
+        // Lengths and their sums as the night's own summary has them (`Double.withoutBinaryNoise`).
+        let length = { (e: EventRecord) in (e.offsetSeconds - e.onsetSeconds).withoutBinaryNoise }
+        let total = { (es: [EventRecord]) in es.reduce(0) { $0 + length($1) }.withoutBinaryNoise }
         return NightFacts(
             id: n.id!, startedAt: start, startSource: n.startSource,
             evening: start.map { eveningDate($0, timeZone: timeZone) },
             durationSeconds: n.durationSeconds, cramps: cramps.count,
-            crampSeconds: cramps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds },
-            longestCrampSeconds: cramps.map { $0.offsetSeconds - $0.onsetSeconds }.max() ?? 0,
+            crampSeconds: total(cramps), longestCrampSeconds: cramps.map(length).max() ?? 0,
             crampsThatWoke: cramps.filter { $0.woke == true }.count,
-            crampOnsets: cramps.map(\.onsetSeconds), crampDurations: cramps.map { $0.offsetSeconds - $0.onsetSeconds },
+            crampOnsets: cramps.map(\.onsetSeconds), crampDurations: cramps.map(length),
             legMovements: events.filter { $0.kind == "leg_movement" }.count, awakenings: wakes.count,
-            wakeSeconds: wakes.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, artifacts: artifacts.count,
-            artifactSeconds: artifacts.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, gaps: gaps.count,
-            gapSeconds: gaps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }, framesLost: n.framesLost,
-            detectorConfigId: n.detectorConfigId)
+            wakeSeconds: total(wakes), artifacts: artifacts.count, artifactSeconds: total(artifacts), gaps: gaps.count,
+            gapSeconds: gaps.reduce(0) { $0 + $1.offsetSeconds - $1.onsetSeconds }.withoutBinaryNoise,
+            framesLost: n.framesLost, detectorConfigId: n.detectorConfigId)
     }
 
     /// A start the calendar can hold (the years 1900 to 2199); any other comes from a damaged row and is

@@ -178,7 +178,7 @@ import Sessions
                                                      - max($1.onsetSeconds, s.sleepWindowOnsetSeconds)) }
         #expect(abs(s.wasoSeconds - inside) < 1e-9
                 && abs(s.totalSleepSeconds - (s.sleepWindowOffsetSeconds - s.sleepWindowOnsetSeconds - inside)) < 1e-9)
-        #expect(abs(s.sleepEfficiency - s.totalSleepSeconds / 7200) < 1e-12)
+        #expect(s.sleepEfficiency == (s.totalSleepSeconds / 7200).withoutBinaryNoise)
         let truth = accel.labels.filter { $0.kind == .sleepInterruption }
                        .map { Interval($0.onsetSeconds, $0.offsetSeconds) }
         #expect(EventMatcher.match(reference: truth, detected: Self.intervals(wakes, .sleepInterruption)).f1 == 1)

@@ -73,7 +73,8 @@ import Testing
         #expect(s.awakenings == 2)
         #expect(s.wasoSeconds == 420)
         #expect(abs(s.totalSleepSeconds - (s.sleepWindowOffsetSeconds - s.sleepWindowOnsetSeconds - 420)) < 1e-9)
-        #expect(abs(s.sleepEfficiency - s.totalSleepSeconds / (8 * 3600)) < 1e-12)
+        // A ratio is to 6 decimals (Double.withoutBinaryNoise), as every place shows it.
+        #expect(s.sleepEfficiency == (s.totalSleepSeconds / (8 * 3600)).withoutBinaryNoise)
         #expect(s.sleepEfficiency > 0.65 && s.sleepEfficiency < 0.75)
     }
 }

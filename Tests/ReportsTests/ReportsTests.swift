@@ -263,6 +263,24 @@ enum Fixture {
         #expect(error?.description.contains("--out") == true)
     }
 
+    /// A sum of lengths is the sum a person would write down: night-a's cramps are 63.33 s (not 63.32999999999997),
+    /// and four weeks of them with night-b-faulty's 49.62 s are 790.65 s, in the numbers and in the JSON.
+    @Test func sumsOfLengthsHaveNoBinaryNoise() throws {
+        let (j, _) = try Fixture.fourWeeks()
+        let s = try JournalSnapshot(journal: j, timeZone: Fixture.utc)
+        #expect(Fixture.replayed[0].summary.crampSeconds == 63.33)
+        #expect(Fixture.replayed[1].summary.totalSleepSeconds == 494.908)
+        let t = TrendNumbers.compute(s)
+        #expect(t.crampSeconds == 790.65, "\(t.crampSeconds)")
+        #expect(t.gapSeconds == 22.624, "\(t.gapSeconds)")
+        #expect(t.dates.first?.crampSeconds == 63.33)
+        #expect(s.nights.first?.crampDurations.reduce(0, +) == 63.33)
+        let json = String(decoding: try JSONEncoder().encode(t), as: UTF8.self)
+        #expect(json.contains("\"crampSeconds\":790.65,"), "\(json.prefix(400))")
+        let cohort = CohortNumbers.compute([("p1", s)])
+        #expect(cohort.pooled.crampSeconds == 790.65)
+    }
+
     @Test func aNightThatIsNotThereIsAClearError() async throws {
         let j = try Journal(path: Fixture.temporaryPath())
         let s = try JournalSnapshot(journal: j)
