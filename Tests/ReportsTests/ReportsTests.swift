@@ -277,6 +277,9 @@ enum Fixture {
         #expect(s.nights.first?.crampDurations.reduce(0, +) == 63.33)
         let json = String(decoding: try JSONEncoder().encode(t), as: UTF8.self)
         #expect(json.contains("\"crampSeconds\":790.65,"), "\(json.prefix(400))")
+        // Two cramps of 19.92 s and 29.7 s: their median is 24.81 s.
+        let one = TrendNumbers.compute(s, from: "2026-05-02", to: "2026-05-02")
+        #expect(one.medianCrampSeconds == 24.81, "\(String(describing: one.medianCrampSeconds))")
         let cohort = CohortNumbers.compute([("p1", s)])
         #expect(cohort.pooled.crampSeconds == 790.65)
     }
